@@ -1,0 +1,1 @@
+//! curl report (to be written)

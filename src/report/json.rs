@@ -1,0 +1,1 @@
+//! json report (to be written)

@@ -1,0 +1,1 @@
+//! terminal report (to be written)
