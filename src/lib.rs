@@ -7,7 +7,9 @@
 //! JUnit, JSON, Markdown). [`check`] runs that pipeline; the binary is a thin
 //! command-line layer over it.
 
+pub mod check;
 pub mod contract;
+pub mod demo;
 pub mod plan;
 pub mod probe;
 pub mod redact;

@@ -6,9 +6,19 @@
 //! operation, so one malformed node costs that operation a [`ContractWarning`],
 //! never the whole run.
 
+mod locate;
 mod model;
+mod openapi3;
+mod pointer;
+mod refs;
+mod source;
 
 pub use model::*;
+
+use std::sync::Arc;
+
+use refs::RefIssue;
+use source::Format;
 
 use std::time::Duration;
 
@@ -53,21 +63,726 @@ pub enum ContractError {
         location: SourceLocation,
         message: String,
     },
-    #[error("{location}: $ref '{reference}' points at nothing")]
+    #[error("{location}: $ref '{reference}' in {} points at nothing", location.pointer)]
     DanglingRef {
         location: SourceLocation,
         reference: String,
     },
+    /// Neither `openapi` nor `swagger` at the top: some other YAML or JSON file.
+    #[error("{file}: not an OpenAPI document: {detail}")]
+    NotOpenApi { file: String, detail: String },
 }
 
 /// Loads `spec` (a file path or an http(s) URL).
 pub async fn load(spec: &str, options: &LoadOptions) -> Result<Contract, ContractError> {
-    let _ = (spec, options);
-    todo!("contract loader")
+    let bytes = source::read(spec, options).await?;
+    parse(spec, &bytes)
 }
 
 /// Parses an already-read document; `source` names it in errors and reports.
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Contract, ContractError> {
-    let _ = (source, bytes);
-    todo!("contract parser")
+    let text = source::decode(source, bytes)?;
+    let format = Format::detect(text);
+    let document = source::parse_value(source, text, format)?;
+    let (version, spec_version) = openapi3::detect_version(source, &document)?;
+    if let Err(problem) = refs::check(&document) {
+        return Err(ref_error(source, text, format, problem));
+    }
+    let mut normalized = openapi3::normalize(source, &document, version);
+
+    // One pass over the text places every operation and warning.
+    let located = {
+        let pointers: Vec<&str> = normalized
+            .operations
+            .iter()
+            .map(|op| op.location.pointer.as_str())
+            .chain(
+                normalized
+                    .warnings
+                    .iter()
+                    .map(|w| w.location.pointer.as_str()),
+            )
+            .collect();
+        locate::locate(text, format, &pointers, &["/info/version"])
+    };
+    for operation in &mut normalized.operations {
+        let position = located.position(&operation.location.pointer);
+        place(&mut operation.location, position);
+    }
+    for warning in &mut normalized.warnings {
+        let position = located.nearest(&warning.location.pointer);
+        place(&mut warning.location, position);
+    }
+    if normalized.version_is_number {
+        if let Some(written) = located.scalar("/info/version") {
+            normalized.version = written.to_string();
+        }
+    }
+
+    Ok(Contract {
+        source: source.to_string(),
+        title: normalized.title,
+        version: normalized.version,
+        spec_version,
+        servers: normalized.servers,
+        operations: normalized.operations,
+        security_schemes: normalized.security_schemes,
+        warnings: normalized.warnings,
+        document: Arc::new(document),
+    })
+}
+
+fn place(location: &mut SourceLocation, position: Option<locate::Position>) {
+    location.line = position.map(|p| p.line);
+    location.column = position.map(|p| p.column);
+}
+
+/// The error for a `$ref` that cannot be followed, placed at the `$ref` key itself.
+fn ref_error(source: &str, text: &str, format: Format, problem: refs::RefProblem) -> ContractError {
+    let ref_key = pointer::child(&problem.holder, "$ref");
+    let located = locate::locate(text, format, &[ref_key.as_str()], &[]);
+    let mut location = SourceLocation {
+        file: source.to_string(),
+        pointer: problem.holder,
+        line: None,
+        column: None,
+    };
+    place(&mut location, located.nearest(&ref_key));
+    match problem.issue {
+        RefIssue::Dangling(reference) => ContractError::DanglingRef {
+            location,
+            reference,
+        },
+        RefIssue::External(reference) => {
+            let place = match (location.line, location.column) {
+                (Some(line), Some(column)) => format!("line {line}, column {column}"),
+                _ => "at".to_string(),
+            };
+            ContractError::Unsupported {
+                file: source.to_string(),
+                message: format!(
+                    "{place} ({}): external $ref '{reference}' not supported yet; bundle the \
+                     spec into one file first (e.g. `npx @redocly/cli bundle`)",
+                    location.pointer
+                ),
+            }
+        }
+        issue @ (RefIssue::Cycle(_) | RefIssue::PlainName(_)) => ContractError::Invalid {
+            location,
+            message: issue.message(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixture(name: &str) -> String {
+        format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn load_fixture(name: &str) -> Result<Contract, ContractError> {
+        let path = fixture(name);
+        let bytes = std::fs::read(&path).expect("fixture exists");
+        parse(&path, &bytes)
+    }
+
+    fn operation<'c>(contract: &'c Contract, label: &str) -> &'c Operation {
+        contract
+            .operations
+            .iter()
+            .find(|op| op.label() == label)
+            .unwrap_or_else(|| panic!("{label} not in {:?}", labels(contract)))
+    }
+
+    fn labels(contract: &Contract) -> Vec<String> {
+        contract.operations.iter().map(Operation::label).collect()
+    }
+
+    fn params(op: &Operation) -> Vec<(&str, ParamLocation)> {
+        op.parameters
+            .iter()
+            .map(|p| (p.name.as_str(), p.location))
+            .collect()
+    }
+
+    fn position(location: &SourceLocation) -> (Option<u32>, Option<u32>) {
+        (location.line, location.column)
+    }
+
+    #[test]
+    fn openapi_3_0_yaml_gives_every_operation_in_document_order() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        assert_eq!(contract.title, "Petstore 3.0");
+        assert_eq!(
+            contract.version, "1.0",
+            "YAML number version keeps its spelling"
+        );
+        assert_eq!(contract.spec_version, "3.0.3");
+        assert_eq!(
+            labels(&contract),
+            [
+                "GET /pets",
+                "POST /pets",
+                "GET /pets/{petId}",
+                "DELETE /pets/{petId}",
+                "GET /animals",
+                "POST /animals",
+            ]
+        );
+        assert!(contract.warnings.is_empty(), "{:?}", contract.warnings);
+    }
+
+    #[test]
+    fn servers_have_variables_replaced_and_relative_urls_kept() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        assert_eq!(
+            contract.servers,
+            ["https://eu.api.example.com/v1", "/relative"]
+        );
+        let contract = load_fixture("contract/petstore-3.1.json").expect("loads");
+        assert_eq!(contract.servers, ["https://api.example.com:8443"]);
+    }
+
+    #[test]
+    fn operation_parameters_override_path_item_parameters() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        let show = operation(&contract, "GET /pets/{petId}");
+        assert_eq!(
+            params(show),
+            [
+                ("petId", ParamLocation::Path),
+                ("X-Request-Id", ParamLocation::Header)
+            ]
+        );
+        assert_eq!(show.parameters[0].schema, Some(json!({"type": "integer"})));
+        assert_eq!(show.parameters[0].example, Some(json!(7)));
+        let delete = operation(&contract, "DELETE /pets/{petId}");
+        assert_eq!(delete.parameters[0].schema, Some(json!({"type": "string"})));
+        assert!(delete.parameters[0].required);
+        assert!(delete.deprecated);
+    }
+
+    #[test]
+    fn a_ref_to_a_ref_resolves_to_the_parameter() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        let list = operation(&contract, "GET /pets");
+        assert_eq!(params(list), [("limit", ParamLocation::Query)]);
+        assert_eq!(list.parameters[0].example, Some(json!(5)));
+        assert_eq!(list.operation_id.as_deref(), Some("listPets"));
+        assert_eq!(list.summary.as_deref(), Some("List pets"));
+        assert_eq!(list.tags, ["pets"]);
+        assert_eq!(list.responses, ["200", "default"]);
+    }
+
+    #[test]
+    fn operation_security_overrides_global_and_empty_list_means_none() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        let global = vec![vec![("apiKey".to_string(), vec![])]];
+        assert_eq!(operation(&contract, "GET /pets").security, global);
+        assert!(
+            operation(&contract, "GET /pets/{petId}")
+                .security
+                .is_empty()
+        );
+        assert_eq!(
+            operation(&contract, "DELETE /pets/{petId}").security,
+            vec![vec![("bearer".to_string(), vec!["pets:write".to_string()])]]
+        );
+        assert_eq!(
+            contract.security_scheme("apiKey"),
+            Some(&SecurityScheme::ApiKey {
+                name: "X-API-Key".into(),
+                location: ParamLocation::Header
+            })
+        );
+        assert_eq!(
+            contract.security_scheme("bearer"),
+            Some(&SecurityScheme::Http {
+                scheme: "bearer".into()
+            })
+        );
+    }
+
+    #[test]
+    fn request_body_comes_from_its_component_and_schemas_keep_their_refs() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        let create = operation(&contract, "POST /pets");
+        let body = create.request_body.as_ref().expect("body");
+        assert!(body.required);
+        assert_eq!(body.content[0].media_type, "application/json");
+        assert_eq!(body.content[0].example, Some(json!({"name": "Rex"})));
+        assert_eq!(
+            body.content[0].schema,
+            Some(json!({"$ref": "#/components/schemas/Pet"}))
+        );
+        assert!(
+            contract
+                .document
+                .pointer("/components/schemas/Pet")
+                .is_some()
+        );
+        assert_eq!(
+            create.responses,
+            ["201"],
+            "numeric YAML keys become strings"
+        );
+    }
+
+    #[test]
+    fn operations_know_their_pointer_line_and_column() {
+        let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
+        let show = operation(&contract, "GET /pets/{petId}");
+        assert_eq!(show.location.pointer, "/paths/~1pets~1{petId}/get");
+        assert_eq!(position(&show.location), (Some(43), Some(5)));
+        assert!(show.location.file.ends_with("petstore-3.0.yaml"));
+        assert_eq!(
+            position(&operation(&contract, "DELETE /pets/{petId}").location),
+            (Some(56), Some(5))
+        );
+        // Operations of a referenced path item point where they are written.
+        let animals = operation(&contract, "GET /animals");
+        assert_eq!(animals.location.pointer, "/paths/~1pets/get");
+        assert_eq!(position(&animals.location), (Some(18), Some(5)));
+        // The pointer names the operation object in `document`.
+        let declared = contract
+            .document
+            .pointer(&show.location.pointer)
+            .expect("exists");
+        assert_eq!(declared["operationId"], "showPet");
+
+        let contract = load_fixture("contract/petstore-3.1.json").expect("loads");
+        let put = operation(&contract, "PUT /pets/{petId}");
+        assert_eq!(put.location.pointer, "/paths/~1pets~1{petId}/put");
+        assert_eq!(position(&put.location), (Some(9), Some(7)));
+    }
+
+    #[test]
+    fn openapi_3_1_json_reads_path_item_refs_body_media_types_and_schemes() {
+        let contract = load_fixture("contract/petstore-3.1.json").expect("loads");
+        assert_eq!(contract.spec_version, "3.1.0");
+        assert_eq!(contract.version, "2.3.0");
+        assert_eq!(
+            labels(&contract),
+            ["GET /pets", "TRACE /pets", "PUT /pets/{petId}"],
+            "webhooks are not served paths"
+        );
+        let list = operation(&contract, "GET /pets");
+        assert_eq!(list.location.pointer, "/components/pathItems/Pets/get");
+        assert_eq!(position(&list.location), (Some(28), Some(9)));
+        let put = operation(&contract, "PUT /pets/{petId}");
+        assert_eq!(params(put), [("petId", ParamLocation::Path)]);
+        let body = put.request_body.as_ref().expect("body");
+        assert!(!body.required);
+        let types: Vec<_> = body.content.iter().map(|m| m.media_type.as_str()).collect();
+        assert_eq!(
+            types,
+            ["application/merge-patch+json", "multipart/form-data"]
+        );
+        assert_eq!(
+            body.content[1].encoding,
+            Some(json!({"photo": {"contentType": "image/png"}}))
+        );
+        let schemes: Vec<_> = contract
+            .security_schemes
+            .iter()
+            .map(|(_, s)| s.clone())
+            .collect();
+        assert_eq!(
+            schemes,
+            [
+                SecurityScheme::MutualTls,
+                SecurityScheme::OpenIdConnect,
+                SecurityScheme::OAuth2,
+                SecurityScheme::ApiKey {
+                    name: "session".into(),
+                    location: ParamLocation::Cookie
+                },
+                SecurityScheme::Other {
+                    kind: "x-custom".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_ref_cycle_does_not_hang_and_costs_only_that_parameter() {
+        let contract = load_fixture("contract/cycle.yaml").expect("a cycle is not fatal");
+        assert_eq!(labels(&contract), ["GET /a", "GET /b"]);
+        assert!(operation(&contract, "GET /a").parameters.is_empty());
+        let warning = &contract.warnings[0];
+        assert!(warning.message.contains("never ends"), "{warning}");
+        assert_eq!(warning.location.pointer, "/paths/~1a/get/parameters/0");
+        assert_eq!(warning.location.line, Some(7));
+    }
+
+    #[test]
+    fn a_malformed_operation_is_a_warning_and_the_rest_still_loads() {
+        let contract = load_fixture("contract/malformed-operations.yaml").expect("loads");
+        assert_eq!(
+            labels(&contract),
+            ["GET /ok", "POST /broken", "GET /users/{userId}"]
+        );
+        assert!(operation(&contract, "POST /broken").parameters.is_empty());
+        let found = |pointer: &str, text: &str| {
+            contract
+                .warnings
+                .iter()
+                .find(|w| w.location.pointer == pointer && w.message.contains(text))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "no warning {text:?} at {pointer} in {:?}",
+                        contract.warnings
+                    )
+                })
+                .location
+                .clone()
+        };
+        let at = found("/paths/~1broken/get", "expected an operation mapping");
+        assert_eq!(position(&at), (Some(9), Some(5)));
+        assert_eq!(
+            found("/paths/~1broken/post/parameters/0", "no `name`").line,
+            Some(12)
+        );
+        assert_eq!(
+            found("/paths/~1broken/post/parameters/1", "formData").line,
+            Some(13)
+        );
+        assert_eq!(
+            found("/paths/~1broken/post/requestBody", "requestBody").line,
+            Some(15)
+        );
+        let at = found("/paths/~1users~1{userId}/get", "no path parameter `userId`");
+        assert_eq!(at.line, Some(19));
+        assert!(
+            at.to_string().ends_with("malformed-operations.yaml:19:5"),
+            "{at}"
+        );
+    }
+
+    #[test]
+    fn webhook_only_document_loads_with_zero_operations_and_a_warning() {
+        let contract = load_fixture("contract/webhooks-only.yaml").expect("loads");
+        assert!(contract.operations.is_empty());
+        assert!(contract.warnings[0].message.contains("no `paths`"));
+    }
+
+    #[test]
+    fn openapi_3_2_loads_like_3_1_with_a_warning() {
+        let contract = load_fixture("contract/openapi-3.2.yaml").expect("loads");
+        assert_eq!(labels(&contract), ["GET /search"]);
+        let warning = &contract.warnings[0];
+        assert!(warning.message.contains("OpenAPI 3.2"), "{warning}");
+        assert_eq!(warning.location.line, Some(1));
+    }
+
+    #[test]
+    fn invalid_yaml_is_a_syntax_error_with_line_and_column() {
+        let err = load_fixture("malformed/invalid.yaml").expect_err("invalid");
+        let ContractError::Syntax {
+            file,
+            format,
+            line,
+            column,
+            ..
+        } = &err
+        else {
+            panic!("expected Syntax, got {err:?}");
+        };
+        assert!(file.ends_with("invalid.yaml"));
+        assert_eq!((*format, *line, *column), ("YAML", 9, 6), "{err}");
+        assert!(
+            err.to_string().contains("invalid.yaml:9:6: invalid YAML"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_json_is_a_syntax_error_with_line_and_column() {
+        let err = load_fixture("malformed/invalid.json").expect_err("invalid");
+        let ContractError::Syntax {
+            format,
+            line,
+            column,
+            message,
+            ..
+        } = &err
+        else {
+            panic!("expected Syntax, got {err:?}");
+        };
+        assert_eq!((*format, *line, *column), ("JSON", 4, 3), "{err}");
+        assert!(message.contains("expected `,` or `}`"), "{message}");
+    }
+
+    #[test]
+    fn duplicate_key_is_an_error_at_the_repeated_key() {
+        let err = load_fixture("contract/duplicate-key.yaml").expect_err("duplicate");
+        assert!(
+            matches!(
+                err,
+                ContractError::Syntax {
+                    line: 8,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("duplicate key \"/pets\""), "{err}");
+    }
+
+    #[test]
+    fn dangling_ref_names_file_pointer_and_line() {
+        let err = load_fixture("malformed/dangling-ref.yaml").expect_err("dangling");
+        let ContractError::DanglingRef {
+            location,
+            reference,
+        } = &err
+        else {
+            panic!("expected DanglingRef, got {err:?}");
+        };
+        assert_eq!(reference, "#/components/schemas/Pet");
+        assert_eq!(
+            location.pointer,
+            "/paths/~1pets/get/responses/200/content/application~1json/schema"
+        );
+        assert_eq!(position(location), (Some(12), Some(17)));
+        assert!(
+            err.to_string().contains(
+                "dangling-ref.yaml:12:17: $ref '#/components/schemas/Pet' in /paths/~1pets/get/responses/200/content/application~1json/schema points at nothing"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn external_ref_is_unsupported_with_file_and_line() {
+        let err = load_fixture("contract/external-ref.yaml").expect_err("external");
+        assert!(matches!(err, ContractError::Unsupported { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("external-ref.yaml: line 8, column 11"),
+            "{text}"
+        );
+        assert!(
+            text.contains("external $ref 'responses.yaml#/Ok' not supported yet"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn swagger_2_is_refused_not_misread() {
+        let err = load_fixture("malformed/swagger2.json").expect_err("swagger");
+        assert!(matches!(err, ContractError::Unsupported { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("Swagger 2.0 is not supported yet; convert it to OpenAPI 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_document_without_openapi_or_swagger_is_not_openapi() {
+        let err = load_fixture("contract/not-openapi.yaml").expect_err("not OpenAPI");
+        assert!(matches!(err, ContractError::NotOpenApi { .. }), "{err:?}");
+        assert!(err.to_string().contains("not an OpenAPI document"), "{err}");
+        let err = parse("empty.yaml", b"").expect_err("empty");
+        assert!(err.to_string().contains("not an OpenAPI document"), "{err}");
+    }
+
+    #[test]
+    fn non_utf8_spec_is_a_clear_error() {
+        let err =
+            parse("latin1.yaml", b"openapi: 3.0.0\ninfo: {title: Caf\xe9}\n").expect_err("bytes");
+        assert!(err.to_string().contains("latin1.yaml:2:"), "{err}");
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn missing_file_is_a_read_error_naming_it() {
+        let err = load("no/such/spec.yaml", &LoadOptions::default())
+            .await
+            .expect_err("missing");
+        assert!(matches!(err, ContractError::Read { .. }), "{err:?}");
+        assert!(err.to_string().contains("no/such/spec.yaml"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn spec_is_loaded_from_a_path_or_a_url() {
+        use axum::{Router, http::StatusCode, routing::get};
+        let spec = std::fs::read_to_string(fixture("contract/petstore-3.1.json")).expect("fixture");
+        let app = Router::new()
+            .route("/openapi", get(move || async move { spec }))
+            .route("/gone", get(|| async { StatusCode::NOT_FOUND }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let url = format!("http://{addr}/openapi");
+        let contract = load(&url, &LoadOptions::default()).await.expect("fetched");
+        assert_eq!(contract.source, url);
+        assert_eq!(contract.operations.len(), 3);
+        assert_eq!(contract.operations[0].location.file, url);
+
+        let err = load(&format!("http://{addr}/gone"), &LoadOptions::default())
+            .await
+            .expect_err("404");
+        assert!(matches!(err, ContractError::Fetch { .. }), "{err:?}");
+        assert!(err.to_string().contains("404"), "{err}");
+        server.abort();
+
+        let path = fixture("contract/petstore-3.0.yaml");
+        let contract = load(&path, &LoadOptions::default()).await.expect("file");
+        assert_eq!(contract.operations.len(), 6);
+    }
+}
+
+/// Load time of a large spec next to a plain `serde_json` parse of the same text. Prints, never
+/// asserts (timings depend on the machine): `cargo test --release --lib
+/// contract::bench -- --ignored --nocapture`.
+#[cfg(test)]
+mod bench {
+    use serde_json::{Value, json};
+    use std::time::{Duration, Instant};
+
+    /// A GitHub-sized document: about 1,500 paths, 3,000 operations, 12 MB of pretty JSON.
+    fn big_spec() -> Value {
+        let mut schemas = serde_json::Map::new();
+        for s in 0..800 {
+            let mut properties = serde_json::Map::new();
+            for p in 0..25 {
+                properties.insert(
+                    format!("field_{p}"),
+                    json!({"type": "string", "description": "A property of a generated schema, long enough to look real.", "example": "value"}),
+                );
+            }
+            properties.insert(
+                "next".into(),
+                json!({"$ref": format!("#/components/schemas/S{}", (s + 1) % 800)}),
+            );
+            schemas.insert(
+                format!("S{s}"),
+                json!({"type": "object", "properties": properties}),
+            );
+        }
+        let mut paths = serde_json::Map::new();
+        for i in 0..1500 {
+            let schema = json!({"$ref": format!("#/components/schemas/S{}", i % 800)});
+            paths.insert(
+                format!("/repos/{{owner}}/{{repo}}/things{i}/{{id}}"),
+                json!({
+                    "parameters": [{"$ref": "#/components/parameters/owner"}, {"$ref": "#/components/parameters/repo"}],
+                    "get": {
+                        "operationId": format!("things{i}/get"),
+                        "summary": "Get a thing",
+                        "tags": ["things"],
+                        "parameters": [
+                            {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                            {"name": "per_page", "in": "query", "schema": {"type": "integer", "default": 30}}
+                        ],
+                        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": schema.clone()}}}, "404": {"$ref": "#/components/responses/not_found"}}
+                    },
+                    "post": {
+                        "operationId": format!("things{i}/create"),
+                        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": schema.clone(), "examples": {"default": {"value": {"field_1": "x"}}}}}},
+                        "responses": {"201": {"description": "Created", "content": {"application/json": {"schema": schema}}}}
+                    }
+                }),
+            );
+        }
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "Big", "version": "1.0.0"},
+            "servers": [{"url": "https://api.example.com"}],
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "parameters": {
+                    "owner": {"name": "owner", "in": "path", "required": true, "schema": {"type": "string"}},
+                    "repo": {"name": "repo", "in": "path", "required": true, "schema": {"type": "string"}}
+                },
+                "responses": {"not_found": {"description": "Not found"}}
+            }
+        })
+    }
+
+    fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    #[ignore = "measurement; run in release with --nocapture"]
+    fn large_spec_load_time_next_to_a_plain_json_parse() {
+        let text = serde_json::to_string_pretty(&big_spec()).expect("serializes");
+        let plain = best_of(5, || {
+            let value: Value = serde_json::from_str(&text).expect("parses");
+            std::hint::black_box(value);
+        });
+        let mut operations = 0;
+        let load = best_of(5, || {
+            let contract = super::parse("big.json", text.as_bytes()).expect("loads");
+            operations = contract.operations.len();
+            std::hint::black_box(contract);
+        });
+        let minified = serde_json::to_string(&big_spec()).expect("serializes");
+        let load_minified = best_of(5, || {
+            std::hint::black_box(super::parse("big.json", minified.as_bytes()).expect("loads"));
+        });
+        println!(
+            "{:.1} MB, {operations} operations: serde_json {plain:?}, rollcall load {load:?} ({:.2}x); minified load {load_minified:?}",
+            text.len() as f64 / 1e6,
+            load.as_secs_f64() / plain.as_secs_f64()
+        );
+        let strict = best_of(5, || {
+            std::hint::black_box(
+                super::source::parse_value("b", &text, super::Format::Json).expect("ok"),
+            );
+        });
+        let doc: Value = serde_json::from_str(&text).expect("parses");
+        let check = best_of(5, || {
+            std::hint::black_box(super::refs::check(&doc).expect("ok"));
+        });
+        let norm = best_of(5, || {
+            std::hint::black_box(super::openapi3::normalize(
+                "b",
+                &doc,
+                super::openapi3::SpecVersion::V3_0,
+            ));
+        });
+        let n = super::openapi3::normalize("b", &doc, super::openapi3::SpecVersion::V3_0);
+        let ptrs: Vec<&str> = n
+            .operations
+            .iter()
+            .map(|o| o.location.pointer.as_str())
+            .collect();
+        let loc = best_of(5, || {
+            std::hint::black_box(super::locate::locate(
+                &text,
+                super::Format::Json,
+                &ptrs,
+                &[],
+            ));
+        });
+        println!("strict {strict:?} check {check:?} normalize {norm:?} locate {loc:?}");
+        let yaml = yaml_serde::to_string(&big_spec()).expect("serializes");
+        let yaml_load = best_of(2, || {
+            std::hint::black_box(super::parse("big.yaml", yaml.as_bytes()).expect("loads"));
+        });
+        println!(
+            "same as {:.1} MB YAML: rollcall load {yaml_load:?}",
+            yaml.len() as f64 / 1e6
+        );
+    }
 }

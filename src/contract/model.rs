@@ -225,7 +225,9 @@ pub type SecurityRequirement = Vec<(String, Vec<String>)>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecurityScheme {
     /// `type: http`, e.g. `bearer` or `basic` (lower-cased).
-    Http { scheme: String },
+    Http {
+        scheme: String,
+    },
     /// `type: apiKey`.
     ApiKey {
         name: String,
@@ -236,7 +238,9 @@ pub enum SecurityScheme {
     OpenIdConnect,
     MutualTls,
     /// Anything rollcall does not know how to apply.
-    Other { kind: String },
+    Other {
+        kind: String,
+    },
 }
 
 /// A contract problem that costs one operation (or one detail of it) but not the run.

@@ -2,19 +2,36 @@
 //! contract's examples and schemas, serialized as the spec says, with the
 //! credentials applied the way each security scheme says. In safe mode (the
 //! default) an unsafe method only gets a request that a correct handler must
-//! reject before acting; where none exists the operation is left unverifiable.
+//! reject before acting, or one aimed at an id that cannot exist; where
+//! neither exists the operation is left unverifiable.
 //!
 //! ```text
-//! GET    /api/v1/pets?limit=1                       valid
-//! POST   /api/v1/pets  (application/json: "{")      invalid: malformed JSON body
-//! PUT    /api/v1/pets/{petId}                       unverifiable: no harmless request
+//! GET    /pets/{petId}  → GET /pets/42                     valid
+//! POST   /pets          → POST /pets  body {"rollcall":    invalid: malformed JSON body
+//! DELETE /pets/{petId}  → DELETE /pets/2147481993          sentinel: petId
+//! PUT    /notes/{name}  → nothing sent                     unverifiable: no request for ... is both
+//!                                                          harmless and rejectable: ...
 //! ```
+//!
+//! Where each part lives: [`synth`] (values from examples and schemas),
+//! [`serialize`] (styles and percent-encoding), [`body`] (media types),
+//! [`auth`] (credentials), [`safe`] (what safe mode may send), [`listing`]
+//! (`rollcall list`), and here the assembly of a request and the base-URL rule.
+
+pub mod auth;
+pub mod body;
+pub mod listing;
+mod pattern;
+pub mod safe;
+pub mod serialize;
+pub mod synth;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::contract::{Contract, Method};
+use crate::contract::{Contract, Method, Operation, ParamLocation, Parameter};
 
 /// Whether probes may be requests a correct implementation would act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -62,6 +79,10 @@ pub struct PlanOptions {
 pub struct Plan {
     pub mode: Mode,
     pub probes: Vec<PlannedProbe>,
+    /// Headers for requests that belong to no operation (discovery): the `-H`
+    /// extras and the header and cookie credentials the probes carry, so that
+    /// a gateway treats discovery the way it treats the probes.
+    pub discovery_headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +92,9 @@ pub struct PlannedProbe {
     pub intent: Intent,
     /// `None` only when `intent` is [`Intent::Unverifiable`].
     pub request: Option<PlannedRequest>,
+    /// What the request could not do as the contract asks (see [`notes`]),
+    /// for `list` and reports.
+    pub notes: Vec<String>,
 }
 
 /// What a probe's request is meant to show.
@@ -116,17 +140,310 @@ pub enum PlanError {
     BadCredential { scheme: String, message: String },
 }
 
-/// Builds the plan for every operation of `contract`.
+/// Builds the plan for every operation of `contract`: checks the
+/// credentials against the contract's security schemes, then decides each
+/// operation's intent ([`safe::decide`]) and assembles its request.
 pub fn build(contract: &Contract, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let _ = (contract, options);
-    todo!("planner")
+    let credentials = auth::Credentials::resolve(contract, &options.credentials)?;
+    let document = contract.document.as_ref();
+    let probes = contract
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, operation)| plan_operation(document, index, operation, &credentials, options))
+        .collect();
+    Ok(Plan {
+        mode: options.mode,
+        probes,
+        discovery_headers: discovery_headers(contract, &credentials, &options.headers),
+    })
+}
+
+/// The credentials of the first operation that gets any, as headers, then the `-H` extras.
+fn discovery_headers(
+    contract: &Contract,
+    credentials: &auth::Credentials<'_>,
+    extra_headers: &[(String, String)],
+) -> Vec<(String, String)> {
+    let applied = contract
+        .operations
+        .iter()
+        .map(|operation| credentials.for_operation(operation))
+        .find(|applied| !applied.headers.is_empty() || !applied.cookies.is_empty())
+        .unwrap_or_default();
+    let mut headers = applied.headers;
+    if !applied.cookies.is_empty() {
+        headers.push(("Cookie".to_string(), applied.cookies.join("; ")));
+    }
+    replace_headers(&mut headers, extra_headers.to_vec());
+    headers
+}
+
+fn plan_operation(
+    document: &Value,
+    index: usize,
+    operation: &Operation,
+    credentials: &auth::Credentials<'_>,
+    options: &PlanOptions,
+) -> PlannedProbe {
+    let mut overrides: Vec<(usize, Value)> = Vec::new();
+    let mut body = BodyPlan::Valid;
+    let intent = match safe::decide(document, operation, options.mode) {
+        safe::Decision::Valid => Intent::Valid,
+        safe::Decision::Sentinel { values } => {
+            let names: Vec<&str> = values
+                .iter()
+                .filter_map(|(i, _)| operation.parameters.get(*i))
+                .map(|p| p.name.as_str())
+                .collect();
+            let parameter = names.join(", ");
+            overrides = values;
+            Intent::Sentinel { parameter }
+        }
+        safe::Decision::MalformedBody { media_type } => {
+            body = BodyPlan::MalformedJson(media_type);
+            Intent::Invalid {
+                violation: "malformed JSON body".to_string(),
+            }
+        }
+        safe::Decision::OmitBody => {
+            body = BodyPlan::Omit;
+            Intent::Invalid {
+                violation: "required request body omitted".to_string(),
+            }
+        }
+        safe::Decision::InvalidParameter {
+            index: parameter,
+            value,
+            violation,
+        } => {
+            overrides.push((parameter, value));
+            Intent::Invalid { violation }
+        }
+        safe::Decision::Unverifiable { reason } => {
+            return PlannedProbe {
+                operation: index,
+                intent: Intent::Unverifiable { reason },
+                request: None,
+                notes: Vec::new(),
+            };
+        }
+    };
+    let request = assemble(
+        document,
+        operation,
+        credentials,
+        &options.headers,
+        &overrides,
+        &body,
+    );
+    let mut probe = PlannedProbe {
+        operation: index,
+        intent,
+        request: Some(request),
+        notes: Vec::new(),
+    };
+    probe.notes = notes(operation, &probe);
+    probe
+}
+
+/// What the planned request could not do as the contract asks, for `list`
+/// and reports: a path template parameter that is not declared (sent as a
+/// placeholder), or a body with no media type rollcall can produce (sent
+/// empty).
+pub fn notes(operation: &Operation, probe: &PlannedProbe) -> Vec<String> {
+    let Some(request) = &probe.request else {
+        return Vec::new();
+    };
+    let mut notes: Vec<String> = serialize::template_names(&operation.path)
+        .into_iter()
+        .filter(|name| {
+            !operation
+                .parameters
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.name == *name)
+        })
+        .map(|name| {
+            format!(
+                "path parameter '{name}' is not declared; sent '{}'",
+                synth::PLACEHOLDER
+            )
+        })
+        .collect();
+    if let (Some(sent), Some(declared)) = (&request.body, &operation.request_body)
+        && body::media_kind(&sent.content_type) == body::MediaKind::Unsupported
+    {
+        notes.extend(body::unproducible_note(declared));
+    }
+    notes
+}
+
+/// What to send as the body.
+enum BodyPlan {
+    /// A valid body if the operation declares one.
+    Valid,
+    /// The truncated JSON body under this media type.
+    MalformedJson(String),
+    /// No body at all.
+    Omit,
+}
+
+/// Header parameters OpenAPI says to ignore: they are set from elsewhere.
+const IGNORED_HEADER_PARAMETERS: [&str; 3] = ["accept", "content-type", "authorization"];
+
+/// The request for `operation`: path and required query, header and cookie
+/// parameters (with `overrides` by parameter index), credentials, the body,
+/// then the user's `-H` headers, which replace generated ones of the same name.
+fn assemble(
+    document: &Value,
+    operation: &Operation,
+    credentials: &auth::Credentials<'_>,
+    extra_headers: &[(String, String)],
+    overrides: &[(usize, Value)],
+    body: &BodyPlan,
+) -> PlannedRequest {
+    let value_of = |index: usize, parameter: &Parameter| -> Value {
+        match overrides.iter().find(|(i, _)| *i == index) {
+            Some((_, value)) => value.clone(),
+            None => synth::parameter_value(document, parameter),
+        }
+    };
+
+    let mut path = serialize::render_path(&operation.path, &mut |name| {
+        let declared = operation
+            .parameters
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.location == ParamLocation::Path && p.name == name);
+        match declared {
+            Some((index, parameter)) => {
+                serialize::path_value(parameter, &value_of(index, parameter))
+            }
+            None => serialize::encode_component(synth::PLACEHOLDER),
+        }
+    });
+
+    let mut query = Vec::new();
+    let mut headers = Vec::new();
+    let mut cookies = Vec::new();
+    for (index, parameter) in operation.parameters.iter().enumerate() {
+        if !parameter.required || parameter.location == ParamLocation::Path {
+            continue;
+        }
+        let value = value_of(index, parameter);
+        match serialize::serialize(parameter, &value) {
+            serialize::Serialized::Query(pairs) => query.extend(pairs),
+            serialize::Serialized::Header(text) => {
+                let name = parameter.name.to_ascii_lowercase();
+                if !IGNORED_HEADER_PARAMETERS.contains(&name.as_str()) {
+                    headers.push((parameter.name.clone(), text));
+                }
+            }
+            serialize::Serialized::Cookie(pairs) => cookies.extend(pairs),
+            serialize::Serialized::Path(_) => {}
+        }
+    }
+
+    let applied = credentials.for_operation(operation);
+    query.extend(applied.query);
+    replace_headers(&mut headers, applied.headers);
+    cookies.extend(applied.cookies);
+    if !cookies.is_empty() {
+        headers.push(("Cookie".to_string(), cookies.join("; ")));
+    }
+    replace_headers(&mut headers, extra_headers.to_vec());
+
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query.join("&"));
+    }
+
+    let body = match body {
+        BodyPlan::Omit => None,
+        BodyPlan::MalformedJson(media_type) => Some(body::malformed_json(media_type)),
+        BodyPlan::Valid => operation
+            .request_body
+            .as_ref()
+            .and_then(|request_body| body::valid_body(document, request_body)),
+    };
+
+    PlannedRequest {
+        method: operation.method,
+        path_and_query: path,
+        headers,
+        body,
+    }
+}
+
+/// Appends `new` headers, first dropping existing ones of the same names
+/// (case-insensitive).
+fn replace_headers(headers: &mut Vec<(String, String)>, new: Vec<(String, String)>) {
+    headers.retain(|(name, _)| !new.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)));
+    headers.extend(new);
 }
 
 /// The base-URL rule, the one place it lives: a target URL with a path is the
 /// full base; a target without a path gets the path of the spec's first server
 /// appended (`http://host:8080` + `servers: [{url: /api/v1}]` →
 /// `http://host:8080/api/v1`). The result never ends with `/`.
+///
+/// The target's scheme, userinfo, host and port are kept; its query and
+/// fragment are dropped. A server given as an absolute URL
+/// (`https://api.example.com/api/v1`) contributes only its path. The one
+/// exception to "no trailing `/`": a bare origin with no server path is
+/// `http://host:8080/`, because an http URL always has a path; join it with
+/// [`request_url`], which never doubles the slash.
 pub fn base_url(target: &url::Url, contract: &Contract) -> url::Url {
-    let _ = (target, contract);
-    todo!("base url rule")
+    let mut base = target.clone();
+    base.set_query(None);
+    base.set_fragment(None);
+    let target_path = target.path().trim_end_matches('/');
+    let path = if target_path.is_empty() {
+        contract
+            .servers
+            .first()
+            .map(|server| server_path(server))
+            .unwrap_or_default()
+    } else {
+        target_path.to_string()
+    };
+    base.set_path(path.trim_end_matches('/'));
+    base
 }
+
+/// The path part of a server URL, absolute (`https://x/api/v1`) or relative
+/// (`/api/v1`, `api/v1`), without query or fragment.
+fn server_path(server: &str) -> String {
+    if let Ok(absolute) = url::Url::parse(server)
+        && absolute.has_host()
+    {
+        return absolute.path().to_string();
+    }
+    // Scheme-relative (`//host/path`): the path starts after the host.
+    let relative = match server.strip_prefix("//") {
+        Some(rest) => rest.find('/').map_or("", |slash| &rest[slash..]),
+        None => server,
+    };
+    let path = relative.split(['?', '#']).next().unwrap_or_default().trim();
+    if path.is_empty() || path == "." {
+        String::new()
+    } else if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// The absolute URL of a planned request on a target whose base URL is
+/// `base` (from [`base_url`]).
+pub fn request_url(base: &url::Url, path_and_query: &str) -> String {
+    let base = base.as_str().trim_end_matches('/');
+    if path_and_query.starts_with('/') {
+        format!("{base}{path_and_query}")
+    } else {
+        format!("{base}/{path_and_query}")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

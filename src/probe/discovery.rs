@@ -3,15 +3,47 @@
 //! each distinct leading path segment of the contract, since mounted sub-apps
 //! answer differently). A declared operation's 404 counts as a missing route
 //! only when it matches one of these fingerprints.
+//!
+//! ```text
+//! GET /rollcall-404-3f9c0a1b2c3d4e5f       → 404 text/html "Cannot GET /rollcall-404-3f9c0a1b2c3d4e5f"
+//! GET /pets/rollcall-404-3f9c0a1b2c3d4e5f  → 404 application/json {"detail":"Not Found"}
+//! fingerprints: (404, text/html, "Cannot {method} {path}"), (404, application/json, {"detail":"Not Found"})
+//! ```
 
-use crate::contract::Contract;
+use std::collections::HashMap;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+use crate::contract::{Contract, Method};
 
 use super::{Prober, Response};
+
+/// Every discovery path contains this, followed by a random 16-hex token.
+pub const TOKEN_PREFIX: &str = "rollcall-404-";
+/// Leading path segments sampled on their own; the rest share the root sample.
+const MAX_PREFIXES: usize = 8;
+/// Bytes of masked body a fingerprint keeps.
+const FINGERPRINT_BODY_LIMIT: usize = 4096;
+/// Characters of a masked body shown in notes and evidence.
+const EXCERPT_CHARS: usize = 80;
+/// Extra segments tried below a prefix to get past declared templates
+/// such as `/pets/{petId}`.
+const MAX_EXTRA_SEGMENTS: usize = 6;
+
+const PATH_MASK: &str = "{path}";
+const METHOD_MASK: &str = "{method}";
+const TIME_MASK: &str = "{time}";
+const ID_MASK: &str = "{id}";
 
 /// What one target taught us before the probes.
 #[derive(Debug, Clone, Default)]
 pub struct Discovery {
     pub no_route: Vec<NoRouteSample>,
+    /// The answer to a POST with a malformed JSON body to a path that cannot
+    /// exist (sent only when the contract declares request bodies): a 400
+    /// here means bodies are parsed before routing, so a safe-mode probe's
+    /// rejected body proves nothing about its route.
+    pub malformed_body: Option<NoRouteSample>,
     /// Sentences for reports (`<system-out>`, verbose terminal).
     pub notes: Vec<String>,
 }
@@ -24,6 +56,13 @@ pub struct NoRouteSample {
     pub fingerprint: Fingerprint,
 }
 
+impl NoRouteSample {
+    /// `GET /rollcall-404-… → 404 text/plain, empty body`, for notes and evidence.
+    pub fn describe(&self) -> String {
+        format!("GET {} → {}", self.path, self.fingerprint.describe())
+    }
+}
+
 /// A response reduced to what stays the same between two missing routes:
 /// status, media type, and the body with the requested path masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,27 +70,935 @@ pub struct Fingerprint {
     pub status: u16,
     pub media_type: Option<String>,
     pub body: String,
+    /// The masked `Location` of a redirect (`None` for other statuses), so
+    /// that a catch-all redirect to a login page is told from a trailing-slash one.
+    pub location: Option<String>,
 }
 
 impl Fingerprint {
-    /// Fingerprint of `response` to a request for `path` (the path is masked
-    /// in the body, so "Cannot GET /x" and "Cannot GET /y" match).
+    /// Fingerprint of `response` to a request for `path` (relative to the
+    /// target's base URL). In the body, the path (raw, percent-decoded, with
+    /// and without its query), any discovery token, HTTP method names,
+    /// timestamps and long ids are masked, so "Cannot GET /x" and
+    /// "Cannot POST /y" match.
     pub fn of(response: &Response, path: &str) -> Fingerprint {
-        let _ = (response, path);
-        todo!("fingerprint")
+        let masks = PathMasks::new(path);
+        let text = String::from_utf8_lossy(&response.body);
+        let body = truncate_chars(masks.apply(&text).trim(), FINGERPRINT_BODY_LIMIT).to_string();
+        let location = if (300..400).contains(&response.status) {
+            response.header("location").map(|l| masks.apply(l))
+        } else {
+            None
+        };
+        Fingerprint {
+            status: response.status,
+            media_type: response.header("content-type").and_then(media_type),
+            body,
+            location,
+        }
+    }
+
+    /// Equal status and media type; for answers to HEAD, which carry no body.
+    pub fn matches_without_body(&self, other: &Fingerprint) -> bool {
+        self.status == other.status && self.media_type == other.media_type
+    }
+
+    /// `404 text/plain, empty body` or `404 application/json {"detail":"Not Found"}`.
+    pub fn describe(&self) -> String {
+        let mut out = self.status.to_string();
+        match &self.media_type {
+            Some(media_type) => {
+                out.push(' ');
+                out.push_str(media_type);
+            }
+            None => out.push_str(", no content type"),
+        }
+        if let Some(location) = &self.location {
+            out.push_str(", Location ");
+            out.push_str(location);
+        }
+        if self.body.is_empty() {
+            out.push_str(", empty body");
+        } else {
+            out.push(' ');
+            out.push_str(&excerpt(&self.body));
+        }
+        out
     }
 }
 
+/// The media type of a `Content-Type` value: parameters dropped, lower-cased.
+fn media_type(content_type: &str) -> Option<String> {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
+}
+
 impl Discovery {
-    /// The no-route sample that `response` (to a request for `path`) matches, if any.
+    /// The no-route sample that `response` (to a request for `path`, relative
+    /// to the base URL) matches, if any. The sample of the longest matching
+    /// prefix is compared first, then the root's: a route missing from a
+    /// mounted sub-app often falls through to the root's fallback.
     pub fn matching_no_route(&self, path: &str, response: &Response) -> Option<&NoRouteSample> {
-        let _ = (path, response);
-        todo!("matching")
+        let fingerprint = Fingerprint::of(response, path);
+        self.candidates(path)
+            .into_iter()
+            .find(|sample| sample.fingerprint == fingerprint)
+    }
+
+    /// Like [`Discovery::matching_no_route`], comparing status and media type
+    /// only (for HEAD, whose answers have no body).
+    pub fn matching_no_route_without_body(
+        &self,
+        path: &str,
+        response: &Response,
+    ) -> Option<&NoRouteSample> {
+        let fingerprint = Fingerprint::of(response, path);
+        self.candidates(path)
+            .into_iter()
+            .find(|sample| sample.fingerprint.matches_without_body(&fingerprint))
+    }
+
+    /// The sample that stands for unknown paths near `path`: the longest
+    /// matching prefix's, else the root's.
+    pub fn sample_for(&self, path: &str) -> Option<&NoRouteSample> {
+        self.candidates(path).into_iter().next()
+    }
+
+    fn candidates(&self, path: &str) -> Vec<&NoRouteSample> {
+        let segments = decoded_segments(path);
+        let mut matching: Vec<&NoRouteSample> = self
+            .no_route
+            .iter()
+            .filter(|sample| {
+                let prefix = decoded_segments(&sample.prefix);
+                prefix.len() <= segments.len() && prefix.iter().zip(&segments).all(|(p, s)| p == s)
+            })
+            .collect();
+        matching.sort_by_key(|sample| std::cmp::Reverse(decoded_segments(&sample.prefix).len()));
+        matching.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+        matching
     }
 }
 
 /// Runs discovery for one target: a handful of requests, not one per operation.
 pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
-    let _ = (prober, contract);
-    todo!("discover")
+    let token = format!("{:016x}", fastrand::u64(..));
+    let templates: Vec<Vec<&str>> = contract
+        .operations
+        .iter()
+        .map(|op| template_segments(&op.path))
+        .collect();
+    let mut discovery = Discovery::default();
+
+    let root_path = unknown_path("", &token, &templates);
+    let root = prober.send_ad_hoc(Method::Get, &root_path).await;
+    let root_sample = match root.outcome {
+        Ok(response) => NoRouteSample {
+            prefix: String::new(),
+            fingerprint: Fingerprint::of(&response, &root_path),
+            path: root_path.clone(),
+        },
+        Err(error) => {
+            discovery.notes.push(format!(
+                "GET {root_path} failed ({error}): this target's no-route response is unknown"
+            ));
+            return discovery;
+        }
+    };
+    discovery.notes.push(root_note(&root_sample));
+
+    let (sampled, shared) = leading_prefixes(contract);
+    if !shared.is_empty() {
+        discovery.notes.push(format!(
+            "{} more path prefixes ({}) share the root's no-route response: at most {MAX_PREFIXES} are sampled",
+            shared.len(),
+            shared.join(", ")
+        ));
+    }
+    let requests: Vec<(String, crate::plan::PlannedRequest)> = sampled
+        .into_iter()
+        .map(|prefix| {
+            let path = unknown_path(&prefix, &token, &templates);
+            let request = crate::plan::PlannedRequest {
+                method: Method::Get,
+                path_and_query: path,
+                headers: prober.options().discovery_headers.clone(),
+                body: None,
+            };
+            (prefix, request)
+        })
+        .collect();
+    let exchanges = prober
+        .probe_all(requests.iter().enumerate().map(|(i, (_, r))| (i, r)))
+        .await;
+    let mut prefix_samples = Vec::new();
+    for (index, exchange) in exchanges {
+        let (prefix, request) = &requests[index];
+        let path = &request.path_and_query;
+        match exchange.outcome {
+            Ok(response) => {
+                let sample = NoRouteSample {
+                    prefix: prefix.clone(),
+                    path: path.clone(),
+                    fingerprint: Fingerprint::of(&response, path),
+                };
+                discovery.notes.push(prefix_note(&sample, &root_sample));
+                prefix_samples.push(sample);
+            }
+            Err(error) => discovery.notes.push(format!(
+                "GET {path} failed ({error}): paths under {prefix} are compared with the root's no-route response"
+            )),
+        }
+    }
+    discovery.no_route.push(root_sample);
+    discovery.no_route.extend(prefix_samples);
+    if contract
+        .operations
+        .iter()
+        .any(|op| op.request_body.is_some())
+    {
+        discovery.malformed_body = malformed_body_sample(prober, &root_path).await;
+        if let Some(sample) = &discovery.malformed_body {
+            discovery.notes.push(malformed_body_note(sample));
+        }
+    }
+    discovery
+}
+
+/// The body safe mode sends most: JSON cut off after its first byte.
+pub const MALFORMED_JSON: &[u8] = b"{";
+
+async fn malformed_body_sample(prober: &Prober, path: &str) -> Option<NoRouteSample> {
+    let mut headers = prober.options().discovery_headers.clone();
+    headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+    let request = crate::plan::PlannedRequest {
+        method: Method::Post,
+        path_and_query: path.to_string(),
+        headers,
+        body: Some(crate::plan::Body {
+            content_type: "application/json".to_string(),
+            bytes: MALFORMED_JSON.to_vec(),
+        }),
+    };
+    let response = prober.send(&request).await.outcome.ok()?;
+    Some(NoRouteSample {
+        prefix: String::new(),
+        fingerprint: Fingerprint::of(&response, path),
+        path: path.to_string(),
+    })
+}
+
+fn malformed_body_note(sample: &NoRouteSample) -> String {
+    let described = format!(
+        "POST {} with a malformed JSON body → {}",
+        sample.path,
+        sample.fingerprint.describe()
+    );
+    match sample.fingerprint.status {
+        404 | 405 | 410 => format!(
+            "{described}: the target routes before it reads bodies, so a rejected safe-mode body shows its route exists"
+        ),
+        _ => format!(
+            "{described}: bodies are checked before routing, so a safe-mode probe rejected with the same status does not prove its route"
+        ),
+    }
+}
+
+fn root_note(sample: &NoRouteSample) -> String {
+    let meaning = match sample.fingerprint.status {
+        404 | 410 => "this is the target's no-route response".to_string(),
+        401 | 403 => "unknown paths are refused before routing, so a 404 from an operation cannot be told apart from a missing route".to_string(),
+        status @ 200..=299 => format!(
+            "unknown paths answer {status} (a catch-all, such as a single-page app's fallback); an operation answering the same is not served"
+        ),
+        status => format!("unknown paths answer {status}, not 404"),
+    };
+    format!("{}: {meaning}", sample.describe())
+}
+
+fn prefix_note(sample: &NoRouteSample, root: &NoRouteSample) -> String {
+    if sample.fingerprint == root.fingerprint {
+        format!(
+            "{}: under {} unknown paths answer like the root",
+            sample.describe(),
+            sample.prefix
+        )
+    } else {
+        format!(
+            "{}: the no-route response under {} differs from the root's",
+            sample.describe(),
+            sample.prefix
+        )
+    }
+}
+
+/// `/pets/rollcall-404-<token>`, with as many extra segments as it takes to
+/// match no declared template (`/pets/{petId}` would route a single one to a
+/// handler, whose 404 is not a no-route answer).
+fn unknown_path(prefix: &str, token: &str, templates: &[Vec<&str>]) -> String {
+    let segment = format!("{TOKEN_PREFIX}{token}");
+    let mut path = prefix.to_string();
+    for _ in 0..MAX_EXTRA_SEGMENTS {
+        path.push('/');
+        path.push_str(&segment);
+        let candidate = decoded_segments(&path);
+        if !templates.iter().any(|t| template_matches(t, &candidate)) {
+            break;
+        }
+    }
+    path
+}
+
+/// Whether a declared template (`["pets", "{petId}"]`) routes these segments.
+fn template_matches(template: &[&str], segments: &[String]) -> bool {
+    template.len() == segments.len()
+        && template
+            .iter()
+            .zip(segments)
+            .all(|(t, s)| t.contains('{') || *t == s.as_str())
+}
+
+fn template_segments(path: &str) -> Vec<&str> {
+    path.split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The distinct literal first segments of the contract's paths (`/pets`),
+/// most used first; the first [`MAX_PREFIXES`] are sampled, the rest returned
+/// apart so the notes can name them.
+fn leading_prefixes(contract: &Contract) -> (Vec<String>, Vec<String>) {
+    let mut order: Vec<String> = Vec::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for operation in &contract.operations {
+        let Some(first) = template_segments(&operation.path).into_iter().next() else {
+            continue;
+        };
+        if first.contains('{') {
+            continue;
+        }
+        let prefix = format!("/{}", utf8_percent_encode(first, SEGMENT));
+        let count = counts.entry(prefix.clone()).or_insert(0);
+        if *count == 0 {
+            order.push(prefix);
+        }
+        *count += 1;
+    }
+    // Stable: equally used prefixes keep document order.
+    order.sort_by_key(|prefix| std::cmp::Reverse(counts[prefix]));
+    let shared = order.split_off(order.len().min(MAX_PREFIXES));
+    (order, shared)
+}
+
+/// Characters percent-encoded in a path segment built from a literal template segment.
+const SEGMENT: &AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
+/// The path's segments (query dropped), percent-decoded.
+fn decoded_segments(path: &str) -> Vec<String> {
+    path.split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect()
+}
+
+/// What JavaScript's `encodeURIComponent` escapes: the usual encoding of a
+/// path inside a query value (`/login?next=%2Fpets`).
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// The forms in which a response may echo the requested path.
+struct PathMasks {
+    needles: Vec<String>,
+}
+
+impl PathMasks {
+    fn new(path: &str) -> PathMasks {
+        let without_query = path.split(['?', '#']).next().unwrap_or(path);
+        let mut needles = Vec::new();
+        for form in [path, without_query] {
+            let decoded = percent_decode_str(form).decode_utf8_lossy().into_owned();
+            needles.push(form.replace('/', "\\/"));
+            needles.push(utf8_percent_encode(&decoded, URI_COMPONENT).to_string());
+            needles.push(utf8_percent_encode(&decoded, NON_ALPHANUMERIC).to_string());
+            needles.push(decoded);
+            needles.push(form.to_string());
+        }
+        // "/" alone would mask every slash: the root path is not masked.
+        needles.retain(|n| n.len() > 1 && n != "\\/");
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        needles.dedup();
+        PathMasks { needles }
+    }
+
+    fn apply(&self, text: &str) -> String {
+        let mut masked = text.to_string();
+        for needle in &self.needles {
+            masked = replace_path(&masked, needle);
+        }
+        let masked = mask_tokens(&masked);
+        let masked = mask_methods(&masked);
+        mask_volatile(&masked)
+    }
+}
+
+/// Replaces `needle` with `{path}` where it is not followed by more path
+/// characters (so `/pets/1` is not masked inside `/pets/12`).
+fn replace_path(text: &str, needle: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(needle) {
+        let after = &rest[at + needle.len()..];
+        let continues = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || "-._~%/".contains(c));
+        out.push_str(&rest[..at]);
+        if continues {
+            out.push_str(needle);
+        } else {
+            out.push_str(PATH_MASK);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `rollcall-404-<16 hex>` → `{path}`, wherever a body echoes part of a discovery path.
+fn mask_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(TOKEN_PREFIX) {
+        let after = &rest[at + TOKEN_PREFIX.len()..];
+        let hex = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(&rest[..at]);
+        if hex >= 16 {
+            out.push_str(PATH_MASK);
+            rest = &after[hex..];
+        } else {
+            out.push_str(TOKEN_PREFIX);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Upper-case method names as whole words → `{method}` (frameworks echo the
+/// method: "Cannot GET /x", "Cannot POST /x").
+fn mask_methods(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_uppercase() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let len = bytes[i..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let word = &text[i..i + len];
+            if Method::ALL.iter().any(|m| m.as_str() == word) {
+                out.push_str(&text[copied..i]);
+                out.push_str(METHOD_MASK);
+                copied = i + len;
+            }
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Masks what changes from one response to the next: ISO timestamps become
+/// `{time}`; UUIDs, long digit runs (epoch times) and long mixed letter-digit
+/// words (request ids, hashes) become `{id}`.
+fn mask_volatile(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_word_start =
+            bytes[i].is_ascii_alphanumeric() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if !at_word_start {
+            i += 1;
+            continue;
+        }
+        let rest = &bytes[i..];
+        let (len, mask) = if let Some(len) = timestamp_len(rest) {
+            (len, Some(TIME_MASK))
+        } else if let Some(len) = uuid_len(rest) {
+            (len, Some(ID_MASK))
+        } else {
+            let len = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            (len, is_volatile_word(&rest[..len]).then_some(ID_MASK))
+        };
+        if let Some(mask) = mask {
+            out.push_str(&text[copied..i]);
+            out.push_str(mask);
+            copied = i + len;
+        }
+        i += len;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+fn is_volatile_word(word: &[u8]) -> bool {
+    let digits = word.iter().filter(|b| b.is_ascii_digit()).count();
+    (digits == word.len() && word.len() >= 10)
+        || (word.len() >= 16 && digits > 0 && digits < word.len())
+}
+
+/// Length of `2024-05-01`, `2024-05-01T12:00:00.123Z`, `2024-05-01 12:00:00+02:00`
+/// at the start of `bytes`, if one is there and ends at a word boundary.
+fn timestamp_len(bytes: &[u8]) -> Option<usize> {
+    let digits_at = |at: usize, n: usize| {
+        bytes.len() >= at + n && bytes[at..at + n].iter().all(u8::is_ascii_digit)
+    };
+    let byte_at = |at: usize, expected: &[u8]| bytes.get(at).is_some_and(|b| expected.contains(b));
+    if !(digits_at(0, 4)
+        && byte_at(4, b"-")
+        && digits_at(5, 2)
+        && byte_at(7, b"-")
+        && digits_at(8, 2))
+    {
+        return None;
+    }
+    let mut len = 10;
+    if byte_at(len, b"T ")
+        && digits_at(len + 1, 2)
+        && byte_at(len + 3, b":")
+        && digits_at(len + 4, 2)
+    {
+        len += 6;
+        if byte_at(len, b":") && digits_at(len + 1, 2) {
+            len += 3;
+            if byte_at(len, b".,") && digits_at(len + 1, 1) {
+                len += 1;
+                while digits_at(len, 1) {
+                    len += 1;
+                }
+            }
+        }
+        if byte_at(len, b"Z") {
+            len += 1;
+        } else if byte_at(len, b"+-") && digits_at(len + 1, 2) {
+            len += 3;
+            if byte_at(len, b":") && digits_at(len + 1, 2) {
+                len += 3;
+            } else if digits_at(len, 2) {
+                len += 2;
+            }
+        }
+    }
+    let ends_word = bytes.get(len).is_none_or(|b| !b.is_ascii_alphanumeric());
+    ends_word.then_some(len)
+}
+
+/// Length of a UUID (`8-4-4-4-12` hex digits) at the start of `bytes`.
+fn uuid_len(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for (group, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if group > 0 {
+            if bytes.get(at) != Some(&b'-') {
+                return None;
+            }
+            at += 1;
+        }
+        if bytes.len() < at + len || !bytes[at..at + len].iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        at += len;
+    }
+    let ends_word = bytes.get(at).is_none_or(|b| !b.is_ascii_alphanumeric());
+    ends_word.then_some(at)
+}
+
+fn truncate_chars(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A body on one line, at most [`EXCERPT_CHARS`] characters; text is quoted,
+/// JSON is shown as it is.
+fn excerpt(body: &str) -> String {
+    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut shown: String = one_line.chars().take(EXCERPT_CHARS).collect();
+    if shown.len() < one_line.len() {
+        shown.push('…');
+    }
+    if shown.starts_with(['{', '[']) {
+        shown
+    } else {
+        format!("\"{shown}\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::http::{StatusCode, Uri};
+    use axum::response::IntoResponse;
+    use axum::routing::{any, get};
+
+    use super::*;
+    use crate::probe::testing::*;
+
+    const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
+    const SPRING_404: &str = include_str!("../../testdata/probe/spring-404.json");
+
+    fn response(status: u16, content_type: Option<&str>, body: &str) -> Response {
+        Response {
+            status,
+            headers: content_type
+                .map(|ct| vec![("content-type".to_string(), ct.to_string())])
+                .unwrap_or_default(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+        }
+    }
+
+    fn express(method: &str, path: &str) -> Response {
+        let body = EXPRESS_404
+            .replace("{method}", method)
+            .replace("{path}", path);
+        response(404, Some("text/html; charset=utf-8"), &body)
+    }
+
+    fn spring(path: &str, timestamp: &str, request_id: &str) -> Response {
+        let body = SPRING_404
+            .replace("{timestamp}", timestamp)
+            .replace("{request_id}", request_id)
+            .replace("{path}", path);
+        response(404, Some("application/json"), &body)
+    }
+
+    #[test]
+    fn express_fallback_fingerprint_matches_across_paths_and_methods() {
+        let discovered = Fingerprint::of(
+            &express("GET", "/rollcall-404-0123456789abcdef"),
+            "/rollcall-404-0123456789abcdef",
+        );
+        let probed = Fingerprint::of(&express("POST", "/pets/42"), "/pets/42");
+
+        assert_eq!(discovered, probed);
+        assert_eq!(discovered.media_type.as_deref(), Some("text/html"));
+        assert!(
+            discovered.body.contains("Cannot {method} {path}"),
+            "{}",
+            discovered.body
+        );
+    }
+
+    #[test]
+    fn echoed_path_is_masked_in_raw_decoded_and_base_prefixed_forms() {
+        let raw = Fingerprint::of(&express("GET", "/api/a%20b?x=1"), "/a%20b?x=1");
+        let decoded = Fingerprint::of(&express("GET", "/api/a b"), "/a%20b?x=1");
+        let other = Fingerprint::of(&express("GET", "/api/zzz"), "/zzz");
+
+        assert_eq!(raw, other);
+        assert_eq!(decoded, other);
+    }
+
+    #[test]
+    fn spring_style_404_matches_despite_timestamp_and_request_id() {
+        let a = Fingerprint::of(
+            &spring(
+                "/rollcall-404-0123456789abcdef",
+                "2026-05-08T05:48:11.123+00:00",
+                "4f1c2a9e-8b7d-4c3e-9a1f-0e2d3c4b5a69",
+            ),
+            "/rollcall-404-0123456789abcdef",
+        );
+        let b = Fingerprint::of(
+            &spring(
+                "/orders/7",
+                "2026-05-08T05:49:02.987+00:00",
+                "9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            ),
+            "/orders/7",
+        );
+
+        assert_eq!(a, b);
+        assert!(
+            a.body.contains("{time}") && a.body.contains("{id}"),
+            "{}",
+            a.body
+        );
+    }
+
+    #[test]
+    fn handler_404_with_its_own_body_differs_from_the_framework_404() {
+        let framework = Fingerprint::of(&response(404, None, ""), "/rollcall-404-0123456789abcdef");
+        let handler = Fingerprint::of(
+            &response(
+                404,
+                Some("application/json"),
+                r#"{"error":"pet not found"}"#,
+            ),
+            "/pets/1",
+        );
+
+        assert_ne!(framework, handler);
+    }
+
+    #[test]
+    fn a_path_inside_a_longer_path_is_not_masked() {
+        let body = "see /pets/12 for /pets/1";
+        let fingerprint = Fingerprint::of(&response(404, Some("text/plain"), body), "/pets/1");
+
+        assert_eq!(fingerprint.body, "see /pets/12 for {path}");
+    }
+
+    #[test]
+    fn ordinary_words_and_short_numbers_are_kept() {
+        let body = "Error 404: page /x not found (code 12345, see docs v2)";
+        let fingerprint = Fingerprint::of(&response(404, Some("text/plain"), body), "/y");
+
+        assert_eq!(fingerprint.body, body);
+    }
+
+    #[test]
+    fn redirect_location_is_part_of_the_fingerprint_with_the_path_masked() {
+        let login = |path: &str| Response {
+            status: 302,
+            headers: vec![(
+                "location".into(),
+                format!(
+                    "/login?next={}",
+                    utf8_percent_encode(path, NON_ALPHANUMERIC)
+                ),
+            )],
+            body: vec![],
+            truncated: false,
+        };
+        let slash = Response {
+            headers: vec![("location".into(), "/pets/".into())],
+            ..login("/pets")
+        };
+
+        let unknown = Fingerprint::of(
+            &login("/rollcall-404-0123456789abcdef"),
+            "/rollcall-404-0123456789abcdef",
+        );
+        assert_eq!(unknown, Fingerprint::of(&login("/pets"), "/pets"));
+        assert_ne!(unknown, Fingerprint::of(&slash, "/pets"));
+    }
+
+    #[test]
+    fn discovery_path_goes_deeper_than_declared_templates() {
+        let templates = vec![
+            vec!["pets", "{petId}"],
+            vec!["pets", "{petId}", "{photoId}"],
+        ];
+
+        assert_eq!(unknown_path("", "t", &templates), "/rollcall-404-t");
+        assert_eq!(
+            unknown_path("/pets", "t", &templates),
+            "/pets/rollcall-404-t/rollcall-404-t/rollcall-404-t"
+        );
+        assert_eq!(
+            unknown_path("/users", "t", &templates),
+            "/users/rollcall-404-t"
+        );
+    }
+
+    #[test]
+    fn at_most_eight_prefixes_are_sampled_most_used_first() {
+        let mut operations = Vec::new();
+        for (i, name) in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+            .iter()
+            .enumerate()
+        {
+            for _ in 0..(if i == 9 { 3 } else { 1 }) {
+                operations.push(operation(Method::Get, &format!("/{name}/x")));
+            }
+        }
+        operations.push(operation(Method::Get, "/{tenant}/items"));
+        operations.push(operation(Method::Get, "/"));
+
+        let (sampled, shared) = leading_prefixes(&contract(operations));
+
+        assert_eq!(sampled, ["/j", "/a", "/b", "/c", "/d", "/e", "/f", "/g"]);
+        assert_eq!(shared, ["/h", "/i"]);
+    }
+
+    /// A root that answers unknown paths like axum (empty 404), with a sub-app
+    /// mounted at /pets that answers them with its own JSON.
+    fn mounted_app() -> Router {
+        let pets = Router::new()
+            .route("/{id}", get(|| async { "a pet" }))
+            .fallback(|| async {
+                (
+                    StatusCode::NOT_FOUND,
+                    axum::Json(serde_json::json!({"detail": "Not Found"})),
+                )
+            });
+        Router::new()
+            .route("/health", get(|| async { "ok" }))
+            .nest("/pets", pets)
+    }
+
+    #[tokio::test]
+    async fn discover_samples_the_root_and_each_mounted_prefix() {
+        let base = serve(mounted_app()).await;
+        let contract = contract(vec![
+            operation(Method::Get, "/pets/{petId}"),
+            operation(Method::Get, "/health"),
+        ]);
+
+        let discovery = discover(&prober(&base), &contract).await;
+
+        assert_eq!(discovery.no_route.len(), 3, "{discovery:?}");
+        let root = &discovery.no_route[0];
+        assert_eq!(root.prefix, "");
+        assert!(root.path.starts_with("/rollcall-404-"));
+        assert_eq!(
+            (root.fingerprint.status, root.fingerprint.body.as_str()),
+            (404, "")
+        );
+        let pets = discovery
+            .no_route
+            .iter()
+            .find(|s| s.prefix == "/pets")
+            .expect("pets sample");
+        assert_eq!(pets.path.matches(TOKEN_PREFIX).count(), 2, "{}", pets.path);
+        assert_eq!(
+            pets.fingerprint.media_type.as_deref(),
+            Some("application/json")
+        );
+        assert!(discovery.malformed_body.is_none());
+        assert!(
+            discovery.notes[0].ends_with("this is the target's no-route response"),
+            "{:?}",
+            discovery.notes
+        );
+        assert!(
+            discovery
+                .notes
+                .iter()
+                .any(|n| n.contains("under /pets differs from the root's"))
+        );
+        assert!(
+            discovery
+                .notes
+                .iter()
+                .any(|n| n.contains("under /health unknown paths answer like the root"))
+        );
+
+        let json_404 = response(404, Some("application/json"), r#"{"detail":"Not Found"}"#);
+        let matched = discovery.matching_no_route("/pets/1/photos", &json_404);
+        assert_eq!(matched.map(|s| s.prefix.as_str()), Some("/pets"));
+        assert!(
+            discovery
+                .matching_no_route("/orders/1", &json_404)
+                .is_none()
+        );
+        let empty_404 = response(404, None, "");
+        assert_eq!(
+            discovery
+                .matching_no_route("/orders/1", &empty_404)
+                .map(|s| s.prefix.as_str()),
+            Some("")
+        );
+    }
+
+    #[tokio::test]
+    async fn discover_learns_whether_bodies_are_checked_before_routing() {
+        let app = Router::new().fallback(any(|uri: Uri, body: String| async move {
+            if body == "{" {
+                (StatusCode::BAD_REQUEST, "Unexpected end of JSON input").into_response()
+            } else {
+                (StatusCode::NOT_FOUND, format!("Cannot GET {uri}")).into_response()
+            }
+        }));
+        let base = serve(app).await;
+        let contract = contract(vec![operation_with_body(Method::Post, "/pets")]);
+
+        let discovery = discover(&prober(&base), &contract).await;
+
+        let sample = discovery.malformed_body.expect("malformed body sample");
+        assert_eq!(sample.fingerprint.status, 400);
+        assert!(
+            discovery
+                .notes
+                .iter()
+                .any(|n| n.contains("bodies are checked before routing")),
+            "{:?}",
+            discovery.notes
+        );
+    }
+
+    #[tokio::test]
+    async fn unreachable_target_leaves_a_note_and_no_samples() {
+        let closed = closed_port_url().await;
+
+        let discovery = discover(
+            &prober(&closed),
+            &contract(vec![operation(Method::Get, "/pets")]),
+        )
+        .await;
+
+        assert!(discovery.no_route.is_empty());
+        assert_eq!(discovery.notes.len(), 1);
+        assert!(
+            discovery.notes[0].contains("connection failed"),
+            "{}",
+            discovery.notes[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn catch_all_root_is_noted() {
+        let app = Router::new()
+            .fallback(|| async { ([("content-type", "text/html")], "<html>app</html>") });
+        let base = serve(app).await;
+
+        let discovery = discover(&prober(&base), &contract(vec![])).await;
+
+        assert_eq!(discovery.no_route[0].fingerprint.status, 200);
+        assert!(
+            discovery.notes[0].contains("a catch-all"),
+            "{}",
+            discovery.notes[0]
+        );
+    }
 }

@@ -1,1 +1,544 @@
-//! junit report (to be written)
+//! The JUnit XML report: one `<testsuite>` per target (in target order), one
+//! `<testcase>` per declared operation in each, so CI dashboards count every
+//! operation on every target exactly once. `file` and `line` point at the
+//! operation in the spec, for annotations on the exact line.
+//!
+//! ```xml
+//! <?xml version="1.0" encoding="UTF-8"?>
+//! <testsuites name="rollcall" tests="2" failures="1" errors="0" skipped="0" time="0.842">
+//!   <testsuite name="canary" tests="2" failures="1" errors="0" skipped="0" time="0.015" timestamp="2026-03-01T12:00:00Z">
+//!     <properties>
+//!       <property name="base_url" value="http://127.0.0.1:8081/api/v1"/>
+//!       <property name="mode" value="safe"/>
+//!       <property name="spec" value="specs/petstore.yaml"/>
+//!       <property name="rollcall_version" value="0.1.0"/>
+//!     </properties>
+//!     <testcase name="GET /pets" classname="canary.pets" file="specs/petstore.yaml" line="22" time="0.009"/>
+//!     <testcase name="POST /pets" classname="canary.pets" file="specs/petstore.yaml" line="40" time="0.006">
+//!       <failure message="not_implemented: answered 501" type="not_implemented">rule: ...
+//! curl -sS -X POST 'http://127.0.0.1:8081/api/v1/pets' ...
+//!
+//! HTTP 501 Not Implemented
+//! ...</failure>
+//!     </testcase>
+//!     <system-out>unknown paths answer 404 ...</system-out>
+//!   </testsuite>
+//! </testsuites>
+//! ```
+//!
+//! Verdicts map through [`Verdict::outcome`]: a failure is `<failure>`, an
+//! unreachable target `<error>`, an inconclusive verdict `<skipped>`. Text is
+//! escaped (never CDATA, which a body containing `]]>` would break) and
+//! characters XML 1.0 forbids (NUL, ESC, other control bytes) are dropped.
+
+use std::borrow::Cow;
+use std::io;
+
+use quick_xml::Writer;
+use quick_xml::escape::partial_escape;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use crate::report::{OperationReport, RunReport, TargetInfo, TargetResult};
+use crate::verdict::{Outcome, rules};
+
+/// The report as a JUnit XML document, ending with a newline.
+pub fn render(report: &RunReport) -> String {
+    let mut xml = JunitWriter {
+        writer: Writer::new_with_indent(Vec::new(), b' ', 2),
+    };
+    xml.report(report)
+        .expect("writing XML into memory cannot fail");
+    let mut text =
+        String::from_utf8(xml.writer.into_inner()).expect("XML written from Rust strings is UTF-8");
+    text.push('\n');
+    text
+}
+
+/// Test counts of one suite (or of all suites together).
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    time_ms: u64,
+}
+
+impl Counts {
+    fn of_target(report: &RunReport, target: &str) -> Counts {
+        let mut counts = Counts::default();
+        for op in &report.operations {
+            counts.tests += 1;
+            match result_for(op, target) {
+                Some(result) => {
+                    counts.time_ms += result.elapsed_ms;
+                    match result.verdict.outcome() {
+                        Outcome::Pass => {}
+                        Outcome::Fail => counts.failures += 1,
+                        Outcome::Error => counts.errors += 1,
+                        Outcome::Inconclusive => counts.skipped += 1,
+                    }
+                }
+                None => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+
+    fn add(self, other: Counts) -> Counts {
+        Counts {
+            tests: self.tests + other.tests,
+            failures: self.failures + other.failures,
+            errors: self.errors + other.errors,
+            skipped: self.skipped + other.skipped,
+            time_ms: self.time_ms + other.time_ms,
+        }
+    }
+
+    fn attributes(&self) -> [(&'static str, String); 4] {
+        [
+            ("tests", self.tests.to_string()),
+            ("failures", self.failures.to_string()),
+            ("errors", self.errors.to_string()),
+            ("skipped", self.skipped.to_string()),
+        ]
+    }
+}
+
+struct JunitWriter {
+    writer: Writer<Vec<u8>>,
+}
+
+impl JunitWriter {
+    fn report(&mut self, report: &RunReport) -> io::Result<()> {
+        self.writer
+            .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        let per_target: Vec<Counts> = report
+            .targets
+            .iter()
+            .map(|t| Counts::of_target(report, &t.name))
+            .collect();
+        let total = per_target.iter().fold(Counts::default(), |a, b| a.add(*b));
+
+        let mut suites = BytesStart::new("testsuites");
+        push(&mut suites, "name", "rollcall");
+        for (name, value) in total.attributes() {
+            push(&mut suites, name, &value);
+        }
+        push(&mut suites, "time", &seconds(report.duration_ms));
+        self.writer.write_event(Event::Start(suites))?;
+        for (target, counts) in report.targets.iter().zip(per_target) {
+            self.suite(report, target, counts)?;
+        }
+        self.end("testsuites")
+    }
+
+    fn suite(&mut self, report: &RunReport, target: &TargetInfo, counts: Counts) -> io::Result<()> {
+        let mut suite = BytesStart::new("testsuite");
+        push(&mut suite, "name", &target.name);
+        for (name, value) in counts.attributes() {
+            push(&mut suite, name, &value);
+        }
+        push(&mut suite, "time", &seconds(counts.time_ms));
+        push(&mut suite, "timestamp", &report.started_at);
+        self.writer.write_event(Event::Start(suite))?;
+
+        self.writer
+            .write_event(Event::Start(BytesStart::new("properties")))?;
+        let mode = report.mode.to_string();
+        for (name, value) in [
+            ("base_url", target.base_url.as_str()),
+            ("mode", mode.as_str()),
+            ("spec", report.spec.path.as_str()),
+            ("rollcall_version", report.version.as_str()),
+        ] {
+            let mut property = BytesStart::new("property");
+            push(&mut property, "name", name);
+            push(&mut property, "value", value);
+            self.writer.write_event(Event::Empty(property))?;
+        }
+        self.end("properties")?;
+
+        for op in &report.operations {
+            self.testcase(report, target, op)?;
+        }
+
+        if !target.discovery.is_empty() {
+            self.text_element("system-out", &target.discovery.join("\n"))?;
+        }
+        self.end("testsuite")
+    }
+
+    fn testcase(
+        &mut self,
+        report: &RunReport,
+        target: &TargetInfo,
+        op: &OperationReport,
+    ) -> io::Result<()> {
+        let result = result_for(op, &target.name);
+        let mut case = BytesStart::new("testcase");
+        push(&mut case, "name", &op.label());
+        push(
+            &mut case,
+            "classname",
+            &format!("{}.{}", target.name, group(op)),
+        );
+        push(&mut case, "file", &report.spec.path);
+        if let Some(line) = op.line {
+            push(&mut case, "line", &line.to_string());
+        }
+        push(
+            &mut case,
+            "time",
+            &seconds(result.map_or(0, |r| r.elapsed_ms)),
+        );
+
+        let Some(result) = result else {
+            self.writer.write_event(Event::Start(case))?;
+            let mut skipped = BytesStart::new("skipped");
+            push(&mut skipped, "message", "no result for this target");
+            self.writer.write_event(Event::Empty(skipped))?;
+            return self.end("testcase");
+        };
+        let message = format!("{}: {}", result.verdict, result.evidence);
+        match result.verdict.outcome() {
+            Outcome::Pass => self.writer.write_event(Event::Empty(case)),
+            Outcome::Inconclusive => {
+                self.writer.write_event(Event::Start(case))?;
+                let mut skipped = BytesStart::new("skipped");
+                push(&mut skipped, "message", &message);
+                self.writer.write_event(Event::Empty(skipped))?;
+                self.end("testcase")
+            }
+            outcome @ (Outcome::Fail | Outcome::Error) => {
+                self.writer.write_event(Event::Start(case))?;
+                let element = if outcome == Outcome::Fail {
+                    "failure"
+                } else {
+                    "error"
+                };
+                let mut problem = BytesStart::new(element);
+                push(&mut problem, "message", &message);
+                push(&mut problem, "type", result.verdict.as_str());
+                self.writer.write_event(Event::Start(problem))?;
+                self.text(&details(result))?;
+                self.end(element)?;
+                self.end("testcase")
+            }
+        }
+    }
+
+    fn text_element(&mut self, name: &str, text: &str) -> io::Result<()> {
+        self.writer
+            .write_event(Event::Start(BytesStart::new(name)))?;
+        self.text(text)?;
+        self.end(name)
+    }
+
+    fn text(&mut self, text: &str) -> io::Result<()> {
+        let safe = xml_safe(text);
+        self.writer
+            .write_event(Event::Text(BytesText::from_escaped(partial_escape(
+                safe.as_ref(),
+            ))))
+    }
+
+    fn end(&mut self, name: &str) -> io::Result<()> {
+        self.writer.write_event(Event::End(BytesEnd::new(name)))
+    }
+}
+
+/// The body of a `<failure>` or `<error>`: the rule, its fix hint when the
+/// registry knows it, then the replayable exchange.
+fn details(result: &TargetResult) -> String {
+    let mut text = format!("rule: {}\n", result.rule);
+    if let Some(rule) = rules::rule(&result.rule) {
+        text.push_str(&format!("hint: {}\n", rule.hint));
+    }
+    text.push('\n');
+    text.push_str(&result.transcript());
+    text
+}
+
+fn result_for<'a>(op: &'a OperationReport, target: &str) -> Option<&'a TargetResult> {
+    op.results.iter().find(|r| r.target == target)
+}
+
+/// The second half of a testcase's classname: the operation's first tag,
+/// else its first path segment, else `root`.
+fn group(op: &OperationReport) -> &str {
+    if let Some(tag) = op.tags.first() {
+        return tag;
+    }
+    op.path
+        .split('/')
+        .find(|segment| !segment.is_empty())
+        .unwrap_or("root")
+}
+
+/// Milliseconds as seconds with three decimals: `12` → `0.012`.
+fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// Adds an attribute; quick-xml escapes the value (quotes, `<`, `&`,
+/// newlines), characters XML 1.0 forbids are dropped first.
+fn push(element: &mut BytesStart<'_>, name: &str, value: &str) {
+    element.push_attribute((name, xml_safe(value).as_ref()));
+}
+
+/// `text` without the characters XML 1.0 cannot carry at all, even escaped:
+/// NUL and the other C0 controls except tab, newline and carriage return,
+/// and U+FFFE / U+FFFF. (Lone surrogates cannot occur in a Rust string.)
+fn xml_safe(text: &str) -> Cow<'_, str> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    if text.chars().all(allowed) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|c| allowed(*c)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Golden file: `testdata/reports/junit.xml`, rendered from
+    //! [`crate::report::testing::fixture`]. After an intended format change,
+    //! run `ROLLCALL_UPDATE_GOLDEN=1 cargo test --lib report::junit` and
+    //! review the diff of the golden file.
+
+    use std::collections::BTreeMap;
+
+    use quick_xml::escape::resolve_predefined_entity;
+    use quick_xml::events::Event;
+    use quick_xml::{Reader, XmlVersion};
+
+    use super::*;
+    use crate::report::testing::{assert_golden, fixture};
+
+    /// Element names and attributes of a parsed document, and the text of
+    /// every `<failure>`/`<error>`, as a reader that insists on well-formed
+    /// XML sees them.
+    struct Parsed {
+        /// Testcases per suite name, in document order.
+        testcases: Vec<(String, usize)>,
+        attributes: Vec<(String, BTreeMap<String, String>)>,
+        texts: Vec<String>,
+    }
+
+    fn parse(xml: &str) -> Parsed {
+        let mut reader = Reader::from_str(xml);
+        reader.config_mut().check_end_names = true;
+        let mut parsed = Parsed {
+            testcases: Vec::new(),
+            attributes: Vec::new(),
+            texts: Vec::new(),
+        };
+        let mut in_text = false;
+        loop {
+            let event = reader.read_event().expect("well-formed XML");
+            let element = match &event {
+                Event::Start(e) | Event::Empty(e) => Some(e.clone()),
+                _ => None,
+            };
+            if let Some(element) = element {
+                let name = element.name().as_ref().to_string();
+                let attributes: BTreeMap<String, String> = element
+                    .attributes()
+                    .map(|a| {
+                        let a = a.expect("well-formed attribute");
+                        let value = a
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .expect("valid escapes")
+                            .into_owned();
+                        (a.key.as_ref().to_string(), value)
+                    })
+                    .collect();
+                match name.as_str() {
+                    "testsuite" => parsed.testcases.push((attributes["name"].clone(), 0)),
+                    "testcase" => parsed.testcases.last_mut().expect("testcase in a suite").1 += 1,
+                    _ => {}
+                }
+                parsed.attributes.push((name, attributes));
+            }
+            // Text arrives in pieces split at each reference (`&lt;`): join them.
+            let piece = match &event {
+                Event::Text(t) => Some(t.xml10_content().into_owned()),
+                Event::GeneralRef(r) => {
+                    Some(match r.resolve_char_ref().expect("valid reference") {
+                        Some(c) => c.to_string(),
+                        None => resolve_predefined_entity(&r.xml10_content())
+                            .expect("only predefined entities")
+                            .to_string(),
+                    })
+                }
+                _ => None,
+            };
+            match (piece, in_text) {
+                (Some(piece), true) => parsed.texts.last_mut().expect("open text").push_str(&piece),
+                (Some(piece), false) => parsed.texts.push(piece),
+                (None, _) => {}
+            }
+            in_text = matches!(event, Event::Text(_) | Event::GeneralRef(_));
+            if matches!(event, Event::Eof) {
+                break;
+            }
+        }
+        parsed
+    }
+
+    fn attributes_of<'a>(parsed: &'a Parsed, element: &str) -> Vec<&'a BTreeMap<String, String>> {
+        parsed
+            .attributes
+            .iter()
+            .filter(|(name, _)| name == element)
+            .map(|(_, a)| a)
+            .collect()
+    }
+
+    #[test]
+    fn junit_report_matches_golden_file() {
+        assert_golden("junit.xml", &render(&fixture()));
+    }
+
+    #[test]
+    fn every_operation_is_one_testcase_in_each_target_suite() {
+        let report = fixture();
+        let parsed = parse(&render(&report));
+        let expected: Vec<(String, usize)> = report
+            .targets
+            .iter()
+            .map(|t| (t.name.clone(), report.operations.len()))
+            .collect();
+        assert_eq!(parsed.testcases, expected);
+    }
+
+    #[test]
+    fn suite_counts_follow_verdict_outcomes() {
+        let parsed = parse(&render(&fixture()));
+        let suites = attributes_of(&parsed, "testsuite");
+        let counts: Vec<[&str; 5]> = suites
+            .iter()
+            .map(|s| {
+                [
+                    s["name"].as_str(),
+                    s["tests"].as_str(),
+                    s["failures"].as_str(),
+                    s["errors"].as_str(),
+                    s["skipped"].as_str(),
+                ]
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ["stable", "9", "2", "0", "2"],
+                ["canary", "9", "3", "1", "2"]
+            ]
+        );
+        let all = &attributes_of(&parsed, "testsuites")[0];
+        assert_eq!(
+            [
+                &all["tests"],
+                &all["failures"],
+                &all["errors"],
+                &all["skipped"]
+            ],
+            ["18", "5", "1", "4"]
+        );
+        assert_eq!(attributes_of(&parsed, "failure").len(), 5);
+        assert_eq!(attributes_of(&parsed, "error").len(), 1);
+        assert_eq!(
+            attributes_of(&parsed, "skipped").len(),
+            fixture()
+                .results()
+                .filter(|(_, r)| r.verdict.outcome() == Outcome::Inconclusive)
+                .count()
+        );
+    }
+
+    #[test]
+    fn testcase_points_at_the_operation_in_the_spec() {
+        let parsed = parse(&render(&fixture()));
+        let cases = attributes_of(&parsed, "testcase");
+        let post = cases
+            .iter()
+            .find(|c| c["name"] == "POST /pets" && c["classname"] == "canary.pets")
+            .expect("POST /pets on canary");
+        assert_eq!(post["file"], "specs/petstore.yaml");
+        assert_eq!(post["line"], "40");
+        assert_eq!(post["time"], "0.006");
+        let classnames: Vec<&str> = cases
+            .iter()
+            .filter(|c| c["classname"].starts_with("stable."))
+            .map(|c| c["classname"].as_str())
+            .collect();
+        assert!(
+            classnames.contains(&"stable.health"),
+            "first path segment without tags"
+        );
+        assert!(classnames.contains(&"stable.root"), "`/` has no segment");
+        let root = cases.iter().find(|c| c["name"] == "GET /").unwrap();
+        assert!(
+            !root.contains_key("line"),
+            "no line when the spec gave none"
+        );
+    }
+
+    #[test]
+    fn failure_text_holds_rule_curl_and_response() {
+        let parsed = parse(&render(&fixture()));
+        let failure = parsed
+            .texts
+            .iter()
+            .find(|t| t.contains("rule: test.not_implemented"))
+            .expect("failure text for not_implemented");
+        assert!(failure.contains("curl -sS -X POST 'http://127.0.0.1:8081/api/v1/pets'"));
+        assert!(failure.contains("HTTP 501 Not Implemented\ncontent-type: text/plain"));
+        assert!(failure.contains("Not Implemented"));
+    }
+
+    #[test]
+    fn hostile_content_stays_well_formed() {
+        let mut report = fixture();
+        let hostile = "]]> <tag> & \"quoted\" 'single' \u{0}nul \u{1b}[31mesc \u{fffe} tab\tend";
+        for op in &mut report.operations {
+            for result in &mut op.results {
+                result.evidence = hostile.to_string();
+                if let Some(response) = &mut result.response {
+                    response.body = format!("<![CDATA[{hostile}]]>");
+                }
+            }
+        }
+        report.targets[0].discovery.push(hostile.to_string());
+        let xml = render(&report);
+        assert!(!xml.contains('\u{0}') && !xml.contains('\u{1b}') && !xml.contains('\u{fffe}'));
+        assert!(!xml.contains("]]>"), "no raw CDATA terminator");
+        let parsed = parse(&xml);
+        assert_eq!(
+            parsed.testcases,
+            [("stable".to_string(), 9), ("canary".to_string(), 9)]
+        );
+        let clean = "]]> <tag> & \"quoted\" 'single' nul [31mesc  tab\tend";
+        let failures = attributes_of(&parsed, "failure");
+        assert!(
+            failures.iter().all(|f| f["message"].ends_with(clean)),
+            "{failures:?}"
+        );
+        assert!(
+            parsed
+                .texts
+                .iter()
+                .any(|t| t.contains(&format!("<![CDATA[{clean}]]>")))
+        );
+    }
+
+    #[test]
+    fn seconds_have_three_decimals() {
+        assert_eq!(seconds(0), "0.000");
+        assert_eq!(seconds(12), "0.012");
+        assert_eq!(seconds(61_234), "61.234");
+    }
+}

@@ -8,6 +8,8 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod terminal;
+#[cfg(test)]
+mod testing;
 
 use std::collections::BTreeMap;
 
@@ -105,6 +107,63 @@ pub struct ResponseRecord {
     pub truncated: bool,
 }
 
+impl ResponseRecord {
+    /// `HTTP 404 Not Found` (the reason phrase is the standard one; the
+    /// server's own phrase is not kept).
+    pub fn status_line(&self) -> String {
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason());
+        match reason {
+            Some(reason) => format!("HTTP {} {reason}", self.status),
+            None => format!("HTTP {}", self.status),
+        }
+    }
+}
+
+impl TargetResult {
+    /// The exchange as a person would replay and read it: the curl command,
+    /// then the response's status line, headers and body excerpt.
+    ///
+    /// ```text
+    /// curl -sS -X GET 'http://127.0.0.1:8080/api/pets/1'
+    ///
+    /// HTTP 404 Not Found
+    /// content-type: text/plain
+    ///
+    /// 404 page not found
+    /// ```
+    pub fn transcript(&self) -> String {
+        let mut out = String::new();
+        match &self.request {
+            Some(request) => out.push_str(&curl::command(request)),
+            None => out.push_str("(no request was sent)"),
+        }
+        out.push_str("\n\n");
+        match &self.response {
+            Some(response) => {
+                out.push_str(&response.status_line());
+                out.push('\n');
+                for (name, value) in &response.headers {
+                    out.push_str(&format!("{name}: {value}\n"));
+                }
+                if !response.body.is_empty() {
+                    out.push('\n');
+                    out.push_str(&response.body);
+                    if !response.body.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+                if response.truncated {
+                    out.push_str("[body truncated]\n");
+                }
+            }
+            None => out.push_str("(no response)\n"),
+        }
+        out
+    }
+}
+
 impl RunReport {
     /// Number of (operation, target) results with each outcome.
     pub fn count(&self, outcome: Outcome) -> usize {
@@ -113,5 +172,166 @@ impl RunReport {
             .flat_map(|op| &op.results)
             .filter(|r| r.verdict.outcome() == outcome)
             .count()
+    }
+
+    /// Every (operation, target) result, in operation then target order.
+    pub fn results(&self) -> impl Iterator<Item = (&OperationReport, &TargetResult)> {
+        self.operations
+            .iter()
+            .flat_map(|op| op.results.iter().map(move |r| (op, r)))
+    }
+
+    /// Results that are not a pass: failures and errors first, then
+    /// inconclusive ones, each group in operation then target order.
+    pub fn flagged(&self) -> Vec<(&OperationReport, &TargetResult)> {
+        let mut flagged: Vec<_> = self
+            .results()
+            .filter(|(_, r)| r.verdict.outcome() != Outcome::Pass)
+            .collect();
+        // Stable sort: keeps the report order inside each group.
+        flagged.sort_by_key(|(_, r)| r.verdict.outcome() == Outcome::Inconclusive);
+        flagged
+    }
+
+    /// Count per verdict, computed from the results (every renderer uses
+    /// this, so no two reports can disagree).
+    pub fn verdict_counts(&self) -> BTreeMap<Verdict, usize> {
+        let mut counts = BTreeMap::new();
+        for (_, result) in self.results() {
+            *counts.entry(result.verdict).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Whether no operation failed and every target answered: inconclusive
+    /// results do not fail a run unless the caller is strict.
+    pub fn passed(&self) -> bool {
+        self.count(Outcome::Fail) == 0 && self.count(Outcome::Error) == 0
+    }
+
+    /// `12 operations × 2 targets: 7 implemented, 1 not_implemented, ...`
+    /// (verdicts in vocabulary order, those with no result left out).
+    pub fn summary_line(&self) -> String {
+        let operations = self.operations.len();
+        let targets = self.targets.len();
+        let counts = self.verdict_counts();
+        let parts: Vec<String> = Verdict::ALL
+            .iter()
+            .filter_map(|v| counts.get(v).map(|n| format!("{n} {v}")))
+            .collect();
+        let parts = if parts.is_empty() {
+            "nothing probed".to_string()
+        } else {
+            parts.join(", ")
+        };
+        format!(
+            "{operations} {} × {targets} {}: {parts}",
+            plural(operations, "operation", "operations"),
+            plural(targets, "target", "targets"),
+        )
+    }
+
+    /// `PASS: ...` or `FAIL: ...` with the counts that decided it.
+    pub fn conclusion(&self) -> String {
+        let total = self.results().count();
+        let failed = self.count(Outcome::Fail);
+        let errors = self.count(Outcome::Error);
+        let inconclusive = self.count(Outcome::Inconclusive);
+        let served = self.count(Outcome::Pass);
+        let mut parts = Vec::new();
+        if failed > 0 {
+            parts.push(format!("{failed} of {total} not served"));
+        }
+        if errors > 0 {
+            parts.push(format!("{errors} unreachable"));
+        }
+        if inconclusive > 0 {
+            parts.push(format!("{inconclusive} inconclusive"));
+        }
+        if self.passed() {
+            let head = format!("PASS: {served} of {total} served");
+            if parts.is_empty() {
+                head
+            } else {
+                format!("{head}, {}", parts.join(", "))
+            }
+        } else {
+            format!("FAIL: {}", parts.join(", "))
+        }
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::fixture;
+    use super::*;
+
+    #[test]
+    fn flagged_lists_failures_and_errors_before_inconclusive() {
+        let report = fixture();
+        let outcomes: Vec<Outcome> = report
+            .flagged()
+            .iter()
+            .map(|(_, r)| r.verdict.outcome())
+            .collect();
+        let first_inconclusive = outcomes
+            .iter()
+            .position(|o| *o == Outcome::Inconclusive)
+            .expect("fixture has inconclusive results");
+        assert!(
+            outcomes[..first_inconclusive]
+                .iter()
+                .all(|o| matches!(o, Outcome::Fail | Outcome::Error))
+        );
+        assert!(
+            outcomes[first_inconclusive..]
+                .iter()
+                .all(|o| *o == Outcome::Inconclusive)
+        );
+        assert_eq!(outcomes.len(), 10);
+    }
+
+    #[test]
+    fn summary_line_counts_every_result_in_vocabulary_order() {
+        assert_eq!(
+            fixture().summary_line(),
+            "9 operations × 2 targets: 8 implemented, 1 not_implemented, 1 missing_route, \
+             1 missing_method, 1 server_error, 1 stub, 2 auth_required, 1 unverified, \
+             1 unreachable, 1 skipped"
+        );
+    }
+
+    #[test]
+    fn inconclusive_results_alone_do_not_fail_the_run() {
+        let mut report = fixture();
+        for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
+            if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
+                result.verdict = Verdict::Implemented;
+            }
+        }
+        assert!(report.passed());
+        assert_eq!(report.conclusion(), "PASS: 14 of 18 served, 4 inconclusive");
+    }
+
+    #[test]
+    fn status_line_has_reason_phrase_when_standard() {
+        let response = |status| ResponseRecord {
+            status,
+            headers: BTreeMap::new(),
+            body: String::new(),
+            truncated: false,
+        };
+        assert_eq!(response(501).status_line(), "HTTP 501 Not Implemented");
+        assert_eq!(response(599).status_line(), "HTTP 599");
+    }
+
+    #[test]
+    fn verdict_counts_match_the_stored_summary() {
+        let report = fixture();
+        assert_eq!(report.verdict_counts(), report.summary);
     }
 }

@@ -1,1 +1,352 @@
-//! terminal report (to be written)
+//! The terminal report: what a person reads after a run. Flagged results
+//! first (failures and unreachable targets, then inconclusive ones), then
+//! the totals and a PASS/FAIL line.
+//!
+//! ```text
+//! Pet Store 1.2.0 (specs/petstore.yaml, OpenAPI 3.1.0) · safe mode · stable http://127.0.0.1:8080/api/v1, canary http://127.0.0.1:8081/api/v1
+//!
+//!   missing_method   DELETE /pets/{petId}  [stable]  — 405 with Allow: GET, HEAD; DELETE is not routed
+//!   not_implemented  POST /pets            [canary]  — answered 501
+//!   auth_required    GET /admin/stats      [stable]  — 401 with WWW-Authenticate: Bearer
+//!
+//! 9 operations × 2 targets: 8 implemented, 1 not_implemented, 1 missing_method, 2 auth_required, ...
+//! FAIL: 5 of 18 not served, 1 unreachable, 4 inconclusive
+//! ```
+//!
+//! `--verbose` adds what discovery learned, the served operations (before the
+//! flagged ones) and the curl command of every flagged request; `--quiet`
+//! keeps only the last two lines. Colors are used only when the caller asks (it knows about TTYs and
+//! `NO_COLOR`); text from servers is stripped of control characters, so a
+//! response cannot move the cursor or recolor the terminal.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Effects, Style};
+
+use crate::report::{OperationReport, RunReport, TargetResult, curl};
+use crate::verdict::{Outcome, Verdict};
+
+/// How the terminal report is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TerminalOptions {
+    /// ANSI colors (red failures, magenta errors, yellow inconclusive, green passes).
+    pub color: bool,
+    /// Also served operations, discovery notes and curl commands.
+    pub verbose: bool,
+    /// Only the totals and the PASS/FAIL line.
+    pub quiet: bool,
+}
+
+/// Labels longer than this are not padded to line up.
+const MAX_LABEL_WIDTH: usize = 48;
+
+/// The report as terminal text, every line ending with a newline.
+pub fn render(report: &RunReport, options: &TerminalOptions) -> String {
+    let painter = Painter {
+        color: options.color,
+    };
+    let mut out = String::new();
+    if !options.quiet {
+        out.push_str(&header(report));
+        out.push('\n');
+        if options.verbose {
+            for target in &report.targets {
+                for note in &target.discovery {
+                    let _ = writeln!(out, "  {} discovery: {}", target.name, clean(note));
+                }
+            }
+        }
+        for warning in &report.warnings {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                painter.paint(
+                    "warning:",
+                    Style::new().fg_color(Some(AnsiColor::Yellow.into()))
+                ),
+                clean(warning)
+            );
+        }
+        // Served operations (verbose) come first, so the flagged ones end up
+        // next to the totals.
+        let mut shown: Vec<_> = if options.verbose {
+            report
+                .results()
+                .filter(|(_, r)| r.verdict.outcome() == Outcome::Pass)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        shown.extend(report.flagged());
+        if !shown.is_empty() {
+            out.push('\n');
+            let layout = Layout::for_lines(report, &shown);
+            for (op, result) in shown {
+                out.push_str(&layout.line(&painter, op, result));
+                if options.verbose
+                    && result.verdict.outcome() != Outcome::Pass
+                    && let Some(request) = &result.request
+                {
+                    let _ = writeln!(out, "      {}", clean(&curl::command(request)));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", report.summary_line());
+    let conclusion = report.conclusion();
+    let style = if report.passed() {
+        outcome_style(Outcome::Pass)
+    } else {
+        outcome_style(Outcome::Fail)
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        painter.paint(&conclusion, style.effects(Effects::BOLD))
+    );
+    out
+}
+
+/// `Pet Store 1.2.0 (specs/petstore.yaml, OpenAPI 3.1.0) · safe mode · stable http://...`
+fn header(report: &RunReport) -> String {
+    let targets: Vec<String> = match report.targets.as_slice() {
+        [only] => vec![only.base_url.clone()],
+        several => several
+            .iter()
+            .map(|t| format!("{} {}", t.name, t.base_url))
+            .collect(),
+    };
+    clean(&format!(
+        "{} {} ({}, OpenAPI {}) · {} mode · {}",
+        report.spec.title,
+        report.spec.version,
+        report.spec.path,
+        report.spec.openapi,
+        report.mode,
+        targets.join(", ")
+    ))
+}
+
+/// Column widths shared by the lines of one report.
+struct Layout {
+    label_width: usize,
+    /// Zero when there is a single target (its name is not shown).
+    target_width: usize,
+}
+
+impl Layout {
+    fn for_lines(report: &RunReport, lines: &[(&OperationReport, &TargetResult)]) -> Layout {
+        let label_width = lines
+            .iter()
+            .map(|(op, _)| op.label().chars().count())
+            .filter(|w| *w <= MAX_LABEL_WIDTH)
+            .max()
+            .unwrap_or(0);
+        let target_width = if report.targets.len() > 1 {
+            lines
+                .iter()
+                .map(|(_, r)| r.target.chars().count() + 2)
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        Layout {
+            label_width,
+            target_width,
+        }
+    }
+
+    /// `  <verdict>  METHOD /path  [target]  — evidence`
+    fn line(&self, painter: &Painter, op: &OperationReport, result: &TargetResult) -> String {
+        let outcome = result.verdict.outcome();
+        let verdict = format!(
+            "{:<width$}",
+            result.verdict.as_str(),
+            width = verdict_width()
+        );
+        let mut rest = format!("{:<width$}", clean(&op.label()), width = self.label_width);
+        if self.target_width > 0 {
+            let target = format!("[{}]", clean(&result.target));
+            let _ = write!(rest, "  {target:<width$}", width = self.target_width);
+        }
+        if !result.evidence.is_empty() {
+            let _ = write!(rest, "  — {}", clean(&result.evidence));
+        }
+        let rest = if outcome == Outcome::Inconclusive {
+            painter.paint(&rest, Style::new().effects(Effects::DIMMED))
+        } else {
+            rest
+        };
+        format!(
+            "  {}  {}\n",
+            painter.paint(&verdict, outcome_style(outcome)),
+            rest
+        )
+    }
+}
+
+/// The longest verdict name, so every verdict column lines up.
+fn verdict_width() -> usize {
+    Verdict::ALL
+        .iter()
+        .map(|v| v.as_str().len())
+        .max()
+        .unwrap_or(0)
+}
+
+fn outcome_style(outcome: Outcome) -> Style {
+    let color = match outcome {
+        Outcome::Pass => AnsiColor::Green,
+        Outcome::Fail => AnsiColor::Red,
+        Outcome::Error => AnsiColor::Magenta,
+        Outcome::Inconclusive => AnsiColor::Yellow,
+    };
+    Style::new().fg_color(Some(color.into()))
+}
+
+/// Applies styles only when colors are on.
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, text: &str, style: Style) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// One line of text safe to print: newlines become spaces and other control
+/// characters (ESC above all) are shown escaped, never sent to the terminal.
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    //! Golden files: `testdata/reports/terminal.txt` (default) and
+    //! `terminal-verbose.txt`, rendered from the shared fixture without color.
+    //! `ROLLCALL_UPDATE_GOLDEN=1 cargo test --lib report::terminal` rewrites them.
+
+    use super::*;
+    use crate::report::testing::{assert_golden, fixture};
+
+    const PLAIN: TerminalOptions = TerminalOptions {
+        color: false,
+        verbose: false,
+        quiet: false,
+    };
+
+    #[test]
+    fn terminal_report_matches_golden_file() {
+        assert_golden("terminal.txt", &render(&fixture(), &PLAIN));
+    }
+
+    #[test]
+    fn verbose_terminal_report_matches_golden_file() {
+        let verbose = TerminalOptions {
+            verbose: true,
+            ..PLAIN
+        };
+        assert_golden("terminal-verbose.txt", &render(&fixture(), &verbose));
+    }
+
+    #[test]
+    fn quiet_report_is_only_the_totals() {
+        let quiet = TerminalOptions {
+            quiet: true,
+            ..PLAIN
+        };
+        let report = fixture();
+        assert_eq!(
+            render(&report, &quiet),
+            format!("{}\n{}\n", report.summary_line(), report.conclusion())
+        );
+        assert!(report.conclusion().starts_with("FAIL: "));
+    }
+
+    #[test]
+    fn failures_come_before_inconclusive_results() {
+        let text = render(&fixture(), &PLAIN);
+        let first_inconclusive = text.find("  unverified").expect("unverified shown");
+        let last_failure = text.rfind("  server_error").expect("server_error shown");
+        assert!(last_failure < first_inconclusive, "{text}");
+        assert!(text.contains("  unreachable"));
+        assert!(
+            !text.contains("  implemented "),
+            "served operations only when verbose"
+        );
+    }
+
+    #[test]
+    fn single_target_lines_do_not_name_the_target() {
+        let mut report = fixture();
+        report.targets.truncate(1);
+        for op in &mut report.operations {
+            op.results.truncate(1);
+        }
+        let text = render(&report, &PLAIN);
+        assert!(!text.contains("[stable]"), "{text}");
+        assert!(
+            text.contains("· safe mode · http://127.0.0.1:8080/api/v1\n"),
+            "{text}"
+        );
+        assert!(text.contains("9 operations × 1 target: "), "{text}");
+    }
+
+    #[test]
+    fn without_color_there_is_no_escape_byte() {
+        let mut report = fixture();
+        report.operations[1].results[0].evidence = "\u{1b}[2J cleared \u{1b}]0;title\u{7}".into();
+        report.operations[1].results[0].verdict = Verdict::Stub;
+        for options in [
+            PLAIN,
+            TerminalOptions {
+                verbose: true,
+                ..PLAIN
+            },
+        ] {
+            let text = render(&report, &options);
+            assert!(!text.contains('\u{1b}'), "{text}");
+            assert!(text.contains(r"\u{1b}[2J cleared"), "{text}");
+        }
+    }
+
+    #[test]
+    fn color_marks_each_outcome() {
+        let colored = TerminalOptions {
+            color: true,
+            ..PLAIN
+        };
+        let text = render(&fixture(), &colored);
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        let magenta = Style::new().fg_color(Some(AnsiColor::Magenta.into()));
+        let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        assert!(text.contains(&format!("{red}not_implemented")), "{text}");
+        assert!(text.contains(&format!("{magenta}unreachable")), "{text}");
+        assert!(text.contains(&format!("{yellow}auth_required")), "{text}");
+    }
+
+    #[test]
+    fn passing_run_says_pass() {
+        let mut report = fixture();
+        for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
+            result.verdict = Verdict::Implemented;
+        }
+        let text = render(&report, &PLAIN);
+        assert!(text.ends_with("PASS: 18 of 18 served\n"), "{text}");
+    }
+}

@@ -1,6 +1,10 @@
 //! The registry of verdict rules: each decision rollcall makes has a stable id,
 //! the verdict it gives, a one-line explanation and a fix hint. Reports cite
 //! the id; `docs/verdicts.md` lists them all (a test keeps the two in sync).
+//!
+//! ```text
+//! handler-501   not_implemented   The handler answered 501 Not Implemented.
+//! ```
 
 use super::Verdict;
 
@@ -12,10 +16,274 @@ pub struct Rule {
     pub hint: &'static str,
 }
 
+pub const SAFE_MODE_NO_HARMLESS_PROBE: &str = "safe-mode-no-harmless-probe";
+pub const NOT_PROBED: &str = "not-probed";
+pub const EXCLUDED_BY_FILTER: &str = "excluded-by-filter";
+pub const TRANSPORT_FAILED: &str = "transport-failed";
+pub const HANDLER_501: &str = "handler-501";
+pub const METHOD_405: &str = "method-405";
+pub const NO_ROUTE_404: &str = "no-route-404";
+pub const HANDLER_404: &str = "handler-404";
+pub const SENTINEL_404: &str = "sentinel-404";
+pub const NO_ROUTE_UNKNOWN: &str = "no-route-unknown";
+pub const SERVER_5XX: &str = "server-5xx";
+pub const AUTH_401: &str = "auth-401";
+pub const AUTH_403: &str = "auth-403";
+pub const RATE_LIMITED: &str = "rate-limited";
+pub const CATCH_ALL_2XX: &str = "catch-all-2xx";
+pub const STUB_2XX: &str = "stub-2xx";
+pub const INVALID_ACCEPTED: &str = "invalid-accepted";
+pub const SERVED_2XX: &str = "served-2xx";
+pub const CATCH_ALL_3XX: &str = "catch-all-3xx";
+pub const REDIRECT_3XX: &str = "redirect-3xx";
+pub const VALIDATION_REJECTED: &str = "validation-rejected";
+pub const REJECTED_BEFORE_ROUTING: &str = "rejected-before-routing";
+pub const HANDLER_4XX: &str = "handler-4xx";
+pub const UNEXPECTED_STATUS: &str = "unexpected-status";
+
 /// Every rule, in the order the docs list them.
-pub const RULES: &[Rule] = &[];
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: SAFE_MODE_NO_HARMLESS_PROBE,
+        verdict: Verdict::Unverified,
+        summary: "Safe mode found no request that a correct handler would reject before acting, so nothing was sent.",
+        hint: "Run with --mode live against a staging or preview deployment, or add an example the planner can break harmlessly.",
+    },
+    Rule {
+        id: NOT_PROBED,
+        verdict: Verdict::Unverified,
+        summary: "A request was planned but none was sent, so there is no answer to judge.",
+        hint: "Rerun; if it persists, report it as a rollcall bug with the operation named.",
+    },
+    Rule {
+        id: EXCLUDED_BY_FILTER,
+        verdict: Verdict::Skipped,
+        summary: "The operation was left out by --include/--exclude and not probed.",
+        hint: "Widen the filter to check it.",
+    },
+    Rule {
+        id: TRANSPORT_FAILED,
+        verdict: Verdict::Unreachable,
+        summary: "No HTTP answer came back: the connection, the TLS handshake or the timeout failed.",
+        hint: "Check the target URL, DNS, firewall and certificates; raise --timeout if the service is slow.",
+    },
+    Rule {
+        id: HANDLER_501,
+        verdict: Verdict::NotImplemented,
+        summary: "The operation answered 501 Not Implemented: it is declared and routed but has no implementation.",
+        hint: "Implement the handler, or remove the operation from the contract until it ships.",
+    },
+    Rule {
+        id: METHOD_405,
+        verdict: Verdict::MissingMethod,
+        summary: "The path exists but answered 405 Method Not Allowed for the declared method.",
+        hint: "Register the handler for this method on the route (the Allow header lists what is served), or fix the contract.",
+    },
+    Rule {
+        id: NO_ROUTE_404,
+        verdict: Verdict::MissingRoute,
+        summary: "The 404 is identical to the target's answer for a path that cannot exist: no route serves the operation.",
+        hint: "Deploy the route, or check the base path (--target URL path, servers[0].url). A handler that answers a missing resource with the framework's bare 404 looks the same: give it a distinct body.",
+    },
+    Rule {
+        id: HANDLER_404,
+        verdict: Verdict::Implemented,
+        summary: "The 404 differs from the target's no-route answer: a handler ran and reported the resource missing.",
+        hint: "Nothing to fix; add an example id that exists to see a 2xx.",
+    },
+    Rule {
+        id: SENTINEL_404,
+        verdict: Verdict::Implemented,
+        summary: "The handler answered 404 for a sentinel id that cannot exist, and the answer differs from the no-route response.",
+        hint: "Nothing to fix: this is how safe mode proves a handler without touching data.",
+    },
+    Rule {
+        id: NO_ROUTE_UNKNOWN,
+        verdict: Verdict::Unverified,
+        summary: "The operation answered 404, but discovery learned no 404 for unknown paths to compare it with.",
+        hint: "Make discovery reach the target the way the probes do (same credentials and headers) and rerun.",
+    },
+    Rule {
+        id: SERVER_5XX,
+        verdict: Verdict::ServerError,
+        summary: "The operation answered with a 5xx other than 501: it is routed but failed.",
+        hint: "Read the server logs for this request; 502/503/504 point at the gateway or an upstream that is down.",
+    },
+    Rule {
+        id: AUTH_401,
+        verdict: Verdict::AuthRequired,
+        summary: "The operation answered 401 Unauthorized: authentication stood before the handler.",
+        hint: "Pass credentials with --auth SCHEME=VALUE; if you did, they were rejected: check the value and the scheme.",
+    },
+    Rule {
+        id: AUTH_403,
+        verdict: Verdict::AuthRequired,
+        summary: "The operation answered 403 Forbidden: authorization stood before the handler.",
+        hint: "Use credentials whose role or scopes allow this operation.",
+    },
+    Rule {
+        id: RATE_LIMITED,
+        verdict: Verdict::Unverified,
+        summary: "The operation answered 429 Too Many Requests before the handler could be judged.",
+        hint: "Lower --concurrency or rerun later; a Retry-After header says how long to wait.",
+    },
+    Rule {
+        id: CATCH_ALL_2XX,
+        verdict: Verdict::MissingRoute,
+        summary: "The 2xx is identical to the target's answer for a path that cannot exist: a catch-all (such as a single-page app's index.html) answered, not a handler.",
+        hint: "Route the operation to the API service before the catch-all, or check the base path.",
+    },
+    Rule {
+        id: STUB_2XX,
+        verdict: Verdict::Stub,
+        summary: "The operation answered 2xx with a small body saying it is not implemented (\"not implemented\", \"coming soon\", \"TODO\", \"stub\").",
+        hint: "Replace the placeholder with the real handler, or answer 501 until it ships.",
+    },
+    Rule {
+        id: INVALID_ACCEPTED,
+        verdict: Verdict::Implemented,
+        summary: "The deliberately invalid safe-mode request was accepted with a 2xx: the route is served but did not validate its input.",
+        hint: "Validate request bodies and parameters before acting; check that the request changed nothing.",
+    },
+    Rule {
+        id: SERVED_2XX,
+        verdict: Verdict::Implemented,
+        summary: "The operation answered 2xx.",
+        hint: "Nothing to fix.",
+    },
+    Rule {
+        id: CATCH_ALL_3XX,
+        verdict: Verdict::Unverified,
+        summary: "The redirect is identical to the target's answer for a path that cannot exist (a login redirect, say), so it proves nothing about the operation.",
+        hint: "Pass credentials so the probe gets past the redirect.",
+    },
+    Rule {
+        id: REDIRECT_3XX,
+        verdict: Verdict::Implemented,
+        summary: "The operation answered with a redirect that unknown paths do not get; redirects are never followed.",
+        hint: "If the Location is a canonical form (a trailing slash, another host), point the contract or --target at it.",
+    },
+    Rule {
+        id: VALIDATION_REJECTED,
+        verdict: Verdict::Implemented,
+        summary: "The deliberately invalid safe-mode request was rejected with a 4xx: the route is deployed; the handler itself was not reached.",
+        hint: "Run --mode live against a staging deployment to reach the handler.",
+    },
+    Rule {
+        id: REJECTED_BEFORE_ROUTING,
+        verdict: Verdict::Unverified,
+        summary: "The deliberately invalid safe-mode request was rejected with the same status that unknown paths give such a request: the body was refused before routing, so the route is not proven.",
+        hint: "Run --mode live against a staging deployment, where a valid request reaches the router.",
+    },
+    Rule {
+        id: HANDLER_4XX,
+        verdict: Verdict::Implemented,
+        summary: "The operation answered a 4xx (400, 409, 415, 422, ...) that a routed handler or its validation gives.",
+        hint: "Nothing to fix for the route; improve the contract's examples to get a 2xx.",
+    },
+    Rule {
+        id: UNEXPECTED_STATUS,
+        verdict: Verdict::Unverified,
+        summary: "The status is outside what rollcall can judge (1xx, or above 599).",
+        hint: "Check the target with the curl command in the report.",
+    },
+];
 
 /// Looks a rule up by id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_kebab_case() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(
+                r.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{} is not kebab-case",
+                r.id
+            );
+            assert!(
+                RULES[i + 1..].iter().all(|other| other.id != r.id),
+                "{} is registered twice",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_has_summary_and_hint() {
+        for r in RULES {
+            assert!(!r.summary.is_empty() && !r.hint.is_empty(), "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn docs_list_every_rule_and_only_registered_rules() {
+        let docs = include_str!("../../docs/verdicts.md");
+        for r in RULES {
+            assert!(
+                docs.contains(&format!("`{}`", r.id)),
+                "docs/verdicts.md does not mention rule `{}`",
+                r.id
+            );
+        }
+        let table_ids: Vec<&str> = rule_table_rows(docs)
+            .map(|cells| cells[0].trim().trim_matches('`'))
+            .collect();
+        assert_eq!(
+            table_ids.len(),
+            RULES.len(),
+            "rule table rows: {table_ids:?}"
+        );
+        for id in table_ids {
+            let registered = rule(id);
+            assert!(
+                registered.is_some(),
+                "docs/verdicts.md lists unknown rule `{id}`"
+            );
+        }
+    }
+
+    #[test]
+    fn docs_rule_table_matches_each_rules_verdict() {
+        let docs = include_str!("../../docs/verdicts.md");
+        for cells in rule_table_rows(docs) {
+            let id = cells[0].trim().trim_matches('`');
+            let verdict = cells[1].trim().trim_matches('`');
+            let registered = rule(id).map(|r| r.verdict.as_str());
+            assert_eq!(
+                registered,
+                Some(verdict),
+                "verdict of `{id}` in docs/verdicts.md"
+            );
+        }
+    }
+
+    #[test]
+    fn docs_describe_every_verdict() {
+        let docs = include_str!("../../docs/verdicts.md");
+        for verdict in Verdict::ALL {
+            assert!(
+                docs.contains(&format!("### `{verdict}`")),
+                "docs/verdicts.md has no section for `{verdict}`"
+            );
+        }
+    }
+
+    /// The cells of each row of the table under `## Rules` (header and
+    /// separator rows skipped).
+    fn rule_table_rows(docs: &str) -> impl Iterator<Item = Vec<&str>> {
+        let section = docs.split("## Rules").nth(1).unwrap_or("");
+        section
+            .lines()
+            .take_while(|line| !line.starts_with("## "))
+            .filter(|line| line.starts_with('|'))
+            .skip(2)
+            .map(|line| line.trim_matches('|').split('|').collect::<Vec<_>>())
+    }
 }

@@ -1,0 +1,717 @@
+//! Where nodes sit in the source text: one pass over the spec answers "which line and
+//! column holds `/paths/~1pets/get`?" for every pointer asked at once. A member's position is
+//! that of its key (the `get:` of an operation), an array item's and the root's that of the
+//! value itself. Lines and columns are 1-based, columns counted in characters.
+//!
+//! The pointers asked for form a trie; the pass descends only into subtrees that lead to one
+//! of them. JSON uses a byte scanner that skips everything else without building values (the
+//! text was already validated by the real parser); YAML uses saphyr-parser's events, since
+//! block YAML cannot be skipped by brackets. Capturing a scalar's source text (`1.10` where
+//! the parsed value says `1.1`) rides on the same pass.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, Span};
+
+use super::pointer;
+use super::source::{Format, saturate};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The answers of one pass.
+#[derive(Debug)]
+pub(crate) struct Located {
+    trie: Trie,
+    positions: Vec<Option<Position>>,
+    scalars: Vec<Option<String>>,
+}
+
+impl Located {
+    pub(crate) fn position(&self, pointer: &str) -> Option<Position> {
+        self.trie
+            .find(pointer)
+            .and_then(|node| self.positions.get(node).copied().flatten())
+    }
+
+    /// The position of `pointer`, else of its nearest ancestor found in the text (a node
+    /// that exists only after YAML merge keys, say, is reported where its parent is).
+    pub(crate) fn nearest(&self, pointer: &str) -> Option<Position> {
+        let mut node = Trie::ROOT;
+        let mut best = self.positions.first().copied().flatten();
+        for segment in pointer::segments(pointer) {
+            match self.trie.child(node, &segment) {
+                Some(child) => node = child,
+                None => break,
+            }
+            if let Some(found) = self.positions.get(node).copied().flatten() {
+                best = Some(found);
+            } else {
+                break;
+            }
+        }
+        best
+    }
+
+    /// The source text of a scalar asked for with `scalars` (quotes removed).
+    pub(crate) fn scalar(&self, pointer: &str) -> Option<&str> {
+        self.trie
+            .find(pointer)
+            .and_then(|node| self.scalars.get(node)?.as_deref())
+    }
+}
+
+/// One pass over `text`, answering positions of `pointers` and source text of `scalars`.
+/// Pointers that do not exist in the text simply have no answer.
+pub(crate) fn locate(text: &str, format: Format, pointers: &[&str], scalars: &[&str]) -> Located {
+    let mut trie = Trie::default();
+    for pointer in pointers {
+        trie.insert(pointer);
+    }
+    for pointer in scalars {
+        let node = trie.insert(pointer);
+        trie.nodes[node].want_scalar = true;
+    }
+    let mut answers = Answers {
+        positions: vec![None; trie.nodes.len()],
+        scalars: vec![None; trie.nodes.len()],
+    };
+    match format {
+        Format::Json => JsonScanner::new(text, &trie, &mut answers).scan(),
+        Format::Yaml => scan_yaml(text, &trie, &mut answers),
+    }
+    Located {
+        trie,
+        positions: answers.positions,
+        scalars: answers.scalars,
+    }
+}
+
+#[derive(Debug)]
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Debug, Default)]
+struct TrieNode {
+    children: HashMap<String, usize>,
+    want_scalar: bool,
+}
+
+impl Default for Trie {
+    fn default() -> Self {
+        Trie {
+            nodes: vec![TrieNode::default()],
+        }
+    }
+}
+
+impl Trie {
+    const ROOT: usize = 0;
+
+    fn insert(&mut self, pointer: &str) -> usize {
+        let mut node = Trie::ROOT;
+        for segment in pointer::segments(pointer) {
+            node = match self.nodes[node].children.get(segment.as_ref()) {
+                Some(&child) => child,
+                None => {
+                    let child = self.nodes.len();
+                    self.nodes.push(TrieNode::default());
+                    self.nodes[node]
+                        .children
+                        .insert(segment.into_owned(), child);
+                    child
+                }
+            };
+        }
+        node
+    }
+
+    fn find(&self, pointer: &str) -> Option<usize> {
+        pointer::segments(pointer).try_fold(Trie::ROOT, |node, segment| {
+            self.nodes[node].children.get(segment.as_ref()).copied()
+        })
+    }
+
+    fn child(&self, node: usize, key: &str) -> Option<usize> {
+        self.nodes[node].children.get(key).copied()
+    }
+
+    fn is_leaf(&self, node: usize) -> bool {
+        self.nodes[node].children.is_empty()
+    }
+}
+
+struct Answers {
+    positions: Vec<Option<Position>>,
+    scalars: Vec<Option<String>>,
+}
+
+struct JsonScanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    trie: &'a Trie,
+    answers: &'a mut Answers,
+    /// Byte offsets of the answers, turned into lines and columns after the scan so the
+    /// skipping loops need not count lines.
+    offsets: Vec<(usize, usize)>,
+}
+
+impl<'a> JsonScanner<'a> {
+    fn new(text: &'a str, trie: &'a Trie, answers: &'a mut Answers) -> Self {
+        JsonScanner {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            trie,
+            answers,
+            offsets: Vec::new(),
+        }
+    }
+
+    fn scan(mut self) {
+        self.skip_blank();
+        self.value(Trie::ROOT, self.pos);
+        // Offsets were recorded in text order; one forward walk converts them all.
+        let mut line = 1usize;
+        let mut counted_to = 0usize;
+        let mut column = 0usize;
+        for (offset, node) in self.offsets {
+            let gap = self.bytes.get(counted_to..offset).unwrap_or_default();
+            let newlines = gap.iter().filter(|&&b| b == b'\n').count();
+            if newlines > 0 {
+                line += newlines;
+                column = 0;
+                counted_to += gap.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
+            }
+            column += self
+                .text
+                .get(counted_to..offset)
+                .map_or(0, |s| s.chars().count());
+            counted_to = offset;
+            self.answers.positions[node] = Some(Position {
+                line: saturate(line),
+                column: saturate(column + 1),
+            });
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_blank(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// From an opening quote to just past the closing one.
+    fn skip_string(&mut self) {
+        self.pos += 1;
+        loop {
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let Some(found) = find_quote_or_backslash(rest) else {
+                self.pos = self.bytes.len();
+                return;
+            };
+            self.pos += found;
+            if self.bytes[self.pos] == b'"' {
+                self.pos += 1;
+                return;
+            }
+            self.pos += 2;
+        }
+    }
+
+    fn skip_token(&mut self) {
+        while let Some(b) = self.peek() {
+            if matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\r' | b'\n') {
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+
+    fn skip_value(&mut self) {
+        self.skip_blank();
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(b'{' | b'[') => {
+                let mut depth = 0usize;
+                while let Some(b) = self.peek() {
+                    match b {
+                        b'"' => {
+                            self.skip_string();
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                self.pos += 1;
+                                return;
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            Some(_) => self.skip_token(),
+            None => {}
+        }
+    }
+
+    /// The value at `self.pos` (after blanks), which is trie node `node` and sits at `at`.
+    fn value(&mut self, node: usize, at: usize) {
+        self.offsets.push((at, node));
+        let trie = self.trie;
+        let wanted = &trie.nodes[node];
+        self.skip_blank();
+        match self.peek() {
+            Some(b'{') if !trie.is_leaf(node) => self.object(node),
+            Some(b'[') if !trie.is_leaf(node) => self.array(node),
+            Some(b'"') if wanted.want_scalar => {
+                let start = self.pos;
+                self.skip_string();
+                let raw = self.text.get(start..self.pos).unwrap_or("");
+                self.answers.scalars[node] = serde_json::from_str::<String>(raw).ok();
+            }
+            Some(b) if wanted.want_scalar && !matches!(b, b'{' | b'[') => {
+                let start = self.pos;
+                self.skip_token();
+                self.answers.scalars[node] = self.text.get(start..self.pos).map(str::to_string);
+            }
+            _ => self.skip_value(),
+        }
+    }
+
+    fn object(&mut self, node: usize) {
+        self.pos += 1;
+        loop {
+            self.skip_blank();
+            match self.peek() {
+                None => return,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some(b'"') => {
+                    let start = self.pos;
+                    self.skip_string();
+                    let raw = self.text.get(start..self.pos).unwrap_or("\"\"");
+                    let child = if raw.contains('\\') {
+                        serde_json::from_str::<String>(raw)
+                            .ok()
+                            .and_then(|key| self.trie.child(node, &key))
+                    } else {
+                        let key = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+                        self.trie.child(node, key)
+                    };
+                    self.skip_blank();
+                    if self.peek() == Some(b':') {
+                        self.pos += 1;
+                    }
+                    match child {
+                        Some(child) => self.value(child, start),
+                        None => self.skip_value(),
+                    }
+                }
+                // ',' and anything unexpected: step over it (the text is known to be valid).
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    fn array(&mut self, node: usize) {
+        self.pos += 1;
+        let mut index = 0usize;
+        loop {
+            self.skip_blank();
+            match self.peek() {
+                None => return,
+                Some(b']') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some(b',') => {
+                    self.pos += 1;
+                    index += 1;
+                }
+                Some(_) => {
+                    let before = self.pos;
+                    match self.trie.child(node, &index.to_string()) {
+                        Some(child) => self.value(child, before),
+                        None => self.skip_value(),
+                    }
+                    if self.pos == before {
+                        self.pos += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The index of the first `"` or `\\`, eight bytes at a time: string contents are most of a
+/// spec, and this is where the scan spends its time.
+fn find_quote_or_backslash(haystack: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let quotes = word ^ QUOTES;
+        let backslashes = word ^ BACKSLASHES;
+        // A zero byte in either marks a match; only the lowest flag is exact, which is the
+        // one we want.
+        let found = ((quotes.wrapping_sub(ONES) & !quotes)
+            | (backslashes.wrapping_sub(ONES) & !backslashes))
+            & HIGHS;
+        if found != 0 {
+            return Some(offset + found.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| offset + i)
+}
+
+enum Frame {
+    Mapping {
+        node: Option<usize>,
+        /// Whether the next node is a value (else a key).
+        in_value: bool,
+        /// The trie node of the value whose key was just read.
+        pending: Option<usize>,
+    },
+    Sequence {
+        node: Option<usize>,
+        index: usize,
+    },
+}
+
+fn scan_yaml(text: &str, trie: &Trie, answers: &mut Answers) {
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root_seen = false;
+    let position = |span: &Span| Position {
+        line: saturate(span.start.line()),
+        column: saturate(span.start.col() + 1),
+    };
+    // The trie node of a node that starts here, recording its position when asked for.
+    let mut start = |stack: &mut Vec<Frame>, span: &Span, key: Option<&str>| -> Option<usize> {
+        let found = match stack.last_mut() {
+            None if !root_seen => {
+                root_seen = true;
+                Some(Trie::ROOT)
+            }
+            None => None,
+            Some(Frame::Mapping {
+                node,
+                in_value: false,
+                pending,
+            }) => {
+                *pending = node.zip(key).and_then(|(n, k)| trie.child(n, k));
+                if let Some(child) = *pending {
+                    answers.positions[child] = Some(position(span));
+                }
+                return None;
+            }
+            Some(Frame::Mapping {
+                in_value: true,
+                pending,
+                ..
+            }) => return *pending,
+            Some(Frame::Sequence { node, index }) => {
+                node.and_then(|n| trie.child(n, &index.to_string()))
+            }
+        };
+        if let Some(node) = found {
+            answers.positions[node] = Some(position(span));
+        }
+        found
+    };
+    let end = |stack: &mut Vec<Frame>| match stack.last_mut() {
+        Some(Frame::Mapping {
+            in_value, pending, ..
+        }) => {
+            if *in_value {
+                *pending = None;
+            }
+            *in_value = !*in_value;
+        }
+        Some(Frame::Sequence { index, .. }) => *index += 1,
+        None => {}
+    };
+    let mut scalar_answers: Vec<(usize, String)> = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else { break };
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(node) = start(&mut stack, &span, Some(&value)) {
+                    if trie.nodes[node].want_scalar {
+                        scalar_answers.push((node, value.into_owned()));
+                    }
+                }
+                end(&mut stack);
+            }
+            Event::Alias(_) => {
+                start(&mut stack, &span, None);
+                end(&mut stack);
+            }
+            Event::MappingStart(..) => {
+                let node = start(&mut stack, &span, None);
+                stack.push(Frame::Mapping {
+                    node,
+                    in_value: false,
+                    pending: None,
+                });
+            }
+            Event::SequenceStart(..) => {
+                let node = start(&mut stack, &span, None);
+                stack.push(Frame::Sequence { node, index: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                end(&mut stack);
+            }
+            // Only the first document is the spec.
+            Event::DocumentEnd | Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => {}
+        }
+    }
+    for (node, text) in scalar_answers {
+        answers.scalars[node] = Some(text);
+    }
+}
+
+/// The second occurrence of the first key repeated within one YAML mapping, with the
+/// mapping's pointer. Only on the error path: libyaml reports a duplicate at the start of
+/// its mapping, not at the key that repeats.
+pub(crate) fn first_duplicate_yaml_key(text: &str) -> Option<(String, String, Position)> {
+    enum Open {
+        Mapping {
+            keys: std::collections::HashSet<String>,
+            in_value: bool,
+            key: Option<String>,
+        },
+        Sequence(usize),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    // The segment each open collection sits under in its parent.
+    let mut segments: Vec<String> = Vec::new();
+    let segment_here = |stack: &[Open]| match stack.last() {
+        Some(Open::Mapping { key, .. }) => key.clone().unwrap_or_default(),
+        Some(Open::Sequence(index)) => index.to_string(),
+        None => String::new(),
+    };
+    let done = |stack: &mut Vec<Open>| match stack.last_mut() {
+        Some(Open::Mapping { in_value, key, .. }) => {
+            if *in_value {
+                *key = None;
+            }
+            *in_value = !*in_value;
+        }
+        Some(Open::Sequence(index)) => *index += 1,
+        None => {}
+    };
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return None;
+        };
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(Open::Mapping {
+                    keys,
+                    in_value: false,
+                    key,
+                }) = stack.last_mut()
+                {
+                    if !keys.insert(value.to_string()) {
+                        let pointer = segments
+                            .iter()
+                            .skip(1)
+                            .fold(String::new(), |p, s| pointer::child(&p, s));
+                        let at = Position {
+                            line: saturate(span.start.line()),
+                            column: saturate(span.start.col() + 1),
+                        };
+                        return Some((pointer, value.into_owned(), at));
+                    }
+                    *key = Some(value.into_owned());
+                }
+                done(&mut stack);
+            }
+            Event::Alias(_) => done(&mut stack),
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                segments.push(segment_here(&stack));
+                stack.push(if matches!(event, Event::MappingStart(..)) {
+                    Open::Mapping {
+                        keys: std::collections::HashSet::new(),
+                        in_value: false,
+                        key: None,
+                    }
+                } else {
+                    Open::Sequence(0)
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                segments.pop();
+                done(&mut stack);
+            }
+            Event::DocumentEnd | Event::StreamEnd => return None,
+            Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "\
+openapi: 3.1.0
+info:
+  version: 1.10
+paths:
+  /pets/{id}:
+    parameters:
+      - name: id
+      - {name: q, in: query}
+    get:
+      summary: x
+  \"/a~b\": {put: {}}
+";
+
+    const JSON: &str = r#"{
+  "openapi": "3.1.0",
+  "info": {"version": 1.10, "x": "é"},
+  "paths": {
+    "/pets/{id}": {
+      "parameters": [{"name": "id"}, {"name": "q", "in": "query"}],
+      "get": {"summary": "x,}]"}
+    },
+    "/a~b": {"put": {}}, "/x\/y": {"get": {}}
+  }
+}"#;
+
+    fn at(line: u32, column: u32) -> Option<Position> {
+        Some(Position { line, column })
+    }
+
+    #[test]
+    fn yaml_pointers_resolve_to_the_line_of_their_key() {
+        let found = locate(
+            YAML,
+            Format::Yaml,
+            &[
+                "",
+                "/paths/~1pets~1{id}/get",
+                "/paths/~1pets~1{id}/parameters/1",
+                "/paths/~1a~0b/put",
+                "/paths/~1nope/get",
+            ],
+            &["/info/version"],
+        );
+        assert_eq!(found.position(""), at(1, 1));
+        assert_eq!(found.position("/paths/~1pets~1{id}/get"), at(9, 5));
+        assert_eq!(found.position("/paths/~1pets~1{id}/parameters/1"), at(8, 9));
+        assert_eq!(found.position("/paths/~1a~0b/put"), at(11, 12));
+        assert_eq!(found.position("/paths/~1nope/get"), None);
+        assert_eq!(found.scalar("/info/version"), Some("1.10"));
+    }
+
+    #[test]
+    fn json_pointers_resolve_to_the_line_of_their_key() {
+        let found = locate(
+            JSON,
+            Format::Json,
+            &[
+                "",
+                "/paths/~1pets~1{id}/get",
+                "/paths/~1pets~1{id}/parameters/1",
+                "/paths/~1a~0b/put",
+                "/paths/~1x~1y/get",
+                "/info/x",
+            ],
+            &["/info/version", "/info/x"],
+        );
+        assert_eq!(found.position(""), at(1, 1));
+        assert_eq!(found.position("/paths/~1pets~1{id}/get"), at(7, 7));
+        assert_eq!(
+            found.position("/paths/~1pets~1{id}/parameters/1"),
+            at(6, 38)
+        );
+        assert_eq!(found.position("/paths/~1a~0b/put"), at(9, 14));
+        assert_eq!(found.position("/paths/~1x~1y/get"), at(9, 36));
+        assert_eq!(found.position("/info/x"), at(3, 29));
+        assert_eq!(found.scalar("/info/version"), Some("1.10"));
+        assert_eq!(found.scalar("/info/x"), Some("é"));
+    }
+
+    #[test]
+    fn the_repeated_yaml_key_is_found_where_it_repeats() {
+        let text = "a:\n  - x: 1\n    y:\n      k: 1\n      j: 2\n      k: 3\n";
+        let (pointer, key, at) = first_duplicate_yaml_key(text).expect("duplicate");
+        assert_eq!(pointer, "/a/0/y");
+        assert_eq!(key, "k");
+        assert_eq!(at, Position { line: 6, column: 7 });
+        assert!(first_duplicate_yaml_key("a: 1\nb: {a: 2}\n").is_none());
+    }
+
+    #[test]
+    fn quote_or_backslash_is_found_at_any_offset() {
+        for len in 0..20 {
+            for at in 0..len {
+                for needle in [b'"', b'\\'] {
+                    let mut hay = vec![b'a'; len];
+                    hay[at] = needle;
+                    if at + 1 < len {
+                        hay[at + 1] = b'"';
+                    }
+                    assert_eq!(find_quote_or_backslash(&hay), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(find_quote_or_backslash(&vec![b'x'; len]), None);
+        }
+        // Bytes just above the needles must not match through borrows.
+        assert_eq!(find_quote_or_backslash(b"#]#]#]#]#]\""), Some(10));
+    }
+
+    #[test]
+    fn minified_json_columns_count_characters() {
+        let text = r#"{"é":1,"paths":{"/a":{"get":{}},"/b":{"get":{}}}}"#;
+        let found = locate(
+            text,
+            Format::Json,
+            &["/paths/~1a/get", "/paths/~1b/get"],
+            &[],
+        );
+        assert_eq!(found.position("/paths/~1a/get"), at(1, 23));
+        assert_eq!(found.position("/paths/~1b/get"), at(1, 39));
+    }
+
+    #[test]
+    fn broken_text_never_hangs_or_panics() {
+        for text in ["{\"a\": [1, {\"b\"", "{\"a\" \"b\"}", "{", "a: [", "\"x"] {
+            let format = Format::detect(text);
+            let found = locate(text, format, &["/a/0/b", "/a/b"], &["/a"]);
+            assert_eq!(found.position("/a/0/b"), None);
+        }
+    }
+}

@@ -1,0 +1,1152 @@
+//! OpenAPI 3.0, 3.1 and 3.2 documents normalized into [`Contract`] parts.
+//!
+//! ```yaml
+//! openapi: 3.1.0
+//! paths:
+//!   /pets/{petId}:
+//!     parameters: [{$ref: '#/components/parameters/PetId'}]
+//!     get: {operationId: showPet, responses: {'200': {description: OK}}}
+//! ```
+//! gives one operation `GET /pets/{petId}` whose parameters are the path item's merged with
+//! its own. Reading is lenient: a node that cannot be read costs that operation (or that
+//! detail) a [`ContractWarning`], and everything else still loads. Locations carry pointers
+//! only; the caller fills in lines with one pass over the source.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::pointer;
+use super::refs;
+use super::{
+    ContractError, ContractWarning, MediaType, Method, Operation, ParamLocation, Parameter,
+    RequestBody, SecurityRequirement, SecurityScheme, SourceLocation,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpecVersion {
+    V3_0,
+    V3_1,
+    V3_2,
+}
+
+/// The spec version of `document`, or why it cannot be read as OpenAPI 3.
+pub(crate) fn detect_version(
+    file: &str,
+    document: &Value,
+) -> Result<(SpecVersion, String), ContractError> {
+    let not_openapi = |detail: String| ContractError::NotOpenApi {
+        file: file.to_string(),
+        detail,
+    };
+    let Value::Object(root) = document else {
+        return Err(not_openapi(format!(
+            "the top level is {}, expected a mapping with an `openapi` field",
+            kind(document)
+        )));
+    };
+    if let Some(swagger) = root.get("swagger") {
+        let version = scalar_text(swagger).unwrap_or_else(|| "2.0".to_string());
+        return Err(ContractError::Unsupported {
+            file: file.to_string(),
+            message: format!(
+                "Swagger {version} is not supported yet; convert it to OpenAPI 3 first \
+                 (e.g. `npx swagger2openapi {file} -o openapi.yaml`) and run rollcall on the result"
+            ),
+        });
+    }
+    let Some(declared) = root.get("openapi") else {
+        return Err(not_openapi(
+            "it has neither an `openapi` nor a `swagger` field".to_string(),
+        ));
+    };
+    let Some(version) = scalar_text(declared) else {
+        return Err(not_openapi(format!(
+            "`openapi` is {}, expected a version such as 3.1.0",
+            kind(declared)
+        )));
+    };
+    let mut parts = version.trim().splitn(3, '.');
+    let spec = match (parts.next(), parts.next()) {
+        (Some("3"), Some("0")) => SpecVersion::V3_0,
+        (Some("3"), Some("1")) => SpecVersion::V3_1,
+        (Some("3"), Some("2")) => SpecVersion::V3_2,
+        _ => {
+            return Err(ContractError::Unsupported {
+                file: file.to_string(),
+                message: format!(
+                    "OpenAPI {version} is not supported (rollcall reads OpenAPI 3.0, 3.1 and 3.2)"
+                ),
+            });
+        }
+    };
+    Ok((spec, version))
+}
+
+/// Everything of a [`super::Contract`] except the source name and the document itself.
+#[derive(Debug)]
+pub(crate) struct Normalized {
+    pub title: String,
+    pub version: String,
+    /// `info.version` was a number (YAML `1.10`); its source text is the better spelling.
+    pub version_is_number: bool,
+    pub servers: Vec<String>,
+    pub operations: Vec<Operation>,
+    pub security_schemes: Vec<(String, SecurityScheme)>,
+    pub warnings: Vec<ContractWarning>,
+}
+
+pub(crate) fn normalize(file: &str, document: &Value, version: SpecVersion) -> Normalized {
+    let mut reader = Reader {
+        file,
+        document,
+        warnings: Vec::new(),
+        scheme_names: HashSet::new(),
+        unknown_schemes_warned: HashSet::new(),
+    };
+    if version == SpecVersion::V3_2 {
+        reader.warn(
+            "/openapi",
+            "OpenAPI 3.2 is read like 3.1; features new in 3.2 (the QUERY method, \
+             additionalOperations) are not checked yet",
+        );
+    }
+    let (title, info_version, version_is_number) = reader.info();
+    let servers = reader.servers();
+    let security_schemes = reader.security_schemes();
+    let global_security = match document.get("security") {
+        Some(value) => reader.security(value, "/security").unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let operations = reader.operations(&global_security);
+    Normalized {
+        title,
+        version: info_version,
+        version_is_number,
+        servers,
+        operations,
+        security_schemes,
+        warnings: reader.warnings,
+    }
+}
+
+/// `a string`, `a list`, ...: how a wrong node is described in a warning.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Strings as they are, numbers and booleans spelled out (YAML reads `version: 1.0` as a number).
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `{name}` segments of a path template, in order.
+fn template_names(path: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+fn same_parameter(a: &Parameter, b: &Parameter) -> bool {
+    a.location == b.location
+        && if a.location == ParamLocation::Header {
+            a.name.eq_ignore_ascii_case(&b.name)
+        } else {
+            a.name == b.name
+        }
+}
+
+/// Adds `parameter`, replacing one with the same name and location in place.
+fn merge_parameter(parameters: &mut Vec<Parameter>, parameter: Parameter) {
+    match parameters
+        .iter_mut()
+        .find(|p| same_parameter(p, &parameter))
+    {
+        Some(slot) => *slot = parameter,
+        None => parameters.push(parameter),
+    }
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    document: &'a Value,
+    warnings: Vec<ContractWarning>,
+    scheme_names: HashSet<&'a str>,
+    unknown_schemes_warned: HashSet<String>,
+}
+
+/// Where a path item's entry came from: itself, or the path item its `$ref` names.
+struct Entry<'a, 'p> {
+    key: &'a str,
+    value: &'a Value,
+    parent: &'p str,
+}
+
+impl<'a> Reader<'a> {
+    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
+        self.warnings.push(ContractWarning {
+            location: SourceLocation {
+                file: self.file.to_string(),
+                pointer: pointer.to_string(),
+                line: None,
+                column: None,
+            },
+            message: message.into(),
+        });
+    }
+
+    /// `value` with its `$ref` chain followed, as a mapping; else a warning naming `what`.
+    fn mapping<'p>(
+        &mut self,
+        value: &'a Value,
+        pointer: &'p str,
+        what: &str,
+    ) -> Option<(&'a Map<String, Value>, Cow<'p, str>)> {
+        match refs::resolve(self.document, value, pointer) {
+            Ok((Value::Object(map), at)) => Some((map, at)),
+            Ok((other, at)) => {
+                self.warn(
+                    &at,
+                    format!("{what} is {}, expected a mapping; skipped", kind(other)),
+                );
+                None
+            }
+            Err(issue) => {
+                self.warn(pointer, format!("{what} skipped: {}", issue.message()));
+                None
+            }
+        }
+    }
+
+    fn string_field(&mut self, map: &Map<String, Value>, key: &str, at: &str) -> Option<String> {
+        match map.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.warn(
+                    &pointer::child(at, key),
+                    format!("`{key}` is {}, expected a string; ignored", kind(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn bool_field(&mut self, map: &Map<String, Value>, key: &str, at: &str) -> Option<bool> {
+        match map.get(key)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.warn(
+                    &pointer::child(at, key),
+                    format!(
+                        "`{key}` is {}, expected true or false; ignored",
+                        kind(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn info(&mut self) -> (String, String, bool) {
+        let Some(info) = self.document.get("info") else {
+            self.warn("", "the document has no `info` (title and version)");
+            return (String::new(), String::new(), false);
+        };
+        let Value::Object(info) = info else {
+            self.warn(
+                "/info",
+                format!("`info` is {}, expected a mapping", kind(info)),
+            );
+            return (String::new(), String::new(), false);
+        };
+        let title = self
+            .string_field(info, "title", "/info")
+            .unwrap_or_default();
+        let (version, is_number) = match info.get("version") {
+            Some(Value::Number(n)) => (n.to_string(), true),
+            Some(value) => match scalar_text(value) {
+                Some(text) => (text, false),
+                None => {
+                    self.warn(
+                        "/info/version",
+                        format!("`version` is {}, expected a string", kind(value)),
+                    );
+                    (String::new(), false)
+                }
+            },
+            None => (String::new(), false),
+        };
+        (title, version, is_number)
+    }
+
+    fn servers(&mut self) -> Vec<String> {
+        let Some(servers) = self.document.get("servers") else {
+            return Vec::new();
+        };
+        let Value::Array(servers) = servers else {
+            self.warn(
+                "/servers",
+                format!("`servers` is {}, expected a list; ignored", kind(servers)),
+            );
+            return Vec::new();
+        };
+        let mut urls = Vec::with_capacity(servers.len());
+        for (i, server) in servers.iter().enumerate() {
+            let at = pointer::index("/servers", i);
+            let Some(Value::String(url)) = server.get("url") else {
+                self.warn(&at, "server has no `url`; skipped");
+                continue;
+            };
+            urls.push(self.substitute_server_variables(url, server.get("variables"), &at));
+        }
+        urls
+    }
+
+    fn substitute_server_variables(
+        &mut self,
+        url: &str,
+        variables: Option<&Value>,
+        at: &str,
+    ) -> String {
+        let mut out = url.to_string();
+        for name in template_names(url) {
+            let default = variables
+                .and_then(|v| v.get(name))
+                .and_then(|v| v.get("default"))
+                .and_then(scalar_text);
+            match default {
+                Some(value) => out = out.replace(&format!("{{{name}}}"), &value),
+                None => self.warn(
+                    at,
+                    format!("server URL variable `{name}` has no `default`; left as is"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn security_schemes(&mut self) -> Vec<(String, SecurityScheme)> {
+        let at = "/components/securitySchemes";
+        let Some(schemes) = self.document.pointer(at) else {
+            return Vec::new();
+        };
+        let Value::Object(schemes) = schemes else {
+            self.warn(
+                at,
+                format!("`securitySchemes` is {}, expected a mapping", kind(schemes)),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(schemes.len());
+        for (name, scheme) in schemes {
+            self.scheme_names.insert(name);
+            let at = pointer::child(at, name);
+            let Some((scheme, scheme_at)) = self.mapping(scheme, &at, "security scheme") else {
+                continue;
+            };
+            out.push((name.clone(), self.security_scheme(name, scheme, &scheme_at)));
+        }
+        out
+    }
+
+    fn security_scheme(
+        &mut self,
+        name: &str,
+        scheme: &Map<String, Value>,
+        at: &str,
+    ) -> SecurityScheme {
+        let kind = scheme.get("type").and_then(Value::as_str).unwrap_or("");
+        match kind {
+            "http" => match scheme.get("scheme").and_then(Value::as_str) {
+                Some(s) => SecurityScheme::Http {
+                    scheme: s.to_ascii_lowercase(),
+                },
+                None => {
+                    self.warn(at, format!("http security scheme `{name}` has no `scheme`"));
+                    SecurityScheme::Other {
+                        kind: "http".to_string(),
+                    }
+                }
+            },
+            "apiKey" => {
+                let key_name = scheme.get("name").and_then(Value::as_str);
+                let location = scheme
+                    .get("in")
+                    .and_then(Value::as_str)
+                    .and_then(ParamLocation::parse)
+                    .filter(|l| *l != ParamLocation::Path);
+                match (key_name, location) {
+                    (Some(key_name), Some(location)) => SecurityScheme::ApiKey {
+                        name: key_name.to_string(),
+                        location,
+                    },
+                    _ => {
+                        self.warn(
+                            at,
+                            format!(
+                                "apiKey security scheme `{name}` needs a `name` and \
+                                 `in: query|header|cookie`"
+                            ),
+                        );
+                        SecurityScheme::Other {
+                            kind: "apiKey".to_string(),
+                        }
+                    }
+                }
+            }
+            "oauth2" => SecurityScheme::OAuth2,
+            "openIdConnect" => SecurityScheme::OpenIdConnect,
+            "mutualTLS" => SecurityScheme::MutualTls,
+            "" => {
+                self.warn(at, format!("security scheme `{name}` has no `type`"));
+                SecurityScheme::Other {
+                    kind: String::new(),
+                }
+            }
+            other => SecurityScheme::Other {
+                kind: other.to_string(),
+            },
+        }
+    }
+
+    /// A `security` list; `None` (with a warning) when it cannot be read at all.
+    fn security(&mut self, value: &'a Value, at: &str) -> Option<Vec<SecurityRequirement>> {
+        let Value::Array(alternatives) = value else {
+            self.warn(
+                at,
+                format!("`security` is {}, expected a list; ignored", kind(value)),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(alternatives.len());
+        for (i, alternative) in alternatives.iter().enumerate() {
+            let Value::Object(requirement) = alternative else {
+                self.warn(
+                    &pointer::index(at, i),
+                    format!(
+                        "security requirement is {}, expected a mapping; skipped",
+                        kind(alternative)
+                    ),
+                );
+                continue;
+            };
+            let mut schemes = Vec::with_capacity(requirement.len());
+            for (name, scopes) in requirement {
+                if !self.scheme_names.contains(name.as_str())
+                    && self.unknown_schemes_warned.insert(name.clone())
+                {
+                    self.warn(
+                        &pointer::index(at, i),
+                        format!(
+                            "security requirement names `{name}`, which \
+                             components.securitySchemes does not define"
+                        ),
+                    );
+                }
+                let scopes = scopes
+                    .as_array()
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                schemes.push((name.clone(), scopes));
+            }
+            out.push(schemes);
+        }
+        Some(out)
+    }
+
+    fn operations(&mut self, global_security: &[SecurityRequirement]) -> Vec<Operation> {
+        let paths = match self.document.get("paths") {
+            None => {
+                self.warn(
+                    "",
+                    "the document has no `paths`: it declares no operations to check",
+                );
+                return Vec::new();
+            }
+            Some(Value::Object(paths)) if paths.keys().all(|k| k.starts_with("x-")) => {
+                self.warn(
+                    "/paths",
+                    "`paths` is empty: the document declares no operations to check",
+                );
+                return Vec::new();
+            }
+            Some(Value::Object(paths)) => paths,
+            Some(other) => {
+                self.warn(
+                    "/paths",
+                    format!(
+                        "`paths` is {}, expected a mapping; no operations read",
+                        kind(other)
+                    ),
+                );
+                return Vec::new();
+            }
+        };
+        let mut operations = Vec::new();
+        for (path, item) in paths {
+            if path.starts_with("x-") {
+                continue;
+            }
+            let at = pointer::child("/paths", path);
+            if !path.starts_with('/') {
+                self.warn(&at, format!("path `{path}` does not start with `/`"));
+            }
+            self.path_item(path, item, &at, global_security, &mut operations);
+        }
+        operations
+    }
+
+    fn path_item(
+        &mut self,
+        path: &str,
+        item: &'a Value,
+        at: &str,
+        global_security: &[SecurityRequirement],
+        out: &mut Vec<Operation>,
+    ) {
+        let Value::Object(own) = item else {
+            self.warn(
+                at,
+                format!("path item is {}, expected a mapping; skipped", kind(item)),
+            );
+            return;
+        };
+        // A `$ref`'d path item (3.0 and 3.1): the referenced entries, overridden by siblings.
+        let mut target_at = Cow::Borrowed("");
+        let mut target = None;
+        if own.contains_key("$ref") {
+            if let Some((map, resolved_at)) = self.mapping(item, at, "referenced path item") {
+                target = Some(map);
+                target_at = resolved_at;
+            }
+        }
+        let mut entries: Vec<Entry<'a, '_>> = target
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| Entry {
+                key,
+                value,
+                parent: target_at.as_ref(),
+            })
+            .collect();
+        for (key, value) in own {
+            if key == "$ref" {
+                continue;
+            }
+            let entry = Entry {
+                key,
+                value,
+                parent: at,
+            };
+            match entries.iter_mut().find(|e| e.key == key) {
+                Some(slot) => *slot = entry,
+                None => entries.push(entry),
+            }
+        }
+
+        let mut path_parameters = Vec::new();
+        if let Some(entry) = entries.iter().find(|e| e.key == "parameters") {
+            let list_at = pointer::child(entry.parent, "parameters");
+            for parameter in self.parameters(entry.value, &list_at) {
+                merge_parameter(&mut path_parameters, parameter);
+            }
+        }
+        for entry in &entries {
+            let op_at = || pointer::child(entry.parent, entry.key);
+            if let Some(method) = Method::from_path_item_key(entry.key) {
+                if let Some(operation) = self.operation(
+                    path,
+                    method,
+                    entry.value,
+                    op_at(),
+                    &path_parameters,
+                    global_security,
+                ) {
+                    out.push(operation);
+                }
+            } else if entry.key == "query" || entry.key == "additionalOperations" {
+                self.warn(
+                    &op_at(),
+                    format!("`{}` (OpenAPI 3.2) is not checked yet; skipped", entry.key),
+                );
+            } else if Method::from_path_item_key(&entry.key.to_ascii_lowercase()).is_some() {
+                self.warn(
+                    &op_at(),
+                    format!(
+                        "`{}` is not an operation key (methods are lower case); skipped",
+                        entry.key
+                    ),
+                );
+            }
+        }
+    }
+
+    fn operation(
+        &mut self,
+        path: &str,
+        method: Method,
+        value: &'a Value,
+        at: String,
+        path_parameters: &[Parameter],
+        global_security: &[SecurityRequirement],
+    ) -> Option<Operation> {
+        let Value::Object(op) = value else {
+            self.warn(
+                &at,
+                format!(
+                    "`{}` is {}, expected an operation mapping; skipped",
+                    method.path_item_key(),
+                    kind(value)
+                ),
+            );
+            return None;
+        };
+        let operation_id = self.string_field(op, "operationId", &at);
+        let summary = self.string_field(op, "summary", &at);
+        let tags = match op.get("tags") {
+            None => Vec::new(),
+            Some(Value::Array(tags)) => tags
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            Some(other) => {
+                self.warn(
+                    &pointer::child(&at, "tags"),
+                    format!("`tags` is {}, expected a list; ignored", kind(other)),
+                );
+                Vec::new()
+            }
+        };
+        let deprecated = self.bool_field(op, "deprecated", &at).unwrap_or(false);
+
+        let mut parameters = path_parameters.to_vec();
+        if let Some(own) = op.get("parameters") {
+            for parameter in self.parameters(own, &pointer::child(&at, "parameters")) {
+                merge_parameter(&mut parameters, parameter);
+            }
+        }
+        self.check_path_template(path, &parameters, &at);
+
+        let request_body = op
+            .get("requestBody")
+            .and_then(|body| self.request_body(body, &pointer::child(&at, "requestBody")));
+        let security = match op.get("security") {
+            Some(value) => self
+                .security(value, &pointer::child(&at, "security"))
+                .unwrap_or_else(|| global_security.to_vec()),
+            None => global_security.to_vec(),
+        };
+        let responses = match op.get("responses") {
+            None => Vec::new(),
+            Some(Value::Object(responses)) => responses
+                .keys()
+                .filter(|k| !k.starts_with("x-"))
+                .cloned()
+                .collect(),
+            Some(other) => {
+                self.warn(
+                    &pointer::child(&at, "responses"),
+                    format!(
+                        "`responses` is {}, expected a mapping; ignored",
+                        kind(other)
+                    ),
+                );
+                Vec::new()
+            }
+        };
+        Some(Operation {
+            method,
+            path: path.to_string(),
+            operation_id,
+            summary,
+            tags,
+            deprecated,
+            parameters,
+            request_body,
+            security,
+            responses,
+            location: SourceLocation {
+                file: self.file.to_string(),
+                pointer: at,
+                line: None,
+                column: None,
+            },
+        })
+    }
+
+    fn check_path_template(&mut self, path: &str, parameters: &[Parameter], at: &str) {
+        let names = template_names(path);
+        for name in &names {
+            let declared = parameters
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.name == *name);
+            if !declared {
+                self.warn(
+                    at,
+                    format!("path template `{path}` has `{{{name}}}` but no path parameter `{name}` is declared"),
+                );
+            }
+        }
+        for parameter in parameters {
+            if parameter.location == ParamLocation::Path
+                && !names.contains(&parameter.name.as_str())
+            {
+                self.warn(
+                    at,
+                    format!(
+                        "path parameter `{}` is declared but `{path}` has no `{{{}}}`",
+                        parameter.name, parameter.name
+                    ),
+                );
+            }
+        }
+    }
+
+    fn parameters(&mut self, value: &'a Value, at: &str) -> Vec<Parameter> {
+        let Value::Array(items) = value else {
+            self.warn(
+                at,
+                format!("`parameters` is {}, expected a list; ignored", kind(value)),
+            );
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| self.parameter(item, &pointer::index(at, i)))
+            .collect()
+    }
+
+    fn parameter(&mut self, value: &'a Value, at: &str) -> Option<Parameter> {
+        let (map, at) = self.mapping(value, at, "parameter")?;
+        let name = match map.get("name") {
+            Some(Value::String(name)) if !name.is_empty() => name.clone(),
+            _ => {
+                self.warn(&at, "parameter has no `name`; skipped");
+                return None;
+            }
+        };
+        let location = match map.get("in") {
+            Some(Value::String(declared)) => match ParamLocation::parse(declared) {
+                Some(location) => location,
+                None => {
+                    self.warn(
+                        &at,
+                        format!(
+                            "parameter `{name}` has `in: {declared}`, expected path, query, \
+                             header or cookie; skipped"
+                        ),
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                self.warn(&at, format!("parameter `{name}` has no `in`; skipped"));
+                return None;
+            }
+        };
+        // Path parameters are required by definition, whatever the document says.
+        let required =
+            location == ParamLocation::Path || self.bool_field(map, "required", &at) == Some(true);
+        let deprecated = self.bool_field(map, "deprecated", &at).unwrap_or(false);
+        let style = self.string_field(map, "style", &at);
+        let explode = self.bool_field(map, "explode", &at);
+        let allow_reserved = self.bool_field(map, "allowReserved", &at).unwrap_or(false);
+        let content = match map.get("content") {
+            Some(Value::Object(content)) => content.iter().next().map(|(media_type, value)| {
+                let content_at = pointer::child(&pointer::child(&at, "content"), media_type);
+                self.media_type(media_type, value, &content_at)
+            }),
+            Some(other) => {
+                self.warn(
+                    &pointer::child(&at, "content"),
+                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
+                );
+                None
+            }
+            None => None,
+        };
+        Some(Parameter {
+            name,
+            location,
+            required,
+            deprecated,
+            style,
+            explode,
+            allow_reserved,
+            schema: map.get("schema").cloned(),
+            example: self.example(map, &at),
+            content,
+        })
+    }
+
+    /// `example`, else the `value` of the first of `examples` that has one.
+    fn example(&mut self, map: &'a Map<String, Value>, at: &str) -> Option<Value> {
+        if let Some(example) = map.get("example") {
+            return Some(example.clone());
+        }
+        let Some(Value::Object(examples)) = map.get("examples") else {
+            return None;
+        };
+        let examples_at = pointer::child(at, "examples");
+        for (name, example) in examples {
+            let example_at = pointer::child(&examples_at, name);
+            if let Some((example, _)) = self.mapping(example, &example_at, "example") {
+                if let Some(value) = example.get("value") {
+                    return Some(value.clone());
+                }
+            }
+        }
+        None
+    }
+
+    fn media_type(&mut self, name: &str, value: &'a Value, at: &str) -> MediaType {
+        let empty = MediaType {
+            media_type: name.to_string(),
+            schema: None,
+            example: None,
+            encoding: None,
+        };
+        match value {
+            // `application/json:` with nothing after it: a media type without details.
+            Value::Null => empty,
+            Value::Object(map) => MediaType {
+                schema: map.get("schema").cloned(),
+                example: self.example(map, at),
+                encoding: map.get("encoding").cloned(),
+                ..empty
+            },
+            other => {
+                self.warn(
+                    at,
+                    format!("media type `{name}` is {}, expected a mapping", kind(other)),
+                );
+                empty
+            }
+        }
+    }
+
+    fn request_body(&mut self, value: &'a Value, at: &str) -> Option<RequestBody> {
+        let (map, at) = self.mapping(value, at, "requestBody")?;
+        let required = self.bool_field(map, "required", &at).unwrap_or(false);
+        let content = match map.get("content") {
+            Some(Value::Object(content)) => content
+                .iter()
+                .map(|(media_type, value)| {
+                    let content_at = pointer::child(&pointer::child(&at, "content"), media_type);
+                    self.media_type(media_type, value, &content_at)
+                })
+                .collect(),
+            Some(other) => {
+                self.warn(
+                    &pointer::child(&at, "content"),
+                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
+                );
+                Vec::new()
+            }
+            None => {
+                self.warn(&at, "requestBody has no `content`");
+                Vec::new()
+            }
+        };
+        Some(RequestBody { required, content })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(document: Value) -> Normalized {
+        let (version, _) = detect_version("t.yaml", &document).expect("OpenAPI 3");
+        normalize("t.yaml", &document, version)
+    }
+
+    #[test]
+    fn versions_3_0_3_1_and_3_2_load_and_3_2_warns() {
+        for (declared, expected) in [
+            ("3.0.3", SpecVersion::V3_0),
+            ("3.1.0", SpecVersion::V3_1),
+            ("3.2.0", SpecVersion::V3_2),
+        ] {
+            let doc = json!({"openapi": declared, "paths": {"/a": {"get": {}}}});
+            let (version, text) = detect_version("t", &doc).expect("supported");
+            assert_eq!(version, expected);
+            assert_eq!(text, declared);
+        }
+        let warnings =
+            read(json!({"openapi": "3.2.0", "info": {}, "paths": {"/a": {"get": {}}}})).warnings;
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.message.contains("OpenAPI 3.2 is read like 3.1"))
+        );
+    }
+
+    #[test]
+    fn other_versions_and_non_openapi_documents_are_refused_clearly() {
+        let err = detect_version("t", &json!({"openapi": "4.0.0"})).expect_err("4.0");
+        assert!(matches!(err, ContractError::Unsupported { .. }), "{err}");
+        let err = detect_version("t", &json!({"info": {}})).expect_err("no version");
+        assert!(err.to_string().contains("not an OpenAPI document"), "{err}");
+        let err = detect_version("t", &json!([1])).expect_err("a list");
+        assert!(err.to_string().contains("top level is a list"), "{err}");
+    }
+
+    #[test]
+    fn operation_parameters_override_path_parameters_by_name_and_location() {
+        let n = read(json!({
+            "openapi": "3.0.0",
+            "paths": {"/p/{id}": {
+                "parameters": [
+                    {"name": "id", "in": "path", "schema": {"type": "string"}},
+                    {"name": "X-Trace", "in": "header"},
+                    {"name": "id", "in": "query"}
+                ],
+                "get": {"parameters": [
+                    {"name": "id", "in": "path", "schema": {"type": "integer"}},
+                    {"name": "x-trace", "in": "header", "required": true},
+                    {"name": "extra", "in": "cookie"}
+                ]}
+            }}
+        }));
+        let params = &n.operations[0].parameters;
+        let summary: Vec<_> = params
+            .iter()
+            .map(|p| (p.name.as_str(), p.location, p.required))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("id", ParamLocation::Path, true),
+                ("x-trace", ParamLocation::Header, true),
+                ("id", ParamLocation::Query, false),
+                ("extra", ParamLocation::Cookie, false),
+            ]
+        );
+        assert_eq!(params[0].schema, Some(json!({"type": "integer"})));
+    }
+
+    #[test]
+    fn empty_security_list_means_no_credentials_and_overrides_global() {
+        let n = read(json!({
+            "openapi": "3.1.0",
+            "components": {"securitySchemes": {
+                "key": {"type": "apiKey", "name": "X-Key", "in": "header"},
+                "bearer": {"type": "http", "scheme": "Bearer"}
+            }},
+            "security": [{"key": []}],
+            "paths": {"/a": {
+                "get": {},
+                "post": {"security": []},
+                "put": {"security": [{"bearer": []}, {}]}
+            }}
+        }));
+        let security: Vec<_> = n.operations.iter().map(|o| o.security.clone()).collect();
+        assert_eq!(security[0], vec![vec![("key".to_string(), vec![])]]);
+        assert!(security[1].is_empty());
+        assert_eq!(
+            security[2],
+            vec![vec![("bearer".to_string(), vec![])], vec![]]
+        );
+        assert_eq!(
+            n.security_schemes[1].1,
+            SecurityScheme::Http {
+                scheme: "bearer".into()
+            }
+        );
+    }
+
+    #[test]
+    fn request_body_keeps_media_types_in_order_and_takes_first_example_value() {
+        let n = read(json!({
+            "openapi": "3.1.0",
+            "components": {
+                "requestBodies": {"B": {"$ref": "#/components/requestBodies/C"}, "C": {
+                    "required": true,
+                    "content": {
+                        "application/json": {"examples": {
+                            "a": {"$ref": "#/components/examples/E"},
+                            "b": {"value": 2}
+                        }},
+                        "application/x-www-form-urlencoded": {
+                            "schema": {"$ref": "#/components/schemas/S"},
+                            "encoding": {"tags": {"style": "form"}}
+                        },
+                        "text/plain": null
+                    }
+                }},
+                "examples": {"E": {"value": {"n": 1}}},
+                "schemas": {"S": {"type": "object"}}
+            },
+            "paths": {"/a": {"post": {"requestBody": {"$ref": "#/components/requestBodies/B"}}}}
+        }));
+        let body = n.operations[0].request_body.as_ref().expect("body");
+        assert!(body.required);
+        let types: Vec<_> = body.content.iter().map(|m| m.media_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "text/plain"
+            ]
+        );
+        assert_eq!(body.content[0].example, Some(json!({"n": 1})));
+        assert_eq!(
+            body.content[1].schema,
+            Some(json!({"$ref": "#/components/schemas/S"}))
+        );
+        assert_eq!(
+            body.content[1].encoding,
+            Some(json!({"tags": {"style": "form"}}))
+        );
+    }
+
+    #[test]
+    fn malformed_nodes_cost_a_warning_not_the_contract() {
+        let n = read(json!({
+            "openapi": "3.0.0",
+            "paths": {
+                "/a": {"get": "oops", "post": {"parameters": [
+                    {"in": "query"},
+                    {"name": "f", "in": "formData"},
+                    {"name": "ok", "in": "query"}
+                ], "requestBody": 7}},
+                "/b/{id}": {"get": {"parameters": [{"name": "other", "in": "path"}]}},
+                "/c": 3
+            }
+        }));
+        let labels: Vec<_> = n.operations.iter().map(Operation::label).collect();
+        assert_eq!(labels, ["POST /a", "GET /b/{id}"]);
+        assert_eq!(n.operations[0].parameters.len(), 1);
+        assert!(n.operations[0].request_body.is_none());
+        let messages: Vec<_> = n
+            .warnings
+            .iter()
+            .map(|w| (w.location.pointer.as_str(), w.message.as_str()))
+            .collect();
+        let has = |pointer: &str, text: &str| {
+            messages
+                .iter()
+                .any(|(p, m)| *p == pointer && m.contains(text))
+        };
+        assert!(
+            has("/paths/~1a/get", "expected an operation mapping"),
+            "{messages:?}"
+        );
+        assert!(
+            has("/paths/~1a/post/parameters/0", "no `name`"),
+            "{messages:?}"
+        );
+        assert!(
+            has("/paths/~1a/post/parameters/1", "in: formData"),
+            "{messages:?}"
+        );
+        assert!(
+            has("/paths/~1a/post/requestBody", "requestBody is a number"),
+            "{messages:?}"
+        );
+        assert!(
+            has("/paths/~1b~1{id}/get", "no path parameter `id`"),
+            "{messages:?}"
+        );
+        assert!(
+            has("/paths/~1b~1{id}/get", "`other` is declared"),
+            "{messages:?}"
+        );
+        assert!(has("/paths/~1c", "path item is a number"), "{messages:?}");
+    }
+
+    #[test]
+    fn missing_or_empty_paths_give_zero_operations_and_a_warning() {
+        for doc in [
+            json!({"openapi": "3.1.0", "webhooks": {}}),
+            json!({"openapi": "3.1.0", "paths": {}}),
+        ] {
+            let n = read(doc);
+            assert!(n.operations.is_empty());
+            assert!(
+                n.warnings
+                    .iter()
+                    .any(|w| w.message.contains("no operations")),
+                "{:?}",
+                n.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn server_variables_are_replaced_by_their_defaults() {
+        let n = read(json!({
+            "openapi": "3.0.0",
+            "servers": [
+                {"url": "https://{region}.example.com:{port}/v1", "variables": {
+                    "region": {"default": "eu"}, "port": {"default": 8443}
+                }},
+                {"url": "/relative"},
+                {"url": "https://{missing}.example.com"}
+            ],
+            "paths": {}
+        }));
+        assert_eq!(
+            n.servers,
+            [
+                "https://eu.example.com:8443/v1",
+                "/relative",
+                "https://{missing}.example.com"
+            ]
+        );
+        assert!(
+            n.warnings
+                .iter()
+                .any(|w| w.message.contains("`missing` has no `default`"))
+        );
+    }
+
+    #[test]
+    fn parameter_examples_and_content_are_read() {
+        let n = read(json!({
+            "openapi": "3.1.0",
+            "paths": {"/a": {"get": {"parameters": [
+                {"name": "a", "in": "query", "example": 5, "style": "form", "explode": false},
+                {"name": "b", "in": "query", "examples": {"x": {"summary": "none"}, "y": {"value": "v"}}},
+                {"name": "c", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}}
+            ]}}}
+        }));
+        let p = &n.operations[0].parameters;
+        assert_eq!(p[0].example, Some(json!(5)));
+        assert_eq!(p[0].style.as_deref(), Some("form"));
+        assert_eq!(p[0].explode, Some(false));
+        assert_eq!(p[1].example, Some(json!("v")));
+        let content = p[2].content.as_ref().expect("content");
+        assert_eq!(content.media_type, "application/json");
+        assert_eq!(content.schema, Some(json!({"type": "object"})));
+    }
+}

@@ -1,0 +1,513 @@
+//! Getting a spec's text and its generic value: bytes from a file or an http(s) URL, UTF-8
+//! checked, then JSON or YAML chosen by content (the first non-blank byte `{` means JSON,
+//! anything else is read as YAML), parsed into a `serde_json::Value` in document order.
+//! Duplicate keys are syntax errors in both formats: a second `/pets:` would otherwise
+//! silently replace the first and lose its operations.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use super::{ContractError, LoadOptions, SourceLocation, locate};
+
+/// Refuse to buffer more than this from a URL: a spec is never this big, an endless stream is.
+const MAX_FETCH_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    pub(crate) fn detect(text: &str) -> Format {
+        match text.trim_start().as_bytes().first() {
+            Some(b'{') => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+        }
+    }
+}
+
+/// The bytes of `spec`: an http(s) URL is fetched, `file://` and anything else read from disk.
+pub(crate) async fn read(spec: &str, options: &LoadOptions) -> Result<Vec<u8>, ContractError> {
+    let lower = spec.get(..8).unwrap_or(spec).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return fetch(spec, options).await;
+    }
+    let path = match url::Url::parse(spec) {
+        Ok(url) if url.scheme() == "file" => {
+            url.to_file_path().map_err(|()| ContractError::Read {
+                path: spec.to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a local file URL",
+                ),
+            })?
+        }
+        _ => std::path::PathBuf::from(spec),
+    };
+    tokio::fs::read(&path)
+        .await
+        .map_err(|source| ContractError::Read {
+            path: spec.to_string(),
+            source,
+        })
+}
+
+async fn fetch(url: &str, options: &LoadOptions) -> Result<Vec<u8>, ContractError> {
+    let failed = |message: String| ContractError::Fetch {
+        url: url.to_string(),
+        message,
+    };
+    crate::install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .timeout(options.fetch_timeout)
+        .user_agent(crate::USER_AGENT)
+        .build()
+        .map_err(|e| failed(error_chain(&e)))?;
+    let mut response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| failed(error_chain(&e)))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(failed(format!("the server answered HTTP {status}")));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| failed(error_chain(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_FETCH_BYTES {
+            return Err(failed(format!(
+                "the response is larger than {} MiB",
+                MAX_FETCH_BYTES / (1024 * 1024)
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// reqwest's top-level message ("error sending request") hides the cause; join the chain.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
+}
+
+/// The bytes as text, without a UTF-8 byte order mark.
+pub(crate) fn decode<'b>(source: &str, bytes: &'b [u8]) -> Result<&'b str, ContractError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(ContractError::Syntax {
+            file: source.to_string(),
+            format: "UTF-8",
+            line: 1,
+            column: 1,
+            message: "the spec is UTF-16 encoded; save it as UTF-8".to_string(),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = &bytes[..error.valid_up_to()];
+        // The prefix is valid UTF-8 by definition of `valid_up_to`.
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        let bad = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+        ContractError::Syntax {
+            file: source.to_string(),
+            format: "UTF-8",
+            line: saturate(line),
+            column: saturate(column),
+            message: format!("byte 0x{bad:02X} is not UTF-8; save the spec as UTF-8"),
+        }
+    })
+}
+
+/// The document as a generic value, keys in document order.
+pub(crate) fn parse_value(
+    source: &str,
+    text: &str,
+    format: Format,
+) -> Result<Value, ContractError> {
+    match format {
+        Format::Json => parse_json(source, text),
+        Format::Yaml => parse_yaml(source, text),
+    }
+}
+
+fn parse_json(source: &str, text: &str) -> Result<Value, ContractError> {
+    serde_json::from_str::<StrictValue>(text)
+        .map(|strict| strict.0)
+        .map_err(|error| {
+            let suffix = format!(" at line {} column {}", error.line(), error.column());
+            let message = error.to_string();
+            ContractError::Syntax {
+                file: source.to_string(),
+                format: Format::Json.name(),
+                line: saturate(error.line()),
+                column: saturate(error.column()),
+                message: message
+                    .strip_suffix(&suffix)
+                    .unwrap_or(&message)
+                    .to_string(),
+            }
+        })
+}
+
+fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
+    let syntax = |error: yaml_serde::Error| {
+        let (line, column) = error
+            .location()
+            .map_or((1, 1), |at| (at.line(), at.column()));
+        let message = error.to_string();
+        // libyaml repeats the position we report in front; keep the rest of its message.
+        let message = message
+            .replacen(&format!(" at line {line} column {column}"), "", 1)
+            .replace(&format!("at line {line} column {column}, "), "");
+        ContractError::Syntax {
+            file: source.to_string(),
+            format: Format::Yaml.name(),
+            line: saturate(line),
+            column: saturate(column),
+            message,
+        }
+    };
+    let mut yaml: yaml_serde::Value = yaml_serde::from_str(text).map_err(|error| {
+        match locate::first_duplicate_yaml_key(text) {
+            Some((pointer, key, at)) if error.to_string().contains("duplicate entry") => {
+                ContractError::Syntax {
+                    file: source.to_string(),
+                    format: Format::Yaml.name(),
+                    line: at.line,
+                    column: at.column,
+                    message: format!("duplicate key {key:?} in {}", describe_pointer(&pointer)),
+                }
+            }
+            _ => syntax(error),
+        }
+    })?;
+    if text.contains("<<") {
+        yaml.apply_merge().map_err(syntax)?;
+    }
+    yaml_to_json(yaml).map_err(|collision| {
+        let pointer = collision.pointer();
+        let position =
+            locate::locate(text, Format::Yaml, &[pointer.as_str()], &[]).position(&pointer);
+        ContractError::Invalid {
+            location: SourceLocation {
+                file: source.to_string(),
+                line: position.map(|p| p.line),
+                column: position.map(|p| p.column),
+                pointer,
+            },
+            message: format!(
+                "duplicate key `{}` (a quoted and an unquoted key that read the same)",
+                collision.key
+            ),
+        }
+    })
+}
+
+fn describe_pointer(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "the top-level mapping".to_string()
+    } else {
+        format!("the mapping at {pointer}")
+    }
+}
+
+pub(crate) fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Two keys of one mapping that read the same once stringified (`1:` and `"1":`).
+#[derive(Debug)]
+struct KeyCollision {
+    key: String,
+    /// Keys from the collision up to the root; built only on this error path.
+    parents_reversed: Vec<String>,
+}
+
+impl KeyCollision {
+    fn pointer(&self) -> String {
+        self.parents_reversed
+            .iter()
+            .rev()
+            .fold(String::new(), |pointer, segment| {
+                super::pointer::child(&pointer, segment)
+            })
+    }
+}
+
+/// Converts by value (no copies of strings); non-string keys become their YAML text.
+fn yaml_to_json(yaml: yaml_serde::Value) -> Result<Value, KeyCollision> {
+    use yaml_serde::Value as Yaml;
+    Ok(match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => yaml_number(&n),
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                out.push(yaml_to_json(item).map_err(|mut c| {
+                    c.parents_reversed.push(i.to_string());
+                    c
+                })?);
+            }
+            Value::Array(out)
+        }
+        Yaml::Mapping(mapping) => {
+            let mut out = Map::with_capacity(mapping.len());
+            for (key, value) in mapping {
+                let key = yaml_key(key);
+                let value = yaml_to_json(value).map_err(|mut c| {
+                    c.parents_reversed.push(key.clone());
+                    c
+                })?;
+                match out.entry(key) {
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    serde_json::map::Entry::Occupied(taken) => {
+                        return Err(KeyCollision {
+                            key: taken.key().clone(),
+                            parents_reversed: vec![taken.key().clone()],
+                        });
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Yaml::Tagged(tagged) => yaml_to_json(tagged.value)?,
+    })
+}
+
+fn yaml_number(n: &yaml_serde::Number) -> Value {
+    if let Some(u) = n.as_u64() {
+        Value::from(u)
+    } else if let Some(i) = n.as_i64() {
+        Value::from(i)
+    } else {
+        // NaN and infinities have no JSON number; keep YAML's spelling.
+        n.as_f64()
+            .and_then(Number::from_f64)
+            .map_or_else(|| Value::String(n.to_string()), Value::Number)
+    }
+}
+
+fn yaml_key(key: yaml_serde::Value) -> String {
+    use yaml_serde::Value as Yaml;
+    match key {
+        Yaml::String(s) => s,
+        Yaml::Null => "null".to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Number(n) => n.to_string(),
+        Yaml::Tagged(tagged) => yaml_key(tagged.value),
+        complex @ (Yaml::Sequence(_) | Yaml::Mapping(_)) => match yaml_to_json(complex) {
+            Ok(value) => value.to_string(),
+            Err(collision) => collision.key,
+        },
+    }
+}
+
+/// A `serde_json::Value` whose objects refuse duplicate keys, so serde_json reports the
+/// duplicate with its line and column (it attaches the position to visitor errors).
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    let StrictValue(value) = access.next_value()?;
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate key {:?}",
+                        taken.key()
+                    )));
+                }
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syntax_error(result: Result<Value, ContractError>) -> (u32, u32, String) {
+        match result {
+            Err(ContractError::Syntax {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn format_is_chosen_by_content_not_extension() {
+        assert_eq!(Format::detect("  \n{\"openapi\": 1}"), Format::Json);
+        assert_eq!(Format::detect("openapi: 3.1.0"), Format::Yaml);
+        assert_eq!(Format::detect(""), Format::Yaml);
+    }
+
+    #[test]
+    fn yaml_keeps_key_order_and_stringifies_non_string_keys() {
+        let value = parse_value(
+            "t.yaml",
+            "b: 1\na: 2\n200: ok\ntrue: yes\n~: n\n",
+            Format::Yaml,
+        )
+        .expect("valid YAML");
+        let keys: Vec<_> = value
+            .as_object()
+            .expect("mapping")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["b", "a", "200", "true", "null"]);
+    }
+
+    #[test]
+    fn yaml_number_version_stays_a_number_value() {
+        let value = parse_value("t.yaml", "version: 1.0\n", Format::Yaml).expect("valid YAML");
+        assert!(value["version"].is_number());
+    }
+
+    #[test]
+    fn duplicate_json_key_is_a_syntax_error_on_its_line() {
+        let text = "{\n  \"paths\": {\n    \"/a\": {},\n    \"/a\": {}\n  }\n}\n";
+        let (line, _, message) = syntax_error(parse_value("t.json", text, Format::Json));
+        assert_eq!(line, 4);
+        assert!(message.contains("duplicate key \"/a\""), "{message}");
+    }
+
+    #[test]
+    fn duplicate_yaml_key_is_a_syntax_error_on_its_line() {
+        let text = "paths:\n  /a: {}\n  /a: {}\n";
+        let (line, column, message) = syntax_error(parse_value("t.yaml", text, Format::Yaml));
+        assert_eq!((line, column), (3, 3));
+        assert!(
+            message.contains("duplicate key \"/a\" in the mapping at /paths"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn yaml_keys_that_collide_once_stringified_are_invalid_with_their_place() {
+        let text = "paths:\n  x:\n    1: a\n    \"1\": b\n";
+        match parse_value("t.yaml", text, Format::Yaml) {
+            Err(ContractError::Invalid { location, message }) => {
+                assert_eq!(location.pointer, "/paths/x/1");
+                assert_eq!(location.line, Some(4), "the second of the two keys");
+                assert!(message.contains("duplicate key `1`"), "{message}");
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn yaml_merge_keys_are_applied() {
+        let text = "base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n";
+        let value = parse_value("t.yaml", text, Format::Yaml).expect("valid YAML");
+        assert_eq!(value["use"]["x"], 1);
+        assert_eq!(value["use"]["y"], 2);
+    }
+
+    #[test]
+    fn non_utf8_bytes_are_a_clear_error_with_position() {
+        let err = decode("t.yaml", b"a: 1\nb: \xff\n").expect_err("not UTF-8");
+        let text = err.to_string();
+        assert!(text.starts_with("t.yaml:2:4:"), "{text}");
+        assert!(text.contains("0xFF is not UTF-8"), "{text}");
+        assert_eq!(
+            decode("t", b"\xEF\xBB\xBFa: 1").expect("BOM stripped"),
+            "a: 1"
+        );
+        assert!(decode("t", b"\xFF\xFEa\0").is_err());
+    }
+}

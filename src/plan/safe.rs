@@ -1,0 +1,502 @@
+//! Safe mode: which request, if any, may be sent for an operation without a
+//! correct implementation acting on it. Read-only methods get a valid
+//! request; for the others, in this order:
+//!
+//! ```text
+//! DELETE /pets/{petId}   petId: integer          → sentinel  /pets/2147481234 (cannot exist)
+//! POST   /pets           application/json body   → invalid   body {"rollcall":  (truncated)
+//! POST   /upload         required multipart body → invalid   body omitted
+//! POST   /jobs?count=    count: integer, required → invalid  ?count=not-an-integer
+//! PUT    /pets/{petId}   petId: integer          → invalid   /pets/not-an-integer
+//! PUT    /notes/{name}   name: string, no body   → unverifiable (with the reason)
+//! ```
+//!
+//! A sentinel is derived from a hash of the operation and parameter, so it
+//! is the same on every run yet does not name anything real: a hash-derived
+//! v4 UUID, `rollcall-sentinel-<8 hex>`, or an integer just under 2^31 (or
+//! at the top of a declared range of at least a million values). An enum,
+//! a small range or a structured format gets no sentinel.
+
+use serde_json::{Map, Value};
+
+use super::Mode;
+use super::body;
+use super::pattern;
+use super::synth::{self, effective_type, integer_range};
+use crate::contract::{Method, Operation, ParamLocation, Parameter};
+
+/// What the probe for one operation will be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    Valid,
+    /// Path parameters (index into `Operation::parameters`) and their sentinels.
+    Sentinel {
+        values: Vec<(usize, Value)>,
+    },
+    /// Send the truncated JSON body under this media type.
+    MalformedBody {
+        media_type: String,
+    },
+    /// Leave out the required body.
+    OmitBody,
+    /// One parameter (index into `Operation::parameters`) gets a value its schema forbids.
+    InvalidParameter {
+        index: usize,
+        value: Value,
+        violation: String,
+    },
+    Unverifiable {
+        reason: String,
+    },
+}
+
+/// The smallest integer range a sentinel may be drawn from.
+const MIN_SENTINEL_RANGE: i64 = 1_000_000;
+/// Integer sentinels sit just under 2^31, so they also fit int32.
+const INTEGER_SENTINEL_BASE: i64 = 2_147_480_000;
+/// Bits of choice a pattern-built sentinel needs to be sure it is unused.
+const MIN_SENTINEL_ENTROPY_BITS: f64 = 32.0;
+
+pub fn decide(document: &Value, operation: &Operation, mode: Mode) -> Decision {
+    if mode == Mode::Live || operation.method.is_safe() {
+        return Decision::Valid;
+    }
+    if operation.method == Method::Delete {
+        let values: Vec<(usize, Value)> = operation
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.location == ParamLocation::Path)
+            .filter_map(|(index, p)| sentinel(document, operation, p).map(|v| (index, v)))
+            .collect();
+        if !values.is_empty() {
+            return Decision::Sentinel { values };
+        }
+    }
+    if let Some(request_body) = &operation.request_body {
+        if let Some(json) = body::first_json(request_body) {
+            return Decision::MalformedBody {
+                media_type: json.media_type.clone(),
+            };
+        }
+        if request_body.required {
+            return Decision::OmitBody;
+        }
+    }
+    for location in [ParamLocation::Query, ParamLocation::Path] {
+        let candidates = operation.parameters.iter().enumerate().filter(|(_, p)| {
+            p.location == location && (p.required || location == ParamLocation::Path)
+        });
+        for (index, parameter) in candidates {
+            if let Some((value, expected)) = violating_value(document, parameter) {
+                let place = if location == ParamLocation::Query {
+                    "query"
+                } else {
+                    "path"
+                };
+                return Decision::InvalidParameter {
+                    index,
+                    value,
+                    violation: format!("{place} parameter '{}' is not {expected}", parameter.name),
+                };
+            }
+        }
+    }
+    Decision::Unverifiable {
+        reason: unverifiable_reason(operation),
+    }
+}
+
+fn unverifiable_reason(operation: &Operation) -> String {
+    let mut missing = Vec::new();
+    if operation.method == Method::Delete
+        && operation
+            .parameters
+            .iter()
+            .any(|p| p.location == ParamLocation::Path)
+    {
+        missing.push("no path parameter can hold an id that surely does not exist".to_string());
+    }
+    missing.push(match &operation.request_body {
+        None => "no body".to_string(),
+        Some(rb) => {
+            let types: Vec<&str> = rb.content.iter().map(|m| m.media_type.as_str()).collect();
+            if types.is_empty() {
+                "an optional body with no media type".to_string()
+            } else {
+                format!("an optional non-JSON body ({})", types.join(", "))
+            }
+        }
+    });
+    missing.push("no typed parameter".to_string());
+    format!(
+        "no request for {} is both harmless and rejectable: {}; run --mode live to check it",
+        operation.label(),
+        missing.join(", ")
+    )
+}
+
+/// A value the parameter's schema rejects for a reason any validator
+/// checks (type, enum, uuid/date/date-time format), and what was expected.
+pub fn violating_value(document: &Value, parameter: &Parameter) -> Option<(Value, &'static str)> {
+    if parameter.content.is_some() {
+        return None;
+    }
+    let schema = synth::flatten(document, parameter.schema.as_ref()?);
+    violation_for(document, &schema, 0)
+}
+
+fn violation_for(
+    document: &Value,
+    schema: &Map<String, Value>,
+    depth: usize,
+) -> Option<(Value, &'static str)> {
+    let text = |s: &str| Value::String(s.to_string());
+    let accepts_strings = match schema.get("type") {
+        Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    match effective_type(schema) {
+        Some("integer") if !accepts_strings => return Some((text("not-an-integer"), "an integer")),
+        Some("number") if !accepts_strings => return Some((text("not-a-number"), "a number")),
+        Some("boolean") if !accepts_strings => return Some((text("not-a-boolean"), "a boolean")),
+        Some("array") if depth == 0 => {
+            let items = synth::flatten(document, schema.get("items")?);
+            let (item, expected) = violation_for(document, &items, depth + 1)?;
+            return Some((Value::Array(vec![item]), expected));
+        }
+        _ => {}
+    }
+    if let Some(members) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .filter(|m| !m.is_empty())
+    {
+        let mut candidate = "rollcall-not-in-enum".to_string();
+        while members
+            .iter()
+            .any(|m| m.as_str() == Some(candidate.as_str()))
+        {
+            candidate.push('x');
+        }
+        return Some((Value::String(candidate), "one of its enum values"));
+    }
+    match schema.get("format").and_then(Value::as_str) {
+        Some("uuid") => Some((text("not-a-uuid"), "a uuid")),
+        Some("date") => Some((text("not-a-date"), "a date")),
+        Some("date-time") => Some((text("not-a-date-time"), "a date-time")),
+        _ => None,
+    }
+}
+
+/// A value of the parameter's type that cannot name an existing resource,
+/// or `None` when the type leaves too little room to be sure.
+pub fn sentinel(document: &Value, operation: &Operation, parameter: &Parameter) -> Option<Value> {
+    if parameter.content.is_some() {
+        return None;
+    }
+    let schema = match &parameter.schema {
+        Some(schema) => synth::flatten(document, schema),
+        None => Map::new(),
+    };
+    if schema.contains_key("enum") || schema.contains_key("const") {
+        return None;
+    }
+    let seed = seed_for(operation, parameter);
+    match effective_type(&schema) {
+        Some("integer") | Some("number") => integer_sentinel(&schema, seed).map(Value::from),
+        Some("string") | None => string_sentinel(&schema, seed).map(Value::String),
+        _ => None,
+    }
+}
+
+/// FNV-1a of `METHOD /path name`, finished with a mixer: stable across runs,
+/// platforms and Rust releases (unlike std's hasher).
+fn seed_for(operation: &Operation, parameter: &Parameter) -> u64 {
+    let text = format!("{} {} {}", operation.method, operation.path, parameter.name);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    mix(hash)
+}
+
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn integer_sentinel(schema: &Map<String, Value>, seed: u64) -> Option<i64> {
+    let (low, high) = integer_range(schema);
+    // Ids are positive in practice: a range that tops out below a million
+    // (or spans less) may be fully used. i128: the full i64 span overflows i64.
+    if high < MIN_SENTINEL_RANGE
+        || i128::from(high) - i128::from(low) < i128::from(MIN_SENTINEL_RANGE)
+    {
+        return None;
+    }
+    let offset = (seed % 3000) as i64;
+    let mut candidate = INTEGER_SENTINEL_BASE + offset;
+    if candidate > high {
+        candidate = high - offset;
+    } else if candidate < low {
+        candidate = low.saturating_add(offset);
+    }
+    if let Some(step) = schema
+        .get("multipleOf")
+        .and_then(Value::as_i64)
+        .filter(|s| *s > 0)
+    {
+        candidate = candidate.div_euclid(step).saturating_mul(step);
+    }
+    (low..=high).contains(&candidate).then_some(candidate)
+}
+
+fn string_sentinel(schema: &Map<String, Value>, seed: u64) -> Option<String> {
+    let hex = format!("{:08x}", seed as u32);
+    let min_len = schema
+        .get("minLength")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .min(4096) as usize;
+    let max_len = schema
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .map(|m| m.min(usize::MAX as u64) as usize);
+    match schema.get("format").and_then(Value::as_str) {
+        Some("uuid") => return Some(uuid_sentinel(seed)),
+        Some("email") | Some("idn-email") => {
+            return Some(format!("rollcall-sentinel-{hex}@example.invalid"));
+        }
+        Some("hostname") | Some("idn-hostname") => {
+            return Some(format!("rollcall-sentinel-{hex}.invalid"));
+        }
+        Some(format) if synth::format_value(format).is_some() => return None,
+        _ => {}
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+        let generated = pattern::generate(pattern, min_len, max_len, Some(seed))?;
+        return (generated.entropy_bits >= MIN_SENTINEL_ENTROPY_BITS).then_some(generated.text);
+    }
+    let mut text = [
+        format!("rollcall-sentinel-{hex}"),
+        format!("rollcall-{hex}"),
+        format!("rc-{hex}"),
+        hex.clone(),
+    ]
+    .into_iter()
+    .find(|candidate| max_len.is_none_or(|max| candidate.len() <= max))?;
+    if text.len() < min_len {
+        let mut round = 0u64;
+        while text.len() < min_len {
+            round += 1;
+            text.push_str(&format!("{:016x}", mix(seed.wrapping_add(round))));
+        }
+        text.truncate(min_len);
+    }
+    Some(text)
+}
+
+/// A version-4 UUID whose 122 random bits come from the seed.
+fn uuid_sentinel(seed: u64) -> String {
+    let high = mix(seed ^ 0x5555_5555_5555_5555);
+    let low = mix(seed ^ 0xAAAA_AAAA_AAAA_AAAA);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&high.to_be_bytes());
+    bytes[8..].copy_from_slice(&low.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::SourceLocation;
+    use serde_json::json;
+
+    fn delete(path: &str) -> Operation {
+        Operation {
+            method: Method::Delete,
+            path: path.into(),
+            operation_id: None,
+            summary: None,
+            tags: vec![],
+            deprecated: false,
+            parameters: vec![],
+            request_body: None,
+            security: vec![],
+            responses: vec![],
+            location: SourceLocation::default(),
+        }
+    }
+
+    fn path_param(schema: Value) -> Parameter {
+        Parameter {
+            name: "id".into(),
+            location: ParamLocation::Path,
+            required: true,
+            deprecated: false,
+            style: None,
+            explode: None,
+            allow_reserved: false,
+            schema: Some(schema),
+            example: None,
+            content: None,
+        }
+    }
+
+    fn sentinel_for(schema: Value) -> Option<Value> {
+        sentinel(&json!({}), &delete("/things/{id}"), &path_param(schema))
+    }
+
+    #[test]
+    fn integer_sentinel_sits_high_within_the_declared_range() {
+        let plain = sentinel_for(json!({"type": "integer"}))
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!((INTEGER_SENTINEL_BASE..INTEGER_SENTINEL_BASE + 3000).contains(&plain));
+        let capped = sentinel_for(json!({"type": "integer", "maximum": 5_000_000}))
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!((4_997_000..=5_000_000).contains(&capped), "{capped}");
+        let big = sentinel_for(json!({"type": "integer", "minimum": 10_000_000_000i64}))
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!((10_000_000_000..10_000_003_000).contains(&big), "{big}");
+        let stepped = sentinel_for(json!({"type": "integer", "multipleOf": 1000}))
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert_eq!(stepped % 1000, 0);
+    }
+
+    #[test]
+    fn no_sentinel_where_the_range_is_small_or_enumerated() {
+        assert_eq!(
+            sentinel_for(json!({"type": "integer", "maximum": 999_999})),
+            None
+        );
+        assert_eq!(
+            sentinel_for(json!({"type": "integer", "minimum": 2_000_000, "maximum": 2_500_000})),
+            None
+        );
+        assert_eq!(sentinel_for(json!({"type": "string", "enum": ["a"]})), None);
+        assert_eq!(sentinel_for(json!({"type": "boolean"})), None);
+        assert_eq!(
+            sentinel_for(json!({"type": "string", "format": "date"})),
+            None
+        );
+        assert_eq!(
+            sentinel_for(json!({"type": "string", "maxLength": 7})),
+            None
+        );
+        assert_eq!(
+            sentinel_for(json!({"type": "string", "pattern": "^[0-9]{3}$"})),
+            None,
+            "only 1000 values"
+        );
+    }
+
+    #[test]
+    fn string_sentinels_fit_length_and_pattern() {
+        let plain = sentinel_for(json!({"type": "string"})).unwrap();
+        assert!(plain.as_str().unwrap().starts_with("rollcall-sentinel-"));
+        let short = sentinel_for(json!({"type": "string", "maxLength": 12})).unwrap();
+        assert!(
+            short.as_str().unwrap().starts_with("rc-") && short.as_str().unwrap().len() == 11,
+            "{short}"
+        );
+        let long =
+            sentinel_for(json!({"type": "string", "minLength": 40, "maxLength": 40})).unwrap();
+        assert_eq!(long.as_str().unwrap().len(), 40);
+        let patterned =
+            sentinel_for(json!({"type": "string", "pattern": "^[a-f0-9]{24}$"})).unwrap();
+        let text = patterned.as_str().unwrap();
+        assert!(
+            text.len() == 24 && text.chars().all(|c| c.is_ascii_hexdigit()),
+            "{text}"
+        );
+        let email = sentinel_for(json!({"type": "string", "format": "email"})).unwrap();
+        assert!(email.as_str().unwrap().ends_with("@example.invalid"));
+        let untyped = sentinel(
+            &json!({}),
+            &delete("/x/{id}"),
+            &Parameter {
+                schema: None,
+                ..path_param(json!({}))
+            },
+        );
+        assert!(
+            untyped
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .starts_with("rollcall-sentinel-")
+        );
+    }
+
+    #[test]
+    fn sentinels_differ_per_operation_but_not_per_run() {
+        let id = path_param(json!({"type": "string", "format": "uuid"}));
+        let a = sentinel(&json!({}), &delete("/a/{id}"), &id);
+        let b = sentinel(&json!({}), &delete("/b/{id}"), &id);
+        assert_ne!(a, b);
+        assert_eq!(a, sentinel(&json!({}), &delete("/a/{id}"), &id));
+    }
+
+    #[test]
+    fn violating_values_break_type_enum_or_format() {
+        let violate = |schema: Value| violating_value(&json!({}), &path_param(schema));
+        assert_eq!(
+            violate(json!({"type": "number"})),
+            Some((json!("not-a-number"), "a number"))
+        );
+        assert_eq!(
+            violate(json!({"type": "boolean"})),
+            Some((json!("not-a-boolean"), "a boolean"))
+        );
+        assert_eq!(
+            violate(json!({"type": "string", "format": "uuid"})),
+            Some((json!("not-a-uuid"), "a uuid"))
+        );
+        assert_eq!(
+            violate(json!({"type": "string", "format": "date-time"})),
+            Some((json!("not-a-date-time"), "a date-time"))
+        );
+        assert_eq!(
+            violate(json!({"enum": ["rollcall-not-in-enum"]})),
+            Some((
+                json!("rollcall-not-in-enum".to_string() + "x"),
+                "one of its enum values"
+            ))
+        );
+        assert_eq!(
+            violate(json!({"type": "array", "items": {"type": "integer"}})),
+            Some((json!(["not-an-integer"]), "an integer"))
+        );
+        assert_eq!(
+            violate(json!({"type": ["integer", "string"]})),
+            None,
+            "strings are accepted"
+        );
+        assert_eq!(violate(json!({"type": "string", "maxLength": 5})), None);
+        assert_eq!(
+            violate(json!({"type": "array", "items": {"type": "string"}})),
+            None
+        );
+    }
+}

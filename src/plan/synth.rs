@@ -1,0 +1,1002 @@
+//! Values for parameters and bodies: what the contract declares first
+//! (`example`, `examples[0]`, `default`, `const`, `enum[0]`), else a value
+//! synthesized from the schema that a validator should accept.
+//!
+//! ```text
+//! {type: integer, minimum: 10}                → 10
+//! {type: string, format: uuid}                → "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+//! {type: object, required: [name], properties: {id: {readOnly: true}, name: {type: string}}}
+//!                                             → {"name": "rollcall"}
+//! {type: array, items: {$ref: '#/components/schemas/Tag'}, minItems: 2}
+//!                                             → [<Tag>, <Tag>]
+//! ```
+//!
+//! `$ref`s are followed through the whole document (internal pointers only;
+//! the loader bundles external files in), `allOf` is merged, the first
+//! non-null `oneOf`/`anyOf` branch is taken. Synthesis is bounded (nesting
+//! depth, value count, string and array sizes), a recursive schema stops at
+//! the first repeat, and no schema value, however malformed, makes it panic.
+//! The same schema always gives the same value.
+
+use serde_json::{Map, Number, Value};
+
+use super::pattern;
+use crate::contract::{MediaType, Parameter};
+
+/// The string used where a schema says nothing more specific.
+pub const PLACEHOLDER: &str = "rollcall";
+
+/// Objects and arrays nested deeper than this are left empty.
+const MAX_DEPTH: usize = 12;
+/// Values synthesized for one top-level schema before the rest are left empty.
+const MAX_NODES: usize = 5_000;
+/// The most items put in one array (`minItems` above this is not honoured).
+const MAX_ITEMS: u64 = 32;
+/// The longest placeholder string built for `minLength`.
+const MAX_STRING_LEN: u64 = 4096;
+/// How deep `allOf`/`oneOf`/`anyOf` merging goes within one schema.
+const MAX_MERGE_LEVEL: usize = 32;
+
+/// A valid-looking value for `parameter`: its example, else its content's
+/// example or schema, else its schema, else the placeholder string.
+pub fn parameter_value(document: &Value, parameter: &Parameter) -> Value {
+    if let Some(example) = parameter.example.as_ref().filter(|e| !e.is_null()) {
+        return example.clone();
+    }
+    if let Some(content) = &parameter.content
+        && let Some(value) = media_value(document, content)
+    {
+        return value;
+    }
+    match &parameter.schema {
+        Some(schema) => schema_value(document, schema),
+        None => Value::String(PLACEHOLDER.into()),
+    }
+}
+
+/// The media type's example, else a value for its schema; `None` when it
+/// declares neither.
+pub fn media_value(document: &Value, media: &MediaType) -> Option<Value> {
+    if let Some(example) = media.example.as_ref().filter(|e| !e.is_null()) {
+        return Some(example.clone());
+    }
+    media
+        .schema
+        .as_ref()
+        .map(|schema| schema_value(document, schema))
+}
+
+/// A value for `schema`: declared (example, examples, default, const, enum)
+/// or synthesized.
+pub fn schema_value(document: &Value, schema: &Value) -> Value {
+    let mut synth = Synthesizer { document, nodes: 0 };
+    synth.value(schema, &mut Vec::new(), 0)
+}
+
+/// `schema` with its `$ref`s followed, `allOf` merged and the first non-null
+/// `oneOf`/`anyOf` branch merged in: the keywords that apply to a value at
+/// this level, for callers that inspect types and bounds.
+pub fn flatten(document: &Value, schema: &Value) -> Map<String, Value> {
+    let synth = Synthesizer { document, nodes: 0 };
+    synth.flatten(schema, &[]).schema
+}
+
+/// The type a value of this (flattened) schema has: `type` (the first
+/// non-null one of a 3.1 type list), else inferred from the keywords used.
+pub fn effective_type(schema: &Map<String, Value>) -> Option<&str> {
+    match schema.get("type") {
+        Some(Value::String(t)) => return Some(t),
+        Some(Value::Array(types)) => {
+            let names = || types.iter().filter_map(Value::as_str);
+            return names().find(|t| *t != "null").or_else(|| names().next());
+        }
+        _ => {}
+    }
+    let has = |keys: &[&str]| keys.iter().any(|k| schema.contains_key(*k));
+    if has(&[
+        "properties",
+        "required",
+        "additionalProperties",
+        "minProperties",
+    ]) {
+        Some("object")
+    } else if has(&[
+        "items",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+    ]) {
+        Some("array")
+    } else if let Some(format) = schema.get("format").and_then(Value::as_str) {
+        Some(match format {
+            "int32" | "int64" => "integer",
+            "float" | "double" => "number",
+            _ => "string",
+        })
+    } else if has(&["minLength", "maxLength", "pattern"]) {
+        Some("string")
+    } else if has(&[
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ]) {
+        Some("number")
+    } else {
+        None
+    }
+}
+
+/// The value the schema itself declares: `example`, `examples[0]`,
+/// `default`, `const`, then the first non-null `enum` member.
+pub fn declared_value(schema: &Map<String, Value>) -> Option<Value> {
+    let non_null = |v: &&Value| !v.is_null();
+    schema
+        .get("example")
+        .filter(non_null)
+        .or_else(|| {
+            schema
+                .get("examples")
+                .and_then(Value::as_array)
+                .and_then(|e| e.first())
+                .filter(non_null)
+        })
+        .or_else(|| schema.get("default").filter(non_null))
+        .or_else(|| schema.get("const").filter(non_null))
+        .or_else(|| {
+            let members = schema.get("enum")?.as_array()?;
+            members.iter().find(non_null).or(members.first())
+        })
+        .cloned()
+}
+
+/// Follows an internal reference (`#/components/schemas/Pet`), unescaping
+/// `~1`, `~0` and percent-encoding; `None` for anything else.
+pub fn resolve_pointer<'d>(document: &'d Value, reference: &str) -> Option<&'d Value> {
+    let fragment = reference.strip_prefix('#')?;
+    let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+    if decoded.is_empty() {
+        return Some(document);
+    }
+    let mut node = document;
+    for token in decoded.strip_prefix('/')?.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        node = match node {
+            Value::Object(map) => map.get(&token)?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// One schema level after merging, plus what is needed to stop recursion.
+#[derive(Default)]
+struct Flat {
+    schema: Map<String, Value>,
+    /// References followed to build this level.
+    refs: Vec<String>,
+    /// A followed reference is already being expanded further up.
+    cyclic: bool,
+    /// The schema is `false`: no value is valid.
+    never: bool,
+}
+
+struct Synthesizer<'a> {
+    document: &'a Value,
+    nodes: usize,
+}
+
+impl Synthesizer<'_> {
+    fn flatten(&self, schema: &Value, active: &[String]) -> Flat {
+        let mut flat = Flat::default();
+        self.absorb(schema, active, &mut flat, 0);
+        flat
+    }
+
+    /// Merges `schema` into `flat`; keywords already there win, so a node's
+    /// own keywords override those of its `$ref` target and its `allOf` parts.
+    fn absorb(&self, schema: &Value, active: &[String], flat: &mut Flat, level: usize) {
+        if level > MAX_MERGE_LEVEL {
+            return;
+        }
+        let mut current = schema;
+        loop {
+            let object = match current {
+                Value::Object(object) => object,
+                Value::Bool(false) => {
+                    flat.never = true;
+                    return;
+                }
+                _ => return,
+            };
+            for (key, value) in object {
+                match key.as_str() {
+                    "$ref" | "allOf" | "oneOf" | "anyOf" => {}
+                    "properties" => merge_properties(&mut flat.schema, value),
+                    "required" => merge_required(&mut flat.schema, value),
+                    _ => {
+                        flat.schema
+                            .entry(key.clone())
+                            .or_insert_with(|| value.clone());
+                    }
+                }
+            }
+            if let Some(Value::Array(parts)) = object.get("allOf") {
+                for part in parts {
+                    self.absorb(part, active, flat, level + 1);
+                }
+            }
+            for combinator in ["oneOf", "anyOf"] {
+                if let Some(Value::Array(branches)) = object.get(combinator)
+                    && let Some(branch) = self.first_non_null_branch(branches, active)
+                {
+                    self.absorb(branch, active, flat, level + 1);
+                }
+            }
+            let Some(reference) = object.get("$ref").and_then(Value::as_str) else {
+                return;
+            };
+            if flat.refs.iter().any(|r| r == reference) {
+                return;
+            }
+            if active.iter().any(|r| r == reference) {
+                flat.cyclic = true;
+            }
+            flat.refs.push(reference.to_string());
+            match resolve_pointer(self.document, reference) {
+                Some(target) => current = target,
+                None => return,
+            }
+        }
+    }
+
+    fn first_non_null_branch<'v>(
+        &self,
+        branches: &'v [Value],
+        active: &[String],
+    ) -> Option<&'v Value> {
+        branches
+            .iter()
+            .find(|branch| {
+                let flat = self.flatten(branch, active);
+                !flat.never && effective_type(&flat.schema) != Some("null")
+            })
+            .or(branches.first())
+    }
+
+    fn value(&mut self, schema: &Value, active: &mut Vec<String>, depth: usize) -> Value {
+        let flat = self.flatten(schema, active);
+        self.value_of_flat(flat, active, depth)
+    }
+
+    fn value_of_flat(&mut self, flat: Flat, active: &mut Vec<String>, depth: usize) -> Value {
+        self.nodes += 1;
+        if flat.never {
+            return Value::Null;
+        }
+        if let Some(declared) = declared_value(&flat.schema) {
+            return declared;
+        }
+        let descend = !flat.cyclic && depth < MAX_DEPTH && self.nodes < MAX_NODES;
+        let outer = active.len();
+        active.extend(flat.refs.iter().cloned());
+        let schema = &flat.schema;
+        let value = match effective_type(schema) {
+            Some("object") if descend => self.object_value(schema, active, depth),
+            Some("object") => Value::Object(Map::new()),
+            Some("array") if descend => self.array_value(schema, active, depth),
+            Some("array") => Value::Array(Vec::new()),
+            Some("integer") => integer_value(schema),
+            Some("number") => number_value(schema),
+            Some("boolean") => Value::Bool(true),
+            Some("null") => Value::Null,
+            _ => Value::String(string_value(schema)),
+        };
+        active.truncate(outer);
+        value
+    }
+
+    /// Required properties (except `readOnly` ones), then optional ones until
+    /// `minProperties` is met.
+    fn object_value(
+        &mut self,
+        schema: &Map<String, Value>,
+        active: &mut Vec<String>,
+        depth: usize,
+    ) -> Value {
+        let empty = Map::new();
+        let properties = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let additional = match schema.get("additionalProperties") {
+            Some(Value::Bool(false)) => None,
+            Some(extra @ Value::Object(_)) => Some(extra.clone()),
+            _ => Some(Value::Bool(true)),
+        };
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let min_properties = schema
+            .get("minProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .min(MAX_ITEMS) as usize;
+
+        let mut object = Map::new();
+        let optional = properties
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !required.contains(name));
+        let candidates: Vec<(&str, bool)> = required
+            .iter()
+            .map(|name| (*name, true))
+            .chain(optional.map(|name| (name, false)))
+            .collect();
+        for (name, is_required) in candidates {
+            if !is_required && object.len() >= min_properties {
+                break;
+            }
+            if object.contains_key(name) {
+                continue;
+            }
+            let property_schema = match properties.get(name) {
+                Some(s) => s.clone(),
+                None => additional.clone().unwrap_or(Value::Bool(true)),
+            };
+            let flat = self.flatten(&property_schema, active);
+            if flat.schema.get("readOnly") == Some(&Value::Bool(true)) {
+                continue;
+            }
+            let value = self.value_of_flat(flat, active, depth + 1);
+            object.insert(name.to_string(), value);
+        }
+        if let Some(additional) = additional {
+            let mut index = 1;
+            while object.len() < min_properties {
+                let name = format!("property{index}");
+                index += 1;
+                if !object.contains_key(&name) {
+                    let value = self.value(&additional, active, depth + 1);
+                    object.insert(name, value);
+                }
+            }
+        }
+        Value::Object(object)
+    }
+
+    /// `max(1, minItems)` items (none when `maxItems` is 0); 3.1
+    /// `prefixItems` (and draft-4 tuple `items`) fill the first positions.
+    fn array_value(
+        &mut self,
+        schema: &Map<String, Value>,
+        active: &mut Vec<String>,
+        depth: usize,
+    ) -> Value {
+        let min_items = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+        let max_items = schema.get("maxItems").and_then(Value::as_u64);
+        let count = min_items
+            .max(1)
+            .min(max_items.unwrap_or(u64::MAX))
+            .min(MAX_ITEMS);
+        let (prefix, items): (&[Value], Value) =
+            match (schema.get("prefixItems"), schema.get("items")) {
+                (Some(Value::Array(prefix)), items) => {
+                    (prefix, items.cloned().unwrap_or(Value::Bool(true)))
+                }
+                (None, Some(Value::Array(tuple))) => (tuple, Value::Bool(true)),
+                (_, Some(items)) => (&[], items.clone()),
+                (_, None) => (&[], Value::Bool(true)),
+            };
+        let values = (0..count as usize)
+            .map(|index| {
+                let item_schema = prefix.get(index).unwrap_or(&items);
+                self.value(item_schema, active, depth + 1)
+            })
+            .collect();
+        Value::Array(values)
+    }
+}
+
+fn merge_properties(schema: &mut Map<String, Value>, properties: &Value) {
+    let Some(properties) = properties.as_object() else {
+        return;
+    };
+    let merged = schema
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(merged) = merged.as_object_mut() else {
+        return;
+    };
+    for (name, property) in properties {
+        match merged.get_mut(name) {
+            // Both levels constrain the property: keep both, merged when synthesized.
+            Some(existing) => {
+                let both = Value::Array(vec![existing.take(), property.clone()]);
+                *existing = Value::Object(Map::from_iter([("allOf".to_string(), both)]));
+            }
+            None => {
+                merged.insert(name.clone(), property.clone());
+            }
+        }
+    }
+}
+
+fn merge_required(schema: &mut Map<String, Value>, required: &Value) {
+    let Some(names) = required.as_array() else {
+        return;
+    };
+    let merged = schema
+        .entry("required")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let Some(merged) = merged.as_array_mut() else {
+        return;
+    };
+    for name in names {
+        if !merged.contains(name) {
+            merged.push(name.clone());
+        }
+    }
+}
+
+/// A string for the schema's `format`, else one matching its `pattern`,
+/// else the placeholder, padded or cut to `minLength`/`maxLength`.
+pub fn string_value(schema: &Map<String, Value>) -> String {
+    let min_len = schema
+        .get("minLength")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .min(MAX_STRING_LEN) as usize;
+    let max_len = schema
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .map(|max| max.min(usize::MAX as u64) as usize);
+    if let Some(value) = schema
+        .get("format")
+        .and_then(Value::as_str)
+        .and_then(format_value)
+    {
+        return value.to_string();
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        && let Some(generated) = pattern::generate(pattern, min_len, max_len, None)
+    {
+        return generated.text;
+    }
+    fit_length(PLACEHOLDER, min_len, max_len)
+}
+
+/// `base` padded with `x` to `min_len` characters, then cut to `max_len`.
+pub fn fit_length(base: &str, min_len: usize, max_len: Option<usize>) -> String {
+    let mut text = base.to_string();
+    let len = text.chars().count();
+    if len < min_len {
+        text.extend(std::iter::repeat_n('x', min_len - len));
+    }
+    match max_len {
+        Some(max) => text.chars().take(max).collect(),
+        None => text,
+    }
+}
+
+/// A fixed, valid example of a well-known string format.
+pub fn format_value(format: &str) -> Option<&'static str> {
+    Some(match format {
+        "uuid" => "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "date" => "2024-01-01",
+        "date-time" => "2024-01-01T00:00:00Z",
+        "time" => "00:00:00Z",
+        "duration" => "P1D",
+        "email" | "idn-email" => "rollcall@example.com",
+        "uri" | "url" | "iri" | "uri-reference" | "iri-reference" => "https://example.com/rollcall",
+        "hostname" | "idn-hostname" => "example.com",
+        "ipv4" => "192.0.2.1",
+        "ipv6" => "2001:db8::1",
+        "byte" => "cm9sbGNhbGw=",
+        "json-pointer" => "/rollcall",
+        "int32" | "int64" => "1",
+        _ => return None,
+    })
+}
+
+/// A numeric bound: the value and whether it is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    pub value: f64,
+    pub exclusive: bool,
+}
+
+/// Lower and upper bounds, reading both the 3.0 (boolean
+/// `exclusiveMinimum` next to `minimum`) and the 3.1 (numeric
+/// `exclusiveMinimum`) forms; the tighter bound wins when both are given.
+pub fn numeric_bounds(schema: &Map<String, Value>) -> (Option<Bound>, Option<Bound>) {
+    let bound = |inclusive_key: &str, exclusive_key: &str, tighter: fn(f64, f64) -> bool| {
+        let plain = schema.get(inclusive_key).and_then(Value::as_f64);
+        let mut result = plain.map(|value| Bound {
+            value,
+            exclusive: schema.get(exclusive_key) == Some(&Value::Bool(true)),
+        });
+        if let Some(value) = schema.get(exclusive_key).and_then(Value::as_f64)
+            && result.is_none_or(|b| tighter(value, b.value) || value == b.value)
+        {
+            result = Some(Bound {
+                value,
+                exclusive: true,
+            });
+        }
+        result.filter(|b| b.value.is_finite())
+    };
+    (
+        bound("minimum", "exclusiveMinimum", |a, b| a > b),
+        bound("maximum", "exclusiveMaximum", |a, b| a < b),
+    )
+}
+
+/// The smallest and largest integers the schema allows (including the
+/// int32 range when `format: int32`).
+pub fn integer_range(schema: &Map<String, Value>) -> (i64, i64) {
+    let (lower, upper) = numeric_bounds(schema);
+    let (mut low, mut high) = match schema.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    if let Some(b) = lower {
+        let ceil = b.value.ceil();
+        let first = if b.exclusive && ceil == b.value {
+            ceil + 1.0
+        } else {
+            ceil
+        };
+        low = low.max(first as i64);
+    }
+    if let Some(b) = upper {
+        let floor = b.value.floor();
+        let last = if b.exclusive && floor == b.value {
+            floor - 1.0
+        } else {
+            floor
+        };
+        high = high.min(last as i64);
+    }
+    (low, high)
+}
+
+/// 1 when allowed, else the allowed integer nearest to it, rounded to
+/// `multipleOf`.
+fn integer_value(schema: &Map<String, Value>) -> Value {
+    let (low, high) = integer_range(schema);
+    let mut value = 1i64.clamp(low.min(high), high.max(low));
+    if let Some(step) = schema
+        .get("multipleOf")
+        .and_then(Value::as_i64)
+        .filter(|s| *s > 0)
+        && value % step != 0
+    {
+        let up = value
+            .div_euclid(step)
+            .saturating_add(1)
+            .saturating_mul(step);
+        let down = value.div_euclid(step).saturating_mul(step);
+        value = if up <= high { up } else { down };
+    }
+    Value::Number(value.into())
+}
+
+/// 1 when allowed, else the nearest allowed number (the middle of the
+/// range when an exclusive bound is hit).
+fn number_value(schema: &Map<String, Value>) -> Value {
+    let (lower, upper) = numeric_bounds(schema);
+    let mut value = 1.0f64;
+    if let Some(low) = lower
+        && (value < low.value || (low.exclusive && value <= low.value))
+    {
+        value = match (low.exclusive, upper) {
+            (false, _) => low.value,
+            (true, Some(high)) => (low.value + high.value) / 2.0,
+            (true, None) => low.value + 1.0,
+        };
+    }
+    if let Some(high) = upper
+        && (value > high.value || (high.exclusive && value >= high.value))
+    {
+        value = match (high.exclusive, lower) {
+            (false, _) => high.value,
+            (true, Some(low)) => (low.value + high.value) / 2.0,
+            (true, None) => high.value - 1.0,
+        };
+    }
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        Value::Number((value as i64).into())
+    } else {
+        Number::from_f64(value).map_or(Value::Number(1.into()), Value::Number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn synth(schema: Value) -> Value {
+        schema_value(&json!({}), &schema)
+    }
+
+    #[test]
+    fn declared_values_win_in_order() {
+        assert_eq!(
+            synth(json!({"type": "integer", "example": 7, "default": 3})),
+            json!(7)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "examples": [8, 9], "default": 3})),
+            json!(8)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "default": 3, "enum": [4]})),
+            json!(3)
+        );
+        assert_eq!(
+            synth(json!({"const": "fixed", "enum": ["other"]})),
+            json!("fixed")
+        );
+        assert_eq!(
+            synth(json!({"type": ["string", "null"], "enum": [null, "b"]})),
+            json!("b")
+        );
+    }
+
+    #[test]
+    fn string_formats_give_valid_examples() {
+        assert_eq!(
+            synth(json!({"type": "string", "format": "uuid"})),
+            json!("3fa85f64-5717-4562-b3fc-2c963f66afa6")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "date"})),
+            json!("2024-01-01")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "date-time"})),
+            json!("2024-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "email"})),
+            json!("rollcall@example.com")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "ipv4"})),
+            json!("192.0.2.1")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "ipv6"})),
+            json!("2001:db8::1")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "hostname"})),
+            json!("example.com")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "uri"})),
+            json!("https://example.com/rollcall")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "format": "byte"})),
+            json!("cm9sbGNhbGw=")
+        );
+    }
+
+    #[test]
+    fn strings_respect_length_and_simple_patterns() {
+        assert_eq!(
+            synth(json!({"type": "string", "minLength": 12})),
+            json!("rollcallxxxx")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "maxLength": 3})),
+            json!("rol")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "pattern": "^[A-Z]{3}[0-9]{2}$"})),
+            json!("AAA11")
+        );
+        assert_eq!(
+            synth(json!({"type": "string", "pattern": "(?<=x)y", "minLength": 2, "maxLength": 4})),
+            json!("roll"),
+            "an unsupported pattern falls back to a placeholder that fits the length"
+        );
+    }
+
+    #[test]
+    fn integers_stay_within_bounds_in_both_exclusive_forms() {
+        assert_eq!(synth(json!({"type": "integer"})), json!(1));
+        assert_eq!(synth(json!({"type": "integer", "minimum": 10})), json!(10));
+        assert_eq!(
+            synth(json!({"type": "integer", "minimum": 10, "exclusiveMinimum": true})),
+            json!(11)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "exclusiveMinimum": 10})),
+            json!(11)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "maximum": 0, "exclusiveMaximum": true})),
+            json!(-1)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "exclusiveMaximum": -5})),
+            json!(-6)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "minimum": 3, "multipleOf": 5})),
+            json!(5)
+        );
+        assert_eq!(
+            synth(json!({"type": "integer", "format": "int32", "minimum": 5e12})),
+            json!(i32::MAX)
+        );
+    }
+
+    #[test]
+    fn numbers_stay_within_exclusive_ranges() {
+        assert_eq!(synth(json!({"type": "number"})), json!(1));
+        assert_eq!(
+            synth(json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1})),
+            json!(0.5)
+        );
+        assert_eq!(synth(json!({"type": "number", "minimum": 2.5})), json!(2.5));
+    }
+
+    #[test]
+    fn objects_get_required_properties_except_read_only() {
+        let value = synth(json!({
+            "type": "object",
+            "required": ["id", "name", "tags"],
+            "properties": {
+                "id": {"type": "integer", "readOnly": true},
+                "name": {"type": "string"},
+                "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+                "note": {"type": "string"}
+            }
+        }));
+        assert_eq!(
+            value,
+            json!({"name": "rollcall", "tags": ["rollcall", "rollcall"]})
+        );
+    }
+
+    #[test]
+    fn min_properties_pulls_in_optional_properties() {
+        let value = synth(
+            json!({"type": "object", "minProperties": 2, "properties": {"a": {"type": "integer"}}}),
+        );
+        assert_eq!(value, json!({"a": 1, "property1": "rollcall"}));
+    }
+
+    #[test]
+    fn refs_are_followed_with_escaped_pointers_and_siblings_win() {
+        let document = json!({"components": {"schemas": {
+            "a/b~c": {"type": "integer", "minimum": 4},
+            "Wrapper": {"type": "object", "required": ["n"], "properties": {"n": {"$ref": "#/components/schemas/a~1b~0c"}}}
+        }}});
+        let value = schema_value(&document, &json!({"$ref": "#/components/schemas/Wrapper"}));
+        assert_eq!(value, json!({"n": 4}));
+        let overridden = schema_value(
+            &document,
+            &json!({"$ref": "#/components/schemas/a~1b~0c", "minimum": 9}),
+        );
+        assert_eq!(overridden, json!(9));
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "#/nowhere"})),
+            json!("rollcall")
+        );
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "other.yaml#/x"})),
+            json!("rollcall")
+        );
+    }
+
+    #[test]
+    fn all_of_is_merged_and_the_first_non_null_branch_is_taken() {
+        let document = json!({"components": {"schemas": {
+            "Base": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}
+        }}});
+        let merged = schema_value(
+            &document,
+            &json!({"allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {"required": ["count"], "properties": {"count": {"type": "integer", "minimum": 2}}}
+            ]}),
+        );
+        assert_eq!(
+            merged,
+            json!({"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "count": 2})
+        );
+        let branch = schema_value(
+            &document,
+            &json!({"anyOf": [{"type": "null"}, {"type": "boolean"}]}),
+        );
+        assert_eq!(branch, json!(true));
+        assert_eq!(
+            schema_value(
+                &document,
+                &json!({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+            ),
+            json!(1)
+        );
+    }
+
+    #[test]
+    fn recursive_schemas_stop_at_the_first_repeat() {
+        let document = json!({"components": {"schemas": {
+            "Node": {"type": "object", "required": ["name", "child"], "properties": {
+                "name": {"type": "string"},
+                "child": {"$ref": "#/components/schemas/Node"}
+            }},
+            "Loop": {"$ref": "#/components/schemas/Loop"},
+            "Self": {"allOf": [{"$ref": "#/components/schemas/Self"}], "type": "integer"}
+        }}});
+        let node = schema_value(&document, &json!({"$ref": "#/components/schemas/Node"}));
+        assert_eq!(node, json!({"name": "rollcall", "child": {}}));
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "#/components/schemas/Loop"})),
+            json!("rollcall")
+        );
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "#/components/schemas/Self"})),
+            json!(1)
+        );
+    }
+
+    #[test]
+    fn wide_and_deep_schemas_are_bounded() {
+        let mut schema = json!({"type": "string"});
+        for _ in 0..200 {
+            schema = json!({"type": "array", "minItems": 1000, "items": schema});
+        }
+        let value = synth(schema);
+        assert!(serde_json::to_string(&value).unwrap().len() < 1_000_000);
+    }
+
+    #[test]
+    fn arbitrary_json_as_a_schema_never_panics() {
+        let odd = [
+            json!(null),
+            json!(false),
+            json!(true),
+            json!(3),
+            json!("x"),
+            json!([1, {}]),
+            json!({"type": 5}),
+            json!({"type": []}),
+            json!({"type": ["null"]}),
+            json!({"type": "object", "required": "id", "properties": []}),
+            json!({"type": "array", "items": 5, "minItems": -1, "maxItems": "x"}),
+            json!({"type": "integer", "minimum": 10, "maximum": 1}),
+            json!({"type": "integer", "minimum": 1e300, "multipleOf": 0}),
+            json!({"type": "number", "minimum": "a", "exclusiveMaximum": true}),
+            json!({"type": "string", "minLength": 1e20, "maxLength": -3, "pattern": 4}),
+            json!({"allOf": 3, "oneOf": [], "anyOf": [null], "$ref": 9}),
+            json!({"$ref": "#/"}),
+            json!({"$ref": "#/%ZZ/~2"}),
+            json!({"enum": []}),
+            json!({"type": "object", "properties": {"a": false}, "required": ["a"]}),
+        ];
+        for schema in odd {
+            let _ = schema_value(&json!({"": {"x": 1}}), &schema);
+        }
+    }
+
+    #[test]
+    fn same_schema_same_value() {
+        let schema = json!({"type": "object", "required": ["a", "b"], "properties": {
+            "a": {"type": "string", "pattern": "^[a-z]{4,}$"}, "b": {"type": "number", "exclusiveMinimum": 0.5}
+        }});
+        assert_eq!(synth(schema.clone()), synth(schema));
+    }
+
+    /// A random JSON value built from schema keywords, so the walk meets
+    /// every keyword with values of every kind.
+    fn random_schema(rng: &mut fastrand::Rng, depth: u32) -> Value {
+        const KEYS: [&str; 24] = [
+            "type",
+            "format",
+            "$ref",
+            "allOf",
+            "oneOf",
+            "anyOf",
+            "properties",
+            "required",
+            "items",
+            "prefixItems",
+            "minItems",
+            "maxItems",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "enum",
+            "readOnly",
+            "additionalProperties",
+            "minProperties",
+        ];
+        const STRINGS: [&str; 12] = [
+            "object",
+            "array",
+            "string",
+            "integer",
+            "number",
+            "boolean",
+            "null",
+            "uuid",
+            "int32",
+            "#/components/schemas/A",
+            "#/components/schemas/B",
+            "^[a-z]{2,}$",
+        ];
+        let leaf = |rng: &mut fastrand::Rng| match rng.u8(0..6) {
+            0 => Value::Null,
+            1 => Value::Bool(rng.bool()),
+            2 => json!(rng.i64(-5..1_000_000_000_000)),
+            3 => json!(rng.f64() * 1e6 - 10.0),
+            4 => json!(STRINGS[rng.usize(0..STRINGS.len())]),
+            _ => json!(["a", 1, null]),
+        };
+        if depth == 0 {
+            return leaf(rng);
+        }
+        match rng.u8(0..4) {
+            0 => leaf(rng),
+            1 => Value::Array(
+                (0..rng.usize(0..4))
+                    .map(|_| random_schema(rng, depth - 1))
+                    .collect(),
+            ),
+            _ => {
+                let mut map = Map::new();
+                for _ in 0..rng.usize(0..6) {
+                    let key = KEYS[rng.usize(0..KEYS.len())].to_string();
+                    let value = if rng.bool() {
+                        leaf(rng)
+                    } else {
+                        random_schema(rng, depth - 1)
+                    };
+                    map.insert(key, value);
+                }
+                Value::Object(map)
+            }
+        }
+    }
+
+    #[test]
+    fn random_schemas_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(20_261_122);
+        for _ in 0..3000 {
+            let document = json!({"components": {"schemas": {
+                "A": random_schema(&mut rng, 4),
+                "B": random_schema(&mut rng, 4)
+            }}});
+            let schema = random_schema(&mut rng, 5);
+            let _ = schema_value(&document, &schema);
+            let flat = flatten(&document, &schema);
+            let _ = effective_type(&flat);
+            let _ = integer_range(&flat);
+            let mut parameter =
+                crate::plan::tests::param("id", crate::contract::ParamLocation::Path, true, schema);
+            parameter.style = Some("matrix".into());
+            let operation = crate::plan::tests::op(crate::contract::Method::Delete, "/x/{id}");
+            let _ = crate::plan::safe::sentinel(&document, &operation, &parameter);
+            let _ = crate::plan::safe::violating_value(&document, &parameter);
+            let value = parameter_value(&document, &parameter);
+            let _ = crate::plan::serialize::path_value(&parameter, &value);
+        }
+    }
+}

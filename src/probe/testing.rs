@@ -1,0 +1,151 @@
+//! Test support for probe and verdict tests: in-process servers on
+//! 127.0.0.1:0, and contracts, operations and planned requests built by hand
+//! (so these tests do not wait for the loader or the planner).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::contract::{Contract, Method, Operation, RequestBody, SourceLocation};
+use crate::plan::{Body, Intent, PlannedProbe, PlannedRequest};
+
+use super::{ProbeOptions, Prober, Target};
+
+/// Serves `app` on 127.0.0.1 (port chosen by the OS) for the rest of the
+/// test; returns `http://127.0.0.1:<port>`.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
+}
+
+/// A server whose every answer is `200` with a chunked body that never ends.
+pub async fn serve_endless_body() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("400\r\n{}\r\n", "x".repeat(0x400));
+                while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+/// An address nothing listens on.
+pub async fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("bound address");
+    drop(listener);
+    format!("http://{address}")
+}
+
+pub fn prober(base_url: &str) -> Prober {
+    prober_with(base_url, ProbeOptions::default())
+}
+
+pub fn prober_with(base_url: &str, options: ProbeOptions) -> Prober {
+    let target = Target {
+        name: "test".into(),
+        base_url: url::Url::parse(base_url).expect("test base URL"),
+    };
+    Prober::new(target, options).expect("client builds")
+}
+
+pub fn options_with_timeout(timeout: Duration) -> ProbeOptions {
+    ProbeOptions {
+        timeout,
+        ..ProbeOptions::default()
+    }
+}
+
+pub fn operation(method: Method, path: &str) -> Operation {
+    Operation {
+        method,
+        path: path.into(),
+        operation_id: None,
+        summary: None,
+        tags: vec![],
+        deprecated: false,
+        parameters: vec![],
+        request_body: None,
+        security: vec![],
+        responses: vec!["200".into()],
+        location: SourceLocation::default(),
+    }
+}
+
+pub fn operation_with_body(method: Method, path: &str) -> Operation {
+    Operation {
+        request_body: Some(RequestBody {
+            required: true,
+            content: vec![],
+        }),
+        ..operation(method, path)
+    }
+}
+
+pub fn contract(operations: Vec<Operation>) -> Contract {
+    Contract {
+        source: "spec.yaml".into(),
+        title: "test".into(),
+        version: "1".into(),
+        spec_version: "3.1.0".into(),
+        servers: vec![],
+        operations,
+        security_schemes: vec![],
+        warnings: vec![],
+        document: Arc::new(serde_json::Value::Null),
+    }
+}
+
+pub fn get_request(path_and_query: &str) -> PlannedRequest {
+    request(Method::Get, path_and_query)
+}
+
+pub fn request(method: Method, path_and_query: &str) -> PlannedRequest {
+    PlannedRequest {
+        method,
+        path_and_query: path_and_query.into(),
+        headers: vec![],
+        body: None,
+    }
+}
+
+pub fn malformed_json(method: Method, path_and_query: &str) -> PlannedRequest {
+    PlannedRequest {
+        body: Some(Body {
+            content_type: "application/json".into(),
+            bytes: b"{".to_vec(),
+        }),
+        ..request(method, path_and_query)
+    }
+}
+
+pub fn planned(operation: usize, intent: Intent, request: Option<PlannedRequest>) -> PlannedProbe {
+    PlannedProbe {
+        operation,
+        intent,
+        request,
+        notes: vec![],
+    }
+}

@@ -1,0 +1,839 @@
+//! Classification tests: end to end against in-process axum servers that
+//! answer like real stacks (discovery, probe, classify), and rule by rule
+//! with hand-built answers.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::json;
+
+use super::*;
+use crate::contract::{Contract, Operation};
+use crate::plan::{PlannedProbe, PlannedRequest};
+use crate::probe::testing::*;
+use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError, discover};
+
+const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
+
+/// Runs discovery and every planned probe against `base`, and classifies each.
+async fn check(
+    base: &str,
+    contract: &Contract,
+    probes: &[PlannedProbe],
+    credentials_given: bool,
+) -> Vec<Finding> {
+    let prober = prober(base);
+    let discovery = discover(&prober, contract).await;
+    let requests = probes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.request.as_ref().map(|r| (i, r)));
+    let mut exchanges: Vec<Option<Exchange>> = vec![None; probes.len()];
+    for (i, exchange) in prober.probe_all(requests).await {
+        exchanges[i] = Some(exchange);
+    }
+    probes
+        .iter()
+        .zip(&exchanges)
+        .map(|(probe, exchange)| {
+            let context = Context {
+                operation: &contract.operations[probe.operation],
+                probe,
+                discovery: &discovery,
+                credentials_given,
+            };
+            classify(&context, exchange.as_ref())
+        })
+        .collect()
+}
+
+fn valid(operation: usize, request: PlannedRequest) -> PlannedProbe {
+    planned(operation, Intent::Valid, Some(request))
+}
+
+fn sentinel(operation: usize, parameter: &str, request: PlannedRequest) -> PlannedProbe {
+    planned(
+        operation,
+        Intent::Sentinel {
+            parameter: parameter.into(),
+        },
+        Some(request),
+    )
+}
+
+fn invalid(operation: usize, request: PlannedRequest) -> PlannedProbe {
+    planned(
+        operation,
+        Intent::Invalid {
+            violation: "malformed JSON body".into(),
+        },
+        Some(request),
+    )
+}
+
+/// A pet store whose operations each show one way of (not) being served;
+/// unknown paths get axum's own empty 404, and wrong methods its 405.
+fn pet_store() -> Router {
+    Router::new()
+        .route(
+            "/pets",
+            get(|| async { axum::Json(json!([{"id": 1, "name": "Rex"}])) }).post(|| async {
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    axum::Json(json!({"error": "body is not valid JSON"})),
+                )
+            }),
+        )
+        .route(
+            "/pets/{id}",
+            get(|| async {
+                (
+                    StatusCode::NOT_FOUND,
+                    axum::Json(json!({"error": "pet not found"})),
+                )
+            })
+            .delete(|| async { (StatusCode::NOT_IMPLEMENTED, "delete is not implemented") }),
+        )
+        .route(
+            "/orders",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "database unavailable") }),
+        )
+        .route("/admin", get(|| async { StatusCode::UNAUTHORIZED }))
+        .route(
+            "/status",
+            get(|| async { axum::Json(json!({"status": "not implemented yet"})) }),
+        )
+}
+
+fn pet_store_contract() -> Contract {
+    contract(vec![
+        operation(Method::Get, "/pets"),
+        operation_with_body(Method::Post, "/pets"),
+        operation(Method::Get, "/pets/{petId}"),
+        operation(Method::Patch, "/pets/{petId}"),
+        operation(Method::Delete, "/pets/{petId}"),
+        operation(Method::Get, "/orders"),
+        operation(Method::Get, "/admin"),
+        operation(Method::Get, "/status"),
+        operation(Method::Get, "/reports"),
+        operation(Method::Put, "/pets/{petId}"),
+    ])
+}
+
+fn pet_store_probes() -> Vec<PlannedProbe> {
+    vec![
+        valid(0, get_request("/pets?limit=1")),
+        invalid(1, malformed_json(Method::Post, "/pets")),
+        sentinel(2, "petId", get_request("/pets/rollcall-0000")),
+        valid(3, request(Method::Patch, "/pets/1")),
+        sentinel(4, "petId", request(Method::Delete, "/pets/rollcall-0000")),
+        valid(5, get_request("/orders")),
+        valid(6, get_request("/admin")),
+        valid(7, get_request("/status")),
+        valid(8, get_request("/reports")),
+        planned(
+            9,
+            Intent::Unverifiable {
+                reason: "PUT /pets/{petId} has no request a handler must reject".into(),
+            },
+            None,
+        ),
+        valid(2, get_request("/pets/1")),
+    ]
+}
+
+#[tokio::test]
+async fn pet_store_operations_get_the_verdicts_their_answers_show() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(&base, &pet_store_contract(), &pet_store_probes(), false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::Implemented, "validation-rejected"),
+            (Verdict::Implemented, "sentinel-404"),
+            (Verdict::MissingMethod, "method-405"),
+            (Verdict::NotImplemented, "handler-501"),
+            (Verdict::ServerError, "server-5xx"),
+            (Verdict::AuthRequired, "auth-401"),
+            (Verdict::Stub, "stub-2xx"),
+            (Verdict::MissingRoute, "no-route-404"),
+            (Verdict::Unverified, "safe-mode-no-harmless-probe"),
+            (Verdict::Implemented, "handler-404"),
+        ]
+    );
+    for finding in &findings {
+        assert!(rules::rule(finding.rule).is_some(), "{}", finding.rule);
+        assert_eq!(
+            rules::rule(finding.rule).map(|r| r.verdict),
+            Some(finding.verdict)
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_route_when_404_matches_fingerprint() {
+    let base = serve(pet_store()).await;
+    let contract = pet_store_contract();
+
+    let findings = check(
+        &base,
+        &contract,
+        &[valid(8, get_request("/reports"))],
+        false,
+    )
+    .await;
+
+    let evidence = &findings[0].evidence;
+    assert_eq!(findings[0].verdict, Verdict::MissingRoute);
+    assert!(
+        evidence.starts_with(
+            "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-"
+        ),
+        "{evidence}"
+    );
+    assert!(
+        evidence.ends_with("no route serves GET /reports"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("→ 404, no content type, empty body"),
+        "{evidence}"
+    );
+}
+
+#[tokio::test]
+async fn handler_404_with_json_body_is_implemented() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(
+        &base,
+        &pet_store_contract(),
+        &[
+            valid(2, get_request("/pets/1")),
+            sentinel(2, "petId", get_request("/pets/rollcall-0000")),
+        ],
+        false,
+    )
+    .await;
+
+    assert_eq!(findings[0].verdict, Verdict::Implemented);
+    assert!(
+        findings[0]
+            .evidence
+            .ends_with("the handler exists, the resource does not"),
+        "{}",
+        findings[0].evidence
+    );
+    assert!(
+        findings[1]
+            .evidence
+            .contains("for a sentinel petId that cannot exist"),
+        "{}",
+        findings[1].evidence
+    );
+}
+
+#[tokio::test]
+async fn method_405_names_the_allowed_methods() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(
+        &base,
+        &pet_store_contract(),
+        &[valid(3, request(Method::Patch, "/pets/1"))],
+        false,
+    )
+    .await;
+
+    assert_eq!(findings[0].verdict, Verdict::MissingMethod);
+    let evidence = &findings[0].evidence;
+    assert!(
+        evidence
+            .starts_with("PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: "),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("GET") && evidence.contains("DELETE"),
+        "{evidence}"
+    );
+    assert!(evidence.ends_with("but PATCH is not served"), "{evidence}");
+}
+
+#[tokio::test]
+async fn handler_501_quotes_the_body() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(
+        &base,
+        &pet_store_contract(),
+        &[sentinel(
+            4,
+            "petId",
+            request(Method::Delete, "/pets/rollcall-0000"),
+        )],
+        false,
+    )
+    .await;
+
+    assert_eq!(findings[0].verdict, Verdict::NotImplemented);
+    assert_eq!(
+        findings[0].evidence,
+        "DELETE /pets/rollcall-0000 answered 501 Not Implemented: delete is not implemented"
+    );
+}
+
+#[tokio::test]
+async fn server_500_is_a_server_error() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(
+        &base,
+        &pet_store_contract(),
+        &[valid(5, get_request("/orders"))],
+        false,
+    )
+    .await;
+
+    assert_eq!(findings[0].verdict, Verdict::ServerError);
+    assert_eq!(
+        findings[0].evidence,
+        "GET /orders answered 500 Internal Server Error: database unavailable"
+    );
+}
+
+#[tokio::test]
+async fn auth_401_says_whether_given_credentials_were_rejected() {
+    let base = serve(pet_store()).await;
+    let contract = pet_store_contract();
+    let probes = [valid(6, get_request("/admin"))];
+
+    let without = check(&base, &contract, &probes, false).await;
+    let with = check(&base, &contract, &probes, true).await;
+
+    assert_eq!(without[0].verdict, Verdict::AuthRequired);
+    assert!(
+        without[0].evidence.contains("needs credentials"),
+        "{}",
+        without[0].evidence
+    );
+    assert_eq!(with[0].verdict, Verdict::AuthRequired);
+    assert!(
+        with[0]
+            .evidence
+            .contains("although credentials were given: they were rejected (a credentials problem, not a missing route)"),
+        "{}",
+        with[0].evidence
+    );
+}
+
+#[tokio::test]
+async fn stub_when_2xx_body_says_not_implemented() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(
+        &base,
+        &pet_store_contract(),
+        &[valid(7, get_request("/status"))],
+        false,
+    )
+    .await;
+
+    assert_eq!(findings[0].verdict, Verdict::Stub);
+    assert_eq!(
+        findings[0].evidence,
+        "GET /status answered 200 OK but the body says \"not implemented yet\": a placeholder, not a handler"
+    );
+}
+
+#[tokio::test]
+async fn invalid_probe_rejected_with_422_is_validation_rejected() {
+    let base = serve(pet_store()).await;
+
+    let findings = check(
+        &base,
+        &pet_store_contract(),
+        &[invalid(1, malformed_json(Method::Post, "/pets"))],
+        false,
+    )
+    .await;
+
+    assert_eq!(findings[0].verdict, Verdict::Implemented);
+    assert_eq!(findings[0].rule, "validation-rejected");
+    assert_eq!(
+        findings[0].evidence,
+        "route deployed: the deliberately invalid request to POST /pets (malformed JSON body) was rejected with 422 Unprocessable Entity; the handler itself was not reached in safe mode; run --mode live to reach it"
+    );
+}
+
+/// Unknown paths answer like Express's final handler, which names the method
+/// and the path; bodies are parsed (and malformed ones refused) before routing.
+fn express_like() -> Router {
+    Router::new()
+        .route("/pets", get(|| async { axum::Json(json!([])) }))
+        .fallback(
+            |method: axum::http::Method, uri: Uri, body: String| async move {
+                if body == "{" {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        "SyntaxError: Unexpected end of JSON input",
+                    )
+                        .into_response();
+                }
+                let page = EXPRESS_404
+                    .replace("{method}", method.as_str())
+                    .replace("{path}", uri.path());
+                (
+                    StatusCode::NOT_FOUND,
+                    [("content-type", "text/html; charset=utf-8")],
+                    page,
+                )
+                    .into_response()
+            },
+        )
+}
+
+#[tokio::test]
+async fn express_style_no_route_page_matches_for_every_path_and_method() {
+    let base = serve(express_like()).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/reports/{id}"),
+        operation(Method::Delete, "/reports/{id}"),
+        operation(Method::Get, "/pets"),
+    ]);
+    let probes = [
+        valid(0, get_request("/reports/7")),
+        sentinel(1, "id", request(Method::Delete, "/reports/rollcall-0000")),
+        valid(2, get_request("/pets")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let verdicts: Vec<Verdict> = findings.iter().map(|f| f.verdict).collect();
+    assert_eq!(
+        verdicts,
+        [
+            Verdict::MissingRoute,
+            Verdict::MissingRoute,
+            Verdict::Implemented
+        ]
+    );
+}
+
+#[tokio::test]
+async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
+    let base = serve(express_like()).await;
+    let contract = contract(vec![operation_with_body(Method::Post, "/orders")]);
+
+    let findings = check(
+        &base,
+        &contract,
+        &[invalid(0, malformed_json(Method::Post, "/orders"))],
+        false,
+    )
+    .await;
+
+    assert_eq!(
+        (findings[0].verdict, findings[0].rule),
+        (Verdict::Unverified, "rejected-before-routing")
+    );
+    assert!(
+        findings[0].evidence.contains("gets 400 too"),
+        "{}",
+        findings[0].evidence
+    );
+}
+
+#[tokio::test]
+async fn spa_catch_all_answering_200_is_a_missing_route() {
+    let app = Router::new()
+        .route("/api/pets", get(|| async { axum::Json(json!([])) }))
+        .fallback(|| async {
+            (
+                [("content-type", "text/html")],
+                "<!doctype html><div id=app></div>",
+            )
+        });
+    let base = serve(app).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/api/pets"),
+        operation(Method::Get, "/api/orders"),
+    ]);
+    let probes = [
+        valid(0, get_request("/api/pets")),
+        valid(1, get_request("/api/orders")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    assert_eq!(findings[0].rule, "served-2xx");
+    assert_eq!(
+        (findings[1].verdict, findings[1].rule),
+        (Verdict::MissingRoute, "catch-all-2xx")
+    );
+}
+
+#[tokio::test]
+async fn unreachable_target_is_unreachable_with_the_error_kind() {
+    let closed = closed_port_url().await;
+    let contract = contract(vec![operation(Method::Get, "/pets")]);
+
+    let findings = check(&closed, &contract, &[valid(0, get_request("/pets"))], false).await;
+
+    assert_eq!(
+        (findings[0].verdict, findings[0].rule),
+        (Verdict::Unreachable, "transport-failed")
+    );
+    assert!(
+        findings[0]
+            .evidence
+            .starts_with("GET /pets got no response: connection failed: "),
+        "{}",
+        findings[0].evidence
+    );
+}
+
+// Rule by rule, with hand-built answers.
+
+const UNKNOWN: &str = "/rollcall-404-0123456789abcdef";
+
+fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> crate::probe::Response {
+    crate::probe::Response {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+        truncated: false,
+    }
+}
+
+/// Discovery that saw `unknown` for a path that cannot exist.
+fn discovery_of(unknown: crate::probe::Response) -> Discovery {
+    Discovery {
+        no_route: vec![crate::probe::NoRouteSample {
+            prefix: String::new(),
+            path: UNKNOWN.into(),
+            fingerprint: Fingerprint::of(&unknown, UNKNOWN),
+        }],
+        ..Discovery::default()
+    }
+}
+
+fn axum_discovery() -> Discovery {
+    discovery_of(answer(404, &[], ""))
+}
+
+fn judge(
+    operation: &Operation,
+    probe: &PlannedProbe,
+    discovery: &Discovery,
+    outcome: Result<crate::probe::Response, TransportError>,
+) -> Finding {
+    let request = probe.request.as_ref().expect("a planned request");
+    let exchange = Exchange {
+        request: SentRequest {
+            method: request.method,
+            url: format!("http://127.0.0.1:9{}", request.path_and_query),
+            headers: request.headers.clone(),
+            body: request.body.clone(),
+        },
+        outcome,
+        elapsed: Duration::ZERO,
+    };
+    let context = Context {
+        operation,
+        probe,
+        discovery,
+        credentials_given: false,
+    };
+    classify(&context, Some(&exchange))
+}
+
+fn judge_get(path: &str, response: crate::probe::Response, discovery: &Discovery) -> Finding {
+    judge(
+        &operation(Method::Get, path),
+        &valid(0, get_request(path)),
+        discovery,
+        Ok(response),
+    )
+}
+
+#[test]
+fn unverifiable_plan_is_unverified_with_the_plans_reason() {
+    let op = operation(Method::Delete, "/pets/{petId}");
+    let probe = planned(
+        0,
+        Intent::Unverifiable {
+            reason: "no parameter can hold a sentinel".into(),
+        },
+        None,
+    );
+    let discovery = Discovery::default();
+    let context = Context {
+        operation: &op,
+        probe: &probe,
+        discovery: &discovery,
+        credentials_given: false,
+    };
+
+    let finding = classify(&context, None);
+
+    assert_eq!(finding.verdict, Verdict::Unverified);
+    assert_eq!(finding.rule, "safe-mode-no-harmless-probe");
+    assert_eq!(
+        finding.evidence,
+        "not probed in safe mode: no parameter can hold a sentinel"
+    );
+}
+
+#[test]
+fn timeout_is_unreachable() {
+    let finding = judge(
+        &operation(Method::Get, "/pets"),
+        &valid(0, get_request("/pets")),
+        &axum_discovery(),
+        Err(TransportError::Timeout(Duration::from_secs(10))),
+    );
+
+    assert_eq!(finding.verdict, Verdict::Unreachable);
+    assert_eq!(
+        finding.evidence,
+        "GET /pets got no response: timed out after 10s"
+    );
+}
+
+#[test]
+fn rate_limited_is_unverified_and_names_retry_after() {
+    let finding = judge_get(
+        "/pets",
+        answer(429, &[("retry-after", "30")], ""),
+        &axum_discovery(),
+    );
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Unverified, "rate-limited")
+    );
+    assert!(
+        finding.evidence.contains("(Retry-After: 30)"),
+        "{}",
+        finding.evidence
+    );
+}
+
+#[test]
+fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
+    let trailing_slash = answer(308, &[("location", "/pets/")], "");
+    let finding = judge_get("/pets", trailing_slash, &axum_discovery());
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Implemented, "redirect-3xx")
+    );
+    assert!(
+        finding.evidence.contains("(Location: /pets/)"),
+        "{}",
+        finding.evidence
+    );
+
+    let login = answer(302, &[("location", "/login")], "");
+    let finding = judge_get("/pets", login.clone(), &discovery_of(login));
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Unverified, "catch-all-3xx")
+    );
+}
+
+#[test]
+fn gateway_5xx_says_the_service_behind_did_not_answer() {
+    let finding = judge_get("/pets", answer(502, &[], ""), &axum_discovery());
+
+    assert_eq!(finding.verdict, Verdict::ServerError);
+    assert_eq!(
+        finding.evidence,
+        "GET /pets answered 502 Bad Gateway (a gateway could not get an answer from the service behind it)"
+    );
+}
+
+#[test]
+fn forbidden_with_credentials_is_a_credentials_problem() {
+    let op = operation(Method::Get, "/admin");
+    let probe = valid(0, get_request("/admin"));
+    let discovery = axum_discovery();
+    let request = probe.request.clone().expect("request");
+    let exchange = Exchange {
+        request: SentRequest {
+            method: Method::Get,
+            url: "http://127.0.0.1:9/admin".into(),
+            headers: request.headers,
+            body: None,
+        },
+        outcome: Ok(answer(403, &[], "")),
+        elapsed: Duration::ZERO,
+    };
+    let context = Context {
+        operation: &op,
+        probe: &probe,
+        discovery: &discovery,
+        credentials_given: true,
+    };
+
+    let finding = classify(&context, Some(&exchange));
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::AuthRequired, "auth-403")
+    );
+    assert!(
+        finding
+            .evidence
+            .contains("a credentials problem, not a missing route")
+    );
+}
+
+#[test]
+fn unauthorized_without_credentials_names_the_declared_schemes() {
+    let mut op = operation(Method::Get, "/admin");
+    op.security = vec![
+        vec![("bearerAuth".into(), vec![])],
+        vec![("apiKey".into(), vec![])],
+    ];
+
+    let finding = judge(
+        &op,
+        &valid(0, get_request("/admin")),
+        &axum_discovery(),
+        Ok(answer(401, &[], "")),
+    );
+
+    assert_eq!(
+        finding.evidence,
+        "GET /admin answered 401 Unauthorized: the operation needs credentials (bearerAuth or apiKey); pass them with --auth"
+    );
+}
+
+#[test]
+fn not_found_without_a_no_route_sample_is_unverified() {
+    let none = judge_get("/pets/1", answer(404, &[], ""), &Discovery::default());
+    assert_eq!(
+        (none.verdict, none.rule),
+        (Verdict::Unverified, "no-route-unknown")
+    );
+
+    let behind_auth = judge_get(
+        "/pets/1",
+        answer(404, &[], ""),
+        &discovery_of(answer(401, &[], "")),
+    );
+    assert_eq!(
+        (behind_auth.verdict, behind_auth.rule),
+        (Verdict::Unverified, "no-route-unknown")
+    );
+}
+
+#[test]
+fn head_404_is_compared_without_a_body() {
+    let discovery = discovery_of(answer(
+        404,
+        &[("content-type", "text/html")],
+        "<h1>Not Found</h1>",
+    ));
+    let op = operation(Method::Head, "/pets");
+    let probe = valid(0, request(Method::Head, "/pets"));
+
+    let finding = judge(
+        &op,
+        &probe,
+        &discovery,
+        Ok(answer(404, &[("content-type", "text/html")], "")),
+    );
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::MissingRoute, "no-route-404")
+    );
+}
+
+#[test]
+fn invalid_request_accepted_with_2xx_is_served_without_validation() {
+    let op = operation_with_body(Method::Post, "/pets");
+    let finding = judge(
+        &op,
+        &invalid(0, malformed_json(Method::Post, "/pets")),
+        &axum_discovery(),
+        Ok(answer(201, &[], r#"{"id":7}"#)),
+    );
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Implemented, "invalid-accepted")
+    );
+}
+
+#[test]
+fn conflict_on_a_valid_probe_is_a_handler_4xx() {
+    let finding = judge_get("/pets", answer(409, &[], ""), &axum_discovery());
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Implemented, "handler-4xx")
+    );
+}
+
+#[test]
+fn informational_status_is_unexpected() {
+    let finding = judge_get("/pets", answer(103, &[], ""), &axum_discovery());
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Unverified, "unexpected-status")
+    );
+}
+
+#[test]
+fn stub_phrases_are_found_in_json_values_and_plain_text() {
+    let stubs = [
+        r#"{"message":"Not Implemented"}"#,
+        r#"{"data":{"error":"not_implemented"}}"#,
+        r#"{"code":"NotImplemented"}"#,
+        r#"["coming soon"]"#,
+        "Coming soon!",
+        "TODO",
+        "TODO: implement listing",
+        r#"{"result":"stub"}"#,
+        "This endpoint is not yet implemented.",
+    ];
+    for body in stubs {
+        let finding = judge_get("/pets", answer(200, &[], body), &axum_discovery());
+        assert_eq!(finding.verdict, Verdict::Stub, "{body}");
+    }
+}
+
+#[test]
+fn ordinary_2xx_bodies_are_not_stubs() {
+    let served = [
+        r#"[{"title":"Todo list","done":false}]"#,
+        r#"{"todo":"buy milk"}"#,
+        r#"{"state":"implemented"}"#,
+        r#"{"note":"stubborn cat"}"#,
+        "a todo app",
+        "",
+    ];
+    for body in served {
+        let finding = judge_get("/todos", answer(200, &[], body), &axum_discovery());
+        assert_eq!(finding.rule, "served-2xx", "{body}");
+    }
+    let large = format!(
+        r#"{{"status":"not implemented","padding":"{}"}}"#,
+        "x".repeat(5000)
+    );
+    let finding = judge_get("/pets", answer(200, &[], &large), &axum_discovery());
+    assert_eq!(finding.rule, "served-2xx");
+}
