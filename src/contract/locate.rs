@@ -159,6 +159,8 @@ struct JsonScanner<'a> {
     /// Byte offsets of the answers, turned into lines and columns after the scan so the
     /// skipping loops need not count lines.
     offsets: Vec<(usize, usize)>,
+    /// Trie nodes not met yet; at zero the rest of the text is not looked at.
+    unfound: usize,
 }
 
 impl<'a> JsonScanner<'a> {
@@ -170,6 +172,7 @@ impl<'a> JsonScanner<'a> {
             trie,
             answers,
             offsets: Vec::new(),
+            unfound: trie.nodes.len(),
         }
     }
 
@@ -243,8 +246,14 @@ impl<'a> JsonScanner<'a> {
             Some(b'"') => self.skip_string(),
             Some(b'{' | b'[') => {
                 let mut depth = 0usize;
-                while let Some(b) = self.peek() {
-                    match b {
+                loop {
+                    let rest = self.bytes.get(self.pos..).unwrap_or_default();
+                    let Some(found) = find_structural(rest) else {
+                        self.pos = self.bytes.len();
+                        return;
+                    };
+                    self.pos += found;
+                    match self.bytes[self.pos] {
                         b'"' => {
                             self.skip_string();
                             continue;
@@ -270,6 +279,7 @@ impl<'a> JsonScanner<'a> {
     /// The value at `self.pos` (after blanks), which is trie node `node` and sits at `at`.
     fn value(&mut self, node: usize, at: usize) {
         self.offsets.push((at, node));
+        self.unfound = self.unfound.saturating_sub(1);
         let trie = self.trie;
         let wanted = &trie.nodes[node];
         self.skip_blank();
@@ -293,7 +303,7 @@ impl<'a> JsonScanner<'a> {
 
     fn object(&mut self, node: usize) {
         self.pos += 1;
-        loop {
+        while self.unfound > 0 {
             self.skip_blank();
             match self.peek() {
                 None => return,
@@ -331,7 +341,7 @@ impl<'a> JsonScanner<'a> {
     fn array(&mut self, node: usize) {
         self.pos += 1;
         let mut index = 0usize;
-        loop {
+        while self.unfound > 0 {
             self.skip_blank();
             match self.peek() {
                 None => return,
@@ -358,36 +368,57 @@ impl<'a> JsonScanner<'a> {
     }
 }
 
-/// The index of the first `"` or `\\`, eight bytes at a time: string contents are most of a
-/// spec, and this is where the scan spends its time.
-fn find_quote_or_backslash(haystack: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Flags (in the high bit) the zero bytes of `word`. Only the lowest flag is exact (borrows
+/// can flag bytes above a zero), which is the one the callers use.
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// The index of the first byte for which `flags` (given eight bytes as a little-endian word)
+/// is non-zero, eight bytes at a time: string contents and indentation are most of a spec,
+/// and skipping them is where the scan spends its time.
+fn find_by_word(haystack: &[u8], flags: impl Fn(u64) -> u64) -> Option<usize> {
     let mut chunks = haystack.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        let quotes = word ^ QUOTES;
-        let backslashes = word ^ BACKSLASHES;
-        // A zero byte in either marks a match; only the lowest flag is exact, which is the
-        // one we want.
-        let found = ((quotes.wrapping_sub(ONES) & !quotes)
-            | (backslashes.wrapping_sub(ONES) & !backslashes))
-            & HIGHS;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let found = flags(u64::from_le_bytes(bytes));
         if found != 0 {
             return Some(offset + found.trailing_zeros() as usize / 8);
         }
         offset += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\')
-        .map(|i| offset + i)
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    let found = flags(u64::from_le_bytes(tail));
+    let index = found.trailing_zeros() as usize / 8;
+    (found != 0 && index < rest.len()).then_some(offset + index)
+}
+
+/// The first `"` or `\\`.
+fn find_quote_or_backslash(haystack: &[u8]) -> Option<usize> {
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    find_by_word(haystack, |word| {
+        zero_bytes(word ^ QUOTES) | zero_bytes(word ^ BACKSLASHES)
+    })
+}
+
+/// The first `"`, `{`, `}`, `[` or `]` outside a string. `b & 0xD9 == 0x59` holds for the four
+/// brackets and otherwise only for `Y`, `_`, `y` and DEL, none of which valid JSON has outside
+/// strings; the caller looks at the byte found anyway.
+fn find_structural(haystack: &[u8]) -> Option<usize> {
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BRACKET_MASK: u64 = u64::from_ne_bytes([0xD9; 8]);
+    const BRACKETS: u64 = u64::from_ne_bytes([0x59; 8]);
+    find_by_word(haystack, |word| {
+        zero_bytes(word ^ QUOTES) | zero_bytes((word & BRACKET_MASK) ^ BRACKETS)
+    })
 }
 
 enum Frame {
@@ -407,6 +438,14 @@ enum Frame {
 fn scan_yaml(text: &str, trie: &Trie, answers: &mut Answers) {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root_seen = false;
+    // Trie nodes not met yet (a wanted scalar counts once its text is in); at zero the rest
+    // of the text is not parsed.
+    let unfound = std::cell::Cell::new(trie.nodes.len());
+    let met = |node: usize| {
+        if !trie.nodes[node].want_scalar {
+            unfound.set(unfound.get().saturating_sub(1));
+        }
+    };
     let position = |span: &Span| Position {
         line: saturate(span.start.line()),
         column: saturate(span.start.col() + 1),
@@ -427,6 +466,7 @@ fn scan_yaml(text: &str, trie: &Trie, answers: &mut Answers) {
                 *pending = node.zip(key).and_then(|(n, k)| trie.child(n, k));
                 if let Some(child) = *pending {
                     answers.positions[child] = Some(position(span));
+                    met(child);
                 }
                 return None;
             }
@@ -441,6 +481,7 @@ fn scan_yaml(text: &str, trie: &Trie, answers: &mut Answers) {
         };
         if let Some(node) = found {
             answers.positions[node] = Some(position(span));
+            met(node);
         }
         found
     };
@@ -458,12 +499,16 @@ fn scan_yaml(text: &str, trie: &Trie, answers: &mut Answers) {
     };
     let mut scalar_answers: Vec<(usize, String)> = Vec::new();
     for event in Parser::new_from_str(text) {
+        if unfound.get() == 0 {
+            break;
+        }
         let Ok((event, span)) = event else { break };
         match event {
             Event::Scalar(value, ..) => {
                 if let Some(node) = start(&mut stack, &span, Some(&value)) {
                     if trie.nodes[node].want_scalar {
                         scalar_answers.push((node, value.into_owned()));
+                        unfound.set(unfound.get().saturating_sub(1));
                     }
                 }
                 end(&mut stack);
@@ -691,6 +736,21 @@ paths:
         }
         // Bytes just above the needles must not match through borrows.
         assert_eq!(find_quote_or_backslash(b"#]#]#]#]#]\""), Some(10));
+    }
+
+    #[test]
+    fn structural_bytes_are_found_at_any_offset() {
+        for len in 0..20 {
+            for at in 0..len {
+                for needle in [b'"', b'{', b'}', b'[', b']'] {
+                    let mut hay = vec![b' '; len];
+                    hay[at] = needle;
+                    assert_eq!(find_structural(&hay), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(find_structural(&vec![b'1'; len]), None);
+        }
+        assert_eq!(find_structural(b"  true,\n  12.5e3 :-null}"), Some(23));
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub struct Contract {
 }
 
 impl Contract {
+    /// The operation's own object in [`Contract::document`], e.g. to read an `x-` extension
+    /// such as `x-rollcall-skip` (`location.pointer` always names it).
+    pub fn operation_node(&self, operation: &Operation) -> Option<&Value> {
+        self.document.pointer(&operation.location.pointer)
+    }
+
     pub fn security_scheme(&self, name: &str) -> Option<&SecurityScheme> {
         self.security_schemes
             .iter()

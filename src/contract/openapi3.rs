@@ -12,7 +12,6 @@
 //! detail) a [`ContractWarning`], and everything else still loads. Locations carry pointers
 //! only; the caller fills in lines with one pass over the source.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -107,7 +106,7 @@ pub(crate) fn normalize(file: &str, document: &Value, version: SpecVersion) -> N
     };
     if version == SpecVersion::V3_2 {
         reader.warn(
-            "/openapi",
+            At::Pointer("/openapi"),
             "OpenAPI 3.2 is read like 3.1; features new in 3.2 (the QUERY method, \
              additionalOperations) are not checked yet",
         );
@@ -116,7 +115,9 @@ pub(crate) fn normalize(file: &str, document: &Value, version: SpecVersion) -> N
     let servers = reader.servers();
     let security_schemes = reader.security_schemes();
     let global_security = match document.get("security") {
-        Some(value) => reader.security(value, "/security").unwrap_or_default(),
+        Some(value) => reader
+            .security(value, At::Pointer("/security"))
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     let operations = reader.operations(&global_security);
@@ -186,6 +187,33 @@ fn merge_parameter(parameters: &mut Vec<Parameter>, parameter: Parameter) {
     }
 }
 
+/// Where a node is, as a chain of segments; the JSON pointer string is built only when a
+/// warning or an operation's location needs it (most nodes never do).
+#[derive(Debug, Clone, Copy)]
+enum At<'p> {
+    Pointer(&'p str),
+    Key(&'p At<'p>, &'p str),
+    Index(&'p At<'p>, usize),
+}
+
+impl<'p> At<'p> {
+    fn key(&'p self, key: &'p str) -> At<'p> {
+        At::Key(self, key)
+    }
+
+    fn index(&'p self, index: usize) -> At<'p> {
+        At::Index(self, index)
+    }
+
+    fn pointer(&self) -> String {
+        match self {
+            At::Pointer(pointer) => (*pointer).to_string(),
+            At::Key(parent, key) => pointer::child(&parent.pointer(), key),
+            At::Index(parent, index) => pointer::index(&parent.pointer(), *index),
+        }
+    }
+}
+
 struct Reader<'a> {
     file: &'a str,
     document: &'a Value,
@@ -194,19 +222,19 @@ struct Reader<'a> {
     unknown_schemes_warned: HashSet<String>,
 }
 
-/// Where a path item's entry came from: itself, or the path item its `$ref` names.
+/// An entry of a path item: its own, or one of the path item its `$ref` names.
 struct Entry<'a, 'p> {
     key: &'a str,
     value: &'a Value,
-    parent: &'p str,
+    parent: At<'p>,
 }
 
 impl<'a> Reader<'a> {
-    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
+    fn warn(&mut self, at: At<'_>, message: impl Into<String>) {
         self.warnings.push(ContractWarning {
             location: SourceLocation {
                 file: self.file.to_string(),
-                pointer: pointer.to_string(),
+                pointer: at.pointer(),
                 line: None,
                 column: None,
             },
@@ -214,35 +242,37 @@ impl<'a> Reader<'a> {
         });
     }
 
-    /// `value` with its `$ref` chain followed, as a mapping; else a warning naming `what`.
-    fn mapping<'p>(
+    /// `value` with its `$ref` chain followed, as a mapping, and the pointer of the node
+    /// reached when a reference was followed; else a warning naming `what`.
+    fn mapping(
         &mut self,
         value: &'a Value,
-        pointer: &'p str,
+        at: At<'_>,
         what: &str,
-    ) -> Option<(&'a Map<String, Value>, Cow<'p, str>)> {
-        match refs::resolve(self.document, value, pointer) {
-            Ok((Value::Object(map), at)) => Some((map, at)),
-            Ok((other, at)) => {
+    ) -> Option<(&'a Map<String, Value>, Option<String>)> {
+        match refs::resolve(self.document, value) {
+            Ok((Value::Object(map), target)) => Some((map, target)),
+            Ok((other, target)) => {
+                let at = target.as_deref().map_or(at, At::Pointer);
                 self.warn(
-                    &at,
+                    at,
                     format!("{what} is {}, expected a mapping; skipped", kind(other)),
                 );
                 None
             }
             Err(issue) => {
-                self.warn(pointer, format!("{what} skipped: {}", issue.message()));
+                self.warn(at, format!("{what} skipped: {}", issue.message()));
                 None
             }
         }
     }
 
-    fn string_field(&mut self, map: &Map<String, Value>, key: &str, at: &str) -> Option<String> {
+    fn string_field(&mut self, map: &Map<String, Value>, key: &str, at: At<'_>) -> Option<String> {
         match map.get(key)? {
             Value::String(s) => Some(s.clone()),
             other => {
                 self.warn(
-                    &pointer::child(at, key),
+                    at.key(key),
                     format!("`{key}` is {}, expected a string; ignored", kind(other)),
                 );
                 None
@@ -250,12 +280,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn bool_field(&mut self, map: &Map<String, Value>, key: &str, at: &str) -> Option<bool> {
+    fn bool_field(&mut self, map: &Map<String, Value>, key: &str, at: At<'_>) -> Option<bool> {
         match map.get(key)? {
             Value::Bool(b) => Some(*b),
             other => {
                 self.warn(
-                    &pointer::child(at, key),
+                    at.key(key),
                     format!(
                         "`{key}` is {}, expected true or false; ignored",
                         kind(other)
@@ -267,27 +297,24 @@ impl<'a> Reader<'a> {
     }
 
     fn info(&mut self) -> (String, String, bool) {
+        let root = At::Pointer("");
         let Some(info) = self.document.get("info") else {
-            self.warn("", "the document has no `info` (title and version)");
+            self.warn(root, "the document has no `info` (title and version)");
             return (String::new(), String::new(), false);
         };
+        let at = root.key("info");
         let Value::Object(info) = info else {
-            self.warn(
-                "/info",
-                format!("`info` is {}, expected a mapping", kind(info)),
-            );
+            self.warn(at, format!("`info` is {}, expected a mapping", kind(info)));
             return (String::new(), String::new(), false);
         };
-        let title = self
-            .string_field(info, "title", "/info")
-            .unwrap_or_default();
+        let title = self.string_field(info, "title", at).unwrap_or_default();
         let (version, is_number) = match info.get("version") {
             Some(Value::Number(n)) => (n.to_string(), true),
             Some(value) => match scalar_text(value) {
                 Some(text) => (text, false),
                 None => {
                     self.warn(
-                        "/info/version",
+                        at.key("version"),
                         format!("`version` is {}, expected a string", kind(value)),
                     );
                     (String::new(), false)
@@ -302,21 +329,21 @@ impl<'a> Reader<'a> {
         let Some(servers) = self.document.get("servers") else {
             return Vec::new();
         };
+        let at = At::Pointer("/servers");
         let Value::Array(servers) = servers else {
             self.warn(
-                "/servers",
+                at,
                 format!("`servers` is {}, expected a list; ignored", kind(servers)),
             );
             return Vec::new();
         };
         let mut urls = Vec::with_capacity(servers.len());
         for (i, server) in servers.iter().enumerate() {
-            let at = pointer::index("/servers", i);
             let Some(Value::String(url)) = server.get("url") else {
-                self.warn(&at, "server has no `url`; skipped");
+                self.warn(at.index(i), "server has no `url`; skipped");
                 continue;
             };
-            urls.push(self.substitute_server_variables(url, server.get("variables"), &at));
+            urls.push(self.substitute_server_variables(url, server.get("variables"), at.index(i)));
         }
         urls
     }
@@ -325,7 +352,7 @@ impl<'a> Reader<'a> {
         &mut self,
         url: &str,
         variables: Option<&Value>,
-        at: &str,
+        at: At<'_>,
     ) -> String {
         let mut out = url.to_string();
         for name in template_names(url) {
@@ -345,8 +372,8 @@ impl<'a> Reader<'a> {
     }
 
     fn security_schemes(&mut self) -> Vec<(String, SecurityScheme)> {
-        let at = "/components/securitySchemes";
-        let Some(schemes) = self.document.pointer(at) else {
+        let at = At::Pointer("/components/securitySchemes");
+        let Some(schemes) = self.document.pointer("/components/securitySchemes") else {
             return Vec::new();
         };
         let Value::Object(schemes) = schemes else {
@@ -359,11 +386,12 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(schemes.len());
         for (name, scheme) in schemes {
             self.scheme_names.insert(name);
-            let at = pointer::child(at, name);
-            let Some((scheme, scheme_at)) = self.mapping(scheme, &at, "security scheme") else {
+            let scheme_at = at.key(name);
+            let Some((scheme, target)) = self.mapping(scheme, scheme_at, "security scheme") else {
                 continue;
             };
-            out.push((name.clone(), self.security_scheme(name, scheme, &scheme_at)));
+            let scheme_at = target.as_deref().map_or(scheme_at, At::Pointer);
+            out.push((name.clone(), self.security_scheme(name, scheme, scheme_at)));
         }
         out
     }
@@ -372,7 +400,7 @@ impl<'a> Reader<'a> {
         &mut self,
         name: &str,
         scheme: &Map<String, Value>,
-        at: &str,
+        at: At<'_>,
     ) -> SecurityScheme {
         let kind = scheme.get("type").and_then(Value::as_str).unwrap_or("");
         match kind {
@@ -429,7 +457,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `security` list; `None` (with a warning) when it cannot be read at all.
-    fn security(&mut self, value: &'a Value, at: &str) -> Option<Vec<SecurityRequirement>> {
+    fn security(&mut self, value: &'a Value, at: At<'_>) -> Option<Vec<SecurityRequirement>> {
         let Value::Array(alternatives) = value else {
             self.warn(
                 at,
@@ -441,7 +469,7 @@ impl<'a> Reader<'a> {
         for (i, alternative) in alternatives.iter().enumerate() {
             let Value::Object(requirement) = alternative else {
                 self.warn(
-                    &pointer::index(at, i),
+                    at.index(i),
                     format!(
                         "security requirement is {}, expected a mapping; skipped",
                         kind(alternative)
@@ -455,7 +483,7 @@ impl<'a> Reader<'a> {
                     && self.unknown_schemes_warned.insert(name.clone())
                 {
                     self.warn(
-                        &pointer::index(at, i),
+                        at.index(i),
                         format!(
                             "security requirement names `{name}`, which \
                              components.securitySchemes does not define"
@@ -479,17 +507,18 @@ impl<'a> Reader<'a> {
     }
 
     fn operations(&mut self, global_security: &[SecurityRequirement]) -> Vec<Operation> {
+        let at = At::Pointer("/paths");
         let paths = match self.document.get("paths") {
             None => {
                 self.warn(
-                    "",
+                    At::Pointer(""),
                     "the document has no `paths`: it declares no operations to check",
                 );
                 return Vec::new();
             }
             Some(Value::Object(paths)) if paths.keys().all(|k| k.starts_with("x-")) => {
                 self.warn(
-                    "/paths",
+                    at,
                     "`paths` is empty: the document declares no operations to check",
                 );
                 return Vec::new();
@@ -497,7 +526,7 @@ impl<'a> Reader<'a> {
             Some(Value::Object(paths)) => paths,
             Some(other) => {
                 self.warn(
-                    "/paths",
+                    at,
                     format!(
                         "`paths` is {}, expected a mapping; no operations read",
                         kind(other)
@@ -511,11 +540,13 @@ impl<'a> Reader<'a> {
             if path.starts_with("x-") {
                 continue;
             }
-            let at = pointer::child("/paths", path);
             if !path.starts_with('/') {
-                self.warn(&at, format!("path `{path}` does not start with `/`"));
+                self.warn(
+                    at.key(path),
+                    format!("path `{path}` does not start with `/`"),
+                );
             }
-            self.path_item(path, item, &at, global_security, &mut operations);
+            self.path_item(path, item, at.key(path), global_security, &mut operations);
         }
         operations
     }
@@ -524,7 +555,7 @@ impl<'a> Reader<'a> {
         &mut self,
         path: &str,
         item: &'a Value,
-        at: &str,
+        at: At<'_>,
         global_security: &[SecurityRequirement],
         out: &mut Vec<Operation>,
     ) {
@@ -536,21 +567,22 @@ impl<'a> Reader<'a> {
             return;
         };
         // A `$ref`'d path item (3.0 and 3.1): the referenced entries, overridden by siblings.
-        let mut target_at = Cow::Borrowed("");
         let mut target = None;
+        let mut target_pointer = None;
         if own.contains_key("$ref") {
-            if let Some((map, resolved_at)) = self.mapping(item, at, "referenced path item") {
+            if let Some((map, pointer)) = self.mapping(item, at, "referenced path item") {
                 target = Some(map);
-                target_at = resolved_at;
+                target_pointer = pointer;
             }
         }
+        let target_at = target_pointer.as_deref().map_or(at, At::Pointer);
         let mut entries: Vec<Entry<'a, '_>> = target
             .into_iter()
             .flatten()
             .map(|(key, value)| Entry {
                 key,
                 value,
-                parent: target_at.as_ref(),
+                parent: target_at,
             })
             .collect();
         for (key, value) in own {
@@ -570,19 +602,18 @@ impl<'a> Reader<'a> {
 
         let mut path_parameters = Vec::new();
         if let Some(entry) = entries.iter().find(|e| e.key == "parameters") {
-            let list_at = pointer::child(entry.parent, "parameters");
-            for parameter in self.parameters(entry.value, &list_at) {
+            for parameter in self.parameters(entry.value, entry.parent.key("parameters")) {
                 merge_parameter(&mut path_parameters, parameter);
             }
         }
         for entry in &entries {
-            let op_at = || pointer::child(entry.parent, entry.key);
+            let entry_at = entry.parent.key(entry.key);
             if let Some(method) = Method::from_path_item_key(entry.key) {
                 if let Some(operation) = self.operation(
                     path,
                     method,
                     entry.value,
-                    op_at(),
+                    entry_at,
                     &path_parameters,
                     global_security,
                 ) {
@@ -590,12 +621,12 @@ impl<'a> Reader<'a> {
                 }
             } else if entry.key == "query" || entry.key == "additionalOperations" {
                 self.warn(
-                    &op_at(),
+                    entry_at,
                     format!("`{}` (OpenAPI 3.2) is not checked yet; skipped", entry.key),
                 );
             } else if Method::from_path_item_key(&entry.key.to_ascii_lowercase()).is_some() {
                 self.warn(
-                    &op_at(),
+                    entry_at,
                     format!(
                         "`{}` is not an operation key (methods are lower case); skipped",
                         entry.key
@@ -610,13 +641,13 @@ impl<'a> Reader<'a> {
         path: &str,
         method: Method,
         value: &'a Value,
-        at: String,
+        at: At<'_>,
         path_parameters: &[Parameter],
         global_security: &[SecurityRequirement],
     ) -> Option<Operation> {
         let Value::Object(op) = value else {
             self.warn(
-                &at,
+                at,
                 format!(
                     "`{}` is {}, expected an operation mapping; skipped",
                     method.path_item_key(),
@@ -625,8 +656,8 @@ impl<'a> Reader<'a> {
             );
             return None;
         };
-        let operation_id = self.string_field(op, "operationId", &at);
-        let summary = self.string_field(op, "summary", &at);
+        let operation_id = self.string_field(op, "operationId", at);
+        let summary = self.string_field(op, "summary", at);
         let tags = match op.get("tags") {
             None => Vec::new(),
             Some(Value::Array(tags)) => tags
@@ -636,28 +667,28 @@ impl<'a> Reader<'a> {
                 .collect(),
             Some(other) => {
                 self.warn(
-                    &pointer::child(&at, "tags"),
+                    at.key("tags"),
                     format!("`tags` is {}, expected a list; ignored", kind(other)),
                 );
                 Vec::new()
             }
         };
-        let deprecated = self.bool_field(op, "deprecated", &at).unwrap_or(false);
+        let deprecated = self.bool_field(op, "deprecated", at).unwrap_or(false);
 
         let mut parameters = path_parameters.to_vec();
         if let Some(own) = op.get("parameters") {
-            for parameter in self.parameters(own, &pointer::child(&at, "parameters")) {
+            for parameter in self.parameters(own, at.key("parameters")) {
                 merge_parameter(&mut parameters, parameter);
             }
         }
-        self.check_path_template(path, &parameters, &at);
+        self.check_path_template(path, &parameters, at);
 
         let request_body = op
             .get("requestBody")
-            .and_then(|body| self.request_body(body, &pointer::child(&at, "requestBody")));
+            .and_then(|body| self.request_body(body, at.key("requestBody")));
         let security = match op.get("security") {
             Some(value) => self
-                .security(value, &pointer::child(&at, "security"))
+                .security(value, at.key("security"))
                 .unwrap_or_else(|| global_security.to_vec()),
             None => global_security.to_vec(),
         };
@@ -670,7 +701,7 @@ impl<'a> Reader<'a> {
                 .collect(),
             Some(other) => {
                 self.warn(
-                    &pointer::child(&at, "responses"),
+                    at.key("responses"),
                     format!(
                         "`responses` is {}, expected a mapping; ignored",
                         kind(other)
@@ -692,14 +723,14 @@ impl<'a> Reader<'a> {
             responses,
             location: SourceLocation {
                 file: self.file.to_string(),
-                pointer: at,
+                pointer: at.pointer(),
                 line: None,
                 column: None,
             },
         })
     }
 
-    fn check_path_template(&mut self, path: &str, parameters: &[Parameter], at: &str) {
+    fn check_path_template(&mut self, path: &str, parameters: &[Parameter], at: At<'_>) {
         let names = template_names(path);
         for name in &names {
             let declared = parameters
@@ -727,7 +758,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn parameters(&mut self, value: &'a Value, at: &str) -> Vec<Parameter> {
+    fn parameters(&mut self, value: &'a Value, at: At<'_>) -> Vec<Parameter> {
         let Value::Array(items) = value else {
             self.warn(
                 at,
@@ -738,16 +769,17 @@ impl<'a> Reader<'a> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| self.parameter(item, &pointer::index(at, i)))
+            .filter_map(|(i, item)| self.parameter(item, at.index(i)))
             .collect()
     }
 
-    fn parameter(&mut self, value: &'a Value, at: &str) -> Option<Parameter> {
-        let (map, at) = self.mapping(value, at, "parameter")?;
+    fn parameter(&mut self, value: &'a Value, at: At<'_>) -> Option<Parameter> {
+        let (map, target) = self.mapping(value, at, "parameter")?;
+        let at = target.as_deref().map_or(at, At::Pointer);
         let name = match map.get("name") {
             Some(Value::String(name)) if !name.is_empty() => name.clone(),
             _ => {
-                self.warn(&at, "parameter has no `name`; skipped");
+                self.warn(at, "parameter has no `name`; skipped");
                 return None;
             }
         };
@@ -756,7 +788,7 @@ impl<'a> Reader<'a> {
                 Some(location) => location,
                 None => {
                     self.warn(
-                        &at,
+                        at,
                         format!(
                             "parameter `{name}` has `in: {declared}`, expected path, query, \
                              header or cookie; skipped"
@@ -766,25 +798,25 @@ impl<'a> Reader<'a> {
                 }
             },
             _ => {
-                self.warn(&at, format!("parameter `{name}` has no `in`; skipped"));
+                self.warn(at, format!("parameter `{name}` has no `in`; skipped"));
                 return None;
             }
         };
         // Path parameters are required by definition, whatever the document says.
         let required =
-            location == ParamLocation::Path || self.bool_field(map, "required", &at) == Some(true);
-        let deprecated = self.bool_field(map, "deprecated", &at).unwrap_or(false);
-        let style = self.string_field(map, "style", &at);
-        let explode = self.bool_field(map, "explode", &at);
-        let allow_reserved = self.bool_field(map, "allowReserved", &at).unwrap_or(false);
+            location == ParamLocation::Path || self.bool_field(map, "required", at) == Some(true);
+        let deprecated = self.bool_field(map, "deprecated", at).unwrap_or(false);
+        let style = self.string_field(map, "style", at);
+        let explode = self.bool_field(map, "explode", at);
+        let allow_reserved = self.bool_field(map, "allowReserved", at).unwrap_or(false);
         let content = match map.get("content") {
             Some(Value::Object(content)) => content.iter().next().map(|(media_type, value)| {
-                let content_at = pointer::child(&pointer::child(&at, "content"), media_type);
-                self.media_type(media_type, value, &content_at)
+                let content_at = at.key("content");
+                self.media_type(media_type, value, content_at.key(media_type))
             }),
             Some(other) => {
                 self.warn(
-                    &pointer::child(&at, "content"),
+                    at.key("content"),
                     format!("`content` is {}, expected a mapping; ignored", kind(other)),
                 );
                 None
@@ -800,23 +832,22 @@ impl<'a> Reader<'a> {
             explode,
             allow_reserved,
             schema: map.get("schema").cloned(),
-            example: self.example(map, &at),
+            example: self.example(map, at),
             content,
         })
     }
 
     /// `example`, else the `value` of the first of `examples` that has one.
-    fn example(&mut self, map: &'a Map<String, Value>, at: &str) -> Option<Value> {
+    fn example(&mut self, map: &'a Map<String, Value>, at: At<'_>) -> Option<Value> {
         if let Some(example) = map.get("example") {
             return Some(example.clone());
         }
         let Some(Value::Object(examples)) = map.get("examples") else {
             return None;
         };
-        let examples_at = pointer::child(at, "examples");
+        let examples_at = at.key("examples");
         for (name, example) in examples {
-            let example_at = pointer::child(&examples_at, name);
-            if let Some((example, _)) = self.mapping(example, &example_at, "example") {
+            if let Some((example, _)) = self.mapping(example, examples_at.key(name), "example") {
                 if let Some(value) = example.get("value") {
                     return Some(value.clone());
                 }
@@ -825,7 +856,7 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn media_type(&mut self, name: &str, value: &'a Value, at: &str) -> MediaType {
+    fn media_type(&mut self, name: &str, value: &'a Value, at: At<'_>) -> MediaType {
         let empty = MediaType {
             media_type: name.to_string(),
             schema: None,
@@ -851,26 +882,29 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn request_body(&mut self, value: &'a Value, at: &str) -> Option<RequestBody> {
-        let (map, at) = self.mapping(value, at, "requestBody")?;
-        let required = self.bool_field(map, "required", &at).unwrap_or(false);
+    fn request_body(&mut self, value: &'a Value, at: At<'_>) -> Option<RequestBody> {
+        let (map, target) = self.mapping(value, at, "requestBody")?;
+        let at = target.as_deref().map_or(at, At::Pointer);
+        let required = self.bool_field(map, "required", at).unwrap_or(false);
         let content = match map.get("content") {
-            Some(Value::Object(content)) => content
-                .iter()
-                .map(|(media_type, value)| {
-                    let content_at = pointer::child(&pointer::child(&at, "content"), media_type);
-                    self.media_type(media_type, value, &content_at)
-                })
-                .collect(),
+            Some(Value::Object(content)) => {
+                let content_at = at.key("content");
+                content
+                    .iter()
+                    .map(|(media_type, value)| {
+                        self.media_type(media_type, value, content_at.key(media_type))
+                    })
+                    .collect()
+            }
             Some(other) => {
                 self.warn(
-                    &pointer::child(&at, "content"),
+                    at.key("content"),
                     format!("`content` is {}, expected a mapping; ignored", kind(other)),
                 );
                 Vec::new()
             }
             None => {
-                self.warn(&at, "requestBody has no `content`");
+                self.warn(at, "requestBody has no `content`");
                 Vec::new()
             }
         };

@@ -7,7 +7,6 @@
 //! the planner follows them through `Contract::document`. Refs to other files or URLs are
 //! refused for now (external bundling is a later step).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -42,19 +41,17 @@ impl RefIssue {
     }
 }
 
-/// Follows `node` through `$ref`s until a node that is not a reference.
-/// Returns that node and its pointer (`pointer` itself when `node` is no reference).
-pub(crate) fn resolve<'a, 'p>(
+/// Follows `node` through `$ref`s until a node that is not a reference. Returns that node
+/// and, when at least one reference was followed, its pointer.
+pub(crate) fn resolve<'a>(
     document: &'a Value,
     node: &'a Value,
-    pointer: &'p str,
-) -> Result<(&'a Value, Cow<'p, str>), RefIssue> {
+) -> Result<(&'a Value, Option<String>), RefIssue> {
     let mut current = node;
     let mut current_pointer = None;
     for _ in 0..MAX_REF_CHAIN {
         let Some(Value::String(reference)) = current.get("$ref") else {
-            let pointer = current_pointer.map_or(Cow::Borrowed(pointer), Cow::Owned);
-            return Ok((current, pointer));
+            return Ok((current, current_pointer));
         };
         let (target, target_pointer) = lookup(document, reference)?;
         current = target;
@@ -319,21 +316,21 @@ mod tests {
             "x": {"$ref": "#/components/parameters/A"},
             "y": {"$ref": "#/components/parameters/a~1b"}
         });
-        let (target, pointer) = resolve(&doc, &doc["x"], "/x").expect("resolves");
+        let (target, pointer) = resolve(&doc, &doc["x"]).expect("resolves");
         assert_eq!(target["name"], "limit");
-        assert_eq!(pointer, "/components/parameters/C D");
-        let (target, _) = resolve(&doc, &doc["y"], "/y").expect("resolves");
+        assert_eq!(pointer.as_deref(), Some("/components/parameters/C D"));
+        let (target, _) = resolve(&doc, &doc["y"]).expect("resolves");
         assert_eq!(target["name"], "slash");
-        let (same, pointer) = resolve(&doc, &doc["components"], "/components").expect("no ref");
+        let (same, pointer) = resolve(&doc, &doc["components"]).expect("no ref");
         assert!(same.get("parameters").is_some());
-        assert_eq!(pointer, "/components");
+        assert_eq!(pointer, None);
     }
 
     #[test]
     fn a_cycle_of_refs_is_reported_not_followed_forever() {
         let doc = json!({"a": {"$ref": "#/b"}, "b": {"$ref": "#/a"}});
         assert_eq!(
-            resolve(&doc, &doc["a"], "/a").map(|_| ()),
+            resolve(&doc, &doc["a"]).map(|_| ()),
             Err(RefIssue::Cycle("#/b".into()))
         );
         assert_eq!(check(&doc), Ok(()), "a cycle is not dangling");

@@ -134,6 +134,7 @@ fn intent_text(intent: &Intent, redactor: &Redactor) -> String {
         Intent::Sentinel { parameter } => format!("sentinel: {parameter}"),
         Intent::Invalid { violation } => format!("invalid: {}", redactor.text(violation)),
         Intent::Unverifiable { reason } => format!("unverifiable: {}", redactor.text(reason)),
+        Intent::Skipped { reason } => format!("skipped: {}", redactor.text(reason)),
     }
 }
 
@@ -149,6 +150,7 @@ fn summary(plan: &Plan) -> String {
             count(|i| matches!(i, Intent::Unverifiable { .. })),
             "unverifiable",
         ),
+        (count(|i| matches!(i, Intent::Skipped { .. })), "skipped"),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

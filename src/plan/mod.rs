@@ -90,7 +90,7 @@ pub struct PlannedProbe {
     /// Index into `Contract::operations`.
     pub operation: usize,
     pub intent: Intent,
-    /// `None` only when `intent` is [`Intent::Unverifiable`].
+    /// `None` only when `intent` is [`Intent::Unverifiable`] or [`Intent::Skipped`].
     pub request: Option<PlannedRequest>,
     /// What the request could not do as the contract asks (see [`notes`]),
     /// for `list` and reports.
@@ -110,6 +110,8 @@ pub enum Intent {
     Invalid { violation: String },
     /// Safe mode found no harmless way to reach this operation.
     Unverifiable { reason: String },
+    /// The contract asks not to probe it (`x-rollcall-skip: reason` on the operation).
+    Skipped { reason: String },
 }
 
 /// A concrete request, relative to a target's base URL.
@@ -159,6 +161,19 @@ pub fn build(contract: &Contract, options: &PlanOptions) -> Result<Plan, PlanErr
     })
 }
 
+/// `x-rollcall-skip: "reason"` (or `true`) on the operation: the contract's
+/// own way to say "declared, known not to be probeable here".
+fn skip_reason(document: &Value, operation: &Operation) -> Option<String> {
+    match document
+        .pointer(&operation.location.pointer)?
+        .get("x-rollcall-skip")?
+    {
+        Value::Bool(true) => Some("x-rollcall-skip is set on the operation".to_string()),
+        Value::String(reason) if !reason.trim().is_empty() => Some(reason.trim().to_string()),
+        _ => None,
+    }
+}
+
 /// The credentials of the first operation that gets any, as headers, then the `-H` extras.
 fn discovery_headers(
     contract: &Contract,
@@ -186,6 +201,14 @@ fn plan_operation(
     credentials: &auth::Credentials<'_>,
     options: &PlanOptions,
 ) -> PlannedProbe {
+    if let Some(reason) = skip_reason(document, operation) {
+        return PlannedProbe {
+            operation: index,
+            intent: Intent::Skipped { reason },
+            request: None,
+            notes: Vec::new(),
+        };
+    }
     let mut overrides: Vec<(usize, Value)> = Vec::new();
     let mut body = BodyPlan::Valid;
     let intent = match safe::decide(document, operation, options.mode) {

@@ -118,6 +118,10 @@ pub fn classify(context: &Context<'_>, exchange: Option<&crate::probe::Exchange>
                 rules::SAFE_MODE_NO_HARMLESS_PROBE,
                 format!("not probed in safe mode: {reason}"),
             ),
+            Intent::Skipped { reason } => finding(
+                rules::SKIPPED_BY_CONTRACT,
+                format!("not probed: {reason} (x-rollcall-skip)"),
+            ),
             _ => finding(
                 rules::NOT_PROBED,
                 format!(

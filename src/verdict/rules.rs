@@ -19,6 +19,7 @@ pub struct Rule {
 pub const SAFE_MODE_NO_HARMLESS_PROBE: &str = "safe-mode-no-harmless-probe";
 pub const NOT_PROBED: &str = "not-probed";
 pub const EXCLUDED_BY_FILTER: &str = "excluded-by-filter";
+pub const SKIPPED_BY_CONTRACT: &str = "skipped-by-contract";
 pub const TRANSPORT_FAILED: &str = "transport-failed";
 pub const HANDLER_501: &str = "handler-501";
 pub const METHOD_405: &str = "method-405";
@@ -60,6 +61,12 @@ pub const RULES: &[Rule] = &[
         verdict: Verdict::Skipped,
         summary: "The operation was left out by --include/--exclude and not probed.",
         hint: "Widen the filter to check it.",
+    },
+    Rule {
+        id: SKIPPED_BY_CONTRACT,
+        verdict: Verdict::Skipped,
+        summary: "The contract marks the operation `x-rollcall-skip: <reason>`, so it was not probed.",
+        hint: "Remove x-rollcall-skip once the operation can be probed here.",
     },
     Rule {
         id: TRANSPORT_FAILED,
