@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::contract::Contract;
+use crate::contract::diff::{ContractDiff, ReleaseChange};
+use crate::parity;
 use crate::plan::{self, Plan, PlanOptions};
+use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
 use crate::redact::Redactor;
 use crate::report::{
@@ -38,6 +41,9 @@ const REPORT_BODY_EXCERPT: usize = 2048;
 pub struct TargetSpec {
     pub name: String,
     pub url: url::Url,
+    /// Addresses to connect to instead of resolving the URL's host
+    /// (`--resolve`, `--each-address`); empty for a plain `--target`.
+    pub connect_to: Vec<std::net::SocketAddr>,
 }
 
 /// Why a `--target` value was refused. Never echoes the value, which may hold
@@ -78,7 +84,11 @@ impl FromStr for TargetSpec {
                 (None, _) => return Err(TargetSpecError::BadUrl("no host".into())),
             },
         };
-        Ok(TargetSpec { name, url })
+        Ok(TargetSpec {
+            name,
+            url,
+            connect_to: Vec::new(),
+        })
     }
 }
 
@@ -97,6 +107,56 @@ pub async fn run(
     credentials_given: bool,
     redactor: &Redactor,
 ) -> Result<RunReport, ProbeError> {
+    run_repeated(
+        contract,
+        plan,
+        targets,
+        probe_options,
+        credentials_given,
+        redactor,
+        1,
+    )
+    .await
+}
+
+/// [`run`], with every target checked `repeat` times in a row (`--repeat`):
+/// an operation whose verdict differs between the rounds is
+/// [`Verdict::Inconsistent`], with the split in its evidence.
+pub async fn run_repeated(
+    contract: Arc<Contract>,
+    plan: Arc<Plan>,
+    targets: &[TargetSpec],
+    probe_options: &ProbeOptions,
+    credentials_given: bool,
+    redactor: &Redactor,
+    repeat: usize,
+) -> Result<RunReport, ProbeError> {
+    run_with_settings(
+        contract,
+        plan,
+        targets,
+        probe_options,
+        credentials_given,
+        redactor,
+        repeat,
+        &verdict::Settings::default(),
+    )
+    .await
+}
+
+/// [`run_repeated`], with verdict settings (`--stub-phrase`,
+/// `--no-stub-detection`).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_with_settings(
+    contract: Arc<Contract>,
+    plan: Arc<Plan>,
+    targets: &[TargetSpec],
+    probe_options: &ProbeOptions,
+    credentials_given: bool,
+    redactor: &Redactor,
+    repeat: usize,
+    settings: &verdict::Settings,
+) -> Result<RunReport, ProbeError> {
     let started = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
 
@@ -108,14 +168,23 @@ pub async fn run(
         };
         let options = ProbeOptions {
             discovery_headers: plan.discovery_headers.clone(),
+            connect_to: spec.connect_to.clone(),
             ..probe_options.clone()
         };
         let prober = Prober::new(target.clone(), options)?;
         let contract = Arc::clone(&contract);
         let plan = Arc::clone(&plan);
+        let settings = settings.clone();
         tasks.spawn(async move {
-            let outcome = probe_target(&prober, &contract, &plan, credentials_given).await;
-            (index, target, outcome)
+            // Rounds run one after another, so that through a load balancer
+            // each round's requests can land on other instances.
+            let mut rounds = Vec::with_capacity(repeat.max(1));
+            for _ in 0..repeat.max(1) {
+                rounds.push(
+                    probe_target(&prober, &contract, &plan, credentials_given, &settings).await,
+                );
+            }
+            (index, target, merge_rounds(rounds))
         });
     }
     let mut per_target: Vec<Option<(Target, TargetOutcome)>> = vec![None; targets.len()];
@@ -151,13 +220,50 @@ struct TargetOutcome {
     results: Vec<(Finding, Option<Exchange>)>,
 }
 
+/// One outcome from several rounds of the same target: the first round's,
+/// except that an operation whose verdicts differ between rounds gets the
+/// [`Verdict::Inconsistent`] finding and the exchange that shows it best.
+fn merge_rounds(mut rounds: Vec<TargetOutcome>) -> TargetOutcome {
+    if rounds.len() <= 1 {
+        return rounds.pop().unwrap_or_else(|| TargetOutcome {
+            discovery: Discovery::default(),
+            results: Vec::new(),
+        });
+    }
+    let mut merged = rounds[0].clone();
+    for (index, slot) in merged.results.iter_mut().enumerate() {
+        let samples: Vec<(parity::Sample, &(Finding, Option<Exchange>))> = rounds
+            .iter()
+            .filter_map(|round| round.results.get(index))
+            .map(|result| {
+                let status = result
+                    .1
+                    .as_ref()
+                    .and_then(|x| x.outcome.as_ref().ok())
+                    .map(|r| r.status);
+                let sample = parity::Sample {
+                    verdict: result.0.verdict,
+                    status,
+                };
+                (sample, result)
+            })
+            .collect();
+        let verdicts: Vec<parity::Sample> = samples.iter().map(|(s, _)| *s).collect();
+        if let Some((shown, finding)) = parity::merge_repeats(&verdicts) {
+            *slot = (finding, samples[shown].1.1.clone());
+        }
+    }
+    merged
+}
+
 async fn probe_target(
     prober: &Prober,
     contract: &Contract,
     plan: &Plan,
     credentials_given: bool,
+    settings: &verdict::Settings,
 ) -> TargetOutcome {
-    let discovery = probe::discover(prober, contract).await;
+    let mut discovery = probe::discover(prober, contract).await;
     let requests = plan
         .probes
         .iter()
@@ -167,18 +273,41 @@ async fn probe_target(
     for (index, exchange) in prober.probe_all(requests).await {
         exchanges[index] = Some(exchange);
     }
+    // Safe follow-up requests for answers that leave the route in doubt.
+    let follow_up_run = verdict::followup::Run {
+        prober,
+        contract,
+        probes: &plan.probes,
+        discovery_headers: &plan.discovery_headers,
+        settings,
+        credentials_given,
+    };
+    let follow_ups = verdict::followup::run(&follow_up_run, &mut discovery, &exchanges).await;
     let results = plan
         .probes
         .iter()
         .zip(exchanges)
-        .map(|(planned, exchange)| {
+        .zip(follow_ups)
+        .map(|((planned, exchange), follow_ups)| {
             let context = verdict::Context {
                 operation: &contract.operations[planned.operation],
                 probe: planned,
                 discovery: &discovery,
                 credentials_given,
             };
-            (verdict::classify(&context, exchange.as_ref()), exchange)
+            let finding =
+                verdict::classify_with(&context, exchange.as_ref(), settings, &follow_ups);
+            // Where the plan sent nothing, the follow-up that decided is
+            // shown (if it got an answer: a sent request that got none would
+            // count as reaching the target).
+            let shown = exchange.or_else(|| {
+                follow_ups
+                    .into_iter()
+                    .rev()
+                    .find(|f| f.exchange.outcome.is_ok())
+                    .map(|f| f.exchange)
+            });
+            (finding, shown)
         })
         .collect();
     TargetOutcome { discovery, results }
@@ -211,6 +340,7 @@ fn assemble(
                 operation_id: op.operation_id.clone(),
                 tags: op.tags.clone(),
                 line: op.location.line,
+                change: None,
                 results,
             }
         })
@@ -241,6 +371,8 @@ fn assemble(
             .collect(),
         operations,
         summary: BTreeMap::new(),
+        route_only: 0,
+        parity: None,
         warnings: contract
             .warnings
             .iter()
@@ -250,6 +382,7 @@ fn assemble(
         duration_ms: elapsed.as_millis() as u64,
     };
     report.summary = report.verdict_counts();
+    report.route_only = report.route_only_count();
     report
 }
 
@@ -292,10 +425,21 @@ fn target_result(
         verdict: finding.verdict,
         rule: finding.rule.to_string(),
         status: response.as_ref().map(|r| r.status),
-        evidence: redactor.text(&finding.evidence),
+        evidence: redactor.text(&with_retry_note(&finding.evidence, exchange)),
         elapsed_ms: exchange.map_or(0, |x| x.elapsed.as_millis() as u64),
         request,
         response,
+        allowance: None,
+    }
+}
+
+/// The finding's evidence, followed by what the retries were (`429`s and
+/// `503`s the target answered before the final answer), if any.
+fn with_retry_note(evidence: &str, exchange: Option<&Exchange>) -> String {
+    match exchange.and_then(Exchange::retry_note) {
+        Some(note) if evidence.is_empty() => note,
+        Some(note) => format!("{evidence}; {note}"),
+        None => evidence.to_string(),
     }
 }
 
@@ -307,7 +451,8 @@ fn excerpt(bytes: &[u8]) -> (String, bool) {
 }
 
 /// The exit code a finished run deserves: 3 when no target answered at all,
-/// 1 when any operation was flagged (or, with `strict`, left inconclusive), else 0.
+/// 1 when any operation was flagged (or, with `strict`, left inconclusive)
+/// or its verdicts differ between targets, else 0.
 pub fn exit_code(report: &RunReport, strict: bool) -> u8 {
     let results: Vec<&TargetResult> = report.operations.iter().flat_map(|o| &o.results).collect();
     let reached = |name: &str| {
@@ -319,16 +464,109 @@ pub fn exit_code(report: &RunReport, strict: bool) -> u8 {
     if any_probe_sent && !report.targets.iter().any(|t| reached(&t.name)) {
         return exit::UNREACHABLE;
     }
-    let failing = |r: &&TargetResult| match r.verdict.outcome() {
+    // An open known gap (rollcall.toml) is reported but never fails the run;
+    // an `expect`ed verdict counts as a pass.
+    let failing = |r: &&TargetResult| match r.counted_outcome() {
+        _ if r.is_known_gap() => false,
         Outcome::Fail | Outcome::Error => true,
         Outcome::Inconclusive => strict,
         Outcome::Pass => false,
     };
-    if results.iter().any(failing) {
+    if results.iter().any(failing) || targets_disagree(report) {
         exit::FLAGGED
     } else {
         exit::SERVED
     }
+}
+
+/// The exit code of a `--parity-only` run (a canary gate where the
+/// reference itself may have known gaps): 3 when no target answered at all,
+/// 1 when some operation's verdicts differ between targets, else 0.
+pub fn parity_exit_code(report: &RunReport) -> u8 {
+    match exit_code(report, false) {
+        exit::UNREACHABLE => exit::UNREACHABLE,
+        _ if targets_disagree(report) => exit::FLAGGED,
+        _ => exit::SERVED,
+    }
+}
+
+fn targets_disagree(report: &RunReport) -> bool {
+    report.parity.as_ref().is_some_and(|p| !p.agrees())
+}
+
+/// Expands `--target`s with `--resolve` and `--each-address` (see
+/// [`crate::probe::resolve`]): each target becomes its instances, in order.
+pub async fn expand_targets(
+    targets: &[TargetSpec],
+    overrides: &[ResolveOverride],
+    each_address: bool,
+) -> Result<Vec<TargetSpec>, ResolveError> {
+    let mut expanded = Vec::new();
+    for target in targets {
+        for instance in
+            resolve::instances(&target.name, &target.url, overrides, each_address).await?
+        {
+            expanded.push(TargetSpec {
+                name: instance.name,
+                url: target.url.clone(),
+                connect_to: instance.connect_to,
+            });
+        }
+    }
+    Ok(expanded)
+}
+
+/// The target `--reference NAME` means: the target of that name, else the
+/// first instance of it (`NAME@ADDR`) when `--each-address` expanded it;
+/// without `--reference`, the first target.
+pub fn reference_target(targets: &[TargetSpec], name: Option<&str>) -> Result<String, String> {
+    let Some(name) = name else {
+        return targets
+            .first()
+            .map(|t| t.name.clone())
+            .ok_or_else(|| "no target to compare with".to_string());
+    };
+    targets
+        .iter()
+        .find(|t| t.name == name)
+        .or_else(|| {
+            targets.iter().find(|t| {
+                t.name
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('@'))
+            })
+        })
+        .map(|t| t.name.clone())
+        .ok_or_else(|| {
+            let known: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+            format!(
+                "--reference {name}: no target has that name (targets: {})",
+                known.join(", ")
+            )
+        })
+}
+
+/// Adds the parity comparison to a report of two or more targets.
+pub fn compare_targets(report: &mut RunReport, reference: &str) {
+    if report.targets.len() >= 2 {
+        report.parity = Some(report.parity_matrix().compare(reference));
+    }
+}
+
+/// Marks every operation of the report as new, changed or unchanged since
+/// the contract `diff` compared it with (`--since`).
+pub fn mark_release_changes(report: &mut RunReport, diff: &ContractDiff) {
+    for operation in &mut report.operations {
+        operation.change = Some(diff.change_of(operation.method, &operation.path));
+    }
+}
+
+/// Keeps only the operations that are new or changed since the contract
+/// `diff` compared with (`--only-new`).
+pub fn keep_new_and_changed(contract: &mut Contract, diff: &ContractDiff) {
+    contract
+        .operations
+        .retain(|op| diff.change_of(op.method, &op.path) != ReleaseChange::Unchanged);
 }
 
 /// Builds the plan, shared by `check`, `list` and `demo`.
@@ -339,6 +577,77 @@ pub fn build_plan(contract: &Contract, options: &PlanOptions) -> Result<Plan, pl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn target(name: &str) -> TargetSpec {
+        TargetSpec {
+            name: name.into(),
+            url: url::Url::parse("http://api.test:8080").unwrap(),
+            connect_to: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reference_is_the_first_target_unless_named() {
+        let targets = [
+            target("stable@10.0.0.1"),
+            target("stable@10.0.0.2"),
+            target("canary"),
+        ];
+        assert_eq!(reference_target(&targets, None).unwrap(), "stable@10.0.0.1");
+        assert_eq!(
+            reference_target(&targets, Some("canary")).unwrap(),
+            "canary"
+        );
+        assert_eq!(
+            reference_target(&targets, Some("stable")).unwrap(),
+            "stable@10.0.0.1",
+            "a name expanded by --each-address means its first instance"
+        );
+        assert_eq!(
+            reference_target(&targets, Some("stable@10.0.0.2")).unwrap(),
+            "stable@10.0.0.2"
+        );
+        let err = reference_target(&targets, Some("stab")).unwrap_err();
+        assert!(err.contains("no target has that name"), "{err}");
+    }
+
+    #[test]
+    fn disagreement_between_targets_fails_even_when_every_verdict_passes() {
+        let mut report = crate::report::testing::fixture();
+        for op in &mut report.operations {
+            op.results[0].verdict = Verdict::Implemented;
+            op.results[1].verdict = Verdict::Implemented;
+        }
+        report.operations[0].results[1].verdict = Verdict::AuthRequired;
+        assert_eq!(exit_code(&report, false), exit::SERVED);
+        compare_targets(&mut report, "stable");
+        assert_eq!(exit_code(&report, false), exit::FLAGGED);
+        assert_eq!(parity_exit_code(&report), exit::FLAGGED);
+    }
+
+    #[test]
+    fn parity_only_passes_gaps_that_every_target_shares() {
+        let mut report = crate::report::testing::fixture();
+        for op in &mut report.operations {
+            let verdict = op.results[0].verdict;
+            op.results[1].verdict = verdict;
+        }
+        compare_targets(&mut report, "stable");
+        assert_eq!(
+            exit_code(&report, false),
+            exit::FLAGGED,
+            "the gaps are real"
+        );
+        assert_eq!(parity_exit_code(&report), exit::SERVED, "but shared");
+    }
+
+    #[test]
+    fn one_target_gets_no_parity() {
+        let mut report = crate::report::testing::fixture();
+        report.targets.truncate(1);
+        compare_targets(&mut report, "stable");
+        assert_eq!(report.parity, None);
+    }
 
     #[test]
     fn target_with_name_keeps_name_and_url() {

@@ -4,19 +4,28 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 
 use rollcall::check::TargetSpec;
 use rollcall::plan::Mode;
+use rollcall::probe::resolve::ResolveOverride;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  every operation is served
   1  at least one operation was flagged (not_implemented, missing_route,
-     missing_method, server_error, stub, unreachable; with --strict also
-     auth_required and unverified)
+     missing_method, server_error, stub, inconsistent, unreachable; with
+     --strict also auth_required and unverified), or its verdict differs
+     between targets (with --parity-only, only the latter)
   2  bad input: CLI usage, unreadable or invalid spec, bad option value
   3  no target could be reached at all";
+
+const DIFF_EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing was removed (or --allow-removals)
+  1  at least one operation was removed
+  2  bad input: unreadable or invalid spec";
 
 /// Checks that every operation an OpenAPI contract declares is really served
 /// by a deployed build.
@@ -27,6 +36,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Probe every declared operation on one or more targets and report what is not served.
@@ -45,6 +56,94 @@ pub enum Command {
     /// and a handler that answers 404 for unknown ids. Exits 0 when the check
     /// found exactly those.
     Demo(DemoArgs),
+    /// List the operations added, removed and changed (parameters, request
+    /// body media types, security) between two contracts.
+    ///
+    /// Example: rollcall diff openapi-1.4.yaml openapi-1.5.yaml --markdown
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(DiffArgs),
+    /// Combine the JSON reports of `check --shard I/N` runs into one report set.
+    ///
+    /// Example: rollcall merge shard-*.json --junit rollcall.xml --markdown rollcall.md
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
+}
+
+/// The config file and which operations a check probes.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Read settings from this TOML file (see README, "Config reference");
+    /// without it, ./rollcall.toml is read if present. Flags override the file.
+    ///
+    /// Example: --config ci/rollcall.toml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Probe only operations matching one of these rules (repeatable):
+    /// tag:NAME, method:METHOD, id:OPERATION_ID, path:GLOB. Others are
+    /// reported as skipped. Replaces the config file's `include`.
+    ///
+    /// Example: --include tag:pets --include 'path:/admin/**'
+    #[arg(long, value_name = "RULE")]
+    pub include: Vec<String>,
+
+    /// Do not probe operations matching any of these rules (repeatable; same
+    /// syntax as --include); they are reported as skipped. Replaces the config
+    /// file's `exclude`.
+    ///
+    /// Example: --exclude method:DELETE
+    #[arg(long, value_name = "RULE")]
+    pub exclude: Vec<String>,
+
+    /// Do not probe operations marked `deprecated: true`; they are reported as skipped.
+    #[arg(long)]
+    pub exclude_deprecated: bool,
+
+    /// Probe only the I-th of N shards (1-based); operations are split by a
+    /// hash of `METHOD /path`, so the split survives spec reordering. Other
+    /// shards' operations are left out of the reports; combine the shards'
+    /// --json reports with `rollcall merge`.
+    ///
+    /// Example: --shard 2/4
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// The config file, once loaded (by [`apply_config`]).
+    #[arg(skip)]
+    pub loaded: Option<rollcall::config::Config>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `rollcall check --json` (one per shard).
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Write the merged JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the merged JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write the merged Markdown report.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write the merged self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    /// Inconclusive verdicts (auth_required, unverified) fail the run too.
+    #[arg(long)]
+    pub strict: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Options that shape the requests (shared by `check` and `list`).
@@ -95,15 +194,24 @@ impl RequestArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The OpenAPI contract: a file path or an http(s) URL (OpenAPI 3.0/3.1, JSON or YAML).
-    #[arg(value_name = "SPEC")]
+    /// The contract: a file path or an http(s) URL (Swagger 2.0, OpenAPI 3.x; JSON or YAML).
+    /// May be left out when rollcall.toml names it (`spec = "..."`).
+    #[arg(value_name = "SPEC", default_value = "", hide_default_value = true)]
     pub spec: String,
+
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Follow `$ref`s to http(s) URLs. Off by default: a contract must not make
+    /// rollcall fetch arbitrary hosts. Relative file `$ref`s are always followed.
+    #[arg(long)]
+    pub allow_remote_refs: bool,
 
     /// A deployed service to probe, repeatable. With a path, the URL is the full
     /// base; without one, the path of the spec's first server is appended.
     ///
     /// Example: --target stable=https://api.example.com --target canary=http://10.0.0.7:8080
-    #[arg(short, long = "target", value_name = "[NAME=]URL", required = true)]
+    #[arg(short, long = "target", value_name = "[NAME=]URL")]
     pub targets: Vec<String>,
 
     #[command(flatten)]
@@ -115,13 +223,28 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Write the JSON report (format in README, "JSON report").
+    /// Write the JSON report (its format is in the README, "Reports").
+    ///
+    /// Example: --json rollcall.json
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
     /// Write a Markdown report (for PR comments and step summaries).
+    ///
+    /// Example: --markdown rollcall.md
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// Write a self-contained HTML report: totals, an operations × targets
+    /// matrix colored by verdict, filters, evidence and curl on click. It
+    /// fetches nothing from the network.
+    ///
+    /// Example: --html rollcall.html
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
 
     /// Per-request timeout.
     ///
@@ -129,19 +252,63 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Requests in flight at once, per target.
+    /// Requests in flight at once, per target. Lower it to be gentler on a small service.
+    ///
+    /// Example: --concurrency 4
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+
+    /// At most N requests per second per target (discovery included), to cap
+    /// the load on a production service. Default: no cap.
+    ///
+    /// Example: --rate 20/s
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
+    /// How many times an answer asking to come back later (429, or 503 with
+    /// Retry-After) is retried, after the wait it asks for (at most 10 s) or
+    /// a jittered backoff. Retries are reported in the evidence.
+    ///
+    /// Example: --retries 0
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub parity: ParityArgs,
 
     /// Inconclusive verdicts (auth_required, unverified) fail the run too.
     #[arg(long)]
     pub strict: bool,
+
+    /// A phrase that marks a small 2xx body as a placeholder (verdict stub),
+    /// besides the built-in ones ("not implemented", "coming soon", "TODO", ...).
+    /// Matched as whole words, in any case, and in snake_case, kebab-case and
+    /// CamelCase forms. Repeatable.
+    ///
+    /// Example: --stub-phrase 'work in progress'
+    #[arg(long = "stub-phrase", value_name = "TEXT")]
+    pub stub_phrases: Vec<String>,
+
+    /// Never read 2xx bodies for placeholder phrases: a 2xx is always implemented.
+    #[arg(long)]
+    pub no_stub_detection: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 impl CheckArgs {
+    /// The verdict settings these options ask for.
+    pub fn verdict_settings(&self) -> rollcall::verdict::Settings {
+        rollcall::verdict::Settings {
+            stub_detection: !self.no_stub_detection,
+            stub_phrases: self.stub_phrases.clone(),
+        }
+    }
+
     pub fn parsed_targets(&self) -> Result<Vec<TargetSpec>, String> {
         let targets = self
             .targets
@@ -164,11 +331,243 @@ impl CheckArgs {
     }
 }
 
+/// Loads the config file (`--config`, else ./rollcall.toml if present) and
+/// fills in what the command line left unset: a flag the user gave (or its
+/// environment variable) always wins over the file. `matches` are the
+/// `check` subcommand's, to tell a typed value from a default.
+pub fn apply_config(args: &mut CheckArgs, matches: Option<&ArgMatches>) -> Result<(), String> {
+    let typed = |id: &str| {
+        matches.is_some_and(|m| {
+            matches!(
+                m.value_source(id),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        })
+    };
+    let config = rollcall::config::Config::discover(args.selection.config.as_deref())
+        .map_err(|e| e.to_string())?;
+    if let Some(config) = &config {
+        if args.spec.is_empty()
+            && let Some(spec) = &config.spec
+        {
+            args.spec = spec.clone();
+        }
+        if args.targets.is_empty() {
+            args.targets = config.targets.iter().map(ToString::to_string).collect();
+        }
+        if !typed("mode")
+            && let Some(mode) = config.mode
+        {
+            args.request.mode = mode;
+        }
+        if !typed("timeout")
+            && let Some(timeout) = config.timeout
+        {
+            args.timeout = timeout;
+        }
+        if !typed("concurrency")
+            && let Some(concurrency) = config.concurrency
+        {
+            args.concurrency = concurrency;
+        }
+        args.strict |= config.strict.unwrap_or(false);
+        // Phrases add up: the file's, then those of --stub-phrase.
+        if let Some(phrases) = &config.stub_phrases {
+            let from_flags = std::mem::take(&mut args.stub_phrases);
+            args.stub_phrases = phrases.iter().cloned().chain(from_flags).collect();
+        }
+        args.no_stub_detection |= config.stub_detection == Some(false);
+        args.selection.exclude_deprecated |= config.exclude_deprecated.unwrap_or(false);
+        // `--auth`/`-H` for a scheme or header name win; the file's fill the rest.
+        let cli_auth = args.request.parsed_auth()?;
+        for credential in &config.credentials {
+            if !cli_auth
+                .iter()
+                .any(|(scheme, _)| *scheme == credential.scheme)
+            {
+                args.request
+                    .auth
+                    .push(format!("{}={}", credential.scheme, credential.value));
+            }
+        }
+        let cli_headers = args.request.parsed_headers()?;
+        for (name, value) in &config.headers {
+            if !cli_headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                args.request.headers.push(format!("{name}: {value}"));
+            }
+        }
+    }
+    if args.spec.is_empty() {
+        return Err(
+            "no spec: give it as the first argument or as `spec = \"...\"` in rollcall.toml"
+                .to_string(),
+        );
+    }
+    if args.targets.is_empty() {
+        return Err(
+            "no target: give --target URL or a [targets] table in rollcall.toml".to_string(),
+        );
+    }
+    args.selection.loaded = config;
+    Ok(())
+}
+
+impl SelectionArgs {
+    /// The operation selection: the command line's rules where given, else
+    /// the config file's, plus the file's `skip` entries.
+    pub fn filter(&self) -> Result<rollcall::filter::Filter, String> {
+        let mut filter = self.loaded.as_ref().map(|c| c.filter()).unwrap_or_default();
+        let parse = |rules: &[String], flag: &str| {
+            rules
+                .iter()
+                .map(|r| r.parse().map_err(|e| format!("{flag}: {e}")))
+                .collect::<Result<Vec<_>, String>>()
+        };
+        if !self.include.is_empty() {
+            filter.include = parse(&self.include, "--include")?;
+        }
+        if !self.exclude.is_empty() {
+            filter.exclude = parse(&self.exclude, "--exclude")?;
+        }
+        filter.exclude_deprecated |= self.exclude_deprecated;
+        if let Some(shard) = &self.shard {
+            filter.shard = Some(shard.parse().map_err(|e| format!("--shard: {e}"))?);
+        }
+        Ok(filter)
+    }
+}
+
+/// How targets' certificates are trusted, and the client's own certificate.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Accept any TLS certificate (self-signed, expired, wrong host). Only for
+    /// targets you trust by other means; prefer --cacert.
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+
+    /// Also trust the CA certificates in this PEM file (e.g. an internal CA).
+    ///
+    /// Example: --cacert internal-ca.pem
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Present this client certificate (PEM) to targets that require mTLS; needs --client-key.
+    ///
+    /// Example: --client-cert client.pem --client-key client.key
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
+    /// Speak HTTP/2 from the first byte to plain-http targets (h2c prior
+    /// knowledge), for servers that do not speak HTTP/1.1. Over https, HTTP/2
+    /// is negotiated without it.
+    #[arg(long)]
+    pub http2_prior_knowledge: bool,
+}
+
+/// Several targets compared, every instance behind a name, repeated probes,
+/// and what a release adds.
+#[derive(Debug, Args)]
+pub struct ParityArgs {
+    /// Connect to these addresses for HOST:PORT instead of what DNS says
+    /// (curl's meaning). The Host header and TLS server name stay HOST.
+    /// Repeatable.
+    ///
+    /// Example: --resolve api.example.com:443:10.0.0.7,10.0.0.8
+    #[arg(long = "resolve", value_name = "HOST:PORT:ADDR[,ADDR...]", value_parser = parse_resolve)]
+    pub resolve: Vec<ResolveOverride>,
+
+    /// Probe every address of each target's host (its A and AAAA records, or
+    /// its --resolve list) as a target of its own, named NAME@ADDR, keeping
+    /// the Host header and TLS server name; the instances are then compared
+    /// like targets.
+    ///
+    /// Example: --target stable=https://api.example.com --each-address
+    #[arg(long)]
+    pub each_address: bool,
+
+    /// Send every probe N times per target, one round after another. An
+    /// operation whose verdict differs between rounds is `inconsistent` (a
+    /// failure: behind a load balancer, some instances lack it).
+    ///
+    /// Example: --repeat 5
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: u16,
+
+    /// With several targets: the one the others must match (default: the
+    /// first). With --each-address, a target's name means its first address.
+    ///
+    /// Example: --reference stable
+    #[arg(long, value_name = "NAME")]
+    pub reference: Option<String>,
+
+    /// Exit 1 only when some operation's verdict differs between targets: a
+    /// canary gate where the reference itself may have known gaps.
+    #[arg(long)]
+    pub parity_only: bool,
+
+    /// Show every operation in the parity matrix, not only those whose
+    /// verdicts differ between targets.
+    #[arg(long)]
+    pub all: bool,
+
+    /// An older contract to compare with: every operation is marked new,
+    /// changed or unchanged in every report.
+    ///
+    /// Example: --since https://api.example.com/openapi.json
+    #[arg(long, value_name = "OLD_SPEC")]
+    pub since: Option<String>,
+
+    /// Probe only the operations that are new or changed since --since.
+    #[arg(long, requires = "since")]
+    pub only_new: bool,
+}
+
+/// `rollcall diff OLD_SPEC NEW_SPEC`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older contract: a file path or an http(s) URL.
+    #[arg(value_name = "OLD_SPEC")]
+    pub old: String,
+
+    /// The newer contract: a file path or an http(s) URL.
+    #[arg(value_name = "NEW_SPEC")]
+    pub new: String,
+
+    /// Print JSON instead of text.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+
+    /// Print Markdown (for a pull-request comment) instead of text.
+    #[arg(long)]
+    pub markdown: bool,
+
+    /// Exit 0 even when operations were removed.
+    #[arg(long)]
+    pub allow_removals: bool,
+
+    /// Follow `$ref`s to http(s) URLs. Off by default: a contract must not make
+    /// rollcall fetch arbitrary hosts. Relative file `$ref`s are always followed.
+    #[arg(long)]
+    pub allow_remote_refs: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// The OpenAPI contract: a file path or an http(s) URL.
     #[arg(value_name = "SPEC")]
     pub spec: String,
+
+    /// Follow `$ref`s to http(s) URLs. Off by default: a contract must not make
+    /// rollcall fetch arbitrary hosts. Relative file `$ref`s are always followed.
+    #[arg(long)]
+    pub allow_remote_refs: bool,
 
     #[command(flatten)]
     pub request: RequestArgs,
@@ -184,6 +583,14 @@ pub struct DemoArgs {
     /// rollcall report is never overwritten.
     #[arg(long, value_name = "FILE", default_value = "rollcall-demo.xml")]
     pub junit: PathBuf,
+
+    /// Only start the sample service on 127.0.0.1:PORT (default 8080) and
+    /// serve until interrupted, without checking it: a live target for
+    /// `rollcall check specs/demo.yaml` or the GitHub Action.
+    ///
+    /// Example: rollcall demo --serve 8080
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "8080")]
+    pub serve: Option<u16>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -202,6 +609,30 @@ pub struct OutputArgs {
     /// When to color the terminal report (auto: only on a terminal, never with NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+}
+
+/// GitHub Actions mode (shared by `check` and `merge`).
+#[derive(Debug, Args)]
+pub struct GithubArgs {
+    /// GitHub Actions mode: annotations on the spec lines of flagged
+    /// operations, the Markdown report appended to $GITHUB_STEP_SUMMARY and
+    /// counts written to $GITHUB_OUTPUT. On by default when GITHUB_ACTIONS=true.
+    #[arg(long, overrides_with = "no_github")]
+    pub github: bool,
+
+    /// No GitHub Actions mode, even when GITHUB_ACTIONS=true.
+    #[arg(long, overrides_with = "github")]
+    pub no_github: bool,
+}
+
+impl GithubArgs {
+    /// `--github`/`--no-github`, else on when GitHub Actions runs us.
+    pub fn enabled(&self) -> bool {
+        if self.github || self.no_github {
+            return self.github;
+        }
+        std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -230,6 +661,26 @@ fn parse_auth(value: &str) -> Result<(String, String), String> {
         // Never echo the value: it is a secret.
         _ => Err("expected SCHEME=VALUE, e.g. bearerAuth=$TOKEN".to_string()),
     }
+}
+
+/// `20/s`, `20` (per second) or `600/min`.
+fn parse_rate(value: &str) -> Result<f64, String> {
+    let (count, per) = value.split_once('/').unwrap_or((value, "s"));
+    let seconds = match per.trim() {
+        "s" | "sec" | "second" => 1.0,
+        "m" | "min" | "minute" => 60.0,
+        other => return Err(format!("unknown unit '/{other}' (e.g. 20/s, 600/min)")),
+    };
+    match count.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n / seconds),
+        _ => Err("expected a positive number of requests, e.g. 20/s".into()),
+    }
+}
+
+fn parse_resolve(value: &str) -> Result<ResolveOverride, String> {
+    value
+        .parse()
+        .map_err(|e: rollcall::probe::resolve::ResolveError| e.to_string())
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {

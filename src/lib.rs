@@ -3,13 +3,17 @@
 //!
 //! The data flows one way: [`contract`] (load and normalize the spec) →
 //! [`plan`] (a concrete request per operation) → [`probe`] (send, concurrently,
-//! per target) → [`verdict`] (classify with evidence) → [`report`] (terminal,
-//! JUnit, JSON, Markdown). [`check`] runs that pipeline; the binary is a thin
-//! command-line layer over it.
+//! per target) → [`verdict`] (classify with evidence) → [`parity`] (compare
+//! verdicts between targets and repeats) → [`report`] (terminal, JUnit, JSON,
+//! Markdown). [`check`] runs that pipeline; the binary is a thin command-line
+//! layer over it.
 
 pub mod check;
+pub mod config;
 pub mod contract;
 pub mod demo;
+pub mod filter;
+pub mod parity;
 pub mod plan;
 pub mod probe;
 pub mod redact;

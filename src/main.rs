@@ -4,20 +4,24 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use rollcall::check::{self, TargetSpec, exit};
+use rollcall::contract::diff::ContractDiff;
 use rollcall::contract::{self, Contract, LoadOptions};
 use rollcall::plan::{self, Credential, PlanOptions};
-use rollcall::probe::ProbeOptions;
+use rollcall::probe::{ProbeOptions, TlsOptions};
 use rollcall::redact::Redactor;
 use rollcall::report::{self, RunReport, terminal::TerminalOptions};
 
-use cli::{CheckArgs, Cli, ColorWhen, Command, DemoArgs, ListArgs, OutputArgs, RequestArgs};
+use cli::{
+    CheckArgs, Cli, ColorWhen, Command, DemoArgs, DiffArgs, ListArgs, MergeArgs, OutputArgs,
+    RequestArgs, TlsArgs,
+};
 
 /// An error on its way to the one place that prints it, with its exit code.
 struct Failure {
@@ -35,7 +39,18 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Command::Check(args) = &mut cli.command
+        && let Err(message) = cli::apply_config(args, matches.subcommand_matches("check"))
+    {
+        // Config errors name keys and lines, never values.
+        eprintln!("error: {message}");
+        return ExitCode::from(exit::BAD_INPUT);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,6 +68,8 @@ fn main() -> ExitCode {
             Command::Check(args) => run_check(args, &mut redactor).await,
             Command::List(args) => run_list(args, &mut redactor).await,
             Command::Demo(args) => run_demo(args).await,
+            Command::Diff(args) => run_diff(args, &redactor).await,
+            Command::Merge(args) => run_merge(args),
         }
     });
     match result {
@@ -72,6 +89,8 @@ fn early_redactor(command: &Command) -> Redactor {
         ),
         Command::List(a) => (Some(&a.request), vec![a.spec.as_str()]),
         Command::Demo(_) => (None, vec![]),
+        Command::Diff(a) => (None, vec![a.old.as_str(), a.new.as_str()]),
+        Command::Merge(_) => (None, vec![]),
     };
     let mut redactor = Redactor::default();
     if let Some(request) = request {
@@ -87,6 +106,7 @@ fn early_redactor(command: &Command) -> Redactor {
         Command::Check(a) => targets
             .into_iter()
             .chain([a.spec.as_str()])
+            .chain(a.parity.since.as_deref())
             .collect::<Vec<_>>(),
         _ => targets,
     };
@@ -100,8 +120,16 @@ fn early_redactor(command: &Command) -> Redactor {
     redactor
 }
 
-async fn load_contract(spec: &str, quiet: bool) -> Result<Contract, Failure> {
-    let contract = contract::load(spec, &LoadOptions::default())
+async fn load_contract(
+    spec: &str,
+    allow_remote_refs: bool,
+    quiet: bool,
+) -> Result<Contract, Failure> {
+    let options = LoadOptions {
+        allow_remote_refs,
+        ..LoadOptions::default()
+    };
+    let contract = contract::load(spec, &options)
         .await
         .map_err(Failure::bad_input)?;
     if !quiet {
@@ -137,6 +165,7 @@ fn plan_options(request: &RequestArgs, contract: &Contract) -> Result<PlanOption
         mode: request.mode,
         credentials,
         headers: request.parsed_headers().map_err(Failure::bad_input)?,
+        overrides: Vec::new(),
     })
 }
 
@@ -157,29 +186,281 @@ fn auth_env_var(scheme: &str) -> String {
 
 async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
     let targets = args.parsed_targets().map_err(Failure::bad_input)?;
-    let contract = load_contract(&args.spec, args.output.quiet).await?;
-    let options = plan_options(&args.request, &contract)?;
+    let mut contract = load_contract(&args.spec, args.allow_remote_refs, args.output.quiet).await?;
+    let since = release_diff(args, &mut contract).await?;
+    let excluded = select_operations(args, &mut contract)?;
+    let mut options = plan_options(&args.request, &contract)?;
+    options.overrides = args
+        .selection
+        .loaded
+        .as_ref()
+        .map(|c| c.overrides())
+        .unwrap_or_default();
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     *redactor = Redactor::for_run(Some(&contract), &options, &urls);
+    for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
+        redactor.add_secret(secret);
+    }
     let plan = plan::build(&contract, &options).map_err(Failure::bad_input)?;
+    let probes_to_send = plan.probes.iter().filter(|p| p.request.is_some()).count()
+        * targets.len()
+        * usize::from(args.parity.repeat).max(1);
+    let progress = progress_bar(probes_to_send, args);
     let probe_options = ProbeOptions {
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
+        tls: tls_options(&args.tls)?,
+        retries: args.retries,
+        rate_per_second: args.rate,
+        http2_prior_knowledge: args.tls.http2_prior_knowledge,
+        on_probe_done: progress.clone().map(|bar| {
+            Arc::new(move || {
+                // Follow-up requests (discovery, retries) can outnumber the plan.
+                if bar.length().is_some_and(|len| bar.position() >= len) {
+                    bar.inc_length(1);
+                }
+                bar.inc(1);
+            }) as rollcall::probe::ProbeDone
+        }),
         ..ProbeOptions::default()
     };
-    let report = check::run(
+    // A host that does not resolve is a target that cannot be reached.
+    let targets = check::expand_targets(&targets, &args.parity.resolve, args.parity.each_address)
+        .await
+        .map_err(|e| Failure {
+            message: e.to_string(),
+            code: exit::UNREACHABLE,
+        })?;
+    let reference = check::reference_target(&targets, args.parity.reference.as_deref())
+        .map_err(Failure::bad_input)?;
+    let report = check::run_with_settings(
         Arc::new(contract),
         Arc::new(plan),
         &targets,
         &probe_options,
         check::carries_credentials(&options),
         redactor,
+        usize::from(args.parity.repeat),
+        &args.verdict_settings(),
     )
     .await
-    .map_err(Failure::bad_input)?;
+    .map_err(Failure::bad_input);
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    let mut report = report?;
+    check::compare_targets(&mut report, &reference);
+    if let Some(diff) = &since {
+        check::mark_release_changes(&mut report, diff);
+    }
+    finish_report(&mut report, args, excluded)?;
     write_reports(&report, args)?;
-    print_terminal(&report, &args.output);
-    Ok(check::exit_code(&report, args.strict))
+    print_terminal(&report, &args.output, args.parity.all, args.strict);
+    let code = if args.parity.parity_only {
+        check::parity_exit_code(&report)
+    } else {
+        check::exit_code(&report, args.strict)
+    };
+    if args.github.enabled() {
+        publish_to_github(
+            &report,
+            code,
+            [
+                ("junit", &args.junit),
+                ("json", &args.json),
+                ("markdown", &args.markdown),
+                ("html", &args.html),
+            ],
+        );
+    }
+    Ok(code)
+}
+
+/// `--include`/`--exclude`/`--exclude-deprecated`/`--shard` and
+/// rollcall.toml's `skip`s: takes the operations not to probe out of the
+/// contract (returned, to be reported as skipped). Warns first about config
+/// entries that name no operation of the spec.
+fn select_operations(
+    args: &CheckArgs,
+    contract: &mut Contract,
+) -> Result<Vec<rollcall::filter::Excluded>, Failure> {
+    if let Some(config) = &args.selection.loaded
+        && !args.output.quiet
+    {
+        for warning in config.unmatched(contract) {
+            eprintln!("warning: {warning}");
+        }
+    }
+    let filter = args.selection.filter().map_err(Failure::bad_input)?;
+    Ok(rollcall::filter::apply(contract, &filter))
+}
+
+/// Puts the excluded operations back as skipped, then applies rollcall.toml's
+/// known gaps and expected verdicts (as of today, or `ROLLCALL_TODAY`).
+fn finish_report(
+    report: &mut RunReport,
+    args: &CheckArgs,
+    excluded: Vec<rollcall::filter::Excluded>,
+) -> Result<(), Failure> {
+    rollcall::filter::report_excluded(report, excluded);
+    if let Some(config) = &args.selection.loaded {
+        let today = rollcall::config::Date::today().map_err(Failure::bad_input)?;
+        config.apply_allowances(report, today);
+    }
+    Ok(())
+}
+
+/// `rollcall merge`: shard reports in, one report set out, exit code as `check`.
+fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
+    let mut reports = Vec::with_capacity(args.reports.len());
+    for path in &args.reports {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::bad_input(format!("{}: cannot read: {e}", path.display())))?;
+        let report = report::json::parse(&text)
+            .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+        reports.push(report);
+    }
+    let merged = report::merge::merge(reports).map_err(Failure::bad_input)?;
+    if let Some(path) = &args.junit {
+        write_file(path, "--junit", &report::junit::render(&merged))?;
+    }
+    if let Some(path) = &args.json {
+        write_file(path, "--json", &report::json::render(&merged))?;
+    }
+    if let Some(path) = &args.markdown {
+        write_file(path, "--markdown", &report::markdown::render(&merged))?;
+    }
+    if let Some(path) = &args.html {
+        write_file(path, "--html", &report::html::render(&merged))?;
+    }
+    print_terminal(&merged, &args.output, false, args.strict);
+    let code = check::exit_code(&merged, args.strict);
+    if args.github.enabled() {
+        publish_to_github(
+            &merged,
+            code,
+            [
+                ("junit", &args.junit),
+                ("json", &args.json),
+                ("markdown", &args.markdown),
+                ("html", &args.html),
+            ],
+        );
+    }
+    Ok(code)
+}
+
+/// With `--since OLD_SPEC`: how the contract differs from the older one;
+/// with `--only-new` too, the contract keeps only its new and changed
+/// operations.
+async fn release_diff(
+    args: &CheckArgs,
+    contract: &mut Contract,
+) -> Result<Option<ContractDiff>, Failure> {
+    let Some(old_spec) = &args.parity.since else {
+        return Ok(None);
+    };
+    let old = load_contract(old_spec, args.allow_remote_refs, args.output.quiet).await?;
+    let diff = ContractDiff::between(&old, contract);
+    if args.parity.only_new {
+        let declared = contract.operations.len();
+        check::keep_new_and_changed(contract, &diff);
+        if !args.output.quiet {
+            eprintln!(
+                "--only-new: probing {} of {declared} operations (new or changed since the --since contract)",
+                contract.operations.len()
+            );
+        }
+    }
+    Ok(Some(diff))
+}
+
+/// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
+async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
+    let old = load_contract(&args.old, args.allow_remote_refs, false).await?;
+    let new = load_contract(&args.new, args.allow_remote_refs, false).await?;
+    let mut diff = ContractDiff::between(&old, &new);
+    diff.old.path = redactor.url(&diff.old.path);
+    diff.new.path = redactor.url(&diff.new.path);
+    let text = if args.json {
+        diff.json()
+    } else if args.markdown {
+        diff.markdown()
+    } else {
+        diff.text()
+    };
+    print!("{text}");
+    if diff.removed.is_empty() || args.allow_removals {
+        Ok(exit::SERVED)
+    } else {
+        Ok(exit::FLAGGED)
+    }
+}
+
+/// A progress bar on stderr while the probes run: only on a terminal, never
+/// in CI, in GitHub mode or with --quiet (piped output stays clean). It is
+/// cleared when the run ends, so the report reads the same either way.
+fn progress_bar(probes: usize, args: &CheckArgs) -> Option<indicatif::ProgressBar> {
+    let wanted = probes > 0
+        && !args.output.quiet
+        && !args.github.enabled()
+        && std::env::var_os("CI").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    if !wanted {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(probes as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "probing: {pos}/{len} requests {wide_bar} {elapsed}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Annotations on stdout, step summary and outputs appended to GitHub's
+/// files, naming the reports written (`junit`, `json`, `markdown`, `html`).
+/// A file that cannot be written is a warning: the check itself ran.
+fn publish_to_github(report: &RunReport, code: u8, reports: [(&'static str, &Option<PathBuf>); 4]) {
+    let paths: Vec<(&'static str, &Path)> = reports
+        .into_iter()
+        .filter_map(|(name, path)| path.as_deref().map(|p| (name, p)))
+        .collect();
+    let env = report::github::GithubEnv::from_env();
+    let errors = report::github::publish(report, code, &paths, &env, &mut std::io::stdout());
+    for error in errors {
+        eprintln!("warning: {error}");
+    }
+}
+
+/// Reads the certificate files named by the TLS flags; a missing or
+/// unreadable file is bad input, named with its flag.
+fn tls_options(args: &TlsArgs) -> Result<TlsOptions, Failure> {
+    let read = |flag: &str, path: &Path| {
+        std::fs::read(path)
+            .map_err(|e| Failure::bad_input(format!("{flag} {}: cannot read: {e}", path.display())))
+    };
+    let extra_roots_pem = match &args.cacert {
+        Some(path) => Some(read("--cacert", path)?),
+        None => None,
+    };
+    let client_identity_pem = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read("--client-cert", cert)?;
+            pem.push(b'\n');
+            pem.extend(read("--client-key", key)?);
+            Some(pem)
+        }
+        _ => None,
+    };
+    Ok(TlsOptions {
+        accept_invalid_certs: args.insecure,
+        extra_roots_pem,
+        client_identity_pem,
+    })
 }
 
 fn write_reports(report: &RunReport, args: &CheckArgs) -> Result<(), Failure> {
@@ -190,7 +471,15 @@ fn write_reports(report: &RunReport, args: &CheckArgs) -> Result<(), Failure> {
         write_file(path, "--json", &report::json::render(report))?;
     }
     if let Some(path) = &args.markdown {
-        write_file(path, "--markdown", &report::markdown::render(report))?;
+        let options = report::markdown::MarkdownOptions {
+            all_parity_rows: args.parity.all,
+            strict: args.strict,
+        };
+        let markdown = report::markdown::render_with(report, &options);
+        write_file(path, "--markdown", &markdown)?;
+    }
+    if let Some(path) = &args.html {
+        write_file(path, "--html", &report::html::render(report))?;
     }
     Ok(())
 }
@@ -208,7 +497,7 @@ fn write_file(path: &Path, flag: &str, content: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::bad_input(format!("{flag} {}: cannot write: {e}", path.display())))
 }
 
-fn print_terminal(report: &RunReport, output: &OutputArgs) {
+fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool, strict: bool) {
     let stdout = std::io::stdout();
     let color = match output.color {
         ColorWhen::Always => true,
@@ -223,6 +512,8 @@ fn print_terminal(report: &RunReport, output: &OutputArgs) {
             color,
             verbose: output.verbose,
             quiet: output.quiet,
+            all_parity_rows,
+            strict,
         },
     );
     let mut lock = stdout.lock();
@@ -231,7 +522,7 @@ fn print_terminal(report: &RunReport, output: &OutputArgs) {
 }
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
-    let contract = load_contract(&args.spec, false).await?;
+    let contract = load_contract(&args.spec, args.allow_remote_refs, false).await?;
     let options = plan_options(&args.request, &contract)?;
     *redactor = Redactor::for_run(Some(&contract), &options, &[]);
     let plan = plan::build(&contract, &options).map_err(Failure::bad_input)?;
@@ -240,11 +531,18 @@ async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failur
     } else {
         plan::listing::text(&contract, &plan, redactor)
     };
-    print!("{text}");
+    // `rollcall list spec.yaml | head` closes the pipe early; that is not an
+    // error worth a panic (which `print!` would raise).
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
     Ok(exit::SERVED)
 }
 
 async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
+    if let Some(port) = args.serve {
+        return serve_demo(port).await;
+    }
     if args.junit.exists() && !is_rollcall_report(&args.junit) {
         return Err(Failure::bad_input(format!(
             "{} exists and is not a rollcall report; not overwriting it (choose another path with --junit)",
@@ -261,6 +559,7 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
     let target = TargetSpec {
         name: "demo".into(),
         url: server.url(),
+        connect_to: Vec::new(),
     };
     let redactor = Redactor::for_run(Some(&contract), &options, &[]);
     let report = check::run(
@@ -275,7 +574,7 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
     .map_err(Failure::bad_input)?;
     server.stop().await;
     write_file(&args.junit, "--junit", &report::junit::render(&report))?;
-    print_terminal(&report, &args.output);
+    print_terminal(&report, &args.output, false, false);
     let mismatches = rollcall::demo::unexpected_verdicts(&report);
     if mismatches.is_empty() {
         println!(
@@ -296,4 +595,39 @@ fn is_rollcall_report(path: &Path) -> bool {
     std::fs::read_to_string(path)
         .map(|s| s.contains("<testsuites name=\"rollcall\""))
         .unwrap_or(false)
+}
+
+/// `rollcall demo --serve`: the sample service alone, until Ctrl-C or SIGTERM.
+async fn serve_demo(port: u16) -> Result<u8, Failure> {
+    let server = rollcall::demo::Server::start_on_port(port)
+        .await
+        .map_err(|e| {
+            Failure::bad_input(format!(
+                "cannot start the demo service on 127.0.0.1:{port}: {e}"
+            ))
+        })?;
+    println!(
+        "demo service listening on {} (contract: {}, server path /api/v1); Ctrl-C stops it",
+        server.url(),
+        rollcall::demo::SPEC_PATH
+    );
+    let _ = std::io::stdout().flush();
+    wait_for_shutdown_signal().await;
+    server.stop().await;
+    Ok(exit::SERVED)
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -501,6 +501,7 @@ mod tests {
             spec_version: "3.1.0".into(),
             servers: vec![],
             operations: vec![],
+            webhooks: Vec::new(),
             security_schemes: schemes
                 .into_iter()
                 .map(|(n, s)| (n.to_string(), s))

@@ -7,24 +7,33 @@
 //! never the whole run.
 //!
 //! [`parse`] runs, in order: `source` (UTF-8, JSON or YAML by content, duplicate
-//! keys refused), the version check (`openapi3::detect_version`: 3.0, 3.1, 3.2;
-//! Swagger 2.0 refused), `refs::check` (every `$ref` in the document must point at
-//! something), `openapi3::normalize` (operations and warnings, with JSON pointers),
-//! and one `locate` pass over the text that turns those pointers into lines and
-//! columns. `pointer` spells JSON pointers for all of them.
+//! keys refused), the version check (`openapi3::detect_version`: Swagger 2.0,
+//! OpenAPI 3.0, 3.1, 3.2), `bundle` (files named by external `$ref`s, relative or,
+//! when allowed, remote, copied under `/x-rollcall-bundled/<n>` with every reference
+//! rewritten to an internal one), `refs::check` (every `$ref` in the document must
+//! point at something), `swagger2` (a 2.0 document rewritten into the 3.0 shape),
+//! `openapi3::normalize` (operations, webhooks and warnings, with JSON pointers),
+//! and one `locate` pass over each file's text that turns those pointers into
+//! lines and columns in the file each node was written in. `pointer` spells JSON
+//! pointers for all of them.
 
+mod bundle;
+pub mod diff;
 mod locate;
 mod model;
 mod openapi3;
 mod pointer;
 mod refs;
 mod source;
+mod swagger2;
 
 pub use model::*;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bundle::{Bundle, BundleStop, Remote};
 use refs::RefIssue;
 use source::Format;
 
@@ -33,12 +42,16 @@ use source::Format;
 pub struct LoadOptions {
     /// Timeout for fetching a spec given as an http(s) URL.
     pub fetch_timeout: Duration,
+    /// Follow `$ref`s to http(s) URLs (`--allow-remote-refs`). Off by default: a contract
+    /// must not make rollcall fetch arbitrary hosts.
+    pub allow_remote_refs: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             fetch_timeout: Duration::from_secs(30),
+            allow_remote_refs: false,
         }
     }
 }
@@ -79,49 +92,96 @@ pub enum ContractError {
     NotOpenApi { file: String, detail: String },
 }
 
-/// Loads `spec` (a file path or an http(s) URL).
+/// Loads `spec` (a file path or an http(s) URL), with the files its `$ref`s name.
 pub async fn load(spec: &str, options: &LoadOptions) -> Result<Contract, ContractError> {
     let bytes = source::read(spec, options).await?;
-    parse(spec, &bytes)
+    let mut fetched = HashMap::new();
+    loop {
+        let remote = Remote {
+            allowed: options.allow_remote_refs,
+            fetched: &fetched,
+        };
+        match parse_with(spec, &bytes, &remote) {
+            Ok(contract) => return Ok(contract),
+            Err(BundleStop::Error(error)) => return Err(error),
+            // Each round fetches the remote files found so far; they may name more.
+            Err(BundleStop::Fetch(urls)) => {
+                for url in urls {
+                    let body = source::read(&url, options).await?;
+                    fetched.insert(url, body);
+                }
+            }
+        }
+    }
 }
 
-/// Parses an already-read document; `source` names it in errors and reports.
+/// Parses an already-read document; `source` names it in errors and reports, and relative
+/// `$ref`s to other files are read from its folder. Remote `$ref`s are refused.
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Contract, ContractError> {
+    let no_remote = HashMap::new();
+    let remote = Remote {
+        allowed: false,
+        fetched: &no_remote,
+    };
+    match parse_with(source, bytes, &remote) {
+        Ok(contract) => Ok(contract),
+        Err(BundleStop::Error(error)) => Err(error),
+        Err(BundleStop::Fetch(urls)) => Err(ContractError::Unsupported {
+            file: source.to_string(),
+            message: format!("remote $refs cannot be fetched here: {}", urls.join(", ")),
+        }),
+    }
+}
+
+fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contract, BundleStop> {
     let text = source::decode(source, bytes)?;
     let format = Format::detect(text);
-    let document = source::parse_value(source, text, format)?;
+    let mut document = source::parse_value(source, text, format)?;
     let (version, spec_version) = openapi3::detect_version(source, &document)?;
-    if let Err(problem) = refs::check(&document) {
-        return Err(ref_error(source, text, format, problem));
-    }
-    let mut normalized = openapi3::normalize(source, &document, version);
-
-    // One pass over the text places every operation and warning (it stops once all
-    // are found, usually at the end of `paths`).
-    let located = {
-        let pointers: Vec<&str> = normalized
-            .operations
-            .iter()
-            .map(|op| op.location.pointer.as_str())
-            .chain(
-                normalized
-                    .warnings
-                    .iter()
-                    .map(|w| w.location.pointer.as_str()),
-            )
-            .collect();
-        locate::locate(text, format, &pointers, &["/info/version"])
+    let bundle = bundle::bundle(source, text, format, &mut document, remote)?;
+    let files = Files {
+        root_source: source,
+        root_text: text,
+        root_format: format,
+        bundle: &bundle,
     };
-    for operation in &mut normalized.operations {
-        // A key that exists only through a YAML merge (`<<`) is placed at its parent.
-        let position = located.nearest(&operation.location.pointer);
-        place(&mut operation.location, position);
+    if let Err(problem) = refs::check(&document) {
+        return Err(ref_error(&files, problem).into());
     }
-    for warning in &mut normalized.warnings {
-        let position = located.nearest(&warning.location.pointer);
-        place(&mut warning.location, position);
-    }
+    let mut normalized = if version == openapi3::SpecVersion::V2_0 {
+        // Swagger 2.0 is rewritten into the 3.0 shape; the document downstream stages follow
+        // `$ref`s in is that rewritten one (operations and schemas keep their pointers).
+        let (converted, notes) = swagger2::to_openapi3(&document);
+        document = converted;
+        let mut normalized = openapi3::normalize(source, &document, openapi3::SpecVersion::V3_0);
+        normalized
+            .warnings
+            .extend(notes.into_iter().map(|(pointer, message)| ContractWarning {
+                location: SourceLocation {
+                    file: source.to_string(),
+                    pointer,
+                    line: None,
+                    column: None,
+                },
+                message,
+            }));
+        normalized
+    } else {
+        openapi3::normalize(source, &document, version)
+    };
+
+    // One pass over each file's text places every operation and warning written in it (it
+    // stops once all are found, usually at the end of `paths`).
+    let mut wanted: Vec<&mut SourceLocation> = normalized
+        .operations
+        .iter_mut()
+        .map(|op| &mut op.location)
+        .chain(normalized.webhooks.iter_mut().map(|w| &mut w.location))
+        .chain(normalized.warnings.iter_mut().map(|w| &mut w.location))
+        .collect();
+    files.place_all(&mut wanted);
     if normalized.version_is_number {
+        let located = locate::locate(text, format, &[], &["/info/version"]);
         if let Some(written) = located.scalar("/info/version") {
             normalized.version = written.to_string();
         }
@@ -134,10 +194,61 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Contract, ContractError> {
         spec_version,
         servers: normalized.servers,
         operations: normalized.operations,
+        webhooks: normalized.webhooks,
         security_schemes: normalized.security_schemes,
         warnings: normalized.warnings,
         document: Arc::new(document),
     })
+}
+
+/// The root file and the bundled ones: where to look a node up for its line.
+struct Files<'a> {
+    root_source: &'a str,
+    root_text: &'a str,
+    root_format: Format,
+    bundle: &'a Bundle,
+}
+
+impl Files<'_> {
+    /// Fills in file, line and column of each location from its (bundled-document) pointer.
+    /// The pointer itself is kept: it names the node in `Contract::document`.
+    fn place_all(&self, locations: &mut [&mut SourceLocation]) {
+        let mut by_file: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+        for (i, location) in locations.iter().enumerate() {
+            by_file
+                .entry(self.bundle.origin(&location.pointer).file)
+                .or_default()
+                .push(i);
+        }
+        for (file, members) in by_file {
+            let inner: Vec<String> = members
+                .iter()
+                .map(|&i| {
+                    self.bundle
+                        .origin(&locations[i].pointer)
+                        .pointer
+                        .into_owned()
+                })
+                .collect();
+            let pointers: Vec<&str> = inner.iter().map(String::as_str).collect();
+            let (source, text, format) = self.file(file);
+            let located = locate::locate(text, format, &pointers, &[]);
+            for (&i, pointer) in members.iter().zip(&inner) {
+                // A key that exists only through a YAML merge (`<<`) is placed at its parent.
+                place(&mut *locations[i], located.nearest(pointer));
+                if file.is_some() {
+                    locations[i].file = source.to_string();
+                }
+            }
+        }
+    }
+
+    fn file(&self, file: Option<usize>) -> (&str, &str, Format) {
+        match file.and_then(|i| self.bundle.files.get(i)) {
+            Some(bundled) => (&bundled.source, &bundled.text, bundled.format),
+            None => (self.root_source, self.root_text, self.root_format),
+        }
+    }
 }
 
 fn place(location: &mut SourceLocation, position: Option<locate::Position>) {
@@ -145,13 +256,17 @@ fn place(location: &mut SourceLocation, position: Option<locate::Position>) {
     location.column = position.map(|p| p.column);
 }
 
-/// The error for a `$ref` that cannot be followed, placed at the `$ref` key itself.
-fn ref_error(source: &str, text: &str, format: Format, problem: refs::RefProblem) -> ContractError {
-    let ref_key = pointer::child(&problem.holder, "$ref");
+/// The error for a `$ref` that cannot be followed, placed at the `$ref` key itself in the file
+/// that holds it.
+fn ref_error(files: &Files<'_>, problem: refs::RefProblem) -> ContractError {
+    let origin = files.bundle.origin(&problem.holder);
+    let (source, text, format) = files.file(origin.file);
+    let holder = origin.pointer.to_string();
+    let ref_key = pointer::child(&holder, "$ref");
     let located = locate::locate(text, format, &[ref_key.as_str()], &[]);
     let mut location = SourceLocation {
         file: source.to_string(),
-        pointer: problem.holder,
+        pointer: holder,
         line: None,
         column: None,
     };
@@ -159,26 +274,30 @@ fn ref_error(source: &str, text: &str, format: Format, problem: refs::RefProblem
     match problem.issue {
         RefIssue::Dangling(reference) => ContractError::DanglingRef {
             location,
-            reference,
+            reference: unbundled(files, origin.file, &reference),
         },
-        RefIssue::External(reference) => {
-            let place = match (location.line, location.column) {
-                (Some(line), Some(column)) => format!("line {line}, column {column}"),
-                _ => "at".to_string(),
-            };
-            ContractError::Unsupported {
-                file: source.to_string(),
-                message: format!(
-                    "{place} ({}): external $ref '{reference}' not supported yet; bundle the \
-                     spec into one file first (e.g. `npx @redocly/cli bundle`)",
-                    location.pointer
-                ),
-            }
-        }
+        RefIssue::External(reference) => ContractError::Invalid {
+            location,
+            message: format!("external $ref '{reference}' cannot be followed"),
+        },
         issue @ (RefIssue::Cycle(_) | RefIssue::PlainName(_)) => ContractError::Invalid {
             location,
             message: issue.message(),
         },
+    }
+}
+
+/// A bundled reference spelled as the user wrote it: `#/x-rollcall-bundled/2/a` is `#/a` when
+/// file 2 holds it, else `<file 2>#/a`.
+fn unbundled(files: &Files<'_>, holder_file: Option<usize>, reference: &str) -> String {
+    let Some(pointer) = reference.strip_prefix('#') else {
+        return reference.to_string();
+    };
+    let origin = files.bundle.origin(pointer);
+    match origin.file {
+        Some(file) if Some(file) == holder_file => format!("#{}", origin.pointer),
+        Some(file) => format!("{}#{}", files.file(Some(file)).0, origin.pointer),
+        None => reference.to_string(),
     }
 }
 
@@ -563,29 +682,237 @@ mod tests {
     }
 
     #[test]
-    fn external_ref_is_unsupported_with_file_and_line() {
-        let err = load_fixture("contract/external-ref.yaml").expect_err("external");
-        assert!(matches!(err, ContractError::Unsupported { .. }), "{err:?}");
+    fn a_missing_external_file_is_an_error_naming_the_ref_file_and_line() {
+        let err = load_fixture("contract/external-ref.yaml").expect_err("missing file");
+        assert!(matches!(err, ContractError::Invalid { .. }), "{err:?}");
         let text = err.to_string();
+        assert!(text.contains("external-ref.yaml:8:11:"), "{text}");
         assert!(
-            text.contains("external-ref.yaml: line 8, column 11"),
-            "{text}"
-        );
-        assert!(
-            text.contains("external $ref 'responses.yaml#/Ok' not supported yet"),
+            text.contains("$ref 'responses.yaml#/Ok': cannot read")
+                && text.contains("responses.yaml"),
             "{text}"
         );
     }
 
     #[test]
-    fn swagger_2_is_refused_not_misread() {
-        let err = load_fixture("malformed/swagger2.json").expect_err("swagger");
+    fn swagger_2_loads_with_servers_from_host_and_base_path() {
+        let contract = load_fixture("contract/swagger2.json").expect("loads");
+        assert_eq!(contract.spec_version, "2.0");
+        assert_eq!(contract.title, "Old petstore");
+        assert_eq!(contract.servers, ["https://petstore.example.com/v1"]);
+        assert_eq!(labels(&contract), ["GET /pets"]);
+        assert_eq!(contract.operations[0].location.line, Some(6));
+    }
+
+    #[test]
+    fn other_swagger_versions_are_refused_clearly() {
+        let err = parse("old.json", br#"{"swagger": "1.2", "paths": {}}"#).expect_err("1.2");
         assert!(matches!(err, ContractError::Unsupported { .. }), "{err:?}");
         assert!(
-            err.to_string()
-                .contains("Swagger 2.0 is not supported yet; convert it to OpenAPI 3"),
+            err.to_string().contains("Swagger 1.2 is not supported"),
             "{err}"
         );
+    }
+
+    /// Label, parameters (name, location, required) and body media types of an operation.
+    type OperationSummary = (String, Vec<(String, ParamLocation, bool)>, Vec<String>);
+
+    fn summary(contract: &Contract) -> Vec<OperationSummary> {
+        contract
+            .operations
+            .iter()
+            .map(|op| {
+                let params = op
+                    .parameters
+                    .iter()
+                    .map(|p| (p.name.clone(), p.location, p.required))
+                    .collect();
+                let media = op
+                    .request_body
+                    .iter()
+                    .flat_map(|b| b.content.iter().map(|m| m.media_type.clone()))
+                    .collect();
+                (op.label(), params, media)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn swagger_petstore_in_2_0_and_3_0_form_gives_the_same_operations() {
+        let v2 = load_fixture("contract/swagger-petstore-2.0.yaml").expect("2.0 loads");
+        let v3 = load_fixture("contract/swagger-petstore-3.0.yaml").expect("3.0 loads");
+        assert!(v2.warnings.is_empty(), "{:?}", v2.warnings);
+        assert!(v3.warnings.is_empty(), "{:?}", v3.warnings);
+        assert_eq!(summary(&v2), summary(&v3));
+        assert_eq!(v2.servers, v3.servers);
+        assert_eq!(v2.security_schemes, v3.security_schemes);
+        let security =
+            |c: &Contract| -> Vec<_> { c.operations.iter().map(|o| o.security.clone()).collect() };
+        assert_eq!(security(&v2), security(&v3));
+        for (a, b) in v2.operations.iter().zip(&v3.operations) {
+            for (p, q) in a.parameters.iter().zip(&b.parameters) {
+                assert_eq!(p.example, q.example, "{} {}", a.label(), p.name);
+                assert_eq!(
+                    (&p.style, p.explode),
+                    (&q.style, q.explode).clone(),
+                    "{} {}",
+                    a.label(),
+                    p.name
+                );
+            }
+        }
+        // Operations are placed where the 2.0 file declares them.
+        let upload = operation(&v2, "POST /pet/{petId}/uploadImage");
+        assert_eq!(upload.location.line, Some(85));
+        let body = upload.request_body.as_ref().expect("formData body");
+        assert!(body.required);
+        assert_eq!(
+            body.content[0].schema.as_ref().unwrap()["properties"]["file"],
+            json!({"type": "string", "format": "binary"})
+        );
+    }
+
+    #[test]
+    fn external_refs_across_files_folders_and_fragments_are_bundled() {
+        let contract = load_fixture("contract/multi-file/openapi.yaml").expect("loads");
+        assert!(contract.warnings.is_empty(), "{:?}", contract.warnings);
+        assert_eq!(
+            labels(&contract),
+            [
+                "GET /pets",
+                "POST /pets",
+                "GET /pets/{petId}",
+                "GET /owners"
+            ]
+        );
+        let list = operation(&contract, "GET /pets");
+        assert_eq!(list.parameters[0].name, "limit");
+        assert!(
+            list.location.file.ends_with("multi-file/paths/pets.yaml"),
+            "{}",
+            list.location.file
+        );
+        assert_eq!(position(&list.location), (Some(1), Some(1)));
+        assert_eq!(
+            contract.operation_node(list).expect("node")["operationId"],
+            "listPets"
+        );
+        let show = operation(&contract, "GET /pets/{petId}");
+        assert!(show.location.file.ends_with("paths/pet.json"));
+        assert_eq!(position(&show.location), (Some(3), Some(5)));
+        assert_eq!(show.parameters[0].example, Some(json!(9)));
+        let owners = operation(&contract, "GET /owners");
+        let bundled = serde_json::to_string(contract.document.as_ref()).expect("serializes");
+        assert!(
+            !bundled.contains("pet.yaml") && bundled.contains("missing.yaml"),
+            "every reference rewritten (a property named `default` too), examples left as data"
+        );
+        assert_eq!(
+            owners.parameters[0].name, "sort",
+            "a `#/` ref inside another file stays in it"
+        );
+        assert_eq!(position(&owners.location), (Some(3), Some(5)));
+    }
+
+    #[test]
+    fn a_dangling_ref_in_another_file_names_that_file_pointer_and_line() {
+        let err =
+            load_fixture("contract/bad-refs/dangling-in-other-file.yaml").expect_err("dangling");
+        let ContractError::DanglingRef {
+            location,
+            reference,
+        } = &err
+        else {
+            panic!("expected DanglingRef, got {err:?}");
+        };
+        assert!(location.file.ends_with("bad-refs/item.yaml"), "{err}");
+        assert_eq!(
+            location.pointer,
+            "/get/responses/200/content/application~1json/schema"
+        );
+        assert_eq!(position(location), (Some(7), Some(20)));
+        assert_eq!(reference, "#/components/schemas/Nope");
+    }
+
+    #[test]
+    fn remote_refs_are_refused_without_the_flag_naming_file_and_line() {
+        let err = load_fixture("contract/bad-refs/remote.yaml").expect_err("remote");
+        let text = err.to_string();
+        assert!(text.contains("remote.yaml:8:11:"), "{text}");
+        assert!(text.contains("--allow-remote-refs"), "{text}");
+    }
+
+    #[test]
+    fn a_cycle_of_refs_across_files_costs_a_warning_not_a_hang() {
+        let contract = load_fixture("contract/bad-refs/self-cycle.yaml").expect("loads");
+        assert!(contract.operations.is_empty());
+        let warning = &contract.warnings[0];
+        assert!(warning.message.contains("a cycle"), "{warning}");
+        assert_eq!(position(&warning.location), (Some(4), Some(3)));
+    }
+
+    #[test]
+    fn a_syntax_error_in_a_referenced_file_names_that_file_and_line() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let root = folder.path().join("openapi.yaml");
+        std::fs::write(
+            &root,
+            "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a: {$ref: 'broken.yaml'}\n",
+        )
+        .expect("writes");
+        std::fs::write(folder.path().join("broken.yaml"), "get:\n  responses: [\n")
+            .expect("writes");
+        let root = root.display().to_string();
+        let err = parse(&root, &std::fs::read(&root).expect("reads")).expect_err("broken");
+        let ContractError::Syntax { file, line, .. } = &err else {
+            panic!("expected Syntax, got {err:?}");
+        };
+        assert!(file.ends_with("broken.yaml"), "{err}");
+        assert!(*line >= 2, "{err}");
+    }
+
+    #[test]
+    fn deeply_nested_documents_are_refused_without_overflowing_the_stack() {
+        for text in [
+            format!(
+                "{{\"openapi\": \"3.0.0\", \"x\": {}{}}}",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            format!(
+                "openapi: 3.0.0\nx: {}{}\n",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+        ] {
+            let t = std::time::Instant::now();
+            let r = parse("deep", text.as_bytes());
+            eprintln!(
+                "TIMING {:?} {:?}",
+                t.elapsed(),
+                r.as_ref()
+                    .err()
+                    .map(|e| e.to_string().chars().take(120).collect::<String>())
+            );
+            assert!(r.is_err());
+        }
+    }
+
+    #[test]
+    fn a_huge_enum_loads_and_plans_quickly_enough_to_not_matter() {
+        let members: Vec<String> = (0..200_000).map(|i| format!("v{i}")).collect();
+        let document = serde_json::json!({
+            "openapi": "3.1.0", "info": {"title": "T", "version": "1"},
+            "paths": {"/a": {"get": {"parameters": [
+                {"name": "q", "in": "query", "required": true, "schema": {"enum": members}}
+            ]}}}
+        });
+        let contract = parse("huge.json", document.to_string().as_bytes()).expect("loads");
+        assert_eq!(contract.operations.len(), 1);
+        let plan =
+            crate::plan::build(&contract, &crate::plan::PlanOptions::default()).expect("plans");
+        let request = plan.probes[0].request.as_ref().expect("request");
+        assert_eq!(request.path_and_query, "/a?q=v0");
     }
 
     #[test]

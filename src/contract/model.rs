@@ -1,7 +1,7 @@
 //! The one model of a contract that every later stage reads: operations as
 //! (method, path template) with everything needed to build a request, and the
-//! place in the source file where each was declared. OpenAPI 3.0 and 3.1 (and
-//! later Swagger 2.0) are normalized into these types; nothing downstream looks
+//! place in the source file where each was declared. Swagger 2.0 and OpenAPI
+//! 3.0, 3.1 and 3.2 are normalized into these types; nothing downstream looks
 //! at the raw document again, except schemas, which stay JSON values so the
 //! synthesizer can walk them.
 
@@ -24,6 +24,8 @@ pub struct Contract {
     pub servers: Vec<String>,
     /// Every declared operation, in document order.
     pub operations: Vec<Operation>,
+    /// OpenAPI 3.1 `webhooks`: requests the API sends, not serves. Listed, never probed.
+    pub webhooks: Vec<Webhook>,
     /// `components.securitySchemes` in document order.
     pub security_schemes: Vec<(String, SecurityScheme)>,
     /// Problems that cost one operation or one detail, never the whole run.
@@ -147,6 +149,17 @@ impl Operation {
     pub fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
+}
+
+/// One operation of a 3.1 `webhooks` entry: a request the API itself sends to subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    /// The key under `webhooks`, e.g. `newPet`.
+    pub name: String,
+    pub method: Method,
+    pub operation_id: Option<String>,
+    pub summary: Option<String>,
+    pub location: SourceLocation,
 }
 
 /// A position in a source document. Lines and columns are 1-based.

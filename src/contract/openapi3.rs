@@ -20,11 +20,13 @@ use super::pointer;
 use super::refs;
 use super::{
     ContractError, ContractWarning, MediaType, Method, Operation, ParamLocation, Parameter,
-    RequestBody, SecurityRequirement, SecurityScheme, SourceLocation,
+    RequestBody, SecurityRequirement, SecurityScheme, SourceLocation, Webhook,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SpecVersion {
+    /// Swagger 2.0: rewritten into the 3.0 shape by `swagger2` before it is read.
+    V2_0,
     V3_0,
     V3_1,
     V3_2,
@@ -46,14 +48,17 @@ pub(crate) fn detect_version(
         )));
     };
     if let Some(swagger) = root.get("swagger") {
-        let version = scalar_text(swagger).unwrap_or_else(|| "2.0".to_string());
-        return Err(ContractError::Unsupported {
-            file: file.to_string(),
-            message: format!(
-                "Swagger {version} is not supported yet; convert it to OpenAPI 3 first \
-                 (e.g. `npx swagger2openapi {file} -o openapi.yaml`) and run rollcall on the result"
-            ),
-        });
+        let version = scalar_text(swagger).unwrap_or_default();
+        return match version.trim() {
+            "2.0" | "2" => Ok((SpecVersion::V2_0, version)),
+            _ => Err(ContractError::Unsupported {
+                file: file.to_string(),
+                message: format!(
+                    "Swagger {version} is not supported (rollcall reads Swagger 2.0 and \
+                     OpenAPI 3.0, 3.1 and 3.2)"
+                ),
+            }),
+        };
     }
     let Some(declared) = root.get("openapi") else {
         return Err(not_openapi(
@@ -92,6 +97,7 @@ pub(crate) struct Normalized {
     pub version_is_number: bool,
     pub servers: Vec<String>,
     pub operations: Vec<Operation>,
+    pub webhooks: Vec<Webhook>,
     pub security_schemes: Vec<(String, SecurityScheme)>,
     pub warnings: Vec<ContractWarning>,
 }
@@ -121,12 +127,14 @@ pub(crate) fn normalize(file: &str, document: &Value, version: SpecVersion) -> N
         None => Vec::new(),
     };
     let operations = reader.operations(&global_security);
+    let webhooks = reader.webhooks();
     Normalized {
         title,
         version: info_version,
         version_is_number,
         servers,
         operations,
+        webhooks,
         security_schemes,
         warnings: reader.warnings,
     }
@@ -504,6 +512,49 @@ impl<'a> Reader<'a> {
             out.push(schemes);
         }
         Some(out)
+    }
+
+    /// The operations of 3.1 `webhooks` (path items, possibly `$ref`'d), for listing only.
+    fn webhooks(&mut self) -> Vec<Webhook> {
+        let Some(Value::Object(webhooks)) = self.document.get("webhooks") else {
+            return Vec::new();
+        };
+        let at = At::Pointer("/webhooks");
+        let mut out = Vec::new();
+        for (name, item) in webhooks {
+            if name.starts_with("x-") {
+                continue;
+            }
+            let item_at = at.key(name);
+            let Some((item, target)) = self.mapping(item, item_at, "webhook path item") else {
+                continue;
+            };
+            let item_at = target.as_deref().map_or(item_at, At::Pointer);
+            for (key, operation) in item {
+                let Some(method) = Method::from_path_item_key(key) else {
+                    continue;
+                };
+                let text = |field: &str| {
+                    operation
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                };
+                out.push(Webhook {
+                    name: name.clone(),
+                    method,
+                    operation_id: text("operationId"),
+                    summary: text("summary"),
+                    location: SourceLocation {
+                        file: self.file.to_string(),
+                        pointer: item_at.key(key).pointer(),
+                        line: None,
+                        column: None,
+                    },
+                });
+            }
+        }
+        out
     }
 
     fn operations(&mut self, global_security: &[SecurityRequirement]) -> Vec<Operation> {

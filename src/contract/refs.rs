@@ -29,7 +29,7 @@ impl RefIssue {
         match self {
             RefIssue::Dangling(r) => format!("$ref '{r}' points at nothing"),
             RefIssue::External(r) => {
-                format!("$ref '{r}' points outside this document (external $ref not supported yet)")
+                format!("$ref '{r}' points outside this document and was not bundled into it")
             }
             RefIssue::Cycle(r) => format!(
                 "$ref '{r}' starts a chain of references that never ends (a cycle, or more than {MAX_REF_CHAIN} hops)"
@@ -113,7 +113,7 @@ pub(crate) fn check(document: &Value) -> Result<(), RefProblem> {
 
 /// What the keys of an object are, which decides which children hold literal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// Fixed field names (an Operation, a Schema): literal-data keys are skipped.
     Keywords,
     /// User-chosen names (`properties`, `paths`, `responses`, ...): every child is walked.
@@ -149,6 +149,39 @@ const NAMED_MAPS: &[&str] = &[
 ];
 
 const LITERAL_KEYS: &[&str] = &["example", "default", "const", "enum"];
+
+/// How the child `key` of an object of `kind` is walked for `$ref`s; `None` when it is literal
+/// data (an example, a default, an `x-` extension other than the bundled files), which may
+/// contain a `$ref` key that is just data.
+pub(crate) fn child_kind(kind: Kind, key: &str, value: &Value) -> Option<Kind> {
+    Some(match kind {
+        Kind::Named => Kind::Keywords,
+        Kind::ExampleMap => Kind::Example,
+        Kind::Keywords | Kind::Example => {
+            let bundled = key == super::bundle::BUNDLE_KEY;
+            if !bundled
+                && (key.starts_with("x-")
+                    || LITERAL_KEYS.contains(&key)
+                    || (kind == Kind::Example && key == "value"))
+            {
+                return None;
+            }
+            if bundled {
+                // Bundled files: each child is a file's root.
+                Kind::Named
+            } else if key == "examples" {
+                if value.is_array() {
+                    return None;
+                }
+                Kind::ExampleMap
+            } else if NAMED_MAPS.contains(&key) {
+                Kind::Named
+            } else {
+                Kind::Keywords
+            }
+        }
+    })
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Segment<'a> {
@@ -204,27 +237,8 @@ impl<'a> Checker<'a> {
                     if !(value.is_object() || value.is_array()) {
                         continue;
                     }
-                    let child_kind = match kind {
-                        Kind::Named => Kind::Keywords,
-                        Kind::ExampleMap => Kind::Example,
-                        Kind::Keywords | Kind::Example => {
-                            if key.starts_with("x-")
-                                || LITERAL_KEYS.contains(&key.as_str())
-                                || (kind == Kind::Example && key == "value")
-                            {
-                                continue;
-                            }
-                            if key == "examples" {
-                                if value.is_array() {
-                                    continue;
-                                }
-                                Kind::ExampleMap
-                            } else if NAMED_MAPS.contains(&key.as_str()) {
-                                Kind::Named
-                            } else {
-                                Kind::Keywords
-                            }
-                        }
+                    let Some(child_kind) = child_kind(kind, key, value) else {
+                        continue;
                     };
                     self.path.push(Segment::Key(key));
                     self.walk(value, child_kind)?;
@@ -375,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn external_refs_are_refused_but_anchors_and_ids_of_this_document_are_not() {
+    fn unbundled_external_refs_are_refused_but_anchors_and_ids_of_this_document_are_not() {
         let doc = json!({"a": {"$ref": "other.yaml#/x"}});
         let problem = check(&doc).expect_err("external");
         assert_eq!(problem.holder, "/a");
@@ -384,7 +398,7 @@ mod tests {
             problem
                 .issue
                 .message()
-                .contains("external $ref not supported yet")
+                .contains("points outside this document")
         );
 
         let doc = json!({

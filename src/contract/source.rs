@@ -172,7 +172,84 @@ fn parse_json(source: &str, text: &str) -> Result<Value, ContractError> {
         })
 }
 
+/// Flow collections (`[`, `{`) nested deeper than this are refused before parsing: the YAML
+/// parser refuses anything past 128 levels anyway, but only after work that grows with the
+/// square of the depth (minutes for a 100,000-deep line).
+const MAX_YAML_FLOW_DEPTH: usize = 1000;
+
+/// Line and column of the first flow collection opened deeper than [`MAX_YAML_FLOW_DEPTH`].
+/// Brackets count only where a flow collection can start (not inside a plain scalar such as
+/// `^[a-z]+$`), outside quotes, comments and block scalars (`|`, `>`); the count starts over at
+/// every line that begins at column 1, since a flow collection cannot continue there.
+fn too_deep_yaml_flow(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    // Inside a block scalar: lines indented more than its header's line are its text.
+    let mut block_scalar_indent: Option<usize> = None;
+    for (line_index, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(header_indent) = block_scalar_indent {
+            if line.trim().is_empty() || indent > header_indent {
+                continue;
+            }
+            block_scalar_indent = None;
+        }
+        if line.starts_with(|c: char| !c.is_whitespace() && c != ']' && c != '}') {
+            depth = 0;
+        }
+        let last_token = line.split_whitespace().last().unwrap_or("");
+        if last_token.starts_with(['|', '>'])
+            && last_token[1..]
+                .chars()
+                .all(|c| matches!(c, '-' | '+' | '0'..='9'))
+        {
+            block_scalar_indent = Some(indent);
+        }
+        let mut previous = None::<char>;
+        let mut quote = None::<char>;
+        let mut plain = false;
+        let mut chars = line.char_indices();
+        while let Some((offset, c)) = chars.next() {
+            match (quote, c) {
+                (Some('"'), '\\') => {
+                    chars.next();
+                }
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '#') if previous.is_none_or(char::is_whitespace) => break,
+                (None, '"' | '\'') if !plain => quote = Some(c),
+                (None, '[' | '{') if !plain => {
+                    depth += 1;
+                    if depth > MAX_YAML_FLOW_DEPTH {
+                        let column = line[..offset].chars().count() + 1;
+                        return Some((line_index + 1, column));
+                    }
+                }
+                (None, ']' | '}') if depth > 0 => {
+                    depth -= 1;
+                    plain = false;
+                }
+                (None, ',') if depth > 0 => plain = false,
+                (None, ':') => plain = false,
+                (None, '-' | '?') if !plain => {}
+                (None, c) if !c.is_whitespace() => plain = true,
+                _ => {}
+            }
+            previous = Some(c);
+        }
+    }
+    None
+}
+
 fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
+    if let Some((line, column)) = too_deep_yaml_flow(text) {
+        return Err(ContractError::Syntax {
+            file: source.to_string(),
+            format: Format::Yaml.name(),
+            line: saturate(line),
+            column: saturate(column),
+            message: format!("collections nested more than {MAX_YAML_FLOW_DEPTH} levels deep"),
+        });
+    }
     let syntax = |error: yaml_serde::Error| {
         let (line, column) = error
             .location()
@@ -427,6 +504,23 @@ mod tests {
             }) => (line, column, message),
             other => panic!("expected a syntax error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn only_flow_collections_count_toward_the_nesting_limit() {
+        let brackets = "[".repeat(2 * MAX_YAML_FLOW_DEPTH);
+        let text = format!(
+            "a: '{brackets}'\nb: \"{brackets}\"\nc: x{brackets}\nd: |\n  x{brackets}\n# {brackets}\ne: [[1], {{k: [2]}}]\n"
+        );
+        assert_eq!(too_deep_yaml_flow(&text), None);
+        let deep = format!(
+            "openapi: 3.0.0\nx:\n  - {}\n",
+            "[".repeat(MAX_YAML_FLOW_DEPTH + 1)
+        );
+        assert_eq!(
+            too_deep_yaml_flow(&deep),
+            Some((3, 5 + MAX_YAML_FLOW_DEPTH))
+        );
     }
 
     #[test]

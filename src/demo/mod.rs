@@ -6,7 +6,8 @@
 //! GET    /api/v1/pets/{petId}/vaccinations  handler answers 501          not_implemented
 //! GET    /api/v1/orders ...                 router left out of the build missing_route
 //! PATCH  /api/v1/pets/{petId}               method missing (405 + Allow) missing_method
-//! GET    /api/v1/admin/stats                needs a bearer token          auth_required
+//! GET    /api/v1/admin/stats                bearer token checked by a     auth_required
+//!                                           gate before routing
 //! GET    /api/v1/pets/{petId}               404 for unknown ids           implemented
 //! GET    /api/v1/pets/{petId}/owner         200 "not implemented yet"     stub
 //! ```
@@ -20,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -89,6 +90,12 @@ pub struct Server {
 impl Server {
     /// Binds 127.0.0.1:0 and serves the demo app until [`Server::stop`].
     pub async fn start() -> std::io::Result<Server> {
+        Server::start_on_port(0).await
+    }
+
+    /// Binds 127.0.0.1:`port` (0: any free port) and serves the demo app
+    /// until [`Server::stop`]; `rollcall demo --serve` uses a fixed port.
+    pub async fn start_on_port(port: u16) -> std::io::Result<Server> {
         let store = Arc::new(Store::default());
         {
             let mut pets = store.pets.lock().unwrap_or_else(|e| e.into_inner());
@@ -96,7 +103,7 @@ impl Server {
             pets.insert(2, "Tom".into());
             pets.insert(3, "Nibbles".into());
         }
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let address = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = app(Arc::clone(&store));
@@ -147,7 +154,31 @@ fn app(store: Arc<Store>) -> Router {
         .route("/pets/{pet_id}/owner", get(owner))
         .route("/admin/stats", get(admin_stats))
         .with_state(store);
-    Router::new().nest("/api/v1", api)
+    // The admin area sits behind a token gate that runs before routing, as
+    // auth middleware and gateways often do: unknown paths under it get 401
+    // too, so a 401 there proves nothing about the route (auth_required).
+    Router::new()
+        .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn(admin_gate))
+}
+
+async fn admin_gate(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let guarded = request.uri().path().starts_with("/api/v1/admin/");
+    let expected = format!("Bearer {ADMIN_TOKEN}");
+    let authorized = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == expected);
+    if guarded && !authorized {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(json!({"error": "missing or invalid bearer token"})),
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 async fn list_pets(State(store): State<Arc<Store>>) -> Json<serde_json::Value> {
@@ -222,20 +253,7 @@ async fn owner(Path(_id): Path<u64>) -> Json<serde_json::Value> {
     Json(json!({"status": "not implemented yet"}))
 }
 
-async fn admin_stats(headers: HeaderMap, State(store): State<Arc<Store>>) -> Response {
-    let expected = format!("Bearer {ADMIN_TOKEN}");
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == expected);
-    if !authorized {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            Json(json!({"error": "missing or invalid bearer token"})),
-        )
-            .into_response();
-    }
+async fn admin_stats(State(store): State<Arc<Store>>) -> Json<serde_json::Value> {
     let pets = store.pets.lock().unwrap_or_else(|e| e.into_inner()).len();
-    Json(json!({"pets": pets})).into_response()
+    Json(json!({"pets": pets}))
 }

@@ -4,13 +4,21 @@
 //! ```text
 //! application/json, application/*+json  → {"name":"Rex"}
 //! application/x-www-form-urlencoded     → name=Rex&tags=a&tags=b
+//! multipart/form-data                   → --rollcall-boundary-6f1d2c
+//!                                         Content-Disposition: form-data; name="name"
+//!                                         ...  (binary properties as a tiny file part)
+//! application/xml, text/xml, */*+xml    → <?xml version="1.0" encoding="UTF-8"?><Pet><name>Rex</name></Pet>
+//! application/octet-stream, image/*     → the bytes of a tiny generated file
 //! text/plain                            → Rex
 //! */*, application/*                    → sent as application/json
-//! multipart/form-data, others           → skipped; if nothing else is declared,
+//! others                                → skipped; if nothing else is declared,
 //!                                         the first media type with an empty body
 //! ```
+//!
+//! The multipart boundary and the generated file are fixed, so the same contract always gives
+//! the same bytes.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Body;
 use super::serialize::{encode_component, query_pairs, scalar_text};
@@ -20,6 +28,12 @@ use crate::contract::{MediaType, ParamLocation, Parameter, RequestBody};
 /// The body a safe-mode probe sends to make a JSON handler fail parsing.
 pub const MALFORMED_JSON: &str = "{\"rollcall\": ";
 
+/// The multipart boundary: fixed, so plans are deterministic, and unlikely in any value.
+pub const MULTIPART_BOUNDARY: &str = "rollcall-boundary-6f1d2c";
+
+/// The content of every generated file part and binary body.
+pub const GENERATED_FILE: &[u8] = b"rollcall test file\n";
+
 /// The kinds of body rollcall can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaKind {
@@ -27,6 +41,10 @@ pub enum MediaKind {
     /// `*/*` or `application/*`: anything goes, so JSON is sent.
     AnyAsJson,
     Form,
+    Multipart,
+    Xml,
+    /// Opaque bytes: `application/octet-stream`, images, audio, video, PDF, ZIP.
+    Binary,
     Text,
     Unsupported,
 }
@@ -47,8 +65,17 @@ pub fn media_kind(media_type: &str) -> MediaKind {
     match essence.as_str() {
         "*/*" | "application/*" => MediaKind::AnyAsJson,
         "application/x-www-form-urlencoded" => MediaKind::Form,
+        "multipart/form-data" => MediaKind::Multipart,
         "text/plain" => MediaKind::Text,
+        "application/octet-stream" | "application/pdf" | "application/zip" => MediaKind::Binary,
         _ if subtype == "json" || subtype.ends_with("+json") => MediaKind::Json,
+        _ if subtype == "xml" || subtype.ends_with("+xml") => MediaKind::Xml,
+        _ if ["image/", "audio/", "video/"]
+            .iter()
+            .any(|top| essence.starts_with(top)) =>
+        {
+            MediaKind::Binary
+        }
         _ => MediaKind::Unsupported,
     }
 }
@@ -101,6 +128,26 @@ pub fn valid_body(document: &Value, request_body: &RequestBody) -> Option<Body> 
             MediaKind::Text => {
                 let value = value().unwrap_or_else(|| Value::String(synth::PLACEHOLDER.into()));
                 (media.media_type.clone(), scalar_text(&value).into_bytes())
+            }
+            MediaKind::Multipart => {
+                let value = value().unwrap_or_else(|| Value::Object(Default::default()));
+                (
+                    format!("{}; boundary={MULTIPART_BOUNDARY}", media.media_type),
+                    multipart_encode(document, media, &value),
+                )
+            }
+            MediaKind::Xml => {
+                let value = value().unwrap_or_else(|| Value::Object(Default::default()));
+                let xml = xml_document(document, media.schema.as_ref(), &value);
+                (media.media_type.clone(), xml.into_bytes())
+            }
+            MediaKind::Binary => {
+                // An example given as text is sent as its bytes; otherwise a tiny file.
+                let bytes = match media.example.as_ref() {
+                    Some(Value::String(text)) => text.clone().into_bytes(),
+                    _ => GENERATED_FILE.to_vec(),
+                };
+                (media.media_type.clone(), bytes)
             }
             MediaKind::Unsupported => continue,
         };
@@ -176,6 +223,272 @@ pub fn form_encode(media: &MediaType, value: &Value) -> String {
     pairs.join("&")
 }
 
+/// The schema of each property of an object schema, `$ref`s followed and `allOf` merged.
+fn property_schemas(document: &Value, schema: Option<&Value>) -> Map<String, Value> {
+    let Some(schema) = schema else {
+        return Map::new();
+    };
+    match synth::flatten(document, schema).remove("properties") {
+        Some(Value::Object(properties)) => properties,
+        _ => Map::new(),
+    }
+}
+
+/// Whether a (flattened) schema describes file content: `format: binary` (3.0), or a 3.1
+/// `contentMediaType`/`contentEncoding`.
+fn is_file(schema: &Map<String, Value>) -> bool {
+    schema.get("format").and_then(Value::as_str) == Some("binary")
+        || schema.contains_key("contentMediaType")
+        || schema.get("contentEncoding").and_then(Value::as_str) == Some("binary")
+}
+
+/// An object as `multipart/form-data`: one part per property (one per item for arrays),
+/// files as a tiny generated file, objects as JSON, the rest as text. A part's
+/// `Content-Type` is its `encoding` entry's first `contentType` when one is declared.
+pub fn multipart_encode(document: &Value, media: &MediaType, value: &Value) -> Vec<u8> {
+    let properties = property_schemas(document, media.schema.as_ref());
+    let encoding = media.encoding.as_ref().and_then(Value::as_object);
+    let mut out = Vec::new();
+    let fields: Vec<(String, &Value)> = match value {
+        Value::Object(fields) => fields.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        other => vec![("value".to_string(), other)],
+    };
+    for (name, field) in fields {
+        let schema = properties
+            .get(&name)
+            .map(|s| synth::flatten(document, s))
+            .unwrap_or_default();
+        let declared_type = encoding
+            .and_then(|e| e.get(&name))
+            .and_then(|e| e.get("contentType"))
+            .and_then(Value::as_str)
+            .and_then(|types| types.split(',').next())
+            .map(|t| t.trim().to_string());
+        let (items, item_schema): (Vec<&Value>, Map<String, Value>) = match field {
+            Value::Array(items) if synth::effective_type(&schema) == Some("array") => {
+                let item_schema = schema
+                    .get("items")
+                    .map(|s| synth::flatten(document, s))
+                    .unwrap_or_default();
+                (items.iter().collect(), item_schema)
+            }
+            other => (vec![other], schema),
+        };
+        for item in items {
+            out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
+            let disposition_name = name.replace(['"', '\r', '\n'], "_");
+            if is_file(&item_schema) {
+                let content_type = declared_type
+                    .clone()
+                    .or_else(|| {
+                        item_schema
+                            .get("contentMediaType")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_else(|| "application/octet-stream".to_string());
+                out.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{disposition_name}\"; \
+                         filename=\"rollcall.bin\"\r\nContent-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                out.extend_from_slice(GENERATED_FILE);
+            } else {
+                let content_type = declared_type
+                    .clone()
+                    .or_else(|| item.is_object().then(|| "application/json".to_string()));
+                out.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{disposition_name}\"\r\n")
+                        .as_bytes(),
+                );
+                if let Some(content_type) = content_type {
+                    out.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+                }
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(scalar_text(item).as_bytes());
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+/// The `xml` object of a schema: its `name`, whether it is an `attribute` and whether an
+/// array is `wrapped`.
+struct XmlHints {
+    name: Option<String>,
+    attribute: bool,
+    wrapped: bool,
+}
+
+fn xml_hints(schema: &Map<String, Value>) -> XmlHints {
+    let xml = schema.get("xml");
+    let flag = |key: &str| xml.and_then(|x| x.get(key)).and_then(Value::as_bool) == Some(true);
+    XmlHints {
+        name: xml
+            .and_then(|x| x.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        attribute: flag("attribute"),
+        wrapped: flag("wrapped"),
+    }
+}
+
+/// A name usable as an XML element name (anything else becomes `_`).
+fn xml_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match cleaned.chars().next() {
+        Some(first) if first.is_alphabetic() || first == '_' => cleaned,
+        _ => format!("_{cleaned}"),
+    }
+}
+
+/// A minimal well-formed XML document for `value`: the root element is named by the schema's
+/// `xml.name`, else the name of the component it references, else `root`; properties become
+/// child elements (or attributes with `xml.attribute`), arrays repeat their item element
+/// (inside a wrapper with `xml.wrapped`).
+pub fn xml_document(document: &Value, schema: Option<&Value>, value: &Value) -> String {
+    let flat = schema
+        .map(|s| synth::flatten(document, s))
+        .unwrap_or_default();
+    let referenced = schema
+        .and_then(|s| s.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .filter(|name| !name.is_empty());
+    let root = xml_hints(&flat)
+        .name
+        .or_else(|| referenced.map(str::to_string))
+        .unwrap_or_else(|| "root".to_string());
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    let mut budget = 10_000usize;
+    xml_element(
+        document,
+        &xml_name(&root),
+        &flat,
+        value,
+        &mut out,
+        0,
+        &mut budget,
+    );
+    out
+}
+
+fn xml_element(
+    document: &Value,
+    name: &str,
+    schema: &Map<String, Value>,
+    value: &Value,
+    out: &mut String,
+    depth: usize,
+    budget: &mut usize,
+) {
+    *budget = budget.saturating_sub(1);
+    let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
+    match value {
+        Value::Object(fields) if depth < 32 && *budget > 0 => {
+            let properties = match schema.get("properties") {
+                Some(Value::Object(p)) => p.clone(),
+                _ => Map::new(),
+            };
+            let mut attributes = String::new();
+            let mut children = String::new();
+            for (field, field_value) in fields {
+                let field_schema = properties
+                    .get(field)
+                    .map(|s| synth::flatten(document, s))
+                    .unwrap_or_default();
+                let hints = xml_hints(&field_schema);
+                let field_name = xml_name(hints.name.as_deref().unwrap_or(field));
+                if hints.attribute && !field_value.is_object() && !field_value.is_array() {
+                    attributes.push_str(&format!(
+                        " {field_name}=\"{}\"",
+                        escape(&scalar_text(field_value))
+                    ));
+                    continue;
+                }
+                match field_value {
+                    Value::Array(items) => {
+                        let item_schema = field_schema
+                            .get("items")
+                            .map(|s| synth::flatten(document, s))
+                            .unwrap_or_default();
+                        let item_name = xml_hints(&item_schema)
+                            .name
+                            .map_or_else(|| field_name.clone(), |n| xml_name(&n));
+                        if hints.wrapped {
+                            children.push_str(&format!("<{field_name}>"));
+                        }
+                        for item in items {
+                            xml_element(
+                                document,
+                                &item_name,
+                                &item_schema,
+                                item,
+                                &mut children,
+                                depth + 1,
+                                budget,
+                            );
+                        }
+                        if hints.wrapped {
+                            children.push_str(&format!("</{field_name}>"));
+                        }
+                    }
+                    _ => xml_element(
+                        document,
+                        &field_name,
+                        &field_schema,
+                        field_value,
+                        &mut children,
+                        depth + 1,
+                        budget,
+                    ),
+                }
+            }
+            out.push_str(&format!("<{name}{attributes}>{children}</{name}>"));
+        }
+        Value::Array(items) if depth < 32 && *budget > 0 => {
+            let item_schema = schema
+                .get("items")
+                .map(|s| synth::flatten(document, s))
+                .unwrap_or_default();
+            out.push_str(&format!("<{name}>"));
+            for item in items {
+                let item_name = xml_hints(&item_schema)
+                    .name
+                    .map_or_else(|| "item".to_string(), |n| xml_name(&n));
+                xml_element(
+                    document,
+                    &item_name,
+                    &item_schema,
+                    item,
+                    out,
+                    depth + 1,
+                    budget,
+                );
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Value::Object(_) | Value::Array(_) => out.push_str(&format!("<{name}/>")),
+        scalar => out.push_str(&format!(
+            "<{name}>{}</{name}>",
+            escape(&scalar_text(scalar))
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,7 +527,13 @@ mod tests {
             MediaKind::Form
         );
         assert_eq!(media_kind("text/plain;charset=utf-8"), MediaKind::Text);
-        assert_eq!(media_kind("multipart/form-data"), MediaKind::Unsupported);
+        assert_eq!(media_kind("multipart/form-data"), MediaKind::Multipart);
+        assert_eq!(media_kind("application/xml"), MediaKind::Xml);
+        assert_eq!(media_kind("application/atom+xml"), MediaKind::Xml);
+        assert_eq!(media_kind("text/xml"), MediaKind::Xml);
+        assert_eq!(media_kind("application/octet-stream"), MediaKind::Binary);
+        assert_eq!(media_kind("image/png"), MediaKind::Binary);
+        assert_eq!(media_kind("application/x-ndjson"), MediaKind::Unsupported);
         assert_eq!(media_kind("application/jsonl"), MediaKind::Unsupported);
         assert_eq!(media_kind(""), MediaKind::Unsupported);
     }
@@ -251,7 +570,7 @@ mod tests {
     #[test]
     fn unsupported_media_types_are_skipped_for_the_next_producible_one() {
         let rb = body(vec![
-            media("multipart/form-data", None, None),
+            media("application/x-ndjson", None, None),
             media(
                 "application/x-www-form-urlencoded",
                 Some(
@@ -263,6 +582,93 @@ mod tests {
         let b = valid_body(&json!({}), &rb).unwrap();
         assert_eq!(b.content_type, "application/x-www-form-urlencoded");
         assert_eq!(text(&b), "name=R%26D%20team&tags=rollcall&tags=rollcall");
+    }
+
+    #[test]
+    fn multipart_sends_file_parts_as_a_tiny_file_with_a_fixed_boundary() {
+        let mut m = media(
+            "multipart/form-data",
+            Some(
+                json!({"type": "object", "required": ["name", "photo", "meta", "ids"], "properties": {
+                    "name": {"type": "string", "example": "Rex"},
+                    "photo": {"type": "string", "format": "binary"},
+                    "meta": {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}}},
+                    "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 2}
+                }}),
+            ),
+            None,
+        );
+        m.encoding = Some(json!({"photo": {"contentType": "image/png, image/jpeg"}}));
+        let b = valid_body(&json!({}), &body(vec![m])).unwrap();
+        assert_eq!(
+            b.content_type,
+            "multipart/form-data; boundary=rollcall-boundary-6f1d2c"
+        );
+        let expected = "--rollcall-boundary-6f1d2c\r\n\
+            Content-Disposition: form-data; name=\"name\"\r\n\r\nRex\r\n\
+            --rollcall-boundary-6f1d2c\r\n\
+            Content-Disposition: form-data; name=\"photo\"; filename=\"rollcall.bin\"\r\n\
+            Content-Type: image/png\r\n\r\nrollcall test file\n\r\n\
+            --rollcall-boundary-6f1d2c\r\n\
+            Content-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{\"a\":1}\r\n\
+            --rollcall-boundary-6f1d2c\r\n\
+            Content-Disposition: form-data; name=\"ids\"\r\n\r\n1\r\n\
+            --rollcall-boundary-6f1d2c\r\n\
+            Content-Disposition: form-data; name=\"ids\"\r\n\r\n1\r\n\
+            --rollcall-boundary-6f1d2c--\r\n";
+        assert_eq!(text(&b), expected);
+    }
+
+    #[test]
+    fn xml_body_is_a_well_formed_document_honouring_xml_names() {
+        let document = json!({"components": {"schemas": {"Pet": {
+            "type": "object", "required": ["id", "name", "photoUrls", "note"],
+            "properties": {
+                "id": {"type": "integer", "xml": {"attribute": true}},
+                "name": {"type": "string", "example": "R<e>x"},
+                "photoUrls": {"type": "array", "xml": {"wrapped": true},
+                              "items": {"type": "string", "xml": {"name": "photoUrl"}}},
+                "note": {"type": "string", "xml": {"name": "remark"}}
+            }
+        }}}});
+        let rb = body(vec![media(
+            "application/xml",
+            Some(json!({"$ref": "#/components/schemas/Pet"})),
+            None,
+        )]);
+        let b = valid_body(&document, &rb).unwrap();
+        assert_eq!(b.content_type, "application/xml");
+        assert_eq!(
+            text(&b),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Pet id=\"1\"><name>R&lt;e&gt;x</name>\
+             <photoUrls><photoUrl>rollcall</photoUrl></photoUrls><remark>rollcall</remark></Pet>"
+        );
+        let named = media(
+            "text/xml",
+            Some(
+                json!({"type": "object", "xml": {"name": "order"}, "properties": {"n": {"type": "integer"}}, "required": ["n"]}),
+            ),
+            None,
+        );
+        let b = valid_body(&json!({}), &body(vec![named])).unwrap();
+        assert_eq!(
+            text(&b),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><n>1</n></order>"
+        );
+    }
+
+    #[test]
+    fn binary_body_is_a_tiny_generated_file() {
+        let rb = body(vec![media(
+            "application/octet-stream",
+            Some(json!({"type": "string", "format": "binary"})),
+            None,
+        )]);
+        let b = valid_body(&json!({}), &rb).unwrap();
+        assert_eq!(
+            (b.content_type.as_str(), b.bytes.as_slice()),
+            ("application/octet-stream", GENERATED_FILE)
+        );
     }
 
     #[test]
@@ -296,15 +702,15 @@ mod tests {
     #[test]
     fn nothing_producible_sends_the_first_media_type_empty_and_says_so() {
         let rb = body(vec![
-            media("multipart/form-data", None, None),
-            media("application/octet-stream", None, None),
+            media("application/x-ndjson", None, None),
+            media("application/grpc", None, None),
         ]);
         let b = valid_body(&json!({}), &rb).unwrap();
-        assert_eq!(b.content_type, "multipart/form-data");
+        assert_eq!(b.content_type, "application/x-ndjson");
         assert!(b.bytes.is_empty());
         let note = unproducible_note(&rb).unwrap();
         assert!(
-            note.contains("multipart/form-data, application/octet-stream"),
+            note.contains("application/x-ndjson, application/grpc"),
             "{note}"
         );
         assert_eq!(valid_body(&json!({}), &body(vec![])), None);

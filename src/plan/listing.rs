@@ -69,8 +69,13 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
         .max()
         .unwrap_or(0);
 
+    let family = if contract.spec_version.starts_with('2') {
+        "Swagger"
+    } else {
+        "OpenAPI"
+    };
     let mut out = format!(
-        "{} {} (OpenAPI {}), {} mode\n\n",
+        "{} {} ({family} {}), {} mode\n\n",
         redactor.text(&contract.title),
         redactor.text(&contract.version),
         contract.spec_version,
@@ -105,6 +110,17 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
             out.push_str(&format!("{indent}note: {note}\n"));
         }
     }
+    if !contract.webhooks.is_empty() {
+        out.push_str("\nwebhooks (requests the API sends; never probed):\n");
+        for webhook in &contract.webhooks {
+            out.push_str(&format!(
+                "{} {}  {}\n",
+                webhook.method,
+                redactor.text(&webhook.name),
+                webhook.operation_id.as_deref().unwrap_or("-")
+            ));
+        }
+    }
     out.push('\n');
     out.push_str(&summary(plan));
     out.push('\n');
@@ -123,6 +139,15 @@ pub fn json(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
         mode: plan.mode.to_string(),
         count: plan.probes.len(),
         operations: rows(contract, plan, redactor),
+        webhooks: contract
+            .webhooks
+            .iter()
+            .map(|w| WebhookRow {
+                name: redactor.text(&w.name),
+                method: w.method,
+                operation_id: w.operation_id.clone(),
+            })
+            .collect(),
     };
     // Serializing plain strings, numbers and derived structs cannot fail.
     serde_json::to_string_pretty(&listing).expect("listing serializes")
@@ -189,6 +214,16 @@ struct Listing<'a> {
     mode: String,
     count: usize,
     operations: Vec<Row<'a>>,
+    /// 3.1 `webhooks`, listed but never probed; left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    webhooks: Vec<WebhookRow>,
+}
+
+#[derive(Serialize)]
+struct WebhookRow {
+    name: String,
+    method: Method,
+    operation_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -317,6 +352,7 @@ mod tests {
                 },
             ],
             headers: vec![("X-Team".into(), "core".into())],
+            ..PlanOptions::default()
         };
         let plan = build(&contract, &options).expect("plan builds");
         let redactor = Redactor::for_run(Some(&contract), &options, &[]);
@@ -452,7 +488,7 @@ mod tests {
         let mut upload = crate::plan::tests::op(Method::Post, "/upload/{slot}");
         upload.request_body = Some(crate::plan::tests::body(
             true,
-            &[("multipart/form-data", serde_json::json!({}))],
+            &[("application/x-ndjson", serde_json::json!({}))],
         ));
         let contract = crate::plan::tests::contract(serde_json::json!({}), vec![upload]);
         let options = PlanOptions {
@@ -467,7 +503,7 @@ mod tests {
         );
         assert!(
             out.contains(
-                "    note: no declared body media type can be produced (multipart/form-data)"
+                "    note: no declared body media type can be produced (application/x-ndjson)"
             ),
             "{out}"
         );

@@ -72,6 +72,48 @@ pub struct PlanOptions {
     pub credentials: Vec<Credential>,
     /// Extra headers sent with every request (`-H 'Name: value'`).
     pub headers: Vec<(String, String)>,
+    /// Per-operation request values from `rollcall.toml`, keyed by
+    /// `METHOD /path` or operationId (the first matching entry applies).
+    pub overrides: Vec<(String, OperationOverride)>,
+}
+
+/// What `rollcall.toml` sets for one operation's request. Safe mode's own
+/// choices (a sentinel id, an invalid value, a malformed body) always win,
+/// so an override can never turn a harmless probe into a real write.
+#[derive(Clone, Default, PartialEq)]
+pub struct OperationOverride {
+    /// Parameter values by name (any location); an optional parameter with
+    /// a value here is sent too.
+    pub parameters: Vec<(String, Value)>,
+    /// The valid request body: JSON for JSON media types, a string as is.
+    pub body: Option<Value>,
+    /// Headers for this operation, after the `-H` extras.
+    pub headers: Vec<(String, String)>,
+}
+
+impl OperationOverride {
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.body.is_none() && self.headers.is_empty()
+    }
+
+    fn parameter(&self, name: &str) -> Option<&Value> {
+        self.parameters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+// Header values may come from secrets: show names only.
+impl fmt::Debug for OperationOverride {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("OperationOverride")
+            .field("parameters", &self.parameters)
+            .field("body", &self.body)
+            .field("headers", &names)
+            .finish()
+    }
 }
 
 /// The request for every operation, index-aligned with `Contract::operations`.
@@ -252,14 +294,23 @@ fn plan_operation(
             };
         }
     };
-    let request = assemble(
+    let configured = options
+        .overrides
+        .iter()
+        .find(|(key, _)| crate::filter::names_operation(key, operation))
+        .map(|(_, o)| o);
+    let mut request = assemble(
         document,
         operation,
         credentials,
         &options.headers,
         &overrides,
         &body,
+        configured,
     );
+    if let Some(configured) = configured {
+        replace_headers(&mut request.headers, configured.headers.clone());
+    }
     let mut probe = PlannedProbe {
         operation: index,
         intent,
@@ -324,11 +375,16 @@ fn assemble(
     extra_headers: &[(String, String)],
     overrides: &[(usize, Value)],
     body: &BodyPlan,
+    configured: Option<&OperationOverride>,
 ) -> PlannedRequest {
+    let configured_value =
+        |parameter: &Parameter| configured.and_then(|c| c.parameter(&parameter.name));
     let value_of = |index: usize, parameter: &Parameter| -> Value {
         match overrides.iter().find(|(i, _)| *i == index) {
             Some((_, value)) => value.clone(),
-            None => synth::parameter_value(document, parameter),
+            None => configured_value(parameter)
+                .cloned()
+                .unwrap_or_else(|| synth::parameter_value(document, parameter)),
         }
     };
 
@@ -350,7 +406,8 @@ fn assemble(
     let mut headers = Vec::new();
     let mut cookies = Vec::new();
     for (index, parameter) in operation.parameters.iter().enumerate() {
-        if !parameter.required || parameter.location == ParamLocation::Path {
+        let wanted = parameter.required || configured_value(parameter).is_some();
+        if !wanted || parameter.location == ParamLocation::Path {
             continue;
         }
         let value = value_of(index, parameter);
@@ -384,10 +441,13 @@ fn assemble(
     let body = match body {
         BodyPlan::Omit => None,
         BodyPlan::MalformedJson(media_type) => Some(body::malformed_json(media_type)),
-        BodyPlan::Valid => operation
-            .request_body
-            .as_ref()
-            .and_then(|request_body| body::valid_body(document, request_body)),
+        BodyPlan::Valid => match configured.and_then(|c| c.body.as_ref()) {
+            Some(value) => Some(configured_body(operation, value)),
+            None => operation
+                .request_body
+                .as_ref()
+                .and_then(|request_body| body::valid_body(document, request_body)),
+        },
     };
 
     PlannedRequest {
@@ -395,6 +455,33 @@ fn assemble(
         path_and_query: path,
         headers,
         body,
+    }
+}
+
+/// A body from `rollcall.toml`: under the operation's first JSON media type
+/// (else its first one, else `application/json`); a string is sent as is,
+/// anything else as JSON.
+fn configured_body(operation: &Operation, value: &Value) -> Body {
+    let declared: Vec<&str> = operation
+        .request_body
+        .iter()
+        .flat_map(|b| &b.content)
+        .map(|m| m.media_type.as_str())
+        .collect();
+    let content_type = declared
+        .iter()
+        .find(|m| body::media_kind(m) == body::MediaKind::Json)
+        .or(declared.first())
+        .copied()
+        .unwrap_or("application/json")
+        .to_string();
+    let bytes = match value {
+        Value::String(text) => text.clone().into_bytes(),
+        other => other.to_string().into_bytes(),
+    };
+    Body {
+        content_type,
+        bytes,
     }
 }
 

@@ -16,14 +16,28 @@
 //! v4 UUID, `rollcall-sentinel-<8 hex>`, or an integer just under 2^31 (or
 //! at the top of a declared range of at least a million values). An enum,
 //! a small range or a structured format gets no sentinel.
+//!
+//! Follow-up requests, after a first answer left an operation ambiguous,
+//! come from here too: [`route_path`] (where an `OPTIONS` goes for an
+//! operation safe mode sent nothing to) and [`alternate_request`] (the same
+//! request with a second path parameter value):
+//!
+//! ```text
+//! GET    /orders/42     example 42           → GET /orders/1                  another value
+//! GET    /orders/42     no other value known → GET /orders/not-an-integer     invalid: not an integer
+//! DELETE /orders/21474… sentinel             → DELETE /orders/not-an-integer  invalid (never another real id)
+//! PUT    /orders/42     unsafe, has a body   → none
+//! ```
 
 use serde_json::{Map, Value};
 
 use super::Mode;
 use super::body;
 use super::pattern;
+use super::serialize;
 use super::synth::{self, effective_type, integer_range};
-use crate::contract::{Method, Operation, ParamLocation, Parameter};
+use super::{PlannedProbe, PlannedRequest};
+use crate::contract::{Contract, Method, Operation, ParamLocation, Parameter};
 
 /// What the probe for one operation will be.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,6 +148,180 @@ fn unverifiable_reason(operation: &Operation) -> String {
         operation.label(),
         missing.join(", ")
     )
+}
+
+/// The operation's path, relative to the base URL, with a valid value
+/// (example, else synthesized) for each path parameter and no query: where
+/// a follow-up `OPTIONS` goes for an operation safe mode sent nothing to.
+pub fn route_path(document: &Value, operation: &Operation) -> String {
+    serialize::render_path(&operation.path, &mut |name| match operation
+        .parameters
+        .iter()
+        .find(|p| p.location == ParamLocation::Path && p.name == name)
+    {
+        Some(parameter) => {
+            serialize::path_value(parameter, &synth::parameter_value(document, parameter))
+        }
+        None => serialize::encode_component(synth::PLACEHOLDER),
+    })
+}
+
+/// A second request for a probe whose first answer was ambiguous: the
+/// same request with one path parameter changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternate {
+    pub request: PlannedRequest,
+    /// The parameter whose value changed.
+    pub parameter: String,
+    pub kind: AlternateKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlternateKind {
+    /// Another valid value (a second example, another enum member, 1).
+    OtherValue,
+    /// A value the parameter's type forbids, which a deployed route's
+    /// validation rejects before its handler runs.
+    Invalid { violation: String },
+}
+
+/// The probe's request with a second value for one path parameter, or
+/// `None` when there is none to give or none would be harmless.
+///
+/// Only safe requests: a GET or HEAD may get another valid value (a second
+/// example, another enum member, else 1 for an integer) and, failing that,
+/// a value its type forbids; a DELETE only a value its type forbids, which
+/// cannot name anything that exists (like a sentinel), sent without a body.
+/// Other methods get none: a PUT, POST or PATCH may act on any valid path.
+pub fn alternate_request(contract: &Contract, probe: &PlannedProbe) -> Option<Alternate> {
+    let request = probe.request.as_ref()?;
+    let operation = contract.operations.get(probe.operation)?;
+    let safe = request.method.is_safe();
+    if !safe && request.method != Method::Delete {
+        return None;
+    }
+    let document = contract.document.as_ref();
+    let (path, query) = match request.path_and_query.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (request.path_and_query.as_str(), None),
+    };
+    let sent: Vec<&str> = path.split('/').collect();
+    let template: Vec<&str> = operation.path.split('/').collect();
+    if sent.len() != template.len() {
+        return None;
+    }
+    // Path parameters that fill a whole segment: (segment index, parameter).
+    let slots: Vec<(usize, &Parameter)> = template
+        .iter()
+        .enumerate()
+        .filter_map(|(at, segment)| {
+            let name = segment.strip_prefix('{')?.strip_suffix('}')?;
+            operation
+                .parameters
+                .iter()
+                .find(|p| p.location == ParamLocation::Path && p.name == name)
+                .map(|p| (at, p))
+        })
+        .collect();
+    let with_segment = |at: usize, text: String| -> PlannedRequest {
+        let mut segments: Vec<String> = sent.iter().map(|s| s.to_string()).collect();
+        segments[at] = text;
+        let mut path_and_query = segments.join("/");
+        if let Some(query) = query {
+            path_and_query.push('?');
+            path_and_query.push_str(query);
+        }
+        let mut headers = request.headers.clone();
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+        PlannedRequest {
+            method: request.method,
+            path_and_query,
+            headers,
+            body: if safe { request.body.clone() } else { None },
+        }
+    };
+    if safe {
+        for (at, parameter) in &slots {
+            let declared = other_values(document, parameter);
+            if let Some(text) = declared
+                .iter()
+                .map(|value| serialize::path_value(parameter, value))
+                .find(|text| text != sent[*at])
+            {
+                return Some(Alternate {
+                    request: with_segment(*at, text),
+                    parameter: parameter.name.clone(),
+                    kind: AlternateKind::OtherValue,
+                });
+            }
+        }
+    }
+    for (at, parameter) in &slots {
+        if let Some((value, expected)) = violating_value(document, parameter) {
+            let text = serialize::path_value(parameter, &value);
+            if text != sent[*at] {
+                return Some(Alternate {
+                    request: with_segment(*at, text),
+                    parameter: parameter.name.clone(),
+                    kind: AlternateKind::Invalid {
+                        violation: format!("path parameter '{}' is not {expected}", parameter.name),
+                    },
+                });
+            }
+        }
+    }
+    if safe {
+        for (at, parameter) in &slots {
+            if let Some(text) = fallback_values(document, parameter)
+                .iter()
+                .map(|value| serialize::path_value(parameter, value))
+                .find(|text| text != sent[*at])
+            {
+                return Some(Alternate {
+                    request: with_segment(*at, text),
+                    parameter: parameter.name.clone(),
+                    kind: AlternateKind::OtherValue,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Values the contract itself gives for the parameter: its example, the
+/// schema's `example`, `examples`, `default` and `enum` members, in that order.
+fn other_values(document: &Value, parameter: &Parameter) -> Vec<Value> {
+    let mut values: Vec<Value> = parameter.example.iter().cloned().collect();
+    if let Some(schema) = parameter.schema.as_ref() {
+        let schema = synth::flatten(document, schema);
+        values.extend(schema.get("example").cloned());
+        if let Some(examples) = schema.get("examples").and_then(Value::as_array) {
+            values.extend(examples.iter().cloned());
+        }
+        values.extend(schema.get("default").cloned());
+        if let Some(members) = schema.get("enum").and_then(Value::as_array) {
+            values.extend(members.iter().cloned());
+        }
+    }
+    values.retain(|v| !v.is_null() && !v.is_object() && !v.is_array());
+    values
+}
+
+/// Small ids most stores have, for an integer parameter whose range holds them.
+fn fallback_values(document: &Value, parameter: &Parameter) -> Vec<Value> {
+    let Some(schema) = parameter.schema.as_ref() else {
+        return Vec::new();
+    };
+    let schema = synth::flatten(document, schema);
+    if effective_type(&schema) != Some("integer") || schema.contains_key("enum") {
+        return Vec::new();
+    }
+    let (low, high) = integer_range(&schema);
+    [1, 2]
+        .into_iter()
+        .filter(|n| (low..=high).contains(n))
+        .map(Value::from)
+        .collect()
 }
 
 /// A value the parameter's schema rejects for a reason any validator
@@ -498,5 +686,112 @@ mod tests {
             violate(json!({"type": "array", "items": {"type": "string"}})),
             None
         );
+    }
+
+    fn with_id(method: Method, schema: Value, example: Option<Value>) -> Operation {
+        Operation {
+            method,
+            parameters: vec![Parameter {
+                example,
+                ..path_param(schema)
+            }],
+            ..delete("/orders/{id}/lines")
+        }
+    }
+
+    fn probe_of(request_path: &str, method: Method) -> PlannedProbe {
+        PlannedProbe {
+            operation: 0,
+            intent: super::super::Intent::Valid,
+            request: Some(PlannedRequest {
+                method,
+                path_and_query: request_path.into(),
+                headers: vec![
+                    ("Authorization".into(), "Bearer t".into()),
+                    ("Content-Type".into(), "application/json".into()),
+                ],
+                body: None,
+            }),
+            notes: vec![],
+        }
+    }
+
+    fn alternate(operation: Operation, request_path: &str) -> Option<Alternate> {
+        let method = operation.method;
+        let contract = crate::probe::testing::contract(vec![operation]);
+        alternate_request(&contract, &probe_of(request_path, method))
+    }
+
+    #[test]
+    fn a_get_gets_another_declared_value_first() {
+        let op = with_id(
+            Method::Get,
+            json!({"type": "integer", "examples": [42, 7]}),
+            Some(json!(42)),
+        );
+
+        let second = alternate(op, "/orders/42/lines?limit=1").expect("an alternate");
+
+        assert_eq!(second.kind, AlternateKind::OtherValue);
+        assert_eq!(second.parameter, "id");
+        assert_eq!(second.request.path_and_query, "/orders/7/lines?limit=1");
+        assert_eq!(second.request.method, Method::Get);
+        assert_eq!(
+            second.request.headers,
+            [("Authorization".to_string(), "Bearer t".to_string())],
+            "credentials kept, no content type without a body"
+        );
+    }
+
+    #[test]
+    fn without_another_declared_value_a_get_gets_an_invalid_then_a_small_one() {
+        let typed = with_id(Method::Get, json!({"type": "integer"}), Some(json!(42)));
+        let second = alternate(typed, "/orders/42/lines").expect("an alternate");
+        assert_eq!(
+            second.kind,
+            AlternateKind::Invalid {
+                violation: "path parameter 'id' is not an integer".into()
+            }
+        );
+        assert_eq!(
+            second.request.path_and_query,
+            "/orders/not-an-integer/lines"
+        );
+
+        let untyped_string = with_id(Method::Get, json!({"type": "string"}), None);
+        assert_eq!(alternate(untyped_string, "/orders/abc/lines"), None);
+    }
+
+    #[test]
+    fn a_delete_gets_only_a_value_its_type_forbids_and_other_unsafe_methods_none() {
+        let delete_op = with_id(
+            Method::Delete,
+            json!({"type": "integer", "examples": [7]}),
+            None,
+        );
+        let second = alternate(delete_op, "/orders/2147481234/lines").expect("an alternate");
+        assert_eq!(
+            second.request.path_and_query,
+            "/orders/not-an-integer/lines"
+        );
+        assert_eq!(second.request.body, None);
+
+        let string_id = with_id(Method::Delete, json!({"type": "string"}), None);
+        assert_eq!(
+            alternate(string_id, "/orders/rollcall-sentinel-1/lines"),
+            None
+        );
+        for method in [Method::Put, Method::Post, Method::Patch] {
+            let op = with_id(method, json!({"type": "integer"}), Some(json!(42)));
+            assert_eq!(alternate(op, "/orders/42/lines"), None, "{method}");
+        }
+    }
+
+    #[test]
+    fn route_path_fills_path_parameters_with_valid_values() {
+        let op = with_id(Method::Put, json!({"type": "integer"}), Some(json!(42)));
+        assert_eq!(route_path(&json!({}), &op), "/orders/42/lines");
+        let undeclared = delete("/notes/{name}");
+        assert_eq!(route_path(&json!({}), &undeclared), "/notes/rollcall");
     }
 }

@@ -182,6 +182,9 @@ struct Flat {
     cyclic: bool,
     /// The schema is `false`: no value is valid.
     never: bool,
+    /// The `$ref`s of the `oneOf`/`anyOf` branches taken, outermost first: they name the
+    /// concrete type a `discriminator` must announce.
+    branches: Vec<String>,
 }
 
 struct Synthesizer<'a> {
@@ -233,6 +236,9 @@ impl Synthesizer<'_> {
                 if let Some(Value::Array(branches)) = object.get(combinator)
                     && let Some(branch) = self.first_non_null_branch(branches, active)
                 {
+                    if let Some(reference) = branch.get("$ref").and_then(Value::as_str) {
+                        flat.branches.push(reference.to_string());
+                    }
                     self.absorb(branch, active, flat, level + 1);
                 }
             }
@@ -285,7 +291,15 @@ impl Synthesizer<'_> {
         active.extend(flat.refs.iter().cloned());
         let schema = &flat.schema;
         let value = match effective_type(schema) {
-            Some("object") if descend => self.object_value(schema, active, depth),
+            Some("object") if descend => {
+                let mut object = self.object_value(schema, active, depth);
+                if let (Value::Object(fields), Some((property, announced))) =
+                    (&mut object, discriminator_value(&flat))
+                {
+                    fields.insert(property, Value::String(announced));
+                }
+                object
+            }
             Some("object") => Value::Object(Map::new()),
             Some("array") if descend => self.array_value(schema, active, depth),
             Some("array") => Value::Array(Vec::new()),
@@ -393,13 +407,96 @@ impl Synthesizer<'_> {
                 (_, Some(items)) => (&[], items.clone()),
                 (_, None) => (&[], Value::Bool(true)),
             };
-        let values = (0..count as usize)
-            .map(|index| {
-                let item_schema = prefix.get(index).unwrap_or(&items);
-                self.value(item_schema, active, depth + 1)
-            })
-            .collect();
+        let unique = schema.get("uniqueItems") == Some(&Value::Bool(true));
+        let mut values: Vec<Value> = Vec::with_capacity(count as usize);
+        for index in 0..count as usize {
+            let item_schema = prefix.get(index).unwrap_or(&items);
+            let mut value = self.value(item_schema, active, depth + 1);
+            if unique && values.contains(&value) {
+                let flat = self.flatten(item_schema, active);
+                // Try the next variants until one is new; give up (fewer items) if none is.
+                match (1..=count as usize + 8)
+                    .map(|attempt| variant(&flat.schema, &value, attempt))
+                    .find(|candidate| candidate.as_ref().is_some_and(|c| !values.contains(c)))
+                    .flatten()
+                {
+                    Some(distinct) => value = distinct,
+                    None => break,
+                }
+            }
+            values.push(value);
+        }
         Value::Array(values)
+    }
+}
+
+/// The discriminator property of a (flattened) object schema and the name it must carry: the
+/// `mapping` key whose target is the concrete schema synthesized (the `oneOf`/`anyOf` branch
+/// taken, else the schema referenced first), else that schema's name. Swagger 2.0 spells the
+/// discriminator as the bare property name.
+fn discriminator_value(flat: &Flat) -> Option<(String, String)> {
+    let discriminator = flat.schema.get("discriminator")?;
+    let (property, mapping) = match discriminator {
+        Value::String(property) => (property.clone(), None),
+        Value::Object(d) => (
+            d.get("propertyName")?.as_str()?.to_string(),
+            d.get("mapping").and_then(Value::as_object),
+        ),
+        _ => return None,
+    };
+    let concrete = flat.branches.first().or(flat.refs.first())?;
+    let name = concrete.rsplit('/').next().unwrap_or(concrete);
+    let announced = mapping
+        .and_then(|mapping| {
+            mapping
+                .iter()
+                .find(|(_, target)| {
+                    target.as_str().is_some_and(|t| {
+                        t == concrete || t == name || t.rsplit('/').next() == Some(name)
+                    })
+                })
+                .map(|(key, _)| key.clone())
+        })
+        .unwrap_or_else(|| name.to_string());
+    Some((property, announced))
+}
+
+/// Another valid value of `schema` than `value`, the `attempt`-th one: the next `enum` member,
+/// a string with a numeric suffix, the next integer in range. `None` when the schema allows
+/// no obvious other value.
+fn variant(schema: &Map<String, Value>, value: &Value, attempt: usize) -> Option<Value> {
+    if let Some(Value::Array(members)) = schema.get("enum") {
+        return members.get(attempt % members.len().max(1)).cloned();
+    }
+    match value {
+        Value::String(text) => {
+            let suffix = attempt.to_string();
+            let max = schema
+                .get("maxLength")
+                .and_then(Value::as_u64)
+                .map_or(usize::MAX, |m| m as usize);
+            let keep = max.saturating_sub(suffix.len()).min(text.chars().count());
+            let candidate: String = text.chars().take(keep).chain(suffix.chars()).collect();
+            (candidate.chars().count() <= max && schema.get("format").is_none())
+                .then_some(Value::String(candidate))
+        }
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            let (low, high) = integer_range(schema);
+            let step = schema
+                .get("multipleOf")
+                .and_then(Value::as_i64)
+                .filter(|s| *s > 0)
+                .unwrap_or(1);
+            let base = n.as_i64()?;
+            let offset = step.checked_mul(i64::try_from(attempt).ok()?)?;
+            [base.checked_add(offset), base.checked_sub(offset)]
+                .into_iter()
+                .flatten()
+                .find(|v| (low..=high).contains(v))
+                .map(|v| Value::Number(v.into()))
+        }
+        Value::Bool(b) => Some(Value::Bool(if attempt % 2 == 1 { !b } else { *b })),
+        _ => None,
     }
 }
 
@@ -498,6 +595,11 @@ pub fn format_value(format: &str) -> Option<&'static str> {
         "ipv4" => "192.0.2.1",
         "ipv6" => "2001:db8::1",
         "byte" => "cm9sbGNhbGw=",
+        "binary" => "rollcall test file",
+        "password" => "Rollcall-Passw0rd",
+        "regex" => "^rollcall$",
+        "uri-template" => "https://example.com/{rollcall}",
+        "relative-json-pointer" => "0/rollcall",
         "json-pointer" => "/rollcall",
         "int32" | "int64" => "1",
         _ => return None,
@@ -609,6 +711,26 @@ fn number_value(schema: &Map<String, Value>) -> Value {
             (true, Some(low)) => (low.value + high.value) / 2.0,
             (true, None) => high.value - 1.0,
         };
+    }
+    if let Some(step) = schema
+        .get("multipleOf")
+        .and_then(Value::as_f64)
+        .filter(|s| *s > 0.0 && s.is_finite())
+    {
+        let fits = |v: f64| {
+            lower.is_none_or(|b| v > b.value || (!b.exclusive && v == b.value))
+                && upper.is_none_or(|b| v < b.value || (!b.exclusive && v == b.value))
+        };
+        // `1.0 / 0.1` is 10.000000000000002: snap near-integral quotients first.
+        let quotient = value / step;
+        let quotient = if (quotient - quotient.round()).abs() < 1e-9 {
+            quotient.round()
+        } else {
+            quotient
+        };
+        let up = quotient.ceil() * step;
+        let down = quotient.floor() * step;
+        value = if fits(up) { up } else { down };
     }
     if value.fract() == 0.0 && value.abs() < 9.0e15 {
         Value::Number((value as i64).into())
@@ -849,6 +971,128 @@ mod tests {
         assert_eq!(
             schema_value(&document, &json!({"$ref": "#/components/schemas/Self"})),
             json!(1)
+        );
+    }
+
+    #[test]
+    fn write_only_properties_are_sent_and_read_only_ones_are_not() {
+        let value = synth(json!({
+            "type": "object",
+            "required": ["id", "password"],
+            "properties": {
+                "id": {"type": "string", "readOnly": true},
+                "password": {"type": "string", "writeOnly": true, "format": "password"}
+            }
+        }));
+        assert_eq!(value, json!({"password": "Rollcall-Passw0rd"}));
+    }
+
+    #[test]
+    fn discriminator_announces_the_mapping_key_of_the_branch_taken() {
+        let document = json!({"components": {"schemas": {
+            "Pet": {
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {"propertyName": "petType", "mapping": {
+                    "dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat"
+                }}
+            },
+            "Cat": {"type": "object", "required": ["petType", "lives"], "properties": {
+                "petType": {"type": "string"}, "lives": {"type": "integer", "minimum": 9}
+            }},
+            "Dog": {"type": "object", "required": ["petType"], "properties": {"petType": {"type": "string"}}},
+            "Base": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}},
+                     "discriminator": {"propertyName": "kind"}},
+            "Lizard": {"allOf": [{"$ref": "#/components/schemas/Base"}]}
+        }}});
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "#/components/schemas/Pet"})),
+            json!({"petType": "cat", "lives": 9})
+        );
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "#/components/schemas/Lizard"})),
+            json!({"kind": "Lizard"}),
+            "without a mapping the schema name is announced"
+        );
+        let swagger2 = json!({"definitions": {"Fish": {"type": "object", "discriminator": "type",
+            "required": ["type"], "properties": {"type": {"type": "string"}}}}});
+        assert_eq!(
+            schema_value(&swagger2, &json!({"$ref": "#/definitions/Fish"})),
+            json!({"type": "Fish"})
+        );
+    }
+
+    #[test]
+    fn unique_items_are_distinct() {
+        assert_eq!(
+            synth(
+                json!({"type": "array", "minItems": 3, "uniqueItems": true, "items": {"type": "string"}})
+            ),
+            json!(["rollcall", "rollcall1", "rollcall2"])
+        );
+        assert_eq!(
+            synth(json!({"type": "array", "minItems": 2, "uniqueItems": true,
+                         "items": {"type": "string", "enum": ["a", "b", "c"]}})),
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            synth(json!({"type": "array", "minItems": 3, "uniqueItems": true,
+                         "items": {"type": "integer", "minimum": 1, "maximum": 3}})),
+            json!([1, 2, 3])
+        );
+        assert_eq!(
+            synth(json!({"type": "array", "minItems": 2, "uniqueItems": true,
+                         "items": {"type": "string", "maxLength": 1}})),
+            json!(["r", "1"])
+        );
+    }
+
+    #[test]
+    fn numbers_honour_multiple_of() {
+        assert_eq!(
+            synth(json!({"type": "number", "multipleOf": 0.25, "minimum": 1.1})),
+            json!(1.25)
+        );
+        assert_eq!(
+            synth(json!({"type": "number", "multipleOf": 0.1})),
+            json!(1)
+        );
+        assert_eq!(
+            synth(json!({"type": "number", "multipleOf": 4, "maximum": 10})),
+            json!(4)
+        );
+    }
+
+    #[test]
+    fn more_string_formats_give_valid_examples() {
+        for (format, expected) in [
+            ("time", "00:00:00Z"),
+            ("duration", "P1D"),
+            ("password", "Rollcall-Passw0rd"),
+            ("binary", "rollcall test file"),
+        ] {
+            assert_eq!(
+                synth(json!({"type": "string", "format": format})),
+                json!(expected),
+                "{format}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_schema_2020_keywords_are_read() {
+        let document = json!({"components": {"schemas": {"S": {
+            "$defs": {"Id": {"type": "integer", "minimum": 5}},
+            "type": "object", "required": ["id", "pair", "kind", "maybe"],
+            "properties": {
+                "id": {"$ref": "#/components/schemas/S/$defs/Id"},
+                "pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "boolean"}], "minItems": 2},
+                "kind": {"const": "fixed"},
+                "maybe": {"type": ["null", "integer"], "if": {"minimum": 0}, "then": {"maximum": 3}, "else": {"const": 7}}
+            }
+        }}}});
+        assert_eq!(
+            schema_value(&document, &json!({"$ref": "#/components/schemas/S"})),
+            json!({"id": 5, "pair": ["rollcall", true], "kind": "fixed", "maybe": 1})
         );
     }
 

@@ -18,6 +18,7 @@ pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract 
         spec_version: "3.1.0".into(),
         servers: vec![],
         operations,
+        webhooks: Vec::new(),
         security_schemes: vec![],
         warnings: vec![],
         document: Arc::new(document),
@@ -400,7 +401,7 @@ fn live_mode_sends_a_valid_body_for_every_method_even_an_optional_one() {
     put.request_body = Some(body(
         false,
         &[
-            ("multipart/form-data", json!({"type": "object"})),
+            ("application/x-ndjson", json!({"type": "object"})),
             (
                 "application/merge-patch+json",
                 json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}),
@@ -422,14 +423,17 @@ fn no_producible_media_type_sends_the_first_empty_with_a_note() {
     let mut post = op(Method::Post, "/upload");
     post.request_body = Some(body(
         true,
-        &[("multipart/form-data", json!({})), ("image/png", json!({}))],
+        &[
+            ("application/x-ndjson", json!({})),
+            ("application/grpc", json!({})),
+        ],
     ));
     let probe = plan_one(post.clone(), Mode::Live);
     let r = request(&probe);
-    assert_eq!(body_text(r), ("multipart/form-data", ""));
+    assert_eq!(body_text(r), ("application/x-ndjson", ""));
     assert_eq!(probe.notes.len(), 1, "{:?}", probe.notes);
     assert!(
-        probe.notes[0].contains("multipart/form-data, image/png"),
+        probe.notes[0].contains("application/x-ndjson, application/grpc"),
         "{:?}",
         probe.notes
     );

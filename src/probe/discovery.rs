@@ -44,8 +44,88 @@ pub struct Discovery {
     /// here means bodies are parsed before routing, so a safe-mode probe's
     /// rejected body proves nothing about its route.
     pub malformed_body: Option<NoRouteSample>,
+    /// `OPTIONS` on a path that cannot exist: whether unknown paths get an
+    /// `Allow` header too (then an `Allow` on a declared path proves nothing).
+    pub options_unknown: Option<OptionsSample>,
+    /// Unsafe methods the contract uses that a path that cannot exist
+    /// refuses with 501 (or 405 where GET gets the no-route 404): the server,
+    /// or a proxy in front of it, does not pass them through at all.
+    pub refused_methods: Vec<MethodRefusal>,
+    /// Whether `OPTIONS` on a route this run proved deployed lists its
+    /// methods; set after the probes (see `verdict::followup`), and needed
+    /// before an `OPTIONS` answered with the no-route response may count as
+    /// proof that a route is missing (Rails, for one, routes no `OPTIONS`).
+    pub options_calibration: Option<OptionsCalibration>,
+    /// The random token of this target's discovery paths, reused for the
+    /// follow-up paths that cannot exist.
+    pub token: String,
     /// Sentences for reports (`<system-out>`, verbose terminal).
     pub notes: Vec<String>,
+}
+
+/// The answer to `OPTIONS` on a path that cannot exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionsSample {
+    pub path: String,
+    pub fingerprint: Fingerprint,
+    /// The methods its `Allow` header lists (`None` without the header).
+    pub allow: Option<Vec<String>>,
+}
+
+/// A method refused on a path that cannot exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodRefusal {
+    pub method: Method,
+    pub path: String,
+    pub fingerprint: Fingerprint,
+}
+
+impl MethodRefusal {
+    /// `PATCH /rollcall-404-… → 501 text/html "<h1>501 Not Implemented</h1>"`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} → {}",
+            self.method,
+            self.path,
+            self.fingerprint.describe()
+        )
+    }
+}
+
+/// `OPTIONS` on the path of an operation this run proved deployed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionsCalibration {
+    /// `OPTIONS /pets → 405 with Allow: GET, HEAD`, for evidence.
+    pub described: String,
+    /// Whether the answer's `Allow` listed the operation's method.
+    pub lists_routes: bool,
+}
+
+/// The methods of every `Allow` header of `response`, upper-cased (`None`
+/// when it has no `Allow` header).
+pub fn allow_methods(response: &Response) -> Option<Vec<String>> {
+    let mut found = false;
+    let mut methods = Vec::new();
+    for (_, value) in response
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("allow"))
+    {
+        found = true;
+        for method in value.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            let method = method.to_ascii_uppercase();
+            if !methods.contains(&method) {
+                methods.push(method);
+            }
+        }
+    }
+    found.then_some(methods)
+}
+
+/// Whether an `Allow` list serves `method` (a GET route serves HEAD too).
+pub fn allow_lists(allow: &[String], method: Method) -> bool {
+    allow.iter().any(|m| m == method.as_str())
+        || (method == Method::Head && allow.iter().any(|m| m == "GET"))
 }
 
 /// The answer to a path that cannot exist under `prefix` (`""` for the root).
@@ -164,6 +244,56 @@ impl Discovery {
         self.candidates(path).into_iter().next()
     }
 
+    /// The server-wide refusal of `method` discovery saw, if any.
+    pub fn refusal(&self, method: Method) -> Option<&MethodRefusal> {
+        self.refused_methods.iter().find(|r| r.method == method)
+    }
+
+    /// Whether unknown paths near `path` get the no-route 404 (routing runs
+    /// before any credentials check there: `Some(true)`) or 401/403 (a gate
+    /// stands before routing: `Some(false)`); `None` when discovery cannot tell.
+    pub fn routes_before_auth(&self, path: &str) -> Option<bool> {
+        match self.sample_for(path)?.fingerprint.status {
+            404 | 410 => Some(true),
+            401 | 403 => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether `OPTIONS` on a path that cannot exist lists `method` in an
+    /// `Allow` header: then an `Allow` on a declared path proves nothing.
+    pub fn allow_everywhere(&self, method: Method) -> bool {
+        self.options_unknown
+            .as_ref()
+            .and_then(|sample| sample.allow.as_deref())
+            .is_some_and(|allow| allow_lists(allow, method))
+    }
+
+    /// Whether unknown paths get an `Allow` header at all.
+    pub fn unknown_paths_get_allow(&self) -> bool {
+        self.options_unknown
+            .as_ref()
+            .is_some_and(|sample| sample.allow.is_some())
+    }
+
+    /// A path below `path` (its query dropped) that cannot exist and
+    /// matches no declared template: `/admin/stats/rollcall-404-<token>`.
+    /// Where a gate guards a part of the API, it guards this path too.
+    pub fn unknown_path_below(&self, path: &str, contract: &Contract) -> String {
+        let templates: Vec<Vec<&str>> = contract
+            .operations
+            .iter()
+            .map(|op| template_segments(&op.path))
+            .collect();
+        let token = if self.token.is_empty() {
+            format!("{:016x}", fastrand::u64(..))
+        } else {
+            self.token.clone()
+        };
+        let base = path.split(['?', '#']).next().unwrap_or("");
+        unknown_path(base.trim_end_matches('/'), &token, &templates)
+    }
+
     fn candidates(&self, path: &str) -> Vec<&NoRouteSample> {
         let segments = decoded_segments(path);
         let mut matching: Vec<&NoRouteSample> = self
@@ -188,7 +318,10 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
         .iter()
         .map(|op| template_segments(&op.path))
         .collect();
-    let mut discovery = Discovery::default();
+    let mut discovery = Discovery {
+        token: token.clone(),
+        ..Discovery::default()
+    };
 
     let root_path = unknown_path("", &token, &templates);
     let root = prober.send_ad_hoc(Method::Get, &root_path).await;
@@ -262,7 +395,103 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
             discovery.notes.push(malformed_body_note(sample));
         }
     }
+    let root_status = discovery.no_route[0].fingerprint.status;
+    methods_and_options(prober, contract, &root_path, root_status, &mut discovery).await;
     discovery
+}
+
+/// Unsafe methods in the order discovery tries them.
+const UNSAFE_METHODS: [Method; 4] = [Method::Post, Method::Put, Method::Patch, Method::Delete];
+
+/// `OPTIONS` on the unknown root path, and each unsafe method the contract
+/// uses on it (bodiless: nothing can exist there to act on).
+async fn methods_and_options(
+    prober: &Prober,
+    contract: &Contract,
+    path: &str,
+    root_status: u16,
+    discovery: &mut Discovery,
+) {
+    let methods: Vec<Method> = std::iter::once(Method::Options)
+        .chain(
+            UNSAFE_METHODS
+                .into_iter()
+                .filter(|m| contract.operations.iter().any(|op| op.method == *m)),
+        )
+        .collect();
+    let requests: Vec<crate::plan::PlannedRequest> = methods
+        .iter()
+        .map(|method| crate::plan::PlannedRequest {
+            method: *method,
+            path_and_query: path.to_string(),
+            headers: prober.options().discovery_headers.clone(),
+            body: None,
+        })
+        .collect();
+    let exchanges = prober.probe_all(requests.iter().enumerate()).await;
+    let mut passed = Vec::new();
+    for (index, exchange) in exchanges {
+        let method = methods[index];
+        let response = match exchange.outcome {
+            Ok(response) => response,
+            Err(error) => {
+                discovery
+                    .notes
+                    .push(format!("{method} {path} failed ({error})"));
+                continue;
+            }
+        };
+        let fingerprint = Fingerprint::of(&response, path);
+        if method == Method::Options {
+            let sample = OptionsSample {
+                path: path.to_string(),
+                allow: allow_methods(&response),
+                fingerprint,
+            };
+            discovery.notes.push(options_note(&sample));
+            discovery.options_unknown = Some(sample);
+            continue;
+        }
+        let refused = fingerprint.status == 501
+            || (fingerprint.status == 405 && matches!(root_status, 404 | 410));
+        if refused {
+            let refusal = MethodRefusal {
+                method,
+                path: path.to_string(),
+                fingerprint,
+            };
+            discovery.notes.push(format!(
+                "{}: {method} is refused on every path, before routing: the server, or a proxy in front of it, does not implement {method}",
+                refusal.describe()
+            ));
+            discovery.refused_methods.push(refusal);
+        } else {
+            passed.push(format!("{method} → {}", fingerprint.status));
+        }
+    }
+    if !passed.is_empty() {
+        discovery.notes.push(format!(
+            "on {path}, {}: no method the contract uses is refused there before routing",
+            passed.join(", ")
+        ));
+    }
+}
+
+fn options_note(sample: &OptionsSample) -> String {
+    let described = format!(
+        "OPTIONS {} → {}",
+        sample.path,
+        sample.fingerprint.describe()
+    );
+    match &sample.allow {
+        Some(allow) => format!(
+            "{described}, Allow: {}: unknown paths get an Allow header too, so an Allow that lists these methods proves no route",
+            allow.join(", ")
+        ),
+        None => format!(
+            "{described}, no Allow header: an Allow header on a declared path shows its route"
+        ),
+    }
 }
 
 /// The body safe mode sends most: JSON cut off after its first byte.
@@ -317,6 +546,15 @@ fn root_note(sample: &NoRouteSample) -> String {
 }
 
 fn prefix_note(sample: &NoRouteSample, root: &NoRouteSample) -> String {
+    if matches!(sample.fingerprint.status, 401 | 403)
+        && !matches!(root.fingerprint.status, 401 | 403)
+    {
+        return format!(
+            "{}: under {} unknown paths are refused before routing, so a gate guards that part of the API",
+            sample.describe(),
+            sample.prefix
+        );
+    }
     if sample.fingerprint == root.fingerprint {
         format!(
             "{}: under {} unknown paths answer like the root",
@@ -1000,5 +1238,149 @@ mod tests {
             "{}",
             discovery.notes[0]
         );
+    }
+
+    /// A proxy that refuses PATCH on every path with 501 and answers every
+    /// OPTIONS itself with a fixed Allow (as some CORS layers do), in front
+    /// of an app whose unknown paths get an empty 404.
+    fn behind_proxy() -> Router {
+        Router::new()
+            .route("/pets/{id}", get(|| async { "a pet" }))
+            .layer(axum::middleware::from_fn(
+                |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                    match request.method().as_str() {
+                        "PATCH" => (StatusCode::NOT_IMPLEMENTED, "<h1>501 Not Implemented</h1>")
+                            .into_response(),
+                        "OPTIONS" => {
+                            (StatusCode::NO_CONTENT, [("allow", "GET, post")]).into_response()
+                        }
+                        _ => next.run(request).await,
+                    }
+                },
+            ))
+    }
+
+    #[tokio::test]
+    async fn discover_learns_methods_refused_everywhere_and_allow_on_unknown_paths() {
+        let base = serve(behind_proxy()).await;
+        let contract = contract(vec![
+            operation(Method::Patch, "/pets/{id}"),
+            operation(Method::Delete, "/pets/{id}"),
+        ]);
+
+        let discovery = discover(&prober(&base), &contract).await;
+
+        let refused: Vec<Method> = discovery.refused_methods.iter().map(|r| r.method).collect();
+        assert_eq!(refused, [Method::Patch]);
+        assert!(discovery.refusal(Method::Patch).is_some());
+        assert!(discovery.refusal(Method::Delete).is_none());
+        assert_eq!(discovery.refused_methods[0].fingerprint.status, 501);
+        let options = discovery.options_unknown.as_ref().expect("OPTIONS sample");
+        assert_eq!(
+            options.allow.as_deref(),
+            Some(&["GET".to_string(), "POST".to_string()][..])
+        );
+        assert!(discovery.allow_everywhere(Method::Get));
+        assert!(discovery.allow_everywhere(Method::Head), "GET serves HEAD");
+        assert!(!discovery.allow_everywhere(Method::Delete));
+        assert!(
+            discovery
+                .notes
+                .iter()
+                .any(|n| n.contains("does not implement PATCH")),
+            "{:?}",
+            discovery.notes
+        );
+        assert!(
+            discovery
+                .notes
+                .iter()
+                .any(|n| n.contains("DELETE → 404: no method the contract uses is refused")),
+            "{:?}",
+            discovery.notes
+        );
+    }
+
+    #[tokio::test]
+    async fn a_405_is_a_refusal_only_where_get_gets_the_no_route_404() {
+        let refuse_delete = |fallback_status: StatusCode| {
+            Router::new().fallback(move |method: axum::http::Method| async move {
+                if method == axum::http::Method::DELETE {
+                    StatusCode::METHOD_NOT_ALLOWED
+                } else {
+                    fallback_status
+                }
+            })
+        };
+        let contract = contract(vec![operation(Method::Delete, "/pets/{id}")]);
+
+        let routed = serve(refuse_delete(StatusCode::NOT_FOUND)).await;
+        let discovery = discover(&prober(&routed), &contract).await;
+        assert!(discovery.refusal(Method::Delete).is_some());
+
+        let catch_all = serve(refuse_delete(StatusCode::OK)).await;
+        let discovery = discover(&prober(&catch_all), &contract).await;
+        assert!(discovery.refusal(Method::Delete).is_none());
+    }
+
+    #[test]
+    fn routing_order_is_read_from_the_nearest_sample() {
+        let sample = |prefix: &str, status: u16| NoRouteSample {
+            prefix: prefix.into(),
+            path: format!("{prefix}/rollcall-404-0123456789abcdef"),
+            fingerprint: Fingerprint::of(&response(status, None, ""), "/x"),
+        };
+        let discovery = Discovery {
+            no_route: vec![sample("", 404), sample("/admin", 401)],
+            ..Discovery::default()
+        };
+
+        assert_eq!(discovery.routes_before_auth("/pets/1"), Some(true));
+        assert_eq!(
+            discovery.routes_before_auth("/admin/stats?x=1"),
+            Some(false)
+        );
+        assert_eq!(Discovery::default().routes_before_auth("/pets"), None);
+    }
+
+    #[test]
+    fn path_below_an_operation_matches_no_declared_template() {
+        let discovery = Discovery {
+            token: "t".into(),
+            ..Discovery::default()
+        };
+        let contract = contract(vec![
+            operation(Method::Get, "/admin/stats"),
+            operation(Method::Get, "/admin/stats/{day}"),
+        ]);
+
+        assert_eq!(
+            discovery.unknown_path_below("/admin/stats?verbose=1", &contract),
+            "/admin/stats/rollcall-404-t/rollcall-404-t"
+        );
+        assert_eq!(
+            discovery.unknown_path_below("/pets/", &contract),
+            "/pets/rollcall-404-t"
+        );
+    }
+
+    #[test]
+    fn allow_headers_are_merged_and_upper_cased() {
+        let answer = Response {
+            status: 200,
+            headers: vec![
+                ("Allow".into(), "get, head".into()),
+                ("allow".into(), " PUT,,GET ".into()),
+            ],
+            body: vec![],
+            truncated: false,
+        };
+
+        let allow = allow_methods(&answer).expect("Allow present");
+
+        assert_eq!(allow, ["GET", "HEAD", "PUT"]);
+        assert!(allow_lists(&allow, Method::Put));
+        assert!(!allow_lists(&allow, Method::Delete));
+        assert_eq!(allow_methods(&response(200, None, "")), None);
     }
 }

@@ -7,10 +7,14 @@
 //! cap, and every request carries `User-Agent: rollcall/<version>`.
 
 mod discovery;
+pub mod resolve;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use discovery::{Discovery, Fingerprint, NoRouteSample, discover};
+pub use discovery::{
+    Discovery, Fingerprint, MethodRefusal, NoRouteSample, OptionsCalibration, OptionsSample,
+    allow_lists, allow_methods, discover,
+};
 
 use std::collections::HashMap;
 use std::error::Error as _;
@@ -45,6 +49,50 @@ pub struct ProbeOptions {
     /// Headers sent with discovery requests: the `-H` extras and credentials
     /// the probes carry, so that a gateway treats discovery like the probes.
     pub discovery_headers: Vec<(String, String)>,
+    /// Which certificates to trust and which to present.
+    pub tls: TlsOptions,
+    /// How many times a `429`, or a `503` with `Retry-After`, is retried.
+    pub retries: u32,
+    /// At most this many requests per second per target (`--rate`); `None`
+    /// sends as fast as the concurrency allows.
+    pub rate_per_second: Option<f64>,
+    /// Speak HTTP/2 from the first byte on plain-http targets (h2c prior
+    /// knowledge), for servers that do not speak HTTP/1.1 at all. Over TLS,
+    /// HTTP/2 is negotiated by ALPN without this.
+    pub http2_prior_knowledge: bool,
+    /// Addresses to connect to instead of resolving the target's host
+    /// (`--resolve`, `--each-address`); the `Host` header and TLS server name
+    /// stay the URL's. Empty: resolve as any client would.
+    pub connect_to: Vec<std::net::SocketAddr>,
+    /// Called once per planned probe as its exchange completes (the terminal
+    /// progress bar counts with it); `None`: nobody is watching.
+    pub on_probe_done: Option<ProbeDone>,
+}
+
+/// A callback for [`ProbeOptions::on_probe_done`].
+pub type ProbeDone = Arc<dyn Fn() + Send + Sync>;
+
+/// How the client trusts the target's certificate and proves its own identity.
+#[derive(Clone, Default)]
+pub struct TlsOptions {
+    /// Accept any certificate, even self-signed or expired (`--insecure`).
+    pub accept_invalid_certs: bool,
+    /// Extra trusted root certificates, PEM (`--cacert`), next to the system's.
+    pub extra_roots_pem: Option<Vec<u8>>,
+    /// Client certificate chain and its private key, PEM (`--client-cert`
+    /// and `--client-key` concatenated), for targets that require mTLS.
+    pub client_identity_pem: Option<Vec<u8>>,
+}
+
+/// The private key is a secret: `Debug` says only what is configured.
+impl fmt::Debug for TlsOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsOptions")
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("extra_roots", &self.extra_roots_pem.is_some())
+            .field("client_identity", &self.client_identity_pem.is_some())
+            .finish()
+    }
 }
 
 /// Header values may be credentials: `Debug` shows their names only.
@@ -60,6 +108,11 @@ impl fmt::Debug for ProbeOptions {
             .field("concurrency", &self.concurrency)
             .field("body_cap", &self.body_cap)
             .field("discovery_headers", &header_names)
+            .field("tls", &self.tls)
+            .field("retries", &self.retries)
+            .field("rate_per_second", &self.rate_per_second)
+            .field("http2_prior_knowledge", &self.http2_prior_knowledge)
+            .field("connect_to", &self.connect_to)
             .finish()
     }
 }
@@ -71,6 +124,12 @@ impl Default for ProbeOptions {
             concurrency: 16,
             body_cap: 64 * 1024,
             discovery_headers: Vec::new(),
+            tls: TlsOptions::default(),
+            retries: 2,
+            rate_per_second: None,
+            http2_prior_knowledge: false,
+            connect_to: Vec::new(),
+            on_probe_done: None,
         }
     }
 }
@@ -120,35 +179,145 @@ pub enum TransportError {
 #[derive(Debug, Clone)]
 pub struct Exchange {
     pub request: SentRequest,
+    /// The last attempt's outcome.
     pub outcome: Result<Response, TransportError>,
+    /// From the first attempt to the end of the last, waits included.
     pub elapsed: Duration,
+    /// The answers that were retried before `outcome`, oldest first.
+    pub retries: Vec<Retry>,
 }
 
-/// Sends requests for one target. Cheap to clone; clones share connections.
+/// An answer asking to come back later (`429`, or `503` with `Retry-After`)
+/// that was retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub status: u16,
+    /// The `Retry-After` header as the target sent it.
+    pub retry_after: Option<String>,
+    /// How long rollcall waited before the next attempt.
+    pub waited: Duration,
+}
+
+impl Exchange {
+    /// What the retries were, for the evidence: "answered 429 twice
+    /// (Retry-After: 1) before 200". `None` when nothing was retried.
+    pub fn retry_note(&self) -> Option<String> {
+        let first = self.retries.first()?;
+        let mut statuses: Vec<u16> = self.retries.iter().map(|r| r.status).collect();
+        statuses.dedup();
+        let shown: Vec<String> = statuses.iter().map(u16::to_string).collect();
+        let times = match self.retries.len() {
+            1 => "once".to_string(),
+            2 => "twice".to_string(),
+            n => format!("{n} times"),
+        };
+        let after = first
+            .retry_after
+            .as_deref()
+            .map(|v| format!(" (Retry-After: {v})"))
+            .unwrap_or_default();
+        let ending = match &self.outcome {
+            Ok(response) => format!("before {}", response.status),
+            Err(error) => format!("before failing: {error}"),
+        };
+        Some(format!(
+            "answered {} {times}{after} {ending}",
+            shown.join("/")
+        ))
+    }
+}
+
+/// The longest `Retry-After` rollcall honours; a target asking for longer is
+/// reported as it answered, not waited for.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// Sends requests for one target. Cheap to clone; clones share connections
+/// and the rate limit.
 #[derive(Debug, Clone)]
 pub struct Prober {
     client: reqwest::Client,
     target: Arc<Target>,
     options: Arc<ProbeOptions>,
+    pacer: Option<Arc<Pacer>>,
+}
+
+/// Spaces request starts evenly to honour `--rate`: each request takes the
+/// next free slot, `1/rate` seconds after the previous one.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    next_slot: std::sync::Mutex<Instant>,
+}
+
+impl Pacer {
+    fn new(per_second: f64) -> Option<Pacer> {
+        if !per_second.is_finite() || per_second <= 0.0 {
+            return None;
+        }
+        Some(Pacer {
+            interval: Duration::from_secs_f64(1.0 / per_second),
+            next_slot: std::sync::Mutex::new(Instant::now()),
+        })
+    }
+
+    async fn wait_for_slot(&self) {
+        let slot = {
+            // A poisoned lock only means another request panicked mid-update;
+            // the instant inside is still a valid slot.
+            let mut next = self
+                .next_slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
 }
 
 impl Prober {
     /// One client (and so one connection pool) per target. Redirects are not
     /// followed and bodies are not decompressed: both would hide evidence.
+    /// The timeout bounds each whole attempt, body reading included, so a
+    /// server trickling bytes cannot hold a probe longer.
     pub fn new(target: Target, options: ProbeOptions) -> Result<Prober, ProbeError> {
         crate::install_crypto_provider();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
             .connect_timeout(options.timeout)
             .user_agent(crate::USER_AGENT)
             .referer(false)
+            .danger_accept_invalid_certs(options.tls.accept_invalid_certs);
+        if let Some(pem) = &options.tls.extra_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ProbeError::Certificate(error_chain(&e)))?;
+            if roots.is_empty() {
+                return Err(ProbeError::Certificate(
+                    "no PEM certificate (-----BEGIN CERTIFICATE-----) found".into(),
+                ));
+            }
+            builder = builder.tls_certs_merge(roots);
+        }
+        if let Some(pem) = &options.tls.client_identity_pem {
+            let identity = reqwest::Identity::from_pem(pem)
+                .map_err(|e| ProbeError::ClientIdentity(error_chain(&e)))?;
+            builder = builder.identity(identity);
+        }
+        if options.http2_prior_knowledge {
+            builder = builder.http2_prior_knowledge();
+        }
+        builder = resolve::pin(builder, &target.base_url, &options.connect_to);
+        let client = builder
             .build()
             .map_err(|e| ProbeError::Client(error_chain(&e)))?;
+        let pacer = options.rate_per_second.and_then(Pacer::new).map(Arc::new);
         Ok(Prober {
             client,
             target: Arc::new(target),
             options: Arc::new(options),
+            pacer,
         })
     }
 
@@ -189,14 +358,42 @@ impl Prober {
             .map_err(|e| TransportError::Other(format!("invalid request URL: {e}")))
     }
 
-    /// Sends one planned request.
+    /// Sends one planned request, within the rate limit. A `429`, or a `503`
+    /// with `Retry-After`, is retried up to [`ProbeOptions::retries`] times
+    /// after the wait it asks for (or a jittered backoff), and the retries
+    /// are kept in the exchange as evidence.
     pub async fn send(&self, request: &PlannedRequest) -> Exchange {
         let started = Instant::now();
-        let (sent, outcome) = self.exchange(request).await;
-        Exchange {
-            request: sent,
-            outcome,
-            elapsed: started.elapsed(),
+        let mut retries = Vec::new();
+        loop {
+            if let Some(pacer) = &self.pacer {
+                pacer.wait_for_slot().await;
+            }
+            let (sent, outcome) = self.exchange(request).await;
+            let wait = match &outcome {
+                Ok(response) if retries.len() < self.options.retries as usize => {
+                    retry_wait(response, retries.len())
+                }
+                _ => None,
+            };
+            match (wait, &outcome) {
+                (Some(waited), Ok(response)) => {
+                    retries.push(Retry {
+                        status: response.status,
+                        retry_after: response.header("retry-after").map(str::to_string),
+                        waited,
+                    });
+                    tokio::time::sleep(waited).await;
+                }
+                _ => {
+                    return Exchange {
+                        request: sent,
+                        outcome,
+                        elapsed: started.elapsed(),
+                        retries,
+                    };
+                }
+            }
         }
     }
 
@@ -237,7 +434,12 @@ impl Prober {
         let mut exchanges: Vec<Option<Exchange>> = vec![None; inputs.len()];
         while let Some(joined) = tasks.join_next_with_id().await {
             match joined {
-                Ok((_, (position, exchange))) => exchanges[position] = Some(exchange),
+                Ok((_, (position, exchange))) => {
+                    if let Some(done) = &self.options.on_probe_done {
+                        done();
+                    }
+                    exchanges[position] = Some(exchange);
+                }
                 Err(error) => {
                     if let Some(&position) = position_of_task.get(&error.id()) {
                         let (_, method, path) = inputs[position];
@@ -271,6 +473,7 @@ impl Prober {
             },
             outcome: Err(TransportError::Other(reason.to_string())),
             elapsed: Duration::ZERO,
+            retries: Vec::new(),
         }
     }
 
@@ -379,6 +582,29 @@ impl Prober {
     }
 }
 
+/// How long to wait before retrying `response`, or `None` when it is not
+/// worth retrying: only `429`, and `503` with a `Retry-After`, ask to come
+/// back. A `Retry-After` in seconds is honoured up to [`MAX_RETRY_WAIT`]
+/// (beyond it, the answer stands); otherwise the wait doubles per attempt
+/// from 250 ms. Up to a quarter more is added at random, so that many probes
+/// told the same thing do not all come back at the same instant.
+fn retry_wait(response: &Response, attempt: usize) -> Option<Duration> {
+    let retry_after = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let base = match (response.status, retry_after) {
+        (429 | 503, Some(wait)) if wait <= MAX_RETRY_WAIT => wait,
+        (429 | 503, Some(_)) => return None,
+        (429, None) => Duration::from_millis(250) * 2u32.saturating_pow(attempt.min(6) as u32),
+        _ => return None,
+    };
+    let jitter = base
+        .max(Duration::from_millis(100))
+        .mul_f64(fastrand::f64() / 4.0);
+    Some(base + jitter)
+}
+
 /// Reads at most `cap` bytes of the body, chunk by chunk, so an endless body
 /// costs no more than `cap`. A body that breaks off after the headers keeps
 /// what arrived and counts as truncated: the status is still evidence.
@@ -461,6 +687,10 @@ fn error_chain(error: &reqwest::Error) -> String {
 pub enum ProbeError {
     #[error("cannot build an HTTP client: {0}")]
     Client(String),
+    #[error("cannot use the trusted certificates (--cacert): {0}")]
+    Certificate(String),
+    #[error("cannot use the client certificate and key (--client-cert/--client-key): {0}")]
+    ClientIdentity(String),
 }
 
 #[cfg(test)]

@@ -112,6 +112,7 @@ pub fn contract(operations: Vec<Operation>) -> Contract {
         spec_version: "3.1.0".into(),
         servers: vec![],
         operations,
+        webhooks: Vec::new(),
         security_schemes: vec![],
         warnings: vec![],
         document: Arc::new(serde_json::Value::Null),

@@ -27,6 +27,7 @@
 
 use std::fmt::Write as _;
 
+use crate::contract::diff::ReleaseChange;
 use crate::report::{OperationReport, RunReport, TargetResult};
 use crate::verdict::Verdict;
 
@@ -34,8 +35,23 @@ use crate::verdict::Verdict;
 /// (GitHub caps those at 65,536 characters; each one holds up to 2 KB of body).
 const MAX_REPRODUCTIONS: usize = 20;
 
+/// How the Markdown report is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MarkdownOptions {
+    /// Every operation in the parity matrix, not only those whose verdicts
+    /// differ between targets (`--all`).
+    pub all_parity_rows: bool,
+    /// Inconclusive verdicts fail the run (`--strict`): the PASS/FAIL line says so.
+    pub strict: bool,
+}
+
 /// The report as a Markdown document, ending with a newline.
 pub fn render(report: &RunReport) -> String {
+    render_with(report, &MarkdownOptions::default())
+}
+
+/// [`render`], with options.
+pub fn render_with(report: &RunReport, options: &MarkdownOptions) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -43,7 +59,14 @@ pub fn render(report: &RunReport) -> String {
         escape(&report.spec.title),
         escape(&report.spec.version)
     );
-    let _ = writeln!(out, "**{}**\n", escape(&report.conclusion()));
+    let _ = writeln!(
+        out,
+        "**{}**\n",
+        escape(&report.conclusion_for(options.strict))
+    );
+    if let Some(line) = report.parity_line() {
+        let _ = writeln!(out, "**{}**\n", escape(&line));
+    }
     let targets: Vec<String> = report
         .targets
         .iter()
@@ -66,7 +89,19 @@ pub fn render(report: &RunReport) -> String {
     );
 
     totals(&mut out, report);
+    if let Some(line) = report.proof_line() {
+        let _ = writeln!(out, "{}.\n", escape(&line));
+    }
+    if let Some(line) = report.release_line() {
+        let mut line = escape(&line);
+        if let Some(first) = line.get(..1) {
+            line.replace_range(..1, &first.to_uppercase());
+        }
+        let _ = writeln!(out, "{line}.\n");
+    }
+    parity(&mut out, report, options.all_parity_rows);
     flagged(&mut out, report);
+    config_notes(&mut out, report);
 
     if !report.warnings.is_empty() {
         out.push_str("## Contract warnings\n\n");
@@ -132,7 +167,7 @@ fn flagged(out: &mut String, report: &RunReport) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            code(&op.label()),
+            operation_cell(op),
             escape(&result.target),
             result.verdict,
             code(&result.rule),
@@ -140,6 +175,132 @@ fn flagged(out: &mut String, report: &RunReport) {
         );
     }
     out.push('\n');
+}
+
+/// What rollcall.toml said about results (known gaps, fixed or expired ones,
+/// expected verdicts), so a reviewer sees why a flagged result did not fail
+/// the run and which list entries to clean up.
+fn config_notes(out: &mut String, report: &RunReport) {
+    let notes: Vec<_> = report
+        .results()
+        .filter_map(|(op, r)| r.allowance.as_ref().map(|a| (op, r, a)))
+        .collect();
+    if notes.is_empty() {
+        return;
+    }
+    out.push_str("## Known gaps and expectations (rollcall.toml)\n\n");
+    out.push_str("| Operation | Target | Verdict | Note |\n");
+    out.push_str("| --- | --- | --- | --- |\n");
+    for (op, result, allowance) in notes {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            operation_cell(op),
+            escape(&result.target),
+            result.verdict,
+            escape(&allowance.message)
+        );
+    }
+    out.push('\n');
+}
+
+/// The parity matrix (only rows that differ unless `all`), its legend, and
+/// the diff of each target's capability listing against the reference's.
+///
+/// ```markdown
+/// ## Parity
+///
+/// **1 of 9 operations differs between targets** (reference: `stable`).
+///
+/// | Operation | stable | canary |
+/// | --- | --- | --- |
+/// | `POST /pets` | implemented | **not_implemented** |
+/// ```
+fn parity(out: &mut String, report: &RunReport, all: bool) {
+    let Some(parity) = &report.parity else {
+        return;
+    };
+    let matrix = report.parity_matrix();
+    let reference = matrix.position(&parity.reference).unwrap_or(0);
+    out.push_str("## Parity\n\n");
+    let n = parity.differences.len();
+    if parity.agrees() {
+        let _ = writeln!(
+            out,
+            "Every operation has the same verdict on all {} targets (reference: {}).\n",
+            matrix.targets.len(),
+            code(&parity.reference)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "**{n} of {} operations {} between targets** (reference: {}).\n",
+            report.operations.len(),
+            if n == 1 { "differs" } else { "differ" },
+            code(&parity.reference)
+        );
+    }
+    let rows: Vec<_> = matrix
+        .rows
+        .iter()
+        .filter(|row| all || !row.agrees())
+        .collect();
+    if !rows.is_empty() {
+        let mut header = String::from("| Operation |");
+        let mut rule = String::from("| --- |");
+        for target in &matrix.targets {
+            let _ = write!(header, " {} |", escape(target));
+            rule.push_str(" --- |");
+        }
+        let _ = writeln!(out, "{header}\n{rule}");
+        for row in &rows {
+            let _ = write!(out, "| {} |", code(&row.label()));
+            for (column, verdict) in row.verdicts.iter().enumerate() {
+                let text = verdict.map_or("no result", Verdict::as_str);
+                if column != reference && *verdict != row.verdicts[reference] {
+                    let _ = write!(out, " **{text}** |");
+                } else {
+                    let _ = write!(out, " {text} |");
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "\nBold: differs from the reference, {}.{}\n",
+            code(&parity.reference),
+            if all {
+                ""
+            } else {
+                " Only operations whose verdicts differ are shown."
+            }
+        );
+    }
+    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
+        let diff = matrix.listing_diff(reference, column);
+        if diff.is_empty() {
+            continue;
+        }
+        let fence = "`".repeat((longest_backtick_run(&diff) + 1).max(3));
+        let _ = writeln!(
+            out,
+            "<details>\n<summary>Capability diff: {} → {}</summary>\n\n{fence}diff\n{}\n{fence}\n\n</details>\n",
+            escape(&parity.reference),
+            escape(&matrix.targets[column]),
+            diff.trim_end_matches('\n')
+        );
+    }
+}
+
+/// `` `POST /pets` `` for a table cell, followed by `(new)` or `(changed)`
+/// when `--since` marked the operation so.
+fn operation_cell(op: &OperationReport) -> String {
+    match op.change {
+        Some(change) if change != ReleaseChange::Unchanged => {
+            format!("{} ({change})", code(&op.label()))
+        }
+        _ => code(&op.label()),
+    }
 }
 
 /// Every operation with its verdict (and status) on each target.
@@ -157,15 +318,16 @@ fn all_operations(out: &mut String, report: &RunReport) {
     }
     let _ = writeln!(out, "{header}\n{rule}");
     for op in &report.operations {
-        let _ = write!(out, "| {} |", code(&op.label()));
+        let _ = write!(out, "| {} |", operation_cell(op));
         for target in &report.targets {
             let cell = match op.results.iter().find(|r| r.target == target.name) {
                 Some(TargetResult {
                     verdict,
                     status: Some(status),
+                    rule,
                     ..
-                }) => format!("{verdict} ({status})"),
-                Some(result) => result.verdict.to_string(),
+                }) => format!("{verdict} ({status}) {}", code(rule)),
+                Some(result) => format!("{} {}", result.verdict, code(&result.rule)),
                 None => "no result".to_string(),
             };
             let _ = write!(out, " {cell} |");
@@ -209,7 +371,7 @@ fn reproductions(out: &mut String, report: &RunReport) {
 
 /// Plain text for a table cell or a line: every character Markdown or HTML
 /// would interpret is escaped, and line breaks become spaces.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -231,7 +393,7 @@ fn escape(text: &str) -> String {
 /// An inline code span that survives backticks in `text` and sits safely in
 /// a table cell (`|` is the one character GitHub unescapes inside code in
 /// tables).
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let text: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -1,21 +1,28 @@
 //! Report: the result of a run, collected once ([`RunReport`]) and rendered
-//! many times: terminal, JUnit XML, JSON, Markdown. A report never re-probes
+//! many times: terminal, JUnit XML, JSON, Markdown, HTML, GitHub mode. A report never re-probes
 //! and never re-reads the spec. Every string in a `RunReport` has already been
 //! through the [`crate::redact::Redactor`], so no renderer can leak a secret.
 
 pub mod curl;
+pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
+#[cfg(test)]
+mod parity_tests;
 pub mod terminal;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::contract::Method;
+use crate::contract::diff::ReleaseChange;
+use crate::parity::{Matrix, Parity, Row};
 use crate::plan::Mode;
 use crate::verdict::{Outcome, Verdict};
 
@@ -31,6 +38,14 @@ pub struct RunReport {
     pub operations: Vec<OperationReport>,
     /// Count per verdict over every (operation, target) pair.
     pub summary: BTreeMap<Verdict, usize>,
+    /// How many of the `implemented` results are proven at the route level
+    /// only: the handler was not reached (safe mode, auth after routing).
+    #[serde(default)]
+    pub route_only: usize,
+    /// With two or more targets: the operations whose verdicts differ
+    /// between them. Absent with one target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parity: Option<Parity>,
     /// Contract warnings (operations that could not be read in full).
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -63,6 +78,10 @@ pub struct OperationReport {
     pub operation_id: Option<String>,
     pub tags: Vec<String>,
     pub line: Option<u32>,
+    /// With `--since OLD_SPEC`: whether the operation is new, changed or
+    /// unchanged since that contract. Absent without `--since`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ReleaseChange>,
     /// One per target, in target order.
     pub results: Vec<TargetResult>,
 }
@@ -87,6 +106,52 @@ pub struct TargetResult {
     /// The request sent (absent when nothing was sent).
     pub request: Option<RequestRecord>,
     pub response: Option<ResponseRecord>,
+    /// What `rollcall.toml` says about this result (a known gap, an expected
+    /// verdict); absent when it says nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowance: Option<Allowance>,
+}
+
+/// A `rollcall.toml` entry that applies to one result (see `crate::config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowance {
+    pub kind: AllowanceKind,
+    /// `known gap: partial updates ship in 2.4, until 2027-01-31`.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllowanceKind {
+    /// A listed known gap, still before its `until`: a failure does not fail the run.
+    KnownGap,
+    /// A listed known gap past its `until`: fails like any other result.
+    Expired,
+    /// A listed known gap that now passes: remove it from the list.
+    Fixed,
+    /// The verdict is the one `expect` declares: counts as a pass.
+    Expected,
+    /// `expect` declares another verdict than the one found: counts as usual.
+    Unexpected,
+}
+
+impl TargetResult {
+    /// How the result counts for the exit code and the reports: the verdict's
+    /// outcome, except that a declared `expect` that came true is a pass.
+    pub fn counted_outcome(&self) -> Outcome {
+        match &self.allowance {
+            Some(a) if a.kind == AllowanceKind::Expected => Outcome::Pass,
+            _ => self.verdict.outcome(),
+        }
+    }
+
+    /// An open known gap on a result that is not a pass: reported, never failing.
+    pub fn is_known_gap(&self) -> bool {
+        self.allowance
+            .as_ref()
+            .is_some_and(|a| a.kind == AllowanceKind::KnownGap)
+            && self.counted_outcome() != Outcome::Pass
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,13 +230,20 @@ impl TargetResult {
 }
 
 impl RunReport {
-    /// Number of (operation, target) results with each outcome.
+    /// Number of (operation, target) results with each outcome (as
+    /// [`TargetResult::counted_outcome`] says; open known gaps are counted
+    /// apart, by [`RunReport::known_gaps`]).
     pub fn count(&self, outcome: Outcome) -> usize {
         self.operations
             .iter()
             .flat_map(|op| &op.results)
-            .filter(|r| r.verdict.outcome() == outcome)
+            .filter(|r| r.counted_outcome() == outcome && !r.is_known_gap())
             .count()
+    }
+
+    /// Number of results that are open known gaps (reported, not failing).
+    pub fn known_gaps(&self) -> usize {
+        self.results().filter(|(_, r)| r.is_known_gap()).count()
     }
 
     /// Every (operation, target) result, in operation then target order.
@@ -209,6 +281,51 @@ impl RunReport {
         self.count(Outcome::Fail) == 0 && self.count(Outcome::Error) == 0
     }
 
+    /// [`RunReport::passed`]; with `strict` (`--strict`), inconclusive
+    /// results fail the run too.
+    pub fn passed_for(&self, strict: bool) -> bool {
+        self.passed() && !(strict && self.count(Outcome::Inconclusive) > 0)
+    }
+
+    /// How many results are `implemented` by a rule that proves only the
+    /// route ([`crate::verdict::rules::Proof::Route`]), from the results
+    /// themselves (every renderer uses this).
+    pub fn route_only_count(&self) -> usize {
+        self.results()
+            .filter(|(_, r)| {
+                r.verdict == Verdict::Implemented
+                    && crate::verdict::rules::rule(&r.rule)
+                        .is_some_and(|rule| rule.proof == crate::verdict::rules::Proof::Route)
+            })
+            .count()
+    }
+
+    /// `3 operations proven at the route level only (handler not reached in
+    /// safe mode; run --mode live to reach it), 1 unverified`; `None` when
+    /// every result reached its handler or failed.
+    pub fn proof_line(&self) -> Option<String> {
+        let route_only = self.route_only_count();
+        let unverified = self
+            .results()
+            .filter(|(_, r)| r.verdict == Verdict::Unverified)
+            .count();
+        let mut parts = Vec::new();
+        if route_only > 0 {
+            let why = match self.mode {
+                Mode::Safe => "handler not reached in safe mode; run --mode live to reach it",
+                Mode::Live => "handler not reached",
+            };
+            parts.push(format!(
+                "{route_only} {} proven at the route level only ({why})",
+                plural(route_only, "operation", "operations")
+            ));
+        }
+        if unverified > 0 {
+            parts.push(format!("{unverified} unverified"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// `12 operations × 2 targets: 7 implemented, 1 not_implemented, ...`
     /// (verdicts in vocabulary order, those with no result left out).
     pub fn summary_line(&self) -> String {
@@ -231,8 +348,81 @@ impl RunReport {
         )
     }
 
+    /// The verdict of every operation on every target, for the parity
+    /// comparison and its renderings.
+    pub fn parity_matrix(&self) -> Matrix {
+        let targets: Vec<String> = self.targets.iter().map(|t| t.name.clone()).collect();
+        let rows = self
+            .operations
+            .iter()
+            .map(|op| Row {
+                method: op.method,
+                path: op.path.clone(),
+                verdicts: targets
+                    .iter()
+                    .map(|t| {
+                        op.results
+                            .iter()
+                            .find(|r| &r.target == t)
+                            .map(|r| r.verdict)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Matrix { targets, rows }
+    }
+
+    /// `PARITY FAIL: 2 of 9 operations differ between 3 targets (reference: stable)`
+    /// or `PARITY OK: ...`; `None` without a parity comparison.
+    pub fn parity_line(&self) -> Option<String> {
+        let parity = self.parity.as_ref()?;
+        let operations = self.operations.len();
+        let targets = self.targets.len();
+        Some(if parity.agrees() {
+            format!(
+                "PARITY OK: {operations} {} with the same verdict on all {targets} targets",
+                plural(operations, "operation", "operations")
+            )
+        } else {
+            format!(
+                "PARITY FAIL: {} of {operations} {} {} between {targets} targets (reference: {})",
+                parity.differences.len(),
+                plural(operations, "operation", "operations"),
+                plural(parity.differences.len(), "differs", "differ"),
+                parity.reference
+            )
+        })
+    }
+
+    /// `since the older contract: 2 new, 1 changed, 6 unchanged operations`
+    /// (`--since`); `None` when no operation is marked.
+    pub fn release_line(&self) -> Option<String> {
+        let count = |change: ReleaseChange| {
+            self.operations
+                .iter()
+                .filter(|op| op.change == Some(change))
+                .count()
+        };
+        if self.operations.iter().all(|op| op.change.is_none()) {
+            return None;
+        }
+        let unchanged = count(ReleaseChange::Unchanged);
+        Some(format!(
+            "since the older contract: {} new, {} changed, {unchanged} unchanged {}",
+            count(ReleaseChange::New),
+            count(ReleaseChange::Changed),
+            plural(self.operations.len(), "operation", "operations")
+        ))
+    }
+
     /// `PASS: ...` or `FAIL: ...` with the counts that decided it.
     pub fn conclusion(&self) -> String {
+        self.conclusion_for(false)
+    }
+
+    /// [`RunReport::conclusion`]; with `strict` (`--strict`), inconclusive
+    /// results make it a FAIL.
+    pub fn conclusion_for(&self, strict: bool) -> String {
         let total = self.results().count();
         let failed = self.count(Outcome::Fail);
         let errors = self.count(Outcome::Error);
@@ -246,9 +436,17 @@ impl RunReport {
             parts.push(format!("{errors} unreachable"));
         }
         if inconclusive > 0 {
-            parts.push(format!("{inconclusive} inconclusive"));
+            let strictly = if strict { " (failing: --strict)" } else { "" };
+            parts.push(format!("{inconclusive} inconclusive{strictly}"));
         }
-        if self.passed() {
+        let known_gaps = self.known_gaps();
+        if known_gaps > 0 {
+            parts.push(format!(
+                "{known_gaps} {}",
+                plural(known_gaps, "known gap", "known gaps")
+            ));
+        }
+        if self.passed_for(strict) {
             let head = format!("PASS: {served} of {total} served");
             if parts.is_empty() {
                 head
@@ -292,16 +490,16 @@ mod tests {
                 .iter()
                 .all(|o| *o == Outcome::Inconclusive)
         );
-        assert_eq!(outcomes.len(), 10);
+        assert_eq!(outcomes.len(), 11);
     }
 
     #[test]
     fn summary_line_counts_every_result_in_vocabulary_order() {
         assert_eq!(
             fixture().summary_line(),
-            "9 operations × 2 targets: 8 implemented, 1 not_implemented, 1 missing_route, \
-             1 missing_method, 1 server_error, 1 stub, 2 auth_required, 1 unverified, \
-             1 unreachable, 1 skipped"
+            "9 operations × 2 targets: 7 implemented, 1 not_implemented, 1 missing_route, \
+             1 missing_method, 1 server_error, 1 stub, 1 inconsistent, 2 auth_required, \
+             1 unverified, 1 unreachable, 1 skipped"
         );
     }
 

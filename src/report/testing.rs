@@ -65,7 +65,7 @@ pub(crate) fn fixture() -> RunReport {
         operation(Method::Post, "/pets", &["pets"], Some(40), || {
             vec![
                 TargetResult {
-                    rule: "test.rejected_invalid_body".into(),
+                    rule: "validation-rejected".into(),
                     evidence: "rejected a malformed JSON body with 400, so a handler validated it"
                         .into(),
                     ..exchange(
@@ -237,7 +237,25 @@ pub(crate) fn fixture() -> RunReport {
         operation(Method::Get, "/", &[], None, || {
             vec![
                 served("stable", Method::Get, "/", 200, 2),
-                served("canary", Method::Get, "/", 200, 2),
+                // --repeat 3 behind a load balancer: one request reached an
+                // instance of an older build.
+                TargetResult {
+                    rule: "repeats-disagree".into(),
+                    evidence: "2 of 3 requests answered 200 (implemented); \
+                               1 of 3 answered 404 (missing_route)"
+                        .into(),
+                    ..exchange(
+                        "canary",
+                        Verdict::Inconsistent,
+                        request("canary", Method::Get, "/", &[], None),
+                        Some(response(
+                            404,
+                            &[("content-type", "text/html")],
+                            "<h1>Not Found</h1>",
+                        )),
+                        2,
+                    )
+                },
             ]
         }),
     ];
@@ -268,6 +286,8 @@ pub(crate) fn fixture() -> RunReport {
         ],
         operations,
         summary: BTreeMap::new(),
+        route_only: 0,
+        parity: None,
         warnings: vec![
             "specs/petstore.yaml:150:9: parameter 'sort' of GET /pets has no schema; sent as a string"
                 .into(),
@@ -276,6 +296,7 @@ pub(crate) fn fixture() -> RunReport {
         duration_ms: 842,
     };
     report.summary = report.verdict_counts();
+    report.route_only = report.route_only_count();
     report
 }
 
@@ -296,6 +317,7 @@ fn operation(
         )),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         line,
+        change: None,
         results: results(),
     }
 }
@@ -383,6 +405,7 @@ fn exchange(
         elapsed_ms,
         request,
         response,
+        allowance: None,
     }
 }
 

@@ -1,7 +1,14 @@
 //! Verdict: decide, per operation and target, whether the operation is really
 //! served, and say why in an `evidence` sentence a person can act on. Every
 //! decision cites a rule from the registry in [`rules`].
+//!
+//! A decision reads the operation's answer together with what discovery
+//! learned about the target and, where the answer leaves the route in doubt,
+//! the safe follow-up requests it asked for ([`follow_up_wanted`], sent by
+//! [`followup`]); the evidence records that chain. The order of the checks
+//! is documented in `docs/verdicts.md`.
 
+pub mod followup;
 pub mod rules;
 
 use std::fmt;
@@ -10,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Method;
 use crate::plan::Intent;
-use crate::probe::{NoRouteSample, Response};
+use crate::probe::{Fingerprint, NoRouteSample, Response, allow_lists, allow_methods};
+
+pub use followup::{FollowUp, FollowUpKind};
 
 /// The verdict vocabulary, shared by every report and the docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -22,6 +31,8 @@ pub enum Verdict {
     MissingMethod,
     ServerError,
     Stub,
+    /// Repeated requests (`--repeat`) got different verdicts.
+    Inconsistent,
     AuthRequired,
     Unverified,
     Unreachable,
@@ -29,13 +40,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 10] = [
+    pub const ALL: [Verdict; 11] = [
         Verdict::Implemented,
         Verdict::NotImplemented,
         Verdict::MissingRoute,
         Verdict::MissingMethod,
         Verdict::ServerError,
         Verdict::Stub,
+        Verdict::Inconsistent,
         Verdict::AuthRequired,
         Verdict::Unverified,
         Verdict::Unreachable,
@@ -50,6 +62,7 @@ impl Verdict {
             Verdict::MissingMethod => "missing_method",
             Verdict::ServerError => "server_error",
             Verdict::Stub => "stub",
+            Verdict::Inconsistent => "inconsistent",
             Verdict::AuthRequired => "auth_required",
             Verdict::Unverified => "unverified",
             Verdict::Unreachable => "unreachable",
@@ -65,7 +78,8 @@ impl Verdict {
             | Verdict::MissingRoute
             | Verdict::MissingMethod
             | Verdict::ServerError
-            | Verdict::Stub => Outcome::Fail,
+            | Verdict::Stub
+            | Verdict::Inconsistent => Outcome::Fail,
             Verdict::Unreachable => Outcome::Error,
             Verdict::AuthRequired | Verdict::Unverified | Verdict::Skipped => Outcome::Inconclusive,
         }
@@ -110,25 +124,118 @@ pub struct Context<'a> {
     pub credentials_given: bool,
 }
 
-/// Classifies one probe's exchange (`None` when the plan sent nothing).
+/// User settings that shape verdicts (`--stub-phrase`, `--no-stub-detection`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Whether small 2xx bodies are read for placeholder phrases.
+    pub stub_detection: bool,
+    /// Phrases that mark a placeholder besides the built-in ones; matched
+    /// like them, as whole words in any case, spacing or `snake_case`,
+    /// `kebab-case` or `CamelCase` form.
+    pub stub_phrases: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            stub_detection: true,
+            stub_phrases: Vec::new(),
+        }
+    }
+}
+
+/// Classifies one probe's exchange (`None` when the plan sent nothing),
+/// with the default settings and no follow-up requests.
 pub fn classify(context: &Context<'_>, exchange: Option<&crate::probe::Exchange>) -> Finding {
+    classify_with(context, exchange, &Settings::default(), &[])
+}
+
+/// Classifies one probe's exchange together with the follow-up requests
+/// sent after it (see [`followup`]).
+pub fn classify_with(
+    context: &Context<'_>,
+    exchange: Option<&crate::probe::Exchange>,
+    settings: &Settings,
+    follow_ups: &[FollowUp],
+) -> Finding {
+    let judge = Judge {
+        context,
+        settings,
+        follow_ups,
+    };
+    decide(&judge, exchange).finding
+}
+
+/// The follow-up request that would settle this probe's verdict, if one
+/// would and the operation has not had its share ([`followup::MAX_PER_OPERATION`]).
+pub fn follow_up_wanted(
+    context: &Context<'_>,
+    exchange: Option<&crate::probe::Exchange>,
+    settings: &Settings,
+    follow_ups: &[FollowUp],
+) -> Option<FollowUpKind> {
+    if follow_ups.len() >= followup::MAX_PER_OPERATION {
+        return None;
+    }
+    let judge = Judge {
+        context,
+        settings,
+        follow_ups,
+    };
+    let wanted = decide(&judge, exchange).want?;
+    (!follow_ups.iter().any(|f| f.kind == wanted)).then_some(wanted)
+}
+
+/// Everything one decision looks at.
+struct Judge<'a, 'c> {
+    context: &'a Context<'c>,
+    settings: &'a Settings,
+    follow_ups: &'a [FollowUp],
+}
+
+impl Judge<'_, '_> {
+    fn follow_up(&self, kind: FollowUpKind) -> Option<&FollowUp> {
+        self.follow_ups.iter().find(|f| f.kind == kind)
+    }
+
+    fn discovery(&self) -> &crate::probe::Discovery {
+        self.context.discovery
+    }
+}
+
+/// A finding, and the follow-up request that could change it.
+struct Decision {
+    finding: Finding,
+    want: Option<FollowUpKind>,
+}
+
+impl From<Finding> for Decision {
+    fn from(finding: Finding) -> Decision {
+        Decision {
+            finding,
+            want: None,
+        }
+    }
+}
+
+fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> Decision {
+    let context = judge.context;
     let Some(exchange) = exchange else {
         return match &context.probe.intent {
-            Intent::Unverifiable { reason } => finding(
-                rules::SAFE_MODE_NO_HARMLESS_PROBE,
-                format!("not probed in safe mode: {reason}"),
-            ),
+            Intent::Unverifiable { reason } => unverifiable(judge, reason),
             Intent::Skipped { reason } => finding(
                 rules::SKIPPED_BY_CONTRACT,
                 format!("not probed: {reason} (x-rollcall-skip)"),
-            ),
+            )
+            .into(),
             _ => finding(
                 rules::NOT_PROBED,
                 format!(
                     "{} was planned but no request was sent",
                     context.operation.label()
                 ),
-            ),
+            )
+            .into(),
         };
     };
     let probe = ProbeLine::new(context, exchange);
@@ -136,8 +243,16 @@ pub fn classify(context: &Context<'_>, exchange: Option<&crate::probe::Exchange>
         Err(error) => finding(
             rules::TRANSPORT_FAILED,
             format!("{probe} got no response: {error}"),
+        )
+        .into(),
+        Ok(response) => judge_response(
+            judge,
+            &probe,
+            &context.probe.intent,
+            exchange,
+            response,
+            true,
         ),
-        Ok(response) => classify_response(context, &probe, exchange, response),
     }
 }
 
@@ -166,17 +281,20 @@ const STUB_BODY_LIMIT: usize = 4096;
 /// Characters of a response body quoted in evidence.
 const EVIDENCE_EXCERPT_CHARS: usize = 120;
 
-/// Phrases that mark a placeholder wherever they stand, as whole words.
-const STUB_PHRASES: &[&str] = &[
+/// Phrases that mark a placeholder wherever they stand, as whole words
+/// (`--stub-phrase` adds more).
+pub const STUB_PHRASES: &[&str] = &[
     "not yet implemented",
     "not implemented",
     "unimplemented",
+    "to be implemented",
     "coming soon",
+    "under construction",
 ];
 /// Words that mark a placeholder only when they are the whole text or lead
 /// it before a colon (`TODO`, `stub`, `TODO: implement`): as ordinary words
 /// they are data, e.g. the title of an item in a to-do list.
-const STUB_MARKERS: &[&str] = &["todo", "stub"];
+pub const STUB_MARKERS: &[&str] = &["todo", "tbd", "fixme", "stub", "placeholder"];
 
 /// `GET /pets/1`: the request as evidence names it (the path relative to the
 /// base URL, without the query).
@@ -200,6 +318,13 @@ impl<'a> ProbeLine<'a> {
         }
     }
 
+    fn of(request: &'a crate::plan::PlannedRequest) -> ProbeLine<'a> {
+        ProbeLine {
+            method: request.method,
+            path_and_query: &request.path_and_query,
+        }
+    }
+
     fn path(&self) -> &str {
         self.path_and_query
             .split(['?', '#'])
@@ -214,31 +339,48 @@ impl fmt::Display for ProbeLine<'_> {
     }
 }
 
-fn classify_response(
-    context: &Context<'_>,
+/// Judges one answer. `follow` is false for the answer to a follow-up
+/// itself, which asks for no further requests.
+fn judge_response(
+    judge: &Judge<'_, '_>,
     probe: &ProbeLine<'_>,
+    intent: &Intent,
     exchange: &crate::probe::Exchange,
     response: &Response,
-) -> Finding {
+    follow: bool,
+) -> Decision {
+    let discovery = judge.discovery();
     let status = response.status;
     let answered = format!("{probe} answered {}", status_text(status));
     let no_route = if probe.method == Method::Head {
-        context
-            .discovery
-            .matching_no_route_without_body(probe.path_and_query, response)
+        discovery.matching_no_route_without_body(probe.path_and_query, response)
     } else {
-        context
-            .discovery
-            .matching_no_route(probe.path_and_query, response)
+        discovery.matching_no_route(probe.path_and_query, response)
     };
+    let refusal = discovery.refusal(probe.method).filter(|r| {
+        matches!(status, 405 | 501)
+            && r.fingerprint == Fingerprint::of(response, probe.path_and_query)
+    });
+    if let Some(refusal) = refusal {
+        let method = probe.method;
+        return finding(
+            rules::METHOD_REFUSED,
+            format!(
+                "{answered}, exactly as {method} on a path that cannot exist does ({}): the server or a proxy in front of it does not implement {method}; the handler was never reached",
+                refusal.describe()
+            ),
+        )
+        .into();
+    }
     match status {
-        501 => finding(rules::HANDLER_501, with_excerpt(answered, response)),
+        501 => finding(rules::HANDLER_501, with_excerpt(answered, response)).into(),
         405 => finding(
             rules::METHOD_405,
             method_not_allowed(answered, probe, response),
-        ),
-        404 => not_found(context, probe, answered, no_route),
-        401 | 403 => auth(context, answered, status, no_route.is_some()),
+        )
+        .into(),
+        404 => not_found(judge, probe, intent, answered, no_route, follow),
+        401 | 403 => auth(judge, probe, answered, status, no_route, follow),
         429 => {
             let wait = response
                 .header("retry-after")
@@ -250,9 +392,10 @@ fn classify_response(
                     "{answered}{wait}: the target limited the rate before the operation could be judged"
                 ),
             )
+            .into()
         }
-        500..=599 => finding(rules::SERVER_5XX, server_error(answered, status, response)),
-        200..=299 => success(context, probe, answered, response, no_route),
+        500..=599 => finding(rules::SERVER_5XX, server_error(answered, status, response)).into(),
+        200..=299 => success(judge, probe, intent, answered, response, no_route).into(),
         300..=399 => {
             let location = response.header("location").map_or_else(
                 || "no Location header".to_string(),
@@ -271,30 +414,24 @@ fn classify_response(
                     format!("{answered} ({location}); the redirect was not followed"),
                 ),
             }
+            .into()
         }
-        400..=499 => client_error(context, probe, exchange, answered, response),
+        400..=499 => client_error(judge, probe, intent, exchange, answered, response, follow),
         _ => finding(
             rules::UNEXPECTED_STATUS,
             format!("{answered}, a status rollcall cannot judge"),
-        ),
+        )
+        .into(),
     }
 }
 
 fn method_not_allowed(answered: String, probe: &ProbeLine<'_>, response: &Response) -> String {
     let method = probe.method;
-    let Some(allow) = response.header("allow") else {
+    let Some(allowed) = allow_methods(response) else {
         return format!("{answered}: the path exists but {method} is not served (no Allow header)");
     };
-    let allowed: Vec<&str> = allow
-        .split(',')
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-        .collect();
     let listed = allowed.join(", ");
-    if allowed
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method.as_str()))
-    {
+    if allowed.iter().any(|m| m == method.as_str()) {
         format!(
             "{answered}: the path exists (Allow: {listed}) and Allow even lists {method}, but the handler refused it"
         )
@@ -304,39 +441,35 @@ fn method_not_allowed(answered: String, probe: &ProbeLine<'_>, response: &Respon
 }
 
 fn not_found(
-    context: &Context<'_>,
+    judge: &Judge<'_, '_>,
     probe: &ProbeLine<'_>,
+    intent: &Intent,
     answered: String,
     no_route: Option<&NoRouteSample>,
-) -> Finding {
+    follow: bool,
+) -> Decision {
     if let Some(sample) = no_route {
-        return finding(
-            rules::NO_ROUTE_404,
-            format!(
-                "{answered}, and the 404 matches this target's no-route response ({}): no route serves {probe}",
-                sample.describe()
-            ),
+        let shown = format!(
+            "{answered}, and the 404 matches this target's no-route response ({})",
+            sample.describe()
         );
+        return settle(judge, probe, Unsettled::NoRoute404, shown, follow);
     }
-    let Some(sample) = context.discovery.sample_for(probe.path_and_query) else {
-        return finding(
-            rules::NO_ROUTE_UNKNOWN,
-            format!(
-                "{answered}, but discovery learned nothing about this target's no-route response, so a missing route cannot be told from a missing resource"
-            ),
+    let Some(sample) = judge.discovery().sample_for(probe.path_and_query) else {
+        let shown = format!(
+            "{answered}, but discovery learned nothing about this target's no-route response, so a missing route cannot be told from a missing resource"
         );
+        return settle(judge, probe, Unsettled::Unknown404, shown, follow);
     };
     if matches!(sample.fingerprint.status, 401 | 403) {
-        return finding(
-            rules::NO_ROUTE_UNKNOWN,
-            format!(
-                "{answered}, but unknown paths were refused before routing ({}), so a missing route cannot be told from a missing resource",
-                sample.describe()
-            ),
+        let shown = format!(
+            "{answered}, but unknown paths were refused before routing ({}), so a missing route cannot be told from a missing resource",
+            sample.describe()
         );
+        return settle(judge, probe, Unsettled::Unknown404, shown, follow);
     }
     let differs = format!("differs from the no-route response ({})", sample.describe());
-    match &context.probe.intent {
+    match intent {
         Intent::Sentinel { parameter } => finding(
             rules::SENTINEL_404,
             format!(
@@ -348,40 +481,390 @@ fn not_found(
             format!("{answered}, which {differs}: the handler exists, the resource does not"),
         ),
     }
+    .into()
 }
 
-fn auth(context: &Context<'_>, answered: String, status: u16, like_no_route: bool) -> Finding {
-    let rule = if status == 401 {
-        rules::AUTH_401
-    } else {
-        rules::AUTH_403
+/// First answers that leave the route in doubt, settled (where possible)
+/// by `OPTIONS` on the same path, then by a second parameter value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unsettled {
+    /// A 404 identical to the no-route response.
+    NoRoute404,
+    /// A 404 with no no-route response to compare it with.
+    Unknown404,
+    /// Safe mode's invalid body, refused the way unknown paths refuse it.
+    RejectedBeforeRouting,
+}
+
+impl Unsettled {
+    /// The finding when nothing more is known; `notes` says what the
+    /// follow-ups showed (empty, or starting with "; ").
+    fn unsettled(self, shown: &str, notes: &str, probe: &ProbeLine<'_>) -> Finding {
+        match self {
+            Unsettled::NoRoute404 => finding(
+                rules::NO_ROUTE_404,
+                format!("{shown}{notes}: no route serves {probe}"),
+            ),
+            Unsettled::Unknown404 => finding(rules::NO_ROUTE_UNKNOWN, format!("{shown}{notes}")),
+            Unsettled::RejectedBeforeRouting => finding(
+                rules::REJECTED_BEFORE_ROUTING,
+                format!("{shown}{notes}; run --mode live to reach it"),
+            ),
+        }
+    }
+}
+
+fn settle(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    shown: String,
+    follow: bool,
+) -> Decision {
+    if !follow {
+        return case.unsettled(&shown, "", probe).into();
+    }
+    let method = probe.method;
+    let Some(options) = judge.follow_up(FollowUpKind::Options) else {
+        return Decision {
+            finding: case.unsettled(&shown, "", probe),
+            want: Some(FollowUpKind::Options),
+        };
     };
-    let mut evidence = if context.credentials_given {
+    let (described, why) = match read_options(judge, options, method) {
+        OptionsReading::Lists { described } => {
+            return match case {
+                Unsettled::RejectedBeforeRouting => finding(
+                    rules::OPTIONS_ALLOW,
+                    format!(
+                        "{shown}; but {described}, which lists {method}: the route is deployed; the handler itself was not reached in safe mode; run --mode live to reach it"
+                    ),
+                ),
+                _ => finding(
+                    rules::ALLOWED_404,
+                    format!(
+                        "{shown}, but {described}, which lists {method}: the handler exists, the resource does not"
+                    ),
+                ),
+            }
+            .into();
+        }
+        OptionsReading::Lacks { described } => {
+            return finding(
+                rules::OPTIONS_LACKS_METHOD,
+                format!(
+                    "{shown}; {described}, which lists other methods but not {method}: the path is routed, {method} is not"
+                ),
+            )
+            .into();
+        }
+        OptionsReading::NoRoute {
+            described,
+            calibration,
+        } => {
+            let notes = format!(
+                "; {described}, the no-route response too, while {calibration}, which lists the methods of a deployed route"
+            );
+            return match case {
+                Unsettled::RejectedBeforeRouting => finding(
+                    rules::OPTIONS_NO_ROUTE,
+                    format!("{shown}{notes}: no route serves {probe}"),
+                ),
+                _ => case.unsettled(&shown, &notes, probe),
+            }
+            .into();
+        }
+        OptionsReading::Unclear { described, why } => (described, why),
+    };
+    let options_note = format!("; {described}, which does not settle it ({why})");
+    if case == Unsettled::RejectedBeforeRouting {
+        return case.unsettled(&shown, &options_note, probe).into();
+    }
+    let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
+        return Decision {
+            finding: case.unsettled(&shown, &options_note, probe),
+            want: Some(FollowUpKind::SecondValue),
+        };
+    };
+    let second_line = ProbeLine::of(&second.request);
+    let response = match &second.exchange.outcome {
+        Ok(response) => response,
+        Err(error) => {
+            let notes =
+                format!("{options_note}; a second value, {second_line}, got no response ({error})");
+            return case.unsettled(&shown, &notes, probe).into();
+        }
+    };
+    let intent = match &second.second_value {
+        Some((_, crate::plan::safe::AlternateKind::Invalid { violation })) => Intent::Invalid {
+            violation: violation.clone(),
+        },
+        _ => Intent::Valid,
+    };
+    let inner = judge_response(
+        judge,
+        &second_line,
+        &intent,
+        &second.exchange,
+        response,
+        false,
+    )
+    .finding;
+    if matches!(inner.rule, rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN) {
+        let notes = format!(
+            "{options_note}; a second value, {second_line}, answered {} too",
+            status_text(response.status)
+        );
+        return case.unsettled(&shown, &notes, probe).into();
+    }
+    Finding {
+        evidence: format!(
+            "{shown}{options_note}; a second value settles it: {}",
+            inner.evidence
+        ),
+        ..inner
+    }
+    .into()
+}
+
+/// What an `OPTIONS` follow-up on an operation's path showed about it.
+enum OptionsReading {
+    /// `Allow` lists the method (and unknown paths get no such `Allow`).
+    Lists {
+        described: String,
+    },
+    /// A 2xx whose `Allow` (specific to the path) leaves the method out.
+    Lacks {
+        described: String,
+    },
+    /// The no-route response, on a target whose `OPTIONS` lists a deployed
+    /// route's methods.
+    NoRoute {
+        described: String,
+        calibration: String,
+    },
+    Unclear {
+        described: String,
+        why: String,
+    },
+}
+
+fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> OptionsReading {
+    let discovery = judge.discovery();
+    let line = ProbeLine::of(&options.request);
+    let response = match &options.exchange.outcome {
+        Ok(response) => response,
+        Err(error) => {
+            return OptionsReading::Unclear {
+                described: format!("{line} got no response"),
+                why: error.to_string(),
+            };
+        }
+    };
+    let status = response.status;
+    let allow = allow_methods(response).filter(|allow| !allow.is_empty());
+    let described = match &allow {
+        Some(allow) => format!(
+            "{line} answered {} with Allow: {}",
+            status_text(status),
+            allow.join(", ")
+        ),
+        None => format!("{line} answered {}", status_text(status)),
+    };
+    let not_found = matches!(status, 404 | 410);
+    match allow {
+        Some(allow) if !not_found => {
+            if allow_lists(&allow, method) {
+                if discovery.allow_everywhere(method) {
+                    OptionsReading::Unclear {
+                        described,
+                        why: format!("a path that cannot exist gets an Allow listing {method} too"),
+                    }
+                } else {
+                    OptionsReading::Lists { described }
+                }
+            } else if !(200..300).contains(&status) {
+                OptionsReading::Unclear {
+                    described,
+                    why: format!(
+                        "the Allow of a {status} may name only one of several routes on the path (Starlette's does), so a method it leaves out is not proven missing"
+                    ),
+                }
+            } else if discovery.unknown_paths_get_allow() {
+                OptionsReading::Unclear {
+                    described,
+                    why: "paths that cannot exist get an Allow header too".to_string(),
+                }
+            } else {
+                OptionsReading::Lacks { described }
+            }
+        }
+        _ if not_found && discovery.matching_no_route(line.path_and_query, response).is_some() => {
+            match &discovery.options_calibration {
+                Some(calibration) if calibration.lists_routes => OptionsReading::NoRoute {
+                    described,
+                    calibration: calibration.described.clone(),
+                },
+                _ => OptionsReading::Unclear {
+                    described,
+                    why: "it is the no-route response, but no OPTIONS answer on a deployed route listed its methods in this run, so the target may route no OPTIONS at all".to_string(),
+                },
+            }
+        }
+        _ => OptionsReading::Unclear {
+            described,
+            why: "no Allow header names the path's methods".to_string(),
+        },
+    }
+}
+
+/// An operation safe mode sent nothing to, settled (where possible) by
+/// `OPTIONS` on its path.
+fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
+    let method = judge.context.operation.method;
+    let not_probed = format!("not probed in safe mode: {reason}");
+    let Some(options) = judge.follow_up(FollowUpKind::Options) else {
+        return Decision {
+            finding: finding(rules::SAFE_MODE_NO_HARMLESS_PROBE, not_probed),
+            want: Some(FollowUpKind::Options),
+        };
+    };
+    let path = ProbeLine::of(&options.request).path().to_string();
+    match read_options(judge, options, method) {
+        OptionsReading::Lists { described } => finding(
+            rules::OPTIONS_ALLOW,
+            format!(
+                "route deployed: {described}, which lists {method}; the handler was not reached in safe mode (no request to it is both harmless and rejectable); run --mode live to reach it"
+            ),
+        ),
+        OptionsReading::Lacks { described } => finding(
+            rules::OPTIONS_LACKS_METHOD,
+            format!(
+                "{described}, which lists other methods but not {method}: the path is routed, {method} is not (safe mode sent {method} nothing: no request to it is harmless)"
+            ),
+        ),
+        OptionsReading::NoRoute {
+            described,
+            calibration,
+        } => finding(
+            rules::OPTIONS_NO_ROUTE,
+            format!(
+                "{described}, this target's no-route response, while {calibration}, which lists the methods of a deployed route: no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
+            ),
+        ),
+        OptionsReading::Unclear { described, why } => finding(
+            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            format!("{not_probed}; {described}, which does not settle it ({why})"),
+        ),
+    }
+    .into()
+}
+
+fn auth(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    answered: String,
+    status: u16,
+    no_route: Option<&NoRouteSample>,
+    follow: bool,
+) -> Decision {
+    let context = judge.context;
+    let gate = match no_route.map(|sample| sample.prefix.as_str()) {
+        Some("") | None => {
+            "; unknown paths get the same answer, so it comes from a gate in front of every route"
+                .to_string()
+        }
+        Some(prefix) => format!(
+            "; unknown paths under {prefix} get the same answer, so it comes from a gate in front of every route there"
+        ),
+    };
+    if context.credentials_given {
         let problem = if status == 401 {
             "they were rejected"
         } else {
             "they do not grant this operation"
         };
-        format!(
+        let mut evidence = format!(
             "{answered} although credentials were given: {problem} (a credentials problem, not a missing route)"
-        )
-    } else {
-        let schemes = declared_schemes(context.operation);
-        if schemes.is_empty() {
-            format!("{answered}: the operation needs credentials; pass them with --auth or -H")
-        } else {
-            format!(
-                "{answered}: the operation needs credentials ({}); pass them with --auth",
-                schemes.join(" or ")
-            )
-        }
-    };
-    if like_no_route {
-        evidence.push_str(
-            "; unknown paths get the same answer, so it comes from a gate in front of every route",
         );
+        if no_route.is_some() {
+            evidence.push_str(&gate);
+        }
+        return finding(rules::CREDENTIALS_REJECTED, evidence).into();
     }
-    finding(rule, evidence)
+    let rule = if status == 401 {
+        rules::AUTH_401
+    } else {
+        rules::AUTH_403
+    };
+    let schemes = declared_schemes(context.operation);
+    let needs = if schemes.is_empty() {
+        format!("{answered}: the operation needs credentials; pass them with --auth or -H")
+    } else {
+        format!(
+            "{answered}: the operation needs credentials ({}); pass them with --auth",
+            schemes.join(" or ")
+        )
+    };
+    if no_route.is_some() {
+        return finding(rule, format!("{needs}{gate}")).into();
+    }
+    let discovery = judge.discovery();
+    let Some(sample) = discovery
+        .sample_for(probe.path_and_query)
+        .filter(|_| discovery.routes_before_auth(probe.path_and_query) == Some(true))
+    else {
+        return finding(rule, needs).into();
+    };
+    let routed = |below: &str| {
+        finding(
+            rules::AUTH_AFTER_ROUTING,
+            format!(
+                "route deployed: {answered}, while paths that cannot exist{below} get the no-route response ({}): routing runs before the credentials check, so the route exists; the handler was not reached; pass credentials with --auth to reach it",
+                sample.describe()
+            ),
+        )
+    };
+    let below = match judge.follow_up(FollowUpKind::Below) {
+        Some(below) => below,
+        None if follow => {
+            return Decision {
+                finding: routed(""),
+                want: Some(FollowUpKind::Below),
+            };
+        }
+        None => return routed("").into(),
+    };
+    let below_path = ProbeLine::of(&below.request).path().to_string();
+    match &below.exchange.outcome {
+        Ok(response)
+            if matches!(response.status, 404 | 410)
+                && discovery
+                    .matching_no_route(&below.request.path_and_query, response)
+                    .is_some() =>
+        {
+            routed(&format!(", even {below_path} just below it,"))
+        }
+        Ok(response) if matches!(response.status, 401 | 403) => finding(
+            rule,
+            format!(
+                "{needs}; {below_path}, a path below it that cannot exist, gets {} too: a gate guards this part of the API, so the route is not proven",
+                response.status
+            ),
+        ),
+        Ok(response) => finding(
+            rule,
+            format!(
+                "{needs}; {below_path}, a path below it that cannot exist, answered {}, so whether routing runs before the credentials check here is not known",
+                status_text(response.status)
+            ),
+        ),
+        Err(error) => finding(
+            rule,
+            format!("{needs}; {below_path}, a path below it, got no response ({error})"),
+        ),
+    }
+    .into()
 }
 
 fn declared_schemes(operation: &crate::contract::Operation) -> Vec<&str> {
@@ -409,8 +892,9 @@ fn server_error(answered: String, status: u16, response: &Response) -> String {
 }
 
 fn success(
-    context: &Context<'_>,
+    judge: &Judge<'_, '_>,
     probe: &ProbeLine<'_>,
+    intent: &Intent,
     answered: String,
     response: &Response,
     no_route: Option<&NoRouteSample>,
@@ -424,13 +908,13 @@ fn success(
             ),
         );
     }
-    if let Some(placeholder) = stub_text(response) {
+    if let Some(placeholder) = stub_text(response, judge.settings) {
         return finding(
             rules::STUB_2XX,
             format!("{answered} but the body says {placeholder}: a placeholder, not a handler"),
         );
     }
-    if let Intent::Invalid { violation } = &context.probe.intent {
+    if let Intent::Invalid { violation } = intent {
         return finding(
             rules::INVALID_ACCEPTED,
             format!(
@@ -443,35 +927,42 @@ fn success(
 }
 
 fn client_error(
-    context: &Context<'_>,
+    judge: &Judge<'_, '_>,
     probe: &ProbeLine<'_>,
+    intent: &Intent,
     exchange: &crate::probe::Exchange,
     answered: String,
     response: &Response,
-) -> Finding {
+    follow: bool,
+) -> Decision {
     let status = response.status;
-    let Intent::Invalid { violation } = &context.probe.intent else {
+    let Intent::Invalid { violation } = intent else {
         return finding(
             rules::HANDLER_4XX,
             format!(
                 "{answered}: the route is served and its handler or validation refused the request"
             ),
-        );
+        )
+        .into();
     };
-    let before_routing = context.discovery.malformed_body.as_ref().filter(|sample| {
+    let before_routing = judge.discovery().malformed_body.as_ref().filter(|sample| {
         exchange.request.body.is_some()
             && sample.fingerprint.status == status
             && !matches!(status, 404 | 405 | 410)
     });
     if let Some(sample) = before_routing {
-        return finding(
-            rules::REJECTED_BEFORE_ROUTING,
-            format!(
-                "the deliberately invalid request to {probe} ({violation}) was rejected with {}, but a malformed body to a path that cannot exist gets {} too (POST {}): bodies are checked before routing, so the route is not proven; run --mode live to reach it",
-                status_text(status),
-                sample.fingerprint.status,
-                sample.path
-            ),
+        let shown = format!(
+            "the deliberately invalid request to {probe} ({violation}) was rejected with {}, but a malformed body to a path that cannot exist gets {} too (POST {}): bodies are checked before routing, so the route is not proven",
+            status_text(status),
+            sample.fingerprint.status,
+            sample.path
+        );
+        return settle(
+            judge,
+            probe,
+            Unsettled::RejectedBeforeRouting,
+            shown,
+            follow,
         );
     }
     finding(
@@ -481,6 +972,7 @@ fn client_error(
             status_text(status)
         ),
     )
+    .into()
 }
 
 /// `501 Not Implemented`, or the bare number for statuses without a reason.
@@ -510,14 +1002,20 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
 
 /// The placeholder text of a small 2xx body (quoted), if it is one: any JSON
 /// string value, or the plain text, that reads as "not implemented".
-fn stub_text(response: &Response) -> Option<String> {
-    if response.truncated || response.body.len() > STUB_BODY_LIMIT {
+fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
+    if !settings.stub_detection || response.truncated || response.body.len() > STUB_BODY_LIMIT {
         return None;
     }
     let text = String::from_utf8_lossy(&response.body);
+    let extra: Vec<String> = settings
+        .stub_phrases
+        .iter()
+        .map(|phrase| normalize_words(phrase).trim().to_string())
+        .filter(|phrase| !phrase.is_empty())
+        .collect();
     let found = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(value) => first_stub_string(&value).map(str::to_string),
-        Err(_) => is_stub_text(&text).then(|| text.trim().to_string()),
+        Ok(value) => first_stub_string(&value, &extra).map(str::to_string),
+        Err(_) => is_stub_text(&text, &extra).then(|| text.trim().to_string()),
     }?;
     let one_line = found.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut shown: String = one_line.chars().take(EVIDENCE_EXCERPT_CHARS).collect();
@@ -527,19 +1025,27 @@ fn stub_text(response: &Response) -> Option<String> {
     Some(format!("\"{shown}\""))
 }
 
-fn first_stub_string(value: &serde_json::Value) -> Option<&str> {
+fn first_stub_string<'v>(value: &'v serde_json::Value, extra: &[String]) -> Option<&'v str> {
     match value {
-        serde_json::Value::String(s) => is_stub_text(s).then_some(s.as_str()),
-        serde_json::Value::Array(items) => items.iter().find_map(first_stub_string),
-        serde_json::Value::Object(fields) => fields.values().find_map(first_stub_string),
+        serde_json::Value::String(s) => is_stub_text(s, extra).then_some(s.as_str()),
+        serde_json::Value::Array(items) => {
+            items.iter().find_map(|item| first_stub_string(item, extra))
+        }
+        serde_json::Value::Object(fields) => fields
+            .values()
+            .find_map(|field| first_stub_string(field, extra)),
         _ => None,
     }
 }
 
-fn is_stub_text(text: &str) -> bool {
+/// Whether `text` reads as a placeholder: a built-in phrase or one of
+/// `extra` (already normalized) as whole words, or a marker word alone.
+fn is_stub_text(text: &str, extra: &[String]) -> bool {
     let words = normalize_words(text);
     if STUB_PHRASES
         .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
         .any(|phrase| contains_words(&words, phrase))
     {
         return true;

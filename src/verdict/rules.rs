@@ -5,6 +5,10 @@
 //! ```text
 //! handler-501   not_implemented   The handler answered 501 Not Implemented.
 //! ```
+//!
+//! Each rule also says how far it proves the operation deployed ([`Proof`]):
+//! the handler itself, only the route in front of it, or nothing. Reports
+//! count the operations proven at the route level only.
 
 use super::Verdict;
 
@@ -14,6 +18,31 @@ pub struct Rule {
     pub verdict: Verdict,
     pub summary: &'static str,
     pub hint: &'static str,
+    /// What an `implemented` verdict by this rule proves; `Proof::None` for
+    /// every other verdict.
+    pub proof: Proof,
+}
+
+/// How far a rule proves an operation deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The handler itself answered.
+    Handler,
+    /// The route exists, but the handler was not reached (safe mode's invalid
+    /// requests, auth checked after routing, an `Allow` header).
+    Route,
+    /// Nothing is proven deployed.
+    None,
+}
+
+impl Proof {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::Handler => "handler",
+            Proof::Route => "route",
+            Proof::None => "none",
+        }
+    }
 }
 
 pub const SAFE_MODE_NO_HARMLESS_PROBE: &str = "safe-mode-no-harmless-probe";
@@ -23,13 +52,17 @@ pub const SKIPPED_BY_CONTRACT: &str = "skipped-by-contract";
 pub const TRANSPORT_FAILED: &str = "transport-failed";
 pub const HANDLER_501: &str = "handler-501";
 pub const METHOD_405: &str = "method-405";
+pub const METHOD_REFUSED: &str = "method-refused";
 pub const NO_ROUTE_404: &str = "no-route-404";
 pub const HANDLER_404: &str = "handler-404";
 pub const SENTINEL_404: &str = "sentinel-404";
+pub const ALLOWED_404: &str = "allowed-404";
 pub const NO_ROUTE_UNKNOWN: &str = "no-route-unknown";
 pub const SERVER_5XX: &str = "server-5xx";
 pub const AUTH_401: &str = "auth-401";
 pub const AUTH_403: &str = "auth-403";
+pub const CREDENTIALS_REJECTED: &str = "credentials-rejected";
+pub const AUTH_AFTER_ROUTING: &str = "auth-after-routing";
 pub const RATE_LIMITED: &str = "rate-limited";
 pub const CATCH_ALL_2XX: &str = "catch-all-2xx";
 pub const STUB_2XX: &str = "stub-2xx";
@@ -39,8 +72,12 @@ pub const CATCH_ALL_3XX: &str = "catch-all-3xx";
 pub const REDIRECT_3XX: &str = "redirect-3xx";
 pub const VALIDATION_REJECTED: &str = "validation-rejected";
 pub const REJECTED_BEFORE_ROUTING: &str = "rejected-before-routing";
+pub const OPTIONS_ALLOW: &str = "options-allow";
+pub const OPTIONS_LACKS_METHOD: &str = "options-lacks-method";
+pub const OPTIONS_NO_ROUTE: &str = "options-no-route";
 pub const HANDLER_4XX: &str = "handler-4xx";
 pub const UNEXPECTED_STATUS: &str = "unexpected-status";
+pub const REPEATS_DISAGREE: &str = "repeats-disagree";
 
 /// Every rule, in the order the docs list them.
 pub const RULES: &[Rule] = &[
@@ -48,151 +85,232 @@ pub const RULES: &[Rule] = &[
         id: SAFE_MODE_NO_HARMLESS_PROBE,
         verdict: Verdict::Unverified,
         summary: "Safe mode found no request that a correct handler would reject before acting, so nothing was sent.",
+        proof: Proof::None,
         hint: "Run with --mode live against a staging or preview deployment, or add an example the planner can break harmlessly.",
     },
     Rule {
         id: NOT_PROBED,
         verdict: Verdict::Unverified,
         summary: "A request was planned but none was sent, so there is no answer to judge.",
+        proof: Proof::None,
         hint: "Rerun; if it persists, report it as a rollcall bug with the operation named.",
     },
     Rule {
         id: EXCLUDED_BY_FILTER,
         verdict: Verdict::Skipped,
         summary: "The operation was left out by --include/--exclude and not probed.",
+        proof: Proof::None,
         hint: "Widen the filter to check it.",
     },
     Rule {
         id: SKIPPED_BY_CONTRACT,
         verdict: Verdict::Skipped,
         summary: "The contract marks the operation `x-rollcall-skip: <reason>`, so it was not probed.",
+        proof: Proof::None,
         hint: "Remove x-rollcall-skip once the operation can be probed here.",
     },
     Rule {
         id: TRANSPORT_FAILED,
         verdict: Verdict::Unreachable,
         summary: "No HTTP answer came back: the connection, the TLS handshake or the timeout failed.",
+        proof: Proof::None,
         hint: "Check the target URL, DNS, firewall and certificates; raise --timeout if the service is slow.",
     },
     Rule {
         id: HANDLER_501,
         verdict: Verdict::NotImplemented,
         summary: "The operation answered 501 Not Implemented: it is declared and routed but has no implementation.",
+        proof: Proof::None,
         hint: "Implement the handler, or remove the operation from the contract until it ships.",
     },
     Rule {
         id: METHOD_405,
         verdict: Verdict::MissingMethod,
         summary: "The path exists but answered 405 Method Not Allowed for the declared method.",
+        proof: Proof::None,
         hint: "Register the handler for this method on the route (the Allow header lists what is served), or fix the contract.",
+    },
+    Rule {
+        id: METHOD_REFUSED,
+        verdict: Verdict::NotImplemented,
+        summary: "The operation answered 501 or 405 exactly as a path that cannot exist does for the same method: the method is refused on every path, by the server or a proxy in front of it, before any route is looked up.",
+        proof: Proof::None,
+        hint: "Let the method through the proxy or gateway (nginx, API gateway, load balancer) or enable it in the server; the handler itself was never reached.",
     },
     Rule {
         id: NO_ROUTE_404,
         verdict: Verdict::MissingRoute,
-        summary: "The 404 is identical to the target's answer for a path that cannot exist: no route serves the operation.",
+        summary: "The 404 is identical to the target's answer for a path that cannot exist, and no follow-up (OPTIONS on the same path, a second parameter value) showed the route: no route serves the operation.",
+        proof: Proof::None,
         hint: "Deploy the route, or check the base path (--target URL path, servers[0].url). A handler that answers a missing resource with the framework's bare 404 looks the same: give it a distinct body.",
     },
     Rule {
         id: HANDLER_404,
         verdict: Verdict::Implemented,
         summary: "The 404 differs from the target's no-route answer: a handler ran and reported the resource missing.",
+        proof: Proof::Handler,
         hint: "Nothing to fix; add an example id that exists to see a 2xx.",
     },
     Rule {
         id: SENTINEL_404,
         verdict: Verdict::Implemented,
         summary: "The handler answered 404 for a sentinel id that cannot exist, and the answer differs from the no-route response.",
+        proof: Proof::Handler,
         hint: "Nothing to fix: this is how safe mode proves a handler without touching data.",
+    },
+    Rule {
+        id: ALLOWED_404,
+        verdict: Verdict::Implemented,
+        summary: "The 404 matches the target's no-route answer, but OPTIONS on the same path lists the method in Allow: the route exists, so the handler answered 404 for a resource that does not exist.",
+        proof: Proof::Handler,
+        hint: "Nothing to fix; give the handler's 404 a body of its own (or add an example id that exists) so a single request tells it from a missing route.",
     },
     Rule {
         id: NO_ROUTE_UNKNOWN,
         verdict: Verdict::Unverified,
-        summary: "The operation answered 404, but discovery learned no 404 for unknown paths to compare it with.",
+        summary: "The operation answered 404, but discovery learned no 404 for unknown paths to compare it with, and OPTIONS on the same path did not show the route either.",
+        proof: Proof::None,
         hint: "Make discovery reach the target the way the probes do (same credentials and headers) and rerun.",
     },
     Rule {
         id: SERVER_5XX,
         verdict: Verdict::ServerError,
         summary: "The operation answered with a 5xx other than 501: it is routed but failed.",
+        proof: Proof::None,
         hint: "Read the server logs for this request; 502/503/504 point at the gateway or an upstream that is down.",
     },
     Rule {
         id: AUTH_401,
         verdict: Verdict::AuthRequired,
         summary: "The operation answered 401 Unauthorized: authentication stood before the handler.",
+        proof: Proof::None,
         hint: "Pass credentials with --auth SCHEME=VALUE; if you did, they were rejected: check the value and the scheme.",
     },
     Rule {
         id: AUTH_403,
         verdict: Verdict::AuthRequired,
         summary: "The operation answered 403 Forbidden: authorization stood before the handler.",
+        proof: Proof::None,
         hint: "Use credentials whose role or scopes allow this operation.",
+    },
+    Rule {
+        id: CREDENTIALS_REJECTED,
+        verdict: Verdict::AuthRequired,
+        summary: "Credentials were given, yet the operation answered 401 or 403: they were rejected or do not grant this operation. A credentials problem, not a missing route.",
+        proof: Proof::None,
+        hint: "Check the --auth value, the security scheme it is given for, and the role or scopes of the account.",
+    },
+    Rule {
+        id: AUTH_AFTER_ROUTING,
+        verdict: Verdict::Implemented,
+        summary: "The operation answered 401 or 403, while paths that cannot exist (even one just below it) get the no-route 404: routing runs before the credentials check, so the route is deployed; the handler was not reached.",
+        proof: Proof::Route,
+        hint: "Pass credentials with --auth SCHEME=VALUE to reach the handler.",
     },
     Rule {
         id: RATE_LIMITED,
         verdict: Verdict::Unverified,
         summary: "The operation answered 429 Too Many Requests before the handler could be judged.",
+        proof: Proof::None,
         hint: "Lower --concurrency or rerun later; a Retry-After header says how long to wait.",
     },
     Rule {
         id: CATCH_ALL_2XX,
         verdict: Verdict::MissingRoute,
         summary: "The 2xx is identical to the target's answer for a path that cannot exist: a catch-all (such as a single-page app's index.html) answered, not a handler.",
+        proof: Proof::None,
         hint: "Route the operation to the API service before the catch-all, or check the base path.",
     },
     Rule {
         id: STUB_2XX,
         verdict: Verdict::Stub,
         summary: "The operation answered 2xx with a small body saying it is not implemented (\"not implemented\", \"coming soon\", \"TODO\", \"stub\").",
+        proof: Proof::None,
         hint: "Replace the placeholder with the real handler, or answer 501 until it ships.",
     },
     Rule {
         id: INVALID_ACCEPTED,
         verdict: Verdict::Implemented,
         summary: "The deliberately invalid safe-mode request was accepted with a 2xx: the route is served but did not validate its input.",
+        proof: Proof::Handler,
         hint: "Validate request bodies and parameters before acting; check that the request changed nothing.",
     },
     Rule {
         id: SERVED_2XX,
         verdict: Verdict::Implemented,
         summary: "The operation answered 2xx.",
+        proof: Proof::Handler,
         hint: "Nothing to fix.",
     },
     Rule {
         id: CATCH_ALL_3XX,
         verdict: Verdict::Unverified,
         summary: "The redirect is identical to the target's answer for a path that cannot exist (a login redirect, say), so it proves nothing about the operation.",
+        proof: Proof::None,
         hint: "Pass credentials so the probe gets past the redirect.",
     },
     Rule {
         id: REDIRECT_3XX,
         verdict: Verdict::Implemented,
         summary: "The operation answered with a redirect that unknown paths do not get; redirects are never followed.",
+        proof: Proof::Route,
         hint: "If the Location is a canonical form (a trailing slash, another host), point the contract or --target at it.",
     },
     Rule {
         id: VALIDATION_REJECTED,
         verdict: Verdict::Implemented,
         summary: "The deliberately invalid safe-mode request was rejected with a 4xx: the route is deployed; the handler itself was not reached.",
+        proof: Proof::Route,
         hint: "Run --mode live against a staging deployment to reach the handler.",
     },
     Rule {
         id: REJECTED_BEFORE_ROUTING,
         verdict: Verdict::Unverified,
         summary: "The deliberately invalid safe-mode request was rejected with the same status that unknown paths give such a request: the body was refused before routing, so the route is not proven.",
+        proof: Proof::None,
         hint: "Run --mode live against a staging deployment, where a valid request reaches the router.",
+    },
+    Rule {
+        id: OPTIONS_ALLOW,
+        verdict: Verdict::Implemented,
+        summary: "Safe mode could not reach the handler, but OPTIONS on the operation's path lists the method in Allow (and unknown paths get no such Allow): the route is deployed; the handler was not reached.",
+        proof: Proof::Route,
+        hint: "Run --mode live against a staging deployment to reach the handler.",
+    },
+    Rule {
+        id: OPTIONS_LACKS_METHOD,
+        verdict: Verdict::MissingMethod,
+        summary: "OPTIONS on the operation's path answered 2xx with an Allow header that lists other methods but not the declared one: the path is routed, the method is not (Express answers a missing method with its no-route 404, so this is how it shows).",
+        proof: Proof::None,
+        hint: "Register the handler for this method on the route (Allow lists what is served), or fix the contract.",
+    },
+    Rule {
+        id: OPTIONS_NO_ROUTE,
+        verdict: Verdict::MissingRoute,
+        summary: "OPTIONS on the operation's path got the target's no-route response, while OPTIONS on a route this run proved deployed lists its methods: no route serves the path.",
+        proof: Proof::None,
+        hint: "Deploy the route, or check the base path (--target URL path, servers[0].url).",
     },
     Rule {
         id: HANDLER_4XX,
         verdict: Verdict::Implemented,
         summary: "The operation answered a 4xx (400, 409, 415, 422, ...) that a routed handler or its validation gives.",
+        proof: Proof::Handler,
         hint: "Nothing to fix for the route; improve the contract's examples to get a 2xx.",
     },
     Rule {
         id: UNEXPECTED_STATUS,
         verdict: Verdict::Unverified,
         summary: "The status is outside what rollcall can judge (1xx, or above 599).",
+        proof: Proof::None,
         hint: "Check the target with the curl command in the report.",
+    },
+    Rule {
+        id: REPEATS_DISAGREE,
+        verdict: Verdict::Inconsistent,
+        summary: "The same probe, sent several times (--repeat), got different verdicts: some requests reached a build or instance that serves the operation and some did not.",
+        proof: Proof::None,
+        hint: "Find the instances still running the old build (--each-address probes each address on its own) and finish or roll back the rollout.",
     },
 ];
 
@@ -267,6 +385,37 @@ mod tests {
                 registered,
                 Some(verdict),
                 "verdict of `{id}` in docs/verdicts.md"
+            );
+        }
+    }
+
+    #[test]
+    fn only_implemented_rules_prove_anything_and_every_one_of_them_does() {
+        for r in RULES {
+            assert_eq!(
+                r.verdict == Verdict::Implemented,
+                r.proof != Proof::None,
+                "{}: verdict {} with proof {}",
+                r.id,
+                r.verdict,
+                r.proof.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn docs_rule_table_says_what_each_rule_proves() {
+        let docs = include_str!("../../docs/verdicts.md");
+        for cells in rule_table_rows(docs) {
+            let id = cells[0].trim().trim_matches('`');
+            let shown = match cells[2].trim() {
+                "—" => "none",
+                other => other,
+            };
+            assert_eq!(
+                rule(id).map(|r| r.proof.as_str()),
+                Some(shown),
+                "proof of `{id}` in docs/verdicts.md"
             );
         }
     }

@@ -18,15 +18,33 @@ use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError
 
 const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
 
-/// Runs discovery and every planned probe against `base`, and classifies each.
+/// Runs discovery, every planned probe and their follow-ups against `base`
+/// (as `check` does), and classifies each.
 async fn check(
     base: &str,
     contract: &Contract,
     probes: &[PlannedProbe],
     credentials_given: bool,
 ) -> Vec<Finding> {
+    check_with(
+        base,
+        contract,
+        probes,
+        credentials_given,
+        &Settings::default(),
+    )
+    .await
+}
+
+async fn check_with(
+    base: &str,
+    contract: &Contract,
+    probes: &[PlannedProbe],
+    credentials_given: bool,
+    settings: &Settings,
+) -> Vec<Finding> {
     let prober = prober(base);
-    let discovery = discover(&prober, contract).await;
+    let mut discovery = discover(&prober, contract).await;
     let requests = probes
         .iter()
         .enumerate()
@@ -35,17 +53,27 @@ async fn check(
     for (i, exchange) in prober.probe_all(requests).await {
         exchanges[i] = Some(exchange);
     }
+    let run = followup::Run {
+        prober: &prober,
+        contract,
+        probes,
+        discovery_headers: &[],
+        settings,
+        credentials_given,
+    };
+    let follow_ups = followup::run(&run, &mut discovery, &exchanges).await;
     probes
         .iter()
         .zip(&exchanges)
-        .map(|(probe, exchange)| {
+        .zip(&follow_ups)
+        .map(|((probe, exchange), follow_ups)| {
             let context = Context {
                 operation: &contract.operations[probe.operation],
                 probe,
                 discovery: &discovery,
                 credentials_given,
             };
-            classify(&context, exchange.as_ref())
+            classify_with(&context, exchange.as_ref(), settings, follow_ups)
         })
         .collect()
 }
@@ -161,7 +189,7 @@ async fn pet_store_operations_get_the_verdicts_their_answers_show() {
             (Verdict::MissingMethod, "method-405"),
             (Verdict::NotImplemented, "handler-501"),
             (Verdict::ServerError, "server-5xx"),
-            (Verdict::AuthRequired, "auth-401"),
+            (Verdict::Implemented, "auth-after-routing"),
             (Verdict::Stub, "stub-2xx"),
             (Verdict::MissingRoute, "no-route-404"),
             (Verdict::Unverified, "safe-mode-no-harmless-probe"),
@@ -185,13 +213,16 @@ async fn missing_route_when_404_matches_fingerprint() {
     let findings = check(
         &base,
         &contract,
-        &[valid(8, get_request("/reports"))],
+        &[
+            valid(0, get_request("/pets?limit=1")),
+            valid(8, get_request("/reports")),
+        ],
         false,
     )
     .await;
 
-    let evidence = &findings[0].evidence;
-    assert_eq!(findings[0].verdict, Verdict::MissingRoute);
+    let evidence = &findings[1].evidence;
+    assert_eq!(findings[1].verdict, Verdict::MissingRoute);
     assert!(
         evidence.starts_with(
             "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-"
@@ -204,6 +235,10 @@ async fn missing_route_when_404_matches_fingerprint() {
     );
     assert!(
         evidence.contains("→ 404, no content type, empty body"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST, which lists the methods of a deployed route"),
         "{evidence}"
     );
 }
@@ -309,7 +344,7 @@ async fn server_500_is_a_server_error() {
 }
 
 #[tokio::test]
-async fn auth_401_says_whether_given_credentials_were_rejected() {
+async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_problem() {
     let base = serve(pet_store()).await;
     let contract = pet_store_contract();
     let probes = [valid(6, get_request("/admin"))];
@@ -317,13 +352,28 @@ async fn auth_401_says_whether_given_credentials_were_rejected() {
     let without = check(&base, &contract, &probes, false).await;
     let with = check(&base, &contract, &probes, true).await;
 
-    assert_eq!(without[0].verdict, Verdict::AuthRequired);
+    assert_eq!(
+        (without[0].verdict, without[0].rule),
+        (Verdict::Implemented, "auth-after-routing")
+    );
     assert!(
-        without[0].evidence.contains("needs credentials"),
+        without[0].evidence.starts_with(
+            "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-"
+        ),
         "{}",
         without[0].evidence
     );
-    assert_eq!(with[0].verdict, Verdict::AuthRequired);
+    assert!(
+        without[0]
+            .evidence
+            .ends_with("pass credentials with --auth to reach it"),
+        "{}",
+        without[0].evidence
+    );
+    assert_eq!(
+        (with[0].verdict, with[0].rule),
+        (Verdict::AuthRequired, "credentials-rejected")
+    );
     assert!(
         with[0]
             .evidence
@@ -547,6 +597,7 @@ fn judge(
         },
         outcome,
         elapsed: Duration::ZERO,
+        retries: Vec::new(),
     };
     let context = Context {
         operation,
@@ -677,6 +728,7 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
         },
         outcome: Ok(answer(403, &[], "")),
         elapsed: Duration::ZERO,
+        retries: Vec::new(),
     };
     let context = Context {
         operation: &op,
@@ -689,7 +741,7 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
 
     assert_eq!(
         (finding.verdict, finding.rule),
-        (Verdict::AuthRequired, "auth-403")
+        (Verdict::AuthRequired, "credentials-rejected")
     );
     assert!(
         finding
@@ -706,10 +758,11 @@ fn unauthorized_without_credentials_names_the_declared_schemes() {
         vec![("apiKey".into(), vec![])],
     ];
 
+    // Discovery learned nothing, so nothing shows whether routing runs first.
     let finding = judge(
         &op,
         &valid(0, get_request("/admin")),
-        &axum_discovery(),
+        &Discovery::default(),
         Ok(answer(401, &[], "")),
     );
 
@@ -836,4 +889,595 @@ fn ordinary_2xx_bodies_are_not_stubs() {
     );
     let finding = judge_get("/pets", answer(200, &[], &large), &axum_discovery());
     assert_eq!(finding.rule, "served-2xx");
+}
+
+// Follow-ups: frameworks whose first answer does not tell, imitated by
+// in-process servers (the real frameworks are in tests/interop.rs).
+
+/// An operation with an integer path parameter `id` (example 42).
+fn op_with_id(method: Method, path: &str) -> Operation {
+    Operation {
+        parameters: vec![crate::contract::Parameter {
+            name: "id".into(),
+            location: crate::contract::ParamLocation::Path,
+            required: true,
+            deprecated: false,
+            style: None,
+            explode: None,
+            allow_reserved: false,
+            schema: Some(json!({"type": "integer"})),
+            example: Some(json!(42)),
+            content: None,
+        }],
+        ..operation(method, path)
+    }
+}
+
+fn unverifiable(operation: usize) -> PlannedProbe {
+    planned(
+        operation,
+        Intent::Unverifiable {
+            reason: "no request for it is both harmless and rejectable".into(),
+        },
+        None,
+    )
+}
+
+/// Every request a server received, as `METHOD /path`, in arrival order.
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Log {
+    fn layer(&self, app: Router) -> Router {
+        let log = self.clone();
+        app.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let log = log.clone();
+                async move {
+                    log.0
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(format!("{} {}", request.method(), request.uri().path()));
+                    next.run(request).await
+                }
+            },
+        ))
+    }
+
+    /// The logged requests whose path starts with `prefix`, discovery's
+    /// own paths left out.
+    fn under(&self, prefix: &str) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|line| {
+                line.split(' ')
+                    .nth(1)
+                    .is_some_and(|p| p.starts_with(prefix))
+                    && !line.contains("rollcall-404-")
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+async fn fastapi_not_found() -> axum::response::Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"detail": "Not Found"})),
+    )
+        .into_response()
+}
+
+/// Like FastAPI: unknown paths answer `404 {"detail":"Not Found"}`, and so
+/// do handlers that raise `HTTPException(404)` for an unknown id; a wrong
+/// method on a known path gets 405 with `Allow`.
+fn fastapi_like() -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
+        .route(
+            "/items/{id}",
+            get(fastapi_not_found).delete(fastapi_not_found),
+        )
+        .fallback(fastapi_not_found)
+}
+
+#[tokio::test]
+async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_lists_the_method() {
+    let base = serve(fastapi_like()).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/items/{id}"),
+        op_with_id(Method::Delete, "/items/{id}"),
+        operation(Method::Get, "/orders/{id}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/health")),
+        valid(1, get_request("/items/42")),
+        sentinel(2, "id", request(Method::Delete, "/items/2147481234")),
+        valid(3, get_request("/orders/42")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::Implemented, "allowed-404"),
+            (Verdict::Implemented, "allowed-404"),
+            (Verdict::MissingRoute, "no-route-404"),
+        ]
+    );
+    assert!(
+        findings[1].evidence.starts_with(
+            "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    assert!(
+        findings[1].evidence.ends_with(
+            "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    assert!(
+        findings[3]
+            .evidence
+            .contains("OPTIONS /orders/42 answered 404 Not Found, the no-route response too"),
+        "{}",
+        findings[3].evidence
+    );
+}
+
+/// Like Starlette when several routes share a path: `Allow` on a 405 names
+/// only the first route's methods (here PUT), so it proves nothing missing;
+/// an id that is not an integer is refused by validation before the handler.
+fn starlette_partial_allow() -> Router {
+    async fn by_id(axum::extract::Path(_id): axum::extract::Path<u64>) -> axum::response::Response {
+        fastapi_not_found().await
+    }
+    let partial_allow = || async {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [("allow", "PUT")],
+            "Method Not Allowed",
+        )
+    };
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/things/{id}",
+            get(by_id).delete(by_id).options(partial_allow),
+        )
+        .fallback(fastapi_not_found)
+}
+
+#[tokio::test]
+async fn partial_allow_is_unclear_and_a_second_invalid_value_settles_it() {
+    let log = Log::default();
+    let base = serve(log.layer(starlette_partial_allow())).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/things/{id}"),
+        op_with_id(Method::Delete, "/things/{id}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/health")),
+        valid(1, get_request("/things/42")),
+        sentinel(2, "id", request(Method::Delete, "/things/2147481234")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    for finding in &findings[1..] {
+        assert_eq!(
+            (finding.verdict, finding.rule),
+            (Verdict::Implemented, "validation-rejected"),
+            "{}",
+            finding.evidence
+        );
+    }
+    assert!(
+        findings[1].evidence.contains(
+            "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    assert!(
+        findings[1].evidence.contains(
+            "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    // Two follow-ups each at most, and only safe ones: OPTIONS, and for the
+    // DELETE an id that cannot exist.
+    let mut seen = log.under("/things/");
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "DELETE /things/2147481234",
+            "DELETE /things/not-an-integer",
+            "GET /things/42",
+            "GET /things/not-an-integer",
+            "OPTIONS /things/2147481234",
+            "OPTIONS /things/42",
+        ]
+    );
+}
+
+async fn express_cannot(method: axum::http::Method, uri: Uri) -> axum::response::Response {
+    let page = EXPRESS_404
+        .replace("{method}", method.as_str())
+        .replace("{path}", uri.path());
+    (
+        StatusCode::NOT_FOUND,
+        [("content-type", "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}
+
+/// Express's own `OPTIONS` answer: 200, `Allow` listing the path's methods.
+fn express_options(allow: &'static str) -> axum::routing::MethodRouter {
+    axum::routing::options(move || async move { ([("allow", allow)], allow) })
+}
+
+/// Like Express: a missing route and a missing method both get the
+/// `Cannot METHOD /path` page; `OPTIONS` on a known path lists its methods.
+fn express_app() -> Router {
+    Router::new()
+        .route(
+            "/pets",
+            express_options("GET,HEAD")
+                .get(|| async { axum::Json(json!([])) })
+                .fallback(express_cannot),
+        )
+        .route(
+            "/pets/{id}",
+            express_options("GET,HEAD")
+                .get(|| async { axum::Json(json!({"id": 1})) })
+                .fallback(express_cannot),
+        )
+        .route(
+            "/notes/{name}",
+            express_options("GET,HEAD,PUT")
+                .get(|| async { "a note" })
+                .put(|| async { StatusCode::NO_CONTENT })
+                .fallback(express_cannot),
+        )
+        .route(
+            "/tags/{name}",
+            express_options("GET,HEAD")
+                .get(|| async { "a tag" })
+                .fallback(express_cannot),
+        )
+        .fallback(express_cannot)
+}
+
+#[tokio::test]
+async fn express_missing_method_and_missing_route_are_told_apart_by_options() {
+    let base = serve(express_app()).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/pets"),
+        op_with_id(Method::Patch, "/pets/{id}"),
+        op_with_id(Method::Get, "/orders/{id}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/pets")),
+        valid(1, request(Method::Patch, "/pets/1")),
+        valid(2, get_request("/orders/42")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::MissingMethod, "options-lacks-method"),
+            (Verdict::MissingRoute, "no-route-404"),
+        ]
+    );
+    assert!(
+        findings[1].evidence.ends_with(
+            "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+}
+
+#[tokio::test]
+async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_nothing_else() {
+    let log = Log::default();
+    let base = serve(log.layer(express_app())).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/pets"),
+        operation(Method::Put, "/notes/{name}"),
+        operation(Method::Put, "/tags/{name}"),
+        operation(Method::Put, "/labels/{name}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/pets")),
+        unverifiable(1),
+        unverifiable(2),
+        unverifiable(3),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::Implemented, "options-allow"),
+            (Verdict::MissingMethod, "options-lacks-method"),
+            (Verdict::MissingRoute, "options-no-route"),
+        ]
+    );
+    assert_eq!(
+        rules::rule(findings[1].rule).map(|r| r.proof),
+        Some(rules::Proof::Route)
+    );
+    assert!(
+        findings[1].evidence.starts_with(
+            "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(
+        sent.iter()
+            .all(|line| !line.starts_with("PUT ") || line.contains("rollcall-404-")),
+        "safe mode sent a PUT to a path that may exist: {sent:?}"
+    );
+}
+
+/// Like Rails: no `OPTIONS` is routed, so every `OPTIONS` gets the no-route page.
+fn routes_no_options() -> Router {
+    Router::new()
+        .route(
+            "/pets",
+            get(|| async { axum::Json(json!([])) }).fallback(express_cannot),
+        )
+        .fallback(express_cannot)
+}
+
+#[tokio::test]
+async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options_is_routed() {
+    let base = serve(routes_no_options()).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/pets"),
+        operation(Method::Put, "/labels/{name}"),
+    ]);
+    let probes = [valid(0, get_request("/pets")), unverifiable(1)];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    assert_eq!(
+        (findings[1].verdict, findings[1].rule),
+        (Verdict::Unverified, "safe-mode-no-harmless-probe")
+    );
+    assert!(
+        findings[1]
+            .evidence
+            .contains("so the target may route no OPTIONS at all"),
+        "{}",
+        findings[1].evidence
+    );
+}
+
+/// A proxy in front of the app that refuses PATCH on every path with
+/// `status`; behind it, a handler left as a 501 stub.
+fn behind_proxy_refusing_patch(status: StatusCode) -> Router {
+    let app = Router::new()
+        .route(
+            "/pets/{id}",
+            get(|| async { "a pet" }).patch(|| async { "patched" }),
+        )
+        .route(
+            "/vaccinations",
+            get(|| async {
+                (
+                    StatusCode::NOT_IMPLEMENTED,
+                    axum::Json(json!({"error": "not available in this build"})),
+                )
+            }),
+        );
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if request.method() == axum::http::Method::PATCH {
+                let page = format!("<html><body><h1>{status}</h1><hr>nginx</body></html>");
+                return (status, [("content-type", "text/html")], page).into_response();
+            }
+            next.run(request).await
+        },
+    ))
+}
+
+#[tokio::test]
+async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
+    for status in [StatusCode::NOT_IMPLEMENTED, StatusCode::METHOD_NOT_ALLOWED] {
+        let base = serve(behind_proxy_refusing_patch(status)).await;
+        let contract = contract(vec![
+            op_with_id(Method::Patch, "/pets/{id}"),
+            operation(Method::Get, "/vaccinations"),
+        ]);
+        let probes = [
+            valid(0, request(Method::Patch, "/pets/1")),
+            valid(1, get_request("/vaccinations")),
+        ];
+
+        let findings = check(&base, &contract, &probes, false).await;
+
+        assert_eq!(
+            (findings[0].verdict, findings[0].rule),
+            (Verdict::NotImplemented, "method-refused"),
+            "{status}: {}",
+            findings[0].evidence
+        );
+        assert!(
+            findings[0].evidence.contains(
+                "the server or a proxy in front of it does not implement PATCH; the handler was never reached"
+            ),
+            "{}",
+            findings[0].evidence
+        );
+        assert_eq!(
+            (findings[1].verdict, findings[1].rule),
+            (Verdict::NotImplemented, "handler-501")
+        );
+    }
+}
+
+#[tokio::test]
+async fn auth_gate_over_part_of_the_api_keeps_401_inconclusive() {
+    /// A gate in front of the router, over everything under /api/admin.
+    async fn guard_admin(
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        if request.uri().path().starts_with("/api/admin/") {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        next.run(request).await
+    }
+    let app = Router::new()
+        .route("/api/health", get(|| async { "ok" }))
+        .route("/api/admin/stats", get(|| async { "stats" }))
+        .layer(axum::middleware::from_fn(guard_admin));
+    let base = serve(app).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/api/health"),
+        operation(Method::Get, "/api/admin/stats"),
+    ]);
+    let probes = [
+        valid(0, get_request("/api/health")),
+        valid(1, get_request("/api/admin/stats")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    assert_eq!(
+        (findings[1].verdict, findings[1].rule),
+        (Verdict::AuthRequired, "auth-401")
+    );
+    assert!(
+        findings[1].evidence.contains(
+            "a path below it that cannot exist, gets 401 too: a gate guards this part of the API"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+}
+
+fn judge_with(settings: &Settings, body: &str) -> Finding {
+    let op = operation(Method::Get, "/status");
+    let probe = valid(0, get_request("/status"));
+    let discovery = axum_discovery();
+    let exchange = Exchange {
+        request: SentRequest {
+            method: Method::Get,
+            url: "http://127.0.0.1:9/status".into(),
+            headers: vec![],
+            body: None,
+        },
+        outcome: Ok(answer(200, &[], body)),
+        elapsed: Duration::ZERO,
+        retries: Vec::new(),
+    };
+    let context = Context {
+        operation: &op,
+        probe: &probe,
+        discovery: &discovery,
+        credentials_given: false,
+    };
+    classify_with(&context, Some(&exchange), settings, &[])
+}
+
+#[test]
+fn stub_phrases_can_be_added_in_any_form_and_detection_turned_off() {
+    let extended = Settings {
+        stub_phrases: vec!["Work in progress".into()],
+        ..Settings::default()
+    };
+    for body in [
+        r#"{"message":"work in progress"}"#,
+        r#"{"code":"WORK_IN_PROGRESS"}"#,
+        r#"{"code":"WorkInProgress"}"#,
+        "work-in-progress",
+    ] {
+        assert_eq!(judge_with(&extended, body).rule, "stub-2xx", "{body}");
+        assert_eq!(
+            judge_with(&Settings::default(), body).rule,
+            "served-2xx",
+            "{body}"
+        );
+    }
+    let off = Settings {
+        stub_detection: false,
+        ..Settings::default()
+    };
+    let body = r#"{"status":"not implemented yet"}"#;
+    assert_eq!(judge_with(&Settings::default(), body).rule, "stub-2xx");
+    assert_eq!(judge_with(&off, body).rule, "served-2xx");
+}
+
+#[test]
+fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
+    let wanted = |op: &Operation, probe: &PlannedProbe, response| {
+        let discovery = axum_discovery();
+        let exchange = probe.request.as_ref().map(|r| Exchange {
+            request: SentRequest {
+                method: r.method,
+                url: format!("http://127.0.0.1:9{}", r.path_and_query),
+                headers: vec![],
+                body: None,
+            },
+            outcome: Ok(response),
+            elapsed: Duration::ZERO,
+            retries: Vec::new(),
+        });
+        let context = Context {
+            operation: op,
+            probe,
+            discovery: &discovery,
+            credentials_given: false,
+        };
+        follow_up_wanted(&context, exchange.as_ref(), &Settings::default(), &[])
+    };
+    let get = operation(Method::Get, "/pets/{id}");
+    let probe = valid(0, get_request("/pets/1"));
+    assert_eq!(
+        wanted(&get, &probe, answer(404, &[], "")),
+        Some(FollowUpKind::Options)
+    );
+    assert_eq!(wanted(&get, &probe, answer(200, &[], "[]")), None);
+    assert_eq!(
+        wanted(&get, &probe, answer(404, &[], "{\"error\":\"no pet\"}")),
+        None
+    );
+    assert_eq!(
+        wanted(&get, &probe, answer(401, &[], "")),
+        Some(FollowUpKind::Below)
+    );
+    let put = operation(Method::Put, "/pets/{id}");
+    assert_eq!(
+        wanted(&put, &unverifiable(0), answer(200, &[], "")),
+        Some(FollowUpKind::Options)
+    );
 }

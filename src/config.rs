@@ -1,0 +1,1285 @@
+//! The config file, `rollcall.toml`: what a team commits so that a plain
+//! `rollcall check` (locally or in CI) runs the same check. Found in the
+//! working directory or named with `--config`; every command-line flag
+//! overrides it. A malformed file is refused with its line and key.
+//!
+//! ```toml
+//! spec = "openapi.yaml"                    # relative to this file
+//! mode = "safe"
+//! [targets]
+//! stable = "https://api.example.com"
+//! [auth]
+//! bearerAuth = { env = "API_TOKEN" }       # never the secret itself
+//! [operations."GET /pets/{petId}"]
+//! parameters = { petId = 1 }
+//! [[known_gaps]]
+//! operation = "PATCH /invoices/{invoice_id}"
+//! reason = "partial updates ship in 2.4"
+//! until = "2027-01-31"
+//! ```
+//!
+//! Secrets: `[auth]` values must be `{ env = "VARIABLE" }`; a literal is
+//! refused, so a token can never be committed by accident. `[headers]` take
+//! literals too, except credential headers (`Authorization`, `Cookie`,
+//! `X-API-Key`, `Proxy-Authorization`), which must come from the environment.
+//! Error messages name the key, never a value.
+//!
+//! Known gaps and `expect` are applied to a finished [`RunReport`] by
+//! [`Config::apply_allowances`], with the date passed in (so tests choose it).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+use toml::Spanned;
+
+use crate::check::TargetSpec;
+use crate::contract::Contract;
+use crate::filter::{self, Filter, Rule};
+use crate::plan::{Credential, Mode, OperationOverride};
+use crate::report::{Allowance, AllowanceKind, RunReport};
+use crate::verdict::{Outcome, Verdict};
+
+/// The file looked for in the working directory when `--config` is not given.
+pub const DEFAULT_FILE: &str = "rollcall.toml";
+
+/// Environment variable that sets "today" for known-gap expiry, as
+/// `YYYY-MM-DD`. Meant for tests; in real runs the system clock (UTC) decides.
+pub const TODAY_ENV: &str = "ROLLCALL_TODAY";
+
+/// Headers whose values are credentials: refused as literals in the file.
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-api-key",
+];
+
+/// Why a config file could not be used. Every variant names the file; those
+/// about one entry name its line and key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--config {}: no such file", .0.display())]
+    NotFound(PathBuf),
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: {key}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        /// Dotted path of the key, e.g. `operations."GET /pets".expect`.
+        key: String,
+        message: String,
+    },
+    #[error("{TODAY_ENV}={0:?} is not a date; expected YYYY-MM-DD")]
+    BadToday(String),
+}
+
+/// A calendar date, `YYYY-MM-DD` (known-gap `until`, "today").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl FromStr for Date {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Date, String> {
+        let bad = || format!("'{text}' is not a date; expected YYYY-MM-DD, e.g. 2027-01-31");
+        let mut parts = text.trim().split('-');
+        let (Some(y), Some(m), Some(d), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(bad());
+        }
+        let year: u16 = y.parse().map_err(|_| bad())?;
+        let month: u8 = m.parse().map_err(|_| bad())?;
+        let day: u8 = d.parse().map_err(|_| bad())?;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return Err(bad()),
+        };
+        if day == 0 || day > days_in_month {
+            return Err(bad());
+        }
+        Ok(Date { year, month, day })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Date {
+    /// Today in UTC, or [`TODAY_ENV`] when it is set.
+    pub fn today() -> Result<Date, ConfigError> {
+        if let Ok(text) = std::env::var(TODAY_ENV)
+            && !text.is_empty()
+        {
+            return text.parse().map_err(|_| ConfigError::BadToday(text));
+        }
+        let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        // RFC 3339 starts with the UTC date, so this cannot fail.
+        Ok(now.get(..10).and_then(|d| d.parse().ok()).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        }))
+    }
+}
+
+/// A per-operation entry, `[operations."METHOD /path"]` or `[operations.operationId]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationEntry {
+    /// `METHOD /path` or an operationId, as written.
+    pub key: String,
+    pub line: usize,
+    /// Parameter values, body and headers for the planner.
+    pub request: OperationOverride,
+    /// The verdict this operation is known to get; when it does, it passes.
+    pub expect: Option<Verdict>,
+    /// Do not probe it; report it as skipped with this reason.
+    pub skip: Option<String>,
+}
+
+/// One `[[known_gaps]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownGap {
+    /// `METHOD /path` or an operationId.
+    pub operation: String,
+    pub reason: String,
+    /// Last day the gap is accepted (inclusive).
+    pub until: Date,
+    pub line: usize,
+}
+
+/// A loaded config file. Every field is what the file says, `None` (or
+/// empty) where it says nothing, so the command line can override it field
+/// by field.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Relative paths are resolved against the config file's folder.
+    pub spec: Option<String>,
+    pub targets: Vec<TargetSpec>,
+    pub mode: Option<Mode>,
+    pub timeout: Option<Duration>,
+    pub concurrency: Option<u16>,
+    pub strict: Option<bool>,
+    /// Extra headers; values from the environment already read.
+    pub headers: Vec<(String, String)>,
+    /// `[auth]`, values read from the environment.
+    pub credentials: Vec<Credential>,
+    pub include: Vec<Rule>,
+    pub exclude: Vec<Rule>,
+    pub exclude_deprecated: Option<bool>,
+    pub stub_phrases: Option<Vec<String>>,
+    pub stub_detection: Option<bool>,
+    pub operations: Vec<OperationEntry>,
+    pub known_gaps: Vec<KnownGap>,
+    /// Every value read from the environment, for the redactor.
+    pub secrets: Vec<String>,
+}
+
+// Debug by hand: header values and secrets read from the environment must
+// never reach a log through `{:?}`.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Config")
+            .field("path", &self.path)
+            .field("spec", &self.spec)
+            .field("targets", &self.targets)
+            .field("mode", &self.mode)
+            .field("timeout", &self.timeout)
+            .field("concurrency", &self.concurrency)
+            .field("strict", &self.strict)
+            .field("headers", &header_names)
+            .field("credentials", &self.credentials)
+            .field("include", &self.include)
+            .field("exclude", &self.exclude)
+            .field("exclude_deprecated", &self.exclude_deprecated)
+            .field("stub_phrases", &self.stub_phrases)
+            .field("stub_detection", &self.stub_detection)
+            .field("operations", &self.operations.len())
+            .field("known_gaps", &self.known_gaps)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- the file as written -------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    spec: Option<String>,
+    targets: Option<Spanned<RawTargets>>,
+    mode: Option<Mode>,
+    timeout: Option<TimeoutValue>,
+    #[serde(default, deserialize_with = "concurrency")]
+    concurrency: Option<u16>,
+    strict: Option<bool>,
+    #[serde(default)]
+    headers: IndexMap<String, Spanned<HeaderValue>>,
+    #[serde(default)]
+    auth: IndexMap<String, Spanned<EnvRef>>,
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    exclude_deprecated: Option<bool>,
+    stub_phrases: Option<Vec<String>>,
+    stub_detection: Option<bool>,
+    #[serde(default)]
+    operations: IndexMap<String, Spanned<RawOperation>>,
+    #[serde(default)]
+    known_gaps: Vec<Spanned<RawKnownGap>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawTargets {
+    Named(IndexMap<String, String>),
+    List(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOperation {
+    #[serde(default)]
+    parameters: IndexMap<String, Value>,
+    body: Option<Value>,
+    #[serde(default)]
+    headers: IndexMap<String, Spanned<HeaderValue>>,
+    expect: Option<Verdict>,
+    skip: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKnownGap {
+    operation: String,
+    reason: String,
+    until: DateValue,
+}
+
+/// `{ env = "VARIABLE" }`; a literal string is refused (see the module docs).
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "RawSecret")]
+struct EnvRef(String);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSecret {
+    Env {
+        env: String,
+    },
+    // Matched to be refused; the value itself is never looked at.
+    #[allow(dead_code)]
+    Literal(String),
+}
+
+impl TryFrom<RawSecret> for EnvRef {
+    type Error = String;
+
+    fn try_from(raw: RawSecret) -> Result<EnvRef, String> {
+        match raw {
+            RawSecret::Env { env } if !env.trim().is_empty() => Ok(EnvRef(env.trim().to_string())),
+            RawSecret::Env { .. } => Err("the variable name after env is empty".to_string()),
+            // Never echo the literal: it is a secret.
+            RawSecret::Literal(_) => Err(
+                "a secret cannot be written in the config file; write { env = \"VARIABLE\" } \
+                 and set VARIABLE (e.g. from your CI's secrets)"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+/// A header value: a literal, or `{ env = "VARIABLE" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum HeaderValue {
+    Env { env: String },
+    Literal(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "String")]
+struct TimeoutValue(Duration);
+
+impl TryFrom<String> for TimeoutValue {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<TimeoutValue, String> {
+        match humantime::parse_duration(&text) {
+            Ok(d) if !d.is_zero() => Ok(TimeoutValue(d)),
+            Ok(_) => Err("must be greater than zero".to_string()),
+            Err(e) => Err(format!("'{text}': {e} (e.g. \"10s\", \"500ms\")")),
+        }
+    }
+}
+
+/// `until = "2027-01-31"` or the TOML date `until = 2027-01-31`.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "RawDate")]
+struct DateValue(Date);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDate {
+    Text(String),
+    Native(toml::value::Datetime),
+}
+
+impl TryFrom<RawDate> for DateValue {
+    type Error = String;
+
+    fn try_from(raw: RawDate) -> Result<DateValue, String> {
+        let text = match raw {
+            RawDate::Text(text) => text,
+            RawDate::Native(datetime) => datetime.to_string(),
+        };
+        text.parse().map(DateValue)
+    }
+}
+
+fn concurrency<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    let n = i64::deserialize(d)?;
+    match u16::try_from(n) {
+        Ok(n) if (1..=1024).contains(&n) => Ok(Some(n)),
+        _ => Err(serde::de::Error::custom(format!(
+            "{n} is out of range; expected 1 to 1024"
+        ))),
+    }
+}
+
+// ---- loading ---------------------------------------------------------------
+
+impl Config {
+    /// The config to use: `explicit` (`--config`; must exist), else
+    /// `rollcall.toml` in the working directory if there is one.
+    pub fn discover(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
+        match explicit {
+            Some(path) if !path.exists() => Err(ConfigError::NotFound(path.to_path_buf())),
+            Some(path) => Config::load(path).map(Some),
+            None if Path::new(DEFAULT_FILE).is_file() => {
+                Config::load(Path::new(DEFAULT_FILE)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Reads and checks `path`; `{ env = ... }` values come from the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses `text` (the contents of `path`), reading `{ env = ... }`
+    /// values through `env`.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |offset: usize, key: String, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, offset),
+            key,
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, key_at(text, offset), e.message().trim().to_string())
+        })?;
+
+        let mut config = Config {
+            path: path.to_path_buf(),
+            spec: raw.spec.map(|spec| relative_to(path, &spec)),
+            mode: raw.mode,
+            timeout: raw.timeout.map(|t| t.0),
+            concurrency: raw.concurrency,
+            strict: raw.strict,
+            exclude_deprecated: raw.exclude_deprecated,
+            stub_phrases: raw.stub_phrases,
+            stub_detection: raw.stub_detection,
+            ..Config::default()
+        };
+
+        let rules = |list: Vec<Spanned<String>>, key: &str| {
+            list.into_iter()
+                .map(|rule| {
+                    let offset = rule.span().start;
+                    rule.into_inner()
+                        .parse::<Rule>()
+                        .map_err(|e| invalid(offset, key.to_string(), e.to_string()))
+                })
+                .collect::<Result<Vec<Rule>, ConfigError>>()
+        };
+        config.include = rules(raw.include, "include")?;
+        config.exclude = rules(raw.exclude, "exclude")?;
+
+        if let Some(targets) = raw.targets {
+            let offset = targets.span().start;
+            let entries: Vec<(String, String)> = match targets.into_inner() {
+                RawTargets::Named(map) => map
+                    .into_iter()
+                    .map(|(name, url)| (format!("targets.{name}"), format!("{name}={url}")))
+                    .collect(),
+                RawTargets::List(list) => list
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| (format!("targets[{}]", i + 1), t))
+                    .collect(),
+            };
+            for (key, entry) in entries {
+                let target: TargetSpec =
+                    entry.parse().map_err(|e: crate::check::TargetSpecError| {
+                        invalid(offset, key.clone(), e.to_string())
+                    })?;
+                if config.targets.iter().any(|t| t.name == target.name) {
+                    return Err(invalid(
+                        offset,
+                        key,
+                        format!("two targets are named '{}'", target.name),
+                    ));
+                }
+                config.targets.push(target);
+            }
+        }
+
+        for (name, value) in raw.auth {
+            let offset = value.span().start;
+            let variable = value.into_inner().0;
+            let secret = read_env(env, &variable)
+                .ok_or_else(|| invalid(offset, format!("auth.{name}"), unset(&variable)))?;
+            config.secrets.push(secret.clone());
+            config.credentials.push(Credential {
+                scheme: name,
+                value: secret,
+            });
+        }
+
+        config.headers = headers(raw.headers, "headers", env, &mut config.secrets)
+            .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+
+        for (key, entry) in raw.operations {
+            let offset = entry.span().start;
+            let entry = entry.into_inner();
+            let section = format!("operations.{}", quoted_key(&key));
+            if key.trim().is_empty() {
+                return Err(invalid(offset, section, "empty operation key".into()));
+            }
+            let headers = headers(
+                entry.headers,
+                &format!("{section}.headers"),
+                env,
+                &mut config.secrets,
+            )
+            .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+            if let Some(skip) = &entry.skip
+                && skip.trim().is_empty()
+            {
+                return Err(invalid(
+                    offset,
+                    format!("{section}.skip"),
+                    "give the reason to skip it, e.g. skip = \"needs a real payment\"".into(),
+                ));
+            }
+            config.operations.push(OperationEntry {
+                key,
+                line: line_of(text, offset),
+                request: OperationOverride {
+                    parameters: entry.parameters.into_iter().collect(),
+                    body: entry.body,
+                    headers,
+                },
+                expect: entry.expect,
+                skip: entry.skip.map(|s| s.trim().to_string()),
+            });
+        }
+
+        for (index, gap) in raw.known_gaps.into_iter().enumerate() {
+            let offset = gap.span().start;
+            let gap = gap.into_inner();
+            let key = format!("known_gaps[{}]", index + 1);
+            if gap.operation.trim().is_empty() {
+                return Err(invalid(
+                    offset,
+                    format!("{key}.operation"),
+                    "is empty".into(),
+                ));
+            }
+            if gap.reason.trim().is_empty() {
+                return Err(invalid(
+                    offset,
+                    format!("{key}.reason"),
+                    "say why the gap is accepted".into(),
+                ));
+            }
+            config.known_gaps.push(KnownGap {
+                operation: gap.operation.trim().to_string(),
+                reason: gap.reason.trim().to_string(),
+                until: gap.until.0,
+                line: line_of(text, offset),
+            });
+        }
+        Ok(config)
+    }
+
+    /// The file's operation selection: include/exclude rules, deprecated
+    /// operations and `skip` entries. The command line adds to it.
+    pub fn filter(&self) -> Filter {
+        Filter {
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            exclude_deprecated: self.exclude_deprecated.unwrap_or(false),
+            shard: None,
+            skips: self
+                .operations
+                .iter()
+                .filter_map(|o| o.skip.clone().map(|reason| (o.key.clone(), reason)))
+                .collect(),
+        }
+    }
+
+    /// The request overrides for the planner, keyed as written.
+    pub fn overrides(&self) -> Vec<(String, OperationOverride)> {
+        self.operations
+            .iter()
+            .filter(|o| !o.request.is_empty())
+            .map(|o| (o.key.clone(), o.request.clone()))
+            .collect()
+    }
+
+    /// Warnings for entries that name no operation of `contract` (a typo,
+    /// or an operation removed from the spec).
+    pub fn unmatched(&self, contract: &Contract) -> Vec<String> {
+        let names_any = |key: &str| {
+            contract
+                .operations
+                .iter()
+                .any(|op| filter::names_operation(key, op))
+        };
+        let mut warnings = Vec::new();
+        for entry in &self.operations {
+            if !names_any(&entry.key) {
+                warnings.push(format!(
+                    "{}:{}: operations.{} names no operation of the spec (use \"METHOD /path\" or an operationId)",
+                    self.path.display(),
+                    entry.line,
+                    quoted_key(&entry.key)
+                ));
+            }
+        }
+        for gap in &self.known_gaps {
+            if !names_any(&gap.operation) {
+                warnings.push(format!(
+                    "{}:{}: known gap '{}' names no operation of the spec",
+                    self.path.display(),
+                    gap.line,
+                    gap.operation
+                ));
+            }
+        }
+        warnings
+    }
+
+    /// Marks the results the file has something to say about: `expect`
+    /// (a verdict that was expected passes) and known gaps (an open one does
+    /// not fail the run; one past `until` fails it again; one that now
+    /// passes asks to be removed). `today` decides expiry.
+    pub fn apply_allowances(&self, report: &mut RunReport, today: Date) {
+        for operation in &mut report.operations {
+            let names = |key: &str| {
+                filter::names_parts(
+                    key,
+                    operation.method,
+                    &operation.path,
+                    operation.operation_id.as_deref(),
+                )
+            };
+            let expect = self
+                .operations
+                .iter()
+                .find(|o| o.expect.is_some() && names(&o.key))
+                .and_then(|o| o.expect);
+            let gap = self.known_gaps.iter().find(|g| names(&g.operation));
+            for result in &mut operation.results {
+                if let Some(expected) = expect {
+                    result.allowance = Some(if result.verdict == expected {
+                        Allowance {
+                            kind: AllowanceKind::Expected,
+                            message: format!("expected: {expected} (rollcall.toml)"),
+                        }
+                    } else {
+                        Allowance {
+                            kind: AllowanceKind::Unexpected,
+                            message: format!(
+                                "rollcall.toml expects {expected}, got {}",
+                                result.verdict
+                            ),
+                        }
+                    });
+                }
+                let Some(gap) = gap else { continue };
+                result.allowance = Some(if result.counted_outcome() == Outcome::Pass {
+                    Allowance {
+                        kind: AllowanceKind::Fixed,
+                        message: format!(
+                            "fixed: remove it from known gaps (listed: {})",
+                            gap.reason
+                        ),
+                    }
+                } else if today <= gap.until {
+                    Allowance {
+                        kind: AllowanceKind::KnownGap,
+                        message: format!("known gap: {}, until {}", gap.reason, gap.until),
+                    }
+                } else {
+                    Allowance {
+                        kind: AllowanceKind::Expired,
+                        message: format!(
+                            "known gap expired on {}: {}; it fails the run again",
+                            gap.until, gap.reason
+                        ),
+                    }
+                });
+            }
+        }
+    }
+}
+
+fn read_env(env: &dyn Fn(&str) -> Option<String>, variable: &str) -> Option<String> {
+    env(variable).filter(|v| !v.is_empty())
+}
+
+fn unset(variable: &str) -> String {
+    format!("environment variable {variable} is not set (or empty)")
+}
+
+type Located = (usize, String, String);
+
+/// Header entries with `{ env }` values read; literal credential headers refused.
+fn headers(
+    raw: IndexMap<String, Spanned<HeaderValue>>,
+    section: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Vec<String>,
+) -> Result<Vec<(String, String)>, Located> {
+    let mut out = Vec::new();
+    for (name, value) in raw {
+        let offset = value.span().start;
+        let key = format!("{section}.{}", quoted_key(&name));
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err((offset, key, "not a valid header name".into()));
+        }
+        let text = match value.into_inner() {
+            HeaderValue::Env { env: variable } => {
+                let secret = read_env(env, &variable)
+                    .ok_or_else(|| (offset, key.clone(), unset(&variable)))?;
+                secrets.push(secret.clone());
+                secret
+            }
+            HeaderValue::Literal(_)
+                if CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str()) =>
+            {
+                return Err((
+                    offset,
+                    key,
+                    "a credential header cannot be written in the config file; write { env = \"VARIABLE\" }"
+                        .into(),
+                ));
+            }
+            HeaderValue::Literal(text) => text,
+        };
+        out.push((name, text));
+    }
+    Ok(out)
+}
+
+/// `spec` relative to the config file's folder (URLs and absolute paths as is).
+fn relative_to(config: &Path, spec: &str) -> String {
+    if spec.contains("://") || Path::new(spec).is_absolute() {
+        return spec.to_string();
+    }
+    match config.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) => folder.join(spec).to_string_lossy().into_owned(),
+        None => spec.to_string(),
+    }
+}
+
+/// `GET /pets` → `"GET /pets"`; `getPet` stays bare, as TOML would write them.
+fn quoted_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The dotted key at `offset`, read from the text: the nearest `[table]` or
+/// `[[array]]` header above it, then the `key =` of its line (or of the
+/// nearest line above that has one, for multi-line values). TOML's own
+/// errors carry a position but not the key, and a person fixes a file by key.
+fn key_at(text: &str, offset: usize) -> String {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before: Vec<&str> = text[..line_start].lines().collect();
+    let current = text[line_start..].lines().next().unwrap_or_default();
+    let is_header = |line: &str| line.trim_start().starts_with('[');
+    let key_of = |line: &str| -> Option<String> {
+        if is_header(line) {
+            return None;
+        }
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim();
+        (!key.is_empty() && !key.starts_with('#')).then(|| key.to_string())
+    };
+
+    // The table: the last header at or above the current line.
+    let mut table: Option<String> = None;
+    let lines_up_to: Vec<&str> = before.iter().copied().chain([current]).collect();
+    for (i, line) in lines_up_to.iter().enumerate().rev() {
+        let trimmed = line.trim();
+        if let Some(inner) = trimmed
+            .strip_prefix("[[")
+            .and_then(|r| r.split("]]").next())
+        {
+            let name = inner.trim();
+            let nth = lines_up_to[..=i]
+                .iter()
+                .filter(|l| {
+                    l.trim()
+                        .strip_prefix("[[")
+                        .and_then(|r| r.split("]]").next())
+                        .is_some_and(|n| n.trim() == name)
+                })
+                .count();
+            table = Some(format!("{name}[{nth}]"));
+            break;
+        }
+        if let Some(inner) = trimmed.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = Some(inner.trim().to_string());
+            break;
+        }
+    }
+
+    let key = key_of(current).or_else(|| {
+        if is_header(current) {
+            return None;
+        }
+        before
+            .iter()
+            .rev()
+            .take_while(|l| !is_header(l))
+            .find_map(|l| key_of(l))
+    });
+    match (table, key) {
+        (Some(table), Some(key)) => format!("{table}.{key}"),
+        (Some(table), None) => table,
+        (None, Some(key)) => key,
+        (None, None) => "(top level)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testing::fixture;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("rollcall.toml"), text, &|name| match name {
+            "API_TOKEN" => Some("t0k3n-from-env".to_string()),
+            "TENANT" => Some("acme".to_string()),
+            _ => None,
+        })
+    }
+
+    fn error(text: &str) -> (usize, String, String) {
+        match parse(text) {
+            Err(ConfigError::Invalid {
+                line, key, message, ..
+            }) => (line, key, message),
+            other => panic!("expected an Invalid error, got {other:?}"),
+        }
+    }
+
+    const FULL: &str = r#"
+spec = "openapi.yaml"
+mode = "live"
+timeout = "3s"
+concurrency = 4
+strict = true
+include = ["tag:pets"]
+exclude = ["method:DELETE", "path:/admin/**"]
+exclude_deprecated = true
+stub_phrases = ["wip"]
+stub_detection = false
+
+[targets]
+stable = "https://api.example.com"
+canary = "http://127.0.0.1:8081/api"
+
+[headers]
+X-Tenant = { env = "TENANT" }
+X-Trace = "rollcall"
+
+[auth]
+bearerAuth = { env = "API_TOKEN" }
+
+[operations."GET /pets/{petId}"]
+parameters = { petId = 7 }
+headers = { X-Debug = "1" }
+
+[operations.createPet]
+body = { name = "Rex" }
+expect = "not_implemented"
+
+[operations."POST /payments"]
+skip = "charges a card"
+
+[[known_gaps]]
+operation = "PATCH /invoices/{invoice_id}"
+reason = "partial updates ship in 2.4"
+until = "2027-01-31"
+
+[[known_gaps]]
+operation = "listOrders"
+reason = "orders move to v2"
+until = 2026-12-01
+"#;
+
+    #[test]
+    fn full_config_reads_every_setting() {
+        let config = parse(FULL).unwrap();
+        assert_eq!(config.spec.as_deref(), Some("openapi.yaml"));
+        assert_eq!(config.mode, Some(Mode::Live));
+        assert_eq!(config.timeout, Some(Duration::from_secs(3)));
+        assert_eq!(config.concurrency, Some(4));
+        assert_eq!(config.strict, Some(true));
+        let names: Vec<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["stable", "canary"]);
+        assert_eq!(
+            config.headers,
+            [
+                ("X-Tenant".to_string(), "acme".to_string()),
+                ("X-Trace".to_string(), "rollcall".to_string())
+            ]
+        );
+        assert_eq!(config.credentials[0].scheme, "bearerAuth");
+        assert_eq!(config.credentials[0].value, "t0k3n-from-env");
+        assert!(config.secrets.contains(&"t0k3n-from-env".to_string()));
+        assert_eq!(config.include.len(), 1);
+        assert_eq!(config.exclude.len(), 2);
+        assert_eq!(config.stub_phrases, Some(vec!["wip".to_string()]));
+        assert_eq!(config.stub_detection, Some(false));
+        assert_eq!(config.operations.len(), 3);
+        assert_eq!(
+            config.operations[0].request.parameters,
+            [("petId".to_string(), serde_json::json!(7))]
+        );
+        assert_eq!(config.operations[1].expect, Some(Verdict::NotImplemented));
+        assert_eq!(config.operations[2].skip.as_deref(), Some("charges a card"));
+        assert_eq!(config.known_gaps[0].until.to_string(), "2027-01-31");
+        assert_eq!(config.known_gaps[1].until.to_string(), "2026-12-01");
+        assert_eq!(
+            config.overrides().len(),
+            2,
+            "skip/expect-only entries send nothing"
+        );
+        assert_eq!(config.filter().skips.len(), 1);
+    }
+
+    #[test]
+    fn debug_output_never_shows_secret_values() {
+        let config = parse(FULL).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("t0k3n-from-env"), "{shown}");
+        assert!(!shown.contains("acme"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let (line, key, message) = error(
+            "spec = \"a.yaml\"\n\n[targets]\nstable = \"http://h\"\n\n[operations.\"GET /x\"]\nexpct = \"stub\"\n",
+        );
+        assert_eq!(line, 7);
+        assert_eq!(key, "operations.\"GET /x\".expct");
+        assert!(message.contains("unknown field"), "{message}");
+    }
+
+    #[test]
+    fn wrong_value_type_names_key_and_line() {
+        let (line, key, message) = error("spec = \"a.yaml\"\nmode = \"fast\"\n");
+        assert_eq!((line, key.as_str()), (2, "mode"));
+        assert!(message.contains("fast"), "{message}");
+        let (line, key, _) = error("concurrency = 0\n");
+        assert_eq!((line, key.as_str()), (1, "concurrency"));
+        let (line, key, message) = error(
+            "\n[[known_gaps]]\noperation = \"GET /a\"\nreason = \"r\"\nuntil = \"2027-02-30\"\n",
+        );
+        assert_eq!((line, key.as_str()), (5, "known_gaps[1].until"));
+        assert!(message.contains("YYYY-MM-DD"), "{message}");
+        let (line, key, message) = error("include = [\n  \"tag:a\",\n  \"colour:red\",\n]\n");
+        assert_eq!((line, key.as_str()), (3, "include"));
+        assert!(message.contains("colour:red"), "{message}");
+    }
+
+    #[test]
+    fn toml_syntax_error_names_the_line() {
+        let (line, _, _) = error("spec = \"a.yaml\"\nmode = \n");
+        assert_eq!(line, 2);
+    }
+
+    #[test]
+    fn literal_secrets_are_refused_without_being_echoed() {
+        let (line, key, message) = error("[auth]\nbearerAuth = \"hunter2\"\n");
+        assert_eq!((line, key.as_str()), (2, "auth.bearerAuth"));
+        assert!(message.contains("env"), "{message}");
+        assert!(!message.contains("hunter2"));
+        let (_, key, message) = error("[headers]\nAuthorization = \"Bearer hunter2\"\n");
+        assert_eq!(key, "headers.Authorization");
+        assert!(!message.contains("hunter2"));
+        let err =
+            parse("[operations.getPet]\nheaders = { Cookie = \"sid=hunter2\" }\n").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn unset_environment_variable_is_an_error_naming_it() {
+        let (line, key, message) = error("[auth]\n\nbearerAuth = { env = \"NOT_SET\" }\n");
+        assert_eq!((line, key.as_str()), (3, "auth.bearerAuth"));
+        assert!(message.contains("NOT_SET"), "{message}");
+    }
+
+    #[test]
+    fn targets_may_be_a_list_and_bad_ones_are_named() {
+        let config = parse("targets = [\"stable=http://a\", \"http://b:8080\"]\n").unwrap();
+        assert_eq!(config.targets[1].name, "b:8080");
+        let (line, key, _) = error("\n[targets]\nstable = \"ftp://a\"\n");
+        assert_eq!((line, key.as_str()), (2, "targets.stable"));
+    }
+
+    #[test]
+    fn spec_is_relative_to_the_config_file() {
+        let config = Config::parse(
+            Path::new("ci/rollcall.toml"),
+            "spec = \"../openapi.yaml\"\n",
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(config.spec.as_deref(), Some("ci/../openapi.yaml"));
+        let config = Config::parse(
+            Path::new("ci/rollcall.toml"),
+            "spec = \"https://x/openapi.yaml\"\n",
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(config.spec.as_deref(), Some("https://x/openapi.yaml"));
+    }
+
+    #[test]
+    fn dates_are_checked_for_real_days() {
+        assert!("2028-02-29".parse::<Date>().is_ok());
+        for bad in [
+            "2027-02-29",
+            "2027-13-01",
+            "2027-1-01",
+            "27-01-01",
+            "2027-01-01T00",
+        ] {
+            assert!(bad.parse::<Date>().is_err(), "{bad}");
+        }
+        let a: Date = "2026-12-31".parse().unwrap();
+        let b: Date = "2027-01-01".parse().unwrap();
+        assert!(a < b);
+    }
+
+    fn gap_config(operation: &str, until: &str) -> Config {
+        parse(&format!(
+            "[[known_gaps]]\noperation = \"{operation}\"\nreason = \"ships in 2.4\"\nuntil = \"{until}\"\n"
+        ))
+        .unwrap()
+    }
+
+    /// The fixture's first failing (not inconclusive) operation.
+    fn failing_label(report: &RunReport) -> String {
+        report
+            .operations
+            .iter()
+            .find(|op| {
+                op.results
+                    .iter()
+                    .any(|r| r.verdict.outcome() == Outcome::Fail)
+            })
+            .map(|op| op.label())
+            .expect("the fixture has a failing operation")
+    }
+
+    #[test]
+    fn open_known_gap_is_reported_but_does_not_fail_the_run() {
+        let mut report = fixture();
+        let label = failing_label(&report);
+        gap_config(&label, "2027-01-31")
+            .apply_allowances(&mut report, "2027-01-31".parse().unwrap());
+        let op = report
+            .operations
+            .iter()
+            .find(|o| o.label() == label)
+            .unwrap();
+        let failing = op
+            .results
+            .iter()
+            .find(|r| r.verdict.outcome() == Outcome::Fail)
+            .unwrap();
+        assert!(failing.is_known_gap());
+        assert_eq!(
+            failing.allowance.as_ref().unwrap().message,
+            "known gap: ships in 2.4, until 2027-01-31"
+        );
+        assert!(report.known_gaps() >= 1);
+    }
+
+    #[test]
+    fn known_gap_past_its_date_fails_again() {
+        let mut report = fixture();
+        let label = failing_label(&report);
+        gap_config(&label, "2027-01-31")
+            .apply_allowances(&mut report, "2027-02-01".parse().unwrap());
+        let op = report
+            .operations
+            .iter()
+            .find(|o| o.label() == label)
+            .unwrap();
+        let failing = op
+            .results
+            .iter()
+            .find(|r| r.verdict.outcome() == Outcome::Fail)
+            .unwrap();
+        assert!(!failing.is_known_gap());
+        let allowance = failing.allowance.as_ref().unwrap();
+        assert_eq!(allowance.kind, AllowanceKind::Expired);
+        assert!(
+            allowance.message.contains("expired on 2027-01-31"),
+            "{}",
+            allowance.message
+        );
+        assert_eq!(report.known_gaps(), 0);
+    }
+
+    #[test]
+    fn known_gap_that_now_passes_asks_to_be_removed() {
+        let mut report = fixture();
+        let served = report
+            .results()
+            .find(|(_, r)| r.verdict == Verdict::Implemented)
+            .map(|(op, _)| op.label())
+            .unwrap();
+        gap_config(&served, "2027-01-31")
+            .apply_allowances(&mut report, "2026-01-01".parse().unwrap());
+        let (_, result) = report
+            .results()
+            .find(|(op, r)| op.label() == served && r.verdict == Verdict::Implemented)
+            .unwrap();
+        let allowance = result.allowance.as_ref().unwrap();
+        assert_eq!(allowance.kind, AllowanceKind::Fixed);
+        assert!(
+            allowance
+                .message
+                .starts_with("fixed: remove it from known gaps")
+        );
+    }
+
+    #[test]
+    fn expected_verdict_counts_as_a_pass() {
+        let mut report = fixture();
+        let (label, verdict) = report
+            .results()
+            .find(|(_, r)| r.verdict.outcome() == Outcome::Fail)
+            .map(|(op, r)| (op.label(), r.verdict))
+            .unwrap();
+        let config = parse(&format!(
+            "[operations.\"{label}\"]\nexpect = \"{verdict}\"\n"
+        ))
+        .unwrap();
+        config.apply_allowances(&mut report, "2026-01-01".parse().unwrap());
+        let op = report
+            .operations
+            .iter()
+            .find(|o| o.label() == label)
+            .unwrap();
+        for result in &op.results {
+            let kind = result.allowance.as_ref().unwrap().kind;
+            if result.verdict == verdict {
+                assert_eq!(kind, AllowanceKind::Expected);
+                assert_eq!(result.counted_outcome(), Outcome::Pass);
+            } else {
+                assert_eq!(kind, AllowanceKind::Unexpected);
+            }
+        }
+    }
+
+    #[test]
+    fn entries_naming_no_operation_are_warned_about() {
+        let contract =
+            crate::contract::parse(crate::demo::SPEC_PATH, crate::demo::SPEC.as_bytes()).unwrap();
+        let config = parse(
+            "[operations.getPet]\nexpect = \"implemented\"\n[operations.\"GET /nope\"]\nskip = \"x\"\n\
+             [[known_gaps]]\noperation = \"typoId\"\nreason = \"r\"\nuntil = \"2027-01-01\"\n",
+        )
+        .unwrap();
+        let warnings = config.unmatched(&contract);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("GET /nope"));
+        assert!(warnings[1].contains("typoId"));
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// The README's config reference is this file: it must stay loadable.
+    #[test]
+    fn documented_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/config/rollcall.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = Config::parse(&path, &text, &|name| Some(format!("value-of-{name}"))).unwrap();
+        assert_eq!(config.targets.len(), 2);
+        assert_eq!(config.credentials.len(), 1);
+        assert_eq!(config.operations.len(), 4);
+        assert_eq!(config.known_gaps.len(), 1);
+        assert_eq!(config.filter().skips.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod robustness_tests {
+    use super::*;
+
+    /// Whatever the bytes, parsing answers with a config or an error.
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let samples = [
+            "",
+            "[",
+            "[[known_gaps]]",
+            "é = \"ü\"\n[ä]\nö = 1",
+            "targets = 3",
+            "targets = { a = 1 }",
+            "[operations.\"\"]\nskip = \"\"",
+            "include = [1, 2]",
+            "until = 2027-01-31T10:00:00Z",
+            "[[known_gaps]]\noperation = \"a\"\nreason = \"b\"\nuntil = 2027-01-31T10:00:00Z",
+            "\u{feff}spec = \"x\"",
+        ];
+        for text in samples {
+            let _ = Config::parse(Path::new("rollcall.toml"), text, &|_| None);
+        }
+        for offset in 0..20 {
+            let _ = key_at("é = \"ü\"\n[ä]\nö = 1", offset);
+        }
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::plan::{self, PlanOptions};
+
+    fn planned(mode: Mode, config: &str, label: &str) -> plan::PlannedRequest {
+        let contract =
+            crate::contract::parse(crate::demo::SPEC_PATH, crate::demo::SPEC.as_bytes()).unwrap();
+        let config = Config::parse(Path::new("rollcall.toml"), config, &|_| None).unwrap();
+        let options = PlanOptions {
+            mode,
+            overrides: config.overrides(),
+            ..PlanOptions::default()
+        };
+        let plan = plan::build(&contract, &options).unwrap();
+        let index = contract
+            .operations
+            .iter()
+            .position(|op| op.label() == label)
+            .unwrap();
+        plan.probes[index]
+            .request
+            .clone()
+            .expect("a request is planned")
+    }
+
+    #[test]
+    fn configured_body_parameters_and_headers_are_sent_in_live_mode() {
+        let config = "[operations.createPet]\nbody = { name = \"Configured\" }\nheaders = { X-Case = \"7\" }\n\
+                      [operations.\"GET /pets/{petId}\"]\nparameters = { petId = 4242 }\n";
+        let create = planned(Mode::Live, config, "POST /pets");
+        let body = create.body.expect("a body");
+        assert_eq!(body.content_type, "application/json");
+        assert_eq!(body.bytes, br#"{"name":"Configured"}"#);
+        assert!(
+            create
+                .headers
+                .contains(&("X-Case".to_string(), "7".to_string()))
+        );
+        let get = planned(Mode::Live, config, "GET /pets/{petId}");
+        assert_eq!(get.path_and_query, "/pets/4242");
+    }
+
+    #[test]
+    fn safe_mode_choices_win_over_configured_values() {
+        // A real id for DELETE must not turn the harmless sentinel probe into a deletion.
+        let config = "[operations.deletePet]\nparameters = { petId = 1 }\n\
+                      [operations.createPet]\nbody = { name = \"Configured\" }\n";
+        let delete = planned(Mode::Safe, config, "DELETE /pets/{petId}");
+        assert_ne!(delete.path_and_query, "/pets/1");
+        let create = planned(Mode::Safe, config, "POST /pets");
+        assert!(
+            create
+                .body
+                .as_ref()
+                .is_none_or(|b| b.bytes != br#"{"name":"Configured"}"#),
+            "safe mode keeps its invalid body"
+        );
+    }
+}

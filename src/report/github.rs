@@ -1,0 +1,690 @@
+//! GitHub mode: what a run shows inside a GitHub Actions job. On by default
+//! when `GITHUB_ACTIONS=true` (the binary decides; `--github`/`--no-github`
+//! override). Three outputs, all rendered from the redacted [`RunReport`]:
+//!
+//! Annotations (workflow commands on stdout), one per flagged result, pointing
+//! at the line of the spec that declares the operation. Failures and
+//! unreachable targets are errors, inconclusive results warnings:
+//!
+//! ```text
+//! ::error file=specs/petstore.yaml,line=40,title=handler-501::POST /pets [canary]: not_implemented: answered 501
+//! ::warning file=specs/petstore.yaml,line=95,title=auth-401::GET /admin/stats: auth_required: 401 with WWW-Authenticate: Bearer
+//! ::error file=specs/petstore.yaml,title=rollcall%3A 3 more not served::GET /a, POST /b [canary], DELETE /c (all are in the step summary and the JUnit report)
+//! ```
+//!
+//! GitHub shows at most 10 annotations of each level per step, so past 9 the
+//! rest of a level is grouped into one annotation that names them.
+//!
+//! The Markdown report ([`super::markdown`]) appended to `$GITHUB_STEP_SUMMARY`
+//! (never truncating what earlier steps wrote), cut with a note so the file
+//! stays under GitHub's 1 MiB limit.
+//!
+//! Step outputs appended to `$GITHUB_OUTPUT`, for later steps to gate on:
+//!
+//! ```text
+//! implemented=8
+//! not_implemented=1
+//! ...
+//! total=18
+//! flagged=6
+//! inconclusive=4
+//! failed=true
+//! junit=reports/rollcall.xml
+//! ```
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::report::{OperationReport, RunReport, TargetResult, markdown};
+use crate::verdict::{Outcome, Verdict};
+
+/// Annotations GitHub shows per level (error, warning, notice) and step.
+pub const MAX_ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// GitHub rejects a step summary file larger than this.
+pub const STEP_SUMMARY_LIMIT: u64 = 1024 * 1024;
+
+/// Operations named at most in the annotation that groups the overflow.
+const MAX_NAMED_IN_OVERFLOW: usize = 20;
+
+/// The level of an annotation: the workflow command's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    fn command(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// One `::error` / `::warning` workflow command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub level: Level,
+    /// Repository-relative path of the spec; absent when the spec is a URL.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub title: String,
+    pub message: String,
+}
+
+impl Annotation {
+    /// The workflow command line (no trailing newline), escaped per GitHub's
+    /// rules so no value can end the command or inject another one.
+    pub fn command(&self) -> String {
+        let mut properties = Vec::new();
+        if let Some(file) = &self.file {
+            properties.push(format!("file={}", escape_property(file)));
+            if let Some(line) = self.line {
+                properties.push(format!("line={line}"));
+            }
+        }
+        properties.push(format!("title={}", escape_property(&self.title)));
+        format!(
+            "::{} {}::{}",
+            self.level.command(),
+            properties.join(","),
+            escape_data(&self.message)
+        )
+    }
+}
+
+/// Where GitHub mode writes, read from the environment GitHub sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GithubEnv {
+    /// `$GITHUB_STEP_SUMMARY`.
+    pub step_summary: Option<PathBuf>,
+    /// `$GITHUB_OUTPUT`.
+    pub output: Option<PathBuf>,
+    /// `$GITHUB_WORKSPACE`: absolute spec paths under it are made relative,
+    /// which is what annotations need to land on the file.
+    pub workspace: Option<PathBuf>,
+}
+
+impl GithubEnv {
+    pub fn from_env() -> GithubEnv {
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        GithubEnv {
+            step_summary: path("GITHUB_STEP_SUMMARY"),
+            output: path("GITHUB_OUTPUT"),
+            workspace: path("GITHUB_WORKSPACE"),
+        }
+    }
+}
+
+/// A GitHub file that could not be appended to.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot append to ${variable} ({}): {source}", path.display())]
+pub struct AppendError {
+    pub variable: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The reports written by this run, named as the step outputs name them
+/// (`junit`, `json`, `markdown`, `html`).
+pub type ReportPaths<'a> = [(&'static str, &'a Path)];
+
+/// Everything GitHub mode does after a run: prints the annotations on
+/// `stdout` and appends the step summary and outputs to the files in `env`.
+/// Each file is attempted even if another fails; the errors are returned.
+pub fn publish(
+    report: &RunReport,
+    exit_code: u8,
+    paths: &ReportPaths<'_>,
+    env: &GithubEnv,
+    stdout: &mut dyn std::io::Write,
+) -> Vec<AppendError> {
+    let file = annotation_file(&report.spec.path, env.workspace.as_deref());
+    let mut text = String::new();
+    for annotation in annotations(report, file.as_deref()) {
+        text.push_str(&annotation.command());
+        text.push('\n');
+    }
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+
+    let mut errors = Vec::new();
+    if let Some(path) = &env.step_summary {
+        let existing = std::fs::metadata(path).map_or(0, |m| m.len());
+        let summary = step_summary(report, existing, paths);
+        if let Err(source) = append(path, &summary) {
+            errors.push(AppendError {
+                variable: "GITHUB_STEP_SUMMARY",
+                path: path.clone(),
+                source,
+            });
+        }
+    }
+    if let Some(path) = &env.output {
+        if let Err(source) = append(path, &outputs(report, exit_code, paths)) {
+            errors.push(AppendError {
+                variable: "GITHUB_OUTPUT",
+                path: path.clone(),
+                source,
+            });
+        }
+    }
+    errors
+}
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.flush()
+}
+
+/// The spec path as annotations need it: relative to the workspace, without
+/// `./`; `None` for a spec loaded from a URL (no file to annotate).
+pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<String> {
+    if spec_path.starts_with("http://") || spec_path.starts_with("https://") {
+        return None;
+    }
+    let path = Path::new(spec_path);
+    let relative = match workspace {
+        Some(workspace) if path.is_absolute() => path.strip_prefix(workspace).unwrap_or(path),
+        _ => path,
+    };
+    let text = relative.to_string_lossy();
+    let text = text.trim_start_matches("./");
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Annotations for every flagged result: errors (failures, unreachable
+/// targets) first, then warnings (`auth_required`, `unverified`); `skipped`
+/// results are not annotated. Each level stays within
+/// [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped annotation.
+pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
+    let several_targets = report.targets.len() > 1;
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for (op, result) in report.flagged() {
+        let level = match result.verdict.outcome() {
+            Outcome::Fail | Outcome::Error => Level::Error,
+            Outcome::Inconclusive if result.verdict != Verdict::Skipped => Level::Warning,
+            _ => continue,
+        };
+        let entry = (op, result);
+        match level {
+            Level::Error => errors.push(entry),
+            Level::Warning => warnings.push(entry),
+        }
+    }
+    let mut out = Vec::new();
+    for (level, results) in [(Level::Error, errors), (Level::Warning, warnings)] {
+        let shown = if results.len() > MAX_ANNOTATIONS_PER_LEVEL {
+            MAX_ANNOTATIONS_PER_LEVEL - 1
+        } else {
+            results.len()
+        };
+        for (op, result) in &results[..shown] {
+            out.push(Annotation {
+                level,
+                file: file.map(str::to_string),
+                line: op.line,
+                title: result.rule.clone(),
+                message: format!(
+                    "{}: {}: {}",
+                    subject(op, result, several_targets),
+                    result.verdict,
+                    result.evidence
+                ),
+            });
+        }
+        if shown < results.len() {
+            out.push(overflow(level, &results[shown..], file, several_targets));
+        }
+    }
+    out
+}
+
+/// `GET /pets` or, with several targets, `GET /pets [canary]`.
+fn subject(op: &OperationReport, result: &TargetResult, several_targets: bool) -> String {
+    if several_targets {
+        format!("{} [{}]", op.label(), result.target)
+    } else {
+        op.label()
+    }
+}
+
+fn overflow(
+    level: Level,
+    rest: &[(&OperationReport, &TargetResult)],
+    file: Option<&str>,
+    several_targets: bool,
+) -> Annotation {
+    let what = match level {
+        Level::Error => "not served",
+        Level::Warning => "inconclusive",
+    };
+    let mut names: Vec<String> = rest
+        .iter()
+        .take(MAX_NAMED_IN_OVERFLOW)
+        .map(|(op, result)| {
+            format!(
+                "{} ({})",
+                subject(op, result, several_targets),
+                result.verdict
+            )
+        })
+        .collect();
+    if rest.len() > MAX_NAMED_IN_OVERFLOW {
+        names.push(format!("and {} more", rest.len() - MAX_NAMED_IN_OVERFLOW));
+    }
+    Annotation {
+        level,
+        file: file.map(str::to_string),
+        line: None,
+        title: format!("rollcall: {} more {what}", rest.len()),
+        message: format!(
+            "{} (GitHub shows {MAX_ANNOTATIONS_PER_LEVEL} annotations per step; \
+             all are in the step summary and the JUnit report)",
+            names.join(", ")
+        ),
+    }
+}
+
+/// Escapes the message of a workflow command: `%`, CR and LF.
+pub fn escape_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value of a workflow command: as data, plus `:` and `,`
+/// (which would end the value).
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The Markdown report as appended to the step summary: whole when the file
+/// (already `existing_len` bytes long) stays under [`STEP_SUMMARY_LIMIT`],
+/// else cut at a line boundary, with open `<details>` and code fences closed
+/// and a note saying where the full report is.
+pub fn step_summary(report: &RunReport, existing_len: u64, paths: &ReportPaths<'_>) -> String {
+    let full = format!("{}\n", markdown::render(report));
+    let budget = STEP_SUMMARY_LIMIT.saturating_sub(existing_len);
+    if (full.len() as u64) <= budget {
+        return full;
+    }
+    let full_report = match paths
+        .iter()
+        .find(|(name, _)| matches!(*name, "html" | "markdown" | "junit"))
+    {
+        Some((name, path)) => format!("the full report is in the {name} report {}", path.display()),
+        None => "write the full report with --markdown or --html".to_string(),
+    };
+    let note = format!(
+        "\n> **rollcall: this summary was cut to fit GitHub's 1 MiB step-summary limit; \
+         {}.**\n\n",
+        markdown::escape(&full_report)
+    );
+    // Room for the note and for closing what the cut leaves open.
+    let reserve = note.len() + 512;
+    let Some(room) = usize::try_from(budget)
+        .ok()
+        .and_then(|b| b.checked_sub(reserve))
+    else {
+        return String::new();
+    };
+    let mut cut = &full[..floor_char_boundary(&full, room)];
+    if let Some(last_newline) = cut.rfind('\n') {
+        cut = &cut[..=last_newline];
+    }
+    let mut out = cut.to_string();
+    let open_fence =
+        cut.lines()
+            .filter(|line| line.starts_with("```"))
+            .fold(None::<&str>, |open, line| match open {
+                None => Some(line.trim_end_matches(|c: char| c != '`')),
+                Some(fence) if line.trim_end() == fence => None,
+                Some(fence) => Some(fence),
+            });
+    if let Some(fence) = open_fence {
+        let _ = writeln!(out, "{fence}");
+    }
+    let unclosed = cut
+        .matches("<details>")
+        .count()
+        .saturating_sub(cut.matches("</details>").count());
+    for _ in 0..unclosed {
+        out.push_str("\n</details>\n");
+    }
+    out.push_str(&note);
+    out
+}
+
+/// The largest char boundary not above `index`.
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Step outputs in `$GITHUB_OUTPUT` syntax: the count of every verdict (zero
+/// included, so a later step can always read it), `total`, `flagged`
+/// (failures and unreachable), `inconclusive`, `failed` (whether the run
+/// exits non-zero), `exit_code`, and the path of each report written.
+pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> String {
+    let counts = report.verdict_counts();
+    let mut out = String::new();
+    for verdict in Verdict::ALL {
+        output(
+            &mut out,
+            verdict.as_str(),
+            &counts.get(&verdict).copied().unwrap_or(0).to_string(),
+        );
+    }
+    let flagged = report.count(Outcome::Fail) + report.count(Outcome::Error);
+    output(&mut out, "total", &report.results().count().to_string());
+    output(&mut out, "flagged", &flagged.to_string());
+    output(
+        &mut out,
+        "inconclusive",
+        &report.count(Outcome::Inconclusive).to_string(),
+    );
+    output(
+        &mut out,
+        "failed",
+        if exit_code == 0 { "false" } else { "true" },
+    );
+    output(&mut out, "exit_code", &exit_code.to_string());
+    for (name, path) in paths {
+        output(&mut out, name, &path.to_string_lossy());
+    }
+    out
+}
+
+/// `name=value`, or the multi-line form with a delimiter the value cannot contain.
+fn output(out: &mut String, name: &str, value: &str) {
+    if !value.contains(['\n', '\r']) {
+        let _ = writeln!(out, "{name}={value}");
+        return;
+    }
+    let mut delimiter = String::from("ROLLCALL_EOF");
+    while value.contains(&delimiter) {
+        let _ = write!(delimiter, "_{}", fastrand::u32(..));
+    }
+    let _ = writeln!(out, "{name}<<{delimiter}\n{value}\n{delimiter}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testing::fixture;
+
+    #[test]
+    fn annotation_points_at_the_spec_line_with_rule_as_title() {
+        let report = fixture();
+        let annotations = annotations(&report, Some("specs/petstore.yaml"));
+        let first = annotations[0].command();
+        assert_eq!(
+            first,
+            "::error file=specs/petstore.yaml,line=40,title=test.not_implemented::\
+             POST /pets [canary]: not_implemented: answered 501"
+        );
+    }
+
+    #[test]
+    fn failures_are_errors_inconclusive_are_warnings_and_skipped_is_silent() {
+        let report = fixture();
+        let annotations = annotations(&report, Some("spec.yaml"));
+        let errors = annotations
+            .iter()
+            .filter(|a| a.level == Level::Error)
+            .count();
+        let warnings = annotations
+            .iter()
+            .filter(|a| a.level == Level::Warning)
+            .count();
+        assert_eq!(
+            errors,
+            report.count(Outcome::Fail) + report.count(Outcome::Error)
+        );
+        assert_eq!(warnings, 3, "auth_required ×2 and unverified, not skipped");
+        assert!(
+            annotations
+                .iter()
+                .all(|a| !a.message.contains(": skipped:"))
+        );
+        // Errors come before warnings.
+        let first_warning = annotations
+            .iter()
+            .position(|a| a.level == Level::Warning)
+            .expect("warnings");
+        assert!(
+            annotations[first_warning..]
+                .iter()
+                .all(|a| a.level == Level::Warning)
+        );
+    }
+
+    #[test]
+    fn single_target_messages_do_not_name_the_target() {
+        let mut report = fixture();
+        report.targets.truncate(1);
+        for op in &mut report.operations {
+            op.results.truncate(1);
+        }
+        let annotations = annotations(&report, Some("spec.yaml"));
+        assert!(annotations.iter().all(|a| !a.message.contains("[stable]")));
+        assert!(annotations.iter().any(|a| {
+            a.message
+                .starts_with("DELETE /pets/{petId}: missing_method: ")
+        }));
+    }
+
+    #[test]
+    fn data_and_properties_are_escaped_so_nothing_injects_a_command() {
+        let mut report = fixture();
+        let result = &mut report.operations[2].results[1];
+        result.evidence = "50% done\r\n::error::injected".into();
+        result.rule = "a:b,c%".into();
+        let annotations = annotations(&report, Some("dir,with:odd%/spec.yaml"));
+        let command = annotations[0].command();
+        assert_eq!(
+            command,
+            "::error file=dir%2Cwith%3Aodd%25/spec.yaml,line=40,title=a%3Ab%2Cc%25::\
+             POST /pets [canary]: not_implemented: 50%25 done%0D%0A::error::injected"
+        );
+        assert_eq!(command.lines().count(), 1);
+    }
+
+    #[test]
+    fn escaping_follows_the_workflow_command_rules() {
+        assert_eq!(escape_data("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad:e,f");
+        assert_eq!(escape_property("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad%3Ae%2Cf");
+    }
+
+    #[test]
+    fn more_than_ten_errors_are_grouped_into_one_annotation() {
+        let mut report = fixture();
+        let template = report.operations[2].clone();
+        report.operations = (0..25)
+            .map(|i| OperationReport {
+                path: format!("/things{i}"),
+                line: Some(100 + i),
+                ..template.clone()
+            })
+            .collect();
+        let annotations = annotations(&report, Some("spec.yaml"));
+        let errors: Vec<&Annotation> = annotations
+            .iter()
+            .filter(|a| a.level == Level::Error)
+            .collect();
+        assert_eq!(errors.len(), MAX_ANNOTATIONS_PER_LEVEL);
+        let grouped = errors.last().expect("ten errors");
+        assert_eq!(grouped.title, "rollcall: 16 more not served");
+        assert_eq!(grouped.line, None);
+        assert_eq!(grouped.file.as_deref(), Some("spec.yaml"));
+        assert!(
+            grouped
+                .message
+                .starts_with("POST /things9 [canary] (not_implemented), POST /things10"),
+            "{}",
+            grouped.message
+        );
+        assert!(grouped.message.contains("step summary"));
+    }
+
+    #[test]
+    fn spec_from_a_url_gets_annotations_without_a_file() {
+        assert_eq!(
+            annotation_file("https://example.com/openapi.yaml", None),
+            None
+        );
+        let annotation = &annotations(&fixture(), None)[0];
+        assert!(annotation.command().starts_with("::error title="));
+    }
+
+    #[test]
+    fn absolute_spec_path_is_made_relative_to_the_workspace() {
+        assert_eq!(
+            annotation_file(
+                "/home/runner/work/app/api/openapi.yaml",
+                Some(Path::new("/home/runner/work/app"))
+            ),
+            Some("api/openapi.yaml".into())
+        );
+        assert_eq!(
+            annotation_file("./api/openapi.yaml", None),
+            Some("api/openapi.yaml".into())
+        );
+    }
+
+    #[test]
+    fn outputs_have_every_verdict_count_failed_and_report_paths() {
+        let report = fixture();
+        let junit = PathBuf::from("reports/rollcall.xml");
+        let text = outputs(&report, 1, &[("junit", junit.as_path())]);
+        let lines: Vec<&str> = text.lines().collect();
+        for verdict in Verdict::ALL {
+            assert!(
+                lines.iter().any(|l| l.starts_with(&format!("{verdict}="))),
+                "{verdict} missing in {text}"
+            );
+        }
+        assert!(lines.contains(&"not_implemented=1"));
+        assert!(lines.contains(&"total=18"));
+        assert!(lines.contains(&"flagged=7"));
+        assert!(lines.contains(&"failed=true"));
+        assert!(lines.contains(&"exit_code=1"));
+        assert!(lines.contains(&"junit=reports/rollcall.xml"));
+    }
+
+    #[test]
+    fn multi_line_output_values_use_a_delimiter() {
+        let mut out = String::new();
+        output(&mut out, "path", "a\nROLLCALL_EOF\nb");
+        let delimiter = out
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("path<<"))
+            .expect("heredoc form");
+        assert_ne!(delimiter, "ROLLCALL_EOF");
+        assert!(out.ends_with(&format!("\n{delimiter}\n")));
+    }
+
+    #[test]
+    fn step_summary_is_the_markdown_report_when_it_fits() {
+        let report = fixture();
+        assert_eq!(
+            step_summary(&report, 0, &[]),
+            format!("{}\n", markdown::render(&report))
+        );
+    }
+
+    #[test]
+    fn step_summary_is_cut_with_a_note_to_stay_under_the_limit() {
+        let report = fixture();
+        let full = step_summary(&report, 0, &[]);
+        // An earlier step already used almost all of the 1 MiB.
+        let existing = STEP_SUMMARY_LIMIT - (full.len() as u64) / 2;
+        let html = PathBuf::from("rollcall.html");
+        let cut = step_summary(&report, existing, &[("html", html.as_path())]);
+        assert!(existing + cut.len() as u64 <= STEP_SUMMARY_LIMIT);
+        assert!(
+            cut.contains("cut to fit GitHub's 1 MiB step-summary limit"),
+            "{cut}"
+        );
+        assert!(cut.contains("rollcall.html"), "{cut}");
+        assert_eq!(
+            cut.matches("<details>").count(),
+            cut.matches("</details>").count(),
+            "{cut}"
+        );
+        // No room at all: nothing is appended rather than breaking the limit.
+        assert_eq!(step_summary(&report, STEP_SUMMARY_LIMIT, &[]), "");
+    }
+
+    #[test]
+    fn publish_appends_and_never_truncates_existing_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let summary = dir.path().join("summary.md");
+        let output = dir.path().join("output");
+        std::fs::write(&summary, "# earlier step\n").expect("write");
+        std::fs::write(&output, "earlier=1\n").expect("write");
+        let env = GithubEnv {
+            step_summary: Some(summary.clone()),
+            output: Some(output.clone()),
+            workspace: None,
+        };
+        let mut stdout = Vec::new();
+        let errors = publish(&fixture(), 1, &[], &env, &mut stdout);
+        assert!(errors.is_empty());
+        let summary = std::fs::read_to_string(&summary).expect("read");
+        assert!(
+            summary.starts_with("# earlier step\n# rollcall: "),
+            "{summary}"
+        );
+        let output = std::fs::read_to_string(&output).expect("read");
+        assert!(output.starts_with("earlier=1\nimplemented=7\n"), "{output}");
+        let stdout = String::from_utf8(stdout).expect("utf-8");
+        assert!(
+            stdout
+                .lines()
+                .all(|l| l.starts_with("::error ") || l.starts_with("::warning "))
+        );
+    }
+
+    #[test]
+    fn publish_reports_a_file_it_cannot_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let env = GithubEnv {
+            step_summary: Some(dir.path().join("missing-dir/summary.md")),
+            output: None,
+            workspace: None,
+        };
+        let errors = publish(&fixture(), 0, &[], &env, &mut Vec::new());
+        assert_eq!(errors.len(), 1);
+        let message = errors[0].to_string();
+        assert!(
+            message.starts_with("cannot append to $GITHUB_STEP_SUMMARY ("),
+            "{message}"
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! The parity and `--since` parts of every renderer, on the shared two-target
+//! fixture with the parity comparison added (reference: `stable`). Kept apart
+//! from each renderer's own tests so the single-target and parity behaviours
+//! read separately.
+
+use crate::contract::diff::ReleaseChange;
+use crate::report::terminal::TerminalOptions;
+use crate::report::testing::fixture;
+use crate::report::{RunReport, json, junit, markdown, terminal};
+use crate::verdict::Verdict;
+
+fn with_parity() -> RunReport {
+    let mut report = fixture();
+    report.parity = Some(report.parity_matrix().compare("stable"));
+    report
+}
+
+fn plain() -> TerminalOptions {
+    TerminalOptions::default()
+}
+
+/// Labels of the operations whose verdicts differ in the fixture.
+fn differing(report: &RunReport) -> Vec<String> {
+    report
+        .parity
+        .as_ref()
+        .map(|p| p.differences.iter().map(|d| d.label()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn parity_lists_exactly_the_operations_whose_verdicts_differ() {
+    let report = with_parity();
+    let expected: Vec<String> = report
+        .operations
+        .iter()
+        .filter(|op| op.results[0].verdict != op.results[1].verdict)
+        .map(|op| op.label())
+        .collect();
+    assert!(!expected.is_empty(), "the fixture has drift");
+    assert_eq!(differing(&report), expected);
+}
+
+#[test]
+fn terminal_shows_matrix_of_differing_rows_legend_diff_and_parity_line() {
+    let report = with_parity();
+    let text = terminal::render(&report, &plain());
+    assert!(text.contains("\nParity: "), "{text}");
+    assert!(
+        text.contains("  * differs from the reference (stable); only operations whose verdicts differ are shown (--all shows every one)"),
+        "{text}"
+    );
+    let matrix_rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("  operation"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("  * differs"))
+        .collect();
+    assert_eq!(matrix_rows.len(), differing(&report).len(), "{text}");
+    assert!(
+        matrix_rows
+            .iter()
+            .any(|row| row.contains("POST /pets") && row.contains("not_implemented*")),
+        "{matrix_rows:?}"
+    );
+    assert!(text.contains("  --- stable\n  +++ canary\n"), "{text}");
+    assert!(text.contains("\n  +POST /pets"), "{text}");
+    assert!(
+        text.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("PARITY FAIL: "),
+        "{text}"
+    );
+
+    let all = terminal::render(
+        &report,
+        &TerminalOptions {
+            all_parity_rows: true,
+            ..plain()
+        },
+    );
+    assert!(
+        all.contains("  GET /health "),
+        "--all shows agreeing rows\n{all}"
+    );
+}
+
+#[test]
+fn quiet_terminal_keeps_the_parity_line() {
+    let report = with_parity();
+    let text = terminal::render(
+        &report,
+        &TerminalOptions {
+            quiet: true,
+            ..plain()
+        },
+    );
+    assert!(!text.contains("Parity:"), "no matrix when quiet\n{text}");
+    assert!(
+        text.lines().last().unwrap().starts_with("PARITY FAIL: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn markdown_matrix_bolds_cells_that_differ_and_folds_the_diff() {
+    let report = with_parity();
+    let text = markdown::render(&report);
+    assert!(text.contains("\n## Parity\n"), "{text}");
+    assert!(
+        text.contains("| `POST /pets` | implemented | **not_implemented** |"),
+        "{text}"
+    );
+    assert!(!text.contains("| `GET /health` | implemented | implemented |\n| `GET /pets`"));
+    assert!(
+        text.contains("<summary>Capability diff: stable → canary</summary>\n\n```diff\n--- stable\n+++ canary\n"),
+        "{text}"
+    );
+    let all = markdown::render_with(
+        &report,
+        &markdown::MarkdownOptions {
+            all_parity_rows: true,
+            ..Default::default()
+        },
+    );
+    let parity = &all[all.find("## Parity").unwrap()..];
+    assert!(
+        parity.contains("| `GET /health` | implemented | implemented |"),
+        "{parity}"
+    );
+}
+
+#[test]
+fn agreeing_targets_say_so_without_a_matrix() {
+    let mut report = fixture();
+    for op in &mut report.operations {
+        let verdict = op.results[0].verdict;
+        op.results[1].verdict = verdict;
+    }
+    report.parity = Some(report.parity_matrix().compare("stable"));
+    let text = markdown::render(&report);
+    assert!(
+        text.contains(
+            "Every operation has the same verdict on all 2 targets (reference: `stable`)."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Capability diff"), "{text}");
+    let terminal = terminal::render(&report, &plain());
+    assert!(terminal.contains("PARITY OK: 9 operations"), "{terminal}");
+    assert!(!terminal.contains("--- stable"), "{terminal}");
+}
+
+#[test]
+fn junit_parity_suite_has_one_stable_testcase_per_operation() {
+    let report = with_parity();
+    let xml = junit::render(&report);
+    let suite = &xml[xml
+        .find("<testsuite name=\"parity\"")
+        .expect("parity suite")..];
+    let suite = &suite[..suite.find("</testsuite>").unwrap()];
+    assert_eq!(suite.matches("<testcase ").count(), report.operations.len());
+    assert_eq!(
+        suite.matches("<failure ").count(),
+        differing(&report).len(),
+        "{suite}"
+    );
+    assert!(
+        suite.contains("<testcase name=\"POST /pets\" classname=\"parity.pets\""),
+        "{suite}"
+    );
+    assert!(
+        suite.contains(
+            "message=\"verdicts differ between targets: stable: implemented, canary: not_implemented\" type=\"parity\""
+        ),
+        "{suite}"
+    );
+    assert!(suite.contains("<property name=\"reference\" value=\"stable\"/>"));
+    let target_failures = report
+        .results()
+        .filter(|(_, r)| r.verdict.outcome() == crate::verdict::Outcome::Fail)
+        .count();
+    let failures = target_failures + differing(&report).len();
+    assert!(
+        xml.contains(&format!(
+            "tests=\"{}\" failures=\"{failures}\"",
+            18 + report.operations.len()
+        )),
+        "the root counts the parity suite too\n{}",
+        xml.lines().nth(1).unwrap()
+    );
+}
+
+#[test]
+fn json_has_parity_and_change_only_when_present() {
+    let plain_json = json::render(&fixture());
+    assert!(!plain_json.contains("\"parity\""));
+    assert!(!plain_json.contains("\"change\""));
+
+    let mut report = with_parity();
+    report.operations[0].change = Some(ReleaseChange::New);
+    let text = json::render(&report);
+    assert!(
+        text.contains("\"parity\": {\n    \"reference\": \"stable\""),
+        "{text}"
+    );
+    assert!(text.contains("\"change\": \"new\""), "{text}");
+    assert_eq!(json::parse(&text).unwrap(), report);
+}
+
+#[test]
+fn since_marks_operations_in_terminal_markdown_and_junit() {
+    let mut report = fixture();
+    for op in &mut report.operations {
+        op.change = Some(ReleaseChange::Unchanged);
+    }
+    let post = report
+        .operations
+        .iter_mut()
+        .find(|op| op.label() == "POST /pets")
+        .unwrap();
+    post.change = Some(ReleaseChange::New);
+
+    let text = terminal::render(&report, &plain());
+    assert!(
+        text.lines().any(|l| l.contains("POST /pets")
+            && l.contains("(new)")
+            && l.contains("not_implemented")),
+        "{text}"
+    );
+    assert!(
+        text.contains("since the older contract: 1 new, 0 changed, 8 unchanged operations"),
+        "{text}"
+    );
+
+    let md = markdown::render(&report);
+    assert!(md.contains("| `POST /pets` (new) | canary |"), "{md}");
+    assert!(md.contains("Since the older contract: 1 new"), "{md}");
+
+    let xml = junit::render(&report);
+    assert!(
+        xml.contains("<system-out>change: new</system-out>"),
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<system-out>change: unchanged</system-out>")
+            .count(),
+        2 * 8
+    );
+}
+
+#[test]
+fn inconsistent_counts_as_a_failure_everywhere() {
+    let mut report = fixture();
+    report.operations[0].results[0].verdict = Verdict::Inconsistent;
+    report.operations[0].results[0].evidence =
+        "3 of 5 requests answered 501 (not_implemented); 2 of 5 answered 200 (implemented)".into();
+    report.summary = report.verdict_counts();
+    let text = terminal::render(&report, &plain());
+    assert!(text.contains("  inconsistent     GET /health"), "{text}");
+    let xml = junit::render(&report);
+    assert!(
+        xml.contains("<failure message=\"inconsistent: 3 of 5 requests answered 501"),
+        "{xml}"
+    );
+}

@@ -1,0 +1,296 @@
+//! Follow-ups: the few safe requests sent after the probes, for operations
+//! whose first answer left the route in doubt. At most
+//! [`MAX_PER_OPERATION`] per operation, in at most that many rounds, each
+//! round under the target's concurrency limit.
+//!
+//! ```text
+//! GET    /orders/42  → 404, same as the no-route answer
+//!   OPTIONS /orders/42 → 405 Allow: GET               implemented (allowed-404): handler exists, resource absent
+//! PATCH  /pets/1     → 404 "Cannot PATCH /pets/1" (Express: same as no route)
+//!   OPTIONS /pets/1    → 200 Allow: GET,HEAD          missing_method (options-lacks-method)
+//! GET    /items/42   → 404, same as the no-route answer
+//!   OPTIONS /items/42  → 405 Allow: PUT               unclear (may name only one of several routes)
+//!   GET /items/not-an-integer → 422                   implemented (validation-rejected)
+//! PUT    /notes/{n}  → nothing sent (safe mode)
+//!   OPTIONS /notes/rollcall → 200 Allow: GET, PUT     implemented (options-allow), route only
+//! GET    /admin      → 401, unknown paths 404
+//!   GET /admin/rollcall-404-… → 404 no-route          implemented (auth-after-routing), route only
+//! ```
+//!
+//! Which follow-up an operation needs is decided by the verdict itself
+//! ([`super::follow_up_wanted`]); this module builds the requests and sends
+//! them. Before the first round's `OPTIONS` answers are read, one `OPTIONS`
+//! goes to an operation this run proved deployed, to learn whether the
+//! target answers `OPTIONS` with a route's methods at all
+//! ([`crate::probe::OptionsCalibration`]).
+
+use crate::contract::{Contract, Method};
+use crate::plan::safe::{self, AlternateKind};
+use crate::plan::{PlannedProbe, PlannedRequest};
+use crate::probe::{Discovery, Exchange, OptionsCalibration, Prober, allow_lists, allow_methods};
+
+use super::{Context, Settings, rules};
+
+/// The most follow-up requests one operation gets on one target.
+pub const MAX_PER_OPERATION: usize = 2;
+
+/// A follow-up request a verdict may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUpKind {
+    /// `OPTIONS` on the operation's concrete path: does `Allow` list the method?
+    Options,
+    /// The same request with a second path parameter value
+    /// ([`safe::alternate_request`]).
+    SecondValue,
+    /// `GET` on a path just below the operation's that cannot exist: does a
+    /// 401 come from the route, or from a gate over that part of the API?
+    Below,
+}
+
+/// A follow-up request and its answer.
+#[derive(Debug, Clone)]
+pub struct FollowUp {
+    pub kind: FollowUpKind,
+    /// The request, relative to the base URL.
+    pub request: PlannedRequest,
+    /// For [`FollowUpKind::SecondValue`]: the parameter changed, and how.
+    pub second_value: Option<(String, AlternateKind)>,
+    pub exchange: Exchange,
+}
+
+/// What one target's run needs to decide follow-ups.
+pub struct Run<'a> {
+    pub prober: &'a Prober,
+    pub contract: &'a Contract,
+    /// The plan's probes (`Plan::probes`).
+    pub probes: &'a [PlannedProbe],
+    /// Headers for requests no probe planned (`Plan::discovery_headers`).
+    pub discovery_headers: &'a [(String, String)],
+    pub settings: &'a Settings,
+    pub credentials_given: bool,
+}
+
+/// One request of a round: for which probe, or the calibration (with the
+/// method its `Allow` should list).
+struct Pending {
+    probe: Result<usize, Method>,
+    kind: FollowUpKind,
+    request: PlannedRequest,
+    second_value: Option<(String, AlternateKind)>,
+}
+
+/// Sends the follow-ups every probe's first answer asks for, round by round,
+/// and returns them per probe (index-aligned with `run.probes` and
+/// `exchanges`). Sets `discovery.options_calibration` when an `OPTIONS`
+/// follow-up is sent.
+pub async fn run(
+    run: &Run<'_>,
+    discovery: &mut Discovery,
+    exchanges: &[Option<Exchange>],
+) -> Vec<Vec<FollowUp>> {
+    let mut follow_ups: Vec<Vec<FollowUp>> = vec![Vec::new(); run.probes.len()];
+    if discovery.no_route.is_empty() {
+        // Discovery's first request got no answer: the target is down or
+        // unreachable, and follow-ups would only wait for their timeouts.
+        return follow_ups;
+    }
+    for round in 0..MAX_PER_OPERATION {
+        let mut pending = Vec::new();
+        for (index, planned) in run.probes.iter().enumerate() {
+            let Some(operation) = run.contract.operations.get(planned.operation) else {
+                continue;
+            };
+            let context = Context {
+                operation,
+                probe: planned,
+                discovery,
+                credentials_given: run.credentials_given,
+            };
+            let exchange = exchanges.get(index).and_then(Option::as_ref);
+            let Some(kind) =
+                super::follow_up_wanted(&context, exchange, run.settings, &follow_ups[index])
+            else {
+                continue;
+            };
+            if let Some((request, second_value)) = request_for(run, discovery, index, kind) {
+                pending.push(Pending {
+                    probe: Ok(index),
+                    kind,
+                    request,
+                    second_value,
+                });
+            }
+        }
+        if round == 0
+            && discovery.options_calibration.is_none()
+            && pending.iter().any(|p| p.kind == FollowUpKind::Options)
+            && let Some((request, expected)) = calibration_request(run, discovery, exchanges)
+        {
+            pending.push(Pending {
+                probe: Err(expected),
+                kind: FollowUpKind::Options,
+                request,
+                second_value: None,
+            });
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let sent = run
+            .prober
+            .probe_all(pending.iter().enumerate().map(|(i, p)| (i, &p.request)))
+            .await;
+        for (at, exchange) in sent {
+            let Some(item) = pending.get(at) else {
+                continue;
+            };
+            match item.probe {
+                Ok(index) => follow_ups[index].push(FollowUp {
+                    kind: item.kind,
+                    request: item.request.clone(),
+                    second_value: item.second_value.clone(),
+                    exchange,
+                }),
+                Err(expected) => calibrate(discovery, &item.request, expected, &exchange),
+            }
+        }
+    }
+    follow_ups
+}
+
+/// The request for a follow-up of the probe at `index`, if one can be built.
+fn request_for(
+    run: &Run<'_>,
+    discovery: &Discovery,
+    index: usize,
+    kind: FollowUpKind,
+) -> Option<(PlannedRequest, Option<(String, AlternateKind)>)> {
+    let planned = run.probes.get(index)?;
+    let operation = run.contract.operations.get(planned.operation)?;
+    match kind {
+        FollowUpKind::Options => {
+            let request = match &planned.request {
+                Some(request) => bodiless(request, Method::Options, &request.path_and_query),
+                None => PlannedRequest {
+                    method: Method::Options,
+                    path_and_query: safe::route_path(&run.contract.document, operation),
+                    headers: run.discovery_headers.to_vec(),
+                    body: None,
+                },
+            };
+            Some((request, None))
+        }
+        FollowUpKind::SecondValue => {
+            let alternate = safe::alternate_request(run.contract, planned)?;
+            Some((
+                alternate.request,
+                Some((alternate.parameter, alternate.kind)),
+            ))
+        }
+        FollowUpKind::Below => {
+            let request = planned.request.as_ref()?;
+            let path = discovery.unknown_path_below(&request.path_and_query, run.contract);
+            Some((bodiless(request, Method::Get, &path), None))
+        }
+    }
+}
+
+/// `request`'s headers (credentials and `-H` extras) on a bodiless request.
+fn bodiless(request: &PlannedRequest, method: Method, path_and_query: &str) -> PlannedRequest {
+    let mut headers = request.headers.clone();
+    headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+    PlannedRequest {
+        method,
+        path_and_query: path_and_query.to_string(),
+        headers,
+        body: None,
+    }
+}
+
+/// `OPTIONS` on the path of an operation whose first answer proved its
+/// handler (a GET first), to learn whether this target lists a deployed
+/// route's methods; and the method the answer should list.
+fn calibration_request(
+    run: &Run<'_>,
+    discovery: &Discovery,
+    exchanges: &[Option<Exchange>],
+) -> Option<(PlannedRequest, Method)> {
+    let proven = run
+        .probes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, planned)| {
+            let operation = run.contract.operations.get(planned.operation)?;
+            let request = planned.request.as_ref()?;
+            let context = Context {
+                operation,
+                probe: planned,
+                discovery,
+                credentials_given: run.credentials_given,
+            };
+            let exchange = exchanges.get(index).and_then(Option::as_ref);
+            let finding = super::classify_with(&context, exchange, run.settings, &[]);
+            let proof = rules::rule(finding.rule).map(|r| r.proof);
+            (proof == Some(rules::Proof::Handler)).then_some(request)
+        });
+    let mut chosen: Option<&PlannedRequest> = None;
+    for request in proven {
+        if request.method == Method::Get {
+            chosen = Some(request);
+            break;
+        }
+        chosen = chosen.or(Some(request));
+    }
+    let chosen = chosen?;
+    Some((
+        bodiless(chosen, Method::Options, &chosen.path_and_query),
+        chosen.method,
+    ))
+}
+
+fn calibrate(
+    discovery: &mut Discovery,
+    request: &PlannedRequest,
+    expected: Method,
+    exchange: &Exchange,
+) {
+    let path = request
+        .path_and_query
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    let (described, lists_routes) = match &exchange.outcome {
+        Ok(response) => {
+            let allow = allow_methods(response);
+            let lists = !matches!(response.status, 404 | 410)
+                && allow
+                    .as_deref()
+                    .is_some_and(|allow| allow_lists(allow, expected))
+                && !discovery.allow_everywhere(expected);
+            let described = match allow {
+                Some(allow) => format!(
+                    "OPTIONS {path} answered {} with Allow: {}",
+                    response.status,
+                    allow.join(", ")
+                ),
+                None => format!("OPTIONS {path} answered {}", response.status),
+            };
+            (described, lists)
+        }
+        Err(error) => (format!("OPTIONS {path} got no response ({error})"), false),
+    };
+    let meaning = if lists_routes {
+        format!(
+            "this target lists a deployed route's methods ({expected} is served there), so an OPTIONS that gets the no-route response shows a missing route"
+        )
+    } else {
+        format!(
+            "{expected} is served there, yet not listed: an OPTIONS that gets the no-route response proves nothing on this target"
+        )
+    };
+    discovery.notes.push(format!("{described}: {meaning}"));
+    discovery.options_calibration = Some(OptionsCalibration {
+        described,
+        lists_routes,
+    });
+}

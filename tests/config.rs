@@ -1,0 +1,495 @@
+//! `rollcall.toml` and operation selection, end to end: the real binary run
+//! in a temporary folder against the embedded demo service on 127.0.0.1.
+//! Covers precedence (file vs flags), errors that name key and line, known
+//! gaps before and after their date (with `ROLLCALL_TODAY`), expected
+//! verdicts, per-operation request values, secrets from the environment,
+//! and --include/--exclude.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use rollcall::demo;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the binary in `dir` (where it looks for rollcall.toml), off the
+/// async runtime so the demo service in this process keeps serving.
+async fn rollcall(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"));
+        cmd.current_dir(&dir)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("ROLLCALL_MODE")
+            .env_remove("ROLLCALL_TODAY");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = cmd.output().expect("the rollcall binary runs");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    })
+    .await
+    .expect("join")
+}
+
+fn write_config(dir: &Path, text: &str) {
+    std::fs::write(dir.join("rollcall.toml"), text).unwrap();
+}
+
+/// The demo spec and the service's URL as TOML lines.
+fn base_config(server: &demo::Server) -> String {
+    format!(
+        "spec = {:?}\n\n[targets]\ndemo = {:?}\n",
+        repo("specs/demo.yaml").display().to_string(),
+        server.url().to_string()
+    )
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn result_of<'a>(report: &'a Value, label: &str) -> &'a Value {
+    let (method, path) = label.split_once(' ').unwrap();
+    let op = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|op| op["method"] == method && op["path"] == path)
+        .unwrap_or_else(|| panic!("{label} missing from the JSON report"));
+    &op["results"][0]
+}
+
+/// The demo operations that fail (not served) as the service is built.
+const DEMO_FAILURES: [&str; 6] = [
+    "PATCH /pets/{petId}",
+    "GET /pets/{petId}/vaccinations",
+    "GET /pets/{petId}/owner",
+    "GET /orders",
+    "POST /orders",
+    "GET /orders/{orderId}",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_file_alone_supplies_spec_targets_and_settings() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!(
+            "mode = \"live\"\ntimeout = \"5s\"\n{}",
+            base_config(&server)
+        ),
+    );
+    let run = rollcall(dir.path(), &["check", "--json", "report.json"], &[]).await;
+    assert_eq!(run.code, 1, "the demo has gaps\n{}", run.all_output());
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(report["mode"], "live");
+    assert_eq!(report["targets"][0]["name"], "demo");
+    for (label, verdict) in demo::EXPECTED {
+        assert_eq!(
+            result_of(&report, label)["verdict"],
+            verdict.as_str(),
+            "{label}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_override_the_config_file() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The file's spec and target would fail loudly if they were used.
+    write_config(
+        dir.path(),
+        "spec = \"no-such-spec.yaml\"\nmode = \"live\"\n\n[targets]\ndead = \"http://127.0.0.1:9\"\n",
+    );
+    let spec = repo("specs/demo.yaml").display().to_string();
+    let target = format!("demo={}", server.url());
+    let run = rollcall(
+        dir.path(),
+        &[
+            "check",
+            &spec,
+            "--target",
+            &target,
+            "--mode",
+            "safe",
+            "--json",
+            "report.json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(report["mode"], "safe", "--mode beats the file's mode");
+    assert_eq!(report["targets"].as_array().unwrap().len(), 1);
+    assert_eq!(report["targets"][0]["name"], "demo");
+    assert_eq!(server.state_changes(), 0, "safe mode, as the flag said");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explicit_config_that_does_not_exist_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = rollcall(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "missing.toml",
+            "spec.yaml",
+            "-t",
+            "http://127.0.0.1:9",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(
+        run.stderr.contains("missing.toml: no such file"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_spec_and_target_are_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = rollcall(dir.path(), &["check"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no spec"), "{}", run.stderr);
+    let run = rollcall(dir.path(), &["check", "spec.yaml"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no target"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_config_names_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "spec = \"a.yaml\"\n\n[operations.getPet]\nexpect = \"gone\"\n",
+    );
+    let run = rollcall(dir.path(), &["check"], &[]).await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(
+        run.stderr
+            .contains("rollcall.toml:4: operations.getPet.expect:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("gone"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn literal_secret_in_config_is_refused_and_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "spec = \"a.yaml\"\n[auth]\nbearerAuth = \"literal-secret-789\"\n",
+    );
+    let run = rollcall(dir.path(), &["check"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("rollcall.toml:3: auth.bearerAuth"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all_output().contains("literal-secret-789"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_from_an_environment_reference_is_applied_and_masked() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!(
+            "{}\n[auth]\nbearerAuth = {{ env = \"DEMO_TOKEN\" }}\n",
+            base_config(&server)
+        ),
+    );
+    let run = rollcall(
+        dir.path(),
+        &["check", "--verbose", "--json", "r.json", "--junit", "r.xml"],
+        &[("DEMO_TOKEN", demo::ADMIN_TOKEN)],
+    )
+    .await;
+    let report = read_json(&dir.path().join("r.json"));
+    assert_eq!(
+        result_of(&report, "GET /admin/stats")["verdict"],
+        "implemented",
+        "{}",
+        run.all_output()
+    );
+    for out in [
+        run.all_output(),
+        std::fs::read_to_string(dir.path().join("r.json")).unwrap(),
+        std::fs::read_to_string(dir.path().join("r.xml")).unwrap(),
+    ] {
+        assert!(!out.contains(demo::ADMIN_TOKEN), "token leaked:\n{out}");
+    }
+
+    let run = rollcall(dir.path(), &["check"], &[]).await;
+    assert_eq!(run.code, 2, "an unset variable is an error");
+    assert!(run.stderr.contains("DEMO_TOKEN"), "{}", run.stderr);
+    server.stop().await;
+}
+
+fn known_gaps(until: &str) -> String {
+    let mut text = String::new();
+    for label in DEMO_FAILURES {
+        text.push_str(&format!(
+            "\n[[known_gaps]]\noperation = {label:?}\nreason = \"ships in 2.4\"\nuntil = \"{until}\"\n"
+        ));
+    }
+    // Served already: the report must ask to remove it.
+    text.push_str(
+        "\n[[known_gaps]]\noperation = \"health\"\nreason = \"was flaky\"\nuntil = \"2027-01-31\"\n",
+    );
+    text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn known_gaps_keep_the_run_green_until_their_date_then_fail_it() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!("{}{}", base_config(&server), known_gaps("2027-01-31")),
+    );
+    let outputs = ["--json", "r.json", "--junit", "r.xml", "--markdown", "r.md"];
+    let mut args = vec!["check"];
+    args.extend(outputs);
+
+    let run = rollcall(dir.path(), &args, &[("ROLLCALL_TODAY", "2027-01-31")]).await;
+    assert_eq!(
+        run.code,
+        0,
+        "open known gaps do not fail\n{}",
+        run.all_output()
+    );
+    let report = read_json(&dir.path().join("r.json"));
+    let gap = result_of(&report, "GET /orders");
+    assert_eq!(
+        gap["verdict"], "missing_route",
+        "the verdict is still reported"
+    );
+    assert_eq!(gap["allowance"]["kind"], "known_gap");
+    assert_eq!(
+        gap["allowance"]["message"],
+        "known gap: ships in 2.4, until 2027-01-31"
+    );
+    let junit = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(
+        junit.contains("<skipped message=\"known gap: ships in 2.4, until 2027-01-31\""),
+        "{junit}"
+    );
+    assert!(!junit.contains("<failure"), "{junit}");
+    assert!(
+        run.stdout.contains("fixed: remove it from known gaps"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("known gap: ships in 2.4"),
+        "{}",
+        run.stdout
+    );
+    let markdown = std::fs::read_to_string(dir.path().join("r.md")).unwrap();
+    assert!(
+        markdown.contains("fixed: remove it from known gaps"),
+        "{markdown}"
+    );
+    assert_eq!(
+        result_of(&report, "GET /health")["allowance"]["kind"],
+        "fixed"
+    );
+
+    let run = rollcall(dir.path(), &args, &[("ROLLCALL_TODAY", "2027-02-01")]).await;
+    assert_eq!(
+        run.code,
+        1,
+        "expired known gaps fail again\n{}",
+        run.all_output()
+    );
+    let report = read_json(&dir.path().join("r.json"));
+    assert_eq!(
+        result_of(&report, "GET /orders")["allowance"]["kind"],
+        "expired"
+    );
+    assert!(
+        run.stdout.contains("known gap expired on 2027-01-31"),
+        "{}",
+        run.stdout
+    );
+    let junit = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(junit.contains("<failure"), "{junit}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expected_verdict_passes_and_filters_report_the_rest_as_skipped() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!(
+            "{}\n[operations.\"GET /pets/{{petId}}/vaccinations\"]\nexpect = \"not_implemented\"\n",
+            base_config(&server)
+        ),
+    );
+    let run = rollcall(
+        dir.path(),
+        &[
+            "check",
+            "--include",
+            "tag:pets",
+            "--exclude",
+            "method:PATCH",
+            "--exclude",
+            "id:getOwner",
+            "--json",
+            "r.json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let report = read_json(&dir.path().join("r.json"));
+    let vaccinations = result_of(&report, "GET /pets/{petId}/vaccinations");
+    assert_eq!(vaccinations["verdict"], "not_implemented");
+    assert_eq!(vaccinations["allowance"]["kind"], "expected");
+    for label in [
+        "GET /orders",
+        "PATCH /pets/{petId}",
+        "GET /pets/{petId}/owner",
+    ] {
+        let skipped = result_of(&report, label);
+        assert_eq!(skipped["verdict"], "skipped", "{label}");
+        assert_eq!(skipped["rule"], "excluded-by-filter", "{label}");
+        assert!(skipped["request"].is_null(), "{label} was not probed");
+    }
+    assert_eq!(result_of(&report, "GET /pets")["verdict"], "implemented");
+    let labels: Vec<String> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| {
+            format!(
+                "{} {}",
+                op["method"].as_str().unwrap(),
+                op["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let expected: Vec<&str> = demo::EXPECTED.iter().map(|(l, _)| *l).collect();
+    assert_eq!(labels, expected, "every operation, in contract order");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn per_operation_values_reach_the_request() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!(
+            "{}\n[operations.getPet]\nparameters = {{ petId = 4242 }}\nheaders = {{ X-Probe = \"from-config\" }}\n\
+             [operations.\"GET /nowhere\"]\nskip = \"typo\"\n",
+            base_config(&server)
+        ),
+    );
+    let run = rollcall(dir.path(), &["check", "--json", "r.json"], &[]).await;
+    let report = read_json(&dir.path().join("r.json"));
+    let request = &result_of(&report, "GET /pets/{petId}")["request"];
+    assert!(
+        request["url"].as_str().unwrap().ends_with("/pets/4242"),
+        "{request}"
+    );
+    assert_eq!(request["headers"]["x-probe"], "from-config");
+    assert!(
+        run.stderr
+            .contains("operations.\"GET /nowhere\" names no operation"),
+        "{}",
+        run.stderr
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_filter_rule_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo("specs/demo.yaml").display().to_string();
+    let run = rollcall(
+        dir.path(),
+        &[
+            "check",
+            &spec,
+            "-t",
+            "http://127.0.0.1:9",
+            "--include",
+            "colour:red",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--include: 'colour:red'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stub_settings_in_the_config_reach_the_verdicts() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!("stub_detection = false\n{}", base_config(&server)),
+    );
+    rollcall(dir.path(), &["check", "--json", "r.json"], &[]).await;
+    let report = read_json(&dir.path().join("r.json"));
+    assert_eq!(
+        result_of(&report, "GET /pets/{petId}/owner")["verdict"],
+        "implemented",
+        "with detection off a 2xx placeholder counts as served"
+    );
+    server.stop().await;
+}

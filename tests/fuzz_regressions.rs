@@ -1,0 +1,60 @@
+//! Replays the inputs the fuzzers found interesting (`fuzz/regressions/<target>/`)
+//! through exactly what each fuzz target runs (`fuzz/support.rs`): none may
+//! panic, hang or overflow the stack. How to fuzz: README, "Fuzzing".
+
+use std::path::{Path, PathBuf};
+
+#[path = "../fuzz/support.rs"]
+mod support;
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no regression inputs in {}",
+        dir.display()
+    );
+    files
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).expect("read regression input");
+            (path, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn contract_loading_survives_every_regression_input() {
+    for (path, bytes) in inputs("contract_parse") {
+        eprintln!("{}", path.display());
+        support::load_and_plan("fuzz.yaml", &bytes);
+    }
+}
+
+#[test]
+fn ref_resolution_survives_every_regression_input() {
+    for (path, bytes) in inputs("ref_resolution") {
+        eprintln!("{}", path.display());
+        if let Some(document) = support::with_fuzzed_components(&bytes) {
+            support::load_and_plan("refs.json", &document);
+        }
+    }
+}
+
+#[test]
+fn request_synthesis_survives_every_regression_input() {
+    for (path, bytes) in inputs("request_synthesis") {
+        eprintln!("{}", path.display());
+        if let Some(document) = support::with_fuzzed_schema(&bytes) {
+            support::load_and_plan("schema.json", &document);
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! GitHub mode end to end: the real binary against the embedded demo service,
+//! with temp files as `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, as a
+//! workflow step would run it. Also checks that `action.yml` and the
+//! workflows parse and declare what the README promises.
+
+mod ci_support;
+
+use std::collections::BTreeMap;
+
+use ci_support::{check_demo_args, repo, rollcall};
+use rollcall::demo;
+use rollcall::verdict::{Outcome, Verdict};
+
+struct GithubFiles {
+    _dir: tempfile::TempDir,
+    summary: std::path::PathBuf,
+    output: std::path::PathBuf,
+}
+
+impl GithubFiles {
+    /// Files that an earlier step already wrote to.
+    fn new() -> GithubFiles {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let summary = dir.path().join("step_summary.md");
+        let output = dir.path().join("output");
+        std::fs::write(&summary, "## earlier step\n\n").expect("write");
+        std::fs::write(&output, "earlier=kept\n").expect("write");
+        GithubFiles {
+            _dir: dir,
+            summary,
+            output,
+        }
+    }
+
+    fn env(&self, actions: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("GITHUB_ACTIONS", actions.to_string()),
+            ("GITHUB_STEP_SUMMARY", self.summary.display().to_string()),
+            ("GITHUB_OUTPUT", self.output.display().to_string()),
+            ("GITHUB_WORKSPACE", env!("CARGO_MANIFEST_DIR").to_string()),
+        ]
+    }
+
+    fn summary(&self) -> String {
+        std::fs::read_to_string(&self.summary).expect("summary readable")
+    }
+
+    fn outputs(&self) -> BTreeMap<String, String> {
+        std::fs::read_to_string(&self.output)
+            .expect("output readable")
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+fn demo_line(label: &str) -> u32 {
+    let (method, path) = label.split_once(' ').expect("METHOD /path");
+    let spec = std::fs::read_to_string(repo("specs/demo.yaml")).expect("spec");
+    let lines: Vec<&str> = spec.lines().collect();
+    let path_line = lines
+        .iter()
+        .position(|l| l.trim_end() == format!("  {path}:"))
+        .expect("path in spec");
+    let method_line = lines[path_line + 1..]
+        .iter()
+        .position(|l| l.trim_end() == format!("    {}:", method.to_ascii_lowercase()))
+        .expect("method under path");
+    (path_line + 1 + method_line + 1) as u32
+}
+
+#[tokio::test]
+async fn github_actions_env_turns_on_annotations_summary_and_outputs() {
+    let service = demo::Server::start().await.expect("demo service");
+    let files = GithubFiles::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let junit = dir.path().join("rollcall.xml");
+    let json = dir.path().join("rollcall.json");
+    let run = rollcall(
+        check_demo_args(
+            &service,
+            &[
+                "--junit",
+                &junit.display().to_string(),
+                "--json",
+                &json.display().to_string(),
+            ],
+        ),
+        files.env("true"),
+    )
+    .await;
+    service.stop().await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+
+    let line = demo_line("GET /pets/{petId}/vaccinations");
+    let expected = format!(
+        "::error file=specs/demo.yaml,line={line},title=handler-501::GET /pets/{{petId}}/vaccinations: not_implemented: "
+    );
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with(&expected)),
+        "no annotation starting with {expected}\n{}",
+        run.stdout
+    );
+    let report: rollcall::report::RunReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let errors = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .count();
+    let flagged = report.count(Outcome::Fail) + report.count(Outcome::Error);
+    assert_eq!(errors, flagged, "one error annotation per flagged result");
+    assert!(
+        run.stdout.lines().all(|l| !l.starts_with("::")
+            || l.starts_with("::error file=specs/demo.yaml,line=")
+            || l.starts_with("::warning file=specs/demo.yaml,line=")),
+        "{}",
+        run.stdout
+    );
+
+    let summary = files.summary();
+    assert!(
+        summary.starts_with("## earlier step\n\n# rollcall: "),
+        "{summary}"
+    );
+    assert!(summary.contains("## Flagged"), "{summary}");
+
+    let outputs = files.outputs();
+    assert_eq!(outputs["earlier"], "kept", "existing outputs are kept");
+    assert_eq!(outputs["not_implemented"], "1");
+    let counts = report.verdict_counts();
+    for verdict in Verdict::ALL {
+        let count = counts.get(&verdict).copied().unwrap_or(0);
+        assert_eq!(outputs[verdict.as_str()], count.to_string(), "{verdict}");
+    }
+    assert_eq!(outputs["flagged"], flagged.to_string());
+    assert_eq!(outputs["failed"], "true");
+    assert_eq!(outputs["exit_code"], "1");
+    assert_eq!(outputs["junit"], junit.display().to_string());
+}
+
+#[tokio::test]
+async fn no_github_flag_wins_over_the_environment() {
+    let service = demo::Server::start().await.expect("demo service");
+    let files = GithubFiles::new();
+    let run = rollcall(
+        check_demo_args(&service, &["--no-github"]),
+        files.env("true"),
+    )
+    .await;
+    service.stop().await;
+    assert_eq!(run.code, 1);
+    assert!(!run.stdout.contains("::error"), "{}", run.stdout);
+    assert_eq!(files.summary(), "## earlier step\n\n");
+    assert_eq!(files.outputs().len(), 1);
+}
+
+#[tokio::test]
+async fn github_flag_turns_it_on_outside_actions_and_secrets_stay_out() {
+    let service = demo::Server::start().await.expect("demo service");
+    let files = GithubFiles::new();
+    let secret = "s3cr3t-t0ken-never-shown";
+    let mut env = files.env("false");
+    env.push(("ROLLCALL_AUTH_BEARERAUTH", secret.to_string()));
+    let run = rollcall(check_demo_args(&service, &["--github"]), env).await;
+    service.stop().await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("::error file=specs/demo.yaml,"),
+        "{}",
+        run.stdout
+    );
+    let summary = files.summary();
+    assert!(summary.contains("# rollcall: "));
+    let everything = format!(
+        "{}{}{summary}{}",
+        run.stdout,
+        run.stderr,
+        std::fs::read_to_string(&files.output).expect("output")
+    );
+    assert!(!everything.contains(secret), "the secret leaked");
+}
+
+#[test]
+fn action_yml_declares_the_documented_inputs_and_outputs() {
+    let text = std::fs::read_to_string(repo("action.yml")).expect("action.yml at the repo root");
+    let action: yaml_serde::Value = yaml_serde::from_str(&text).expect("action.yml is YAML");
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let inputs = action["inputs"].as_mapping().expect("inputs");
+    for input in [
+        "spec", "targets", "mode", "auth", "junit", "config", "args", "html",
+    ] {
+        assert!(
+            inputs.contains_key(input),
+            "input {input} missing from action.yml"
+        );
+    }
+    let outputs = action["outputs"].as_mapping().expect("outputs");
+    for verdict in rollcall::verdict::Verdict::ALL {
+        let output = outputs
+            .get(verdict.as_str())
+            .unwrap_or_else(|| panic!("action.yml has no output for verdict {verdict}"));
+        assert_eq!(
+            output["value"].as_str(),
+            Some(format!("${{{{ steps.check.outputs.{verdict} }}}}").as_str()),
+            "output {verdict}"
+        );
+    }
+    for output in [
+        "failed", "flagged", "total", "junit", "html", "json", "markdown",
+    ] {
+        assert!(outputs.contains_key(output), "output {output} missing");
+    }
+    let steps = action["runs"]["steps"].as_sequence().expect("steps");
+    let check = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("check"))
+        .expect("a step with id check");
+    let script = check["run"].as_str().expect("script");
+    // Secrets: masked before use, handed over in the environment, never
+    // interpolated into the script or put on the command line.
+    assert!(script.contains("::add-mask::"));
+    assert!(script.contains("ROLLCALL_AUTH_"));
+    assert!(
+        !script.contains("${{"),
+        "inputs must reach the script through env"
+    );
+    assert!(!script.contains("set -x"));
+    assert!(
+        steps.iter().any(|s| s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("actions/cache@"))),
+        "the build is cached"
+    );
+}
+
+#[test]
+fn workflows_parse_and_the_ci_runs_the_action_against_the_demo_service() {
+    for path in [
+        ".github/workflows/ci.yml",
+        ".github/examples/contract-check.yml",
+    ] {
+        let text = std::fs::read_to_string(repo(path)).expect("workflow");
+        let workflow: yaml_serde::Value =
+            yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(workflow["jobs"].as_mapping().is_some(), "{path} has jobs");
+    }
+    let ci = std::fs::read_to_string(repo(".github/workflows/ci.yml")).expect("ci.yml");
+    assert!(
+        ci.contains("uses: ./"),
+        "ci.yml runs the action from this repo"
+    );
+    assert!(
+        ci.contains("demo --serve"),
+        "ci.yml starts the demo service"
+    );
+    let example =
+        std::fs::read_to_string(repo(".github/examples/contract-check.yml")).expect("example");
+    assert!(example.contains("actions/upload-artifact@"));
+    assert!(
+        example.contains("mikepenz/action-junit-report@")
+            || example.contains("dorny/test-reporter@")
+    );
+}
+
+/// The CI job runs the action against `rollcall demo --serve`: the service
+/// alone, on the port asked for (0: any free port, printed), until stopped.
+#[tokio::test]
+async fn demo_serve_runs_the_sample_service_until_stopped() {
+    use std::io::BufRead;
+    /// Stops the service even when an assertion fails first.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(["demo", "--serve", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("rollcall demo --serve starts"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout piped");
+    let first_line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("a line");
+        line
+    })
+    .await
+    .expect("join");
+    let url = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
+        .to_string();
+    let run = rollcall(
+        vec![
+            "check".into(),
+            repo("specs/demo.yaml").display().to_string(),
+            "--target".into(),
+            url,
+            "--quiet".into(),
+        ],
+        vec![],
+    )
+    .await;
+    drop(child);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 not_implemented"), "{}", run.stdout);
+}
+
+/// A sharded CI matrix ends with `rollcall merge`: in GitHub mode it writes
+/// the step summary and outputs of the whole run, and it can write the HTML.
+#[tokio::test]
+async fn merge_publishes_to_github_and_writes_html() {
+    let service = demo::Server::start().await.expect("demo service");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shard = dir.path().join("shard.json");
+    let run = rollcall(
+        check_demo_args(&service, &["--json", &shard.display().to_string()]),
+        vec![],
+    )
+    .await;
+    service.stop().await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+
+    let files = GithubFiles::new();
+    let html = dir.path().join("merged.html");
+    let run = rollcall(
+        vec![
+            "merge".into(),
+            shard.display().to_string(),
+            "--html".into(),
+            html.display().to_string(),
+        ],
+        files.env("true"),
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("::error file=specs/demo.yaml,line="),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .expect("html written")
+            .contains("<table id=\"matrix\"")
+    );
+    let outputs = files.outputs();
+    assert_eq!(outputs["not_implemented"], "1");
+    assert_eq!(outputs["html"], html.display().to_string());
+    assert!(files.summary().contains("# rollcall: "));
+}

@@ -1,0 +1,921 @@
+//! Hostile and broken targets: the real `rollcall` binary against misbehaving
+//! servers started in this process on loopback (refusing, closing, resetting,
+//! trickling, flooding, speaking garbage, redirecting, TLS with certificates
+//! made here by rcgen, HTTP/2 only, rate limiting, dying mid-run). Each test
+//! asserts the verdict and evidence a user sees, and that the run ends: every
+//! binary run is killed (and the test fails) if it outlives a generous limit.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Far above what any run here needs; reaching it means rollcall hung.
+const PROCESS_LIMIT: Duration = Duration::from_secs(90);
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    report: Option<Value>,
+}
+
+impl Run {
+    fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    fn report(&self) -> &Value {
+        self.report
+            .as_ref()
+            .unwrap_or_else(|| panic!("no JSON report\n{}", self.all_output()))
+    }
+
+    /// The result for `GET <path>` on the first target.
+    fn result(&self, path: &str) -> &Value {
+        self.report()["operations"]
+            .as_array()
+            .expect("operations")
+            .iter()
+            .find(|op| op["path"] == path)
+            .map(|op| &op["results"][0])
+            .unwrap_or_else(|| panic!("{path} missing from the report\n{}", self.all_output()))
+    }
+
+    fn verdict(&self, path: &str) -> &str {
+        self.result(path)["verdict"].as_str().unwrap_or("")
+    }
+
+    fn evidence(&self, path: &str) -> &str {
+        self.result(path)["evidence"].as_str().unwrap_or("")
+    }
+}
+
+/// A contract of `GET` operations on `paths`, written into `dir`.
+fn spec_with(dir: &Path, paths: &[String]) -> PathBuf {
+    let mut yaml = String::from("openapi: 3.0.3\ninfo: {title: hostile, version: '1'}\npaths:\n");
+    for path in paths {
+        yaml.push_str(&format!(
+            "  {path}:\n    get:\n      responses:\n        '200': {{description: OK}}\n"
+        ));
+    }
+    let file = dir.join("spec.yaml");
+    std::fs::write(&file, yaml).expect("write spec");
+    file
+}
+
+fn two_operations(dir: &Path) -> PathBuf {
+    spec_with(dir, &["/a".to_string(), "/b".to_string()])
+}
+
+/// Runs `rollcall check SPEC --target URL --json … EXTRA`, off the async
+/// runtime so this process's servers keep serving, and kills it past
+/// [`PROCESS_LIMIT`].
+async fn check(spec: &Path, target: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("report.json");
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        spec.display().to_string(),
+        "--target".into(),
+        target.into(),
+        "--json".into(),
+        json.display().to_string(),
+    ];
+    if !extra.contains(&"--timeout") {
+        args.extend(["--timeout".to_string(), "2s".to_string()]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut run = run_bounded(args).await;
+    run.report = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    run
+}
+
+async fn run_bounded(args: Vec<String>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let out = tempfile::tempdir().expect("tempdir");
+        let stdout_path = out.path().join("stdout");
+        let stderr_path = out.path().join("stderr");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
+            .spawn()
+            .expect("the rollcall binary starts");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if started.elapsed() > PROCESS_LIMIT {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("rollcall {args:?} still running after {PROCESS_LIMIT:?}: it hangs");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: std::fs::read_to_string(&stdout_path).unwrap_or_default(),
+            stderr: std::fs::read_to_string(&stderr_path).unwrap_or_default(),
+            report: None,
+        }
+    })
+    .await
+    .expect("join")
+}
+
+/// A raw TCP server on 127.0.0.1 running `handle` for every connection.
+async fn raw_server<F, Fut>(handle: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(handle(socket));
+        }
+    });
+    address
+}
+
+/// Reads one request head; returns its path (empty when none arrived).
+async fn read_request_path<S: AsyncReadExt + Unpin>(socket: &mut S) -> String {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    line.split_whitespace().nth(1).unwrap_or("").to_string()
+}
+
+/// `200 ok` for the contract's `/a` and `/b`, `404` for anything else (so
+/// discovery sees a router), then closes.
+fn canned_answer(path: &str) -> Vec<u8> {
+    let (status, body) = if path == "/a" || path == "/b" {
+        ("200 OK", "ok")
+    } else {
+        ("404 Not Found", "not found")
+    };
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_connection_is_unreachable_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    assert!(
+        run.evidence("/a").to_lowercase().contains("refused"),
+        "{}",
+        run.evidence("/a")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_closed_right_after_accept_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|socket| async move { drop(socket) }).await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    assert!(!run.evidence("/a").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_in_the_middle_of_the_headers_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        read_request_path(&mut socket).await;
+        let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").await;
+        // Linger 0 turns the close into a TCP reset.
+        let _ = socket.set_zero_linger();
+        drop(socket);
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    assert!(!run.evidence("/a").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_in_the_middle_of_the_body_keeps_the_status_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        let path = read_request_path(&mut socket).await;
+        if path == "/a" || path == "/b" {
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial")
+                .await;
+            let _ = socket.set_zero_linger();
+        } else {
+            let _ = socket.write_all(&canned_answer(&path)).await;
+        }
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.verdict("/a"), "implemented", "{}", run.all_output());
+    assert_eq!(run.result("/a")["response"]["truncated"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn headers_trickled_byte_by_byte_end_at_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        read_request_path(&mut socket).await;
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: ".iter().cycle() {
+            if socket.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &["--timeout", "1s", "--retries", "0"],
+    )
+    .await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    assert!(
+        run.evidence("/a").contains("timed out after 1s"),
+        "{}",
+        run.evidence("/a")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn body_trickled_byte_by_byte_ends_at_the_timeout_with_the_status_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        let path = read_request_path(&mut socket).await;
+        if path != "/a" && path != "/b" {
+            let _ = socket.write_all(&canned_answer(&path)).await;
+            return;
+        }
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n";
+        if socket.write_all(head).await.is_err() {
+            return;
+        }
+        while socket.write_all(b"x").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &["--timeout", "1s"]).await;
+
+    assert_eq!(run.verdict("/a"), "implemented", "{}", run.all_output());
+    assert_eq!(run.result("/a")["response"]["truncated"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_body_stops_at_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        let path = read_request_path(&mut socket).await;
+        if path != "/a" && path != "/b" {
+            let _ = socket.write_all(&canned_answer(&path)).await;
+            return;
+        }
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = format!("4000\r\n{}\r\n", "y".repeat(0x4000));
+        while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+    assert_eq!(run.result("/a")["response"]["truncated"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enormous_headers_are_refused_with_a_clear_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        read_request_path(&mut socket).await;
+        let _ = socket.write_all(b"HTTP/1.1 200 OK\r\n").await;
+        let line = format!("X-Big: {}\r\n", "h".repeat(8192));
+        for _ in 0..2048 {
+            if socket.write_all(line.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+        let _ = socket.write_all(b"content-length: 0\r\n\r\n").await;
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    assert!(
+        run.evidence("/a").contains("too large"),
+        "{}",
+        run.evidence("/a")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_http_is_unreachable_with_a_parse_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        read_request_path(&mut socket).await;
+        let _ = socket
+            .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02garbage\r\n\r\n")
+            .await;
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    assert!(
+        run.evidence("/a").to_lowercase().contains("invalid"),
+        "{}",
+        run.evidence("/a")
+    );
+}
+
+/// Counts requests per path.
+#[derive(Default, Clone)]
+struct Hits(Arc<Mutex<HashMap<String, usize>>>);
+
+impl Hits {
+    fn record(&self, path: &str) {
+        *self.0.lock().unwrap().entry(path.to_string()).or_default() += 1;
+    }
+    fn of(&self, path: &str) -> usize {
+        self.0.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+    fn total(&self) -> usize {
+        self.0.lock().unwrap().values().sum()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirect_loop_is_reported_once_and_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let hits = Hits::default();
+    let seen = hits.clone();
+    let address = raw_server(move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let answer = match path.as_str() {
+                "/a" => b"HTTP/1.1 301 Moved Permanently\r\nlocation: /b\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+                "/b" => b"HTTP/1.1 301 Moved Permanently\r\nlocation: /a\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+                other => canned_answer(other),
+            };
+            let _ = socket.write_all(&answer).await;
+        }
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.result("/a")["status"], 301, "{}", run.all_output());
+    assert!(
+        run.evidence("/a").contains("Location: /b") && run.evidence("/a").contains("not followed"),
+        "{}",
+        run.evidence("/a")
+    );
+    assert_eq!(hits.of("/a"), 1, "the redirect to /a was followed");
+    assert_eq!(hits.of("/b"), 1, "the redirect to /b was followed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirect_to_another_host_is_reported_and_credentials_never_go_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n\
+         components:\n  securitySchemes:\n    bearerAuth: {type: http, scheme: bearer}\n\
+         security: [{bearerAuth: []}]\n\
+         paths:\n  /a:\n    get:\n      responses:\n        '200': {description: OK}\n",
+    )
+    .unwrap();
+    let elsewhere_hits = Hits::default();
+    let seen = elsewhere_hits.clone();
+    // Another loopback address stands for another host.
+    let elsewhere = TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let elsewhere_address = elsewhere.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = elsewhere.accept().await {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let _ = socket.write_all(&canned_answer(&path)).await;
+        }
+    });
+    let location = format!("http://{elsewhere_address}/a");
+    let redirect = location.clone();
+    let address = raw_server(move |mut socket| {
+        let redirect = redirect.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            let answer = if path == "/a" {
+                format!(
+                    "HTTP/1.1 302 Found\r\nlocation: {redirect}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                )
+                .into_bytes()
+            } else {
+                canned_answer(&path)
+            };
+            let _ = socket.write_all(&answer).await;
+        }
+    })
+    .await;
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &["--auth", "bearerAuth=tok-elsewhere-5150"],
+    )
+    .await;
+
+    assert_eq!(run.result("/a")["status"], 302, "{}", run.all_output());
+    assert!(
+        run.evidence("/a")
+            .contains(&format!("Location: {location}")),
+        "{}",
+        run.evidence("/a")
+    );
+    assert_eq!(elsewhere_hits.total(), 0, "the other host was contacted");
+    assert!(!run.all_output().contains("tok-elsewhere-5150"));
+}
+
+/// Certificates made for this test: a CA, a server certificate for
+/// 127.0.0.1 signed by it, and a client certificate signed by it.
+struct Pki {
+    ca_pem: String,
+    server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    server_key: rustls::pki_types::PrivateKeyDer<'static>,
+    ca_der: rustls::pki_types::CertificateDer<'static>,
+    client_cert_pem: String,
+    client_key_pem: String,
+}
+
+fn pki() -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "rollcall test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let server_key = KeyPair::generate().unwrap();
+    let server_cert =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap()
+            .signed_by(&server_key, &issuer)
+            .unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let client_cert = CertificateParams::new(vec!["rollcall-client".to_string()])
+        .unwrap()
+        .signed_by(&client_key, &issuer)
+        .unwrap();
+    Pki {
+        ca_pem: ca_cert.pem(),
+        ca_der: ca_cert.der().clone(),
+        server_chain: vec![server_cert.der().clone()],
+        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+        client_cert_pem: client_cert.pem(),
+        client_key_pem: client_key.serialize_pem(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum ClientAuth {
+    None,
+    Required,
+}
+
+fn server_tls(pki: &Pki, client_auth: ClientAuth, alpn: &[&[u8]]) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = match client_auth {
+        ClientAuth::None => builder.with_no_client_auth(),
+        ClientAuth::Required => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(pki.ca_der.clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
+        .with_single_cert(pki.server_chain.clone(), pki.server_key.clone_key())
+        .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Arc::new(config)
+}
+
+/// An HTTPS server on 127.0.0.1 answering like [`canned_answer`] over HTTP/1.1.
+async fn https_server(config: Arc<rustls::ServerConfig>) -> SocketAddr {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    raw_server(move |socket| {
+        let acceptor = acceptor.clone();
+        async move {
+            let Ok(mut tls) = acceptor.accept(socket).await else {
+                return;
+            };
+            let path = read_request_path(&mut tls).await;
+            let _ = tls.write_all(&canned_answer(&path)).await;
+            let _ = tls.shutdown().await;
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_from_an_unknown_ca_is_a_clear_tls_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let pki = pki();
+    let address = https_server(server_tls(&pki, ClientAuth::None, &[])).await;
+
+    let run = check(&spec, &format!("https://{address}"), &[]).await;
+
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "unreachable");
+    let evidence = run.evidence("/a").to_lowercase();
+    assert!(
+        evidence.contains("certificate") && evidence.contains("issuer"),
+        "{evidence}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_accepts_a_certificate_from_an_unknown_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let pki = pki();
+    let address = https_server(server_tls(&pki, ClientAuth::None, &[])).await;
+
+    let run = check(&spec, &format!("https://{address}"), &["--insecure"]).await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cacert_trusts_the_given_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let pki = pki();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let address = https_server(server_tls(&pki, ClientAuth::None, &[])).await;
+
+    let run = check(
+        &spec,
+        &format!("https://{address}"),
+        &["--cacert", ca.to_str().unwrap()],
+    )
+    .await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreadable_or_empty_cacert_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+
+    let missing = check(
+        &spec,
+        "http://127.0.0.1:9",
+        &["--cacert", dir.path().join("nope.pem").to_str().unwrap()],
+    )
+    .await;
+    let not_pem = check(
+        &spec,
+        "http://127.0.0.1:9",
+        &["--cacert", empty.to_str().unwrap()],
+    )
+    .await;
+
+    assert_eq!(missing.code, 2, "{}", missing.all_output());
+    assert!(missing.stderr.contains("--cacert"), "{}", missing.stderr);
+    assert_eq!(not_pem.code, 2, "{}", not_pem.all_output());
+    assert!(not_pem.stderr.contains("--cacert"), "{}", not_pem.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mtls_target_is_served_only_with_the_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let pki = pki();
+    let ca = dir.path().join("ca.pem");
+    let cert = dir.path().join("client.pem");
+    let key = dir.path().join("client.key");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    std::fs::write(&cert, &pki.client_cert_pem).unwrap();
+    std::fs::write(&key, &pki.client_key_pem).unwrap();
+    let address = https_server(server_tls(&pki, ClientAuth::Required, &[])).await;
+    let url = format!("https://{address}");
+
+    let without = check(&spec, &url, &["--cacert", ca.to_str().unwrap()]).await;
+    let with = check(
+        &spec,
+        &url,
+        &[
+            "--cacert",
+            ca.to_str().unwrap(),
+            "--client-cert",
+            cert.to_str().unwrap(),
+            "--client-key",
+            key.to_str().unwrap(),
+        ],
+    )
+    .await;
+
+    assert_eq!(
+        without.verdict("/a"),
+        "unreachable",
+        "{}",
+        without.all_output()
+    );
+    assert_eq!(with.code, 0, "{}", with.all_output());
+    assert_eq!(with.verdict("/a"), "implemented");
+    assert!(!with.all_output().contains("PRIVATE KEY"));
+}
+
+/// An HTTP/2-only service (hyper's HTTP/2 server, no HTTP/1.1 at all) over
+/// `stream`, answering like [`canned_answer`].
+async fn serve_h2<S>(stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(
+        |request: hyper::Request<hyper::body::Incoming>| async move {
+            let (status, body) = match request.uri().path() {
+                "/a" | "/b" => (200, "ok"),
+                _ => (404, "not found"),
+            };
+            let response = hyper::Response::builder()
+                .status(status)
+                .header("x-protocol", format!("{:?}", request.version()))
+                .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+                .expect("valid response");
+            Ok::<_, std::convert::Infallible>(response)
+        },
+    );
+    let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http2_only_server_over_tls_is_reached_through_alpn() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let pki = pki();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(&pki, ClientAuth::None, &[b"h2"]));
+    let address = raw_server(move |socket| {
+        let acceptor = acceptor.clone();
+        async move {
+            if let Ok(tls) = acceptor.accept(socket).await {
+                serve_h2(tls).await;
+            }
+        }
+    })
+    .await;
+
+    let run = check(
+        &spec,
+        &format!("https://{address}"),
+        &["--cacert", ca.to_str().unwrap()],
+    )
+    .await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+    assert_eq!(
+        run.result("/a")["response"]["headers"]["x-protocol"],
+        "HTTP/2.0"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn h2c_only_server_needs_http2_prior_knowledge() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(serve_h2).await;
+    let url = format!("http://{address}");
+
+    let plain = check(&spec, &url, &[]).await;
+    let prior_knowledge = check(&spec, &url, &["--http2-prior-knowledge"]).await;
+
+    assert_eq!(plain.verdict("/a"), "unreachable", "{}", plain.all_output());
+    assert_eq!(prior_knowledge.code, 0, "{}", prior_knowledge.all_output());
+    assert_eq!(prior_knowledge.verdict("/a"), "implemented");
+}
+
+/// `/a` answers `status` with `Retry-After: 1` to its first `times`
+/// requests, then 200; everything else is [`canned_answer`].
+async fn busy_server(status: &'static str, times: usize) -> (SocketAddr, Hits) {
+    let hits = Hits::default();
+    let seen = hits.clone();
+    let address = raw_server(move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let answer = if path == "/a" && seen.of("/a") <= times {
+                format!(
+                    "HTTP/1.1 {status}\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                )
+                .into_bytes()
+            } else {
+                canned_answer(&path)
+            };
+            let _ = socket.write_all(&answer).await;
+        }
+    })
+    .await;
+    (address, hits)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_many_requests_with_retry_after_is_retried_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, hits) = busy_server("429 Too Many Requests", 2).await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+    assert!(
+        run.evidence("/a")
+            .contains("answered 429 twice (Retry-After: 1) before 200"),
+        "{}",
+        run.evidence("/a")
+    );
+    assert_eq!(hits.of("/a"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unavailable_with_retry_after_is_retried_up_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, hits) = busy_server("503 Service Unavailable", 100).await;
+
+    let run = check(&spec, &format!("http://{address}"), &["--retries", "1"]).await;
+
+    assert_eq!(run.verdict("/a"), "server_error", "{}", run.all_output());
+    assert!(
+        run.evidence("/a")
+            .contains("answered 503 once (Retry-After: 1) before 503"),
+        "{}",
+        run.evidence("/a")
+    );
+    assert_eq!(hits.of("/a"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn target_dying_mid_run_still_gives_a_full_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<String> = (0..40).map(|i| format!("/op{i}")).collect();
+    let spec = spec_with(dir.path(), &paths);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    tokio::spawn(async move {
+        // Serve a few answers, then die: the listener and every open
+        // connection go away.
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let path = read_request_path(&mut socket).await;
+            let answer = if path.starts_with("/op") {
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".to_vec()
+            } else {
+                canned_answer(&path)
+            };
+            let _ = socket.write_all(&answer).await;
+            if counter.fetch_add(1, Ordering::SeqCst) >= 12 {
+                let _ = socket.set_zero_linger();
+                return;
+            }
+        }
+    });
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &["--concurrency", "1", "--timeout", "1s"],
+    )
+    .await;
+
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let verdicts: Vec<&str> = paths.iter().map(|p| run.verdict(p)).collect();
+    assert!(verdicts.contains(&"implemented"), "{verdicts:?}");
+    assert!(verdicts.contains(&"unreachable"), "{verdicts:?}");
+    assert_eq!(verdicts.len(), 40);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_must_be_a_positive_number_per_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+
+    let run = check(&spec, "http://127.0.0.1:9", &["--rate", "0/s"]).await;
+
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.contains("--rate"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limited_run_still_probes_every_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let hits = Hits::default();
+    let seen = hits.clone();
+    let address = raw_server(move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let _ = socket.write_all(&canned_answer(&path)).await;
+        }
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &["--rate", "50/s"]).await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(hits.of("/a"), 1);
+    assert_eq!(hits.of("/b"), 1);
+}

@@ -1,0 +1,252 @@
+//! The HTML report in a real headless browser (Debian's `chromium`): the
+//! report of a real run against the demo service is opened with `#selftest`,
+//! which makes the page check itself (every operation row, a verdict filter,
+//! a tag filter, a target filter, the detail panel, script errors) and write
+//! the result into `#selftest-result`; `--dump-dom` hands us the page after
+//! its scripts ran. A screenshot for the docs is written to
+//! `target/rollcall-html-report.png`.
+//!
+//! Without chromium the browser tests print a loud SKIP, unless `CI` is set
+//! (then they fail: `.ci/run` installs chromium).
+
+mod ci_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ci_support::{check_demo_args, repo, rollcall};
+use rollcall::demo;
+use rollcall::report::RunReport;
+use serde_json::Value;
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ];
+    let from_env = std::env::var_os("ROLLCALL_CHROMIUM").map(PathBuf::from);
+    from_env
+        .into_iter()
+        .chain(candidates.iter().flat_map(|name| {
+            std::env::var_os("PATH")
+                .map(|paths| {
+                    std::env::split_paths(&paths)
+                        .map(|dir| dir.join(name))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }))
+        .find(|path| path.is_file())
+}
+
+/// The browser, or `None` after a loud skip message (a failure under CI).
+fn browser_or_skip(test: &str) -> Option<PathBuf> {
+    match chromium() {
+        Some(path) => Some(path),
+        None if std::env::var_os("CI").is_some() => {
+            panic!(
+                "{test}: chromium is not installed (apt-get install -y chromium); CI requires the browser test"
+            )
+        }
+        None => {
+            eprintln!(
+                "\n*** SKIP {test}: chromium not found; install it (apt-get install -y chromium) to run the browser test ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// Runs headless chromium on `page` and returns what it printed on stdout.
+fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> String {
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The JSON the page's self-test wrote, from the dumped DOM.
+fn selftest_result(dom: &str) -> Value {
+    let start = dom
+        .find("<pre id=\"selftest-result\">")
+        .unwrap_or_else(|| panic!("no visible selftest result in the DOM:\n{dom}"));
+    let rest = &dom[start + "<pre id=\"selftest-result\">".len()..];
+    let text = &rest[..rest.find("</pre>").expect("closed")];
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("selftest result is not JSON ({e}): {text}"))
+}
+
+fn file_url(path: &Path) -> String {
+    url::Url::from_file_path(path)
+        .expect("absolute path")
+        .to_string()
+}
+
+/// A real run against the demo service: its HTML and JSON reports.
+async fn demo_reports(dir: &Path) -> (PathBuf, RunReport) {
+    let service = demo::Server::start().await.expect("demo service");
+    let html = dir.join("rollcall.html");
+    let json = dir.join("rollcall.json");
+    let run = rollcall(
+        check_demo_args(
+            &service,
+            &[
+                "--html",
+                &html.display().to_string(),
+                "--json",
+                &json.display().to_string(),
+            ],
+        ),
+        vec![],
+    )
+    .await;
+    service.stop().await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let report: RunReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    (html, report)
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {value}"))
+        .iter()
+        .map(|v| v.as_str().expect("string").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn html_report_works_in_a_headless_browser() {
+    let Some(browser) = browser_or_skip("html_report_works_in_a_headless_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (html, report) = demo_reports(dir.path()).await;
+    let profile = dir.path().join("profile");
+    let dom = headless(
+        &browser,
+        &profile,
+        &["--dump-dom"],
+        &format!("{}#selftest", file_url(&html)),
+    );
+    let result = selftest_result(&dom);
+
+    assert_eq!(
+        strings(&result["errors"]),
+        Vec::<String>::new(),
+        "script errors"
+    );
+    let labels: Vec<String> = report.operations.iter().map(|op| op.label()).collect();
+    assert_eq!(strings(&result["rows"]), labels, "every operation is a row");
+    assert_eq!(result["declared"], labels.len());
+    assert_eq!(result["injected"], 0);
+
+    // The page filtered on the first flagged verdict: exactly the operations
+    // with that verdict on some target remain.
+    let verdict = result["verdict_filter"]["verdict"]
+        .as_str()
+        .expect("a verdict filter ran");
+    let expected: Vec<String> = report
+        .operations
+        .iter()
+        .filter(|op| op.results.iter().any(|r| r.verdict.as_str() == verdict))
+        .map(|op| op.label())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(strings(&result["verdict_filter"]["visible"]), expected);
+
+    let tag = result["tag_filter"]["tag"]
+        .as_str()
+        .expect("a tag filter ran");
+    let expected: Vec<String> = report
+        .operations
+        .iter()
+        .filter(|op| op.tags.iter().any(|t| t == tag))
+        .map(|op| op.label())
+        .collect();
+    assert_eq!(strings(&result["tag_filter"]["visible"]), expected);
+
+    // One target: hiding it hides every cell.
+    assert_eq!(result["target_filter"]["hidden"], "demo");
+    assert_eq!(result["target_filter"]["visible_cells"], 0);
+
+    assert_eq!(result["detail"]["open"], true);
+    let detail = result["detail"]["text"].as_str().expect("detail text");
+    assert!(detail.contains("curl -sS"), "{detail}");
+    assert!(detail.contains("Rule"), "{detail}");
+
+    // A screenshot for the docs (docs/html-report.md shows where it comes from).
+    let screenshot = repo("target/rollcall-html-report.png");
+    headless(
+        &browser,
+        &dir.path().join("profile-shot"),
+        &[
+            "--hide-scrollbars",
+            "--window-size=1280,900",
+            &format!("--screenshot={}", screenshot.display()),
+        ],
+        &file_url(&html),
+    );
+    assert!(screenshot.is_file(), "screenshot written");
+}
+
+#[tokio::test]
+async fn hostile_response_bodies_stay_text_in_the_browser() {
+    let Some(browser) = browser_or_skip("hostile_response_bodies_stay_text_in_the_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, mut report) = demo_reports(dir.path()).await;
+    let hostile = "</pre></script><script>document.title='pwned'</script>\
+                   <img src=x onerror=\"document.title='pwned'\"><iframe src=\"https://example.com\"></iframe>";
+    for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
+        result.evidence = format!("{} {hostile}", result.evidence);
+        if let Some(response) = &mut result.response {
+            response.body = hostile.to_string();
+        }
+    }
+    report.operations[0].tags.push(hostile.to_string());
+    let page = dir.path().join("hostile.html");
+    std::fs::write(&page, rollcall::report::html::render(&report)).expect("write");
+    let dom = headless(
+        &browser,
+        &dir.path().join("profile"),
+        &["--dump-dom"],
+        &format!("{}#selftest", file_url(&page)),
+    );
+    let result = selftest_result(&dom);
+    assert_eq!(strings(&result["errors"]), Vec::<String>::new());
+    assert_eq!(
+        result["injected"], 0,
+        "no element came from a response body"
+    );
+    assert!(!dom.contains("<title>pwned"), "an injected script ran");
+    assert_eq!(strings(&result["rows"]).len(), report.operations.len());
+}

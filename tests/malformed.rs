@@ -1,0 +1,329 @@
+//! Bad contracts through the real binary (`rollcall list`, which loads the
+//! contract and synthesizes every request): each gives a clear error (exit 2,
+//! one `error:` line saying what and where) or a correct listing, never a
+//! panic, a hang or a stack overflow. The committed files are in
+//! `testdata/malformed/`; the huge ones are generated here into a temp dir.
+//! "Never hangs" is enforced by killing a run after a generous limit, not by
+//! timing assertions.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Far above what any of these needs; reaching it means rollcall hangs.
+const PROCESS_LIMIT: Duration = Duration::from_secs(120);
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Exit 2 with one clear error line that contains every one of `words`.
+    fn assert_clear_error(&self, words: &[&str]) {
+        assert_eq!(self.code, 2, "expected exit 2\n{}", self.all_output());
+        assert!(
+            self.stderr.starts_with("error: "),
+            "no error line\n{}",
+            self.all_output()
+        );
+        let lower = self.stderr.to_lowercase();
+        for word in words {
+            assert!(
+                lower.contains(&word.to_lowercase()),
+                "the error does not say {word:?}\n{}",
+                self.stderr
+            );
+        }
+    }
+
+    /// A correct result (exit 0) or a clear error (exit 2); never a crash.
+    fn assert_handled(&self) {
+        assert!(
+            self.code == 0 || (self.code == 2 && self.stderr.starts_with("error: ")),
+            "neither a result nor a clear error (exit {})\n{}",
+            self.code,
+            self.all_output()
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+    }
+}
+
+fn malformed(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/malformed")
+        .join(name)
+}
+
+/// `rollcall list SPEC`, killed (and the test failed) past [`PROCESS_LIMIT`].
+fn list(spec: &Path) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("stdout");
+    let err = dir.path().join("stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .arg("list")
+        .arg(spec)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).expect("stdout file"))
+        .stderr(std::fs::File::create(&err).expect("stderr file"))
+        .spawn()
+        .expect("the rollcall binary starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > PROCESS_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "rollcall list {} still running after {PROCESS_LIMIT:?}: it hangs",
+                spec.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run {
+        // A signal (stack overflow, abort) has no code.
+        code: status.code().unwrap_or(-1),
+        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
+    };
+    run.assert_handled();
+    run
+}
+
+fn generated(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write generated spec");
+    path
+}
+
+#[test]
+fn truncated_yaml_is_a_syntax_error_with_its_line() {
+    list(&malformed("truncated.yaml")).assert_clear_error(&["truncated.yaml:12:", "invalid yaml"]);
+}
+
+#[test]
+fn truncated_json_is_a_syntax_error_with_its_line() {
+    list(&malformed("truncated.json")).assert_clear_error(&["truncated.json:1:", "invalid json"]);
+}
+
+#[test]
+fn paths_as_a_list_is_a_warning_naming_paths_and_no_operations() {
+    let run = list(&malformed("paths-as-list.yaml"));
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(
+        run.stderr
+            .contains("paths-as-list.yaml:3:1: `paths` is a list"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("0 operations"), "{}", run.stdout);
+}
+
+#[test]
+fn operations_as_strings_or_numbers_are_skipped_with_a_warning() {
+    let run = list(&malformed("operation-as-string.yaml"));
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stdout.contains("GET /users"), "{}", run.stdout);
+    assert!(!run.stdout.contains("/pets"), "{}", run.stdout);
+    assert!(run.stderr.contains("`get` is a string"), "{}", run.stderr);
+    assert!(run.stderr.contains("`post` is a number"), "{}", run.stderr);
+}
+
+#[test]
+fn wrong_types_everywhere_are_warnings_not_crashes() {
+    let run = list(&malformed("wrong-types-everywhere.yaml"));
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stdout.contains("GET /users/{id}"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("`responses` is a list, expected a mapping"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn self_references_are_reported_and_the_rest_is_listed() {
+    let run = list(&malformed("ref-self.yaml"));
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stdout.contains("POST /nodes"), "{}", run.stdout);
+    assert!(run.stderr.contains("never ends"), "{}", run.stderr);
+}
+
+#[test]
+fn mutually_recursive_schemas_in_a_body_are_handled() {
+    let run = list(&malformed("ref-cycle-body.yaml"));
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stdout.contains("POST /trees"), "{}", run.stdout);
+    assert!(run.stdout.contains("PUT /forests/"), "{}", run.stdout);
+}
+
+#[test]
+fn yaml_alias_bomb_is_refused_quickly() {
+    list(&malformed("alias-bomb.yaml")).assert_clear_error(&["alias-bomb.yaml", "invalid yaml"]);
+}
+
+#[test]
+fn non_utf8_bytes_are_an_error_with_their_position() {
+    list(&malformed("non-utf8.yaml")).assert_clear_error(&["non-utf8.yaml", "utf-8"]);
+}
+
+#[test]
+fn utf16_document_is_an_error() {
+    list(&malformed("utf16.json")).assert_clear_error(&["utf16.json", "utf-16"]);
+}
+
+#[test]
+fn existing_malformed_fixtures_are_clear_errors() {
+    list(&malformed("invalid.yaml")).assert_clear_error(&["invalid.yaml"]);
+    list(&malformed("invalid.json")).assert_clear_error(&["invalid.json"]);
+    list(&malformed("dangling-ref.yaml")).assert_clear_error(&["#/components/schemas/Pet"]);
+}
+
+/// A request body whose schema nests `levels` objects, each with one
+/// required property, so the synthesizer has to walk all of them.
+fn deep_body_schema(levels: usize) -> String {
+    let mut schema = String::from(r#"{"type":"string"}"#);
+    for _ in 0..levels {
+        schema = format!(r#"{{"type":"object","required":["n"],"properties":{{"n":{schema}}}}}"#);
+    }
+    format!(
+        r#"{{"openapi":"3.0.3","info":{{"title":"deep","version":"1"}},"paths":{{"/deep":{{"post":{{"requestBody":{{"required":true,"content":{{"application/json":{{"schema":{schema}}}}}}},"responses":{{"201":{{"description":"Created"}}}}}}}}}}}}"#
+    )
+}
+
+#[test]
+fn ten_thousand_levels_of_nested_schemas_in_json_are_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generated(dir.path(), "deep.json", &deep_body_schema(10_000));
+    list(&spec).assert_clear_error(&["deep.json:1:", "invalid json"]);
+}
+
+#[test]
+fn ten_thousand_levels_of_nested_schemas_in_yaml_are_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // JSON is YAML; a leading comment makes rollcall read it as YAML.
+    let yaml = format!("# deep\n{}", deep_body_schema(10_000));
+    let spec = generated(dir.path(), "deep.yaml", &yaml);
+    list(&spec).assert_clear_error(&["deep.yaml:2:", "nested"]);
+}
+
+/// Nesting the parser allows (each level a separate component) but 10k
+/// levels deep through `$ref`s, required all the way down, so the request
+/// body synthesizer walks every level unless it bounds its depth.
+#[test]
+fn ten_thousand_schemas_chained_by_refs_in_a_body_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels = 10_000;
+    let schemas: Vec<String> = (0..levels)
+        .map(|i| {
+            if i + 1 == levels {
+                format!(r#""S{i}":{{"type":"string","example":"bottom"}}"#)
+            } else {
+                format!(
+                    r##""S{i}":{{"type":"object","required":["next"],"properties":{{"next":{{"$ref":"#/components/schemas/S{}"}}}}}}"##,
+                    i + 1
+                )
+            }
+        })
+        .collect();
+    let json = format!(
+        r##"{{"openapi":"3.0.3","info":{{"title":"chain","version":"1"}},"paths":{{"/chain":{{"post":{{"requestBody":{{"required":true,"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/S0"}}}}}}}},"responses":{{"201":{{"description":"Created"}}}}}}}}}},"components":{{"schemas":{{{}}}}}}}"##,
+        schemas.join(",")
+    );
+    let spec = generated(dir.path(), "chain.json", &json);
+    let run = list(&spec);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stdout.contains("POST /chain"), "{}", run.stdout);
+}
+
+#[test]
+fn a_hundred_thousand_nested_flow_sequences_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 100_000;
+    let yaml = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nx-deep: {}{}\npaths: {{}}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let spec = generated(dir.path(), "flow.yaml", &yaml);
+    list(&spec).assert_clear_error(&["flow.yaml:3:", "nested"]);
+}
+
+#[test]
+fn a_hundred_thousand_nested_json_arrays_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 100_000;
+    let json = format!(
+        r#"{{"openapi":"3.0.3","info":{{"title":"t","version":"1"}},"x-deep":{}{},"paths":{{}}}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let spec = generated(dir.path(), "arrays.json", &json);
+    list(&spec).assert_clear_error(&["arrays.json"]);
+}
+
+#[test]
+fn huge_enums_and_examples_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<String> = (0..200_000).map(|i| format!("\"v{i}\"")).collect();
+    let example = format!("\"{}\"", "e".repeat(5_000_000));
+    let json = format!(
+        r#"{{"openapi":"3.0.3","info":{{"title":"t","version":"1"}},"paths":{{"/things/{{kind}}":{{"get":{{"parameters":[{{"name":"kind","in":"path","required":true,"schema":{{"type":"string","enum":[{}]}}}},{{"name":"q","in":"query","required":true,"schema":{{"type":"string"}},"example":{example}}}],"responses":{{"200":{{"description":"OK"}}}}}}}}}}}}"#,
+        values.join(",")
+    );
+    let spec = generated(dir.path(), "enum.json", &json);
+    let run = list(&spec);
+    if run.code == 0 {
+        assert!(
+            run.stdout.contains("/things/v0"),
+            "{}",
+            &run.stdout[..run.stdout.len().min(2000)]
+        );
+    }
+}
+
+/// About 200 MB: many operations, each with a long description.
+fn write_huge_spec(path: &Path) {
+    use std::io::Write;
+    let file = std::fs::File::create(path).expect("create");
+    let mut out = std::io::BufWriter::new(file);
+    let padding = "x".repeat(2000);
+    write!(
+        out,
+        r#"{{"openapi":"3.0.3","info":{{"title":"huge","version":"1"}},"paths":{{"#
+    )
+    .unwrap();
+    let operations = 100_000;
+    for i in 0..operations {
+        let comma = if i + 1 < operations { "," } else { "" };
+        write!(
+            out,
+            r#""/op{i}":{{"get":{{"description":"{padding}","responses":{{"200":{{"description":"OK"}}}}}}}}{comma}"#
+        )
+        .unwrap();
+    }
+    write!(out, "}}}}").unwrap();
+    out.flush().unwrap();
+}
+
+#[test]
+fn a_200_megabyte_document_is_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("huge.json");
+    write_huge_spec(&spec);
+    assert!(std::fs::metadata(&spec).unwrap().len() > 200_000_000);
+    let run = list(&spec);
+    if run.code == 0 {
+        assert!(run.stdout.contains("/op99999"));
+    }
+}

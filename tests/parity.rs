@@ -1,0 +1,711 @@
+//! Rollout parity, end to end: the real `rollcall` binary against in-process
+//! servers running two builds of one invoices app (release 1.4 and 1.5 of
+//! `testdata/parity/invoices-v*.yaml`), as targets of their own, as two
+//! instances behind one host name (the same port on 127.0.0.1 and 127.0.0.2,
+//! which Linux routes to loopback), and as one server that alternates builds
+//! per request the way a load balancer over a half-finished rollout does.
+//! Also `rollcall diff` and `check --since/--only-new` on that pair of specs.
+//!
+//! Golden files: `testdata/parity/matrix.md` (the Markdown parity section)
+//! and `testdata/parity/capability.diff` (the capability diff). After an
+//! intended change: `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test parity`, then
+//! read the diff.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::HOST;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::Value;
+use tower::ServiceExt;
+
+const V1: &str = "testdata/parity/invoices-v1.yaml";
+const V2: &str = "testdata/parity/invoices-v2.yaml";
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    /// Release 1.4: no PATCH on an invoice, no sending.
+    Old,
+    /// Release 1.5: everything invoices-v2.yaml declares.
+    New,
+}
+
+/// The invoices app as `build` ships it.
+fn app(build: Build) -> Router {
+    let base = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/invoices",
+            get(|| async { axum::Json(serde_json::json!([])) }),
+        );
+    match build {
+        Build::Old => base.route(
+            "/invoices/{id}",
+            get(|| async { axum::Json(serde_json::json!({"id": 7})) })
+                .delete(|| async { axum::http::StatusCode::NO_CONTENT }),
+        ),
+        // The JSON extractor rejects the malformed body a safe-mode probe
+        // sends with 400, as a deployed handler's validation does.
+        Build::New => base
+            .route(
+                "/invoices/{id}",
+                get(|| async { axum::Json(serde_json::json!({"id": 7})) }).patch(
+                    |axum::Json(_): axum::Json<Value>| async { axum::Json(serde_json::json!({})) },
+                ),
+            )
+            .route(
+                "/invoices/{id}/send",
+                post(|axum::Json(_): axum::Json<Value>| async { axum::http::StatusCode::ACCEPTED }),
+            ),
+    }
+}
+
+/// The `Host` header of every request a server received.
+type SeenHosts = Arc<Mutex<Vec<String>>>;
+
+async fn record_host(State(seen): State<SeenHosts>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("(none)")
+        .to_string();
+    seen.lock().unwrap().push(host);
+    next.run(request).await
+}
+
+struct Server {
+    addr: SocketAddr,
+    hosts: SeenHosts,
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+async fn serve_on(listener: tokio::net::TcpListener, app: Router) -> Server {
+    let hosts = SeenHosts::default();
+    let addr = listener.local_addr().unwrap();
+    let app = app.layer(middleware::from_fn_with_state(hosts.clone(), record_host));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server { addr, hosts }
+}
+
+async fn serve(app: Router) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(listener, app).await
+}
+
+/// `first` on 127.0.0.1 and `second` on 127.0.0.2, on the same port: two
+/// instances behind one name.
+async fn serve_pair(first: Router, second: Router) -> (Server, Server) {
+    for _ in 0..20 {
+        let one = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = one.local_addr().unwrap().port();
+        let other = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), port);
+        if let Ok(two) = tokio::net::TcpListener::bind(other).await {
+            return (serve_on(one, first).await, serve_on(two, second).await);
+        }
+    }
+    panic!("no port was free on both 127.0.0.1 and 127.0.0.2");
+}
+
+/// One server that sends each request for a route to the old and the new
+/// build in turn (old first), like a load balancer over a rollout half done.
+fn alternating_app() -> Router {
+    #[derive(Clone)]
+    struct Builds {
+        old: Router,
+        new: Router,
+        turns: Arc<Mutex<HashMap<String, usize>>>,
+    }
+    async fn dispatch(State(builds): State<Builds>, request: Request) -> Response {
+        let route = format!("{} {}", request.method(), request.uri().path());
+        let turn = {
+            let mut turns = builds.turns.lock().unwrap();
+            let counter = turns.entry(route).or_insert(0);
+            *counter += 1;
+            *counter - 1
+        };
+        let build = if turn % 2 == 0 {
+            builds.old
+        } else {
+            builds.new
+        };
+        match build.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+    Router::new().fallback(dispatch).with_state(Builds {
+        old: app(Build::Old),
+        new: app(Build::New),
+        turns: Arc::default(),
+    })
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the binary off the async runtime, so the servers keep serving.
+async fn rollcall(args: &[&str]) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .expect("the rollcall binary runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn operation<'a>(report: &'a Value, label: &str) -> &'a Value {
+    let (method, path) = label.split_once(' ').unwrap();
+    report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|op| op["method"] == method && op["path"] == path)
+        .unwrap_or_else(|| panic!("{label} is not in the report"))
+}
+
+/// `(label, {target: verdict})` of every parity difference.
+fn differences(report: &Value) -> Vec<(String, Vec<(String, String)>)> {
+    report["parity"]["differences"]
+        .as_array()
+        .expect("a parity object with differences")
+        .iter()
+        .map(|d| {
+            let verdicts = d["verdicts"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(t, v)| (t.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            (
+                format!(
+                    "{} {}",
+                    d["method"].as_str().unwrap(),
+                    d["path"].as_str().unwrap()
+                ),
+                verdicts,
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+fn assert_golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/parity")
+        .join(name);
+    if std::env::var("ROLLCALL_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (ROLLCALL_UPDATE_GOLDEN=1 creates it)",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "{} differs (ROLLCALL_UPDATE_GOLDEN=1 rewrites it if intended):\n{}",
+        path.display(),
+        similar::TextDiff::from_lines(expected.as_str(), actual).unified_diff()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_address_finds_the_instance_running_the_old_build_with_host_kept() {
+    let (new, old) = serve_pair(app(Build::New), app(Build::Old)).await;
+    let port = new.addr.port();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let host = format!("api.test:{port}");
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        &format!("http://{host}"),
+        "--resolve",
+        &format!("{host}:127.0.0.1,127.0.0.2"),
+        "--each-address",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 1, "a parity failure is flagged\n{}", run.output());
+
+    let report = read_json(&json);
+    let first = format!("{host}@127.0.0.1");
+    let second = format!("{host}@127.0.0.2");
+    let names: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [first.as_str(), second.as_str()]);
+    assert_eq!(report["parity"]["reference"], first.as_str());
+    assert_eq!(
+        differences(&report),
+        [
+            (
+                "PATCH /invoices/{invoiceId}".to_string(),
+                pairs(&[(&first, "implemented"), (&second, "missing_method")])
+            ),
+            (
+                "POST /invoices/{invoiceId}/send".to_string(),
+                pairs(&[(&first, "implemented"), (&second, "missing_route")])
+            ),
+        ]
+    );
+
+    for (server, name) in [(&new, "new build"), (&old, "old build")] {
+        let hosts = server.hosts.lock().unwrap().clone();
+        assert!(!hosts.is_empty(), "the {name} instance was probed");
+        assert!(
+            hosts.iter().all(|h| *h == host),
+            "every request to the {name} kept Host {host}: {hosts:?}"
+        );
+    }
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"parity\" tests=\"5\" failures=\"2\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "message=\"verdicts differ between targets: {first}: implemented, {second}: missing_method\""
+        )),
+        "{xml}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parity_matrix_and_capability_diff_show_what_canary_adds() {
+    let stable = serve(app(Build::Old)).await;
+    let canary = serve(app(Build::New)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let markdown = dir.path().join("report.md");
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        &format!("stable={}", stable.url()),
+        "--target",
+        &format!("canary={}", canary.url()),
+        "--json",
+        json.to_str().unwrap(),
+        "--markdown",
+        markdown.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{}", run.output());
+    let report = read_json(&json);
+    assert_eq!(
+        differences(&report),
+        [
+            (
+                "PATCH /invoices/{invoiceId}".to_string(),
+                pairs(&[("stable", "missing_method"), ("canary", "implemented")])
+            ),
+            (
+                "POST /invoices/{invoiceId}/send".to_string(),
+                pairs(&[("stable", "missing_route"), ("canary", "implemented")])
+            ),
+        ]
+    );
+    assert!(
+        run.stdout.contains(
+            "PARITY FAIL: 2 of 5 operations differ between 2 targets (reference: stable)"
+        ),
+        "{}",
+        run.stdout
+    );
+
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    let start = text.find("## Parity").expect("a parity section");
+    let end = text[start + 1..]
+        .find("\n## ")
+        .map_or(text.len(), |i| start + 1 + i + 1);
+    assert_golden("matrix.md", &text[start..end]);
+
+    let diff: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("  --- stable"))
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect();
+    assert_golden("capability.diff", &(diff.join("\n") + "\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reference_and_all_rows_change_what_the_matrix_shows() {
+    let stable = serve(app(Build::Old)).await;
+    let canary = serve(app(Build::New)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let markdown = dir.path().join("report.md");
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        &format!("stable={}", stable.url()),
+        "--target",
+        &format!("canary={}", canary.url()),
+        "--reference",
+        "canary",
+        "--all",
+        "--json",
+        json.to_str().unwrap(),
+        "--markdown",
+        markdown.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert_eq!(read_json(&json)["parity"]["reference"], "canary");
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        text.contains("| `GET /health` | implemented | implemented |"),
+        "--all shows agreeing rows too\n{text}"
+    );
+    assert!(
+        text.contains("| `PATCH /invoices/{invoiceId}` | **missing_method** | implemented |"),
+        "cells that differ from the reference (canary) are bold\n{text}"
+    );
+
+    let unknown = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        &format!("stable={}", stable.url()),
+        "--target",
+        &format!("canary={}", canary.url()),
+        "--reference",
+        "prod",
+    ])
+    .await;
+    assert_eq!(unknown.code, 2, "{}", unknown.output());
+    assert!(
+        unknown
+            .stderr
+            .contains("--reference prod: no target has that name"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
+    let stable = serve(app(Build::Old)).await;
+    let canary_old = serve(app(Build::Old)).await;
+    let canary_new = serve(app(Build::New)).await;
+    let check = |canary: String| {
+        let stable = format!("stable={}", stable.url());
+        async move {
+            rollcall(&[
+                "check",
+                &repo(V2),
+                "--target",
+                &stable,
+                "--target",
+                &format!("canary={canary}"),
+                "--parity-only",
+            ])
+            .await
+        }
+    };
+
+    let same_gaps = check(canary_old.url()).await;
+    assert_eq!(
+        same_gaps.code,
+        0,
+        "both lack the 1.5 operations: a gap, but no disagreement\n{}",
+        same_gaps.output()
+    );
+    assert!(
+        same_gaps.stdout.contains("PARITY OK: 5 operations"),
+        "{}",
+        same_gaps.stdout
+    );
+
+    let drift = check(canary_new.url()).await;
+    assert_eq!(drift.code, 1, "{}", drift.output());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_target_report_has_no_parity() {
+    let server = serve(app(Build::New)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        &server.url(),
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.output());
+    let report = read_json(&json);
+    assert!(report.get("parity").is_none(), "{report}");
+    assert!(operation(&report, "GET /health").get("change").is_none());
+    assert!(!run.stdout.contains("PARITY"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeat_flags_an_operation_that_flaps_behind_a_load_balancer() {
+    let server = serve(alternating_app()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        &format!("pool={}", server.url()),
+        "--repeat",
+        "4",
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{}", run.output());
+    let report = read_json(&json);
+    let patch = &operation(&report, "PATCH /invoices/{invoiceId}")["results"][0];
+    assert_eq!(patch["verdict"], "inconsistent", "{patch}");
+    assert_eq!(patch["rule"], "repeats-disagree");
+    let evidence = patch["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("of 4 requests answered 405 (missing_method)")
+            || evidence.contains("of 4 answered 405 (missing_method)"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("(implemented)"), "{evidence}");
+    assert_eq!(
+        operation(&report, "GET /health")["results"][0]["verdict"],
+        "implemented",
+        "both builds serve it: no flapping"
+    );
+    assert!(run.stdout.contains("inconsistent"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_just_those() {
+    let server = serve(app(Build::New)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let markdown = dir.path().join("report.md");
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--since",
+        &repo(V1),
+        "--target",
+        &server.url(),
+        "--json",
+        json.to_str().unwrap(),
+        "--markdown",
+        markdown.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.output());
+    let report = read_json(&json);
+    for (label, change) in [
+        ("GET /health", "unchanged"),
+        ("GET /invoices", "changed"),
+        ("GET /invoices/{invoiceId}", "unchanged"),
+        ("PATCH /invoices/{invoiceId}", "new"),
+        ("POST /invoices/{invoiceId}/send", "new"),
+    ] {
+        assert_eq!(operation(&report, label)["change"], change, "{label}");
+    }
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        text.contains("| `PATCH /invoices/{invoiceId}` (new) |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Since the older contract: 2 new, 1 changed, 2 unchanged operations."),
+        "{text}"
+    );
+
+    let only_new = rollcall(&[
+        "check",
+        &repo(V2),
+        "--since",
+        &repo(V1),
+        "--only-new",
+        "--target",
+        &server.url(),
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(only_new.code, 0, "{}", only_new.output());
+    let report = read_json(&json);
+    let labels: Vec<String> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| {
+            format!(
+                "{} {}",
+                op["method"].as_str().unwrap(),
+                op["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "GET /invoices",
+            "PATCH /invoices/{invoiceId}",
+            "POST /invoices/{invoiceId}/send"
+        ]
+    );
+    assert!(
+        only_new
+            .stderr
+            .contains("--only-new: probing 3 of 5 operations"),
+        "{}",
+        only_new.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_new_without_since_is_a_usage_error() {
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        "http://127.0.0.1:9",
+        "--only-new",
+    ])
+    .await;
+    assert_eq!(run.code, 2, "{}", run.output());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_lists_what_a_release_adds_removes_and_changes() {
+    let run = rollcall(&["diff", &repo(V1), &repo(V2)]).await;
+    assert_eq!(run.code, 1, "a removal fails the diff\n{}", run.output());
+    for expected in [
+        "Invoices 1.4.0",
+        "Added (2):\n  + PATCH  /invoices/{invoiceId}\n  + POST   /invoices/{invoiceId}/send\n",
+        "Removed (1):\n  - DELETE /invoices/{id}\n",
+        "Changed (1):\n  ~ GET    /invoices\n      parameter added: query `status` (optional)\n",
+        "2 added, 1 removed, 1 changed, 2 unchanged\n",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "{expected:?} in\n{}",
+            run.stdout
+        );
+    }
+
+    let allowed = rollcall(&["diff", &repo(V1), &repo(V2), "--allow-removals"]).await;
+    assert_eq!(allowed.code, 0, "{}", allowed.output());
+
+    let json = rollcall(&["diff", &repo(V1), &repo(V2), "--json"]).await;
+    let parsed: Value = serde_json::from_str(&json.stdout).expect("diff --json is JSON");
+    assert_eq!(parsed["added"][0]["method"], "PATCH");
+    assert_eq!(parsed["removed"][0]["path"], "/invoices/{id}");
+    assert_eq!(
+        parsed["changed"][0]["changes"][0]["kind"],
+        "parameter_added"
+    );
+    assert_eq!(parsed["unchanged"], 2);
+
+    let markdown = rollcall(&["diff", &repo(V1), &repo(V2), "--markdown"]).await;
+    assert!(
+        markdown.stdout.contains("## Removed\n\n| Operation | Operation id |\n| --- | --- |\n| `DELETE /invoices/{id}` | `deleteInvoice` |"),
+        "{}",
+        markdown.stdout
+    );
+
+    let backwards = rollcall(&["diff", &repo(V2), &repo(V1)]).await;
+    assert!(
+        backwards.stdout.contains("Removed (2):"),
+        "{}",
+        backwards.stdout
+    );
+    assert_eq!(backwards.code, 1);
+
+    let same = rollcall(&["diff", &repo(V2), &repo(V2)]).await;
+    assert_eq!(same.code, 0, "{}", same.output());
+    assert!(
+        same.stdout
+            .contains("No operation was added, removed or changed.")
+    );
+
+    let missing = rollcall(&["diff", &repo(V1), &repo("testdata/parity/nope.yaml")]).await;
+    assert_eq!(missing.code, 2, "{}", missing.output());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_resolve_is_a_usage_error_that_says_the_syntax() {
+    let run = rollcall(&[
+        "check",
+        &repo(V2),
+        "--target",
+        "http://api.test:8080",
+        "--resolve",
+        "api.test:8080",
+    ])
+    .await;
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("HOST:PORT:ADDR"), "{}", run.stderr);
+}

@@ -1,0 +1,371 @@
+//! Secrets never reach any output. One check carries a bearer token, a basic
+//! credential, an API key in the query string, an API key in a cookie and a
+//! credential in the target URL, against a server on 127.0.0.1 that echoes
+//! every request (URL, headers) back in its body and headers. Every output is
+//! then searched for each secret and the encoded forms it takes on the wire
+//! (base64 in basic auth, percent-encoding in URLs): the terminal report
+//! (normal and verbose, with curl lines), JUnit, JSON, Markdown, HTML, the
+//! GitHub annotations and step summary, `rollcall list`, and error messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::any;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+const BEARER: &str = "tok-bearer/8f3a+1c";
+const BASIC_USER: &str = "alice";
+const BASIC_PASSWORD: &str = "pw-basic:77e2";
+const QUERY_KEY: &str = "qk/4b9+d21";
+const COOKIE_KEY: &str = "ck-c0ffee99";
+const URL_USER: &str = "urluser";
+/// As written in the target URL; it decodes to `pw+url6d1e`.
+const URL_PASSWORD_ENCODED: &str = "pw%2Burl6d1e";
+const URL_PASSWORD: &str = "pw+url6d1e";
+
+const SPEC: &str = r#"openapi: 3.0.3
+info: {title: secrets, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+    basicAuth: {type: http, scheme: basic}
+    queryKey: {type: apiKey, in: query, name: api_key}
+    cookieKey: {type: apiKey, in: cookie, name: sid}
+paths:
+  /bearer:
+    get:
+      security: [{bearerAuth: []}]
+      responses: {"200": {description: OK}}
+  /basic:
+    get:
+      security: [{basicAuth: []}]
+      responses: {"200": {description: OK}}
+  /query:
+    get:
+      security: [{queryKey: []}]
+      responses: {"200": {description: OK}}
+  /cookie:
+    get:
+      security: [{cookieKey: []}]
+      responses: {"200": {description: OK}}
+  /broken:
+    get:
+      security: [{bearerAuth: []}]
+      responses: {"200": {description: OK}}
+"#;
+
+/// Every form in which a secret could leak.
+fn forbidden() -> Vec<String> {
+    let basic = format!("{BASIC_USER}:{BASIC_PASSWORD}");
+    let url_basic = format!("{URL_USER}:{URL_PASSWORD}");
+    let mut forms = vec![
+        BEARER.to_string(),
+        BASIC_PASSWORD.to_string(),
+        BASE64.encode(&basic),
+        QUERY_KEY.to_string(),
+        COOKIE_KEY.to_string(),
+        URL_PASSWORD.to_string(),
+        URL_PASSWORD_ENCODED.to_string(),
+        BASE64.encode(&url_basic),
+    ];
+    for secret in [BEARER, BASIC_PASSWORD, QUERY_KEY, COOKIE_KEY] {
+        forms.push(
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        );
+    }
+    forms
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for form in forbidden() {
+        assert!(
+            !text.contains(&form),
+            "{what} contains the secret form {form:?}:\n{text}"
+        );
+    }
+}
+
+/// Echoes the request line and every header in the body and in `x-echo-*`
+/// headers: the worst a target can do with what it was sent. `/broken`
+/// answers 500 so it is flagged (and its curl line and body are shown).
+async fn echo(method: axum::http::Method, uri: Uri, headers: HeaderMap) -> impl IntoResponse {
+    let mut text = format!("{method} {uri}\n");
+    let mut echoed = Vec::new();
+    for (name, value) in &headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        text.push_str(&format!("{name}: {value}\n"));
+        echoed.push((format!("x-echo-{name}"), value));
+    }
+    let status = if uri.path() == "/broken" {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else if uri.path().starts_with("/bearer")
+        || uri.path().starts_with("/basic")
+        || uri.path().starts_with("/query")
+        || uri.path().starts_with("/cookie")
+    {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let mut response = (status, text).into_response();
+    for (name, value) in echoed {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(name.as_bytes()),
+            axum::http::HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+async fn serve_echo() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, Router::new().fallback(any(echo))).await;
+    });
+    format!("{address}")
+}
+
+struct Run {
+    code: i32,
+    output: String,
+}
+
+/// Runs the binary off the async runtime, with a generous limit.
+async fn rollcall(args: Vec<String>, env: Vec<(String, String)>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let err = dir.path().join("err");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall"));
+        command
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("the rollcall binary starts");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+                panic!("rollcall {args:?} hangs");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            code: status.code().unwrap_or(-1),
+            output: format!(
+                "{}\n{}",
+                std::fs::read_to_string(&out).unwrap_or_default(),
+                std::fs::read_to_string(&err).unwrap_or_default()
+            ),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn auth_args() -> Vec<String> {
+    [
+        "--auth".to_string(),
+        format!("bearerAuth={BEARER}"),
+        "--auth".to_string(),
+        format!("basicAuth={BASIC_USER}:{BASIC_PASSWORD}"),
+        "--auth".to_string(),
+        format!("queryKey={QUERY_KEY}"),
+        "--auth".to_string(),
+        format!("cookieKey={COOKIE_KEY}"),
+    ]
+    .into()
+}
+
+fn write_spec(dir: &Path) -> PathBuf {
+    let spec = dir.join("spec.yaml");
+    std::fs::write(&spec, SPEC).unwrap();
+    spec
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_output_of_a_check_contains_any_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path());
+    let address = serve_echo().await;
+    let target = format!("http://{URL_USER}:{URL_PASSWORD_ENCODED}@{address}");
+    let files = |name: &str| dir.path().join(name);
+    let summary = files("summary.md");
+    let github_output = files("github_output");
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        spec.display().to_string(),
+        "--target".into(),
+        target.clone(),
+        "--json".into(),
+        files("r.json").display().to_string(),
+        "--junit".into(),
+        files("r.xml").display().to_string(),
+        "--markdown".into(),
+        files("r.md").display().to_string(),
+        "--html".into(),
+        files("r.html").display().to_string(),
+        "--github".into(),
+    ];
+    args.extend(auth_args());
+    let github_env = vec![
+        (
+            "GITHUB_STEP_SUMMARY".to_string(),
+            summary.display().to_string(),
+        ),
+        (
+            "GITHUB_OUTPUT".to_string(),
+            github_output.display().to_string(),
+        ),
+    ];
+
+    let normal = rollcall(args.clone(), github_env.clone()).await;
+    let mut verbose_args = args.clone();
+    verbose_args.push("--verbose".into());
+    let verbose = rollcall(verbose_args, github_env).await;
+
+    assert_eq!(normal.code, 1, "/broken is flagged\n{}", normal.output);
+    let json = read(&files("r.json"));
+    // The probes did carry the credentials: the echo server saw them (and
+    // the report shows what it sent back, masked).
+    assert!(
+        json.contains("\"verdict\": \"implemented\"")
+            || json.contains("\"verdict\":\"implemented\""),
+        "{json}"
+    );
+    assert!(json.contains("***"), "nothing was masked: {json}");
+    assert!(verbose.output.contains("curl "), "{}", verbose.output);
+    assert_no_secret("terminal report", &normal.output);
+    assert_no_secret("verbose terminal report", &verbose.output);
+    assert_no_secret("JSON report", &json);
+    assert_no_secret("JUnit report", &read(&files("r.xml")));
+    assert_no_secret("Markdown report", &read(&files("r.md")));
+    assert_no_secret("HTML report", &read(&files("r.html")));
+    assert_no_secret("GitHub step summary", &read(&summary));
+    assert_no_secret(
+        "GitHub output",
+        &std::fs::read_to_string(&github_output).unwrap_or_default(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_shows_where_credentials_go_but_not_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path());
+    let mut text_args = vec!["list".to_string(), spec.display().to_string()];
+    text_args.extend(auth_args());
+    let mut json_args = text_args.clone();
+    json_args.push("--json".into());
+
+    let text = rollcall(text_args, vec![]).await;
+    let json = rollcall(json_args, vec![]).await;
+
+    assert_eq!(text.code, 0, "{}", text.output);
+    assert!(text.output.contains("/query"), "{}", text.output);
+    assert_no_secret("rollcall list", &text.output);
+    assert_eq!(json.code, 0, "{}", json.output);
+    assert_no_secret("rollcall list --json", &json.output);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_messages_never_echo_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path());
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let with_credentials =
+        |scheme: &str| format!("{scheme}://{URL_USER}:{URL_PASSWORD_ENCODED}@{closed}");
+    let spec_arg = spec.display().to_string();
+    let mut runs = Vec::new();
+    // A target with an unsupported scheme.
+    runs.push(
+        rollcall(
+            vec![
+                "check".into(),
+                spec_arg.clone(),
+                "--target".into(),
+                with_credentials("ftp"),
+            ],
+            vec![],
+        )
+        .await,
+    );
+    // A target that refuses connections.
+    let mut unreachable = vec![
+        "check".to_string(),
+        spec_arg.clone(),
+        "--target".into(),
+        with_credentials("http"),
+        "--verbose".into(),
+    ];
+    unreachable.extend(auth_args());
+    runs.push(rollcall(unreachable, vec![]).await);
+    // A spec URL that cannot be fetched.
+    runs.push(
+        rollcall(
+            vec![
+                "list".into(),
+                format!("{}/spec.yaml", with_credentials("http")),
+            ],
+            vec![],
+        )
+        .await,
+    );
+    // A header without a colon, and an --auth for an unknown scheme.
+    runs.push(
+        rollcall(
+            vec![
+                "list".into(),
+                spec_arg.clone(),
+                "-H".into(),
+                format!("Authorization Bearer {BEARER}"),
+            ],
+            vec![],
+        )
+        .await,
+    );
+    runs.push(
+        rollcall(
+            vec![
+                "list".into(),
+                spec_arg.clone(),
+                "--auth".into(),
+                format!("noSuchScheme={BEARER}"),
+            ],
+            vec![],
+        )
+        .await,
+    );
+
+    for (i, run) in runs.iter().enumerate() {
+        if i < 4 {
+            assert_ne!(run.code, 0, "{}", run.output);
+        }
+        assert!(!run.output.trim().is_empty());
+        assert_no_secret("error output", &run.output);
+    }
+}
