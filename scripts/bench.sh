@@ -59,7 +59,9 @@ RATE="$("$EX/catchall" load "$URL" 20000 "$CONCURRENCY")"
 # time_of CMD...: runs CMD under GNU time; sets WALL (s) and RSS (MB).
 time_of() {
   /usr/bin/time -f '%e %M' -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/stderr.txt" || true
-  read -r WALL RSS_KB <"$OUT/time.txt"
+  # GNU time writes "Command exited with non-zero status N" first when the
+  # command fails (a check that flags operations exits 1): keep the last line.
+  read -r WALL RSS_KB < <(tail -n 1 "$OUT/time.txt")
   RSS=$((RSS_KB / 1024))
 }
 

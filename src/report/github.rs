@@ -214,7 +214,9 @@ pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for (op, result) in report.flagged() {
-        let level = match result.verdict.outcome() {
+        // A known gap is shown but must not look like a failure in a green run.
+        let level = match result.counted_outcome() {
+            _ if result.is_known_gap() => Level::Warning,
             Outcome::Fail | Outcome::Error => Level::Error,
             Outcome::Inconclusive if result.verdict != Verdict::Skipped => Level::Warning,
             _ => continue,
@@ -481,6 +483,47 @@ mod tests {
                 .iter()
                 .all(|a| a.level == Level::Warning)
         );
+    }
+
+    #[test]
+    fn known_gaps_are_warnings_and_expected_verdicts_are_not_annotated() {
+        use crate::report::{Allowance, AllowanceKind};
+        let mut report = fixture();
+        let failed: Vec<(usize, usize)> = report
+            .operations
+            .iter()
+            .enumerate()
+            .flat_map(|(o, op)| {
+                op.results
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.verdict.outcome() == Outcome::Fail)
+                    .map(move |(t, _)| (o, t))
+            })
+            .collect();
+        let (gap, expected) = (failed[0], failed[1]);
+        report.operations[gap.0].results[gap.1].allowance = Some(Allowance {
+            kind: AllowanceKind::KnownGap,
+            message: "known gap: ships in 2.4, until 2099-01-31".into(),
+        });
+        report.operations[expected.0].results[expected.1].allowance = Some(Allowance {
+            kind: AllowanceKind::Expected,
+            message: "expected".into(),
+        });
+        let annotations = annotations(&report, Some("spec.yaml"));
+        let gap_label = report.operations[gap.0].label();
+        let expected_label = report.operations[expected.0].label();
+        let gap_target = report.operations[gap.0].results[gap.1].target.clone();
+        let about = |label: &str, target: &str| {
+            annotations
+                .iter()
+                .filter(|a| a.message.starts_with(&format!("{label} [{target}]: ")))
+                .map(|a| a.level)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(about(&gap_label, &gap_target), vec![Level::Warning]);
+        let expected_target = &report.operations[expected.0].results[expected.1].target;
+        assert!(about(&expected_label, expected_target).is_empty());
     }
 
     #[test]

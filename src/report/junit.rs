@@ -13,7 +13,9 @@
 //!       <property name="spec" value="specs/petstore.yaml"/>
 //!       <property name="rollcall_version" value="0.1.0"/>
 //!     </properties>
-//!     <testcase name="GET /pets" classname="canary.pets" file="specs/petstore.yaml" line="22" time="0.009"/>
+//!     <testcase name="GET /pets" classname="canary.pets" file="specs/petstore.yaml" line="22" time="0.009">
+//!       <system-out>implemented [served-2xx]: GET /pets answered 200 OK</system-out>
+//!     </testcase>
 //!     <testcase name="POST /pets" classname="canary.pets" file="specs/petstore.yaml" line="40" time="0.006">
 //!       <failure message="not_implemented: answered 501" type="not_implemented">rule: ...
 //! curl -sS -X POST 'http://127.0.0.1:8081/api/v1/pets' ...
@@ -225,10 +227,11 @@ impl JunitWriter {
             _ => format!("{}: {}", result.verdict, result.evidence),
         };
         match junit_outcome(result) {
-            Outcome::Pass if op.change.is_none() => self.writer.write_event(Event::Empty(case)),
+            // A pass carries its rule and evidence too: "served" is a claim
+            // a reviewer may want to check.
             Outcome::Pass => {
                 self.writer.write_event(Event::Start(case))?;
-                self.end_testcase(op)
+                self.end_testcase_with(op, Some(result))
             }
             Outcome::Inconclusive => {
                 self.writer.write_event(Event::Start(case))?;
@@ -262,8 +265,28 @@ impl JunitWriter {
     /// Closes a testcase; with `--since`, its `<system-out>` first says how
     /// the operation relates to the older contract (`change: new`).
     fn end_testcase(&mut self, op: &OperationReport) -> io::Result<()> {
+        self.end_testcase_with(op, None)
+    }
+
+    /// Closes a testcase whose `<system-out>` also says why it passed
+    /// (`implemented [served-2xx]: GET /pets answered 200 OK`).
+    fn end_testcase_with(
+        &mut self,
+        op: &OperationReport,
+        passed: Option<&TargetResult>,
+    ) -> io::Result<()> {
+        let mut lines = Vec::new();
+        if let Some(result) = passed {
+            lines.push(format!(
+                "{} [{}]: {}",
+                result.verdict, result.rule, result.evidence
+            ));
+        }
         if let Some(change) = op.change {
-            self.text_element("system-out", &format!("change: {change}"))?;
+            lines.push(format!("change: {change}"));
+        }
+        if !lines.is_empty() {
+            self.text_element("system-out", &lines.join("\n"))?;
         }
         self.end("testcase")
     }
