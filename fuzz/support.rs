@@ -2,6 +2,9 @@
 //! includes this file with `#[path]`), so a regression input is replayed
 //! exactly as the fuzzer ran it.
 
+// Each fuzz target uses only some of these functions.
+#![allow(dead_code)]
+
 use rollcall::contract;
 use rollcall::plan::{self, Mode, PlanOptions};
 

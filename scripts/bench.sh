@@ -74,7 +74,8 @@ printf '%-24s %7s %8s | %9s %9s | %9s %9s %6s | %8s %8s %6s | %7s %7s\n' \
 for file in "${contracts[@]}"; do
   size="$(du -h "$file" | cut -f1)"
   parse="$("$EX/parse_floor" "$file")"
-  ops="$("$BIN" list "$file" --json 2>/dev/null | grep -c '"method"' || true)"
+  # The last line of `rollcall list` is "N operations: ...".
+  ops="$("$BIN" list "$file" 2>/dev/null | tail -n 1 | awk '{print $1}')"
   time_of "$BIN" list "$file"
   list_wall=$WALL list_rss=$RSS
   time_of "$BIN" check "$file" --target "bench=$URL" --concurrency "$CONCURRENCY" --quiet --json "$OUT/report.json"

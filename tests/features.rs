@@ -237,6 +237,21 @@ fn rollcall_list_shows_webhooks_apart_and_accepts_allow_remote_refs() {
         stdout.contains("body application/xml (134 bytes)"),
         "{stdout}"
     );
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["list", "--json"])
+        .arg(fixture("features/openapi-3.1.yaml"))
+        .output()
+        .expect("runs");
+    let listing: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        listing["webhooks"],
+        serde_json::json!([{"name": "petAdopted", "method": "POST", "operation_id": "petAdopted"}])
+    );
+    assert_eq!(
+        listing["count"], 6,
+        "webhooks are not counted as operations"
+    );
 }
 
 /// Serves `files` (path → body) over HTTP/1.1 on loopback until the test ends.

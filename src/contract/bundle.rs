@@ -437,13 +437,13 @@ impl Bundler<'_, '_> {
         let ref_key = pointer::child(&holder, "$ref");
         let position = locate::locate(text, format, &[ref_key.as_str()], &[]).nearest(&ref_key);
         BundleStop::Error(ContractError::Invalid {
+            message: format!("{message} (at {holder})"),
             location: SourceLocation {
                 file: source.to_string(),
                 pointer: holder,
                 line: position.map(|p| p.line),
                 column: position.map(|p| p.column),
             },
-            message,
         })
     }
 }

@@ -688,6 +688,10 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("external-ref.yaml:8:11:"), "{text}");
         assert!(
+            text.contains("(at /paths/~1pets/get/responses/200)"),
+            "{text}"
+        );
+        assert!(
             text.contains("$ref 'responses.yaml#/Ok': cannot read")
                 && text.contains("responses.yaml"),
             "{text}"

@@ -88,6 +88,15 @@ pub(crate) fn detect_version(
     Ok((spec, version))
 }
 
+/// `jsonSchemaDialect` values that mean what rollcall reads: JSON Schema 2020-12, plain or
+/// with the OpenAPI vocabulary.
+const KNOWN_DIALECTS: &[&str] = &[
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://spec.openapis.org/oas/3.1/dialect/base",
+    "https://spec.openapis.org/oas/3.1/dialect/2024-10-25",
+    "https://spec.openapis.org/oas/3.2/dialect/2025-09-17",
+];
+
 /// Everything of a [`super::Contract`] except the source name and the document itself.
 #[derive(Debug)]
 pub(crate) struct Normalized {
@@ -115,6 +124,17 @@ pub(crate) fn normalize(file: &str, document: &Value, version: SpecVersion) -> N
             At::Pointer("/openapi"),
             "OpenAPI 3.2 is read like 3.1; features new in 3.2 (the QUERY method, \
              additionalOperations) are not checked yet",
+        );
+    }
+    if let Some(dialect) = document.get("jsonSchemaDialect").and_then(Value::as_str)
+        && !KNOWN_DIALECTS.contains(&dialect.trim_end_matches('#'))
+    {
+        reader.warn(
+            At::Pointer("/jsonSchemaDialect"),
+            format!(
+                "schemas are read as JSON Schema 2020-12 (the OpenAPI 3.1 default), not as \
+                 `{dialect}`"
+            ),
         );
     }
     let (title, info_version, version_is_number) = reader.info();
@@ -1233,5 +1253,18 @@ mod tests {
         let content = p[2].content.as_ref().expect("content");
         assert_eq!(content.media_type, "application/json");
         assert_eq!(content.schema, Some(json!({"type": "object"})));
+    }
+
+    #[test]
+    fn an_unknown_json_schema_dialect_is_a_warning_and_the_default_is_silent() {
+        let doc = |dialect: &str| json!({"openapi": "3.1.0", "jsonSchemaDialect": dialect, "info": {}, "paths": {"/a": {"get": {}}}});
+        let warnings = read(doc("https://json-schema.org/draft/2020-12/schema")).warnings;
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let warnings = read(doc("http://json-schema.org/draft-04/schema#")).warnings;
+        assert!(
+            warnings[0].message.contains("read as JSON Schema 2020-12"),
+            "{warnings:?}"
+        );
+        assert_eq!(warnings[0].location.pointer, "/jsonSchemaDialect");
     }
 }

@@ -656,4 +656,28 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn odd_swagger_documents_load_without_panicking() {
+        let odd = [
+            json!({"swagger": "2.0", "paths": []}),
+            json!({"swagger": "2.0", "paths": {"/a": {"get": {"parameters": 7}}}}),
+            json!({"swagger": "2.0", "paths": {"/a": {"parameters": [1, "x", {"in": "body"}],
+                "post": {"consumes": "application/json", "parameters": [
+                    {"in": "body", "name": "b"},
+                    {"in": "formData"},
+                    {"in": "formData", "name": "f", "type": "file", "collectionFormat": 3},
+                    {"$ref": "#/parameters/nope"}
+                ], "responses": {"200": {"schema": 5}, "x-a": 1}}}}}),
+            json!({"swagger": "2.0", "host": 5, "basePath": [], "schemes": "https",
+                   "securityDefinitions": {"a": 1, "b": {"type": 2}}, "paths": {}}),
+            json!({"swagger": "2.0", "parameters": {"p": {"in": "query", "type": "array", "items": 3}},
+                   "paths": {"/b": {"$ref": "#/paths/~1b"}, "/c": {"$ref": 4}}}),
+        ];
+        for document in odd {
+            let text = document.to_string();
+            let _ = super::super::parse("odd.json", text.as_bytes());
+            let _ = to_openapi3(&document);
+        }
+    }
 }

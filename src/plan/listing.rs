@@ -41,6 +41,10 @@
 //! }
 //! ```
 //!
+//! An OpenAPI 3.1 contract's `webhooks` are listed after the operations (text) or
+//! as `"webhooks": [{"name", "method", "operation_id"}]` (JSON, left out when
+//! there are none): the API sends them, so they are never probed or counted.
+//!
 //! `intent.kind` is `valid`, `sentinel` (with `parameter`), `invalid` (with
 //! `violation`) or `unverifiable` (with `reason`); `request` is `null` for
 //! unverifiable operations and `body` is `null` when none is sent. Bodies

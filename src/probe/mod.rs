@@ -16,15 +16,12 @@ pub use discovery::{
     allow_lists, allow_methods, discover,
 };
 
-use std::collections::HashMap;
 use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::contract::Method;
 use crate::plan::PlannedRequest;
@@ -411,59 +408,66 @@ impl Prober {
 
     /// Sends every request, at most [`ProbeOptions::concurrency`] at a time,
     /// and returns each exchange under the key it came with, in input order.
+    ///
+    /// The requests are borrowed, not cloned, and no task is spawned per
+    /// request: the in-flight sends are polled together here (connections
+    /// run on their own tasks), so a 100k-operation plan costs no more than
+    /// its exchanges. A send that panics becomes a failed exchange.
     pub async fn probe_all<'r>(
         &self,
         requests: impl IntoIterator<Item = (usize, &'r PlannedRequest)>,
     ) -> Vec<(usize, Exchange)> {
-        let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
-        let mut inputs = Vec::new();
-        let mut position_of_task = HashMap::new();
-        for (position, (key, request)) in requests.into_iter().enumerate() {
-            let prober = self.clone();
-            let owned = request.clone();
-            let permits = Arc::clone(&permits);
-            let handle = tasks.spawn(async move {
-                // The semaphore is never closed, so acquiring only waits.
-                let _permit = permits.acquire_owned().await;
-                (position, prober.send(&owned).await)
-            });
-            position_of_task.insert(handle.id(), position);
-            inputs.push((key, request.method, request.path_and_query.as_str()));
-        }
-        let mut exchanges: Vec<Option<Exchange>> = vec![None; inputs.len()];
-        while let Some(joined) = tasks.join_next_with_id().await {
-            match joined {
-                Ok((_, (position, exchange))) => {
-                    if let Some(done) = &self.options.on_probe_done {
-                        done();
-                    }
-                    exchanges[position] = Some(exchange);
-                }
-                Err(error) => {
-                    if let Some(&position) = position_of_task.get(&error.id()) {
-                        let (_, method, path) = inputs[position];
-                        exchanges[position] = Some(self.failed_task(method, path, &error));
-                    }
-                }
+        use futures_util::StreamExt;
+        use futures_util::stream::FuturesUnordered;
+
+        let inputs: Vec<(usize, &PlannedRequest)> = requests.into_iter().collect();
+        let mut exchanges: Vec<Option<Exchange>> = Vec::new();
+        exchanges.resize_with(inputs.len(), || None);
+        let bound = self.options.concurrency.max(1);
+        let mut waiting = inputs.iter().enumerate();
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            while in_flight.len() < bound {
+                let Some((position, (_, request))) = waiting.next() else {
+                    break;
+                };
+                in_flight.push(self.send_at(position, request));
             }
+            let Some((position, exchange)) = in_flight.next().await else {
+                break;
+            };
+            if let Some(done) = &self.options.on_probe_done {
+                done();
+            }
+            exchanges[position] = Some(exchange);
         }
+        drop(in_flight);
         inputs
             .into_iter()
             .zip(exchanges)
-            .filter_map(|((key, _, _), exchange)| exchange.map(|x| (key, x)))
+            .filter_map(|((key, _), exchange)| exchange.map(|x| (key, x)))
             .collect()
     }
 
-    fn failed_task(&self, method: Method, path: &str, error: &tokio::task::JoinError) -> Exchange {
+    /// [`Prober::send`], tagged with its position; a panic inside becomes a
+    /// failed exchange instead of ending the run.
+    async fn send_at(&self, position: usize, request: &PlannedRequest) -> (usize, Exchange) {
+        use futures_util::FutureExt;
+        let exchange = match std::panic::AssertUnwindSafe(self.send(request))
+            .catch_unwind()
+            .await
+        {
+            Ok(exchange) => exchange,
+            Err(_) => self.failed_probe(request.method, &request.path_and_query),
+        };
+        (position, exchange)
+    }
+
+    fn failed_probe(&self, method: Method, path: &str) -> Exchange {
         let url = self
             .url_for(path)
             .map_or_else(|_| path.to_string(), |u| u.to_string());
-        let reason = if error.is_panic() {
-            "the probe task panicked"
-        } else {
-            "the probe task was cancelled"
-        };
+        let reason = "the probe panicked (a bug in rollcall; please report it)";
         Exchange {
             request: SentRequest {
                 method,
