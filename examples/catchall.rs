@@ -29,10 +29,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+/// Answers `ok` to everything, except `GET /__requests`: how many requests
+/// it answered so far (so the benchmark can count what rollcall sent).
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("http://{}", listener.local_addr()?);
-    axum::serve(listener, Router::new().fallback(any(|| async { "ok" }))).await?;
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&answered);
+    let app = Router::new()
+        .route(
+            "/__requests",
+            axum::routing::get(move || {
+                let count = Arc::clone(&count);
+                async move { count.load(std::sync::atomic::Ordering::Relaxed).to_string() }
+            }),
+        )
+        .fallback(any(move || {
+            answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async { "ok" }
+        }));
+    axum::serve(listener, app).await?;
     Ok(())
 }
 

@@ -922,3 +922,52 @@ async fn rate_limited_run_still_probes_every_operation() {
     assert_eq!(hits.of("/a"), 1);
     assert_eq!(hits.of("/b"), 1);
 }
+
+/// The requests beyond one per operation (discovery) for a contract of
+/// `operations` GET operations, each under its own top-level path.
+async fn extra_requests(operations: usize) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<String> = (0..operations).map(|i| format!("/res{i}/items")).collect();
+    let spec = spec_with(dir.path(), &paths);
+    let hits = Hits::default();
+    let seen = hits.clone();
+    let address = raw_server(move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let declared = path
+                .strip_prefix("/res")
+                .and_then(|rest| rest.strip_suffix("/items"))
+                .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n < operations));
+            let answer = if declared {
+                canned_answer("/a")
+            } else {
+                canned_answer(&path)
+            };
+            let _ = socket.write_all(&answer).await;
+        }
+    })
+    .await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(
+        run.report()["operations"].as_array().unwrap().len(),
+        operations
+    );
+    hits.total() - operations
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn discovery_costs_a_bounded_number_of_requests_per_target() {
+    let small = extra_requests(5).await;
+    let large = extra_requests(300).await;
+
+    assert!(small > 0, "discovery sent nothing");
+    assert!(
+        large <= small + 20,
+        "discovery grows with the contract: {small} extra requests for 5 operations, {large} for 300"
+    );
+}

@@ -4,7 +4,12 @@
 //! learns how the target answers for routes that cannot exist.
 //!
 //! Redirects are never followed (a 3xx is evidence), bodies are read up to a
-//! cap, and every request carries `User-Agent: rollcall/<version>`.
+//! cap, the timeout bounds each whole attempt (body included), and every
+//! request carries `User-Agent: rollcall/<version>`. A `429`, or a `503` with
+//! `Retry-After`, is retried a bounded number of times and the retries are
+//! kept as evidence; `--rate` spaces request starts per target. TLS trusts
+//! the system roots plus `--cacert`, or anything with `--insecure`, and can
+//! present a client certificate for mTLS.
 
 mod discovery;
 pub mod resolve;
@@ -964,6 +969,80 @@ mod tests {
             let body = &exchange.outcome.as_ref().expect("response").body;
             assert_eq!(body, (key - 100).to_string().as_bytes());
         }
+    }
+
+    fn answer(status: u16, retry_after: Option<&str>) -> Response {
+        Response {
+            status,
+            headers: retry_after
+                .map(|v| vec![("retry-after".to_string(), v.to_string())])
+                .unwrap_or_default(),
+            body: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn only_answers_asking_to_come_back_are_retried() {
+        assert!(retry_wait(&answer(429, None), 0).is_some());
+        assert!(retry_wait(&answer(429, Some("1")), 0).is_some());
+        assert!(retry_wait(&answer(503, Some("2")), 0).is_some());
+        assert_eq!(retry_wait(&answer(503, None), 0), None);
+        assert_eq!(retry_wait(&answer(500, Some("1")), 0), None);
+        assert_eq!(retry_wait(&answer(200, None), 0), None);
+    }
+
+    #[test]
+    fn retry_after_beyond_the_limit_is_reported_not_waited_for() {
+        assert_eq!(retry_wait(&answer(429, Some("3600")), 0), None);
+        let wait = retry_wait(&answer(429, Some("10")), 0).expect("waits");
+        assert!(wait >= Duration::from_secs(10) && wait <= Duration::from_millis(12_500));
+    }
+
+    #[test]
+    fn retry_note_says_what_was_retried_and_how_it_ended() {
+        let retry = |status| Retry {
+            status,
+            retry_after: Some("1".into()),
+            waited: Duration::from_secs(1),
+        };
+        let mut exchange = Exchange {
+            request: SentRequest {
+                method: Method::Get,
+                url: "http://127.0.0.1:9/pets".into(),
+                headers: vec![],
+                body: None,
+            },
+            outcome: Ok(answer(200, None)),
+            elapsed: Duration::ZERO,
+            retries: vec![],
+        };
+        assert_eq!(exchange.retry_note(), None);
+        exchange.retries = vec![retry(429), retry(429)];
+        assert_eq!(
+            exchange.retry_note().as_deref(),
+            Some("answered 429 twice (Retry-After: 1) before 200")
+        );
+        exchange.retries = vec![retry(503)];
+        exchange.outcome = Err(TransportError::Timeout(Duration::from_secs(2)));
+        assert_eq!(
+            exchange.retry_note().as_deref(),
+            Some("answered 503 once (Retry-After: 1) before failing: timed out after 2s")
+        );
+    }
+
+    #[test]
+    fn debug_of_tls_options_hides_the_client_key() {
+        let options = ProbeOptions {
+            tls: TlsOptions {
+                client_identity_pem: Some(b"-----BEGIN PRIVATE KEY-----\nsecretkey".to_vec()),
+                ..TlsOptions::default()
+            },
+            ..ProbeOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(shown.contains("client_identity: true"), "{shown}");
+        assert!(!shown.contains("secretkey"), "{shown}");
     }
 
     #[test]
