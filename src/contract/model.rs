@@ -114,6 +114,12 @@ impl Method {
             Method::Get | Method::Head | Method::Options | Method::Trace
         )
     }
+
+    /// POST, PUT and PATCH: RFC 9110 gives content no defined meaning on the
+    /// other methods, and servers and proxies may refuse it there.
+    pub fn carries_content(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
 }
 
 impl fmt::Display for Method {

@@ -31,7 +31,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::contract::{Contract, Method, Operation, ParamLocation, Parameter};
+use crate::contract::{Contract, Method, Operation, ParamLocation, Parameter, RequestBody};
 
 /// Whether probes may be requests a correct implementation would act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -344,12 +344,29 @@ pub fn notes(operation: &Operation, probe: &PlannedProbe) -> Vec<String> {
             )
         })
         .collect();
+    if let Some(declared) = &operation.request_body
+        && request.body.is_none()
+        && !sends_declared_body(operation.method, declared)
+    {
+        notes.push(format!(
+            "optional request body left out: {} gives a body no defined meaning",
+            operation.method
+        ));
+    }
     if let (Some(sent), Some(declared)) = (&request.body, &operation.request_body)
         && body::media_kind(&sent.content_type) == body::MediaKind::Unsupported
     {
         notes.extend(body::unproducible_note(declared));
     }
     notes
+}
+
+/// Whether a valid request carries the declared body: always when it is
+/// required, and an optional one only on methods whose content has a meaning
+/// (a body on GET or DELETE is refused by some servers and proxies, which
+/// would turn a served operation red).
+fn sends_declared_body(method: Method, declared: &RequestBody) -> bool {
+    declared.required || method.carries_content()
 }
 
 /// What to send as the body.
@@ -446,6 +463,7 @@ fn assemble(
             None => operation
                 .request_body
                 .as_ref()
+                .filter(|request_body| sends_declared_body(operation.method, request_body))
                 .and_then(|request_body| body::valid_body(document, request_body)),
         },
     };

@@ -419,6 +419,29 @@ fn live_mode_sends_a_valid_body_for_every_method_even_an_optional_one() {
 }
 
 #[test]
+fn optional_body_on_get_or_delete_is_left_out_with_a_note_and_a_required_one_is_sent() {
+    let schema = json!({"type": "object", "properties": {"q": {"type": "string"}}});
+    for method in [Method::Get, Method::Delete] {
+        let mut operation = op(method, "/search");
+        operation.request_body = Some(body(false, &[("application/json", schema.clone())]));
+        let probe = plan_one(operation, Mode::Live);
+        assert_eq!(request(&probe).body, None, "{method}");
+        assert_eq!(
+            probe.notes,
+            [format!(
+                "optional request body left out: {method} gives a body no defined meaning"
+            )]
+        );
+    }
+
+    let mut get = op(Method::Get, "/search");
+    get.request_body = Some(body(true, &[("application/json", schema)]));
+    let probe = plan_one(get, Mode::Live);
+    assert_eq!(body_text(request(&probe)).0, "application/json");
+    assert!(probe.notes.is_empty(), "{:?}", probe.notes);
+}
+
+#[test]
 fn no_producible_media_type_sends_the_first_empty_with_a_note() {
     let mut post = op(Method::Post, "/upload");
     post.request_body = Some(body(
@@ -539,7 +562,7 @@ fn safe_delete_with_a_body_keeps_the_body_valid() {
     let mut delete = op(Method::Delete, "/pets/{petId}");
     delete.parameters = vec![pet_id()];
     delete.request_body = Some(body(
-        false,
+        true,
         &[(
             "application/json",
             json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}),
