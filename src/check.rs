@@ -1,7 +1,8 @@
 //! Check: the whole pipeline for one run. Plans once, then for every target
 //! (concurrently) runs discovery, sends the planned probes and classifies each
 //! answer; the results are collected once, through the redactor, into a
-//! [`RunReport`] that every renderer reads.
+//! [`RunReport`] that every renderer reads. [`Gate`] turns a finished report
+//! into the exit code, and the PASS/FAIL line that agrees with it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,8 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::contract::Contract;
 use crate::contract::diff::{ContractDiff, ReleaseChange};
+use crate::filter::Excluded;
 use crate::parity;
-use crate::plan::{self, Plan, PlanOptions};
+use crate::plan::{self, Intent, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
 use crate::redact::Redactor;
@@ -98,65 +100,52 @@ impl fmt::Display for TargetSpec {
     }
 }
 
-/// Runs every planned probe against every target and collects the report.
+/// Everything a run needs besides the contract, its plan and the redactor:
+/// where to send the probes, how, how often, and how to judge the answers.
+/// `RunOptions { targets, ..RunOptions::default() }` probes each target once
+/// with the default client and verdict settings.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// The targets, each probed concurrently with the others (after
+    /// [`expand_targets`], when `--resolve`/`--each-address` apply).
+    pub targets: Vec<TargetSpec>,
+    /// The HTTP client's settings; discovery headers and connect addresses
+    /// are filled in per target from the plan and [`TargetSpec::connect_to`].
+    pub probe: ProbeOptions,
+    /// Whether the user gave credentials ([`carries_credentials`]): a 401 is
+    /// then a rejected credential, not merely a protected route.
+    pub credentials_given: bool,
+    /// Rounds per target (`--repeat`), one after another: an operation whose
+    /// verdict differs between rounds is [`Verdict::Inconsistent`], with the
+    /// split in its evidence. 0 counts as 1.
+    pub repeat: usize,
+    /// `--stub-phrase`, `--no-stub-detection`.
+    pub verdict: verdict::Settings,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            targets: Vec::new(),
+            probe: ProbeOptions::default(),
+            credentials_given: false,
+            repeat: 1,
+            verdict: verdict::Settings::default(),
+        }
+    }
+}
+
+/// Runs every planned probe against every target and collects the report,
+/// every text in it passed through `redactor`.
 pub async fn run(
     contract: Arc<Contract>,
     plan: Arc<Plan>,
-    targets: &[TargetSpec],
-    probe_options: &ProbeOptions,
-    credentials_given: bool,
+    options: &RunOptions,
     redactor: &Redactor,
 ) -> Result<RunReport, ProbeError> {
-    run_repeated(
-        contract,
-        plan,
-        targets,
-        probe_options,
-        credentials_given,
-        redactor,
-        1,
-    )
-    .await
-}
-
-/// [`run`], with every target checked `repeat` times in a row (`--repeat`):
-/// an operation whose verdict differs between the rounds is
-/// [`Verdict::Inconsistent`], with the split in its evidence.
-pub async fn run_repeated(
-    contract: Arc<Contract>,
-    plan: Arc<Plan>,
-    targets: &[TargetSpec],
-    probe_options: &ProbeOptions,
-    credentials_given: bool,
-    redactor: &Redactor,
-    repeat: usize,
-) -> Result<RunReport, ProbeError> {
-    run_with_settings(
-        contract,
-        plan,
-        targets,
-        probe_options,
-        credentials_given,
-        redactor,
-        repeat,
-        &verdict::Settings::default(),
-    )
-    .await
-}
-
-/// [`run_repeated`], with verdict settings (`--stub-phrase`,
-/// `--no-stub-detection`).
-#[allow(clippy::too_many_arguments)]
-pub async fn run_with_settings(
-    contract: Arc<Contract>,
-    plan: Arc<Plan>,
-    targets: &[TargetSpec],
-    probe_options: &ProbeOptions,
-    credentials_given: bool,
-    redactor: &Redactor,
-    repeat: usize,
-    settings: &verdict::Settings,
-) -> Result<RunReport, ProbeError> {
+    let targets = &options.targets;
+    let repeat = options.repeat.max(1);
+    let credentials_given = options.credentials_given;
     let started = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
 
@@ -166,20 +155,20 @@ pub async fn run_with_settings(
             name: spec.name.clone(),
             base_url: plan::base_url(&spec.url, &contract),
         };
-        let options = ProbeOptions {
+        let probe_options = ProbeOptions {
             discovery_headers: plan.discovery_headers.clone(),
             connect_to: spec.connect_to.clone(),
-            ..probe_options.clone()
+            ..options.probe.clone()
         };
-        let prober = Prober::new(target.clone(), options)?;
+        let prober = Prober::new(target.clone(), probe_options)?;
         let contract = Arc::clone(&contract);
         let plan = Arc::clone(&plan);
-        let settings = settings.clone();
+        let settings = options.verdict.clone();
         tasks.spawn(async move {
             // Rounds run one after another, so that through a load balancer
             // each round's requests can land on other instances.
-            let mut rounds = Vec::with_capacity(repeat.max(1));
-            for _ in 0..repeat.max(1) {
+            let mut rounds = Vec::with_capacity(repeat);
+            for _ in 0..repeat {
                 rounds.push(
                     probe_target(&prober, &contract, &plan, credentials_given, &settings).await,
                 );
@@ -450,44 +439,128 @@ fn excerpt(bytes: &[u8]) -> (String, bool) {
     (String::from_utf8_lossy(shown).into_owned(), cut)
 }
 
-/// The exit code a finished run deserves: 3 when no target answered at all,
-/// 1 when any operation was flagged (or, with `strict`, left inconclusive)
-/// or its verdicts differ between targets, else 0.
-pub fn exit_code(report: &RunReport, strict: bool) -> u8 {
-    let results: Vec<&TargetResult> = report.operations.iter().flat_map(|o| &o.results).collect();
-    let reached = |name: &str| {
-        results
-            .iter()
-            .any(|r| r.target == name && r.verdict != Verdict::Unreachable && r.request.is_some())
-    };
-    let any_probe_sent = results.iter().any(|r| r.request.is_some());
-    if any_probe_sent && !report.targets.iter().any(|t| reached(&t.name)) {
-        return exit::UNREACHABLE;
-    }
-    // An open known gap (rollcall.toml) is reported but never fails the run;
-    // an `expect`ed verdict counts as a pass.
-    let failing = |r: &&TargetResult| match r.counted_outcome() {
-        _ if r.is_known_gap() => false,
-        Outcome::Fail | Outcome::Error => true,
-        Outcome::Inconclusive => strict,
-        Outcome::Pass => false,
-    };
-    if results.iter().any(failing) || targets_disagree(report) {
-        exit::FLAGGED
-    } else {
-        exit::SERVED
+/// What decides whether a finished run passes: its exit code, and the
+/// PASS/FAIL line that must agree with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Every operation served on every target, and the targets agree
+    /// (`strict`: inconclusive verdicts fail too).
+    Served { strict: bool },
+    /// `--parity-only`, a canary gate where the reference itself may have
+    /// known gaps: only verdicts that differ between targets fail.
+    Parity,
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::Served { strict: false }
     }
 }
 
-/// The exit code of a `--parity-only` run (a canary gate where the
-/// reference itself may have known gaps): 3 when no target answered at all,
-/// 1 when some operation's verdicts differ between targets, else 0.
-pub fn parity_exit_code(report: &RunReport) -> u8 {
-    match exit_code(report, false) {
-        exit::UNREACHABLE => exit::UNREACHABLE,
-        _ if targets_disagree(report) => exit::FLAGGED,
-        _ => exit::SERVED,
+impl Gate {
+    /// 3 when no target answered at all; else 1 when the gate fails, 0 when
+    /// it passes.
+    pub fn exit_code(self, report: &RunReport) -> u8 {
+        let results: Vec<&TargetResult> =
+            report.operations.iter().flat_map(|o| &o.results).collect();
+        let reached = |name: &str| {
+            results.iter().any(|r| {
+                r.target == name && r.verdict != Verdict::Unreachable && r.request.is_some()
+            })
+        };
+        let any_probe_sent = results.iter().any(|r| r.request.is_some());
+        if any_probe_sent && !report.targets.iter().any(|t| reached(&t.name)) {
+            return exit::UNREACHABLE;
+        }
+        let failing = match self {
+            Gate::Served { strict } => {
+                results.iter().any(|r| fails(r, strict)) || targets_disagree(report)
+            }
+            Gate::Parity => targets_disagree(report),
+        };
+        if failing { exit::FLAGGED } else { exit::SERVED }
     }
+
+    /// The PASS/FAIL line of the terminal report when the report's own
+    /// ([`RunReport::conclusion_for`], which counts verdicts) would not tell
+    /// the truth about this gate; `None` when it does. With `--parity-only`
+    /// every line names the gate, e.g. `PASS (parity): all 2 targets agree;
+    /// 2 operations flagged on every target, not gated by --parity-only`.
+    pub fn conclusion(self, report: &RunReport) -> Option<String> {
+        let code = self.exit_code(report);
+        let differences = report.parity.as_ref().map_or(0, |p| p.differences.len());
+        let operations = report.operations.len();
+        let disagreement = || {
+            format!(
+                "{differences} of {operations} {} {} between {} targets",
+                plural(operations, "operation", "operations"),
+                plural(differences, "differs", "differ"),
+                report.targets.len()
+            )
+        };
+        match self {
+            Gate::Served { strict } => {
+                let says_pass = report.passed_for(strict);
+                match (code, says_pass) {
+                    (exit::FLAGGED, true) => Some(format!(
+                        "FAIL: {}, but {}",
+                        report.conclusion_for(strict).trim_start_matches("PASS: "),
+                        disagreement()
+                    )),
+                    _ => None,
+                }
+            }
+            Gate::Parity => match code {
+                exit::UNREACHABLE => None,
+                exit::FLAGGED => Some(format!(
+                    "FAIL (parity): {} (reference: {})",
+                    disagreement(),
+                    report.parity.as_ref().map_or("", |p| p.reference.as_str())
+                )),
+                _ => {
+                    let flagged = report
+                        .operations
+                        .iter()
+                        .filter(|op| op.results.iter().any(|r| fails(r, false)))
+                        .count();
+                    let agreement = if report.parity.is_some() {
+                        format!("all {} targets agree", report.targets.len())
+                    } else {
+                        "one target, nothing to compare".to_string()
+                    };
+                    let everywhere = if report.parity.is_some() {
+                        " on every target"
+                    } else {
+                        ""
+                    };
+                    Some(if flagged == 0 {
+                        format!("PASS (parity): {agreement}")
+                    } else {
+                        format!(
+                            "PASS (parity): {agreement}; {flagged} {} flagged{everywhere}, not gated by --parity-only",
+                            plural(flagged, "operation", "operations")
+                        )
+                    })
+                }
+            },
+        }
+    }
+}
+
+/// Whether a result fails the run: not served or unreachable (or, with
+/// `strict`, inconclusive), unless rollcall.toml lists it as an open known
+/// gap; an `expect`ed verdict counts as a pass.
+fn fails(result: &TargetResult, strict: bool) -> bool {
+    match result.counted_outcome() {
+        _ if result.is_known_gap() => false,
+        Outcome::Fail | Outcome::Error => true,
+        Outcome::Inconclusive => strict,
+        Outcome::Pass => false,
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 fn targets_disagree(report: &RunReport) -> bool {
@@ -518,7 +591,8 @@ pub async fn expand_targets(
 
 /// The target `--reference NAME` means: the target of that name, else the
 /// first instance of it (`NAME@ADDR`) when `--each-address` expanded it;
-/// without `--reference`, the first target.
+/// without `--reference`, the first target. The error starts with the name,
+/// for the caller to say where it came from (flag or config file).
 pub fn reference_target(targets: &[TargetSpec], name: Option<&str>) -> Result<String, String> {
     let Some(name) = name else {
         return targets
@@ -540,7 +614,7 @@ pub fn reference_target(targets: &[TargetSpec], name: Option<&str>) -> Result<St
         .ok_or_else(|| {
             let known: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
             format!(
-                "--reference {name}: no target has that name (targets: {})",
+                "{name}: no target has that name (targets: {})",
                 known.join(", ")
             )
         })
@@ -569,9 +643,30 @@ pub fn keep_new_and_changed(contract: &mut Contract, diff: &ContractDiff) {
         .retain(|op| diff.change_of(op.method, &op.path) != ReleaseChange::Unchanged);
 }
 
-/// Builds the plan, shared by `check`, `list` and `demo`.
-pub fn build_plan(contract: &Contract, options: &PlanOptions) -> Result<Plan, plan::PlanError> {
-    plan::build(contract, options)
+/// Puts the operations a selection took out of `contract`
+/// ([`crate::filter::apply`]) back in their places, in the contract and in
+/// its `plan`, each planned as skipped with the reason: what `list` shows
+/// for them, as `check` reports them skipped and sends them nothing.
+pub fn plan_excluded(contract: &mut Contract, plan: &mut Plan, excluded: Vec<Excluded>) {
+    for entry in excluded {
+        let position = entry.position.min(contract.operations.len());
+        contract.operations.insert(position, entry.operation);
+        plan.probes.insert(
+            position,
+            PlannedProbe {
+                operation: position,
+                intent: Intent::Skipped {
+                    reason: entry.evidence,
+                },
+                request: None,
+                notes: Vec::new(),
+            },
+        );
+    }
+    // Probes point at their operation by index, which the insertions moved.
+    for (index, probe) in plan.probes.iter_mut().enumerate() {
+        probe.operation = index;
+    }
 }
 
 #[cfg(test)]
@@ -619,10 +714,21 @@ mod tests {
             op.results[1].verdict = Verdict::Implemented;
         }
         report.operations[0].results[1].verdict = Verdict::AuthRequired;
-        assert_eq!(exit_code(&report, false), exit::SERVED);
+        assert_eq!(Gate::default().exit_code(&report), exit::SERVED);
         compare_targets(&mut report, "stable");
-        assert_eq!(exit_code(&report, false), exit::FLAGGED);
-        assert_eq!(parity_exit_code(&report), exit::FLAGGED);
+        assert_eq!(Gate::default().exit_code(&report), exit::FLAGGED);
+        assert_eq!(Gate::Parity.exit_code(&report), exit::FLAGGED);
+        assert_eq!(
+            Gate::default().conclusion(&report).as_deref(),
+            Some(
+                "FAIL: 17 of 18 served, 1 inconclusive, but 1 of 9 operations differs between 2 targets"
+            ),
+            "the PASS/FAIL line agrees with the exit code"
+        );
+        assert_eq!(
+            Gate::Parity.conclusion(&report).as_deref(),
+            Some("FAIL (parity): 1 of 9 operations differs between 2 targets (reference: stable)")
+        );
     }
 
     #[test]
@@ -634,11 +740,22 @@ mod tests {
         }
         compare_targets(&mut report, "stable");
         assert_eq!(
-            exit_code(&report, false),
+            Gate::default().exit_code(&report),
             exit::FLAGGED,
             "the gaps are real"
         );
-        assert_eq!(parity_exit_code(&report), exit::SERVED, "but shared");
+        assert_eq!(Gate::Parity.exit_code(&report), exit::SERVED, "but shared");
+        let conclusion = Gate::Parity.conclusion(&report).unwrap();
+        assert!(
+            conclusion.starts_with("PASS (parity): all 2 targets agree; ")
+                && conclusion.ends_with("flagged on every target, not gated by --parity-only"),
+            "{conclusion}"
+        );
+        assert_eq!(
+            Gate::default().conclusion(&report),
+            None,
+            "the report's own FAIL line is true without --parity-only"
+        );
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub enum Command {
     Check(CheckArgs),
     /// List the declared operations and the exact request each probe would send, without sending anything.
     ///
+    /// Reads rollcall.toml like `check` (spec, mode, headers, credentials,
+    /// filters, skips, per-operation values), so it shows exactly what
+    /// `check` would send; operations left out are listed as skipped.
+    ///
     /// Example: rollcall list openapi.yaml --mode live
     List(ListArgs),
     /// Start an embedded sample service on 127.0.0.1 and run a real check against it.
@@ -119,21 +123,8 @@ pub struct MergeArgs {
     #[arg(value_name = "REPORT.json", required = true)]
     pub reports: Vec<PathBuf>,
 
-    /// Write the merged JUnit XML report.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-
-    /// Write the merged JSON report.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write the merged Markdown report.
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
-
-    /// Write the merged self-contained HTML report.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: ReportFiles,
 
     #[command(flatten)]
     pub github: GithubArgs,
@@ -192,8 +183,11 @@ impl RequestArgs {
     }
 }
 
+/// What decides the requests a run sends: the contract, the config file,
+/// which operations, and how each request is shaped. Shared by `check` and
+/// `list`, so that `list` shows exactly what `check` would send.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct PlanArgs {
     /// The contract: a file path or an http(s) URL (Swagger 2.0, OpenAPI 3.x; JSON or YAML).
     /// May be left out when rollcall.toml names it (`spec = "..."`).
     #[arg(value_name = "SPEC", default_value = "", hide_default_value = true)]
@@ -207,16 +201,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub allow_remote_refs: bool,
 
-    /// A deployed service to probe, repeatable. With a path, the URL is the full
-    /// base; without one, the path of the spec's first server is appended.
-    ///
-    /// Example: --target stable=https://api.example.com --target canary=http://10.0.0.7:8080
-    #[arg(short, long = "target", value_name = "[NAME=]URL")]
-    pub targets: Vec<String>,
-
     #[command(flatten)]
     pub request: RequestArgs,
+}
 
+/// The report files to write (shared by `check` and `merge`).
+#[derive(Debug, Args)]
+pub struct ReportFiles {
     /// Write a JUnit XML report (one testsuite per target, one testcase per operation).
     ///
     /// Example: --junit reports/rollcall.xml
@@ -242,6 +233,60 @@ pub struct CheckArgs {
     /// Example: --html rollcall.html
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+impl ReportFiles {
+    /// The files asked for, as (step-output name, flag, path), in a fixed order.
+    pub fn named(&self) -> Vec<(&'static str, &'static str, &std::path::Path)> {
+        [
+            ("junit", "--junit", &self.junit),
+            ("json", "--json", &self.json),
+            ("markdown", "--markdown", &self.markdown),
+            ("html", "--html", &self.html),
+        ]
+        .into_iter()
+        .filter_map(|(name, flag, path)| path.as_deref().map(|p| (name, flag, p)))
+        .collect()
+    }
+
+    /// Refuses two flags naming one file: one report would silently replace
+    /// the other.
+    pub fn check_distinct(&self) -> Result<(), String> {
+        let named = self.named();
+        for (i, (_, flag, path)) in named.iter().enumerate() {
+            let same = |other: &std::path::Path| {
+                let absolute = |p: &std::path::Path| {
+                    std::path::absolute(p)
+                        .map(|a| a.components().collect::<PathBuf>())
+                        .unwrap_or_else(|_| p.to_path_buf())
+                };
+                absolute(path) == absolute(other)
+            };
+            if let Some((_, other_flag, _)) = named[..i].iter().find(|(_, _, p)| same(p)) {
+                return Err(format!(
+                    "{other_flag} and {flag} name the same file ({}); give each report its own",
+                    path.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// A deployed service to probe, repeatable. With a path, the URL is the full
+    /// base; without one, the path of the spec's first server is appended.
+    ///
+    /// Example: --target stable=https://api.example.com --target canary=http://10.0.0.7:8080
+    #[arg(short, long = "target", value_name = "[NAME=]URL")]
+    pub targets: Vec<String>,
+
+    #[command(flatten)]
+    pub files: ReportFiles,
 
     #[command(flatten)]
     pub github: GithubArgs,
@@ -331,88 +376,126 @@ impl CheckArgs {
     }
 }
 
-/// Loads the config file (`--config`, else ./rollcall.toml if present) and
-/// fills in what the command line left unset: a flag the user gave (or its
-/// environment variable) always wins over the file. `matches` are the
-/// `check` subcommand's, to tell a typed value from a default.
-pub fn apply_config(args: &mut CheckArgs, matches: Option<&ArgMatches>) -> Result<(), String> {
-    let typed = |id: &str| {
-        matches.is_some_and(|m| {
-            matches!(
-                m.value_source(id),
-                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-            )
-        })
-    };
-    let config = rollcall::config::Config::discover(args.selection.config.as_deref())
-        .map_err(|e| e.to_string())?;
-    if let Some(config) = &config {
-        if args.spec.is_empty()
-            && let Some(spec) = &config.spec
-        {
-            args.spec = spec.clone();
-        }
-        if args.targets.is_empty() {
-            args.targets = config.targets.iter().map(ToString::to_string).collect();
-        }
-        if !typed("mode")
-            && let Some(mode) = config.mode
-        {
-            args.request.mode = mode;
-        }
-        if !typed("timeout")
-            && let Some(timeout) = config.timeout
-        {
-            args.timeout = timeout;
-        }
-        if !typed("concurrency")
-            && let Some(concurrency) = config.concurrency
-        {
-            args.concurrency = concurrency;
-        }
-        args.strict |= config.strict.unwrap_or(false);
-        // Phrases add up: the file's, then those of --stub-phrase.
-        if let Some(phrases) = &config.stub_phrases {
-            let from_flags = std::mem::take(&mut args.stub_phrases);
-            args.stub_phrases = phrases.iter().cloned().chain(from_flags).collect();
-        }
-        args.no_stub_detection |= config.stub_detection == Some(false);
-        args.selection.exclude_deprecated |= config.exclude_deprecated.unwrap_or(false);
-        // `--auth`/`-H` for a scheme or header name win; the file's fill the rest.
-        let cli_auth = args.request.parsed_auth()?;
-        for credential in &config.credentials {
-            if !cli_auth
-                .iter()
-                .any(|(scheme, _)| *scheme == credential.scheme)
+/// Whether the user typed option `id` (or set its environment variable),
+/// as opposed to clap filling in its default; `matches` are the
+/// subcommand's.
+fn typed(matches: Option<&ArgMatches>, id: &str) -> bool {
+    matches.is_some_and(|m| {
+        matches!(
+            m.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    })
+}
+
+impl PlanArgs {
+    /// Loads the config file (`--config`, else ./rollcall.toml if present)
+    /// and fills in what the command line left unset of the spec, the mode,
+    /// the credentials and headers and the selection: a flag the user gave
+    /// (or its environment variable) always wins over the file. The file
+    /// stays in `selection.loaded` for the rest (filters, request values,
+    /// known gaps) and is returned for the caller's own settings.
+    pub fn apply_config(
+        &mut self,
+        matches: Option<&ArgMatches>,
+    ) -> Result<Option<rollcall::config::Config>, String> {
+        let config = rollcall::config::Config::discover(self.selection.config.as_deref())
+            .map_err(|e| e.to_string())?;
+        if let Some(config) = &config {
+            if self.spec.is_empty()
+                && let Some(spec) = &config.spec
             {
-                args.request
-                    .auth
-                    .push(format!("{}={}", credential.scheme, credential.value));
+                self.spec = spec.clone();
+            }
+            if !typed(matches, "mode")
+                && let Some(mode) = config.mode
+            {
+                self.request.mode = mode;
+            }
+            self.selection.exclude_deprecated |= config.exclude_deprecated.unwrap_or(false);
+            // `--auth`/`-H` for a scheme or header name win; the file's fill the rest.
+            let cli_auth = self.request.parsed_auth()?;
+            for credential in &config.credentials {
+                if !cli_auth
+                    .iter()
+                    .any(|(scheme, _)| *scheme == credential.scheme)
+                {
+                    self.request
+                        .auth
+                        .push(format!("{}={}", credential.scheme, credential.value));
+                }
+            }
+            let cli_headers = self.request.parsed_headers()?;
+            for (name, value) in &config.headers {
+                if !cli_headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
+                    self.request.headers.push(format!("{name}: {value}"));
+                }
             }
         }
-        let cli_headers = args.request.parsed_headers()?;
-        for (name, value) in &config.headers {
-            if !cli_headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                args.request.headers.push(format!("{name}: {value}"));
-            }
+        if self.spec.is_empty() {
+            return Err(
+                "no spec: give it as the first argument or as `spec = \"...\"` in rollcall.toml"
+                    .to_string(),
+            );
         }
+        self.selection.loaded.clone_from(&config);
+        Ok(config)
     }
-    if args.spec.is_empty() {
-        return Err(
-            "no spec: give it as the first argument or as `spec = \"...\"` in rollcall.toml"
-                .to_string(),
-        );
+}
+
+impl CheckArgs {
+    /// [`PlanArgs::apply_config`], then the rest of the file's settings
+    /// that the command line left unset: targets, client, verdict and parity
+    /// settings. `matches` are the `check` subcommand's.
+    pub fn apply_config(&mut self, matches: Option<&ArgMatches>) -> Result<(), String> {
+        if let Some(config) = self.plan.apply_config(matches)? {
+            if self.targets.is_empty() {
+                self.targets = config.targets.iter().map(ToString::to_string).collect();
+            }
+            if !typed(matches, "timeout")
+                && let Some(timeout) = config.timeout
+            {
+                self.timeout = timeout;
+            }
+            if !typed(matches, "concurrency")
+                && let Some(concurrency) = config.concurrency
+            {
+                self.concurrency = concurrency;
+            }
+            self.strict |= config.strict.unwrap_or(false);
+            // Phrases add up: the file's, then those of --stub-phrase.
+            if let Some(phrases) = &config.stub_phrases {
+                let from_flags = std::mem::take(&mut self.stub_phrases);
+                self.stub_phrases = phrases.iter().cloned().chain(from_flags).collect();
+            }
+            self.no_stub_detection |= config.stub_detection == Some(false);
+            let parity = &mut self.parity;
+            if parity.reference.is_none()
+                && let Some((name, line)) = &config.reference
+            {
+                parity.reference = Some(name.clone());
+                parity.reference_origin =
+                    Some(format!("{}:{line}: reference", config.path.display()));
+            }
+            if !typed(matches, "repeat")
+                && let Some(repeat) = config.repeat
+            {
+                parity.repeat = repeat;
+            }
+            parity.parity_only |= config.parity_only.unwrap_or(false);
+            parity.each_address |= config.each_address.unwrap_or(false);
+            parity.all |= config.all_parity_rows.unwrap_or(false);
+        }
+        if self.targets.is_empty() {
+            return Err(
+                "no target: give --target URL or a [targets] table in rollcall.toml".to_string(),
+            );
+        }
+        self.files.check_distinct()
     }
-    if args.targets.is_empty() {
-        return Err(
-            "no target: give --target URL or a [targets] table in rollcall.toml".to_string(),
-        );
-    }
-    args.selection.loaded = config;
-    Ok(())
 }
 
 impl SelectionArgs {
@@ -507,8 +590,16 @@ pub struct ParityArgs {
     #[arg(long, value_name = "NAME")]
     pub reference: Option<String>,
 
+    /// Where `reference` came from when the config file set it
+    /// (`rollcall.toml:3: reference`), for the error when no target has it.
+    #[arg(skip)]
+    pub reference_origin: Option<String>,
+
     /// Exit 1 only when some operation's verdict differs between targets: a
-    /// canary gate where the reference itself may have known gaps.
+    /// canary gate where the reference itself may have known gaps. The
+    /// PASS/FAIL line then reports this gate, e.g. `PASS (parity): all 2
+    /// targets agree; 3 operations flagged on every target, not gated by
+    /// --parity-only`.
     #[arg(long)]
     pub parity_only: bool,
 
@@ -560,17 +651,8 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// The OpenAPI contract: a file path or an http(s) URL.
-    #[arg(value_name = "SPEC")]
-    pub spec: String,
-
-    /// Follow `$ref`s to http(s) URLs. Off by default: a contract must not make
-    /// rollcall fetch arbitrary hosts. Relative file `$ref`s are always followed.
-    #[arg(long)]
-    pub allow_remote_refs: bool,
-
     #[command(flatten)]
-    pub request: RequestArgs,
+    pub plan: PlanArgs,
 
     /// Print JSON instead of text.
     #[arg(long)]

@@ -1,11 +1,12 @@
 //! The config file, `rollcall.toml`: what a team commits so that a plain
-//! `rollcall check` (locally or in CI) runs the same check. Found in the
-//! working directory or named with `--config`; every command-line flag
-//! overrides it. A malformed file is refused with its line and key.
+//! `rollcall check` (locally or in CI) runs the same check, and `rollcall
+//! list` shows the same requests. Found in the working directory or named
+//! with `--config`; every command-line flag overrides it. A malformed file is refused with its line and key.
 //!
 //! ```toml
 //! spec = "openapi.yaml"                    # relative to this file
 //! mode = "safe"
+//! reference = "stable"                     # --reference; parity_only, repeat too
 //! [targets]
 //! stable = "https://api.example.com"
 //! [auth]
@@ -194,6 +195,14 @@ pub struct Config {
     pub exclude_deprecated: Option<bool>,
     pub stub_phrases: Option<Vec<String>>,
     pub stub_detection: Option<bool>,
+    /// `reference` (`--reference`) and the line it is on, for the error
+    /// when no target has that name.
+    pub reference: Option<(String, usize)>,
+    pub parity_only: Option<bool>,
+    pub repeat: Option<u16>,
+    pub each_address: Option<bool>,
+    /// `all_parity_rows` (`--all`).
+    pub all_parity_rows: Option<bool>,
     pub operations: Vec<OperationEntry>,
     pub known_gaps: Vec<KnownGap>,
     /// Every value read from the environment, for the redactor.
@@ -220,6 +229,11 @@ impl fmt::Debug for Config {
             .field("exclude_deprecated", &self.exclude_deprecated)
             .field("stub_phrases", &self.stub_phrases)
             .field("stub_detection", &self.stub_detection)
+            .field("reference", &self.reference)
+            .field("parity_only", &self.parity_only)
+            .field("repeat", &self.repeat)
+            .field("each_address", &self.each_address)
+            .field("all_parity_rows", &self.all_parity_rows)
             .field("operations", &self.operations.len())
             .field("known_gaps", &self.known_gaps)
             .finish_non_exhaustive()
@@ -249,6 +263,12 @@ struct RawConfig {
     exclude_deprecated: Option<bool>,
     stub_phrases: Option<Vec<String>>,
     stub_detection: Option<bool>,
+    reference: Option<Spanned<String>>,
+    parity_only: Option<bool>,
+    #[serde(default, deserialize_with = "repeat")]
+    repeat: Option<u16>,
+    each_address: Option<bool>,
+    all_parity_rows: Option<bool>,
     #[serde(default)]
     operations: IndexMap<String, Spanned<RawOperation>>,
     #[serde(default)]
@@ -364,11 +384,24 @@ impl TryFrom<RawDate> for DateValue {
 }
 
 fn concurrency<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    within(d, 1, 1024)
+}
+
+fn repeat<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    within(d, 1, 100)
+}
+
+/// An integer from `min` to `max`, the range its command-line flag accepts.
+fn within<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    min: u16,
+    max: u16,
+) -> Result<Option<u16>, D::Error> {
     let n = i64::deserialize(d)?;
     match u16::try_from(n) {
-        Ok(n) if (1..=1024).contains(&n) => Ok(Some(n)),
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
         _ => Err(serde::de::Error::custom(format!(
-            "{n} is out of range; expected 1 to 1024"
+            "{n} is out of range; expected {min} to {max}"
         ))),
     }
 }
@@ -426,8 +459,25 @@ impl Config {
             exclude_deprecated: raw.exclude_deprecated,
             stub_phrases: raw.stub_phrases,
             stub_detection: raw.stub_detection,
+            parity_only: raw.parity_only,
+            repeat: raw.repeat,
+            each_address: raw.each_address,
+            all_parity_rows: raw.all_parity_rows,
             ..Config::default()
         };
+
+        if let Some(reference) = raw.reference {
+            let offset = reference.span().start;
+            let name = reference.into_inner().trim().to_string();
+            if name.is_empty() {
+                return Err(invalid(
+                    offset,
+                    "reference".into(),
+                    "name the target the others must match, e.g. reference = \"stable\"".into(),
+                ));
+            }
+            config.reference = Some((name, line_of(text, offset)));
+        }
 
         let rules = |list: Vec<Spanned<String>>, key: &str| {
             list.into_iter()
@@ -964,6 +1014,27 @@ until = 2026-12-01
         let (line, key, message) = error("include = [\n  \"tag:a\",\n  \"colour:red\",\n]\n");
         assert_eq!((line, key.as_str()), (3, "include"));
         assert!(message.contains("colour:red"), "{message}");
+    }
+
+    #[test]
+    fn parity_settings_are_read_and_checked() {
+        let config = parse(
+            "reference = \"stable\"\nparity_only = true\nrepeat = 3\neach_address = true\nall_parity_rows = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.reference, Some(("stable".to_string(), 1)));
+        assert_eq!(config.parity_only, Some(true));
+        assert_eq!(config.repeat, Some(3));
+        assert_eq!(config.each_address, Some(true));
+        assert_eq!(config.all_parity_rows, Some(true));
+        let (line, key, message) = error("spec = \"a.yaml\"\nrepeat = 101\n");
+        assert_eq!((line, key.as_str()), (2, "repeat"));
+        assert!(message.contains("1 to 100"), "{message}");
+        let (line, key, _) = error("\nreference = \" \"\n");
+        assert_eq!((line, key.as_str()), (2, "reference"));
+        let (line, key, message) = error("spec = \"a.yaml\"\nparity-only = true\n");
+        assert_eq!((line, key.as_str()), (2, "parity-only"));
+        assert!(message.contains("unknown field"), "{message}");
     }
 
     #[test]

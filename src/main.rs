@@ -4,23 +4,24 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use rollcall::check::{self, TargetSpec, exit};
+use rollcall::check::{self, Gate, RunOptions, TargetSpec, exit};
 use rollcall::contract::diff::ContractDiff;
 use rollcall::contract::{self, Contract, LoadOptions};
 use rollcall::plan::{self, Credential, PlanOptions};
 use rollcall::probe::{ProbeOptions, TlsOptions};
 use rollcall::redact::Redactor;
+use rollcall::report::markdown::MarkdownOptions;
 use rollcall::report::{self, RunReport, terminal::TerminalOptions};
 
 use cli::{
     CheckArgs, Cli, ColorWhen, Command, DemoArgs, DiffArgs, ListArgs, MergeArgs, OutputArgs,
-    RequestArgs, TlsArgs,
+    PlanArgs, ReportFiles, RequestArgs, TlsArgs,
 };
 
 /// An error on its way to the one place that prints it, with its exit code.
@@ -44,11 +45,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    if let Command::Check(args) = &mut cli.command
-        && let Err(message) = cli::apply_config(args, matches.subcommand_matches("check"))
-    {
+    let configured = match &mut cli.command {
+        Command::Check(args) => args.apply_config(matches.subcommand_matches("check")),
+        Command::List(args) => args
+            .plan
+            .apply_config(matches.subcommand_matches("list"))
+            .map(|_| ()),
+        Command::Demo(_) | Command::Diff(_) | Command::Merge(_) => Ok(()),
+    };
+    if let Err(message) = configured {
         // Config errors name keys and lines, never values.
-        eprintln!("error: {message}");
+        print_err(&format!("error: {message}"));
         return ExitCode::from(exit::BAD_INPUT);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -57,7 +64,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            print_err(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(exit::BAD_INPUT);
         }
     };
@@ -75,7 +82,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", redactor.text(&failure.message));
+            print_err(&format!("error: {}", redactor.text(&failure.message)));
             ExitCode::from(failure.code)
         }
     }
@@ -84,10 +91,10 @@ fn main() -> ExitCode {
 fn early_redactor(command: &Command) -> Redactor {
     let (request, targets): (Option<&RequestArgs>, Vec<&str>) = match command {
         Command::Check(a) => (
-            Some(&a.request),
+            Some(&a.plan.request),
             a.targets.iter().map(String::as_str).collect(),
         ),
-        Command::List(a) => (Some(&a.request), vec![a.spec.as_str()]),
+        Command::List(a) => (Some(&a.plan.request), vec![a.plan.spec.as_str()]),
         Command::Demo(_) => (None, vec![]),
         Command::Diff(a) => (None, vec![a.old.as_str(), a.new.as_str()]),
         Command::Merge(_) => (None, vec![]),
@@ -105,7 +112,7 @@ fn early_redactor(command: &Command) -> Redactor {
     let with_spec = match command {
         Command::Check(a) => targets
             .into_iter()
-            .chain([a.spec.as_str()])
+            .chain([a.plan.spec.as_str()])
             .chain(a.parity.since.as_deref())
             .collect::<Vec<_>>(),
         _ => targets,
@@ -134,7 +141,7 @@ async fn load_contract(
         .map_err(Failure::bad_input)?;
     if !quiet {
         for warning in &contract.warnings {
-            eprintln!("warning: {warning}");
+            print_err(&format!("warning: {warning}"));
         }
     }
     Ok(contract)
@@ -184,29 +191,59 @@ fn auth_env_var(scheme: &str) -> String {
     format!("ROLLCALL_AUTH_{suffix}")
 }
 
-async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
-    let targets = args.parsed_targets().map_err(Failure::bad_input)?;
-    let mut contract = load_contract(&args.spec, args.allow_remote_refs, args.output.quiet).await?;
-    let since = release_diff(args, &mut contract).await?;
-    let excluded = select_operations(args, &mut contract)?;
-    let mut options = plan_options(&args.request, &contract)?;
+/// What `check` and `list` share once the contract is loaded: the
+/// operations the selection leaves out (taken out of `contract`), the plan
+/// options from flags, config file and environment, and the plan. `redactor`
+/// becomes the one for all their secrets and the `target_urls`.
+struct Planned {
+    options: PlanOptions,
+    excluded: Vec<rollcall::filter::Excluded>,
+    plan: plan::Plan,
+}
+
+fn plan_run(
+    args: &PlanArgs,
+    contract: &mut Contract,
+    target_urls: &[&str],
+    redactor: &mut Redactor,
+    quiet: bool,
+) -> Result<Planned, Failure> {
+    let excluded = select_operations(args, contract, quiet)?;
+    let mut options = plan_options(&args.request, contract)?;
     options.overrides = args
         .selection
         .loaded
         .as_ref()
         .map(|c| c.overrides())
         .unwrap_or_default();
-    let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
-    *redactor = Redactor::for_run(Some(&contract), &options, &urls);
+    *redactor = Redactor::for_run(Some(contract), &options, target_urls);
     for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
         redactor.add_secret(secret);
     }
-    let plan = plan::build(&contract, &options).map_err(Failure::bad_input)?;
+    let plan = plan::build(contract, &options).map_err(Failure::bad_input)?;
+    Ok(Planned {
+        options,
+        excluded,
+        plan,
+    })
+}
+
+async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
+    let targets = args.parsed_targets().map_err(Failure::bad_input)?;
+    let quiet = args.output.quiet;
+    let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, quiet).await?;
+    let since = release_diff(args, &mut contract).await?;
+    let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
+    let Planned {
+        options,
+        excluded,
+        plan,
+    } = plan_run(&args.plan, &mut contract, &urls, redactor, quiet)?;
     let probes_to_send = plan.probes.iter().filter(|p| p.request.is_some()).count()
         * targets.len()
         * usize::from(args.parity.repeat).max(1);
     let progress = progress_bar(probes_to_send, args);
-    let probe_options = ProbeOptions {
+    let probe = ProbeOptions {
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
         tls: tls_options(&args.tls)?,
@@ -231,25 +268,26 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
             message: e.to_string(),
             code: exit::UNREACHABLE,
         })?;
-    let reference = check::reference_target(&targets, args.parity.reference.as_deref())
-        .map_err(Failure::bad_input)?;
+    let reference =
+        check::reference_target(&targets, args.parity.reference.as_deref()).map_err(|e| {
+            let origin = args.parity.reference_origin.as_deref();
+            Failure::bad_input(format!("{} {e}", origin.unwrap_or("--reference")))
+        })?;
+    let run_options = RunOptions {
+        targets,
+        probe,
+        credentials_given: check::carries_credentials(&options),
+        repeat: usize::from(args.parity.repeat),
+        verdict: args.verdict_settings(),
+    };
     let contract = Arc::new(contract);
     let plan = Arc::new(plan);
     // The process exits right after the reports; freeing a large contract's
     // document and plan would only delay that (tens of ms for a 10 MB spec).
     std::mem::forget((Arc::clone(&contract), Arc::clone(&plan)));
-    let report = check::run_with_settings(
-        contract,
-        plan,
-        &targets,
-        &probe_options,
-        check::carries_credentials(&options),
-        redactor,
-        usize::from(args.parity.repeat),
-        &args.verdict_settings(),
-    )
-    .await
-    .map_err(Failure::bad_input);
+    let report = check::run(contract, plan, &run_options, redactor)
+        .await
+        .map_err(Failure::bad_input);
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
@@ -259,25 +297,24 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         check::mark_release_changes(&mut report, diff);
     }
     finish_report(&mut report, args, excluded)?;
-    write_reports(&report, args)?;
-    print_terminal(&report, &args.output, args.parity.all, args.strict);
-    let code = if args.parity.parity_only {
-        check::parity_exit_code(&report)
+    let gate = if args.parity.parity_only {
+        Gate::Parity
     } else {
-        check::exit_code(&report, args.strict)
+        Gate::Served {
+            strict: args.strict,
+        }
     };
-    if args.github.enabled() {
-        publish_to_github(
-            &report,
-            code,
-            [
-                ("junit", &args.junit),
-                ("json", &args.json),
-                ("markdown", &args.markdown),
-                ("html", &args.html),
-            ],
-        );
-    }
+    let code = deliver(
+        &report,
+        &Delivery {
+            files: &args.files,
+            output: &args.output,
+            github: args.github.enabled(),
+            gate,
+            strict: args.strict,
+            all_parity_rows: args.parity.all,
+        },
+    )?;
     // Like the contract: the process exits next, freeing would only delay it.
     std::mem::forget(report);
     Ok(code)
@@ -288,14 +325,15 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
 /// contract (returned, to be reported as skipped). Warns first about config
 /// entries that name no operation of the spec.
 fn select_operations(
-    args: &CheckArgs,
+    args: &PlanArgs,
     contract: &mut Contract,
+    quiet: bool,
 ) -> Result<Vec<rollcall::filter::Excluded>, Failure> {
     if let Some(config) = &args.selection.loaded
-        && !args.output.quiet
+        && !quiet
     {
         for warning in config.unmatched(contract) {
-            eprintln!("warning: {warning}");
+            print_err(&format!("warning: {warning}"));
         }
     }
     let filter = args.selection.filter().map_err(Failure::bad_input)?;
@@ -310,7 +348,7 @@ fn finish_report(
     excluded: Vec<rollcall::filter::Excluded>,
 ) -> Result<(), Failure> {
     rollcall::filter::report_excluded(report, excluded);
-    if let Some(config) = &args.selection.loaded {
+    if let Some(config) = &args.plan.selection.loaded {
         let today = rollcall::config::Date::today().map_err(Failure::bad_input)?;
         config.apply_allowances(report, today);
     }
@@ -319,6 +357,7 @@ fn finish_report(
 
 /// `rollcall merge`: shard reports in, one report set out, exit code as `check`.
 fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
+    args.files.check_distinct().map_err(Failure::bad_input)?;
     let mut reports = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
         let text = std::fs::read_to_string(path)
@@ -328,31 +367,70 @@ fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
         reports.push(report);
     }
     let merged = report::merge::merge(reports).map_err(Failure::bad_input)?;
-    if let Some(path) = &args.junit {
-        write_file(path, "--junit", &report::junit::render(&merged))?;
+    deliver(
+        &merged,
+        &Delivery {
+            files: &args.files,
+            output: &args.output,
+            github: args.github.enabled(),
+            gate: Gate::Served {
+                strict: args.strict,
+            },
+            strict: args.strict,
+            all_parity_rows: false,
+        },
+    )
+}
+
+/// Where a finished report goes, the same for `check` and `merge`.
+struct Delivery<'a> {
+    /// The report files the user named; nothing else is written.
+    files: &'a ReportFiles,
+    output: &'a OutputArgs,
+    /// GitHub Actions mode: annotations, step summary, step outputs.
+    github: bool,
+    gate: Gate,
+    /// `--strict`, for the PASS/FAIL lines of the reports.
+    strict: bool,
+    /// `--all`: every operation in the parity matrices.
+    all_parity_rows: bool,
+}
+
+/// Writes the report files asked for, prints the terminal report and, in
+/// GitHub mode, publishes; returns the exit code the gate gives. A report
+/// file that cannot be written is bad input, before anything is printed.
+fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
+    let markdown = MarkdownOptions {
+        all_parity_rows: how.all_parity_rows,
+        strict: how.strict,
+    };
+    let named = how.files.named();
+    for (_, flag, path) in &named {
+        let content = match *flag {
+            "--junit" => report::junit::render(report),
+            "--json" => report::json::render(report),
+            "--markdown" => report::markdown::render_with(report, &markdown),
+            _ => report::html::render(report),
+        };
+        write_file(path, flag, &content)?;
     }
-    if let Some(path) = &args.json {
-        write_file(path, "--json", &report::json::render(&merged))?;
-    }
-    if let Some(path) = &args.markdown {
-        write_file(path, "--markdown", &report::markdown::render(&merged))?;
-    }
-    if let Some(path) = &args.html {
-        write_file(path, "--html", &report::html::render(&merged))?;
-    }
-    print_terminal(&merged, &args.output, false, args.strict);
-    let code = check::exit_code(&merged, args.strict);
-    if args.github.enabled() {
-        publish_to_github(
-            &merged,
-            code,
-            [
-                ("junit", &args.junit),
-                ("json", &args.json),
-                ("markdown", &args.markdown),
-                ("html", &args.html),
-            ],
-        );
+    print_terminal(
+        report,
+        how.output,
+        how.all_parity_rows,
+        how.strict,
+        how.gate,
+    );
+    let code = how.gate.exit_code(report);
+    if how.github {
+        let paths: Vec<(&'static str, &Path)> =
+            named.iter().map(|(name, _, path)| (*name, *path)).collect();
+        let env = report::github::GithubEnv::from_env();
+        let errors = report::github::publish(report, code, &paths, &env, &mut std::io::stdout());
+        // A GitHub file that cannot be written is a warning: the check itself ran.
+        for error in errors {
+            print_err(&format!("warning: {error}"));
+        }
     }
     Ok(code)
 }
@@ -367,16 +445,16 @@ async fn release_diff(
     let Some(old_spec) = &args.parity.since else {
         return Ok(None);
     };
-    let old = load_contract(old_spec, args.allow_remote_refs, args.output.quiet).await?;
+    let old = load_contract(old_spec, args.plan.allow_remote_refs, args.output.quiet).await?;
     let diff = ContractDiff::between(&old, contract);
     if args.parity.only_new {
         let declared = contract.operations.len();
         check::keep_new_and_changed(contract, &diff);
         if !args.output.quiet {
-            eprintln!(
+            print_err(&format!(
                 "--only-new: probing {} of {declared} operations (new or changed since the --since contract)",
                 contract.operations.len()
-            );
+            ));
         }
     }
     Ok(Some(diff))
@@ -396,7 +474,7 @@ async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
     } else {
         diff.text()
     };
-    print!("{text}");
+    print_out(&text);
     if diff.removed.is_empty() || args.allow_removals {
         Ok(exit::SERVED)
     } else {
@@ -428,21 +506,6 @@ fn progress_bar(probes: usize, args: &CheckArgs) -> Option<indicatif::ProgressBa
     Some(bar)
 }
 
-/// Annotations on stdout, step summary and outputs appended to GitHub's
-/// files, naming the reports written (`junit`, `json`, `markdown`, `html`).
-/// A file that cannot be written is a warning: the check itself ran.
-fn publish_to_github(report: &RunReport, code: u8, reports: [(&'static str, &Option<PathBuf>); 4]) {
-    let paths: Vec<(&'static str, &Path)> = reports
-        .into_iter()
-        .filter_map(|(name, path)| path.as_deref().map(|p| (name, p)))
-        .collect();
-    let env = report::github::GithubEnv::from_env();
-    let errors = report::github::publish(report, code, &paths, &env, &mut std::io::stdout());
-    for error in errors {
-        eprintln!("warning: {error}");
-    }
-}
-
 /// Reads the certificate files named by the TLS flags; a missing or
 /// unreadable file is bad input, named with its flag.
 fn tls_options(args: &TlsArgs) -> Result<TlsOptions, Failure> {
@@ -470,27 +533,6 @@ fn tls_options(args: &TlsArgs) -> Result<TlsOptions, Failure> {
     })
 }
 
-fn write_reports(report: &RunReport, args: &CheckArgs) -> Result<(), Failure> {
-    if let Some(path) = &args.junit {
-        write_file(path, "--junit", &report::junit::render(report))?;
-    }
-    if let Some(path) = &args.json {
-        write_file(path, "--json", &report::json::render(report))?;
-    }
-    if let Some(path) = &args.markdown {
-        let options = report::markdown::MarkdownOptions {
-            all_parity_rows: args.parity.all,
-            strict: args.strict,
-        };
-        let markdown = report::markdown::render_with(report, &options);
-        write_file(path, "--markdown", &markdown)?;
-    }
-    if let Some(path) = &args.html {
-        write_file(path, "--html", &report::html::render(report))?;
-    }
-    Ok(())
-}
-
 fn write_file(path: &Path, flag: &str, content: &str) -> Result<(), Failure> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
@@ -504,13 +546,19 @@ fn write_file(path: &Path, flag: &str, content: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::bad_input(format!("{flag} {}: cannot write: {e}", path.display())))
 }
 
-fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool, strict: bool) {
-    let stdout = std::io::stdout();
+fn print_terminal(
+    report: &RunReport,
+    output: &OutputArgs,
+    all_parity_rows: bool,
+    strict: bool,
+    gate: Gate,
+) {
     let color = match output.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
         ColorWhen::Auto => {
-            stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let text = report::terminal::render(
@@ -523,26 +571,78 @@ fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool
             strict,
         },
     );
-    let mut lock = stdout.lock();
-    let _ = lock.write_all(text.as_bytes());
-    let _ = lock.flush();
+    match gate.conclusion(report) {
+        Some(conclusion) => {
+            let passed = gate.exit_code(report) == exit::SERVED;
+            let shown = report.conclusion_for(strict);
+            print_out(&with_conclusion(&text, &shown, &conclusion, passed, color));
+        }
+        None => print_out(&text),
+    }
+}
+
+/// The terminal text with the renderer's PASS/FAIL line (`shown`, which
+/// counts verdicts) replaced by the gate's own `conclusion`, so that the
+/// line a person reads agrees with the exit code; appended if not found.
+fn with_conclusion(text: &str, shown: &str, conclusion: &str, passed: bool, color: bool) -> String {
+    let painted = if color {
+        let hue = if passed {
+            anstyle::AnsiColor::Green
+        } else {
+            anstyle::AnsiColor::Red
+        };
+        let style = anstyle::Style::new().fg_color(Some(hue.into())).bold();
+        format!("{}{conclusion}{}", style.render(), style.render_reset())
+    } else {
+        conclusion.to_string()
+    };
+    let mut replaced = false;
+    let mut out = String::with_capacity(text.len() + conclusion.len());
+    for line in text.lines() {
+        if !replaced && anstream::adapter::strip_str(line).to_string() == shown {
+            replaced = true;
+            out.push_str(&painted);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    if !replaced {
+        out.push_str(&painted);
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `text` to stdout and flushes, ignoring errors: a reader that went
+/// away (`rollcall list spec.yaml | head -1`) is no reason to panic, as
+/// `print!` would, nor to fail a run whose reports are written.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// One line on stderr, ignoring errors like [`print_out`] (stderr can be a
+/// closed pipe too, e.g. `2>&1 | head -1`).
+fn print_err(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(line.as_bytes());
+    let _ = stderr.write_all(b"\n");
 }
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
-    let contract = load_contract(&args.spec, args.allow_remote_refs, false).await?;
-    let options = plan_options(&args.request, &contract)?;
-    *redactor = Redactor::for_run(Some(&contract), &options, &[]);
-    let plan = plan::build(&contract, &options).map_err(Failure::bad_input)?;
+    let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, false).await?;
+    let Planned {
+        excluded, mut plan, ..
+    } = plan_run(&args.plan, &mut contract, &[], redactor, false)?;
+    check::plan_excluded(&mut contract, &mut plan, excluded);
     let text = if args.json {
         plan::listing::json(&contract, &plan, redactor)
     } else {
         plan::listing::text(&contract, &plan, redactor)
     };
-    // `rollcall list spec.yaml | head` closes the pipe early; that is not an
-    // error worth a panic (which `print!` would raise).
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    print_out(&text);
     // The process exits next; freeing a large contract would only delay it.
     std::mem::forget((contract, plan, text));
     Ok(exit::SERVED)
@@ -571,31 +671,31 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
         connect_to: Vec::new(),
     };
     let redactor = Redactor::for_run(Some(&contract), &options, &[]);
-    let report = check::run(
-        Arc::new(contract),
-        Arc::new(plan),
-        &[target],
-        &ProbeOptions::default(),
-        false,
-        &redactor,
-    )
-    .await
-    .map_err(Failure::bad_input)?;
+    let run_options = RunOptions {
+        targets: vec![target],
+        ..RunOptions::default()
+    };
+    let report = check::run(Arc::new(contract), Arc::new(plan), &run_options, &redactor)
+        .await
+        .map_err(Failure::bad_input)?;
     server.stop().await;
     write_file(&args.junit, "--junit", &report::junit::render(&report))?;
-    print_terminal(&report, &args.output, false, false);
+    print_terminal(&report, &args.output, false, false, Gate::default());
     let mismatches = rollcall::demo::unexpected_verdicts(&report);
     if mismatches.is_empty() {
-        println!(
-            "\ndemo: every verdict is the one the sample service was built to show; JUnit written to {}",
+        print_out(&format!(
+            "\ndemo: every verdict is the one the sample service was built to show; JUnit written to {}\n",
             args.junit.display()
-        );
+        ));
         Ok(exit::SERVED)
     } else {
-        println!("\ndemo: some verdicts differ from what the sample service was built to show:");
+        let mut text =
+            "\ndemo: some verdicts differ from what the sample service was built to show:\n"
+                .to_string();
         for m in mismatches {
-            println!("  {m}");
+            text.push_str(&format!("  {m}\n"));
         }
+        print_out(&text);
         Ok(exit::FLAGGED)
     }
 }
@@ -615,12 +715,11 @@ async fn serve_demo(port: u16) -> Result<u8, Failure> {
                 "cannot start the demo service on 127.0.0.1:{port}: {e}"
             ))
         })?;
-    println!(
-        "demo service listening on {} (contract: {}, server path /api/v1); Ctrl-C stops it",
+    print_out(&format!(
+        "demo service listening on {} (contract: {}, server path /api/v1); Ctrl-C stops it\n",
         server.url(),
         rollcall::demo::SPEC_PATH
-    );
-    let _ = std::io::stdout().flush();
+    ));
     wait_for_shutdown_signal().await;
     server.stop().await;
     Ok(exit::SERVED)

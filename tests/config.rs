@@ -493,3 +493,117 @@ async fn stub_settings_in_the_config_reach_the_verdicts() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_shows_exactly_the_requests_check_sends_with_the_same_config() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!(
+            "mode = \"live\"\nexclude = [\"method:PATCH\"]\n{}\n[headers]\nX-Tenant = \"acme\"\n\
+             [auth]\nbearerAuth = {{ env = \"DEMO_TOKEN\" }}\n\
+             [operations.getPet]\nparameters = {{ petId = 4242 }}\n\
+             [operations.getOwner]\nskip = \"owners live elsewhere\"\n",
+            base_config(&server)
+        ),
+    );
+    let token = [("DEMO_TOKEN", demo::ADMIN_TOKEN)];
+    let list = rollcall(dir.path(), &["list", "--json"], &token).await;
+    assert_eq!(list.code, 0, "{}", list.all_output());
+    assert!(
+        !list.all_output().contains(demo::ADMIN_TOKEN),
+        "token leaked"
+    );
+    let listing: Value = serde_json::from_str(&list.stdout).expect("JSON");
+    assert_eq!(listing["mode"], "live", "the file's mode");
+
+    let check = rollcall(dir.path(), &["check", "--json", "r.json"], &token).await;
+    assert_eq!(check.code, 1, "{}", check.all_output());
+    let report = read_json(&dir.path().join("r.json"));
+
+    let listed = listing["operations"].as_array().unwrap();
+    let checked = report["operations"].as_array().unwrap();
+    assert_eq!(listed.len(), checked.len(), "the same operations");
+    for (entry, operation) in listed.iter().zip(checked) {
+        let label = format!("{} {}", operation["method"], operation["path"]);
+        assert_eq!(
+            (&entry["method"], &entry["path"]),
+            (&operation["method"], &operation["path"]),
+            "in the same order"
+        );
+        let result = &operation["results"][0];
+        let planned = &entry["request"];
+        if result["rule"] == "excluded-by-filter" {
+            assert_eq!(entry["intent"]["kind"], "skipped", "{label}");
+            assert_eq!(
+                entry["intent"]["reason"], result["evidence"],
+                "{label}: listed with the reason check reports"
+            );
+        }
+        let sent = &result["request"];
+        assert_eq!(
+            planned.is_null(),
+            sent.is_null(),
+            "{label}: {planned} {sent}"
+        );
+        if planned.is_null() {
+            continue;
+        }
+        assert_eq!(planned["method"], sent["method"], "{label}");
+        let path_and_query = planned["path_and_query"].as_str().unwrap();
+        assert!(
+            sent["url"].as_str().unwrap().ends_with(path_and_query),
+            "{label}: listed {path_and_query}, sent {}",
+            sent["url"]
+        );
+        for header in planned["headers"].as_array().unwrap() {
+            let name = header["name"].as_str().unwrap().to_ascii_lowercase();
+            assert_eq!(sent["headers"][&name], header["value"], "{label}: {name}");
+        }
+    }
+    let get_pet = listed
+        .iter()
+        .find(|e| e["operation_id"] == "getPet")
+        .unwrap();
+    assert_eq!(get_pet["request"]["path_and_query"], "/pets/4242");
+    let headers = get_pet["request"]["headers"].to_string();
+    assert!(
+        headers.contains("X-Tenant") && headers.contains("acme"),
+        "{headers}"
+    );
+    let patch = listed.iter().find(|e| e["method"] == "PATCH").unwrap();
+    assert!(patch["request"].is_null(), "excluded: nothing sent");
+    let owner = listed
+        .iter()
+        .find(|e| e["operation_id"] == "getOwner")
+        .unwrap();
+    assert_eq!(
+        owner["intent"]["reason"],
+        "GET /pets/{petId}/owner is skipped in rollcall.toml: owners live elsewhere"
+    );
+
+    // The text listing says the same; and a flag still wins over the file.
+    let text = rollcall(dir.path(), &["list", "--mode", "safe"], &token).await;
+    assert!(text.stdout.contains("safe mode"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("skipped: GET /pets/{petId}/owner is skipped"),
+        "{}",
+        text.stdout
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_refuses_a_malformed_config_like_check() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "spec = \"openapi.yaml\"\nmode = \"fast\"\n");
+    let run = rollcall(dir.path(), &["list"], &[]).await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(
+        run.stderr.contains("rollcall.toml:2: mode"),
+        "{}",
+        run.stderr
+    );
+}

@@ -539,3 +539,102 @@ async fn list_shows_the_plan_without_sending_anything() {
     let _: Value = serde_json::from_str(&run.stdout).expect("list --json prints JSON");
     assert!(!run.stdout.contains("list-secret-789"));
 }
+
+/// Runs the binary with a stdout whose reader is gone before it writes a
+/// byte (what `| head -1` does to the rest of the output, made certain: the
+/// other end of the socket is closed before the process starts).
+async fn rollcall_with_closed_stdout(args: Vec<String>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+        drop(ours);
+        let Output { status, stderr, .. } = bin()
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+                theirs,
+            )))
+            .output()
+            .expect("the rollcall binary runs");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_never_makes_a_command_panic() {
+    let server = demo::Server::start().await.unwrap();
+    let demo_spec = repo("specs/demo.yaml").display().to_string();
+    let old = repo("testdata/parity/invoices-v1.yaml")
+        .display()
+        .to_string();
+    let new = repo("testdata/parity/invoices-v2.yaml")
+        .display()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("rollcall.xml");
+    let url = server.url().to_string();
+    let cases: [(Vec<&str>, i32); 4] = [
+        (vec!["diff", &old, &new], 1),
+        (vec!["list", &demo_spec], 0),
+        (vec!["list", &demo_spec, "--json"], 0),
+        (
+            vec![
+                "check",
+                &demo_spec,
+                "--target",
+                &url,
+                "--junit",
+                junit.to_str().unwrap(),
+                "--github",
+            ],
+            1,
+        ),
+    ];
+    for (list, code) in cases {
+        let run = rollcall_with_closed_stdout(args(&list)).await;
+        assert!(!run.stderr.contains("panicked"), "{list:?}: {}", run.stderr);
+        assert_eq!(
+            run.code, code,
+            "{list:?} exits as it would with a reader: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuites"),
+        "the reports are written all the same"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_reports_into_one_file_are_refused_before_probing() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_spec = repo("specs/demo.yaml").display().to_string();
+    let json = dir.path().join("out.json");
+    let same_via_dot = dir.path().join(".").join("out.json");
+    let run = bad_input(&[
+        "check",
+        &demo_spec,
+        "--target",
+        "http://127.0.0.1:9",
+        "--json",
+        json.to_str().unwrap(),
+        "--markdown",
+        same_via_dot.to_str().unwrap(),
+    ])
+    .await;
+    assert!(
+        run.stderr
+            .contains("--json and --markdown name the same file"),
+        "{}",
+        run.stderr
+    );
+    assert!(!json.exists(), "nothing was written");
+}

@@ -480,9 +480,145 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
         "{}",
         same_gaps.stdout
     );
+    // The gate passed: no line may say FAIL, and the PASS line says why the
+    // shared gaps did not count.
+    assert!(
+        !same_gaps.stdout.lines().any(|l| l.starts_with("FAIL")),
+        "{}",
+        same_gaps.stdout
+    );
+    assert!(
+        same_gaps.stdout.contains(
+            "PASS (parity): all 2 targets agree; 2 operations flagged on every target, not gated by --parity-only"
+        ),
+        "{}",
+        same_gaps.stdout
+    );
 
     let drift = check(canary_new.url()).await;
     assert_eq!(drift.code, 1, "{}", drift.output());
+    assert!(
+        drift.stdout.contains(
+            "FAIL (parity): 2 of 5 operations differ between 2 targets (reference: stable)"
+        ),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        !drift.stdout.lines().any(|l| l.starts_with("PASS")),
+        "{}",
+        drift.stdout
+    );
+}
+
+/// `reference`, `parity_only`, `repeat`, `each_address` and
+/// `all_parity_rows` set in rollcall.toml act like their flags; a flag
+/// given wins over the file; a `reference` no target has is named with the
+/// file and line.
+#[tokio::test(flavor = "multi_thread")]
+async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
+    let (first, second) = serve_pair(app(Build::Old), app(Build::Old)).await;
+    let canary = serve(app(Build::Old)).await;
+    let stable = format!("api.test:{}", first.addr.port());
+    let resolve = format!("{stable}:127.0.0.1,127.0.0.2");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rollcall.toml");
+    let json = dir.path().join("report.json");
+    let write = |reference: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "spec = {:?}\nreference = {reference:?}\nparity_only = true\nrepeat = 2\n\
+                 each_address = true\nall_parity_rows = true\n\n[targets]\nstable = \"http://{stable}\"\ncanary = {:?}\n",
+                repo(V2),
+                canary.url()
+            ),
+        )
+        .unwrap();
+    };
+    let requests = || first.hosts.lock().unwrap().len();
+    write("canary");
+    let config_arg = config.to_str().unwrap();
+    let json_arg = json.to_str().unwrap();
+
+    let run = rollcall(&[
+        "check",
+        "--config",
+        config_arg,
+        "--resolve",
+        &resolve,
+        "--json",
+        json_arg,
+    ])
+    .await;
+    assert_eq!(
+        run.code,
+        0,
+        "parity_only: gaps every target shares do not fail\n{}",
+        run.output()
+    );
+    let report = read_json(&json);
+    let names: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["stable@127.0.0.1", "stable@127.0.0.2", "canary"],
+        "each_address"
+    );
+    assert_eq!(report["parity"]["reference"], "canary");
+    assert!(
+        run.stdout.contains("GET /health "),
+        "all_parity_rows shows agreeing rows too\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("PASS (parity): all 3 targets agree"),
+        "{}",
+        run.stdout
+    );
+    let with_two_rounds = requests();
+    assert!(!second.hosts.lock().unwrap().is_empty());
+
+    let run = rollcall(&[
+        "check",
+        "--config",
+        config_arg,
+        "--resolve",
+        &resolve,
+        "--json",
+        json_arg,
+        "--reference",
+        "stable",
+        "--repeat",
+        "1",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        read_json(&json)["parity"]["reference"],
+        "stable@127.0.0.1",
+        "--reference wins over the file"
+    );
+    assert!(
+        requests() - with_two_rounds < with_two_rounds,
+        "--repeat 1 sends fewer requests than the file's repeat = 2"
+    );
+
+    write("prod");
+    let run = rollcall(&["check", "--config", config_arg, "--resolve", &resolve]).await;
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains(&format!(
+            "{}:2: reference prod: no target has that name",
+            config.display()
+        )),
+        "the file and line are named\n{}",
+        run.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
