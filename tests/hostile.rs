@@ -169,13 +169,18 @@ async fn read_request_path<S: AsyncReadExt + Unpin>(socket: &mut S) -> String {
 /// `200 ok` for the contract's `/a` and `/b`, `404` for anything else (so
 /// discovery sees a router), then closes.
 fn canned_answer(path: &str) -> Vec<u8> {
+    answer_for(path, "connection: close\r\n")
+}
+
+/// [`canned_answer`] with `extra_headers` (whole lines) after the body's.
+fn answer_for(path: &str, extra_headers: &str) -> Vec<u8> {
     let (status, body) = if path == "/a" || path == "/b" {
         ("200 OK", "ok")
     } else {
         ("404 Not Found", "not found")
     };
     format!(
-        "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n{extra_headers}\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -783,19 +788,21 @@ async fn h2c_only_server_needs_http2_prior_knowledge() {
     assert_eq!(prior_knowledge.verdict("/a"), "implemented");
 }
 
-/// `/a` answers `status` with `Retry-After: 1` to its first `times`
-/// requests, then 200; everything else is [`canned_answer`].
-async fn busy_server(status: &'static str, times: usize) -> (SocketAddr, Hits) {
+/// `/a` answers `status` with `Retry-After: <retry_after>` to its first
+/// `times` requests, then 200; everything else is [`canned_answer`].
+async fn busy_server(status: &'static str, retry_after: &str, times: usize) -> (SocketAddr, Hits) {
     let hits = Hits::default();
     let seen = hits.clone();
+    let retry_after = retry_after.to_string();
     let address = raw_server(move |mut socket| {
         let seen = seen.clone();
+        let retry_after = retry_after.clone();
         async move {
             let path = read_request_path(&mut socket).await;
             seen.record(&path);
             let answer = if path == "/a" && seen.of("/a") <= times {
                 format!(
-                    "HTTP/1.1 {status}\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    "HTTP/1.1 {status}\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                 )
                 .into_bytes()
             } else {
@@ -812,7 +819,7 @@ async fn busy_server(status: &'static str, times: usize) -> (SocketAddr, Hits) {
 async fn too_many_requests_with_retry_after_is_retried_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let spec = two_operations(dir.path());
-    let (address, hits) = busy_server("429 Too Many Requests", 2).await;
+    let (address, hits) = busy_server("429 Too Many Requests", "1", 2).await;
 
     let run = check(&spec, &format!("http://{address}"), &[]).await;
 
@@ -831,7 +838,7 @@ async fn too_many_requests_with_retry_after_is_retried_and_reported() {
 async fn unavailable_with_retry_after_is_retried_up_to_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let spec = two_operations(dir.path());
-    let (address, hits) = busy_server("503 Service Unavailable", 100).await;
+    let (address, hits) = busy_server("503 Service Unavailable", "1", 100).await;
 
     let run = check(&spec, &format!("http://{address}"), &["--retries", "1"]).await;
 
@@ -843,6 +850,91 @@ async fn unavailable_with_retry_after_is_retried_up_to_the_limit() {
         run.evidence("/a")
     );
     assert_eq!(hits.of("/a"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_as_an_http_date_is_waited_for_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(1));
+    let (address, hits) = busy_server("429 Too Many Requests", &date, 1).await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+    assert!(
+        run.evidence("/a").contains(&format!(
+            "answered 429 once (Retry-After: {date}) before 200"
+        )),
+        "{}",
+        run.evidence("/a")
+    );
+    assert_eq!(hits.of("/a"), 2);
+}
+
+/// Answers the first request on each connection and keeps the connection
+/// open (no `Connection: close`), then takes the next request on it and
+/// closes the connection unanswered, with a reset when `reset`: what a
+/// client sees when the server closes an idle keep-alive connection just as
+/// the client reuses it. Counts the answered requests.
+async fn one_answer_per_connection(reset: bool) -> (SocketAddr, Hits) {
+    let answered = Hits::default();
+    let seen = answered.clone();
+    let address = raw_server(move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            if path.is_empty() || socket.write_all(&answer_for(&path, "")).await.is_err() {
+                return;
+            }
+            seen.record(&path);
+            read_request_path(&mut socket).await;
+            if reset {
+                let _ = socket.set_zero_linger();
+            }
+        }
+    })
+    .await;
+    (address, answered)
+}
+
+async fn stale_keep_alive_connection_is_retried_on_a_new_one(reset: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, answered) = one_answer_per_connection(reset).await;
+
+    // One request at a time, so every other request reuses a connection.
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &["--concurrency", "1", "--retries", "0"],
+    )
+    .await;
+
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.verdict("/a"), "implemented");
+    assert_eq!(run.verdict("/b"), "implemented");
+    let retried: Vec<&str> = ["/a", "/b"]
+        .into_iter()
+        .map(|path| run.evidence(path))
+        .filter(|evidence| {
+            evidence.contains("on a reused connection, retried on a new one before 200")
+        })
+        .collect();
+    assert!(!retried.is_empty(), "{}", run.all_output());
+    assert_eq!(answered.of("/a"), 1);
+    assert_eq!(answered.of("/b"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_alive_connection_closed_under_a_request_is_retried_on_a_new_one() {
+    stale_keep_alive_connection_is_retried_on_a_new_one(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_alive_connection_reset_under_a_request_is_retried_on_a_new_one() {
+    stale_keep_alive_connection_is_retried_on_a_new_one(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

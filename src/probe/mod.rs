@@ -6,9 +6,11 @@
 //! Redirects are never followed (a 3xx is evidence), bodies are read up to a
 //! cap, the timeout bounds each whole attempt (body included), and every
 //! request carries `User-Agent: rollcall/<version>`. A `429`, or a `503` with
-//! `Retry-After`, is retried a bounded number of times and the retries are
-//! kept as evidence; `--rate` spaces request starts per target. TLS trusts
-//! the system roots plus `--cacert`, or anything with `--insecure`, and can
+//! `Retry-After` (seconds or an HTTP-date), is retried a bounded number of
+//! times; a request lost on a keep-alive connection the server had already
+//! closed is sent once more on a new connection; both kinds of retry are kept
+//! as evidence. `--rate` spaces request starts per target. TLS trusts the
+//! system roots plus `--cacert`, or anything with `--insecure`, and can
 //! present a client certificate for mTLS.
 
 mod discovery;
@@ -21,11 +23,14 @@ pub use discovery::{
     allow_lists, allow_methods, discover,
 };
 
+use std::collections::HashSet;
 use std::error::Error as _;
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
+use hyper_util::client::legacy::connect::HttpInfo;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::contract::Method;
@@ -54,6 +59,8 @@ pub struct ProbeOptions {
     /// Which certificates to trust and which to present.
     pub tls: TlsOptions,
     /// How many times a `429`, or a `503` with `Retry-After`, is retried.
+    /// (A request lost on a stale keep-alive connection is resent once
+    /// regardless: the target never saw it.)
     pub retries: u32,
     /// At most this many requests per second per target (`--rate`); `None`
     /// sends as fast as the concurrency allows.
@@ -185,47 +192,79 @@ pub struct Exchange {
     pub outcome: Result<Response, TransportError>,
     /// From the first attempt to the end of the last, waits included.
     pub elapsed: Duration,
-    /// The answers that were retried before `outcome`, oldest first.
+    /// The attempts that were retried before `outcome`, oldest first.
     pub retries: Vec<Retry>,
 }
 
-/// An answer asking to come back later (`429`, or `503` with `Retry-After`)
-/// that was retried.
+/// An attempt that was retried, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Retry {
-    pub status: u16,
-    /// The `Retry-After` header as the target sent it.
-    pub retry_after: Option<String>,
+    pub cause: RetryCause,
     /// How long rollcall waited before the next attempt.
     pub waited: Duration,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryCause {
+    /// The target asked to come back later: `429`, or `503` with
+    /// `Retry-After`.
+    Answered {
+        status: u16,
+        /// The `Retry-After` header as the target sent it.
+        retry_after: Option<String>,
+    },
+    /// A reused keep-alive connection closed or reset before any answer
+    /// (the server had closed it while idle), so the request went again on
+    /// a new connection.
+    StaleConnection(TransportError),
+}
+
 impl Exchange {
     /// What the retries were, for the evidence: "answered 429 twice
-    /// (Retry-After: 1) before 200". `None` when nothing was retried.
+    /// (Retry-After: 1) before 200", "connection closed before message
+    /// completed on a reused connection, retried on a new one before 200".
+    /// `None` when nothing was retried.
     pub fn retry_note(&self) -> Option<String> {
-        let first = self.retries.first()?;
-        let mut statuses: Vec<u16> = self.retries.iter().map(|r| r.status).collect();
-        statuses.dedup();
-        let shown: Vec<String> = statuses.iter().map(u16::to_string).collect();
-        let times = match self.retries.len() {
-            1 => "once".to_string(),
-            2 => "twice".to_string(),
-            n => format!("{n} times"),
-        };
-        let after = first
-            .retry_after
-            .as_deref()
-            .map(|v| format!(" (Retry-After: {v})"))
-            .unwrap_or_default();
+        if self.retries.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let answered: Vec<(u16, Option<&str>)> = self
+            .retries
+            .iter()
+            .filter_map(|retry| match &retry.cause {
+                RetryCause::Answered {
+                    status,
+                    retry_after,
+                } => Some((*status, retry_after.as_deref())),
+                RetryCause::StaleConnection(_) => None,
+            })
+            .collect();
+        if let Some((_, first_retry_after)) = answered.first() {
+            let mut statuses: Vec<String> = answered.iter().map(|(s, _)| s.to_string()).collect();
+            statuses.dedup();
+            let times = match answered.len() {
+                1 => "once".to_string(),
+                2 => "twice".to_string(),
+                n => format!("{n} times"),
+            };
+            let after = first_retry_after
+                .map(|v| format!(" (Retry-After: {v})"))
+                .unwrap_or_default();
+            parts.push(format!("answered {} {times}{after}", statuses.join("/")));
+        }
+        for retry in &self.retries {
+            if let RetryCause::StaleConnection(error) = &retry.cause {
+                parts.push(format!(
+                    "{error} on a reused connection, retried on a new one"
+                ));
+            }
+        }
         let ending = match &self.outcome {
             Ok(response) => format!("before {}", response.status),
             Err(error) => format!("before failing: {error}"),
         };
-        Some(format!(
-            "answered {} {times}{after} {ending}",
-            shown.join("/")
-        ))
+        Some(format!("{} {ending}", parts.join("; ")))
     }
 }
 
@@ -237,10 +276,43 @@ pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// and the rate limit.
 #[derive(Debug, Clone)]
 pub struct Prober {
+    /// Keeps connections alive between requests.
     client: reqwest::Client,
+    /// Opens a new connection for every request: for resending a request
+    /// lost on a stale keep-alive connection, where another pooled
+    /// connection could be just as stale. Built when first needed (building
+    /// a client loads the trusted roots, which takes a while).
+    fresh_client: Arc<OnceLock<reqwest::Client>>,
+    /// The local addresses of the pooled connections that have carried an
+    /// answer: a failure on one of them is a failure on a reused connection.
+    answered_connections: Arc<Mutex<HashSet<SocketAddr>>>,
     target: Arc<Target>,
     options: Arc<ProbeOptions>,
     pacer: Option<Arc<Pacer>>,
+}
+
+/// Which client an attempt goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Connection {
+    Pooled,
+    Fresh,
+}
+
+/// An attempt that got no response.
+struct Failure {
+    error: TransportError,
+    /// On a reused connection that closed or reset before any answer: see
+    /// [`Prober::send`].
+    on_stale_connection: bool,
+}
+
+impl From<TransportError> for Failure {
+    fn from(error: TransportError) -> Failure {
+        Failure {
+            error,
+            on_stale_connection: false,
+        }
+    }
 }
 
 /// Spaces request starts evenly to honour `--rate`: each request takes the
@@ -279,44 +351,15 @@ impl Pacer {
 }
 
 impl Prober {
-    /// One client (and so one connection pool) per target. Redirects are not
-    /// followed and bodies are not decompressed: both would hide evidence.
-    /// The timeout bounds each whole attempt, body reading included, so a
-    /// server trickling bytes cannot hold a probe longer.
+    /// One connection pool per target (see [`build_client`]).
     pub fn new(target: Target, options: ProbeOptions) -> Result<Prober, ProbeError> {
         crate::install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
-            .user_agent(crate::USER_AGENT)
-            .referer(false)
-            .danger_accept_invalid_certs(options.tls.accept_invalid_certs);
-        if let Some(pem) = &options.tls.extra_roots_pem {
-            let roots = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ProbeError::Certificate(error_chain(&e)))?;
-            if roots.is_empty() {
-                return Err(ProbeError::Certificate(
-                    "no PEM certificate (-----BEGIN CERTIFICATE-----) found".into(),
-                ));
-            }
-            builder = builder.tls_certs_merge(roots);
-        }
-        if let Some(pem) = &options.tls.client_identity_pem {
-            let identity = reqwest::Identity::from_pem(pem)
-                .map_err(|e| ProbeError::ClientIdentity(error_chain(&e)))?;
-            builder = builder.identity(identity);
-        }
-        if options.http2_prior_knowledge {
-            builder = builder.http2_prior_knowledge();
-        }
-        builder = resolve::pin(builder, &target.base_url, &options.connect_to);
-        let client = builder
-            .build()
-            .map_err(|e| ProbeError::Client(error_chain(&e)))?;
+        let client = build_client(&target, &options, Connection::Pooled)?;
         let pacer = options.rate_per_second.and_then(Pacer::new).map(Arc::new);
         Ok(Prober {
             client,
+            fresh_client: Arc::default(),
+            answered_connections: Arc::default(),
             target: Arc::new(target),
             options: Arc::new(options),
             pacer,
@@ -364,37 +407,68 @@ impl Prober {
     /// with `Retry-After`, is retried up to [`ProbeOptions::retries`] times
     /// after the wait it asks for (or a jittered backoff), and the retries
     /// are kept in the exchange as evidence.
+    ///
+    /// A request lost on a stale keep-alive connection is sent once more, on
+    /// a new connection. A server may close an idle connection (a keep-alive
+    /// timeout, or uvicorn after a `500`) just as the pool hands it out; the
+    /// request then meets a closed socket, and the connection closes or
+    /// resets before any answer. The server never read that request, so it
+    /// is resent whatever the method, even in live mode where a `POST`
+    /// changes things. The resend needs both signs: the connection had
+    /// already carried an answer, and it failed after connecting and before
+    /// any response head (not a timeout). A server that drops a request on a
+    /// new connection, or resets after answering part of it, is reported as
+    /// it behaved. The one case a resend could repeat a change is a server
+    /// that read the request on a reused connection and then died without a
+    /// byte of answer; the evidence then says the request was retried.
     pub async fn send(&self, request: &PlannedRequest) -> Exchange {
         let started = Instant::now();
-        let mut retries = Vec::new();
+        let mut retries: Vec<Retry> = Vec::new();
+        let mut answered_retries = 0;
+        let mut connection = Connection::Pooled;
         loop {
             if let Some(pacer) = &self.pacer {
                 pacer.wait_for_slot().await;
             }
-            let (sent, outcome) = self.exchange(request).await;
-            let wait = match &outcome {
-                Ok(response) if retries.len() < self.options.retries as usize => {
-                    retry_wait(response, retries.len())
+            let (sent, outcome) = self.exchange(request, connection).await;
+            connection = Connection::Pooled;
+            let already_resent = retries
+                .iter()
+                .any(|r| matches!(r.cause, RetryCause::StaleConnection(_)));
+            let retry = match &outcome {
+                Err(failure) if failure.on_stale_connection && !already_resent => {
+                    connection = Connection::Fresh;
+                    Some(Retry {
+                        cause: RetryCause::StaleConnection(failure.error.clone()),
+                        waited: Duration::ZERO,
+                    })
+                }
+                Ok(response) if answered_retries < self.options.retries as usize => {
+                    retry_wait(response, answered_retries).map(|waited| Retry {
+                        cause: RetryCause::Answered {
+                            status: response.status,
+                            retry_after: response.header("retry-after").map(str::to_string),
+                        },
+                        waited,
+                    })
                 }
                 _ => None,
             };
-            match (wait, &outcome) {
-                (Some(waited), Ok(response)) => {
-                    retries.push(Retry {
-                        status: response.status,
-                        retry_after: response.header("retry-after").map(str::to_string),
-                        waited,
-                    });
-                    tokio::time::sleep(waited).await;
-                }
-                _ => {
-                    return Exchange {
-                        request: sent,
-                        outcome,
-                        elapsed: started.elapsed(),
-                        retries,
-                    };
-                }
+            let Some(retry) = retry else {
+                return Exchange {
+                    request: sent,
+                    outcome: outcome.map_err(|failure| failure.error),
+                    elapsed: started.elapsed(),
+                    retries,
+                };
+            };
+            if matches!(retry.cause, RetryCause::Answered { .. }) {
+                answered_retries += 1;
+            }
+            let waited = retry.waited;
+            retries.push(retry);
+            if !waited.is_zero() {
+                tokio::time::sleep(waited).await;
             }
         }
     }
@@ -489,7 +563,8 @@ impl Prober {
     async fn exchange(
         &self,
         request: &PlannedRequest,
-    ) -> (SentRequest, Result<Response, TransportError>) {
+        connection: Connection,
+    ) -> (SentRequest, Result<Response, Failure>) {
         let mut sent = SentRequest {
             method: request.method,
             url: String::new(),
@@ -506,11 +581,11 @@ impl Prober {
                     .trim_end_matches('/')
                     .to_string()
                     + &request.path_and_query;
-                return (sent, Err(error));
+                return (sent, Err(error.into()));
             }
         };
         sent.url = url.to_string();
-        let outcome = self.transmit(url, request, &sent.headers).await;
+        let outcome = self.transmit(url, request, &sent.headers, connection).await;
         (sent, outcome)
     }
 
@@ -541,7 +616,8 @@ impl Prober {
         url: url::Url,
         request: &PlannedRequest,
         headers: &[(String, String)],
-    ) -> Result<Response, TransportError> {
+        connection: Connection,
+    ) -> Result<Response, Failure> {
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid method {}", request.method)))?;
         let mut header_map = HeaderMap::with_capacity(headers.len());
@@ -553,11 +629,26 @@ impl Prober {
                 .map_err(|_| TransportError::Other(format!("invalid value for header '{name}'")))?;
             header_map.append(header_name, header_value);
         }
-        let mut builder = self.client.request(method, url).headers(header_map);
+        let mut builder = self
+            .client_for(connection)
+            .request(method, url)
+            .headers(header_map);
         if let Some(body) = &request.body {
             builder = builder.body(body.bytes.clone());
         }
-        let mut response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let mut response = builder.send().await.map_err(|error| Failure {
+            error: self.transport_error(&error),
+            on_stale_connection: connection == Connection::Pooled
+                && self.failed_on_stale_connection(&error),
+        })?;
+        if connection == Connection::Pooled
+            && let Some(info) = response.extensions().get::<HttpInfo>()
+        {
+            self.answered_connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(info.local_addr());
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -578,6 +669,35 @@ impl Prober {
         })
     }
 
+    fn client_for(&self, connection: Connection) -> &reqwest::Client {
+        match connection {
+            Connection::Pooled => &self.client,
+            Connection::Fresh => self.fresh_client.get_or_init(|| {
+                // The same options already built the pooled client, so this
+                // does not fail in practice; if it did, the pooled client
+                // is the next best.
+                build_client(&self.target, &self.options, Connection::Fresh)
+                    .unwrap_or_else(|_| self.client.clone())
+            }),
+        }
+    }
+
+    /// Whether `error` is what a keep-alive connection the server had
+    /// already closed looks like: the connection closed or reset before any
+    /// response head, after connecting, on a connection that had carried an
+    /// answer before.
+    fn failed_on_stale_connection(&self, error: &reqwest::Error) -> bool {
+        if error.is_timeout() || error.is_connect() || !closed_before_answer(error) {
+            return false;
+        }
+        connection_address(error).is_some_and(|address| {
+            self.answered_connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&address)
+        })
+    }
+
     fn transport_error(&self, error: &reqwest::Error) -> TransportError {
         if error.is_timeout() {
             TransportError::Timeout(self.options.timeout)
@@ -591,17 +711,60 @@ impl Prober {
     }
 }
 
+/// A client for `target` with the options' timeouts, TLS and addresses.
+/// Redirects are not followed and bodies are not decompressed: both would
+/// hide evidence. The timeout bounds each whole attempt, body reading
+/// included, so a server trickling bytes cannot hold a probe longer.
+fn build_client(
+    target: &Target,
+    options: &ProbeOptions,
+    connection: Connection,
+) -> Result<reqwest::Client, ProbeError> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        .user_agent(crate::USER_AGENT)
+        .referer(false)
+        .danger_accept_invalid_certs(options.tls.accept_invalid_certs);
+    if let Some(pem) = &options.tls.extra_roots_pem {
+        let roots = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| ProbeError::Certificate(error_chain(&e)))?;
+        if roots.is_empty() {
+            return Err(ProbeError::Certificate(
+                "no PEM certificate (-----BEGIN CERTIFICATE-----) found".into(),
+            ));
+        }
+        builder = builder.tls_certs_merge(roots);
+    }
+    if let Some(pem) = &options.tls.client_identity_pem {
+        let identity = reqwest::Identity::from_pem(pem)
+            .map_err(|e| ProbeError::ClientIdentity(error_chain(&e)))?;
+        builder = builder.identity(identity);
+    }
+    if options.http2_prior_knowledge {
+        builder = builder.http2_prior_knowledge();
+    }
+    builder = resolve::pin(builder, &target.base_url, &options.connect_to);
+    if connection == Connection::Fresh {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder
+        .build()
+        .map_err(|e| ProbeError::Client(error_chain(&e)))
+}
+
 /// How long to wait before retrying `response`, or `None` when it is not
 /// worth retrying: only `429`, and `503` with a `Retry-After`, ask to come
-/// back. A `Retry-After` in seconds is honoured up to [`MAX_RETRY_WAIT`]
-/// (beyond it, the answer stands); otherwise the wait doubles per attempt
-/// from 250 ms. Up to a quarter more is added at random, so that many probes
-/// told the same thing do not all come back at the same instant.
+/// back. A `Retry-After` (seconds or an HTTP-date) is honoured up to
+/// [`MAX_RETRY_WAIT`] (beyond it, the answer stands); otherwise the wait
+/// doubles per attempt from 250 ms. Up to a quarter more is added at random,
+/// so that many probes told the same thing do not all come back at the same
+/// instant.
 fn retry_wait(response: &Response, attempt: usize) -> Option<Duration> {
     let retry_after = response
         .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .and_then(|value| retry_after_delay(value, SystemTime::now()));
     let base = match (response.status, retry_after) {
         (429 | 503, Some(wait)) if wait <= MAX_RETRY_WAIT => wait,
         (429 | 503, Some(_)) => return None,
@@ -612,6 +775,18 @@ fn retry_wait(response: &Response, attempt: usize) -> Option<Duration> {
         .max(Duration::from_millis(100))
         .mul_f64(fastrand::f64() / 4.0);
     Some(base + jitter)
+}
+
+/// The wait a `Retry-After` value asks for at `now`: delay-seconds, or an
+/// HTTP-date (RFC 9110), which asks for no wait once it has passed. `None`
+/// when the value is neither.
+fn retry_after_delay(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Reads at most `cap` bytes of the body, chunk by chunk, so an endless body
@@ -633,6 +808,46 @@ async fn read_capped(response: &mut reqwest::Response, cap: usize) -> (Vec<u8>, 
             Err(_) => return (body, true),
         }
     }
+}
+
+/// Whether the connection closed (hyper: "connection closed before message
+/// completed") or was reset or aborted under the request.
+fn closed_before_answer(error: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The local address of the connection `error` happened on, which tells
+/// connections to the same target apart.
+fn connection_address(error: &reqwest::Error) -> Option<SocketAddr> {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(client_error) = cause.downcast_ref::<hyper_util::client::legacy::Error>() {
+            let mut extras = hyper::http::Extensions::new();
+            client_error.connect_info()?.get_extras(&mut extras);
+            return extras.get::<HttpInfo>().map(HttpInfo::local_addr);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 fn is_tls(error: &reqwest::Error) -> bool {
@@ -1002,8 +1217,10 @@ mod tests {
     #[test]
     fn retry_note_says_what_was_retried_and_how_it_ended() {
         let retry = |status| Retry {
-            status,
-            retry_after: Some("1".into()),
+            cause: RetryCause::Answered {
+                status,
+                retry_after: Some("1".into()),
+            },
             waited: Duration::from_secs(1),
         };
         let mut exchange = Exchange {
@@ -1028,6 +1245,72 @@ mod tests {
         assert_eq!(
             exchange.retry_note().as_deref(),
             Some("answered 503 once (Retry-After: 1) before failing: timed out after 2s")
+        );
+        let stale = Retry {
+            cause: RetryCause::StaleConnection(TransportError::Other(
+                "connection closed before message completed".into(),
+            )),
+            waited: Duration::ZERO,
+        };
+        exchange.retries = vec![stale.clone()];
+        exchange.outcome = Ok(answer(200, None));
+        assert_eq!(
+            exchange.retry_note().as_deref(),
+            Some(
+                "connection closed before message completed on a reused connection, retried on a new one before 200"
+            )
+        );
+        exchange.retries = vec![retry(429), stale];
+        assert_eq!(
+            exchange.retry_note().as_deref(),
+            Some(
+                "answered 429 once (Retry-After: 1); connection closed before message completed on a reused connection, retried on a new one before 200"
+            )
+        );
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:27:53 GMT").expect("date");
+        let delay = |value| retry_after_delay(value, now);
+
+        assert_eq!(delay("120"), Some(Duration::from_secs(120)));
+        assert_eq!(delay(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            delay("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::from_secs(7))
+        );
+        // RFC 9110 asks recipients to accept the two obsolete date forms too.
+        assert_eq!(
+            delay("Wednesday, 21-Oct-15 07:28:00 GMT"),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            delay("Wed Oct 21 07:28:00 2015"),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(delay("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(delay("soon"), None);
+        assert_eq!(delay("-1"), None);
+    }
+
+    #[test]
+    fn retry_after_date_is_waited_for_within_the_limit() {
+        let date_in = |offset: Duration| httpdate::fmt_http_date(SystemTime::now() + offset);
+
+        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
+        let wait = retry_wait(&answer(429, Some(&past)), 0).expect("retries now");
+        assert!(wait <= Duration::from_millis(25), "{wait:?}");
+
+        let hour = date_in(Duration::from_secs(3600));
+        assert_eq!(retry_wait(&answer(503, Some(&hour)), 0), None);
+
+        // The date has whole seconds, so the wait is up to a second shorter.
+        let soon = date_in(Duration::from_secs(5));
+        let wait = retry_wait(&answer(503, Some(&soon)), 0).expect("waits");
+        assert!(
+            wait >= Duration::from_secs(3) && wait <= Duration::from_millis(6_250),
+            "{wait:?}"
         );
     }
 
