@@ -5,62 +5,21 @@
 //! verdicts, per-operation request values, secrets from the environment,
 //! and --include/--exclude.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
 use serde_json::Value;
 
 use rollcall::demo;
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+mod support;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::{Run, read_json, repo, result_of};
 
-impl Run {
-    fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-/// Runs the binary in `dir` (where it looks for rollcall.toml), off the
-/// async runtime so the demo service in this process keeps serving.
+/// Runs the binary in `dir`, where it looks for rollcall.toml.
 async fn rollcall(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"));
-        cmd.current_dir(&dir)
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("ROLLCALL_MODE")
-            .env_remove("ROLLCALL_TODAY");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = cmd.output().expect("the rollcall binary runs");
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    })
-    .await
-    .expect("join")
+    let mut command = support::command(args);
+    command.current_dir(dir).envs(env.iter().copied());
+    support::run(command).await
 }
 
 fn write_config(dir: &Path, text: &str) {
@@ -74,21 +33,6 @@ fn base_config(server: &demo::Server) -> String {
         repo("specs/demo.yaml").display().to_string(),
         server.url().to_string()
     )
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn result_of<'a>(report: &'a Value, label: &str) -> &'a Value {
-    let (method, path) = label.split_once(' ').unwrap();
-    let op = report["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|op| op["method"] == method && op["path"] == path)
-        .unwrap_or_else(|| panic!("{label} missing from the JSON report"));
-    &op["results"][0]
 }
 
 /// The demo operations that fail (not served) as the service is built.

@@ -3,7 +3,6 @@
 //! "verdict zoo"), asserting what users rely on: verdicts, exit codes, report
 //! fields, safe mode changing nothing, and secrets never shown.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
@@ -14,80 +13,9 @@ use serde_json::Value;
 
 use rollcall::demo;
 
-fn bin() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
-}
+mod support;
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-/// Runs the binary off the async runtime, so servers in this process keep serving.
-async fn rollcall(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = bin();
-        cmd.args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = cmd.output().expect("the rollcall binary runs");
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    })
-    .await
-    .expect("join")
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-fn verdict_of<'a>(report: &'a Value, label: &str) -> &'a str {
-    let (method, path) = label.split_once(' ').unwrap();
-    let op = report["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|op| op["method"] == method && op["path"] == path)
-        .unwrap_or_else(|| panic!("{label} missing from the JSON report"));
-    op["results"][0]["verdict"].as_str().unwrap()
-}
-
-fn result_of<'a>(report: &'a Value, label: &str) -> &'a Value {
-    let (method, path) = label.split_once(' ').unwrap();
-    let op = report["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|op| op["method"] == method && op["path"] == path)
-        .unwrap();
-    &op["results"][0]
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use support::{Run, args, read_json, repo, result_of, rollcall, verdict_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn safe_check_of_demo_service_finds_each_gap_and_changes_nothing() {
@@ -547,10 +475,7 @@ async fn rollcall_with_closed_stdout(args: Vec<String>) -> Run {
     tokio::task::spawn_blocking(move || {
         let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
         drop(ours);
-        let Output { status, stderr, .. } = bin()
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS")
+        let Output { status, stderr, .. } = support::command(&args)
             .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(
                 theirs,
             )))

@@ -8,17 +8,16 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Far above what any run here needs; reaching it means rollcall hung.
-const PROCESS_LIMIT: Duration = Duration::from_secs(90);
+mod support;
 
 struct Run {
     code: i32,
@@ -100,40 +99,15 @@ async fn check(spec: &Path, target: &str, extra: &[&str]) -> Run {
     run
 }
 
+/// Runs the binary to the end (killed past [`support::PROCESS_LIMIT`]).
 async fn run_bounded(args: Vec<String>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let out = tempfile::tempdir().expect("tempdir");
-        let stdout_path = out.path().join("stdout");
-        let stderr_path = out.path().join("stderr");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
-            .spawn()
-            .expect("the rollcall binary starts");
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                break status;
-            }
-            if started.elapsed() > PROCESS_LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("rollcall {args:?} still running after {PROCESS_LIMIT:?}: it hangs");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: std::fs::read_to_string(&stdout_path).unwrap_or_default(),
-            stderr: std::fs::read_to_string(&stderr_path).unwrap_or_default(),
-            report: None,
-        }
-    })
-    .await
-    .expect("join")
+    let run = support::run(support::command(args)).await;
+    Run {
+        code: run.code,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        report: None,
+    }
 }
 
 /// A raw TCP server on 127.0.0.1 running `handle` for every connection.

@@ -5,8 +5,7 @@
 //! spec). The binary runs against the embedded demo service on 127.0.0.1.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -14,40 +13,12 @@ use rollcall::contract::Contract;
 use rollcall::demo;
 use rollcall::filter::{self, Filter, Shard};
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+mod support;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::{Run, read_json, repo};
 
 async fn rollcall(args: Vec<String>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS")
-            .output()
-            .expect("the rollcall binary runs");
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    })
-    .await
-    .expect("join")
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    support::rollcall(args, vec![]).await
 }
 
 /// `(label, verdict)` of every operation of a JSON report, in report order.

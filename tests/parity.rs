@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -25,14 +25,15 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use tower::ServiceExt;
 
+mod support;
+
+use support::{Run, operation, read_json};
+
 const V1: &str = "testdata/parity/invoices-v1.yaml";
 const V2: &str = "testdata/parity/invoices-v2.yaml";
 
 fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
+    support::repo(path).display().to_string()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,50 +162,9 @@ fn alternating_app() -> Router {
     })
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 /// Runs the binary off the async runtime, so the servers keep serving.
 async fn rollcall(args: &[&str]) -> Run {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS")
-            .output()
-            .expect("the rollcall binary runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn operation<'a>(report: &'a Value, label: &str) -> &'a Value {
-    let (method, path) = label.split_once(' ').unwrap();
-    report["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|op| op["method"] == method && op["path"] == path)
-        .unwrap_or_else(|| panic!("{label} is not in the report"))
+    support::rollcall(support::args(args), vec![]).await
 }
 
 /// `(label, {target: verdict})` of every parity difference.
@@ -282,7 +242,12 @@ async fn each_address_finds_the_instance_running_the_old_build_with_host_kept() 
         junit.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "a parity failure is flagged\n{}", run.output());
+    assert_eq!(
+        run.code,
+        1,
+        "a parity failure is flagged\n{}",
+        run.all_output()
+    );
 
     let report = read_json(&json);
     let first = format!("{host}@127.0.0.1");
@@ -351,7 +316,7 @@ async fn parity_matrix_and_capability_diff_show_what_canary_adds() {
         markdown.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "{}", run.output());
+    assert_eq!(run.code, 1, "{}", run.all_output());
     let report = read_json(&json);
     assert_eq!(
         differences(&report),
@@ -414,7 +379,7 @@ async fn reference_and_all_rows_change_what_the_matrix_shows() {
         markdown.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "{}", run.output());
+    assert_eq!(run.code, 1, "{}", run.all_output());
     assert_eq!(read_json(&json)["parity"]["reference"], "canary");
     let text = std::fs::read_to_string(&markdown).unwrap();
     assert!(
@@ -437,7 +402,7 @@ async fn reference_and_all_rows_change_what_the_matrix_shows() {
         "prod",
     ])
     .await;
-    assert_eq!(unknown.code, 2, "{}", unknown.output());
+    assert_eq!(unknown.code, 2, "{}", unknown.all_output());
     assert!(
         unknown
             .stderr
@@ -473,7 +438,7 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
         same_gaps.code,
         0,
         "both lack the 1.5 operations: a gap, but no disagreement\n{}",
-        same_gaps.output()
+        same_gaps.all_output()
     );
     assert!(
         same_gaps.stdout.contains("PARITY OK: 5 operations"),
@@ -496,7 +461,7 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
     );
 
     let drift = check(canary_new.url()).await;
-    assert_eq!(drift.code, 1, "{}", drift.output());
+    assert_eq!(drift.code, 1, "{}", drift.all_output());
     assert!(
         drift.stdout.contains(
             "FAIL (parity): 2 of 5 operations differ between 2 targets (reference: stable)"
@@ -555,7 +520,7 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
         run.code,
         0,
         "parity_only: gaps every target shares do not fail\n{}",
-        run.output()
+        run.all_output()
     );
     let report = read_json(&json);
     let names: Vec<&str> = report["targets"]
@@ -597,7 +562,7 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
         "1",
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(run.code, 0, "{}", run.all_output());
     assert_eq!(
         read_json(&json)["parity"]["reference"],
         "stable@127.0.0.1",
@@ -610,7 +575,7 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
 
     write("prod");
     let run = rollcall(&["check", "--config", config_arg, "--resolve", &resolve]).await;
-    assert_eq!(run.code, 2, "{}", run.output());
+    assert_eq!(run.code, 2, "{}", run.all_output());
     assert!(
         run.stderr.contains(&format!(
             "{}:2: reference prod: no target has that name",
@@ -635,7 +600,7 @@ async fn a_single_target_report_has_no_parity() {
         json.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(run.code, 0, "{}", run.all_output());
     let report = read_json(&json);
     assert!(report.get("parity").is_none(), "{report}");
     assert!(operation(&report, "GET /health").get("change").is_none());
@@ -658,7 +623,7 @@ async fn repeat_flags_an_operation_that_flaps_behind_a_load_balancer() {
         json.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "{}", run.output());
+    assert_eq!(run.code, 1, "{}", run.all_output());
     let report = read_json(&json);
     let patch = &operation(&report, "PATCH /invoices/{invoiceId}")["results"][0];
     assert_eq!(patch["verdict"], "inconsistent", "{patch}");
@@ -697,7 +662,7 @@ async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_ju
         markdown.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(run.code, 0, "{}", run.all_output());
     let report = read_json(&json);
     for (label, change) in [
         ("GET /health", "unchanged"),
@@ -730,7 +695,7 @@ async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_ju
         json.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(only_new.code, 0, "{}", only_new.output());
+    assert_eq!(only_new.code, 0, "{}", only_new.all_output());
     let report = read_json(&json);
     let labels: Vec<String> = report["operations"]
         .as_array()
@@ -771,13 +736,18 @@ async fn only_new_without_since_is_a_usage_error() {
         "--only-new",
     ])
     .await;
-    assert_eq!(run.code, 2, "{}", run.output());
+    assert_eq!(run.code, 2, "{}", run.all_output());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn diff_lists_what_a_release_adds_removes_and_changes() {
     let run = rollcall(&["diff", &repo(V1), &repo(V2)]).await;
-    assert_eq!(run.code, 1, "a removal fails the diff\n{}", run.output());
+    assert_eq!(
+        run.code,
+        1,
+        "a removal fails the diff\n{}",
+        run.all_output()
+    );
     for expected in [
         "Invoices 1.4.0",
         "Added (2):\n  + PATCH  /invoices/{invoiceId}\n  + POST   /invoices/{invoiceId}/send\n",
@@ -793,7 +763,7 @@ async fn diff_lists_what_a_release_adds_removes_and_changes() {
     }
 
     let allowed = rollcall(&["diff", &repo(V1), &repo(V2), "--allow-removals"]).await;
-    assert_eq!(allowed.code, 0, "{}", allowed.output());
+    assert_eq!(allowed.code, 0, "{}", allowed.all_output());
 
     let json = rollcall(&["diff", &repo(V1), &repo(V2), "--json"]).await;
     let parsed: Value = serde_json::from_str(&json.stdout).expect("diff --json is JSON");
@@ -821,14 +791,14 @@ async fn diff_lists_what_a_release_adds_removes_and_changes() {
     assert_eq!(backwards.code, 1);
 
     let same = rollcall(&["diff", &repo(V2), &repo(V2)]).await;
-    assert_eq!(same.code, 0, "{}", same.output());
+    assert_eq!(same.code, 0, "{}", same.all_output());
     assert!(
         same.stdout
             .contains("No operation was added, removed or changed.")
     );
 
     let missing = rollcall(&["diff", &repo(V1), &repo("testdata/parity/nope.yaml")]).await;
-    assert_eq!(missing.code, 2, "{}", missing.output());
+    assert_eq!(missing.code, 2, "{}", missing.all_output());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -842,6 +812,6 @@ async fn malformed_resolve_is_a_usage_error_that_says_the_syntax() {
         "api.test:8080",
     ])
     .await;
-    assert_eq!(run.code, 2, "{}", run.output());
+    assert_eq!(run.code, 2, "{}", run.all_output());
     assert!(run.stderr.contains("HOST:PORT:ADDR"), "{}", run.stderr);
 }

@@ -8,8 +8,6 @@
 //! GitHub annotations and step summary, `rollcall list`, and error messages.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -17,6 +15,8 @@ use axum::response::IntoResponse;
 use axum::routing::any;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+
+mod support;
 
 const BEARER: &str = "tok-bearer/8f3a+1c";
 const BASIC_USER: &str = "alice";
@@ -139,46 +139,14 @@ struct Run {
     output: String,
 }
 
-/// Runs the binary off the async runtime, with a generous limit.
 async fn rollcall(args: Vec<String>, env: Vec<(String, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        let err = dir.path().join("err");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall"));
-        command
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_ACTIONS")
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&out).unwrap())
-            .stderr(std::fs::File::create(&err).unwrap());
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("the rollcall binary starts");
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if started.elapsed() > Duration::from_secs(90) {
-                let _ = child.kill();
-                panic!("rollcall {args:?} hangs");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Run {
-            code: status.code().unwrap_or(-1),
-            output: format!(
-                "{}\n{}",
-                std::fs::read_to_string(&out).unwrap_or_default(),
-                std::fs::read_to_string(&err).unwrap_or_default()
-            ),
-        }
-    })
-    .await
-    .unwrap()
+    let mut command = support::command(args);
+    command.envs(env);
+    let run = support::run(command).await;
+    Run {
+        code: run.code,
+        output: run.all_output(),
+    }
 }
 
 fn auth_args() -> Vec<String> {

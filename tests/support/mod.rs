@@ -1,0 +1,145 @@
+//! What the end-to-end suites share: running the real `rollcall` binary and
+//! reading its JSON report.
+//!
+//! The binary runs off the async runtime, so the servers a test started in
+//! this process keep serving, and is killed past [`PROCESS_LIMIT`], so a hang
+//! fails the test instead of stalling CI. Its environment is cleared of what
+//! would change its behaviour from outside (GitHub Actions, colour, config
+//! and date overrides); a test sets what it needs.
+
+#![allow(dead_code)] // each test crate uses a different part
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Far above what any run here needs; reaching it means rollcall hung.
+pub const PROCESS_LIMIT: Duration = Duration::from_secs(90);
+
+/// Variables of the test's own environment that a run must not inherit.
+const CLEARED: [&str; 8] = [
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "GITHUB_WORKSPACE",
+    "NO_COLOR",
+    "CLICOLOR_FORCE",
+    "ROLLCALL_MODE",
+    "ROLLCALL_TODAY",
+];
+
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+pub fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// What a finished `rollcall` process left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// `rollcall ARGS` with the environment cleared of [`CLEARED`] and stdin
+/// closed; add `.env(..)` or `.current_dir(..)` before [`run`].
+pub fn command<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall"));
+    command.args(args).stdin(Stdio::null());
+    for name in CLEARED {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Runs `command` to the end, off the async runtime.
+pub async fn run(command: Command) -> Run {
+    tokio::task::spawn_blocking(move || run_blocking(command))
+        .await
+        .expect("join")
+}
+
+/// `rollcall ARGS` with `env` added, run to the end off the async runtime.
+pub async fn rollcall(args: Vec<String>, env: Vec<(&str, String)>) -> Run {
+    let mut command = command(args);
+    command.envs(env);
+    run(command).await
+}
+
+/// Runs `command` to the end on this thread, its output captured in files (a
+/// pipe that fills up would block a process nobody reads), and kills it past
+/// [`PROCESS_LIMIT`].
+pub fn run_blocking(mut command: Command) -> Run {
+    let out = tempfile::tempdir().expect("tempdir");
+    let stdout_path = out.path().join("stdout");
+    let stderr_path = out.path().join("stderr");
+    let mut child = command
+        .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
+        .spawn()
+        .expect("the rollcall binary starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > PROCESS_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{:?} still running after {PROCESS_LIMIT:?}: it hangs",
+                command.get_args().collect::<Vec<_>>()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: std::fs::read_to_string(&stdout_path).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&stderr_path).unwrap_or_default(),
+    }
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: cannot read: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+}
+
+/// The operation `METHOD /path` of a JSON report.
+pub fn operation<'a>(report: &'a Value, label: &str) -> &'a Value {
+    let (method, path) = label.split_once(' ').expect("a label is 'METHOD /path'");
+    report["operations"]
+        .as_array()
+        .expect("the report lists operations")
+        .iter()
+        .find(|op| op["method"] == method && op["path"] == path)
+        .unwrap_or_else(|| panic!("{label} missing from the JSON report"))
+}
+
+/// The first target's result for `METHOD /path`.
+pub fn result_of<'a>(report: &'a Value, label: &str) -> &'a Value {
+    &operation(report, label)["results"][0]
+}
+
+/// The first target's verdict for `METHOD /path`.
+pub fn verdict_of<'a>(report: &'a Value, label: &str) -> &'a str {
+    result_of(report, label)["verdict"]
+        .as_str()
+        .expect("a result has a verdict")
+}
