@@ -131,7 +131,11 @@ pub fn merge(reports: Vec<RunReport>) -> Result<RunReport, MergeError> {
     merged.summary = merged.verdict_counts();
     merged.route_only = merged.route_only_count();
     if let Some(reference) = merged.parity.as_ref().map(|p| p.reference.clone()) {
+        let parity_only = merged.parity_only();
         merged.parity = Some(merged.parity_matrix().compare(&reference));
+        if parity_only {
+            merged.gate_on_parity_only();
+        }
     }
     Ok(merged)
 }
