@@ -89,6 +89,35 @@ fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> String
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Writes a 1280×900 screenshot of `page` to `path` (relative to the repo).
+fn screenshot(browser: &Path, dir: &Path, page: &Path, path: &str) {
+    let screenshot = repo(path);
+    headless(
+        browser,
+        &dir.join("profile-shot"),
+        &[
+            "--hide-scrollbars",
+            "--window-size=1280,900",
+            &format!("--screenshot={}", screenshot.display()),
+        ],
+        &file_url(page),
+    );
+    assert!(screenshot.is_file(), "screenshot written");
+}
+
+/// Opens `page` with `#selftest` (a browser profile in `dir`): the DOM after
+/// its scripts ran, and the result its self-test wrote.
+fn selftest(browser: &Path, dir: &Path, page: &Path) -> (String, Value) {
+    let dom = headless(
+        browser,
+        &dir.join("profile"),
+        &["--dump-dom"],
+        &format!("{}#selftest", file_url(page)),
+    );
+    let result = selftest_result(&dom);
+    (dom, result)
+}
+
 /// The JSON the page's self-test wrote, from the dumped DOM.
 fn selftest_result(dom: &str) -> Value {
     let start = dom
@@ -111,29 +140,37 @@ fn file_url(path: &Path) -> String {
         .to_string()
 }
 
-/// A real run against the demo service: its HTML and JSON reports.
-async fn demo_reports(dir: &Path) -> (PathBuf, RunReport) {
-    let service = demo::Server::start().await.expect("demo service");
+/// Runs `rollcall` with the arguments `check_args` builds around the extra
+/// ones it is given (`--html` and `--json` into `dir`), expecting exit 1:
+/// the page and the JSON report of that run.
+async fn run_with_reports(
+    dir: &Path,
+    check_args: impl FnOnce(&[&str]) -> Vec<String>,
+) -> (PathBuf, RunReport) {
     let html = dir.join("rollcall.html");
     let json = dir.join("rollcall.json");
     let run = rollcall(
-        check_demo_args(
-            &service,
-            &[
-                "--html",
-                &html.display().to_string(),
-                "--json",
-                &json.display().to_string(),
-            ],
-        ),
+        check_args(&[
+            "--html",
+            &html.display().to_string(),
+            "--json",
+            &json.display().to_string(),
+        ]),
         vec![],
     )
     .await;
-    service.stop().await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let report: RunReport =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
     (html, report)
+}
+
+/// A real run against the demo service: its HTML and JSON reports.
+async fn demo_reports(dir: &Path) -> (PathBuf, RunReport) {
+    let service = demo::Server::start().await.expect("demo service");
+    let reports = run_with_reports(dir, |extra| check_demo_args(&service, extra)).await;
+    service.stop().await;
+    reports
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -152,14 +189,7 @@ async fn html_report_works_in_a_headless_browser() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let (html, report) = demo_reports(dir.path()).await;
-    let profile = dir.path().join("profile");
-    let dom = headless(
-        &browser,
-        &profile,
-        &["--dump-dom"],
-        &format!("{}#selftest", file_url(&html)),
-    );
-    let result = selftest_result(&dom);
+    let (_, result) = selftest(&browser, dir.path(), &html);
 
     assert_eq!(
         strings(&result["errors"]),
@@ -206,18 +236,12 @@ async fn html_report_works_in_a_headless_browser() {
     assert!(detail.contains("Rule"), "{detail}");
 
     // A screenshot for the docs (docs/html-report.md shows where it comes from).
-    let screenshot = repo("target/rollcall-html-report.png");
-    headless(
+    screenshot(
         &browser,
-        &dir.path().join("profile-shot"),
-        &[
-            "--hide-scrollbars",
-            "--window-size=1280,900",
-            &format!("--screenshot={}", screenshot.display()),
-        ],
-        &file_url(&html),
+        dir.path(),
+        &html,
+        "target/rollcall-html-report.png",
     );
-    assert!(screenshot.is_file(), "screenshot written");
 }
 
 #[tokio::test]
@@ -238,13 +262,7 @@ async fn hostile_response_bodies_stay_text_in_the_browser() {
     report.operations[0].tags.push(hostile.to_string());
     let page = dir.path().join("hostile.html");
     std::fs::write(&page, rollcall::report::html::render(&report)).expect("write");
-    let dom = headless(
-        &browser,
-        &dir.path().join("profile"),
-        &["--dump-dom"],
-        &format!("{}#selftest", file_url(&page)),
-    );
-    let result = selftest_result(&dom);
+    let (dom, result) = selftest(&browser, dir.path(), &page);
     assert_eq!(strings(&result["errors"]), Vec::<String>::new());
     assert_eq!(
         result["injected"], 0,
@@ -276,27 +294,12 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         ),
     )
     .expect("write config");
-    let html = dir.path().join("rollcall.html");
-    let json = dir.path().join("rollcall.json");
-    let run = rollcall(
-        rollout.check_args(&[
-            "--config",
-            &config.display().to_string(),
-            "--html",
-            &html.display().to_string(),
-            "--json",
-            &json.display().to_string(),
-        ]),
-        vec![],
-    )
+    let config = config.display().to_string();
+    // Exit 1: the targets differ.
+    let (html, report) = run_with_reports(dir.path(), |extra| {
+        rollout.check_args(&[&["--config", config.as_str()], extra].concat())
+    })
     .await;
-    assert_eq!(
-        run.code, 1,
-        "the targets differ\n{}\n{}",
-        run.stdout, run.stderr
-    );
-    let report: RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
     let differing: Vec<String> = report
         .parity
         .as_ref()
@@ -307,13 +310,7 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         .collect();
     assert_eq!(differing, parity_support::DIFFERING);
 
-    let dom = headless(
-        &browser,
-        &dir.path().join("profile"),
-        &["--dump-dom"],
-        &format!("{}#selftest", file_url(&html)),
-    );
-    let result = selftest_result(&dom);
+    let (_, result) = selftest(&browser, dir.path(), &html);
     assert_eq!(
         strings(&result["errors"]),
         Vec::<String>::new(),
@@ -369,17 +366,10 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         assert!(detail.contains("does not fail the run"), "{detail}");
     }
 
-    // A screenshot for the docs (docs/html-report.md shows where it comes from).
-    let screenshot = repo("target/rollcall-html-parity.png");
-    headless(
+    screenshot(
         &browser,
-        &dir.path().join("profile-shot"),
-        &[
-            "--hide-scrollbars",
-            "--window-size=1280,900",
-            &format!("--screenshot={}", screenshot.display()),
-        ],
-        &file_url(&html),
+        dir.path(),
+        &html,
+        "target/rollcall-html-parity.png",
     );
-    assert!(screenshot.is_file(), "screenshot written");
 }

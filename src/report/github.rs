@@ -495,7 +495,7 @@ fn output(out: &mut String, name: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::fixture;
+    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
 
     #[test]
     fn annotation_points_at_the_spec_line_with_rule_as_title() {
@@ -582,12 +582,6 @@ mod tests {
         assert_eq!(about(&gap_label, &gap_target), vec![Level::Warning]);
         let expected_target = &report.operations[expected.0].results[expected.1].target;
         assert!(about(&expected_label, expected_target).is_empty());
-    }
-
-    fn with_parity() -> RunReport {
-        let mut report = fixture();
-        report.parity = Some(report.parity_matrix().compare("stable"));
-        report
     }
 
     #[test]
@@ -680,15 +674,7 @@ mod tests {
 
     #[test]
     fn more_than_ten_parity_errors_are_grouped_too() {
-        let mut report = fixture();
-        let template = report.operations[2].clone();
-        report.operations = (0..12)
-            .map(|i| OperationReport {
-                path: format!("/things{i}"),
-                line: Some(100 + i),
-                ..template.clone()
-            })
-            .collect();
+        let mut report = copies_of_post_pets(12);
         report.parity = Some(report.parity_matrix().compare("stable"));
         report.gate_on_parity_only();
         let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"))
@@ -756,17 +742,24 @@ mod tests {
         assert_eq!(escape_property("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad%3Ae%2Cf");
     }
 
-    #[test]
-    fn more_than_ten_errors_are_grouped_into_one_annotation() {
+    /// The fixture with `n` operations `POST /things<i>`, each failing on
+    /// canary only (as `POST /pets` does).
+    fn copies_of_post_pets(n: u32) -> RunReport {
         let mut report = fixture();
         let template = report.operations[2].clone();
-        report.operations = (0..25)
+        report.operations = (0..n)
             .map(|i| OperationReport {
                 path: format!("/things{i}"),
                 line: Some(100 + i),
                 ..template.clone()
             })
             .collect();
+        report
+    }
+
+    #[test]
+    fn more_than_ten_errors_are_grouped_into_one_annotation() {
+        let report = copies_of_post_pets(25);
         let annotations = annotations(&report, Some("spec.yaml"));
         let errors: Vec<&Annotation> = annotations
             .iter()

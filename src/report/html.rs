@@ -659,7 +659,7 @@ const SCRIPT: &str = r##"
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::fixture;
+    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
 
     #[test]
     fn page_is_self_contained() {
@@ -738,12 +738,6 @@ mod tests {
         assert!(section.contains("answered 501"), "{section}");
         assert!(section.contains("curl -sS -X POST"), "{section}");
         assert!(section.contains("HTTP 501 Not Implemented"), "{section}");
-    }
-
-    fn with_parity() -> RunReport {
-        let mut report = fixture();
-        report.parity = Some(report.parity_matrix().compare("stable"));
-        report
     }
 
     #[test]
