@@ -23,9 +23,10 @@
 //! The matrix is rendered here, in Rust, with every piece of text HTML-escaped
 //! (response bodies are hostile); the script only shows, hides and copies
 //! existing nodes, never parses markup. Opening the page with `#selftest`
-//! runs a built-in check (every row present, the filters, the parity marks, a detail panel, no
-//! script errors) and writes its result into `#selftest-result`, which the
-//! headless-browser test in `tests/html.rs` reads.
+//! runs a built-in check (every row present, the filters, the parity marks,
+//! the rollcall.toml notes, a detail panel, no script errors) and writes its
+//! result into `#selftest-result`, which the headless-browser test in
+//! `tests/html.rs` reads.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

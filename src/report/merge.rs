@@ -167,6 +167,15 @@ mod tests {
     }
 
     #[test]
+    fn a_parity_only_gate_stays_one_after_merging() {
+        let mut full = crate::report::testing::fixture_with_parity();
+        full.gate_on_parity_only();
+        let merged = merge(vec![split(&full, false), split(&full, true)]).unwrap();
+        assert_eq!(merged.parity, full.parity);
+        assert!(merged.parity_only());
+    }
+
+    #[test]
     fn reports_of_another_spec_or_mode_are_refused() {
         let full = fixture();
         let mut other = split(&full, true);
