@@ -1,9 +1,11 @@
-//! GitHub mode end to end: the real binary against the embedded demo service,
-//! with temp files as `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, as a
-//! workflow step would run it. Also checks that `action.yml` and the
-//! workflows parse and declare what the README promises.
+//! GitHub mode end to end: the real binary against the embedded demo service
+//! (and against two builds of a service that disagree, for parity), with temp
+//! files as `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, as a workflow step
+//! would run it. Also checks that `action.yml` and the workflows parse and
+//! declare what the README promises.
 
 mod ci_support;
+mod parity_support;
 
 use std::collections::BTreeMap;
 
@@ -357,4 +359,127 @@ async fn merge_publishes_to_github_and_writes_html() {
     assert_eq!(outputs["not_implemented"], "1");
     assert_eq!(outputs["html"], html.display().to_string());
     assert!(files.summary().contains("# rollcall: "));
+}
+
+/// The GitHub environment of a step whose workspace is `workspace`.
+fn env_in(files: &GithubFiles, workspace: &std::path::Path) -> Vec<(&'static str, String)> {
+    let mut env = files.env("true");
+    for (name, value) in &mut env {
+        if *name == "GITHUB_WORKSPACE" {
+            *value = workspace.display().to_string();
+        }
+    }
+    env
+}
+
+/// A release whose verdicts differ from the reference's: one error per
+/// differing operation, at its line in the spec, naming every target's
+/// verdict; the step summary has the parity section.
+#[tokio::test]
+async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let files = GithubFiles::new();
+    let run = rollcall(rollout.check_args(&[]), env_in(&files, dir.path())).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+
+    let parity: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(",title=rollcall parity::"))
+        .collect();
+    assert_eq!(
+        parity.len(),
+        parity_support::DIFFERING.len(),
+        "{}",
+        run.stdout
+    );
+    for (line, label) in parity.iter().zip(parity_support::DIFFERING) {
+        let expected = format!(
+            "::error file=invoices.yaml,line={},title=rollcall parity::{label}: \
+             verdicts differ between targets: stable: ",
+            parity_support::spec_line(label)
+        );
+        assert!(line.starts_with(&expected), "{line}\nexpected {expected}");
+        assert!(
+            line.ends_with(", canary: implemented (reference: stable)"),
+            "{line}"
+        );
+    }
+    // Without --parity-only, each failing result is an error of its own too,
+    // the gap both targets share included.
+    for target in ["stable", "canary"] {
+        let shared = format!(
+            ",title=handler-501::{} [{target}]: not_implemented",
+            parity_support::SHARED_GAP
+        );
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with("::error ") && l.contains(&shared)),
+            "{}",
+            run.stdout
+        );
+    }
+
+    let summary = files.summary();
+    assert!(summary.contains("## Parity"), "{summary}");
+    assert!(
+        summary.contains(
+            "**PARITY FAIL: 2 of 6 operations differ between 2 targets (reference: stable)**"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Capability diff: stable → canary"),
+        "{summary}"
+    );
+}
+
+/// A canary gate (`--parity-only`) fails on the drift, and its annotations
+/// say so: the differences are the only errors, the gap both targets share is
+/// a warning, and a differing operation is annotated once.
+///
+/// The exit code comes from the binary; the annotations are rendered from
+/// that run's JSON report, marked as gated on parity alone.
+#[tokio::test]
+async fn a_parity_only_gate_has_errors_for_differences_only() {
+    use rollcall::report::github::{Level, PARITY_TITLE, annotations};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let json = dir.path().join("rollcall.json");
+    let run = rollcall(
+        rollout.check_args(&["--parity-only", "--json", &json.display().to_string()]),
+        vec![],
+    )
+    .await;
+    assert_eq!(run.code, 1, "the gate fails on drift\n{}", run.stderr);
+    let mut report: rollcall::report::RunReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    report.gate_on_parity_only();
+
+    let annotations = annotations(&report, Some("invoices.yaml"));
+    let errors: Vec<(&str, Option<u32>)> = annotations
+        .iter()
+        .filter(|a| a.level == Level::Error)
+        .map(|a| (a.title.as_str(), a.line))
+        .collect();
+    let expected: Vec<(&str, Option<u32>)> = parity_support::DIFFERING
+        .iter()
+        .map(|label| (PARITY_TITLE, Some(parity_support::spec_line(label))))
+        .collect();
+    assert_eq!(errors, expected);
+    for label in parity_support::DIFFERING {
+        let about: Vec<_> = annotations
+            .iter()
+            .filter(|a| a.message.starts_with(label))
+            .collect();
+        assert_eq!(about.len(), 1, "{label}: {about:?}");
+    }
+    let shared: Vec<Level> = annotations
+        .iter()
+        .filter(|a| a.message.starts_with(parity_support::SHARED_GAP))
+        .map(|a| a.level)
+        .collect();
+    assert_eq!(shared, vec![Level::Warning, Level::Warning]);
 }

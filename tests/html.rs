@@ -4,12 +4,15 @@
 //! a tag filter, a target filter, the detail panel, script errors) and write
 //! the result into `#selftest-result`; `--dump-dom` hands us the page after
 //! its scripts ran. A screenshot for the docs is written to
-//! `target/rollcall-html-report.png`.
+//! `target/rollcall-html-report.png`. A second run, against two builds of a
+//! service that disagree, checks the parity marks, the parity filter, the
+//! capability diff and a known gap's note in the browser.
 //!
 //! Without chromium the browser tests print a loud SKIP, unless `CI` is set
 //! (then they fail: `.ci/run` installs chromium).
 
 mod ci_support;
+mod parity_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,6 +89,35 @@ fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> String
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Writes a 1280×900 screenshot of `page` to `path` (relative to the repo).
+fn screenshot(browser: &Path, dir: &Path, page: &Path, path: &str) {
+    let screenshot = repo(path);
+    headless(
+        browser,
+        &dir.join("profile-shot"),
+        &[
+            "--hide-scrollbars",
+            "--window-size=1280,900",
+            &format!("--screenshot={}", screenshot.display()),
+        ],
+        &file_url(page),
+    );
+    assert!(screenshot.is_file(), "screenshot written");
+}
+
+/// Opens `page` with `#selftest` (a browser profile in `dir`): the DOM after
+/// its scripts ran, and the result its self-test wrote.
+fn selftest(browser: &Path, dir: &Path, page: &Path) -> (String, Value) {
+    let dom = headless(
+        browser,
+        &dir.join("profile"),
+        &["--dump-dom"],
+        &format!("{}#selftest", file_url(page)),
+    );
+    let result = selftest_result(&dom);
+    (dom, result)
+}
+
 /// The JSON the page's self-test wrote, from the dumped DOM.
 fn selftest_result(dom: &str) -> Value {
     let start = dom
@@ -108,29 +140,37 @@ fn file_url(path: &Path) -> String {
         .to_string()
 }
 
-/// A real run against the demo service: its HTML and JSON reports.
-async fn demo_reports(dir: &Path) -> (PathBuf, RunReport) {
-    let service = demo::Server::start().await.expect("demo service");
+/// Runs `rollcall` with the arguments `check_args` builds around the extra
+/// ones it is given (`--html` and `--json` into `dir`), expecting exit 1:
+/// the page and the JSON report of that run.
+async fn run_with_reports(
+    dir: &Path,
+    check_args: impl FnOnce(&[&str]) -> Vec<String>,
+) -> (PathBuf, RunReport) {
     let html = dir.join("rollcall.html");
     let json = dir.join("rollcall.json");
     let run = rollcall(
-        check_demo_args(
-            &service,
-            &[
-                "--html",
-                &html.display().to_string(),
-                "--json",
-                &json.display().to_string(),
-            ],
-        ),
+        check_args(&[
+            "--html",
+            &html.display().to_string(),
+            "--json",
+            &json.display().to_string(),
+        ]),
         vec![],
     )
     .await;
-    service.stop().await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let report: RunReport =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
     (html, report)
+}
+
+/// A real run against the demo service: its HTML and JSON reports.
+async fn demo_reports(dir: &Path) -> (PathBuf, RunReport) {
+    let service = demo::Server::start().await.expect("demo service");
+    let reports = run_with_reports(dir, |extra| check_demo_args(&service, extra)).await;
+    service.stop().await;
+    reports
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -149,14 +189,7 @@ async fn html_report_works_in_a_headless_browser() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let (html, report) = demo_reports(dir.path()).await;
-    let profile = dir.path().join("profile");
-    let dom = headless(
-        &browser,
-        &profile,
-        &["--dump-dom"],
-        &format!("{}#selftest", file_url(&html)),
-    );
-    let result = selftest_result(&dom);
+    let (_, result) = selftest(&browser, dir.path(), &html);
 
     assert_eq!(
         strings(&result["errors"]),
@@ -203,18 +236,12 @@ async fn html_report_works_in_a_headless_browser() {
     assert!(detail.contains("Rule"), "{detail}");
 
     // A screenshot for the docs (docs/html-report.md shows where it comes from).
-    let screenshot = repo("target/rollcall-html-report.png");
-    headless(
+    screenshot(
         &browser,
-        &dir.path().join("profile-shot"),
-        &[
-            "--hide-scrollbars",
-            "--window-size=1280,900",
-            &format!("--screenshot={}", screenshot.display()),
-        ],
-        &file_url(&html),
+        dir.path(),
+        &html,
+        "target/rollcall-html-report.png",
     );
-    assert!(screenshot.is_file(), "screenshot written");
 }
 
 #[tokio::test]
@@ -235,13 +262,7 @@ async fn hostile_response_bodies_stay_text_in_the_browser() {
     report.operations[0].tags.push(hostile.to_string());
     let page = dir.path().join("hostile.html");
     std::fs::write(&page, rollcall::report::html::render(&report)).expect("write");
-    let dom = headless(
-        &browser,
-        &dir.path().join("profile"),
-        &["--dump-dom"],
-        &format!("{}#selftest", file_url(&page)),
-    );
-    let result = selftest_result(&dom);
+    let (dom, result) = selftest(&browser, dir.path(), &page);
     assert_eq!(strings(&result["errors"]), Vec::<String>::new());
     assert_eq!(
         result["injected"], 0,
@@ -249,4 +270,106 @@ async fn hostile_response_bodies_stay_text_in_the_browser() {
     );
     assert!(!dom.contains("<title>pwned"), "an injected script ran");
     assert_eq!(strings(&result["rows"]).len(), report.operations.len());
+}
+
+/// Two targets that disagree, with a known gap in rollcall.toml: the page
+/// marks the differing rows and cells, its parity filter keeps exactly those
+/// rows, it names the reference and shows the capability diff, and the known
+/// gap says why its red verdict did not fail the run.
+#[tokio::test]
+async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
+    let Some(browser) =
+        browser_or_skip("parity_marks_filter_and_known_gaps_work_in_a_headless_browser")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let config = dir.path().join("rollcall.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[known_gaps]]\noperation = {:?}\nreason = \"reports ship in 1.6\"\nuntil = \"2099-12-31\"\n",
+            parity_support::SHARED_GAP
+        ),
+    )
+    .expect("write config");
+    let config = config.display().to_string();
+    // Exit 1: the targets differ.
+    let (html, report) = run_with_reports(dir.path(), |extra| {
+        rollout.check_args(&[&["--config", config.as_str()], extra].concat())
+    })
+    .await;
+    let differing: Vec<String> = report
+        .parity
+        .as_ref()
+        .expect("parity with two targets")
+        .differences
+        .iter()
+        .map(|d| d.label())
+        .collect();
+    assert_eq!(differing, parity_support::DIFFERING);
+
+    let (_, result) = selftest(&browser, dir.path(), &html);
+    assert_eq!(
+        strings(&result["errors"]),
+        Vec::<String>::new(),
+        "script errors"
+    );
+    let parity = &result["parity"];
+    assert_eq!(parity["reference"], "stable");
+    assert_eq!(strings(&parity["marked"]), differing, "marked rows");
+    assert_eq!(strings(&parity["filtered"]), differing, "parity filter");
+    assert_eq!(
+        parity["unfiltered"],
+        report.operations.len(),
+        "filter undone"
+    );
+    assert_eq!(
+        parity["drift_cells"],
+        differing.len(),
+        "one canary cell each"
+    );
+    let diffs = parity["diffs"].as_array().expect("capability diffs");
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert_eq!(diffs[0]["target"], "canary");
+    let diff = diffs[0]["text"].as_str().expect("diff text");
+    for line in [
+        "--- stable",
+        "+++ canary",
+        "-PATCH /invoices/{id}",
+        "+PATCH /invoices/{id}",
+    ] {
+        assert!(
+            diff.lines().any(|l| l.starts_with(line)),
+            "{line} in\n{diff}"
+        );
+    }
+
+    let allowances = result["allowances"].as_array().expect("allowances");
+    let targets: Vec<&str> = allowances
+        .iter()
+        .map(|a| a["target"].as_str().expect("target"))
+        .collect();
+    assert_eq!(targets, ["stable", "canary"], "{allowances:?}");
+    for allowance in allowances {
+        assert_eq!(allowance["label"], parity_support::SHARED_GAP);
+        assert_eq!(allowance["allowance"], "known_gap");
+        let cell = allowance["cell"].as_str().expect("cell text");
+        assert!(cell.starts_with("not_implemented 501"), "{cell}");
+        assert!(cell.contains("known gap"), "{cell}");
+        let detail = allowance["detail"].as_str().expect("detail text");
+        assert!(
+            detail.contains("known gap: reports ship in 1.6, until 2099-12-31"),
+            "{detail}"
+        );
+        assert!(detail.contains("does not fail the run"), "{detail}");
+    }
+
+    screenshot(
+        &browser,
+        dir.path(),
+        &html,
+        "target/rollcall-html-parity.png",
+    );
 }

@@ -2,11 +2,15 @@
 //! when `GITHUB_ACTIONS=true` (the binary decides; `--github`/`--no-github`
 //! override). Three outputs, all rendered from the redacted [`RunReport`]:
 //!
-//! Annotations (workflow commands on stdout), one per flagged result, pointing
-//! at the line of the spec that declares the operation. Failures and
-//! unreachable targets are errors, inconclusive results warnings:
+//! Annotations (workflow commands on stdout), one per flagged result and,
+//! with several targets, one per operation whose verdicts differ between
+//! them, pointing at the line of the spec that declares the operation.
+//! Parity differences, failures and unreachable targets are errors;
+//! inconclusive results and open known gaps warnings. With `--parity-only`
+//! only parity differences are errors (see [`annotations`]):
 //!
 //! ```text
+//! ::error file=specs/petstore.yaml,line=40,title=rollcall parity::POST /pets: verdicts differ between targets: stable: implemented, canary: not_implemented (reference: stable)
 //! ::error file=specs/petstore.yaml,line=40,title=handler-501::POST /pets [canary]: not_implemented: answered 501
 //! ::warning file=specs/petstore.yaml,line=95,title=auth-401::GET /admin/stats: auth_required: 401 with WWW-Authenticate: Bearer
 //! ::error file=specs/petstore.yaml,title=rollcall%3A 3 more not served::GET /a, POST /b [canary], DELETE /c (all are in the step summary and the JUnit report)
@@ -205,54 +209,116 @@ pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<Stri
     (!text.is_empty()).then(|| text.to_string())
 }
 
-/// Annotations for every flagged result: errors (failures, unreachable
-/// targets) first, then warnings (`auth_required`, `unverified`); `skipped`
-/// results are not annotated. Each level stays within
-/// [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped annotation.
+/// Annotations for every operation whose verdicts differ between targets
+/// and every flagged result: errors first (parity differences, then failures
+/// and unreachable targets), then warnings (open known gaps, `auth_required`,
+/// `unverified`); `skipped` results are not annotated. Each level stays
+/// within [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped
+/// annotation.
+///
+/// A run gated on parity alone (`--parity-only`) fails only on differences,
+/// so only those are errors: a failure every target shares is a warning, and
+/// the results of a differing operation are left to its parity annotation,
+/// which names each target's verdict.
 pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
     let several_targets = report.targets.len() > 1;
-    let mut errors = Vec::new();
+    let parity_only = report.parity_only();
+    let differs = |op: &OperationReport| {
+        report
+            .parity
+            .as_ref()
+            .is_some_and(|p| p.difference(op.method, &op.path).is_some())
+    };
+    let mut errors = parity_annotations(report, file);
     let mut warnings = Vec::new();
     for (op, result) in report.flagged() {
         // A known gap is shown but must not look like a failure in a green run.
         let level = match result.counted_outcome() {
+            _ if parity_only && differs(op) => continue,
             _ if result.is_known_gap() => Level::Warning,
+            Outcome::Fail | Outcome::Error if parity_only => Level::Warning,
             Outcome::Fail | Outcome::Error => Level::Error,
             Outcome::Inconclusive if result.verdict != Verdict::Skipped => Level::Warning,
             _ => continue,
         };
-        let entry = (op, result);
-        match level {
-            Level::Error => errors.push(entry),
-            Level::Warning => warnings.push(entry),
-        }
-    }
-    let mut out = Vec::new();
-    for (level, results) in [(Level::Error, errors), (Level::Warning, warnings)] {
-        let shown = if results.len() > MAX_ANNOTATIONS_PER_LEVEL {
-            MAX_ANNOTATIONS_PER_LEVEL - 1
-        } else {
-            results.len()
-        };
-        for (op, result) in &results[..shown] {
-            out.push(Annotation {
+        let subject = subject(op, result, several_targets);
+        let pending = Pending {
+            overflow_name: format!("{subject} ({})", result.verdict),
+            parity: false,
+            annotation: Annotation {
                 level,
                 file: file.map(str::to_string),
                 line: op.line,
                 title: result.rule.clone(),
-                message: format!(
-                    "{}: {}: {}",
-                    subject(op, result, several_targets),
-                    result.verdict,
-                    result.evidence
-                ),
-            });
+                message: format!("{subject}: {}: {}", result.verdict, result.evidence),
+            },
+        };
+        match level {
+            Level::Error => errors.push(pending),
+            Level::Warning => warnings.push(pending),
         }
-        if shown < results.len() {
-            out.push(overflow(level, &results[shown..], file, several_targets));
+    }
+    let mut out = Vec::new();
+    for (level, mut pending) in [(Level::Error, errors), (Level::Warning, warnings)] {
+        let rest = if pending.len() > MAX_ANNOTATIONS_PER_LEVEL {
+            pending.split_off(MAX_ANNOTATIONS_PER_LEVEL - 1)
+        } else {
+            Vec::new()
+        };
+        out.extend(pending.into_iter().map(|p| p.annotation));
+        if !rest.is_empty() {
+            out.push(overflow(level, &rest, file));
         }
     }
     out
+}
+
+/// An annotation before the per-level limit is applied, with the name the
+/// grouped overflow annotation gives it.
+struct Pending {
+    annotation: Annotation,
+    overflow_name: String,
+    /// Whether it is a parity difference (not a single result).
+    parity: bool,
+}
+
+/// Title of the annotation for an operation whose verdicts differ between targets.
+pub const PARITY_TITLE: &str = "rollcall parity";
+
+/// One error per operation whose verdicts differ between targets, at the
+/// operation's line:
+/// `PATCH /invoices/{id}: verdicts differ between targets: stable: missing_method, canary: implemented (reference: stable)`.
+fn parity_annotations(report: &RunReport, file: Option<&str>) -> Vec<Pending> {
+    let Some(parity) = &report.parity else {
+        return Vec::new();
+    };
+    parity
+        .differences
+        .iter()
+        .map(|difference| {
+            let line = report
+                .operations
+                .iter()
+                .find(|op| op.method == difference.method && op.path == difference.path)
+                .and_then(|op| op.line);
+            Pending {
+                overflow_name: format!("{} (verdicts differ)", difference.label()),
+                parity: true,
+                annotation: Annotation {
+                    level: Level::Error,
+                    file: file.map(str::to_string),
+                    line,
+                    title: PARITY_TITLE.to_string(),
+                    message: format!(
+                        "{}: verdicts differ between targets: {} (reference: {})",
+                        difference.label(),
+                        difference.verdict_list(),
+                        parity.reference
+                    ),
+                },
+            }
+        })
+        .collect()
 }
 
 /// `GET /pets` or, with several targets, `GET /pets [canary]`.
@@ -264,26 +330,18 @@ fn subject(op: &OperationReport, result: &TargetResult, several_targets: bool) -
     }
 }
 
-fn overflow(
-    level: Level,
-    rest: &[(&OperationReport, &TargetResult)],
-    file: Option<&str>,
-    several_targets: bool,
-) -> Annotation {
+fn overflow(level: Level, rest: &[Pending], file: Option<&str>) -> Annotation {
+    let parity = rest.iter().filter(|p| p.parity).count();
     let what = match level {
-        Level::Error => "not served",
-        Level::Warning => "inconclusive",
+        Level::Warning => "warnings",
+        Level::Error if parity == 0 => "not served",
+        Level::Error if parity == rest.len() => "differing between targets",
+        Level::Error => "not served or differing between targets",
     };
     let mut names: Vec<String> = rest
         .iter()
         .take(MAX_NAMED_IN_OVERFLOW)
-        .map(|(op, result)| {
-            format!(
-                "{} ({})",
-                subject(op, result, several_targets),
-                result.verdict
-            )
-        })
+        .map(|p| p.overflow_name.clone())
         .collect();
     if rest.len() > MAX_NAMED_IN_OVERFLOW {
         names.push(format!("and {} more", rest.len() - MAX_NAMED_IN_OVERFLOW));
@@ -437,7 +495,7 @@ fn output(out: &mut String, name: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::fixture;
+    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
 
     #[test]
     fn annotation_points_at_the_spec_line_with_rule_as_title() {
@@ -527,6 +585,127 @@ mod tests {
     }
 
     #[test]
+    fn each_operation_whose_verdicts_differ_is_one_parity_error_at_its_line() {
+        let report = with_parity();
+        let differences = &report.parity.as_ref().expect("parity").differences;
+        assert!(!differences.is_empty(), "the fixture has drift");
+        let annotations = annotations(&report, Some("spec.yaml"));
+        let parity: Vec<&Annotation> = annotations
+            .iter()
+            .filter(|a| a.title == PARITY_TITLE)
+            .collect();
+        assert_eq!(parity.len(), differences.len());
+        for (annotation, difference) in parity.iter().zip(differences) {
+            let op = report
+                .operations
+                .iter()
+                .find(|op| op.label() == difference.label())
+                .expect("operation of the difference");
+            assert_eq!(annotation.level, Level::Error);
+            assert_eq!(annotation.line, op.line);
+            assert_eq!(
+                annotation.message,
+                format!(
+                    "{}: verdicts differ between targets: stable: {}, canary: {} (reference: stable)",
+                    op.label(),
+                    op.results[0].verdict,
+                    op.results[1].verdict
+                )
+            );
+        }
+        assert_eq!(
+            annotations[0].command(),
+            format!(
+                "::error file=spec.yaml,line={},title=rollcall parity::{}",
+                parity[0].line.expect("line"),
+                parity[0].message
+            ),
+            "parity errors come first"
+        );
+        // Without --parity-only, failing results are errors of their own too.
+        assert!(annotations.iter().any(|a| {
+            a.level == Level::Error
+                && a.message
+                    .starts_with("POST /pets [canary]: not_implemented: ")
+        }));
+    }
+
+    #[test]
+    fn with_parity_only_differences_are_the_only_errors() {
+        let mut report = fixture();
+        // GET /health: a gap both targets share.
+        for result in &mut report.operations[0].results {
+            result.verdict = Verdict::NotImplemented;
+        }
+        report.parity = Some(report.parity_matrix().compare("stable"));
+        report.gate_on_parity_only();
+        let parity = report.parity.clone().expect("parity");
+        let annotations = annotations(&report, Some("spec.yaml"));
+        let errors: Vec<&Annotation> = annotations
+            .iter()
+            .filter(|a| a.level == Level::Error)
+            .collect();
+        assert_eq!(errors.len(), parity.differences.len());
+        assert!(errors.iter().all(|a| a.title == PARITY_TITLE));
+        // A differing operation's results are named by its parity error only.
+        for difference in &parity.differences {
+            let prefix = format!("{} [", difference.label());
+            assert!(
+                annotations.iter().all(|a| !a.message.starts_with(&prefix)),
+                "{difference:?} annotated twice"
+            );
+        }
+        // A failure every target shares is tolerated by the gate: a warning.
+        let shared = report
+            .operations
+            .iter()
+            .find(|op| {
+                parity.difference(op.method, &op.path).is_none()
+                    && op.results[0].verdict.outcome() == Outcome::Fail
+            })
+            .expect("the fixture has a failure both targets share");
+        let about_shared: Vec<Level> = annotations
+            .iter()
+            .filter(|a| a.message.starts_with(&format!("{} [", shared.label())))
+            .map(|a| a.level)
+            .collect();
+        assert_eq!(about_shared, vec![Level::Warning, Level::Warning]);
+    }
+
+    #[test]
+    fn more_than_ten_parity_errors_are_grouped_too() {
+        let mut report = copies_of_post_pets(12);
+        report.parity = Some(report.parity_matrix().compare("stable"));
+        report.gate_on_parity_only();
+        let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"))
+            .into_iter()
+            .filter(|a| a.level == Level::Error)
+            .collect();
+        assert_eq!(errors.len(), MAX_ANNOTATIONS_PER_LEVEL);
+        let grouped = errors.last().expect("ten errors");
+        assert_eq!(grouped.title, "rollcall: 3 more differing between targets");
+        assert!(
+            grouped
+                .message
+                .starts_with("POST /things9 (verdicts differ), POST /things10 (verdicts differ)"),
+            "{}",
+            grouped.message
+        );
+    }
+
+    #[test]
+    fn step_summary_has_the_parity_section_before_the_flagged_list() {
+        let summary = step_summary(&with_parity(), 0, &[]);
+        let parity = summary.find("## Parity").expect("parity section");
+        let flagged = summary.find("## Flagged").expect("flagged section");
+        assert!(parity < flagged, "{summary}");
+        assert!(
+            summary.contains("Capability diff: stable → canary"),
+            "{summary}"
+        );
+    }
+
+    #[test]
     fn single_target_messages_do_not_name_the_target() {
         let mut report = fixture();
         report.targets.truncate(1);
@@ -563,17 +742,24 @@ mod tests {
         assert_eq!(escape_property("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad%3Ae%2Cf");
     }
 
-    #[test]
-    fn more_than_ten_errors_are_grouped_into_one_annotation() {
+    /// The fixture with `n` operations `POST /things<i>`, each failing on
+    /// canary only (as `POST /pets` does).
+    fn copies_of_post_pets(n: u32) -> RunReport {
         let mut report = fixture();
         let template = report.operations[2].clone();
-        report.operations = (0..25)
+        report.operations = (0..n)
             .map(|i| OperationReport {
                 path: format!("/things{i}"),
                 line: Some(100 + i),
                 ..template.clone()
             })
             .collect();
+        report
+    }
+
+    #[test]
+    fn more_than_ten_errors_are_grouped_into_one_annotation() {
+        let report = copies_of_post_pets(25);
         let annotations = annotations(&report, Some("spec.yaml"));
         let errors: Vec<&Annotation> = annotations
             .iter()

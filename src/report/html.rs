@@ -2,7 +2,12 @@
 //! JS, no network fetch (a Content-Security-Policy forbids any). Totals at the
 //! top, then an operations × targets matrix colored by verdict, filters by
 //! verdict, tag and target, and on click the evidence, rule and curl
-//! reproduction of a cell.
+//! reproduction of a cell. With two or more targets, the parity comparison:
+//! rows whose verdicts differ are marked (`data-parity="differs"`), cells
+//! that differ from the reference are marked `drift`, a filter keeps only the
+//! differing rows, and the capability diff of each target against the
+//! reference follows the matrix. A rollcall.toml note (a known gap and its
+//! reason and date, an expected verdict) shows in its cell and its details.
 //!
 //! ```html
 //! <header><h1>rollcall: Pet Store 1.2.0</h1><p class="conclusion fail">FAIL: ...</p> ...</header>
@@ -18,14 +23,15 @@
 //! The matrix is rendered here, in Rust, with every piece of text HTML-escaped
 //! (response bodies are hostile); the script only shows, hides and copies
 //! existing nodes, never parses markup. Opening the page with `#selftest`
-//! runs a built-in check (every row present, a filter, a detail panel, no
-//! script errors) and writes its result into `#selftest-result`, which the
-//! headless-browser test in `tests/html.rs` reads.
+//! runs a built-in check (every row present, the filters, the parity marks,
+//! the rollcall.toml notes, a detail panel, no script errors) and writes its
+//! result into `#selftest-result`, which the headless-browser test in
+//! `tests/html.rs` reads.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::report::{OperationReport, RunReport, TargetResult};
+use crate::report::{AllowanceKind, OperationReport, RunReport, TargetResult};
 use crate::verdict::{Outcome, Verdict, rules};
 
 /// The report as one HTML document, ending with a newline.
@@ -44,6 +50,7 @@ pub fn render(report: &RunReport) -> String {
     header(&mut out, report, &title);
     filters(&mut out, report);
     matrix(&mut out, report);
+    parity(&mut out, report);
     out.push_str(
         "<aside id=\"detail\" hidden><button type=\"button\" id=\"detail-close\">Close</button>\
          <div id=\"detail-body\"></div></aside>\n",
@@ -65,6 +72,14 @@ fn header(out: &mut String, report: &RunReport, title: &str) {
         escape(title),
         escape(&report.conclusion())
     );
+    if let (Some(line), Some(parity)) = (report.parity_line(), &report.parity) {
+        let class = if parity.agrees() { "pass" } else { "fail" };
+        let _ = writeln!(
+            out,
+            "<p id=\"parity-line\" class=\"conclusion {class}\">{}</p>",
+            escape(&line)
+        );
+    }
     let _ = writeln!(
         out,
         "<p class=\"meta\">Spec <code>{}</code> (OpenAPI {}), {} mode, rollcall {}, started {}, {} ms.</p>",
@@ -114,6 +129,14 @@ fn filters(out: &mut String, report: &RunReport) {
         );
     }
     out.push_str("</fieldset>\n");
+    if let Some(parity) = &report.parity {
+        let _ = writeln!(
+            out,
+            "<fieldset id=\"filter-parity\"><legend>Parity</legend><label><input type=\"checkbox\" \
+             id=\"only-differing\"> only operations whose verdicts differ between targets ({})</label></fieldset>",
+            parity.differences.len()
+        );
+    }
     let tags: BTreeSet<&str> = report
         .operations
         .iter()
@@ -128,34 +151,59 @@ fn filters(out: &mut String, report: &RunReport) {
     out.push_str("</select></fieldset>\n<p id=\"shown\"></p>\n</form>\n");
 }
 
+/// The operations × targets table. With a parity comparison, the reference
+/// target's column is labelled, a row whose verdicts differ between targets
+/// has `data-parity="differs"`, and a cell whose verdict differs from the
+/// reference's is marked `drift` (`≠`). A result with a rollcall.toml note
+/// (a known gap, an expected verdict) says so in its cell.
 fn matrix(out: &mut String, report: &RunReport) {
+    let reference = report.parity.as_ref().map(|p| p.reference.as_str());
     let _ = write!(
         out,
-        "<table id=\"matrix\" data-operations=\"{}\">\n<thead><tr><th>Operation</th><th>Tags</th>",
-        report.operations.len()
+        "<table id=\"matrix\" data-operations=\"{}\" data-reference=\"{}\">\n<thead><tr><th>Operation</th><th>Tags</th>",
+        report.operations.len(),
+        escape(reference.unwrap_or_default())
     );
     for target in &report.targets {
+        let mark = if reference == Some(target.name.as_str()) {
+            " <small class=\"reference\">reference</small>"
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "<th data-target=\"{}\">{}<br><small>{}</small></th>",
-            escape(&target.name),
+            "<th data-target=\"{0}\">{0}{mark}<br><small>{1}</small></th>",
             escape(&target.name),
             escape(&target.base_url)
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for (op_index, op) in report.operations.iter().enumerate() {
+        let differs = report
+            .parity
+            .as_ref()
+            .is_some_and(|p| p.difference(op.method, &op.path).is_some());
+        let reference_verdict = reference
+            .and_then(|name| op.results.iter().find(|r| r.target == name))
+            .map(|r| r.verdict);
         let _ = write!(
             out,
-            "<tr class=\"op\" data-label=\"{}\"><td class=\"label\"><code>{}</code>",
+            "<tr class=\"op\" data-label=\"{0}\"{1}><td class=\"label\"><code>{0}</code>",
             escape(&op.label()),
-            escape(&op.label())
+            if differs {
+                " data-parity=\"differs\""
+            } else {
+                ""
+            }
         );
         if let Some(id) = &op.operation_id {
             let _ = write!(out, " <small>{}</small>", escape(id));
         }
         if let Some(line) = op.line {
             let _ = write!(out, " <small class=\"line\">line {line}</small>");
+        }
+        if differs {
+            out.push_str(" <span class=\"differs\">verdicts differ</span>");
         }
         out.push_str("</td><td class=\"tags\">");
         for tag in &op.tags {
@@ -173,14 +221,39 @@ fn matrix(out: &mut String, report: &RunReport) {
                         .status
                         .map(|s| format!(" <small>{s}</small>"))
                         .unwrap_or_default();
+                    let drift = differs
+                        && reference != Some(target.name.as_str())
+                        && reference_verdict != Some(result.verdict);
+                    let (drift_class, drift_mark) = match reference {
+                        Some(name) if drift => (
+                            " drift",
+                            format!(
+                                " <small class=\"drift-mark\" title=\"differs from {0}\">≠ {0}</small>",
+                                escape(name)
+                            ),
+                        ),
+                        _ => ("", String::new()),
+                    };
+                    let mut title = result.evidence.clone();
+                    let mut allowance_attr = String::new();
+                    let mut allowance_badge = String::new();
+                    if let Some(allowance) = &result.allowance {
+                        title = format!("{title} ({})", allowance.message);
+                        allowance_attr =
+                            format!(" data-allowance=\"{}\"", allowance_id(allowance.kind));
+                        allowance_badge = format!(
+                            " <small class=\"allowance\">{}</small>",
+                            allowance_label(allowance.kind)
+                        );
+                    }
                     let _ = write!(
                         out,
-                        "<td class=\"cell {3}\" data-target=\"{1}\" data-verdict=\"{0}\">\
+                        "<td class=\"cell {3}{drift_class}\" data-target=\"{1}\" data-verdict=\"{0}\"{allowance_attr}>\
                          <button type=\"button\" data-detail=\"d-{op_index}-{target_index}\" \
-                         title=\"{2}\">{0}{status}</button></td>",
+                         title=\"{2}\">{0}{status}{drift_mark}{allowance_badge}</button></td>",
                         result.verdict,
                         escape(&target.name),
-                        escape(&result.evidence),
+                        escape(&title),
                         classes(result.verdict)
                     );
                 }
@@ -196,6 +269,93 @@ fn matrix(out: &mut String, report: &RunReport) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
+}
+
+/// The parity headline and, for each target other than the reference, the
+/// unified diff of its capability listing against the reference's.
+fn parity(out: &mut String, report: &RunReport) {
+    let Some(parity) = &report.parity else {
+        return;
+    };
+    let matrix = report.parity_matrix();
+    let reference = matrix.position(&parity.reference).unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "<section id=\"parity\">\n<h2>Parity (reference: {})</h2>",
+        escape(&parity.reference)
+    );
+    let _ = writeln!(
+        out,
+        "<p>A red bar marks an operation whose verdicts differ between targets; \
+         ≠ marks a verdict that differs from the reference's. The parity filter \
+         shows only those operations.</p>"
+    );
+    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
+        let target = escape(&matrix.targets[column]);
+        let diff = matrix.listing_diff(reference, column);
+        if diff.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"capability-same\" data-target=\"{target}\">{target}: the same verdicts as {}.</p>",
+                escape(&parity.reference)
+            );
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<details class=\"capability-diff\" data-target=\"{target}\" open>\
+             <summary>Capability diff: {} → {target}</summary><pre class=\"diff\">",
+            escape(&parity.reference)
+        );
+        for line in diff.lines() {
+            let class = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => "add",
+                Some('-') if !line.starts_with("---") => "del",
+                Some('@') => "hunk",
+                _ => "same",
+            };
+            let _ = writeln!(out, "<span class=\"{class}\">{}</span>", escape(line));
+        }
+        out.push_str("</pre></details>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// The `data-allowance` value of a rollcall.toml note.
+fn allowance_id(kind: AllowanceKind) -> &'static str {
+    match kind {
+        AllowanceKind::KnownGap => "known_gap",
+        AllowanceKind::Expired => "expired",
+        AllowanceKind::Fixed => "fixed",
+        AllowanceKind::Expected => "expected",
+        AllowanceKind::Unexpected => "unexpected",
+    }
+}
+
+/// The badge a cell shows for a rollcall.toml note.
+fn allowance_label(kind: AllowanceKind) -> &'static str {
+    match kind {
+        AllowanceKind::KnownGap => "known gap",
+        AllowanceKind::Expired => "known gap expired",
+        AllowanceKind::Fixed => "known gap fixed",
+        AllowanceKind::Expected => "expected",
+        AllowanceKind::Unexpected => "unexpected",
+    }
+}
+
+/// What a rollcall.toml note does to the run, said after its message.
+fn allowance_effect(result: &TargetResult) -> &'static str {
+    match result.allowance.as_ref().map(|a| a.kind) {
+        Some(AllowanceKind::KnownGap) if result.is_known_gap() => {
+            "Listed in rollcall.toml's known gaps: this result does not fail the run."
+        }
+        Some(AllowanceKind::Expected) => {
+            "Declared in rollcall.toml: this verdict counts as a pass."
+        }
+        Some(AllowanceKind::Expired) => "The known gap has expired: this result fails the run.",
+        Some(AllowanceKind::Fixed) => "Served now: remove it from rollcall.toml's known gaps.",
+        _ => "This result counts as usual.",
+    }
 }
 
 /// One hidden section per result; the script copies it into the panel.
@@ -234,6 +394,15 @@ fn detail(
         let _ = write!(out, ": {}", escape(rule.hint));
     }
     out.push_str("</p>");
+    if let Some(allowance) = &result.allowance {
+        let _ = write!(
+            out,
+            "<p class=\"allowance\" data-allowance=\"{}\"><b>{}</b>. {}</p>",
+            allowance_id(allowance.kind),
+            escape(&allowance.message),
+            allowance_effect(result)
+        );
+    }
     if result.request.is_some() || result.response.is_some() {
         let _ = write!(
             out,
@@ -336,6 +505,18 @@ td.cell button:focus-visible { outline: 2px solid #0969da; }
   border-left: 1px solid #d0d7de; box-shadow: -4px 0 12px rgba(0,0,0,.12); padding: 12px 16px; }
 #detail h2 { font-size: 16px; }
 pre.transcript { background: #f6f8fa; padding: 8px; white-space: pre-wrap; word-break: break-all; }
+.reference { background: #eaeef2; border-radius: 8px; padding: 0 6px; font-weight: 400; }
+tr[data-parity=differs] td.label { box-shadow: inset 4px 0 0 var(--fail); }
+.differs { color: var(--fail); font-size: 12px; font-weight: 600; }
+td.drift { outline: 2px solid var(--fail); outline-offset: -2px; font-weight: 700; }
+.drift-mark { font-weight: 400; }
+.allowance { display: block; font-size: 12px; color: #57606a; font-style: italic; }
+td[data-allowance=known_gap] { background-image: repeating-linear-gradient(135deg, transparent 0 6px, rgba(0,0,0,.05) 6px 12px); }
+p.allowance { font-size: 14px; font-style: normal; color: #1f2328; background: #fff8c5; padding: 6px 8px; border-radius: 6px; }
+#parity { padding: 0 20px 20px; }
+#parity h2 { font-size: 16px; }
+pre.diff { background: #f6f8fa; padding: 8px; }
+pre.diff .add { color: var(--pass); } pre.diff .del { color: var(--fail); } pre.diff .hunk { color: #57606a; }
 "##;
 
 const SCRIPT: &str = r##"
@@ -351,6 +532,8 @@ const SCRIPT: &str = r##"
   function apply() {
     var verdicts = checked("verdict"), targets = checked("target");
     var tag = document.getElementById("filter-tag").value;
+    var parityBox = document.getElementById("only-differing");
+    var onlyDiffering = Boolean(parityBox && parityBox.checked);
     document.querySelectorAll("#matrix [data-target]").forEach(function (el) {
       el.hidden = targets.indexOf(el.getAttribute("data-target")) < 0;
     });
@@ -362,7 +545,8 @@ const SCRIPT: &str = r##"
       var verdictOk = Array.prototype.some.call(row.querySelectorAll("td.cell"), function (cell) {
         return !cell.hidden && verdicts.indexOf(cell.getAttribute("data-verdict")) >= 0;
       });
-      row.hidden = !(tagOk && verdictOk);
+      var parityOk = !onlyDiffering || row.getAttribute("data-parity") === "differs";
+      row.hidden = !(tagOk && verdictOk && parityOk);
       if (!row.hidden) { shown += 1; }
     });
     document.getElementById("shown").textContent = shown + " of " + rows.length + " operations shown";
@@ -383,6 +567,8 @@ const SCRIPT: &str = r##"
     setVerdicts(function (v) { return v !== "implemented"; });
   });
   document.getElementById("show-all").addEventListener("click", function () {
+    var parityBox = document.getElementById("only-differing");
+    if (parityBox) { parityBox.checked = false; }
     setVerdicts(function () { return true; });
   });
   document.getElementById("detail-close").addEventListener("click", function () {
@@ -429,6 +615,29 @@ const SCRIPT: &str = r##"
         targetBoxes[0].checked = true;
         apply();
       }
+      var parityBox = document.getElementById("only-differing");
+      if (parityBox) {
+        result.parity = { reference: document.getElementById("matrix").getAttribute("data-reference"),
+          marked: rows.filter(function (r) { return r.getAttribute("data-parity") === "differs"; })
+            .map(function (r) { return r.getAttribute("data-label"); }),
+          drift_cells: document.querySelectorAll("#matrix td.cell.drift").length,
+          diffs: Array.prototype.map.call(document.querySelectorAll("#parity details.capability-diff"), function (d) {
+            return { target: d.getAttribute("data-target"), text: d.querySelector("pre").textContent };
+          }) };
+        parityBox.checked = true;
+        apply();
+        result.parity.filtered = visibleLabels();
+        parityBox.checked = false;
+        apply();
+        result.parity.unfiltered = visibleLabels().length;
+      }
+      result.allowances = Array.prototype.map.call(document.querySelectorAll("#matrix td.cell[data-allowance]"), function (cell) {
+        var button = cell.querySelector("button[data-detail]");
+        button.click();
+        return { label: cell.parentNode.getAttribute("data-label"), target: cell.getAttribute("data-target"),
+          allowance: cell.getAttribute("data-allowance"), cell: cell.textContent,
+          detail: document.getElementById("detail-body").textContent };
+      });
       var flagged = document.querySelector("#matrix td.cell:not(.o-pass) button[data-detail]");
       if (flagged) {
         flagged.click();
@@ -451,7 +660,7 @@ const SCRIPT: &str = r##"
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::fixture;
+    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
 
     #[test]
     fn page_is_self_contained() {
@@ -530,6 +739,76 @@ mod tests {
         assert!(section.contains("answered 501"), "{section}");
         assert!(section.contains("curl -sS -X POST"), "{section}");
         assert!(section.contains("HTTP 501 Not Implemented"), "{section}");
+    }
+
+    #[test]
+    fn without_parity_there_is_no_parity_filter_or_section() {
+        let page = render(&fixture());
+        assert!(!page.contains("id=\"only-differing\""));
+        assert!(!page.contains("<section id=\"parity\">"));
+        assert!(!page.contains("data-parity=\"differs\""));
+    }
+
+    #[test]
+    fn parity_marks_differing_rows_names_the_reference_and_diffs_each_target() {
+        let report = with_parity();
+        let page = render(&report);
+        let parity = report.parity.as_ref().expect("parity");
+        assert_eq!(
+            page.matches("data-parity=\"differs\"").count(),
+            parity.differences.len()
+        );
+        assert!(
+            page.contains("<tr class=\"op\" data-label=\"POST /pets\" data-parity=\"differs\">")
+        );
+        assert!(page.contains("<tr class=\"op\" data-label=\"GET /health\">"));
+        assert!(page.contains(
+            "<th data-target=\"stable\">stable <small class=\"reference\">reference</small>"
+        ));
+        assert!(page.contains("id=\"only-differing\""));
+        assert!(page.contains(&escape(&report.parity_line().expect("line"))));
+        // POST /pets: canary's not_implemented differs from stable's implemented.
+        assert!(
+            page.contains(
+                "<td class=\"cell v-not_implemented o-fail drift\" data-target=\"canary\""
+            )
+        );
+        let section = &page[page
+            .find("<section id=\"parity\">")
+            .expect("parity section")..];
+        assert!(
+            section.contains("Capability diff: stable → canary"),
+            "{section}"
+        );
+        assert!(
+            section.contains("<span class=\"add\">+POST /pets"),
+            "{section}"
+        );
+    }
+
+    #[test]
+    fn a_known_gap_shows_its_reason_and_that_it_does_not_fail_the_run() {
+        use crate::report::{Allowance, AllowanceKind};
+        let mut report = fixture();
+        report.operations[2].results[1].allowance = Some(Allowance {
+            kind: AllowanceKind::KnownGap,
+            message: "known gap: ships in 2.4, until 2099-01-31".into(),
+        });
+        let page = render(&report);
+        assert!(page.contains(
+            "<td class=\"cell v-not_implemented o-fail\" data-target=\"canary\" \
+             data-verdict=\"not_implemented\" data-allowance=\"known_gap\">"
+        ));
+        assert!(page.contains("<small class=\"allowance\">known gap</small>"));
+        let start = page.find("<section id=\"d-2-1\"").expect("detail");
+        let section = &page[start..start + page[start..].find("</section>").expect("closed")];
+        assert!(
+            section.contains(
+                "<b>known gap: ships in 2.4, until 2099-01-31</b>. Listed in rollcall.toml"
+            ),
+            "{section}"
+        );
+        assert!(section.contains("does not fail the run"), "{section}");
     }
 
     #[test]

@@ -372,6 +372,20 @@ impl RunReport {
         Matrix { targets, rows }
     }
 
+    /// Marks the run as gated on parity alone (`--parity-only`), so the
+    /// renderers that tell a gate's failures from what it tolerates (GitHub
+    /// mode) can. No effect without a parity comparison.
+    pub fn gate_on_parity_only(&mut self) {
+        if let Some(parity) = &mut self.parity {
+            parity.parity_only = true;
+        }
+    }
+
+    /// Whether the run was gated on parity alone (see [`RunReport::gate_on_parity_only`]).
+    pub fn parity_only(&self) -> bool {
+        self.parity.as_ref().is_some_and(|p| p.parity_only)
+    }
+
     /// `PARITY FAIL: 2 of 9 operations differ between 3 targets (reference: stable)`
     /// or `PARITY OK: ...`; `None` without a parity comparison.
     pub fn parity_line(&self) -> Option<String> {

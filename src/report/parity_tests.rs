@@ -5,15 +5,9 @@
 
 use crate::contract::diff::ReleaseChange;
 use crate::report::terminal::TerminalOptions;
-use crate::report::testing::fixture;
+use crate::report::testing::{fixture, fixture_with_parity as with_parity};
 use crate::report::{RunReport, json, junit, markdown, terminal};
 use crate::verdict::Verdict;
-
-fn with_parity() -> RunReport {
-    let mut report = fixture();
-    report.parity = Some(report.parity_matrix().compare("stable"));
-    report
-}
 
 fn plain() -> TerminalOptions {
     TerminalOptions::default()

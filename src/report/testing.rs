@@ -47,6 +47,13 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
     }
 }
 
+/// [`fixture`] with the parity comparison of its two targets (reference: `stable`).
+pub(crate) fn fixture_with_parity() -> RunReport {
+    let mut report = fixture();
+    report.parity = Some(report.parity_matrix().compare("stable"));
+    report
+}
+
 /// A run over two targets, `stable` and `canary`, where every verdict occurs.
 pub(crate) fn fixture() -> RunReport {
     let operations = vec![
