@@ -1,8 +1,8 @@
 //! Check: the whole pipeline for one run. Plans once, then for every target
 //! (concurrently) runs discovery, sends the planned probes and classifies each
 //! answer; the results are collected once, through the redactor, into a
-//! [`RunReport`] that every renderer reads. [`Gate`] turns a finished report
-//! into the exit code, and the PASS/FAIL line that agrees with it.
+//! [`RunReport`] that every renderer reads. [`exit_code`] turns a finished
+//! report into the exit code its [`Gate`] gives.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,10 +18,11 @@ use crate::plan::{self, Intent, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
 use crate::redact::Redactor;
+pub use crate::report::Gate;
 use crate::report::{
     OperationReport, RequestRecord, ResponseRecord, RunReport, SpecInfo, TargetInfo, TargetResult,
 };
-use crate::verdict::{self, Finding, Outcome, Verdict};
+use crate::verdict::{self, Finding, Verdict};
 
 /// Exit codes, documented in the README and `--help`.
 pub mod exit {
@@ -121,6 +122,9 @@ pub struct RunOptions {
     pub repeat: usize,
     /// `--stub-phrase`, `--no-stub-detection`.
     pub verdict: verdict::Settings,
+    /// `--strict`, `--parity-only`: what the report's PASS/FAIL line and
+    /// [`exit_code`] hold it to.
+    pub gate: Gate,
 }
 
 impl Default for RunOptions {
@@ -131,6 +135,7 @@ impl Default for RunOptions {
             credentials_given: false,
             repeat: 1,
             verdict: verdict::Settings::default(),
+            gate: Gate::default(),
         }
     }
 }
@@ -183,14 +188,16 @@ pub async fn run(
     }
     let per_target: Vec<(Target, TargetOutcome)> = per_target.into_iter().flatten().collect();
 
-    Ok(assemble(
+    let mut report = assemble(
         &contract,
         &plan,
         &per_target,
         redactor,
         started_at,
         started.elapsed(),
-    ))
+    );
+    report.gate = options.gate;
+    Ok(report)
 }
 
 /// Whether the user gave credentials: `--auth`, or a header that carries them.
@@ -362,6 +369,7 @@ fn assemble(
         summary: BTreeMap::new(),
         route_only: 0,
         parity: None,
+        gate: Gate::default(),
         warnings: contract
             .warnings
             .iter()
@@ -439,132 +447,22 @@ fn excerpt(bytes: &[u8]) -> (String, bool) {
     (String::from_utf8_lossy(shown).into_owned(), cut)
 }
 
-/// What decides whether a finished run passes: its exit code, and the
-/// PASS/FAIL line that must agree with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gate {
-    /// Every operation served on every target, and the targets agree
-    /// (`strict`: inconclusive verdicts fail too).
-    Served { strict: bool },
-    /// `--parity-only`, a canary gate where the reference itself may have
-    /// known gaps: only verdicts that differ between targets fail.
-    Parity,
-}
-
-impl Default for Gate {
-    fn default() -> Gate {
-        Gate::Served { strict: false }
+/// 3 when probes were sent and no target answered any; else 1 when the
+/// report fails its [`Gate`] ([`RunReport::passed`]), 0 when it passes.
+pub fn exit_code(report: &RunReport) -> u8 {
+    let reached = |name: &str| {
+        report.results().any(|(_, r)| {
+            r.target == name && r.verdict != Verdict::Unreachable && r.request.is_some()
+        })
+    };
+    let any_probe_sent = report.results().any(|(_, r)| r.request.is_some());
+    if any_probe_sent && !report.targets.iter().any(|t| reached(&t.name)) {
+        exit::UNREACHABLE
+    } else if report.passed() {
+        exit::SERVED
+    } else {
+        exit::FLAGGED
     }
-}
-
-impl Gate {
-    /// 3 when no target answered at all; else 1 when the gate fails, 0 when
-    /// it passes.
-    pub fn exit_code(self, report: &RunReport) -> u8 {
-        let results: Vec<&TargetResult> =
-            report.operations.iter().flat_map(|o| &o.results).collect();
-        let reached = |name: &str| {
-            results.iter().any(|r| {
-                r.target == name && r.verdict != Verdict::Unreachable && r.request.is_some()
-            })
-        };
-        let any_probe_sent = results.iter().any(|r| r.request.is_some());
-        if any_probe_sent && !report.targets.iter().any(|t| reached(&t.name)) {
-            return exit::UNREACHABLE;
-        }
-        let failing = match self {
-            Gate::Served { strict } => {
-                results.iter().any(|r| fails(r, strict)) || targets_disagree(report)
-            }
-            Gate::Parity => targets_disagree(report),
-        };
-        if failing { exit::FLAGGED } else { exit::SERVED }
-    }
-
-    /// The PASS/FAIL line of the terminal report when the report's own
-    /// ([`RunReport::conclusion_for`], which counts verdicts) would not tell
-    /// the truth about this gate; `None` when it does. With `--parity-only`
-    /// every line names the gate, e.g. `PASS (parity): all 2 targets agree;
-    /// 2 operations flagged on every target, not gated by --parity-only`.
-    pub fn conclusion(self, report: &RunReport) -> Option<String> {
-        let code = self.exit_code(report);
-        let differences = report.parity.as_ref().map_or(0, |p| p.differences.len());
-        let operations = report.operations.len();
-        let disagreement = || {
-            format!(
-                "{differences} of {operations} {} {} between {} targets",
-                plural(operations, "operation", "operations"),
-                plural(differences, "differs", "differ"),
-                report.targets.len()
-            )
-        };
-        match self {
-            Gate::Served { strict } => {
-                let says_pass = report.passed_for(strict);
-                match (code, says_pass) {
-                    (exit::FLAGGED, true) => Some(format!(
-                        "FAIL: {}, but {}",
-                        report.conclusion_for(strict).trim_start_matches("PASS: "),
-                        disagreement()
-                    )),
-                    _ => None,
-                }
-            }
-            Gate::Parity => match code {
-                exit::UNREACHABLE => None,
-                exit::FLAGGED => Some(format!(
-                    "FAIL (parity): {} (reference: {})",
-                    disagreement(),
-                    report.parity.as_ref().map_or("", |p| p.reference.as_str())
-                )),
-                _ => {
-                    let flagged = report
-                        .operations
-                        .iter()
-                        .filter(|op| op.results.iter().any(|r| fails(r, false)))
-                        .count();
-                    let agreement = if report.parity.is_some() {
-                        format!("all {} targets agree", report.targets.len())
-                    } else {
-                        "one target, nothing to compare".to_string()
-                    };
-                    let everywhere = if report.parity.is_some() {
-                        " on every target"
-                    } else {
-                        ""
-                    };
-                    Some(if flagged == 0 {
-                        format!("PASS (parity): {agreement}")
-                    } else {
-                        format!(
-                            "PASS (parity): {agreement}; {flagged} {} flagged{everywhere}, not gated by --parity-only",
-                            plural(flagged, "operation", "operations")
-                        )
-                    })
-                }
-            },
-        }
-    }
-}
-
-/// Whether a result fails the run: not served or unreachable (or, with
-/// `strict`, inconclusive), unless rollcall.toml lists it as an open known
-/// gap; an `expect`ed verdict counts as a pass.
-fn fails(result: &TargetResult, strict: bool) -> bool {
-    match result.counted_outcome() {
-        _ if result.is_known_gap() => false,
-        Outcome::Fail | Outcome::Error => true,
-        Outcome::Inconclusive => strict,
-        Outcome::Pass => false,
-    }
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-fn targets_disagree(report: &RunReport) -> bool {
-    report.parity.as_ref().is_some_and(|p| !p.agrees())
 }
 
 /// Expands `--target`s with `--resolve` and `--each-address` (see
@@ -714,20 +612,19 @@ mod tests {
             op.results[1].verdict = Verdict::Implemented;
         }
         report.operations[0].results[1].verdict = Verdict::AuthRequired;
-        assert_eq!(Gate::default().exit_code(&report), exit::SERVED);
+        assert_eq!(exit_code(&report), exit::SERVED);
         compare_targets(&mut report, "stable");
-        assert_eq!(Gate::default().exit_code(&report), exit::FLAGGED);
-        assert_eq!(Gate::Parity.exit_code(&report), exit::FLAGGED);
+        assert_eq!(exit_code(&report), exit::FLAGGED);
         assert_eq!(
-            Gate::default().conclusion(&report).as_deref(),
-            Some(
-                "FAIL: 17 of 18 served, 1 inconclusive, but 1 of 9 operations differs between 2 targets"
-            ),
+            report.conclusion(),
+            "FAIL: 17 of 18 served, 1 inconclusive, but 1 of 9 operations differs between 2 targets",
             "the PASS/FAIL line agrees with the exit code"
         );
+        report.gate = Gate::ParityOnly;
+        assert_eq!(exit_code(&report), exit::FLAGGED);
         assert_eq!(
-            Gate::Parity.conclusion(&report).as_deref(),
-            Some("FAIL (parity): 1 of 9 operations differs between 2 targets (reference: stable)")
+            report.conclusion(),
+            "FAIL (parity): 1 of 9 operations differs between 2 targets (reference: stable)"
         );
     }
 
@@ -739,22 +636,15 @@ mod tests {
             op.results[1].verdict = verdict;
         }
         compare_targets(&mut report, "stable");
-        assert_eq!(
-            Gate::default().exit_code(&report),
-            exit::FLAGGED,
-            "the gaps are real"
-        );
-        assert_eq!(Gate::Parity.exit_code(&report), exit::SERVED, "but shared");
-        let conclusion = Gate::Parity.conclusion(&report).unwrap();
+        assert_eq!(exit_code(&report), exit::FLAGGED, "the gaps are real");
+        assert!(report.conclusion().starts_with("FAIL: "));
+        report.gate = Gate::ParityOnly;
+        assert_eq!(exit_code(&report), exit::SERVED, "but shared");
+        let conclusion = report.conclusion();
         assert!(
             conclusion.starts_with("PASS (parity): all 2 targets agree; ")
                 && conclusion.ends_with("flagged on every target, not gated by --parity-only"),
             "{conclusion}"
-        );
-        assert_eq!(
-            Gate::default().conclusion(&report),
-            None,
-            "the report's own FAIL line is true without --parity-only"
         );
     }
 

@@ -279,6 +279,13 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         credentials_given: check::carries_credentials(&options),
         repeat: usize::from(args.parity.repeat),
         verdict: args.verdict_settings(),
+        gate: if args.parity.parity_only {
+            Gate::ParityOnly
+        } else if args.strict {
+            Gate::Strict
+        } else {
+            Gate::Served
+        },
     };
     let contract = Arc::new(contract);
     let plan = Arc::new(plan);
@@ -297,21 +304,12 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         check::mark_release_changes(&mut report, diff);
     }
     finish_report(&mut report, args, excluded)?;
-    let gate = if args.parity.parity_only {
-        Gate::Parity
-    } else {
-        Gate::Served {
-            strict: args.strict,
-        }
-    };
     let code = deliver(
         &report,
         &Delivery {
             files: &args.files,
             output: &args.output,
             github: args.github.enabled(),
-            gate,
-            strict: args.strict,
             all_parity_rows: args.parity.all,
         },
     )?;
@@ -366,17 +364,16 @@ fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
             .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
         reports.push(report);
     }
-    let merged = report::merge::merge(reports).map_err(Failure::bad_input)?;
+    let mut merged = report::merge::merge(reports).map_err(Failure::bad_input)?;
+    if args.strict {
+        merged.gate = Gate::Strict;
+    }
     deliver(
         &merged,
         &Delivery {
             files: &args.files,
             output: &args.output,
             github: args.github.enabled(),
-            gate: Gate::Served {
-                strict: args.strict,
-            },
-            strict: args.strict,
             all_parity_rows: false,
         },
     )
@@ -389,9 +386,6 @@ struct Delivery<'a> {
     output: &'a OutputArgs,
     /// GitHub Actions mode: annotations, step summary, step outputs.
     github: bool,
-    gate: Gate,
-    /// `--strict`, for the PASS/FAIL lines of the reports.
-    strict: bool,
     /// `--all`: every operation in the parity matrices.
     all_parity_rows: bool,
 }
@@ -402,7 +396,6 @@ struct Delivery<'a> {
 fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
     let markdown = MarkdownOptions {
         all_parity_rows: how.all_parity_rows,
-        strict: how.strict,
     };
     let named = how.files.named();
     for (_, flag, path) in &named {
@@ -414,14 +407,8 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
         };
         write_file(path, flag, &content)?;
     }
-    print_terminal(
-        report,
-        how.output,
-        how.all_parity_rows,
-        how.strict,
-        how.gate,
-    );
-    let code = how.gate.exit_code(report);
+    print_terminal(report, how.output, how.all_parity_rows);
+    let code = check::exit_code(report);
     if how.github {
         let paths: Vec<(&'static str, &Path)> =
             named.iter().map(|(name, _, path)| (*name, *path)).collect();
@@ -546,13 +533,7 @@ fn write_file(path: &Path, flag: &str, content: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::bad_input(format!("{flag} {}: cannot write: {e}", path.display())))
 }
 
-fn print_terminal(
-    report: &RunReport,
-    output: &OutputArgs,
-    all_parity_rows: bool,
-    strict: bool,
-    gate: Gate,
-) {
+fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool) {
     let color = match output.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
@@ -568,50 +549,9 @@ fn print_terminal(
             verbose: output.verbose,
             quiet: output.quiet,
             all_parity_rows,
-            strict,
         },
     );
-    match gate.conclusion(report) {
-        Some(conclusion) => {
-            let passed = gate.exit_code(report) == exit::SERVED;
-            let shown = report.conclusion_for(strict);
-            print_out(&with_conclusion(&text, &shown, &conclusion, passed, color));
-        }
-        None => print_out(&text),
-    }
-}
-
-/// The terminal text with the renderer's PASS/FAIL line (`shown`, which
-/// counts verdicts) replaced by the gate's own `conclusion`, so that the
-/// line a person reads agrees with the exit code; appended if not found.
-fn with_conclusion(text: &str, shown: &str, conclusion: &str, passed: bool, color: bool) -> String {
-    let painted = if color {
-        let hue = if passed {
-            anstyle::AnsiColor::Green
-        } else {
-            anstyle::AnsiColor::Red
-        };
-        let style = anstyle::Style::new().fg_color(Some(hue.into())).bold();
-        format!("{}{conclusion}{}", style.render(), style.render_reset())
-    } else {
-        conclusion.to_string()
-    };
-    let mut replaced = false;
-    let mut out = String::with_capacity(text.len() + conclusion.len());
-    for line in text.lines() {
-        if !replaced && anstream::adapter::strip_str(line).to_string() == shown {
-            replaced = true;
-            out.push_str(&painted);
-        } else {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    if !replaced {
-        out.push_str(&painted);
-        out.push('\n');
-    }
-    out
+    print_out(&text);
 }
 
 /// Writes `text` to stdout and flushes, ignoring errors: a reader that went
@@ -680,7 +620,7 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
         .map_err(Failure::bad_input)?;
     server.stop().await;
     write_file(&args.junit, "--junit", &report::junit::render(&report))?;
-    print_terminal(&report, &args.output, false, false, Gate::default());
+    print_terminal(&report, &args.output, false);
     let mismatches = rollcall::demo::unexpected_verdicts(&report);
     if mismatches.is_empty() {
         print_out(&format!(

@@ -47,10 +47,6 @@ pub struct Parity {
     pub reference: String,
     /// In contract order; empty when every target agrees.
     pub differences: Vec<Difference>,
-    /// Whether the run was gated on parity alone (`--parity-only`): results
-    /// that fail on every target alike did not fail it. Absent when false.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub parity_only: bool,
 }
 
 /// One operation whose verdict is not the same on every target.
@@ -151,7 +147,6 @@ impl Matrix {
         Parity {
             reference: reference.to_string(),
             differences,
-            parity_only: false,
         }
     }
 

@@ -440,8 +440,8 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
 /// say so: the differences are the only errors, the gap both targets share is
 /// a warning, and a differing operation is annotated once.
 ///
-/// The exit code comes from the binary; the annotations are rendered from
-/// that run's JSON report, marked as gated on parity alone.
+/// The binary's own annotations, and those rendered from its JSON report
+/// (which records the gate), agree.
 #[tokio::test]
 async fn a_parity_only_gate_has_errors_for_differences_only() {
     use rollcall::report::github::{Level, PARITY_TITLE, annotations};
@@ -449,14 +449,37 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
     let rollout = parity_support::Rollout::start(dir.path()).await;
     let json = dir.path().join("rollcall.json");
     let run = rollcall(
-        rollout.check_args(&["--parity-only", "--json", &json.display().to_string()]),
+        rollout.check_args(&[
+            "--parity-only",
+            "--github",
+            "--json",
+            &json.display().to_string(),
+        ]),
         vec![],
     )
     .await;
     assert_eq!(run.code, 1, "the gate fails on drift\n{}", run.stderr);
-    let mut report: rollcall::report::RunReport =
+    let printed_errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(
+        printed_errors.len(),
+        parity_support::DIFFERING.len(),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        printed_errors
+            .iter()
+            .all(|l| l.contains(&format!("title={PARITY_TITLE}::"))),
+        "{}",
+        run.stdout
+    );
+    let report: rollcall::report::RunReport =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
-    report.gate_on_parity_only();
+    assert_eq!(report.gate, rollcall::report::Gate::ParityOnly);
 
     let annotations = annotations(&report, Some("invoices.yaml"));
     let errors: Vec<(&str, Option<u32>)> = annotations

@@ -417,8 +417,11 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
     let stable = serve(app(Build::Old)).await;
     let canary_old = serve(app(Build::Old)).await;
     let canary_new = serve(app(Build::New)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("rollcall.md");
     let check = |canary: String| {
         let stable = format!("stable={}", stable.url());
+        let markdown = markdown.display().to_string();
         async move {
             rollcall(&[
                 "check",
@@ -428,12 +431,19 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
                 "--target",
                 &format!("canary={canary}"),
                 "--parity-only",
+                "--markdown",
+                &markdown,
             ])
             .await
         }
     };
 
     let same_gaps = check(canary_old.url()).await;
+    let summary = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        summary.contains("**PASS (parity): all 2 targets agree; 2 operations flagged"),
+        "the Markdown report tells the gate's truth too\n{summary}"
+    );
     assert_eq!(
         same_gaps.code,
         0,

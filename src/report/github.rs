@@ -40,7 +40,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::report::{OperationReport, RunReport, TargetResult, markdown};
+use crate::report::{Gate, OperationReport, RunReport, TargetResult, markdown};
 use crate::verdict::{Outcome, Verdict};
 
 /// Annotations GitHub shows per level (error, warning, notice) and step.
@@ -222,7 +222,8 @@ pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<Stri
 /// which names each target's verdict.
 pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
     let several_targets = report.targets.len() > 1;
-    let parity_only = report.parity_only();
+    let parity_only = report.gate == Gate::ParityOnly;
+    let strict = report.gate == Gate::Strict;
     let differs = |op: &OperationReport| {
         report
             .parity
@@ -238,7 +239,9 @@ pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
             _ if result.is_known_gap() => Level::Warning,
             Outcome::Fail | Outcome::Error if parity_only => Level::Warning,
             Outcome::Fail | Outcome::Error => Level::Error,
-            Outcome::Inconclusive if result.verdict != Verdict::Skipped => Level::Warning,
+            Outcome::Inconclusive if result.verdict == Verdict::Skipped => continue,
+            Outcome::Inconclusive if strict => Level::Error,
+            Outcome::Inconclusive => Level::Warning,
             _ => continue,
         };
         let subject = subject(op, result, several_targets);
@@ -638,7 +641,7 @@ mod tests {
             result.verdict = Verdict::NotImplemented;
         }
         report.parity = Some(report.parity_matrix().compare("stable"));
-        report.gate_on_parity_only();
+        report.gate = Gate::ParityOnly;
         let parity = report.parity.clone().expect("parity");
         let annotations = annotations(&report, Some("spec.yaml"));
         let errors: Vec<&Annotation> = annotations
@@ -676,7 +679,7 @@ mod tests {
     fn more_than_ten_parity_errors_are_grouped_too() {
         let mut report = copies_of_post_pets(12);
         report.parity = Some(report.parity_matrix().compare("stable"));
-        report.gate_on_parity_only();
+        report.gate = Gate::ParityOnly;
         let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"))
             .into_iter()
             .filter(|a| a.level == Level::Error)

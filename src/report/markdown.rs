@@ -41,8 +41,6 @@ pub struct MarkdownOptions {
     /// Every operation in the parity matrix, not only those whose verdicts
     /// differ between targets (`--all`).
     pub all_parity_rows: bool,
-    /// Inconclusive verdicts fail the run (`--strict`): the PASS/FAIL line says so.
-    pub strict: bool,
 }
 
 /// The report as a Markdown document, ending with a newline.
@@ -59,11 +57,7 @@ pub fn render_with(report: &RunReport, options: &MarkdownOptions) -> String {
         escape(&report.spec.title),
         escape(&report.spec.version)
     );
-    let _ = writeln!(
-        out,
-        "**{}**\n",
-        escape(&report.conclusion_for(options.strict))
-    );
+    let _ = writeln!(out, "**{}**\n", escape(&report.conclusion()));
     if let Some(line) = report.parity_line() {
         let _ = writeln!(out, "**{}**\n", escape(&line));
     }

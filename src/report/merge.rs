@@ -131,11 +131,7 @@ pub fn merge(reports: Vec<RunReport>) -> Result<RunReport, MergeError> {
     merged.summary = merged.verdict_counts();
     merged.route_only = merged.route_only_count();
     if let Some(reference) = merged.parity.as_ref().map(|p| p.reference.clone()) {
-        let parity_only = merged.parity_only();
         merged.parity = Some(merged.parity_matrix().compare(&reference));
-        if parity_only {
-            merged.gate_on_parity_only();
-        }
     }
     Ok(merged)
 }
@@ -169,10 +165,10 @@ mod tests {
     #[test]
     fn a_parity_only_gate_stays_one_after_merging() {
         let mut full = crate::report::testing::fixture_with_parity();
-        full.gate_on_parity_only();
+        full.gate = crate::report::Gate::ParityOnly;
         let merged = merge(vec![split(&full, false), split(&full, true)]).unwrap();
         assert_eq!(merged.parity, full.parity);
-        assert!(merged.parity_only());
+        assert_eq!(merged.gate, crate::report::Gate::ParityOnly);
     }
 
     #[test]

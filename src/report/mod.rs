@@ -46,12 +46,37 @@ pub struct RunReport {
     /// between them. Absent with one target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parity: Option<Parity>,
+    /// What decides whether the run passes (`--strict`, `--parity-only`);
+    /// absent for the default gate.
+    #[serde(default, skip_serializing_if = "Gate::is_default")]
+    pub gate: Gate,
     /// Contract warnings (operations that could not be read in full).
     #[serde(default)]
     pub warnings: Vec<String>,
     /// RFC 3339 start time.
     pub started_at: String,
     pub duration_ms: u64,
+}
+
+/// What decides whether a finished run passes. The exit code and every
+/// report's PASS/FAIL line follow it, so they never disagree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gate {
+    /// Every operation served on every target, and the targets agree.
+    #[default]
+    Served,
+    /// `--strict`: as `Served`, and inconclusive verdicts fail too.
+    Strict,
+    /// `--parity-only`, a canary gate where the reference itself may have
+    /// known gaps: only verdicts that differ between targets fail.
+    ParityOnly,
+}
+
+impl Gate {
+    pub fn is_default(&self) -> bool {
+        *self == Gate::Served
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,16 +300,29 @@ impl RunReport {
         counts
     }
 
-    /// Whether no operation failed and every target answered: inconclusive
-    /// results do not fail a run unless the caller is strict.
+    /// Whether the run passes its [`Gate`]: by default no operation failed,
+    /// every target answered and the targets agree (inconclusive results
+    /// fail only a strict run); with `--parity-only`, the targets agree.
     pub fn passed(&self) -> bool {
-        self.count(Outcome::Fail) == 0 && self.count(Outcome::Error) == 0
+        let agree = self.parity.as_ref().is_none_or(Parity::agrees);
+        let served = self.count(Outcome::Fail) == 0 && self.count(Outcome::Error) == 0;
+        match self.gate {
+            Gate::Served => served && agree,
+            Gate::Strict => served && agree && self.strictly_failing() == 0,
+            Gate::ParityOnly => agree,
+        }
     }
 
-    /// [`RunReport::passed`]; with `strict` (`--strict`), inconclusive
-    /// results fail the run too.
-    pub fn passed_for(&self, strict: bool) -> bool {
-        self.passed() && !(strict && self.count(Outcome::Inconclusive) > 0)
+    /// Inconclusive results that fail a `--strict` run: all but `skipped`
+    /// (left out on purpose) and open known gaps.
+    fn strictly_failing(&self) -> usize {
+        self.results()
+            .filter(|(_, r)| {
+                r.counted_outcome() == Outcome::Inconclusive
+                    && r.verdict != Verdict::Skipped
+                    && !r.is_known_gap()
+            })
+            .count()
     }
 
     /// How many results are `implemented` by a rule that proves only the
@@ -372,20 +410,6 @@ impl RunReport {
         Matrix { targets, rows }
     }
 
-    /// Marks the run as gated on parity alone (`--parity-only`), so the
-    /// renderers that tell a gate's failures from what it tolerates (GitHub
-    /// mode) can. No effect without a parity comparison.
-    pub fn gate_on_parity_only(&mut self) {
-        if let Some(parity) = &mut self.parity {
-            parity.parity_only = true;
-        }
-    }
-
-    /// Whether the run was gated on parity alone (see [`RunReport::gate_on_parity_only`]).
-    pub fn parity_only(&self) -> bool {
-        self.parity.as_ref().is_some_and(|p| p.parity_only)
-    }
-
     /// `PARITY FAIL: 2 of 9 operations differ between 3 targets (reference: stable)`
     /// or `PARITY OK: ...`; `None` without a parity comparison.
     pub fn parity_line(&self) -> Option<String> {
@@ -429,19 +453,22 @@ impl RunReport {
         ))
     }
 
-    /// `PASS: ...` or `FAIL: ...` with the counts that decided it.
+    /// `PASS: ...` or `FAIL: ...` with the counts that decided it, as its
+    /// [`Gate`] decides: `FAIL: 2 of 18 not served, 4 inconclusive`,
+    /// `FAIL: 18 of 18 served, but 1 of 9 operations differs between 2
+    /// targets`, `PASS (parity): all 2 targets agree; 2 operations flagged
+    /// on every target, not gated by --parity-only`.
     pub fn conclusion(&self) -> String {
-        self.conclusion_for(false)
-    }
-
-    /// [`RunReport::conclusion`]; with `strict` (`--strict`), inconclusive
-    /// results make it a FAIL.
-    pub fn conclusion_for(&self, strict: bool) -> String {
         let total = self.results().count();
         let failed = self.count(Outcome::Fail);
         let errors = self.count(Outcome::Error);
         let inconclusive = self.count(Outcome::Inconclusive);
         let served = self.count(Outcome::Pass);
+        let passed = self.passed();
+        let verdict = if passed { "PASS" } else { "FAIL" };
+        if self.gate == Gate::ParityOnly {
+            return format!("{verdict} (parity): {}", self.parity_gate_summary());
+        }
         let mut parts = Vec::new();
         if failed > 0 {
             parts.push(format!("{failed} of {total} not served"));
@@ -450,7 +477,11 @@ impl RunReport {
             parts.push(format!("{errors} unreachable"));
         }
         if inconclusive > 0 {
-            let strictly = if strict { " (failing: --strict)" } else { "" };
+            let strictly = if self.gate == Gate::Strict && self.strictly_failing() > 0 {
+                " (failing: --strict)"
+            } else {
+                ""
+            };
             parts.push(format!("{inconclusive} inconclusive{strictly}"));
         }
         let known_gaps = self.known_gaps();
@@ -460,15 +491,62 @@ impl RunReport {
                 plural(known_gaps, "known gap", "known gaps")
             ));
         }
-        if self.passed_for(strict) {
-            let head = format!("PASS: {served} of {total} served");
-            if parts.is_empty() {
-                head
-            } else {
-                format!("{head}, {}", parts.join(", "))
-            }
+        let strict_failure = self.gate == Gate::Strict && self.strictly_failing() > 0;
+        if failed + errors > 0 || strict_failure {
+            return format!("{verdict}: {}", parts.join(", "));
+        }
+        let mut line = format!("{verdict}: {served} of {total} served");
+        for part in &parts {
+            line.push_str(", ");
+            line.push_str(part);
+        }
+        if let Some(disagreement) = self.disagreement() {
+            line.push_str(", but ");
+            line.push_str(&disagreement);
+        }
+        line
+    }
+
+    /// `2 of 9 operations differ between 3 targets`; `None` when the
+    /// targets agree or there is one.
+    fn disagreement(&self) -> Option<String> {
+        let parity = self.parity.as_ref().filter(|p| !p.agrees())?;
+        let operations = self.operations.len();
+        Some(format!(
+            "{} of {operations} {} {} between {} targets",
+            parity.differences.len(),
+            plural(operations, "operation", "operations"),
+            plural(parity.differences.len(), "differs", "differ"),
+            self.targets.len()
+        ))
+    }
+
+    /// The `--parity-only` conclusion after `PASS (parity): `.
+    fn parity_gate_summary(&self) -> String {
+        let Some(parity) = &self.parity else {
+            return "one target, nothing to compare".to_string();
+        };
+        if let Some(disagreement) = self.disagreement() {
+            return format!("{disagreement} (reference: {})", parity.reference);
+        }
+        let flagged = self
+            .operations
+            .iter()
+            .filter(|op| {
+                op.results.iter().any(|r| {
+                    !r.is_known_gap()
+                        && matches!(r.counted_outcome(), Outcome::Fail | Outcome::Error)
+                })
+            })
+            .count();
+        let agreement = format!("all {} targets agree", self.targets.len());
+        if flagged == 0 {
+            agreement
         } else {
-            format!("FAIL: {}", parts.join(", "))
+            format!(
+                "{agreement}; {flagged} {} flagged on every target, not gated by --parity-only",
+                plural(flagged, "operation", "operations")
+            )
         }
     }
 }

@@ -116,7 +116,6 @@ fn markdown_matrix_bolds_cells_that_differ_and_folds_the_diff() {
         &report,
         &markdown::MarkdownOptions {
             all_parity_rows: true,
-            ..Default::default()
         },
     );
     let parity = &all[all.find("## Parity").unwrap()..];

@@ -43,8 +43,6 @@ pub struct TerminalOptions {
     /// Every operation in the parity matrix, not only those whose verdicts
     /// differ between targets (`--all`).
     pub all_parity_rows: bool,
-    /// Inconclusive verdicts fail the run (`--strict`): the PASS/FAIL line says so.
-    pub strict: bool,
 }
 
 /// Labels longer than this are not padded to line up.
@@ -132,8 +130,8 @@ pub fn render(report: &RunReport, options: &TerminalOptions) -> String {
     if let Some(line) = report.proof_line() {
         let _ = writeln!(out, "{line}");
     }
-    let conclusion = report.conclusion_for(options.strict);
-    let style = if report.passed_for(options.strict) {
+    let conclusion = report.conclusion();
+    let style = if report.passed() {
         outcome_style(Outcome::Pass)
     } else {
         outcome_style(Outcome::Fail)
@@ -441,7 +439,6 @@ mod tests {
         color: false,
         verbose: false,
         quiet: false,
-        strict: false,
         all_parity_rows: false,
     };
 
@@ -453,12 +450,9 @@ mod tests {
                 result.verdict = Verdict::Implemented;
             }
         }
-        let strict = TerminalOptions {
-            strict: true,
-            ..PLAIN
-        };
         assert!(render(&report, &PLAIN).contains("\nPASS: "));
-        let text = render(&report, &strict);
+        report.gate = crate::report::Gate::Strict;
+        let text = render(&report, &PLAIN);
         assert!(
             text.contains("\nFAIL: 4 inconclusive (failing: --strict)\n"),
             "{text}"

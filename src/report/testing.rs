@@ -295,6 +295,7 @@ pub(crate) fn fixture() -> RunReport {
         summary: BTreeMap::new(),
         route_only: 0,
         parity: None,
+        gate: crate::report::Gate::default(),
         warnings: vec![
             "specs/petstore.yaml:150:9: parameter 'sort' of GET /pets has no schema; sent as a string"
                 .into(),
