@@ -4,12 +4,12 @@
 //! would run it. Also checks that `action.yml` and the workflows parse and
 //! declare what the README promises.
 
-mod ci_support;
+mod support;
 mod parity_support;
 
 use std::collections::BTreeMap;
 
-use ci_support::{check_demo_args, repo, rollcall};
+use support::{check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
 

@@ -11,13 +11,13 @@
 //! Without chromium the browser tests print a loud SKIP, unless `CI` is set
 //! (then they fail: `.ci/run` installs chromium).
 
-mod ci_support;
+mod support;
 mod parity_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ci_support::{check_demo_args, repo, rollcall};
+use support::{check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::report::RunReport;
 use serde_json::Value;

@@ -9,12 +9,12 @@
 //! Without `xmllint` the schema part prints a loud SKIP, unless `CI` is set
 //! (then it fails: `.ci/run` installs libxml2-utils).
 
-mod ci_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ci_support::{repo, rollcall};
+use support::{repo, rollcall};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use rollcall::demo;

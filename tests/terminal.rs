@@ -2,9 +2,9 @@
 //! against the demo service, its output piped (as in CI) or on a
 //! pseudo-terminal (`script` from util-linux, as a person at a shell).
 
-mod ci_support;
+mod support;
 
-use ci_support::{Run, check_demo_args, rollcall};
+use support::{Run, check_demo_args, rollcall};
 use rollcall::demo;
 
 async fn check_demo(extra: &[&str], env: Vec<(&'static str, String)>) -> Run {

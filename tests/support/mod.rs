@@ -143,3 +143,15 @@ pub fn verdict_of<'a>(report: &'a Value, label: &str) -> &'a str {
         .as_str()
         .expect("a result has a verdict")
 }
+
+/// `rollcall check specs/demo.yaml --target demo=<service>` plus `extra`.
+pub fn check_demo_args(service: &rollcall::demo::Server, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "check".to_string(),
+        repo("specs/demo.yaml").display().to_string(),
+        "--target".to_string(),
+        format!("demo={}", service.url()),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
