@@ -187,6 +187,7 @@ fn auth_env_var(scheme: &str) -> String {
 async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
     let targets = args.parsed_targets().map_err(Failure::bad_input)?;
     let mut contract = load_contract(&args.spec, args.allow_remote_refs, args.output.quiet).await?;
+    contract.require_operations().map_err(Failure::bad_input)?;
     let since = release_diff(args, &mut contract).await?;
     let excluded = select_operations(args, &mut contract)?;
     let mut options = plan_options(&args.request, &contract)?;
