@@ -149,7 +149,7 @@ pub fn publish(
 ) -> Vec<AppendError> {
     let file = annotation_file(&report.spec.path, env.workspace.as_deref());
     let mut text = String::new();
-    for annotation in annotations(report, file.as_deref()) {
+    for annotation in annotations(report, file.as_deref(), env.workspace.as_deref()) {
         text.push_str(&annotation.command());
         text.push('\n');
     }
@@ -209,7 +209,13 @@ pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<Stri
 /// targets) first, then warnings (`auth_required`, `unverified`); `skipped`
 /// results are not annotated. Each level stays within
 /// [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped annotation.
-pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
+/// `file` is the spec's repository-relative path; an operation written in another file
+/// (`OperationReport::file`) is annotated there, made relative to `workspace`.
+pub fn annotations(
+    report: &RunReport,
+    file: Option<&str>,
+    workspace: Option<&Path>,
+) -> Vec<Annotation> {
     let several_targets = report.targets.len() > 1;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -237,7 +243,10 @@ pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
         for (op, result) in &results[..shown] {
             out.push(Annotation {
                 level,
-                file: file.map(str::to_string),
+                file: match &op.file {
+                    Some(own) => annotation_file(own, workspace),
+                    None => file.map(str::to_string),
+                },
                 line: op.line,
                 title: result.rule.clone(),
                 message: format!(
@@ -442,7 +451,7 @@ mod tests {
     #[test]
     fn annotation_points_at_the_spec_line_with_rule_as_title() {
         let report = fixture();
-        let annotations = annotations(&report, Some("specs/petstore.yaml"));
+        let annotations = annotations(&report, Some("specs/petstore.yaml"), None);
         let first = annotations[0].command();
         assert_eq!(
             first,
@@ -454,7 +463,7 @@ mod tests {
     #[test]
     fn failures_are_errors_inconclusive_are_warnings_and_skipped_is_silent() {
         let report = fixture();
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let errors = annotations
             .iter()
             .filter(|a| a.level == Level::Error)
@@ -510,7 +519,7 @@ mod tests {
             kind: AllowanceKind::Expected,
             message: "expected".into(),
         });
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let gap_label = report.operations[gap.0].label();
         let expected_label = report.operations[expected.0].label();
         let gap_target = report.operations[gap.0].results[gap.1].target.clone();
@@ -533,7 +542,7 @@ mod tests {
         for op in &mut report.operations {
             op.results.truncate(1);
         }
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         assert!(annotations.iter().all(|a| !a.message.contains("[stable]")));
         assert!(annotations.iter().any(|a| {
             a.message
@@ -547,7 +556,7 @@ mod tests {
         let result = &mut report.operations[2].results[1];
         result.evidence = "50% done\r\n::error::injected".into();
         result.rule = "a:b,c%".into();
-        let annotations = annotations(&report, Some("dir,with:odd%/spec.yaml"));
+        let annotations = annotations(&report, Some("dir,with:odd%/spec.yaml"), None);
         let command = annotations[0].command();
         assert_eq!(
             command,
@@ -574,7 +583,7 @@ mod tests {
                 ..template.clone()
             })
             .collect();
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let errors: Vec<&Annotation> = annotations
             .iter()
             .filter(|a| a.level == Level::Error)
@@ -600,7 +609,7 @@ mod tests {
             annotation_file("https://example.com/openapi.yaml", None),
             None
         );
-        let annotation = &annotations(&fixture(), None)[0];
+        let annotation = &annotations(&fixture(), None, None)[0];
         assert!(annotation.command().starts_with("::error title="));
     }
 
