@@ -336,6 +336,7 @@ fn assemble(
                 operation_id: op.operation_id.clone(),
                 tags: op.tags.clone(),
                 line: op.location.line,
+                file: op.external_file(&contract.source).map(|f| redactor.url(f)),
                 change: None,
                 results,
             }

@@ -308,6 +308,10 @@ pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
                 operation_id: operation.operation_id.clone(),
                 tags: operation.tags.clone(),
                 line: operation.location.line,
+                // No run redactor here: credentials in a spec URL are masked all the same.
+                file: operation
+                    .external_file(&report.spec.path)
+                    .map(|f| crate::redact::Redactor::default().url(f)),
                 change: None,
                 results,
             },

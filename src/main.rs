@@ -232,6 +232,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let targets = args.parsed_targets().map_err(Failure::bad_input)?;
     let quiet = args.output.quiet;
     let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, quiet).await?;
+    contract.require_operations().map_err(Failure::bad_input)?;
     let since = release_diff(args, &mut contract).await?;
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let Planned {

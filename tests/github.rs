@@ -4,14 +4,14 @@
 //! would run it. Also checks that `action.yml` and the workflows parse and
 //! declare what the README promises.
 
-mod support;
 mod parity_support;
+mod support;
 
 use std::collections::BTreeMap;
 
-use support::{check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
+use support::{check_demo_args, repo, rollcall};
 
 struct GithubFiles {
     _dir: tempfile::TempDir,
@@ -481,7 +481,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
     assert_eq!(report.gate, rollcall::report::Gate::ParityOnly);
 
-    let annotations = annotations(&report, Some("invoices.yaml"));
+    let annotations = annotations(&report, Some("invoices.yaml"), None);
     let errors: Vec<(&str, Option<u32>)> = annotations
         .iter()
         .filter(|a| a.level == Level::Error)

@@ -11,16 +11,16 @@
 //! Without chromium the browser tests print a loud SKIP, unless `CI` is set
 //! (then they fail: `.ci/run` installs chromium).
 
-mod support;
 mod parity_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::report::RunReport;
 use serde_json::Value;
+use support::{check_demo_args, repo, rollcall};
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [

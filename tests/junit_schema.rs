@@ -14,10 +14,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use support::{repo, rollcall};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use rollcall::demo;
+use support::{repo, rollcall};
 
 /// `rollcall check` against two demo services; the JUnit file's text.
 async fn two_target_junit(dir: &Path) -> String {

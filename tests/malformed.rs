@@ -28,7 +28,7 @@ impl Run {
     fn assert_clear_error(&self, words: &[&str]) {
         assert_eq!(self.code, 2, "expected exit 2\n{}", self.all_output());
         assert!(
-            self.stderr.starts_with("error: "),
+            self.has_error_line(),
             "no error line\n{}",
             self.all_output()
         );
@@ -42,10 +42,21 @@ impl Run {
         }
     }
 
+    /// Exactly one `error:` line, after any warnings.
+    fn has_error_line(&self) -> bool {
+        let errors = self.stderr.lines().filter(|l| l.starts_with("error: "));
+        errors.count() == 1
+            && self
+                .stderr
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("error: "))
+    }
+
     /// A correct result (exit 0) or a clear error (exit 2); never a crash.
     fn assert_handled(&self) {
         assert!(
-            self.code == 0 || (self.code == 2 && self.stderr.starts_with("error: ")),
+            self.code == 0 || (self.code == 2 && self.has_error_line()),
             "neither a result nor a clear error (exit {})\n{}",
             self.code,
             self.all_output()
@@ -62,12 +73,26 @@ fn malformed(name: &str) -> PathBuf {
 
 /// `rollcall list SPEC`, killed (and the test failed) past [`PROCESS_LIMIT`].
 fn list(spec: &Path) -> Run {
+    rollcall(&["list".as_ref(), spec.as_os_str()])
+}
+
+/// `rollcall check SPEC TARGET`: every test here stops at the contract, before a request is
+/// sent, so the target is a loopback port nothing needs to listen on.
+fn check(spec: &Path) -> Run {
+    rollcall(&[
+        "check".as_ref(),
+        spec.as_os_str(),
+        "--target".as_ref(),
+        "http://127.0.0.1:9".as_ref(),
+    ])
+}
+
+fn rollcall(args: &[&std::ffi::OsStr]) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("stdout");
     let err = dir.path().join("stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .arg("list")
-        .arg(spec)
+        .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out).expect("stdout file"))
@@ -82,10 +107,7 @@ fn list(spec: &Path) -> Run {
         if started.elapsed() > PROCESS_LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "rollcall list {} still running after {PROCESS_LIMIT:?}: it hangs",
-                spec.display()
-            );
+            panic!("rollcall {args:?} still running after {PROCESS_LIMIT:?}: it hangs");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -115,17 +137,84 @@ fn truncated_json_is_a_syntax_error_with_its_line() {
     list(&malformed("truncated.json")).assert_clear_error(&["truncated.json:1:", "invalid json"]);
 }
 
+/// A field that holds the operations, or what they refer to, with a type no tool could read
+/// makes the whole contract meaningless: exit 2 naming file, line and field, for `list` and
+/// `check` alike (a `check` that probes nothing must not pass).
 #[test]
-fn paths_as_a_list_is_a_warning_naming_paths_and_no_operations() {
-    let run = list(&malformed("paths-as-list.yaml"));
+fn top_level_containers_of_the_wrong_type_are_errors_with_file_line_and_field() {
+    for (fixture, expected) in [
+        (
+            "paths-as-list.yaml",
+            "paths-as-list.yaml:3:1: `paths` must be a mapping of path templates, found a list",
+        ),
+        (
+            "paths-as-string.json",
+            "paths-as-string.json:4:3: `paths` must be a mapping of path templates, found a string",
+        ),
+        (
+            "components-as-list.yaml",
+            "components-as-list.yaml:8:1: `components` must be a mapping of component kinds",
+        ),
+        (
+            "schemas-as-list.yaml",
+            "schemas-as-list.yaml:9:3: `components.schemas` must be a mapping of names to \
+             schemas, found a list",
+        ),
+        (
+            "definitions-as-string.yaml",
+            "definitions-as-string.yaml:8:1: `definitions` must be a mapping of names to \
+             schemas, found a string",
+        ),
+        (
+            "openapi-version-as-list.yaml",
+            "openapi-version-as-list.yaml:2:1: `openapi` must be a version string such as \
+             3.1.0, found a list",
+        ),
+        (
+            "swagger-version-as-mapping.yaml",
+            "swagger-version-as-mapping.yaml:1:1: `swagger` must be a version string such as \
+             2.0, found a mapping",
+        ),
+    ] {
+        let spec = malformed(fixture);
+        for run in [list(&spec), check(&spec)] {
+            run.assert_clear_error(&[expected]);
+            assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        }
+    }
+}
+
+/// `list` shows an empty contract as it is; `check` refuses it, since a green run that
+/// probed nothing would hide a contract emptied by a broken generator.
+#[test]
+fn a_contract_without_operations_lists_empty_but_cannot_be_checked() {
+    let spec = malformed("empty-paths.yaml");
+    let run = list(&spec);
     assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stdout.contains("0 operations"), "{}", run.stdout);
+    check(&spec).assert_clear_error(&[
+        "empty-paths.yaml:3:1: `paths` is empty: the contract declares no operations to check",
+    ]);
+
+    let webhooks =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/contract/webhooks-only.yaml");
+    check(&webhooks).assert_clear_error(&[
+        "webhooks-only.yaml: the contract has no `paths`",
+        "its 1 webhook operations are requests the api sends, never probed",
+    ]);
+
+    let run = check(&malformed("every-operation-unreadable.yaml"));
+    run.assert_clear_error(&[
+        "every-operation-unreadable.yaml: none of the 2 path items in `paths` has an operation",
+    ]);
     assert!(
-        run.stderr
-            .contains("paths-as-list.yaml:3:1: `paths` is a list"),
-        "{}",
+        run.stderr.contains("warning: ")
+            && run
+                .stderr
+                .contains("every-operation-unreadable.yaml:5:5: `get` is a string"),
+        "the warnings say why: {}",
         run.stderr
     );
-    assert!(run.stdout.contains("0 operations"), "{}", run.stdout);
 }
 
 #[test]

@@ -4,8 +4,8 @@
 
 mod support;
 
-use support::{Run, check_demo_args, rollcall};
 use rollcall::demo;
+use support::{Run, check_demo_args, rollcall};
 
 async fn check_demo(extra: &[&str], env: Vec<(&'static str, String)>) -> Run {
     let service = demo::Server::start().await.expect("demo service");

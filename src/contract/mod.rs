@@ -4,11 +4,14 @@
 //!
 //! The document is parsed into a generic value first; typed reading happens per
 //! operation, so one malformed node costs that operation a [`ContractWarning`],
-//! never the whole run.
+//! never the whole run. What leaves nothing to read is a [`ContractError`] naming
+//! file, line and field: a version field that is not a version, or a top-level
+//! container of operations or definitions (`paths`, `components`, `definitions`...)
+//! that is not a mapping.
 //!
 //! [`parse`] runs, in order: `source` (UTF-8, JSON or YAML by content, duplicate
 //! keys refused), the version check (`openapi3::detect_version`: Swagger 2.0,
-//! OpenAPI 3.0, 3.1, 3.2), `bundle` (files named by external `$ref`s, relative or,
+//! OpenAPI 3.0, 3.1, 3.2) and `openapi3::check_containers`, `bundle` (files named by external `$ref`s, relative or,
 //! when allowed, remote, copied under `/x-rollcall-bundled/<n>` with every reference
 //! rewritten to an internal one), `refs::check` (every `$ref` in the document must
 //! point at something), `swagger2` (a 2.0 document rewritten into the 3.0 shape),
@@ -32,6 +35,8 @@ pub use model::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use serde_json::Value;
 
 use bundle::{Bundle, BundleStop, Remote};
 use refs::RefIssue;
@@ -87,9 +92,79 @@ pub enum ContractError {
         location: SourceLocation,
         reference: String,
     },
+    /// The contract loads but declares nothing `check` could probe.
+    #[error("{}: {message}", at_line_or_file(location))]
+    NoOperations {
+        location: SourceLocation,
+        message: String,
+    },
     /// Neither `openapi` nor `swagger` at the top: some other YAML or JSON file.
     #[error("{file}: not an OpenAPI document: {detail}")]
     NotOpenApi { file: String, detail: String },
+}
+
+/// `spec.yaml:3:1`, or just `spec.yaml` for a node that is not written anywhere.
+fn at_line_or_file(location: &SourceLocation) -> String {
+    match location.line {
+        Some(_) => location.to_string(),
+        None => location.file.clone(),
+    }
+}
+
+impl Contract {
+    /// An error when the contract declares no operation at all: a check of it would probe
+    /// nothing and pass, which in CI hides a contract emptied by a broken generator or a
+    /// wrong file. `list` and `diff` still read such a contract.
+    pub fn require_operations(&self) -> Result<(), ContractError> {
+        if !self.operations.is_empty() {
+            return Ok(());
+        }
+        let paths = self.document.get("paths").and_then(Value::as_object);
+        let declared = paths.map_or(0, |p| p.keys().filter(|k| !k.starts_with("x-")).count());
+        let webhooks = if self.webhooks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (its {} webhook operations are requests the API sends, never probed)",
+                self.webhooks.len()
+            )
+        };
+        let (location, message) = match paths {
+            None => (
+                self.location_of(""),
+                format!(
+                    "the contract has no `paths`: it declares no operations to check{webhooks}"
+                ),
+            ),
+            Some(_) if declared == 0 => (
+                self.location_of("/paths"),
+                format!("`paths` is empty: the contract declares no operations to check{webhooks}"),
+            ),
+            Some(_) => (
+                self.location_of("/paths"),
+                format!(
+                    "none of the {declared} path items in `paths` has an operation that could \
+                     be read (see the warnings): there is nothing to check"
+                ),
+            ),
+        };
+        Err(ContractError::NoOperations { location, message })
+    }
+
+    /// `pointer` of the root file, placed where the loader's warning about it was.
+    fn location_of(&self, pointer: &str) -> SourceLocation {
+        let warned = self
+            .warnings
+            .iter()
+            .map(|w| &w.location)
+            .find(|l| !pointer.is_empty() && l.pointer == pointer && l.file == self.source);
+        warned.cloned().unwrap_or_else(|| SourceLocation {
+            file: self.source.clone(),
+            pointer: pointer.to_string(),
+            line: None,
+            column: None,
+        })
+    }
 }
 
 /// Loads `spec` (a file path or an http(s) URL), with the files its `$ref`s name.
@@ -137,7 +212,9 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
     let text = source::decode(source, bytes)?;
     let format = Format::detect(text);
     let mut document = source::parse_value(source, text, format)?;
-    let (version, spec_version) = openapi3::detect_version(source, &document)?;
+    let in_root = |error| place_in_root(error, text, format);
+    let (version, spec_version) = openapi3::detect_version(source, &document).map_err(in_root)?;
+    openapi3::check_containers(source, &document, version).map_err(in_root)?;
     let bundle = bundle::bundle(source, text, format, &mut document, remote)?;
     let files = Files {
         root_source: source,
@@ -249,6 +326,15 @@ impl Files<'_> {
             None => (self.root_source, self.root_text, self.root_format),
         }
     }
+}
+
+/// An error about a node of the root file, with the line and column of its pointer.
+fn place_in_root(mut error: ContractError, text: &str, format: Format) -> ContractError {
+    if let ContractError::Invalid { location, .. } = &mut error {
+        let located = locate::locate(text, format, &[location.pointer.as_str()], &[]);
+        place(location, located.nearest(&location.pointer));
+    }
+    error
 }
 
 fn place(location: &mut SourceLocation, position: Option<locate::Position>) {

@@ -35,6 +35,14 @@ pub struct Contract {
     pub document: std::sync::Arc<Value>,
 }
 
+impl Operation {
+    /// The file this operation is written in when that is not the spec `spec_source` itself:
+    /// its path item is a `$ref` to another file, and its line is a line of that file.
+    pub fn external_file(&self, spec_source: &str) -> Option<&str> {
+        (self.location.file != spec_source).then_some(self.location.file.as_str())
+    }
+}
+
 impl Contract {
     /// The operation's own object in [`Contract::document`], e.g. to read an `x-` extension
     /// such as `x-rollcall-skip` (`location.pointer` always names it).

@@ -48,7 +48,14 @@ pub(crate) fn detect_version(
         )));
     };
     if let Some(swagger) = root.get("swagger") {
-        let version = scalar_text(swagger).unwrap_or_default();
+        let Some(version) = version_text(swagger) else {
+            return Err(wrong_type(
+                file,
+                "/swagger",
+                "a version string such as 2.0",
+                swagger,
+            ));
+        };
         return match version.trim() {
             "2.0" | "2" => Ok((SpecVersion::V2_0, version)),
             _ => Err(ContractError::Unsupported {
@@ -65,11 +72,13 @@ pub(crate) fn detect_version(
             "it has neither an `openapi` nor a `swagger` field".to_string(),
         ));
     };
-    let Some(version) = scalar_text(declared) else {
-        return Err(not_openapi(format!(
-            "`openapi` is {}, expected a version such as 3.1.0",
-            kind(declared)
-        )));
+    let Some(version) = version_text(declared) else {
+        return Err(wrong_type(
+            file,
+            "/openapi",
+            "a version string such as 3.1.0",
+            declared,
+        ));
     };
     let mut parts = version.trim().splitn(3, '.');
     let spec = match (parts.next(), parts.next()) {
@@ -86,6 +95,97 @@ pub(crate) fn detect_version(
         }
     };
     Ok((spec, version))
+}
+
+/// A version field's text: YAML reads `openapi: 3.1` and `swagger: 2.0` as numbers, which
+/// still say the version; anything else (a list, a boolean, nothing) says none.
+fn version_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The top-level fields that hold the operations and the definitions they refer to, with
+/// what each must be. A list or a string there leaves nothing any tool could read (every
+/// operation, or every reference into it, is lost), so the contract is refused; a wrong type
+/// inside one operation only costs that operation a warning. An empty value (`paths:` with
+/// nothing after it) declares nothing and is read as absent.
+const OPENAPI3_CONTAINERS: &[(&str, &str)] = &[
+    ("/paths", "a mapping of path templates"),
+    ("/webhooks", "a mapping of webhook names to path items"),
+    (
+        "/components",
+        "a mapping of component kinds (`schemas`, `parameters`, ...)",
+    ),
+    ("/components/schemas", "a mapping of names to schemas"),
+    ("/components/responses", "a mapping of names to responses"),
+    ("/components/parameters", "a mapping of names to parameters"),
+    ("/components/examples", "a mapping of names to examples"),
+    (
+        "/components/requestBodies",
+        "a mapping of names to request bodies",
+    ),
+    ("/components/headers", "a mapping of names to headers"),
+    (
+        "/components/securitySchemes",
+        "a mapping of names to security schemes",
+    ),
+    ("/components/links", "a mapping of names to links"),
+    ("/components/callbacks", "a mapping of names to callbacks"),
+    ("/components/pathItems", "a mapping of names to path items"),
+];
+
+/// The same for Swagger 2.0, whose definitions sit at the top level.
+const SWAGGER2_CONTAINERS: &[(&str, &str)] = &[
+    ("/paths", "a mapping of path templates"),
+    ("/definitions", "a mapping of names to schemas"),
+    ("/parameters", "a mapping of names to parameters"),
+    ("/responses", "a mapping of names to responses"),
+    (
+        "/securityDefinitions",
+        "a mapping of names to security schemes",
+    ),
+];
+
+/// Refuses a document whose operations or definitions are held by a node of the wrong type
+/// (see [`OPENAPI3_CONTAINERS`]); the error names the field, its pointer is placed by the caller.
+pub(crate) fn check_containers(
+    file: &str,
+    document: &Value,
+    version: SpecVersion,
+) -> Result<(), ContractError> {
+    let containers = match version {
+        SpecVersion::V2_0 => SWAGGER2_CONTAINERS,
+        SpecVersion::V3_0 | SpecVersion::V3_1 | SpecVersion::V3_2 => OPENAPI3_CONTAINERS,
+    };
+    for &(at, expected) in containers {
+        match document.pointer(at) {
+            None | Some(Value::Null | Value::Object(_)) => {}
+            Some(found) => return Err(wrong_type(file, at, expected, found)),
+        }
+    }
+    Ok(())
+}
+
+/// `` `components.schemas` must be a mapping of names to schemas, found a list ``, at `at`
+/// (its line is filled in by the caller, which has the text).
+fn wrong_type(file: &str, at: &str, expected: &str, found: &Value) -> ContractError {
+    let field = pointer::segments(at).collect::<Vec<_>>().join(".");
+    let found = match found {
+        Value::Null => "an empty value",
+        other => kind(other),
+    };
+    ContractError::Invalid {
+        location: SourceLocation {
+            file: file.to_string(),
+            pointer: at.to_string(),
+            line: None,
+            column: None,
+        },
+        message: format!("`{field}` must be {expected}, found {found}"),
+    }
 }
 
 /// `jsonSchemaDialect` values that mean what rollcall reads: JSON Schema 2020-12, plain or
@@ -587,21 +687,12 @@ impl<'a> Reader<'a> {
                 );
                 return Vec::new();
             }
-            Some(Value::Object(paths)) if paths.keys().all(|k| k.starts_with("x-")) => {
+            Some(Value::Object(paths)) if !paths.keys().all(|k| k.starts_with("x-")) => paths,
+            // `check_containers` refused every other type before this runs.
+            Some(_) => {
                 self.warn(
                     at,
                     "`paths` is empty: the document declares no operations to check",
-                );
-                return Vec::new();
-            }
-            Some(Value::Object(paths)) => paths,
-            Some(other) => {
-                self.warn(
-                    at,
-                    format!(
-                        "`paths` is {}, expected a mapping; no operations read",
-                        kind(other)
-                    ),
                 );
                 return Vec::new();
             }

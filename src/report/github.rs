@@ -153,7 +153,7 @@ pub fn publish(
 ) -> Vec<AppendError> {
     let file = annotation_file(&report.spec.path, env.workspace.as_deref());
     let mut text = String::new();
-    for annotation in annotations(report, file.as_deref()) {
+    for annotation in annotations(report, file.as_deref(), env.workspace.as_deref()) {
         text.push_str(&annotation.command());
         text.push('\n');
     }
@@ -214,13 +214,19 @@ pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<Stri
 /// and unreachable targets), then warnings (open known gaps, `auth_required`,
 /// `unverified`); `skipped` results are not annotated. Each level stays
 /// within [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped
-/// annotation.
+/// annotation. `file` is the spec's repository-relative path; an operation
+/// written in another file (`OperationReport::file`) is annotated there, made
+/// relative to `workspace`.
 ///
 /// A run gated on parity alone (`--parity-only`) fails only on differences,
 /// so only those are errors: a failure every target shares is a warning, and
 /// the results of a differing operation are left to its parity annotation,
 /// which names each target's verdict.
-pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
+pub fn annotations(
+    report: &RunReport,
+    file: Option<&str>,
+    workspace: Option<&Path>,
+) -> Vec<Annotation> {
     let several_targets = report.targets.len() > 1;
     let parity_only = report.gate == Gate::ParityOnly;
     let strict = report.gate == Gate::Strict;
@@ -230,7 +236,7 @@ pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
             .as_ref()
             .is_some_and(|p| p.difference(op.method, &op.path).is_some())
     };
-    let mut errors = parity_annotations(report, file);
+    let mut errors = parity_annotations(report, file, workspace);
     let mut warnings = Vec::new();
     for (op, result) in report.flagged() {
         // A known gap is shown but must not look like a failure in a green run.
@@ -250,7 +256,10 @@ pub fn annotations(report: &RunReport, file: Option<&str>) -> Vec<Annotation> {
             parity: false,
             annotation: Annotation {
                 level,
-                file: file.map(str::to_string),
+                file: match &op.file {
+                    Some(own) => annotation_file(own, workspace),
+                    None => file.map(str::to_string),
+                },
                 line: op.line,
                 title: result.rule.clone(),
                 message: format!("{subject}: {}: {}", result.verdict, result.evidence),
@@ -291,7 +300,11 @@ pub const PARITY_TITLE: &str = "rollcall parity";
 /// One error per operation whose verdicts differ between targets, at the
 /// operation's line:
 /// `PATCH /invoices/{id}: verdicts differ between targets: stable: missing_method, canary: implemented (reference: stable)`.
-fn parity_annotations(report: &RunReport, file: Option<&str>) -> Vec<Pending> {
+fn parity_annotations(
+    report: &RunReport,
+    file: Option<&str>,
+    workspace: Option<&Path>,
+) -> Vec<Pending> {
     let Some(parity) = &report.parity else {
         return Vec::new();
     };
@@ -299,17 +312,21 @@ fn parity_annotations(report: &RunReport, file: Option<&str>) -> Vec<Pending> {
         .differences
         .iter()
         .map(|difference| {
-            let line = report
+            let operation = report
                 .operations
                 .iter()
-                .find(|op| op.method == difference.method && op.path == difference.path)
-                .and_then(|op| op.line);
+                .find(|op| op.method == difference.method && op.path == difference.path);
+            let line = operation.and_then(|op| op.line);
+            let file = operation.and_then(|op| op.file.as_deref()).map_or_else(
+                || file.map(str::to_string),
+                |own| annotation_file(own, workspace),
+            );
             Pending {
                 overflow_name: format!("{} (verdicts differ)", difference.label()),
                 parity: true,
                 annotation: Annotation {
                     level: Level::Error,
-                    file: file.map(str::to_string),
+                    file,
                     line,
                     title: PARITY_TITLE.to_string(),
                     message: format!(
@@ -503,7 +520,7 @@ mod tests {
     #[test]
     fn annotation_points_at_the_spec_line_with_rule_as_title() {
         let report = fixture();
-        let annotations = annotations(&report, Some("specs/petstore.yaml"));
+        let annotations = annotations(&report, Some("specs/petstore.yaml"), None);
         let first = annotations[0].command();
         assert_eq!(
             first,
@@ -515,7 +532,7 @@ mod tests {
     #[test]
     fn failures_are_errors_inconclusive_are_warnings_and_skipped_is_silent() {
         let report = fixture();
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let errors = annotations
             .iter()
             .filter(|a| a.level == Level::Error)
@@ -571,7 +588,7 @@ mod tests {
             kind: AllowanceKind::Expected,
             message: "expected".into(),
         });
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let gap_label = report.operations[gap.0].label();
         let expected_label = report.operations[expected.0].label();
         let gap_target = report.operations[gap.0].results[gap.1].target.clone();
@@ -592,7 +609,7 @@ mod tests {
         let report = with_parity();
         let differences = &report.parity.as_ref().expect("parity").differences;
         assert!(!differences.is_empty(), "the fixture has drift");
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let parity: Vec<&Annotation> = annotations
             .iter()
             .filter(|a| a.title == PARITY_TITLE)
@@ -643,7 +660,7 @@ mod tests {
         report.parity = Some(report.parity_matrix().compare("stable"));
         report.gate = Gate::ParityOnly;
         let parity = report.parity.clone().expect("parity");
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let errors: Vec<&Annotation> = annotations
             .iter()
             .filter(|a| a.level == Level::Error)
@@ -680,7 +697,7 @@ mod tests {
         let mut report = copies_of_post_pets(12);
         report.parity = Some(report.parity_matrix().compare("stable"));
         report.gate = Gate::ParityOnly;
-        let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"))
+        let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"), None)
             .into_iter()
             .filter(|a| a.level == Level::Error)
             .collect();
@@ -715,7 +732,7 @@ mod tests {
         for op in &mut report.operations {
             op.results.truncate(1);
         }
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         assert!(annotations.iter().all(|a| !a.message.contains("[stable]")));
         assert!(annotations.iter().any(|a| {
             a.message
@@ -729,7 +746,7 @@ mod tests {
         let result = &mut report.operations[2].results[1];
         result.evidence = "50% done\r\n::error::injected".into();
         result.rule = "a:b,c%".into();
-        let annotations = annotations(&report, Some("dir,with:odd%/spec.yaml"));
+        let annotations = annotations(&report, Some("dir,with:odd%/spec.yaml"), None);
         let command = annotations[0].command();
         assert_eq!(
             command,
@@ -763,7 +780,7 @@ mod tests {
     #[test]
     fn more_than_ten_errors_are_grouped_into_one_annotation() {
         let report = copies_of_post_pets(25);
-        let annotations = annotations(&report, Some("spec.yaml"));
+        let annotations = annotations(&report, Some("spec.yaml"), None);
         let errors: Vec<&Annotation> = annotations
             .iter()
             .filter(|a| a.level == Level::Error)
@@ -789,7 +806,7 @@ mod tests {
             annotation_file("https://example.com/openapi.yaml", None),
             None
         );
-        let annotation = &annotations(&fixture(), None)[0];
+        let annotation = &annotations(&fixture(), None, None)[0];
         assert!(annotation.command().starts_with("::error title="));
     }
 

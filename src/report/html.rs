@@ -199,8 +199,18 @@ fn matrix(out: &mut String, report: &RunReport) {
         if let Some(id) = &op.operation_id {
             let _ = write!(out, " <small>{}</small>", escape(id));
         }
-        if let Some(line) = op.line {
-            let _ = write!(out, " <small class=\"line\">line {line}</small>");
+        match (&op.file, op.line) {
+            (Some(file), Some(line)) => {
+                let _ = write!(
+                    out,
+                    " <small class=\"line\">{} line {line}</small>",
+                    escape(file)
+                );
+            }
+            (None, Some(line)) => {
+                let _ = write!(out, " <small class=\"line\">line {line}</small>");
+            }
+            (_, None) => {}
         }
         if differs {
             out.push_str(" <span class=\"differs\">verdicts differ</span>");

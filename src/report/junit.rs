@@ -201,7 +201,7 @@ impl JunitWriter {
             "classname",
             &format!("{}.{}", target.name, group(op)),
         );
-        push(&mut case, "file", &report.spec.path);
+        push(&mut case, "file", op.file_or(&report.spec.path));
         if let Some(line) = op.line {
             push(&mut case, "line", &line.to_string());
         }
@@ -319,7 +319,7 @@ impl JunitWriter {
             let mut case = BytesStart::new("testcase");
             push(&mut case, "name", &op.label());
             push(&mut case, "classname", &format!("parity.{}", group(op)));
-            push(&mut case, "file", &report.spec.path);
+            push(&mut case, "file", op.file_or(&report.spec.path));
             if let Some(line) = op.line {
                 push(&mut case, "line", &line.to_string());
             }

@@ -102,7 +102,12 @@ pub struct OperationReport {
     pub path: String,
     pub operation_id: Option<String>,
     pub tags: Vec<String>,
+    /// Line of the operation in [`OperationReport::file`], else in the spec.
     pub line: Option<u32>,
+    /// The file the operation is written in when it is not the spec itself (its path item is
+    /// a `$ref` to another file). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// With `--since OLD_SPEC`: whether the operation is new, changed or
     /// unchanged since that contract. Absent without `--since`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,6 +120,11 @@ impl OperationReport {
     /// `GET /pets/{petId}`: the stable name used in every report.
     pub fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
+    }
+
+    /// The file `line` counts in: [`OperationReport::file`], else the spec `spec_path`.
+    pub fn file_or<'a>(&'a self, spec_path: &'a str) -> &'a str {
+        self.file.as_deref().unwrap_or(spec_path)
     }
 }
 

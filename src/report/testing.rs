@@ -325,6 +325,7 @@ fn operation(
         )),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         line,
+        file: None,
         change: None,
         results: results(),
     }

@@ -1,0 +1,94 @@
+//! A contract split across files (`testdata/contract/multi-file/`, whose path items are
+//! `$ref`s to `paths/*.yaml` and `paths/pet.json`) checked by the real binary against a
+//! loopback server: reports place each operation at the file and line it is written in,
+//! since that is where a reader (or GitHub's annotations) must look.
+
+use std::process::Output;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+
+/// `GET /api/pets/{petId}` is a 501 stub, so one failure is annotated; the rest answer 200.
+async fn serve() -> String {
+    let app = Router::new()
+        .route(
+            "/api/pets/{pet_id}",
+            get(|| async { (StatusCode::NOT_IMPLEMENTED, "not implemented") }),
+        )
+        .fallback(|| async { (StatusCode::OK, "[]") });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operations_from_other_files_are_reported_at_their_own_file_and_line() {
+    let base = serve().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("junit.xml");
+    let args = vec![
+        "check".to_string(),
+        "testdata/contract/multi-file/openapi.yaml".to_string(),
+        "--target".to_string(),
+        base,
+        "--junit".to_string(),
+        junit.display().to_string(),
+        "--github".to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env("GITHUB_WORKSPACE", env!("CARGO_MANIFEST_DIR"))
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_OUTPUT")
+            .output()
+            .expect("the rollcall binary runs")
+    })
+    .await
+    .expect("join");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = output;
+    let stdout = String::from_utf8_lossy(&stdout);
+    let all = format!("{stdout}\n{}", String::from_utf8_lossy(&stderr));
+    assert_eq!(status.code(), Some(1), "the stub is flagged\n{all}");
+
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let case = |label: &str| {
+        let start = xml
+            .find(&format!("name=\"{label}\""))
+            .unwrap_or_else(|| panic!("no testcase {label}\n{xml}"));
+        let tag_start = xml[..start].rfind("<testcase").expect("testcase tag");
+        let tag_end = start + xml[start..].find('>').expect("tag end");
+        xml[tag_start..tag_end].to_string()
+    };
+    let list = case("GET /pets");
+    assert!(
+        list.contains("file=\"testdata/contract/multi-file/paths/pets.yaml\"")
+            && list.contains("line=\"1\""),
+        "{list}"
+    );
+    let show = case("GET /pets/{petId}");
+    assert!(
+        show.contains("file=\"testdata/contract/multi-file/paths/pet.json\"")
+            && show.contains("line=\"3\""),
+        "{show}"
+    );
+
+    let annotation = stdout
+        .lines()
+        .find(|l| l.starts_with("::error ") && l.contains("GET /pets/{petId}"))
+        .unwrap_or_else(|| panic!("no annotation for the stub\n{all}"));
+    assert!(
+        annotation.contains("file=testdata/contract/multi-file/paths/pet.json,line=3,"),
+        "{annotation}"
+    );
+}
