@@ -7,23 +7,12 @@
 //! timing assertions.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// Far above what any of these needs; reaching it means rollcall hangs.
-const PROCESS_LIMIT: Duration = Duration::from_secs(120);
+mod support;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::Run;
 
 impl Run {
-    fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
     /// Exit 2 with one clear error line that contains every one of `words`.
     fn assert_clear_error(&self, words: &[&str]) {
         assert_eq!(self.code, 2, "expected exit 2\n{}", self.all_output());
@@ -66,12 +55,10 @@ impl Run {
 }
 
 fn malformed(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/malformed")
-        .join(name)
+    support::repo("testdata/malformed").join(name)
 }
 
-/// `rollcall list SPEC`, killed (and the test failed) past [`PROCESS_LIMIT`].
+/// `rollcall list SPEC`.
 fn list(spec: &Path) -> Run {
     rollcall(&["list".as_ref(), spec.as_os_str()])
 }
@@ -87,36 +74,10 @@ fn check(spec: &Path) -> Run {
     ])
 }
 
+/// Runs the binary (killed, and the test failed, past
+/// [`support::PROCESS_LIMIT`]) and asserts it handled the input.
 fn rollcall(args: &[&std::ffi::OsStr]) -> Run {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("stdout");
-    let err = dir.path().join("stderr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).expect("stdout file"))
-        .stderr(std::fs::File::create(&err).expect("stderr file"))
-        .spawn()
-        .expect("the rollcall binary starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > PROCESS_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("rollcall {args:?} still running after {PROCESS_LIMIT:?}: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let run = Run {
-        // A signal (stack overflow, abort) has no code.
-        code: status.code().unwrap_or(-1),
-        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
-    };
+    let run = support::run_blocking(support::command(args));
     run.assert_handled();
     run
 }

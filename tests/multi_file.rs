@@ -3,7 +3,7 @@
 //! loopback server: reports place each operation at the file and line it is written in,
 //! since that is where a reader (or GitHub's annotations) must look.
 
-use std::process::Output;
+mod support;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -39,27 +39,14 @@ async fn operations_from_other_files_are_reported_at_their_own_file_and_line() {
         junit.display().to_string(),
         "--github".to_string(),
     ];
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
-            .args(&args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("NO_COLOR", "1")
-            .env("GITHUB_WORKSPACE", env!("CARGO_MANIFEST_DIR"))
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_OUTPUT")
-            .output()
-            .expect("the rollcall binary runs")
-    })
-    .await
-    .expect("join");
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = output;
-    let stdout = String::from_utf8_lossy(&stdout);
-    let all = format!("{stdout}\n{}", String::from_utf8_lossy(&stderr));
-    assert_eq!(status.code(), Some(1), "the stub is flagged\n{all}");
+    let mut command = support::command(args);
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("GITHUB_WORKSPACE", env!("CARGO_MANIFEST_DIR"));
+    let run = support::run(command).await;
+    let stdout = &run.stdout;
+    let all = run.all_output();
+    assert_eq!(run.code, 1, "the stub is flagged\n{all}");
 
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     let case = |label: &str| {
