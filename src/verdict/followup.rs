@@ -94,9 +94,15 @@ pub async fn run(
         // unreachable, and follow-ups would only wait for their timeouts.
         return follow_ups;
     }
+    // Only a probe that got a follow-up in the last round can want another:
+    // the others would decide as they did.
+    let mut undecided: Vec<usize> = (0..run.probes.len()).collect();
+    // Each probe's rule before any follow-up, for the calibration.
+    let mut first_rules: Vec<Option<&'static str>> = vec![None; run.probes.len()];
     for round in 0..MAX_PER_OPERATION {
         let mut pending = Vec::new();
-        for (index, planned) in run.probes.iter().enumerate() {
+        for &index in &undecided {
+            let planned = &run.probes[index];
             let Some(operation) = run.contract.operations.get(planned.operation) else {
                 continue;
             };
@@ -107,9 +113,15 @@ pub async fn run(
                 credentials_given: run.credentials_given,
             };
             let exchange = exchanges.get(index).and_then(Option::as_ref);
-            let Some(kind) =
+            let wanted = if round == 0 {
+                let (finding, wanted) =
+                    super::classify_wanting(&context, exchange, run.settings, &[]);
+                first_rules[index] = Some(finding.rule);
+                wanted
+            } else {
                 super::follow_up_wanted(&context, exchange, run.settings, &follow_ups[index])
-            else {
+            };
+            let Some(kind) = wanted else {
                 continue;
             };
             if let Some((request, second_value)) = request_for(run, discovery, index, kind) {
@@ -124,7 +136,7 @@ pub async fn run(
         if round == 0
             && discovery.options_calibration.is_none()
             && pending.iter().any(|p| p.kind == FollowUpKind::Options)
-            && let Some((request, expected)) = calibration_request(run, discovery, exchanges)
+            && let Some((request, expected)) = calibration_request(run, &first_rules)
         {
             pending.push(Pending {
                 probe: Err(expected),
@@ -140,17 +152,21 @@ pub async fn run(
             .prober
             .probe_all(pending.iter().enumerate().map(|(i, p)| (i, &p.request)))
             .await;
+        undecided.clear();
         for (at, exchange) in sent {
             let Some(item) = pending.get(at) else {
                 continue;
             };
             match item.probe {
-                Ok(index) => follow_ups[index].push(FollowUp {
-                    kind: item.kind,
-                    request: item.request.clone(),
-                    second_value: item.second_value.clone(),
-                    exchange,
-                }),
+                Ok(index) => {
+                    undecided.push(index);
+                    follow_ups[index].push(FollowUp {
+                        kind: item.kind,
+                        request: item.request.clone(),
+                        second_value: item.second_value.clone(),
+                        exchange,
+                    });
+                }
                 Err(expected) => calibrate(discovery, &item.request, expected, &exchange),
             }
         }
@@ -209,28 +225,19 @@ fn bodiless(request: &PlannedRequest, method: Method, path_and_query: &str) -> P
 
 /// `OPTIONS` on the path of an operation whose first answer proved its
 /// handler (a GET first), to learn whether this target lists a deployed
-/// route's methods; and the method the answer should list.
+/// route's methods; and the method the answer should list. `first_rules`:
+/// each probe's rule before any follow-up.
 fn calibration_request(
     run: &Run<'_>,
-    discovery: &Discovery,
-    exchanges: &[Option<Exchange>],
+    first_rules: &[Option<&'static str>],
 ) -> Option<(PlannedRequest, Method)> {
     let proven = run
         .probes
         .iter()
-        .enumerate()
-        .filter_map(|(index, planned)| {
-            let operation = run.contract.operations.get(planned.operation)?;
+        .zip(first_rules)
+        .filter_map(|(planned, rule)| {
             let request = planned.request.as_ref()?;
-            let context = Context {
-                operation,
-                probe: planned,
-                discovery,
-                credentials_given: run.credentials_given,
-            };
-            let exchange = exchanges.get(index).and_then(Option::as_ref);
-            let finding = super::classify_with(&context, exchange, run.settings, &[]);
-            let proof = rules::rule(finding.rule).map(|r| r.proof);
+            let proof = rules::rule((*rule)?).map(|r| r.proof);
             (proof == Some(rules::Proof::Handler)).then_some(request)
         });
     let mut chosen: Option<&PlannedRequest> = None;
