@@ -356,11 +356,11 @@ impl Discovery {
     /// The samples whose prefix `path` lies under, longest prefix first,
     /// without repeated fingerprints.
     fn candidates(&self, path: &str) -> Vec<&NoRouteSample> {
-        let path = without_query(path);
+        let segments: Vec<&str> = raw_segments(path).collect();
         let mut matching: Vec<&NoRouteSample> = self
             .no_route
             .iter()
-            .filter(|sample| lies_under(path, &sample.prefix))
+            .filter(|sample| lies_under(&segments, &sample.prefix))
             .collect();
         matching.sort_by_key(|sample| std::cmp::Reverse(raw_segments(&sample.prefix).count()));
         matching.dedup_by(|a, b| a.fingerprint == b.fingerprint);
@@ -723,9 +723,9 @@ fn without_query(path: &str) -> &str {
     }
 }
 
-/// Whether `path`'s leading segments are `prefix`'s, percent-decoded.
-fn lies_under(path: &str, prefix: &str) -> bool {
-    let mut segments = raw_segments(path);
+/// Whether a path's leading `segments` are `prefix`'s, percent-decoded.
+fn lies_under(segments: &[&str], prefix: &str) -> bool {
+    let mut segments = segments.iter();
     raw_segments(prefix).all(|p| segments.next().is_some_and(|s| same_decoded(p, s)))
 }
 
