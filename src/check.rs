@@ -278,21 +278,23 @@ async fn probe_target(
         settings,
         credentials_given,
     };
-    let follow_ups = verdict::followup::run(&follow_up_run, &mut discovery, &exchanges).await;
+    let followed = verdict::followup::run(&follow_up_run, &mut discovery, &exchanges).await;
     let results = plan
         .probes
         .iter()
         .zip(exchanges)
-        .zip(follow_ups)
-        .map(|((planned, exchange), follow_ups)| {
-            let context = verdict::Context {
-                operation: &contract.operations[planned.operation],
-                probe: planned,
-                discovery: &discovery,
-                credentials_given,
-            };
-            let finding =
-                verdict::classify_with(&context, exchange.as_ref(), settings, &follow_ups);
+        .zip(followed)
+        .map(|((planned, exchange), followed)| {
+            let follow_ups = followed.follow_ups;
+            let finding = followed.settled.unwrap_or_else(|| {
+                let context = verdict::Context {
+                    operation: &contract.operations[planned.operation],
+                    probe: planned,
+                    discovery: &discovery,
+                    credentials_given,
+                };
+                verdict::classify_with(&context, exchange.as_ref(), settings, &follow_ups)
+            });
             // Where the plan sent nothing, the follow-up that decided is
             // shown (if it got an answer: a sent request that got none would
             // count as reaching the target).

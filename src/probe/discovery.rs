@@ -10,6 +10,8 @@
 //! fingerprints: (404, text/html, "Cannot {method} {path}"), (404, application/json, {"detail":"Not Found"})
 //! ```
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -162,25 +164,23 @@ impl Fingerprint {
     /// timestamps and long ids are masked, so "Cannot GET /x" and
     /// "Cannot POST /y" match.
     pub fn of(response: &Response, path: &str) -> Fingerprint {
-        let masks = PathMasks::new(path);
-        let text = String::from_utf8_lossy(&response.body);
-        let body = truncate_chars(masks.apply(&text).trim(), FINGERPRINT_BODY_LIMIT).to_string();
-        let location = if (300..400).contains(&response.status) {
-            response.header("location").map(|l| masks.apply(l))
-        } else {
-            None
-        };
+        let (body, location) = masked_body_and_location(response, path);
         Fingerprint {
             status: response.status,
-            media_type: response.header("content-type").and_then(media_type),
+            media_type: response
+                .header("content-type")
+                .and_then(media_type_essence)
+                .map(str::to_ascii_lowercase),
             body,
             location,
         }
     }
 
-    /// Equal status and media type; for answers to HEAD, which carry no body.
-    pub fn matches_without_body(&self, other: &Fingerprint) -> bool {
-        self.status == other.status && self.media_type == other.media_type
+    /// Whether `response` (to a request for `path`) has this fingerprint:
+    /// `Fingerprint::of(response, path) == *self`, with the body masked only
+    /// when status and media type already match.
+    pub fn matches_response(&self, response: &Response, path: &str) -> bool {
+        Answer::new(response, path).has(self)
     }
 
     /// `404 text/plain, empty body` or `404 application/json {"detail":"Not Found"}`.
@@ -207,10 +207,69 @@ impl Fingerprint {
     }
 }
 
-/// The media type of a `Content-Type` value: parameters dropped, lower-cased.
-fn media_type(content_type: &str) -> Option<String> {
+/// The media type of a `Content-Type` value, parameters dropped (a
+/// fingerprint keeps it lower-cased).
+fn media_type_essence(content_type: &str) -> Option<&str> {
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
+    (!essence.is_empty()).then_some(essence)
+}
+
+/// The masked body (trimmed and cut to [`FINGERPRINT_BODY_LIMIT`]) and, for
+/// a redirect, the masked `Location` of `response` to a request for `path`.
+fn masked_body_and_location(response: &Response, path: &str) -> (String, Option<String>) {
+    let masks = PathMasks::new(path);
+    let text = String::from_utf8_lossy(&response.body);
+    let body = truncate_chars(masks.apply(&text).trim(), FINGERPRINT_BODY_LIMIT).to_string();
+    let location = if (300..400).contains(&response.status) {
+        response
+            .header("location")
+            .map(|l| masks.apply(l).into_owned())
+    } else {
+        None
+    };
+    (body, location)
+}
+
+/// A response being compared with fingerprints, one per probe: status and
+/// media type are compared first, as they are; the body and `Location` are
+/// masked once, and only when some fingerprint's status and media type match.
+struct Answer<'r> {
+    response: &'r Response,
+    path: &'r str,
+    media_type: Option<&'r str>,
+    masked: OnceCell<(String, Option<String>)>,
+}
+
+impl<'r> Answer<'r> {
+    fn new(response: &'r Response, path: &'r str) -> Answer<'r> {
+        Answer {
+            response,
+            path,
+            media_type: response.header("content-type").and_then(media_type_essence),
+            masked: OnceCell::new(),
+        }
+    }
+
+    /// Status and media type equal (all an answer to HEAD can show).
+    fn has_head_of(&self, fingerprint: &Fingerprint) -> bool {
+        fingerprint.status == self.response.status
+            && match (&fingerprint.media_type, self.media_type) {
+                (Some(kept), Some(essence)) => kept.eq_ignore_ascii_case(essence),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+
+    /// `Fingerprint::of(response, path) == *fingerprint`.
+    fn has(&self, fingerprint: &Fingerprint) -> bool {
+        if !self.has_head_of(fingerprint) {
+            return false;
+        }
+        let (body, location) = self
+            .masked
+            .get_or_init(|| masked_body_and_location(self.response, self.path));
+        fingerprint.body == *body && fingerprint.location == *location
+    }
 }
 
 impl Discovery {
@@ -219,10 +278,10 @@ impl Discovery {
     /// prefix is compared first, then the root's: a route missing from a
     /// mounted sub-app often falls through to the root's fallback.
     pub fn matching_no_route(&self, path: &str, response: &Response) -> Option<&NoRouteSample> {
-        let fingerprint = Fingerprint::of(response, path);
+        let answer = Answer::new(response, path);
         self.candidates(path)
             .into_iter()
-            .find(|sample| sample.fingerprint == fingerprint)
+            .find(|sample| answer.has(&sample.fingerprint))
     }
 
     /// Like [`Discovery::matching_no_route`], comparing status and media type
@@ -232,10 +291,10 @@ impl Discovery {
         path: &str,
         response: &Response,
     ) -> Option<&NoRouteSample> {
-        let fingerprint = Fingerprint::of(response, path);
+        let answer = Answer::new(response, path);
         self.candidates(path)
             .into_iter()
-            .find(|sample| sample.fingerprint.matches_without_body(&fingerprint))
+            .find(|sample| answer.has_head_of(&sample.fingerprint))
     }
 
     /// The sample that stands for unknown paths near `path`: the longest
@@ -294,17 +353,16 @@ impl Discovery {
         unknown_path(base.trim_end_matches('/'), &token, &templates)
     }
 
+    /// The samples whose prefix `path` lies under, longest prefix first,
+    /// without repeated fingerprints.
     fn candidates(&self, path: &str) -> Vec<&NoRouteSample> {
-        let segments = decoded_segments(path);
+        let segments: Vec<&str> = raw_segments(path).collect();
         let mut matching: Vec<&NoRouteSample> = self
             .no_route
             .iter()
-            .filter(|sample| {
-                let prefix = decoded_segments(&sample.prefix);
-                prefix.len() <= segments.len() && prefix.iter().zip(&segments).all(|(p, s)| p == s)
-            })
+            .filter(|sample| lies_under(&segments, &sample.prefix))
             .collect();
-        matching.sort_by_key(|sample| std::cmp::Reverse(decoded_segments(&sample.prefix).len()));
+        matching.sort_by_key(|sample| std::cmp::Reverse(raw_segments(&sample.prefix).count()));
         matching.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         matching
     }
@@ -647,13 +705,36 @@ const SEGMENT: &AsciiSet = &percent_encoding::CONTROLS
 
 /// The path's segments (query dropped), percent-decoded.
 fn decoded_segments(path: &str) -> Vec<String> {
-    path.split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .split('/')
-        .filter(|s| !s.is_empty())
+    raw_segments(path)
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect()
+}
+
+/// The path's non-empty segments (query dropped), as written.
+fn raw_segments(path: &str) -> impl Iterator<Item = &str> {
+    without_query(path).split('/').filter(|s| !s.is_empty())
+}
+
+/// `path` up to its query or fragment.
+fn without_query(path: &str) -> &str {
+    match path.bytes().position(|b| b == b'?' || b == b'#') {
+        Some(end) => &path[..end],
+        None => path,
+    }
+}
+
+/// Whether a path's leading `segments` are `prefix`'s, percent-decoded.
+fn lies_under(segments: &[&str], prefix: &str) -> bool {
+    let mut segments = segments.iter();
+    raw_segments(prefix).all(|p| segments.next().is_some_and(|s| same_decoded(p, s)))
+}
+
+/// Whether two path segments are equal once percent-decoded.
+fn same_decoded(a: &str, b: &str) -> bool {
+    a == b
+        || ((a.contains('%') || b.contains('%'))
+            && percent_decode_str(a).decode_utf8_lossy()
+                == percent_decode_str(b).decode_utf8_lossy())
 }
 
 /// What JavaScript's `encodeURIComponent` escapes: the usual encoding of a
@@ -669,13 +750,42 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'(')
     .remove(b')');
 
-/// The forms in which a response may echo the requested path.
-struct PathMasks {
-    needles: Vec<String>,
+/// The forms in which a response may echo the requested path, built only
+/// for a text that may hold one.
+struct PathMasks<'p> {
+    path: &'p str,
+    /// Every form starts with one of these characters, `\\` (`\/` for `/`)
+    /// or `%` (percent-encoded).
+    first_chars: [Option<char>; 3],
+    needles: OnceCell<Vec<String>>,
 }
 
-impl PathMasks {
-    fn new(path: &str) -> PathMasks {
+impl<'p> PathMasks<'p> {
+    fn new(path: &'p str) -> PathMasks<'p> {
+        let without_query = path.split(['?', '#']).next().unwrap_or(path);
+        let first_decoded =
+            |form: &str| percent_decode_str(form).decode_utf8_lossy().chars().next();
+        PathMasks {
+            path,
+            first_chars: [
+                path.chars().next(),
+                first_decoded(path),
+                first_decoded(without_query),
+            ],
+            needles: OnceCell::new(),
+        }
+    }
+
+    fn needles(&self) -> &[String] {
+        self.needles.get_or_init(|| Self::forms(self.path))
+    }
+
+    /// Whether `text` has a character some form of the path starts with.
+    fn may_echo(&self, text: &str) -> bool {
+        text.contains(|c: char| c == '\\' || c == '%' || self.first_chars.contains(&Some(c)))
+    }
+
+    fn forms(path: &str) -> Vec<String> {
         let without_query = path.split(['?', '#']).next().unwrap_or(path);
         let mut needles = Vec::new();
         for form in [path, without_query] {
@@ -690,17 +800,32 @@ impl PathMasks {
         needles.retain(|n| n.len() > 1 && n != "\\/");
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         needles.dedup();
-        PathMasks { needles }
+        needles
     }
 
-    fn apply(&self, text: &str) -> String {
-        let mut masked = text.to_string();
-        for needle in &self.needles {
-            masked = replace_path(&masked, needle);
+    fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut masked = Cow::Borrowed(text);
+        if self.may_echo(text) {
+            for needle in self.needles() {
+                if masked.contains(needle.as_str()) {
+                    masked = Cow::Owned(replace_path(&masked, needle));
+                }
+            }
         }
-        let masked = mask_tokens(&masked);
-        let masked = mask_methods(&masked);
-        mask_volatile(&masked)
+        let masked = and_then(masked, mask_tokens);
+        let masked = and_then(masked, mask_methods);
+        and_then(masked, mask_volatile)
+    }
+}
+
+/// `mask(text)`, borrowing from `text` where the mask changed nothing.
+fn and_then<'t>(text: Cow<'t, str>, mask: impl Fn(&str) -> Cow<'_, str>) -> Cow<'t, str> {
+    match text {
+        Cow::Borrowed(borrowed) => mask(borrowed),
+        Cow::Owned(owned) => match mask(&owned) {
+            Cow::Borrowed(_) => Cow::Owned(owned),
+            Cow::Owned(changed) => Cow::Owned(changed),
+        },
     }
 }
 
@@ -728,7 +853,10 @@ fn replace_path(text: &str, needle: &str) -> String {
 }
 
 /// `rollcall-404-<16 hex>` → `{path}`, wherever a body echoes part of a discovery path.
-fn mask_tokens(text: &str) -> String {
+fn mask_tokens(text: &str) -> Cow<'_, str> {
+    if !text.contains(TOKEN_PREFIX) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(TOKEN_PREFIX) {
@@ -744,13 +872,14 @@ fn mask_tokens(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// Upper-case method names as whole words → `{method}` (frameworks echo the
 /// method: "Cannot GET /x", "Cannot POST /x").
-fn mask_methods(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+fn mask_methods(text: &str) -> Cow<'_, str> {
+    // Allocated at the first mask: most texts have none.
+    let mut out = String::new();
     let bytes = text.as_bytes();
     let mut copied = 0;
     let mut i = 0;
@@ -771,16 +900,20 @@ fn mask_methods(text: &str) -> String {
             i += 1;
         }
     }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[copied..]);
-    out
+    Cow::Owned(out)
 }
 
 /// Masks what changes from one response to the next: ISO timestamps become
 /// `{time}`; UUIDs, long digit runs (epoch times) and long mixed letter-digit
 /// words (request ids, hashes) become `{id}`.
-fn mask_volatile(text: &str) -> String {
+fn mask_volatile(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    // Allocated at the first mask: most texts have none.
+    let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -809,8 +942,11 @@ fn mask_volatile(text: &str) -> String {
         }
         i += len;
     }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[copied..]);
-    out
+    Cow::Owned(out)
 }
 
 fn is_volatile_word(word: &[u8]) -> bool {
@@ -1016,6 +1152,45 @@ mod tests {
         );
 
         assert_ne!(framework, handler);
+    }
+
+    #[test]
+    fn an_answer_matches_a_fingerprint_exactly_when_its_own_fingerprint_equals_it() {
+        let sample = Fingerprint::of(
+            &express("GET", "/rollcall-404-0123456789abcdef"),
+            "/rollcall-404-0123456789abcdef",
+        );
+        let answers = [
+            (express("DELETE", "/pets/1"), "/pets/1"),
+            (
+                Response {
+                    headers: vec![("Content-Type".into(), "Text/HTML".into())],
+                    ..express("PUT", "/pets/2")
+                },
+                "/pets/2",
+            ),
+            (response(404, Some("text/html"), ""), "/pets/1"),
+            (response(404, None, "Cannot GET /pets/1"), "/pets/1"),
+            (
+                response(200, Some("text/html"), "Cannot GET /pets/1"),
+                "/pets/1",
+            ),
+            (
+                response(404, Some("text/html"), "Cannot GET /pets/12"),
+                "/pets/1",
+            ),
+        ];
+
+        for (answer, path) in &answers {
+            assert_eq!(
+                sample.matches_response(answer, path),
+                sample == Fingerprint::of(answer, path),
+                "{path}: {:?}",
+                String::from_utf8_lossy(&answer.body)
+            );
+        }
+        assert!(sample.matches_response(&answers[0].0, answers[0].1));
+        assert!(sample.matches_response(&answers[1].0, answers[1].1));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::plan::safe::{self, AlternateKind};
 use crate::plan::{PlannedProbe, PlannedRequest};
 use crate::probe::{Discovery, Exchange, OptionsCalibration, Prober, allow_lists, allow_methods};
 
-use super::{Context, Settings, rules};
+use super::{Context, Finding, Settings, rules};
 
 /// The most follow-up requests one operation gets on one target.
 pub const MAX_PER_OPERATION: usize = 2;
@@ -56,6 +56,16 @@ pub struct FollowUp {
     /// For [`FollowUpKind::SecondValue`]: the parameter changed, and how.
     pub second_value: Option<(String, AlternateKind)>,
     pub exchange: Exchange,
+}
+
+/// A probe's follow-ups, in the order they were sent.
+#[derive(Debug, Clone, Default)]
+pub struct Followed {
+    pub follow_ups: Vec<FollowUp>,
+    /// The finding of the first decision when no follow-up was sent: it
+    /// stands (without follow-ups a decision reads nothing that changes
+    /// after it), so it need not be judged again.
+    pub settled: Option<Finding>,
 }
 
 /// What one target's run needs to decide follow-ups.
@@ -87,16 +97,22 @@ pub async fn run(
     run: &Run<'_>,
     discovery: &mut Discovery,
     exchanges: &[Option<Exchange>],
-) -> Vec<Vec<FollowUp>> {
+) -> Vec<Followed> {
     let mut follow_ups: Vec<Vec<FollowUp>> = vec![Vec::new(); run.probes.len()];
+    // Each probe's finding before any follow-up.
+    let mut first: Vec<Option<Finding>> = vec![None; run.probes.len()];
     if discovery.no_route.is_empty() {
         // Discovery's first request got no answer: the target is down or
         // unreachable, and follow-ups would only wait for their timeouts.
-        return follow_ups;
+        return followed(follow_ups, first);
     }
+    // Only a probe that got a follow-up in the last round can want another:
+    // the others would decide as they did.
+    let mut undecided: Vec<usize> = (0..run.probes.len()).collect();
     for round in 0..MAX_PER_OPERATION {
         let mut pending = Vec::new();
-        for (index, planned) in run.probes.iter().enumerate() {
+        for &index in &undecided {
+            let planned = &run.probes[index];
             let Some(operation) = run.contract.operations.get(planned.operation) else {
                 continue;
             };
@@ -107,9 +123,15 @@ pub async fn run(
                 credentials_given: run.credentials_given,
             };
             let exchange = exchanges.get(index).and_then(Option::as_ref);
-            let Some(kind) =
+            let wanted = if round == 0 {
+                let (finding, wanted) =
+                    super::classify_wanting(&context, exchange, run.settings, &[]);
+                first[index] = Some(finding);
+                wanted
+            } else {
                 super::follow_up_wanted(&context, exchange, run.settings, &follow_ups[index])
-            else {
+            };
+            let Some(kind) = wanted else {
                 continue;
             };
             if let Some((request, second_value)) = request_for(run, discovery, index, kind) {
@@ -124,7 +146,7 @@ pub async fn run(
         if round == 0
             && discovery.options_calibration.is_none()
             && pending.iter().any(|p| p.kind == FollowUpKind::Options)
-            && let Some((request, expected)) = calibration_request(run, discovery, exchanges)
+            && let Some((request, expected)) = calibration_request(run, &first)
         {
             pending.push(Pending {
                 probe: Err(expected),
@@ -140,22 +162,37 @@ pub async fn run(
             .prober
             .probe_all(pending.iter().enumerate().map(|(i, p)| (i, &p.request)))
             .await;
+        undecided.clear();
         for (at, exchange) in sent {
             let Some(item) = pending.get(at) else {
                 continue;
             };
             match item.probe {
-                Ok(index) => follow_ups[index].push(FollowUp {
-                    kind: item.kind,
-                    request: item.request.clone(),
-                    second_value: item.second_value.clone(),
-                    exchange,
-                }),
+                Ok(index) => {
+                    undecided.push(index);
+                    follow_ups[index].push(FollowUp {
+                        kind: item.kind,
+                        request: item.request.clone(),
+                        second_value: item.second_value.clone(),
+                        exchange,
+                    });
+                }
                 Err(expected) => calibrate(discovery, &item.request, expected, &exchange),
             }
         }
     }
+    followed(follow_ups, first)
+}
+
+fn followed(follow_ups: Vec<Vec<FollowUp>>, first: Vec<Option<Finding>>) -> Vec<Followed> {
     follow_ups
+        .into_iter()
+        .zip(first)
+        .map(|(follow_ups, first)| Followed {
+            settled: first.filter(|_| follow_ups.is_empty()),
+            follow_ups,
+        })
+        .collect()
 }
 
 /// The request for a follow-up of the probe at `index`, if one can be built.
@@ -209,28 +246,19 @@ fn bodiless(request: &PlannedRequest, method: Method, path_and_query: &str) -> P
 
 /// `OPTIONS` on the path of an operation whose first answer proved its
 /// handler (a GET first), to learn whether this target lists a deployed
-/// route's methods; and the method the answer should list.
+/// route's methods; and the method the answer should list. `first`: each
+/// probe's finding before any follow-up.
 fn calibration_request(
     run: &Run<'_>,
-    discovery: &Discovery,
-    exchanges: &[Option<Exchange>],
+    first: &[Option<Finding>],
 ) -> Option<(PlannedRequest, Method)> {
     let proven = run
         .probes
         .iter()
-        .enumerate()
-        .filter_map(|(index, planned)| {
-            let operation = run.contract.operations.get(planned.operation)?;
+        .zip(first)
+        .filter_map(|(planned, finding)| {
             let request = planned.request.as_ref()?;
-            let context = Context {
-                operation,
-                probe: planned,
-                discovery,
-                credentials_given: run.credentials_given,
-            };
-            let exchange = exchanges.get(index).and_then(Option::as_ref);
-            let finding = super::classify_with(&context, exchange, run.settings, &[]);
-            let proof = rules::rule(finding.rule).map(|r| r.proof);
+            let proof = rules::rule(finding.as_ref()?.rule).map(|r| r.proof);
             (proof == Some(rules::Proof::Handler)).then_some(request)
         });
     let mut chosen: Option<&PlannedRequest> = None;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Method;
 use crate::plan::Intent;
-use crate::probe::{Fingerprint, NoRouteSample, Response, allow_lists, allow_methods};
+use crate::probe::{NoRouteSample, Response, allow_lists, allow_methods};
 
 pub use followup::{FollowUp, FollowUpKind};
 
@@ -177,13 +177,27 @@ pub fn follow_up_wanted(
     if follow_ups.len() >= followup::MAX_PER_OPERATION {
         return None;
     }
+    classify_wanting(context, exchange, settings, follow_ups).1
+}
+
+/// [`classify_with`] and [`follow_up_wanted`] from one decision (for an
+/// operation that has not had its share of follow-ups).
+fn classify_wanting(
+    context: &Context<'_>,
+    exchange: Option<&crate::probe::Exchange>,
+    settings: &Settings,
+    follow_ups: &[FollowUp],
+) -> (Finding, Option<FollowUpKind>) {
     let judge = Judge {
         context,
         settings,
         follow_ups,
     };
-    let wanted = decide(&judge, exchange).want?;
-    (!follow_ups.iter().any(|f| f.kind == wanted)).then_some(wanted)
+    let decision = decide(&judge, exchange);
+    let wanted = decision
+        .want
+        .filter(|wanted| !follow_ups.iter().any(|f| f.kind == *wanted));
+    (decision.finding, wanted)
 }
 
 /// Everything one decision looks at.
@@ -359,7 +373,8 @@ fn judge_response(
     };
     let refusal = discovery.refusal(probe.method).filter(|r| {
         matches!(status, 405 | 501)
-            && r.fingerprint == Fingerprint::of(response, probe.path_and_query)
+            && r.fingerprint
+                .matches_response(response, probe.path_and_query)
     });
     if let Some(refusal) = refusal {
         let method = probe.method;

@@ -61,19 +61,24 @@ async fn check_with(
         settings,
         credentials_given,
     };
-    let follow_ups = followup::run(&run, &mut discovery, &exchanges).await;
+    let followed = followup::run(&run, &mut discovery, &exchanges).await;
     probes
         .iter()
         .zip(&exchanges)
-        .zip(&follow_ups)
-        .map(|((probe, exchange), follow_ups)| {
+        .zip(followed)
+        .map(|((probe, exchange), followed)| {
             let context = Context {
                 operation: &contract.operations[probe.operation],
                 probe,
                 discovery: &discovery,
                 credentials_given,
             };
-            classify_with(&context, exchange.as_ref(), settings, follow_ups)
+            let judged = classify_with(&context, exchange.as_ref(), settings, &followed.follow_ups);
+            // A run keeps the first decision of a probe without follow-ups.
+            if let Some(settled) = followed.settled {
+                assert_eq!(settled, judged, "the first decision stands");
+            }
+            judged
         })
         .collect()
 }
