@@ -379,16 +379,15 @@ impl Prober {
     /// re-encoding would change what is probed). A query on the base URL (an
     /// API key, say) is kept in front of the request's own query.
     pub fn url_for(&self, path_and_query: &str) -> Result<url::Url, TransportError> {
-        let mut base = self.target.base_url.clone();
-        let base_query = base.query().map(str::to_string);
-        base.set_query(None);
-        base.set_fragment(None);
-        let prefix = base.as_str().trim_end_matches('/');
+        let base = &self.target.base_url;
+        let base_query = base.query();
+        // Up to the end of the path: no query, no fragment, no copy.
+        let prefix = base[..url::Position::AfterPath].trim_end_matches('/');
         let (path, query) = match path_and_query.split_once('?') {
             Some((path, query)) => (path, Some(query)),
             None => (path_and_query, None),
         };
-        let query = match (base_query.as_deref(), query) {
+        let query = match (base_query, query) {
             (Some(b), Some(q)) if !b.is_empty() && !q.is_empty() => Some(format!("{b}&{q}")),
             (Some(b), _) if !b.is_empty() => Some(b.to_string()),
             (_, Some(q)) => Some(q.to_string()),
