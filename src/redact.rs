@@ -95,8 +95,9 @@ const USERINFO_SET: &AsciiSet = &PATH_SET
     .add(b']')
     .add(b'^')
     .add(b'|');
-/// JavaScript's `encodeURIComponent`, used by many clients and servers.
-const COMPONENT_SET: &AsciiSet = &NON_ALPHANUMERIC
+/// What JavaScript's `encodeURIComponent` escapes, used by many clients and
+/// servers (`/login?next=%2Fpets`): a secret or a path may be echoed so.
+pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -199,7 +200,7 @@ impl Redactor {
         let mut forms = vec![secret.to_string()];
         for set in [
             NON_ALPHANUMERIC,
-            COMPONENT_SET,
+            URI_COMPONENT,
             USERINFO_SET,
             PATH_SET,
             SPECIAL_QUERY_SET,

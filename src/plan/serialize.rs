@@ -65,6 +65,12 @@ const TEMPLATE_LITERAL: &AsciiSet = &percent_encoding::CONTROLS
     .add(b'^')
     .add(b'|');
 
+/// Percent-encodes a literal part of a path template (`/pets`, `/a b` →
+/// `/a%20b`) as a probe's path carries it.
+pub fn encode_template_literal(text: &str) -> String {
+    utf8_percent_encode(text, TEMPLATE_LITERAL).to_string()
+}
+
 /// Percent-encodes one URL component (a path segment, a query name or value).
 pub fn encode_component(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()

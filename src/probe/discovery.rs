@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::contract::{Contract, Method};
 
@@ -676,7 +676,11 @@ fn leading_prefixes(contract: &Contract) -> (Vec<String>, Vec<String>) {
         if first.contains('{') {
             continue;
         }
-        let prefix = format!("/{}", utf8_percent_encode(first, SEGMENT));
+        // Encoded as the probes' paths are, so the prefix matches them.
+        let prefix = format!(
+            "/{}",
+            crate::plan::serialize::encode_template_literal(first)
+        );
         let count = counts.entry(prefix.clone()).or_insert(0);
         if *count == 0 {
             order.push(prefix);
@@ -688,20 +692,6 @@ fn leading_prefixes(contract: &Contract) -> (Vec<String>, Vec<String>) {
     let shared = order.split_off(order.len().min(MAX_PREFIXES));
     (order, shared)
 }
-
-/// Characters percent-encoded in a path segment built from a literal template segment.
-const SEGMENT: &AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%');
 
 /// The path's segments (query dropped), percent-decoded.
 fn decoded_segments(path: &str) -> Vec<String> {
@@ -736,19 +726,6 @@ fn same_decoded(a: &str, b: &str) -> bool {
             && percent_decode_str(a).decode_utf8_lossy()
                 == percent_decode_str(b).decode_utf8_lossy())
 }
-
-/// What JavaScript's `encodeURIComponent` escapes: the usual encoding of a
-/// path inside a query value (`/login?next=%2Fpets`).
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
 
 /// The forms in which a response may echo the requested path, built only
 /// for a text that may hold one.
@@ -791,7 +768,7 @@ impl<'p> PathMasks<'p> {
         for form in [path, without_query] {
             let decoded = percent_decode_str(form).decode_utf8_lossy().into_owned();
             needles.push(form.replace('/', "\\/"));
-            needles.push(utf8_percent_encode(&decoded, URI_COMPONENT).to_string());
+            needles.push(utf8_percent_encode(&decoded, crate::redact::URI_COMPONENT).to_string());
             needles.push(utf8_percent_encode(&decoded, NON_ALPHANUMERIC).to_string());
             needles.push(decoded);
             needles.push(form.to_string());
