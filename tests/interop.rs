@@ -86,19 +86,6 @@ const WITH_WRONG_TOKEN: &[(&str, &str)] = &[
     ("GET /account/profile", "auth_required"),
 ];
 
-/// Engine problems known to make these tests fail: (framework, the rule
-/// rollcall wrongly decided by, what is wrong). The assertions still demand
-/// the truth; a wrong verdict by one of these rules is labelled ENGINE GAP in
-/// the failure message, so a reader knows it is not the app's fault.
-const KNOWN_ENGINE_GAPS: &[(Framework, &str, &str)] = &[(
-    Framework::FastApi,
-    "transport-failed",
-    "uvicorn closes the keep-alive connection after a handler exception \
-     (GET /books/{bookId}/recommendations answers 500, then the socket is closed \
-     without `Connection: close`); the prober reuses the pooled connection for \
-     another operation and gets 'Connection reset by peer'. Intermittent",
-)];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Framework {
     FastApi,
@@ -485,12 +472,7 @@ enum Mode {
 }
 
 /// Every problem with the report, as readable lines (empty when all is right).
-fn problems(
-    framework: Framework,
-    report: &Value,
-    truth: &[(&'static str, &'static str)],
-    mode: Mode,
-) -> Vec<String> {
+fn problems(report: &Value, truth: &[(&'static str, &'static str)], mode: Mode) -> Vec<String> {
     let mut problems = Vec::new();
     let declared = report["operations"].as_array().map_or(0, Vec::len);
     if declared != truth.len() {
@@ -520,13 +502,8 @@ fn problems(
             Mode::Safe => acceptable_in_safe_mode(label, expected, &seen),
         };
         if !right {
-            let gap = KNOWN_ENGINE_GAPS
-                .iter()
-                .find(|(f, rule, _)| *f == framework && *rule == seen.rule)
-                .map(|(_, _, note)| format!(" [ENGINE GAP, known: {note}]"))
-                .unwrap_or_default();
             problems.push(format!(
-                "{label}: expected {expected}, rollcall said {} ({}){gap}\n    evidence: {}\n    exchange: {}",
+                "{label}: expected {expected}, rollcall said {} ({})\n    evidence: {}\n    exchange: {}",
                 seen.verdict, seen.rule, seen.evidence, seen.exchange
             ));
         }
@@ -559,7 +536,7 @@ fn live_check_gives_every_operation_its_true_verdict(framework: Framework) {
         "flagged operations exit 1\n{}\n{}",
         check.stdout, check.stderr
     );
-    let problems = problems(framework, &check.report, TRUTH, Mode::Exact);
+    let problems = problems(&check.report, TRUTH, Mode::Exact);
     assert_no_problems(framework, "live mode", &check, problems);
     // POST /books, PUT /books/3, PATCH /books/4, DELETE /books/2: live mode
     // reaches each write handler with a valid request, once.
@@ -586,7 +563,7 @@ fn safe_check_changes_nothing_and_raises_no_false_alarm(framework: Framework) {
         after, before,
         "{framework:?}: a safe-mode run changed the service's data"
     );
-    let problems = problems(framework, &check.report, TRUTH, Mode::Safe);
+    let problems = problems(&check.report, TRUTH, Mode::Safe);
     assert_no_problems(framework, "safe mode", &check, problems);
 }
 
@@ -606,7 +583,7 @@ fn check_with_the_token_judges_gated_routes_by_their_handlers(framework: Framewo
         "the token must never be shown"
     );
     let truth = truth_with(WITH_TOKEN);
-    let problems = problems(framework, &check.report, &truth, Mode::Safe);
+    let problems = problems(&check.report, &truth, Mode::Safe);
     assert_no_problems(framework, "safe mode with the token", &check, problems);
 }
 
@@ -615,7 +592,7 @@ fn rejected_token_is_reported_as_a_credentials_problem(framework: Framework) {
     let app = App::start(framework, installed);
     let check = rollcall_check(&app, "safe", &["--auth", "bearerAuth=not-the-token"]);
     let truth = truth_with(WITH_WRONG_TOKEN);
-    let mut problems = problems(framework, &check.report, &truth, Mode::Safe);
+    let mut problems = problems(&check.report, &truth, Mode::Safe);
     for (label, _) in WITH_WRONG_TOKEN {
         if let Some(seen) = seen(&check.report, label) {
             if !seen.evidence.to_lowercase().contains("credentials") {
