@@ -319,3 +319,25 @@ async fn remote_refs_are_fetched_only_when_allowed() {
         "a relative ref inside the remote file is fetched from the same server"
     );
 }
+
+#[test]
+fn discriminator_mappings_that_name_other_files_announce_their_key() {
+    let contract = load("discriminator-files/openapi.yaml");
+    let plan = live_plan(&contract);
+    assert_eq!(
+        body(request(&plan, "POST /pets")),
+        (
+            "application/json",
+            r#"{"petType":"cat","lives":9}"#.to_string()
+        ),
+        "the mapping names a whole file"
+    );
+    assert_eq!(
+        body(request(&plan, "POST /dogs")),
+        (
+            "application/json",
+            r#"{"petType":"hound","bark":"woof"}"#.to_string()
+        ),
+        "a mapping inside another file names a schema of that file"
+    );
+}

@@ -275,6 +275,11 @@ impl Bundler<'_, '_> {
                 {
                     map.insert("$ref".to_string(), Value::String(rewritten));
                 }
+                if let Some(Value::Object(discriminator)) = map.get_mut("discriminator")
+                    && let Some(Value::Object(mapping)) = discriminator.get_mut("mapping")
+                {
+                    self.rewrite_mapping(mapping, address, file, path)?;
+                }
                 for (key, child) in map.iter_mut() {
                     if !(child.is_object() || child.is_array()) {
                         continue;
@@ -297,6 +302,44 @@ impl Bundler<'_, '_> {
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// A discriminator's `mapping` values that are references (`other.yaml`,
+    /// `other.yaml#/Cat`, `#/Cat` inside a bundled file) point where the
+    /// `oneOf` branches' rewritten `$ref`s do, so a branch can be told by
+    /// its mapping key; bare schema names (`Cat`) are left as written.
+    fn rewrite_mapping(
+        &mut self,
+        mapping: &mut Map<String, Value>,
+        address: &Address,
+        file: Option<usize>,
+        path: &mut Vec<String>,
+    ) -> Result<(), BundleStop> {
+        for (key, target) in mapping.iter_mut() {
+            let Value::String(reference) = target else {
+                continue;
+            };
+            let names_a_file = [".yaml", ".yml", ".json"].iter().any(|extension| {
+                reference
+                    .split('#')
+                    .next()
+                    .is_some_and(|f| f.ends_with(extension))
+            });
+            if !(reference.contains('#') || names_a_file) {
+                continue;
+            }
+            path.extend([
+                "discriminator".to_string(),
+                "mapping".to_string(),
+                key.clone(),
+            ]);
+            let rewritten = self.rewritten(reference, address, file, path);
+            path.truncate(path.len() - 3);
+            if let Some(rewritten) = rewritten? {
+                *reference = rewritten;
+            }
         }
         Ok(())
     }
