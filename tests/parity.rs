@@ -21,12 +21,13 @@ use axum::extract::{Request, State};
 use axum::http::header::HOST;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::Value;
 use tower::ServiceExt;
 
+mod parity_support;
 mod support;
 
+use parity_support::{Release, app};
 use support::{Run, operation, read_json};
 
 const V1: &str = "testdata/parity/invoices-v1.yaml";
@@ -34,44 +35,6 @@ const V2: &str = "testdata/parity/invoices-v2.yaml";
 
 fn repo(path: &str) -> String {
     support::repo(path).display().to_string()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Build {
-    /// Release 1.4: no PATCH on an invoice, no sending.
-    Old,
-    /// Release 1.5: everything invoices-v2.yaml declares.
-    New,
-}
-
-/// The invoices app as `build` ships it.
-fn app(build: Build) -> Router {
-    let base = Router::new()
-        .route("/health", get(|| async { "ok" }))
-        .route(
-            "/invoices",
-            get(|| async { axum::Json(serde_json::json!([])) }),
-        );
-    match build {
-        Build::Old => base.route(
-            "/invoices/{id}",
-            get(|| async { axum::Json(serde_json::json!({"id": 7})) })
-                .delete(|| async { axum::http::StatusCode::NO_CONTENT }),
-        ),
-        // The JSON extractor rejects the malformed body a safe-mode probe
-        // sends with 400, as a deployed handler's validation does.
-        Build::New => base
-            .route(
-                "/invoices/{id}",
-                get(|| async { axum::Json(serde_json::json!({"id": 7})) }).patch(
-                    |axum::Json(_): axum::Json<Value>| async { axum::Json(serde_json::json!({})) },
-                ),
-            )
-            .route(
-                "/invoices/{id}/send",
-                post(|axum::Json(_): axum::Json<Value>| async { axum::http::StatusCode::ACCEPTED }),
-            ),
-    }
 }
 
 /// The `Host` header of every request a server received.
@@ -156,8 +119,8 @@ fn alternating_app() -> Router {
         }
     }
     Router::new().fallback(dispatch).with_state(Builds {
-        old: app(Build::Old),
-        new: app(Build::New),
+        old: app(Release::Stable),
+        new: app(Release::Canary),
         turns: Arc::default(),
     })
 }
@@ -222,7 +185,7 @@ fn assert_golden(name: &str, actual: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_address_finds_the_instance_running_the_old_build_with_host_kept() {
-    let (new, old) = serve_pair(app(Build::New), app(Build::Old)).await;
+    let (new, old) = serve_pair(app(Release::Canary), app(Release::Stable)).await;
     let port = new.addr.port();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
@@ -298,8 +261,8 @@ async fn each_address_finds_the_instance_running_the_old_build_with_host_kept() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn parity_matrix_and_capability_diff_show_what_canary_adds() {
-    let stable = serve(app(Build::Old)).await;
-    let canary = serve(app(Build::New)).await;
+    let stable = serve(app(Release::Stable)).await;
+    let canary = serve(app(Release::Canary)).await;
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let markdown = dir.path().join("report.md");
@@ -358,8 +321,8 @@ async fn parity_matrix_and_capability_diff_show_what_canary_adds() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reference_and_all_rows_change_what_the_matrix_shows() {
-    let stable = serve(app(Build::Old)).await;
-    let canary = serve(app(Build::New)).await;
+    let stable = serve(app(Release::Stable)).await;
+    let canary = serve(app(Release::Canary)).await;
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let markdown = dir.path().join("report.md");
@@ -414,9 +377,9 @@ async fn reference_and_all_rows_change_what_the_matrix_shows() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
-    let stable = serve(app(Build::Old)).await;
-    let canary_old = serve(app(Build::Old)).await;
-    let canary_new = serve(app(Build::New)).await;
+    let stable = serve(app(Release::Stable)).await;
+    let canary_old = serve(app(Release::Stable)).await;
+    let canary_new = serve(app(Release::Canary)).await;
     let dir = tempfile::tempdir().unwrap();
     let markdown = dir.path().join("rollcall.md");
     let check = |canary: String| {
@@ -492,8 +455,8 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
 /// file and line.
 #[tokio::test(flavor = "multi_thread")]
 async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
-    let (first, second) = serve_pair(app(Build::Old), app(Build::Old)).await;
-    let canary = serve(app(Build::Old)).await;
+    let (first, second) = serve_pair(app(Release::Stable), app(Release::Stable)).await;
+    let canary = serve(app(Release::Stable)).await;
     let stable = format!("api.test:{}", first.addr.port());
     let resolve = format!("{stable}:127.0.0.1,127.0.0.2");
     let dir = tempfile::tempdir().unwrap();
@@ -598,7 +561,7 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_single_target_report_has_no_parity() {
-    let server = serve(app(Build::New)).await;
+    let server = serve(app(Release::Canary)).await;
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let run = rollcall(&[
@@ -655,7 +618,7 @@ async fn repeat_flags_an_operation_that_flaps_behind_a_load_balancer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_just_those() {
-    let server = serve(app(Build::New)).await;
+    let server = serve(app(Release::Canary)).await;
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let markdown = dir.path().join("report.md");

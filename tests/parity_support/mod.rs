@@ -1,10 +1,12 @@
-//! Shared by the CI-facing parity tests (`github.rs`, `html.rs`): two builds
-//! of a small invoices service on 127.0.0.1 that disagree, the contract they
-//! are checked against, and the `rollcall check` arguments for both targets.
+//! Two builds of a small invoices service that disagree, shared by the
+//! parity suites (`parity.rs`, `github.rs`, `html.rs`): the apps, a contract
+//! to check them against, and the `rollcall check` arguments for both.
 //!
 //! `stable` runs release 1.4: no `PATCH /invoices/{id}` (405) and no
-//! `POST /invoices/{id}/send` (404). `canary` runs release 1.5, which serves
-//! both. Both answer `GET /reports` with 501: a gap they share.
+//! `POST /invoices/{id}/send` (404), but `DELETE /invoices/{id}`, which 1.5
+//! drops (`testdata/parity/invoices-v*.yaml` declare the two releases).
+//! `canary` runs release 1.5. Both answer `GET /reports` with 501: a gap
+//! they share.
 
 #![allow(dead_code)] // each test crate uses a different part
 
@@ -103,7 +105,8 @@ pub enum Release {
     Canary,
 }
 
-fn app(release: Release) -> Router {
+/// The invoices app as `release` ships it.
+pub fn app(release: Release) -> Router {
     let invoice = get(|| async { axum::Json(json!({"id": 7})) });
     let base = Router::new()
         .route("/health", get(|| async { "ok" }))
@@ -113,7 +116,10 @@ fn app(release: Release) -> Router {
             get(|| async { (StatusCode::NOT_IMPLEMENTED, "not implemented") }),
         );
     match release {
-        Release::Stable => base.route("/invoices/{id}", invoice),
+        Release::Stable => base.route(
+            "/invoices/{id}",
+            invoice.delete(|| async { StatusCode::NO_CONTENT }),
+        ),
         // The JSON extractor rejects the malformed body a safe-mode probe
         // sends with 400, as a deployed handler's validation does.
         Release::Canary => base
