@@ -325,8 +325,12 @@ pub struct CheckArgs {
     pub parity: ParityArgs,
 
     /// Inconclusive verdicts (auth_required, unverified) fail the run too.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
+
+    /// Turn off `strict = true` of rollcall.toml for this run.
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
 
     /// A phrase that marks a small 2xx body as a placeholder (verdict stub),
     /// besides the built-in ones ("not implemented", "coming soon", "TODO", ...).
@@ -465,7 +469,9 @@ impl CheckArgs {
             {
                 self.concurrency = concurrency;
             }
-            self.strict |= config.strict.unwrap_or(false);
+            if !self.no_strict {
+                self.strict |= config.strict.unwrap_or(false);
+            }
             // Phrases add up: the file's, then those of --stub-phrase.
             if let Some(phrases) = &config.stub_phrases {
                 let from_flags = std::mem::take(&mut self.stub_phrases);
@@ -485,8 +491,12 @@ impl CheckArgs {
             {
                 parity.repeat = repeat;
             }
-            parity.parity_only |= config.parity_only.unwrap_or(false);
-            parity.each_address |= config.each_address.unwrap_or(false);
+            if !parity.no_parity_only {
+                parity.parity_only |= config.parity_only.unwrap_or(false);
+            }
+            if !parity.no_each_address {
+                parity.each_address |= config.each_address.unwrap_or(false);
+            }
             parity.all |= config.all_parity_rows.unwrap_or(false);
         }
         if self.targets.is_empty() {
@@ -572,8 +582,12 @@ pub struct ParityArgs {
     /// like targets.
     ///
     /// Example: --target stable=https://api.example.com --each-address
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_each_address")]
     pub each_address: bool,
+
+    /// Turn off `each_address = true` of rollcall.toml for this run.
+    #[arg(long, overrides_with = "each_address")]
+    pub no_each_address: bool,
 
     /// Send every probe N times per target, one round after another. An
     /// operation whose verdict differs between rounds is `inconsistent` (a
@@ -600,8 +614,13 @@ pub struct ParityArgs {
     /// PASS/FAIL line then reports this gate, e.g. `PASS (parity): all 2
     /// targets agree; 3 operations flagged on every target, not gated by
     /// --parity-only`.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_parity_only")]
     pub parity_only: bool,
+
+    /// Turn off `parity_only = true` of rollcall.toml for this run: the full
+    /// gate applies.
+    #[arg(long, overrides_with = "parity_only")]
+    pub no_parity_only: bool,
 
     /// Show every operation in the parity matrix, not only those whose
     /// verdicts differ between targets.

@@ -106,6 +106,42 @@ async fn flags_override_the_config_file() {
     server.stop().await;
 }
 
+/// A `true` in the file is turned off for one run by its `--no-` flag.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_flags_turn_off_what_the_file_turns_on() {
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!("strict = true\n{}", base_config(&server)),
+    );
+    let strict = rollcall(dir.path(), &["check", "--json", "strict.json"], &[]).await;
+    assert!(
+        strict.stdout.contains("inconclusive (failing: --strict)"),
+        "{}",
+        strict.all_output()
+    );
+    assert_eq!(read_json(&dir.path().join("strict.json"))["gate"], "strict");
+
+    let relaxed = rollcall(
+        dir.path(),
+        &["check", "--no-strict", "--json", "relaxed.json"],
+        &[],
+    )
+    .await;
+    assert!(
+        !relaxed.stdout.contains("--strict"),
+        "{}",
+        relaxed.all_output()
+    );
+    assert_eq!(
+        read_json(&dir.path().join("relaxed.json")).get("gate"),
+        None,
+        "the default gate"
+    );
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn explicit_config_that_does_not_exist_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -546,6 +546,32 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
         "--repeat 1 sends fewer requests than the file's repeat = 2"
     );
 
+    let run = rollcall(&[
+        "check",
+        "--config",
+        config_arg,
+        "--resolve",
+        &resolve,
+        "--json",
+        json_arg,
+        "--no-parity-only",
+        "--no-each-address",
+    ])
+    .await;
+    assert_eq!(
+        run.code,
+        1,
+        "without parity_only the shared gaps fail\n{}",
+        run.all_output()
+    );
+    let report = read_json(&json);
+    assert_eq!(report.get("gate"), None, "the default gate");
+    assert_eq!(
+        report["targets"].as_array().unwrap().len(),
+        2,
+        "--no-each-address: stable is one target again"
+    );
+
     write("prod");
     let run = rollcall(&["check", "--config", config_arg, "--resolve", &resolve]).await;
     assert_eq!(run.code, 2, "{}", run.all_output());
