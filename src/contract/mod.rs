@@ -25,7 +25,7 @@ pub mod diff;
 mod locate;
 mod model;
 mod openapi3;
-mod pointer;
+pub(crate) mod pointer;
 mod refs;
 mod source;
 mod swagger2;

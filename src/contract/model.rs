@@ -47,7 +47,7 @@ impl Contract {
     /// The operation's own object in [`Contract::document`], e.g. to read an `x-` extension
     /// such as `x-rollcall-skip` (`location.pointer` always names it).
     pub fn operation_node(&self, operation: &Operation) -> Option<&Value> {
-        self.document.pointer(&operation.location.pointer)
+        super::pointer::get(&self.document, &operation.location.pointer)
     }
 
     pub fn security_scheme(&self, name: &str) -> Option<&SecurityScheme> {

@@ -74,8 +74,7 @@ fn lookup<'a>(document: &'a Value, reference: &str) -> Result<(&'a Value, String
     if !pointer.is_empty() && !pointer.starts_with('/') {
         return Err(RefIssue::PlainName(reference.to_string()));
     }
-    document
-        .pointer(&pointer)
+    super::pointer::get(document, &pointer)
         .map(|target| (target, pointer))
         .ok_or_else(|| RefIssue::Dangling(reference.to_string()))
 }
@@ -106,6 +105,7 @@ pub(crate) fn check(document: &Value) -> Result<(), RefProblem> {
         anchors: HashSet::new(),
         ids: HashSet::new(),
         deferred: Vec::new(),
+        found_in_document: HashSet::new(),
     };
     checker.walk(document, Kind::Keywords)?;
     checker.finish()
@@ -198,6 +198,9 @@ struct Checker<'a> {
     ids: HashSet<&'a str>,
     /// Refs that can only be judged once every `$anchor`/`$id` was seen.
     deferred: Vec<(String, &'a str)>,
+    /// Internal refs already found in the document: a large contract names
+    /// the same few hundred schemas thousands of times.
+    found_in_document: HashSet<&'a str>,
 }
 
 impl<'a> Checker<'a> {
@@ -267,16 +270,21 @@ impl<'a> Checker<'a> {
             self.deferred.push((self.holder(), reference));
             return Ok(());
         };
+        if self.found_in_document.contains(reference) {
+            return Ok(());
+        }
         let found = decode_fragment(fragment).is_some_and(|pointer| {
             if pointer.is_empty() {
                 true
             } else if pointer.starts_with('/') {
-                self.document.pointer(&pointer).is_some()
-                    || self
-                        .resources
-                        .iter()
-                        .rev()
-                        .any(|resource| resource.pointer(&pointer).is_some())
+                if super::pointer::get(self.document, &pointer).is_some() {
+                    self.found_in_document.insert(reference);
+                    return true;
+                }
+                self.resources
+                    .iter()
+                    .rev()
+                    .any(|resource| super::pointer::get(resource, &pointer).is_some())
             } else {
                 self.deferred.push((self.holder(), reference));
                 true

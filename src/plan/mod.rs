@@ -206,8 +206,7 @@ pub fn build(contract: &Contract, options: &PlanOptions) -> Result<Plan, PlanErr
 /// `x-rollcall-skip: "reason"` (or `true`) on the operation: the contract's
 /// own way to say "declared, known not to be probeable here".
 fn skip_reason(document: &Value, operation: &Operation) -> Option<String> {
-    match document
-        .pointer(&operation.location.pointer)?
+    match crate::contract::pointer::get(document, &operation.location.pointer)?
         .get("x-rollcall-skip")?
     {
         Value::Bool(true) => Some("x-rollcall-skip is set on the operation".to_string()),
