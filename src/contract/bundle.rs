@@ -321,12 +321,10 @@ impl Bundler<'_, '_> {
             let Value::String(reference) = target else {
                 continue;
             };
-            let names_a_file = [".yaml", ".yml", ".json"].iter().any(|extension| {
-                reference
-                    .split('#')
-                    .next()
-                    .is_some_and(|f| f.ends_with(extension))
-            });
+            let named_file = reference.split('#').next().unwrap_or_default();
+            let names_a_file = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|extension| named_file.ends_with(extension));
             if !(reference.contains('#') || names_a_file) {
                 continue;
             }

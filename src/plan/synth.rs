@@ -157,19 +157,7 @@ pub fn declared_value(schema: &Map<String, Value>) -> Option<Value> {
 pub fn resolve_pointer<'d>(document: &'d Value, reference: &str) -> Option<&'d Value> {
     let fragment = reference.strip_prefix('#')?;
     let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
-    if decoded.is_empty() {
-        return Some(document);
-    }
-    let mut node = document;
-    for token in decoded.strip_prefix('/')?.split('/') {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        node = match node {
-            Value::Object(map) => map.get(&token)?,
-            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(node)
+    crate::contract::pointer::get(document, &decoded)
 }
 
 /// One schema level after merging, plus what is needed to stop recursion.

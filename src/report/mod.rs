@@ -474,8 +474,8 @@ impl RunReport {
         let errors = self.count(Outcome::Error);
         let inconclusive = self.count(Outcome::Inconclusive);
         let served = self.count(Outcome::Pass);
-        let passed = self.passed();
-        let verdict = if passed { "PASS" } else { "FAIL" };
+        let verdict = if self.passed() { "PASS" } else { "FAIL" };
+        let strict_failure = self.gate == Gate::Strict && self.strictly_failing() > 0;
         if self.gate == Gate::ParityOnly {
             return format!("{verdict} (parity): {}", self.parity_gate_summary());
         }
@@ -487,7 +487,7 @@ impl RunReport {
             parts.push(format!("{errors} unreachable"));
         }
         if inconclusive > 0 {
-            let strictly = if self.gate == Gate::Strict && self.strictly_failing() > 0 {
+            let strictly = if strict_failure {
                 " (failing: --strict)"
             } else {
                 ""
@@ -501,7 +501,6 @@ impl RunReport {
                 plural(known_gaps, "known gap", "known gaps")
             ));
         }
-        let strict_failure = self.gate == Gate::Strict && self.strictly_failing() > 0;
         if failed + errors > 0 || strict_failure {
             return format!("{verdict}: {}", parts.join(", "));
         }
