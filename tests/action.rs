@@ -432,6 +432,15 @@ impl FakeRelease {
         dir
     }
 
+    /// A small stand-in for the release binary, which execs the real one:
+    /// the debug binary is over 100 MB, and packing it takes seconds.
+    fn launcher(&self) -> String {
+        let path = self.dir.path().join("launcher");
+        std::fs::write(&path, format!("#!/bin/sh\nexec '{ROLLCALL}' \"$@\"\n")).expect("write");
+        make_executable(&path);
+        path.display().to_string()
+    }
+
     /// Packs `binary` for `target` with the release workflow's script.
     fn add_archive(&self, target: &str, binary: &str) -> PathBuf {
         let output = Command::new("bash")
@@ -501,7 +510,7 @@ async fn release_binary_is_downloaded_verified_and_checks_the_service() {
     let release = FakeRelease::start().await;
     let (_, target) = runner_arch();
     release.add_archive(target, ROLLCALL);
-    release.add_archive("x86_64-apple-darwin", ROLLCALL);
+    release.add_archive("x86_64-apple-darwin", &release.launcher());
     release.write_checksums();
     let mut runner = Runner::new();
     runner.github.insert("server_url", release.url.clone());
@@ -553,7 +562,7 @@ async fn release_binary_is_downloaded_verified_and_checks_the_service() {
 #[tokio::test(flavor = "multi_thread")]
 async fn windows_runners_get_the_zip_archive() {
     let release = FakeRelease::start().await;
-    let archive = release.add_archive("x86_64-pc-windows-msvc", ROLLCALL);
+    let archive = release.add_archive("x86_64-pc-windows-msvc", &release.launcher());
     assert!(archive.to_string_lossy().ends_with(".zip"), "{archive:?}");
     release.write_checksums();
     let mut runner = Runner::new();
@@ -580,7 +589,7 @@ async fn windows_runners_get_the_zip_archive() {
 async fn a_checksum_mismatch_fails_the_step_and_runs_nothing() {
     let release = FakeRelease::start().await;
     let (_, target) = runner_arch();
-    let archive = release.add_archive(target, ROLLCALL);
+    let archive = release.add_archive(target, &release.launcher());
     release.write_checksums();
     // The archive changed after its checksum was published.
     let mut bytes = std::fs::read(&archive).expect("archive");
@@ -623,7 +632,7 @@ async fn a_checksum_mismatch_fails_the_step_and_runs_nothing() {
 async fn a_release_without_a_checksum_file_is_refused() {
     let release = FakeRelease::start().await;
     let (_, target) = runner_arch();
-    release.add_archive(target, ROLLCALL);
+    release.add_archive(target, &release.launcher());
     let mut runner = Runner::new();
     runner.github.insert("server_url", release.url.clone());
     forbid_cargo(&runner);
@@ -683,7 +692,7 @@ cp '{rollcall}' "$root/bin/rollcall"
 async fn a_missing_binary_builds_from_the_action_source_with_its_own_toolchain() {
     let release = FakeRelease::start().await;
     // The release exists, but not for this runner's OS.
-    release.add_archive("x86_64-apple-darwin", ROLLCALL);
+    release.add_archive("x86_64-apple-darwin", &release.launcher());
     release.write_checksums();
     let mut runner = Runner::new();
     runner.github.insert("server_url", release.url.clone());
@@ -786,7 +795,7 @@ async fn a_missing_binary_builds_from_the_action_source_with_its_own_toolchain()
 async fn a_branch_or_local_ref_builds_from_source_without_asking_for_a_release() {
     let release = FakeRelease::start().await;
     let (_, target) = runner_arch();
-    release.add_archive(target, ROLLCALL);
+    release.add_archive(target, &release.launcher());
     release.write_checksums();
     for (action_ref, reason) in [
         ("main", "ref main is a branch, not a release"),
@@ -852,7 +861,8 @@ async fn inputs_become_rollcall_arguments_as_shell_words_never_evaluated() {
         .input("mode", "live")
         .input(
             "args",
-            "--strict -H 'X-Team: a b' --timeout \"5s\" it\\'s \"q\\\"d\" $(touch pwned) `touch pwned2` $HOME * ~ ''",
+            "--strict -H 'X-Team: a b' --timeout \"5s\" it\\'s \"q\\\"d\" $(touch pwned) `touch pwned2` $HOME * ~ '' \
+             -H 'Cookie: sid=arg-c00kie' --auth=apiKey=arg-k3y",
         );
     let outputs = install_outputs(&bin);
     let step = tokio::task::spawn_blocking(move || (runner.run_step("check", outputs), runner))
@@ -894,6 +904,9 @@ async fn inputs_become_rollcall_arguments_as_shell_words_never_evaluated() {
             "*",
             "~",
             "",
+            "-H",
+            "Cookie: sid=arg-c00kie",
+            "--auth=apiKey=arg-k3y",
             "--",
             "-odd name.yaml",
         ]
@@ -903,7 +916,14 @@ async fn inputs_become_rollcall_arguments_as_shell_words_never_evaluated() {
     // Credential header values are masked (whole and the token alone); an
     // ordinary header's value is not (masking "canary" would blank it out
     // of every log line); every spec header value is.
-    for masked in ["Bearer hdr-s3cret", "hdr-s3cret", "tok-123", "spec-k3y"] {
+    for masked in [
+        "Bearer hdr-s3cret",
+        "hdr-s3cret",
+        "tok-123",
+        "spec-k3y",
+        "sid=arg-c00kie",
+        "arg-k3y",
+    ] {
         assert!(
             step.stdout.contains(&format!("::add-mask::{masked}\n")),
             "{masked} not masked:\n{}",
