@@ -38,7 +38,7 @@ fetch() {
     (cd "$download" && npm pack --silent "$package@$version" >/dev/null)
     set -- "$download"/*.tgz
     tarball=$1
-    rm -rf "$corpus/$folder"
+    rm -rf "${corpus:?}/${folder:?}"
     mkdir -p "$corpus/$folder"
     tar xzf "$tarball" -C "$corpus/$folder" --strip-components=1
     rm -f "$tarball"

@@ -232,8 +232,8 @@ fn action_yml_declares_the_documented_inputs_and_outputs() {
     assert!(
         steps.iter().any(|s| s["uses"]
             .as_str()
-            .is_some_and(|u| u.starts_with("actions/cache@"))),
-        "the build is cached"
+            .is_some_and(|u| u.starts_with("actions/cache/save@"))),
+        "a source build is cached"
     );
 }
 

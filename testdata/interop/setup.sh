@@ -22,8 +22,9 @@ hash_of() {
 }
 
 command -v python3 >/dev/null 2>&1 || fail "python3 is required (the FastAPI app runs on it)"
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   fail "node and npm are required (the Express app runs on Node.js)"
+fi
 
 # FastAPI: a venv. The stamp also covers the Python version, since a venv is
 # tied to the interpreter that made it.
