@@ -589,6 +589,34 @@ fn settle(
             }
             .into();
         }
+        OptionsReading::Routed405 { described, unknown } => {
+            if case == Unsettled::NoRoute404 {
+                return finding(
+                    rules::ROUTED_404,
+                    format!(
+                        "{shown}, but {described}, while a path that cannot exist gets a 404 there ({unknown}): a route matches the path, and this router answers a method it does not route with 405, not 404; so {method} was routed, and its handler answered the 404: the handler exists, the resource does not"
+                    ),
+                )
+                .into();
+            }
+            (described, routed_not_method(method))
+        }
+        OptionsReading::Unrouted405 {
+            described,
+            calibration,
+        } => {
+            let notes = format!(
+                "; {described}, the no-route response too, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"
+            );
+            return match case {
+                Unsettled::RejectedBeforeRouting => finding(
+                    rules::UNROUTED_404,
+                    format!("{shown}{notes}: no route serves {probe}"),
+                ),
+                _ => case.unsettled(&shown, &notes, probe),
+            }
+            .into();
+        }
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
@@ -658,6 +686,21 @@ enum OptionsReading {
         described: String,
         calibration: String,
     },
+    /// A 405 whose `Allow` does not list the method (or no `Allow`), while
+    /// `OPTIONS` on a path that cannot exist (`unknown`, described) gets a
+    /// 404: a route matches the path, and this router answers a method it
+    /// does not route there with 405.
+    Routed405 {
+        described: String,
+        unknown: String,
+    },
+    /// The no-route response, on a target whose router answers `OPTIONS` on
+    /// a route this run proved deployed with 405 (`calibration`, described):
+    /// routed paths get 405, so no route matches this one.
+    Unrouted405 {
+        described: String,
+        calibration: String,
+    },
     Unclear {
         described: String,
         why: String,
@@ -687,6 +730,17 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
         None => format!("{line} answered {}", status_text(status)),
     };
     let not_found = matches!(status, 404 | 410);
+    // A 405 that paths which cannot exist do not get: a route matches this
+    // path, whatever its Allow names.
+    let routed_405 = status == 405 && discovery.options_405_shows_route();
+    let routed = |described: String| OptionsReading::Routed405 {
+        described,
+        unknown: discovery
+            .options_unknown
+            .as_ref()
+            .map(|sample| sample.describe())
+            .unwrap_or_default(),
+    };
     match allow {
         Some(allow) if !not_found => {
             if allow_lists(&allow, method) {
@@ -698,6 +752,8 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
                 } else {
                     OptionsReading::Lists { described }
                 }
+            } else if routed_405 {
+                routed(described)
             } else if !(200..300).contains(&status) {
                 OptionsReading::Unclear {
                     described,
@@ -714,11 +770,20 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
                 OptionsReading::Lacks { described }
             }
         }
+        None if routed_405 => routed(described),
         _ if not_found && discovery.matching_no_route(line.path_and_query, response).is_some() => {
-            match &discovery.options_calibration {
+            match discovery.options_calibration_near(line.path_and_query) {
+                Some(calibration) if calibration.wrong_method_405 => OptionsReading::Unrouted405 {
+                    described,
+                    calibration: calibration.described.clone(),
+                },
                 Some(calibration) if calibration.lists_routes => OptionsReading::NoRoute {
                     described,
                     calibration: calibration.described.clone(),
+                },
+                None if discovery.options_calibration.is_some() => OptionsReading::Unclear {
+                    described,
+                    why: "it is the no-route response, but the route whose OPTIONS this run checked sits behind another no-route response (another router), so its answer says nothing about this path".to_string(),
                 },
                 _ => OptionsReading::Unclear {
                     described,
@@ -767,12 +832,36 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
                 "{described}, this target's no-route response, while {calibration}, which lists the methods of a deployed route: no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
             ),
         ),
+        OptionsReading::Unrouted405 {
+            described,
+            calibration,
+        } => finding(
+            rules::UNROUTED_404,
+            format!(
+                "{described}, this target's no-route response, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, so no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
+            ),
+        ),
+        OptionsReading::Routed405 { described, .. } => finding(
+            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            format!(
+                "{not_probed}; {described}, which does not settle it ({})",
+                routed_not_method(method)
+            ),
+        ),
         OptionsReading::Unclear { described, why } => finding(
             rules::SAFE_MODE_NO_HARMLESS_PROBE,
             format!("{not_probed}; {described}, which does not settle it ({why})"),
         ),
     }
     .into()
+}
+
+/// Why a 405 to `OPTIONS` on a routed path says nothing about `method`
+/// when no request for `method` reached the router.
+fn routed_not_method(method: Method) -> String {
+    format!(
+        "a 405 that paths which cannot exist do not get shows that a route matches the path, but not that {method} is routed there"
+    )
 }
 
 fn auth(

@@ -243,7 +243,7 @@ async fn missing_route_when_404_matches_fingerprint() {
         "{evidence}"
     );
     assert!(
-        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST, which lists the methods of a deployed route"),
+        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"),
         "{evidence}"
     );
 }
@@ -1042,33 +1042,115 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
     );
 }
 
+/// Starlette's 405 when several routes share a path: `Allow` names only the
+/// first route's methods (here PUT).
+async fn starlette_partial_allow_405() -> axum::response::Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [("allow", "PUT")],
+        "Method Not Allowed",
+    )
+        .into_response()
+}
+
 /// Like Starlette when several routes share a path: `Allow` on a 405 names
 /// only the first route's methods (here PUT), so it proves nothing missing;
-/// an id that is not an integer is refused by validation before the handler.
+/// unknown paths get the 404 for every method, `OPTIONS` included; an id
+/// that is not an integer is refused by validation before the handler.
 fn starlette_partial_allow() -> Router {
     async fn by_id(axum::extract::Path(_id): axum::extract::Path<u64>) -> axum::response::Response {
         fastapi_not_found().await
     }
-    let partial_allow = || async {
-        (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [("allow", "PUT")],
-            "Method Not Allowed",
-        )
-    };
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route(
             "/things/{id}",
-            get(by_id).delete(by_id).options(partial_allow),
+            get(by_id)
+                .delete(by_id)
+                .options(starlette_partial_allow_405),
         )
         .fallback(fastapi_not_found)
 }
 
 #[tokio::test]
-async fn partial_allow_is_unclear_and_a_second_invalid_value_settles_it() {
+async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler() {
     let log = Log::default();
     let base = serve(log.layer(starlette_partial_allow())).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/things/{id}"),
+        op_with_id(Method::Delete, "/things/{id}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/health")),
+        valid(1, get_request("/things/42")),
+        valid(2, request(Method::Delete, "/things/42")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    for finding in &findings[1..] {
+        assert_eq!(
+            (finding.verdict, finding.rule),
+            (Verdict::Implemented, "routed-404"),
+            "{}",
+            finding.evidence
+        );
+    }
+    assert_eq!(
+        rules::rule("routed-404").map(|r| r.proof),
+        Some(rules::Proof::Handler)
+    );
+    let evidence = &findings[2].evidence;
+    assert!(
+        evidence.starts_with(
+            "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response"
+        ),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains(
+            "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-"
+        ),
+        "{evidence}"
+    );
+    assert!(
+        evidence.ends_with(
+            "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not"
+        ),
+        "{evidence}"
+    );
+    // The 405 settles it: one OPTIONS per operation, no second value.
+    let mut seen = log.under("/things/");
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "DELETE /things/42",
+            "GET /things/42",
+            "OPTIONS /things/42",
+            "OPTIONS /things/42"
+        ]
+    );
+}
+
+/// [`starlette_partial_allow`] behind a gateway that answers `OPTIONS` on
+/// every path itself, with the same 405.
+fn starlette_behind_options_gateway() -> Router {
+    starlette_partial_allow().layer(axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if request.method() == axum::http::Method::OPTIONS {
+                return starlette_partial_allow_405().await;
+            }
+            next.run(request).await
+        },
+    ))
+}
+
+#[tokio::test]
+async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles_it() {
+    let log = Log::default();
+    let base = serve(log.layer(starlette_behind_options_gateway())).await;
     let contract = contract(vec![
         operation(Method::Get, "/health"),
         op_with_id(Method::Get, "/things/{id}"),
@@ -1486,3 +1568,5 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
         Some(FollowUpKind::Options)
     );
 }
+
+mod frameworks;
