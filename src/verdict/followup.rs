@@ -121,6 +121,7 @@ pub async fn run(
                 continue;
             };
             let context = Context {
+                contract: run.contract,
                 operation,
                 probe: planned,
                 discovery,

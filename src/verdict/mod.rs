@@ -117,6 +117,9 @@ pub struct Finding {
 
 /// Everything a verdict may look at for one operation on one target.
 pub struct Context<'a> {
+    /// The contract, for what it declares about the operation's answers
+    /// (enum values that are data, not placeholders).
+    pub contract: &'a crate::contract::Contract,
     pub operation: &'a crate::contract::Operation,
     pub probe: &'a crate::plan::PlannedProbe,
     pub discovery: &'a crate::probe::Discovery,
@@ -1012,7 +1015,13 @@ fn success(
             ),
         );
     }
-    if let Some(placeholder) = stub_text(response, judge.settings) {
+    let context = judge.context;
+    let declared = |text: &str| {
+        context
+            .contract
+            .declares_response_value(context.operation, response.status, text)
+    };
+    if let Some(placeholder) = stub_text(response, judge.settings, &declared) {
         return finding(
             rules::STUB_2XX,
             format!("{answered} but the body says {placeholder}: a placeholder, not a handler"),
@@ -1104,9 +1113,15 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
     format!("{sentence}: {shown}")
 }
 
-/// The placeholder text of a small 2xx body (quoted), if it is one: any JSON
-/// string value, or the plain text, that reads as "not implemented".
-fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
+/// The placeholder text of a small 2xx body (quoted), if the body is only a
+/// message that reads as "not implemented" (see [`placeholder_in`]), or plain
+/// text that does. `declared` tells whether a text is a value the response
+/// schema declares (an enum member): that is data, whatever it says.
+fn stub_text(
+    response: &Response,
+    settings: &Settings,
+    declared: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     if !settings.stub_detection || response.truncated || response.body.len() > STUB_BODY_LIMIT {
         return None;
     }
@@ -1117,9 +1132,10 @@ fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
         .map(|phrase| normalize_words(phrase).trim().to_string())
         .filter(|phrase| !phrase.is_empty())
         .collect();
+    let is_placeholder = |text: &str| is_stub_text(text, &extra) && !declared(text);
     let found = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(value) => first_stub_string(&value, &extra).map(str::to_string),
-        Err(_) => is_stub_text(&text, &extra).then(|| text.trim().to_string()),
+        Ok(value) => placeholder_in(&value, false, &is_placeholder).map(str::to_string),
+        Err(_) => is_placeholder(&text).then(|| text.trim().to_string()),
     }?;
     let one_line = found.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut shown: String = one_line.chars().take(EVIDENCE_EXCERPT_CHARS).collect();
@@ -1129,15 +1145,49 @@ fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
     Some(format!("\"{shown}\""))
 }
 
-fn first_stub_string<'v>(value: &'v serde_json::Value, extra: &[String]) -> Option<&'v str> {
+/// Words that make a field a message rather than data (`message`,
+/// `errorMessage`, `error_description`, `detail`), matched against the
+/// field name's words.
+const MESSAGE_FIELDS: &[&str] = &[
+    "message", "messages", "msg", "error", "errors", "err", "detail", "details", "reason", "info",
+    "notice", "warning", "hint",
+];
+
+fn is_message_field(name: &str) -> bool {
+    normalize_words(name)
+        .split(' ')
+        .any(|word| MESSAGE_FIELDS.contains(&word))
+}
+
+/// The placeholder text in a JSON body that is only a message: a string; an
+/// object whose only field (nulls aside) is such a message (`{"data":
+/// {"error": "not_implemented"}}`), or whose message fields (`message`,
+/// `error`, `detail`, ...) carry one. A list is data (`[{"id": 12,
+/// "status": "todo"}]`), and so are the other fields of a record (`{"id":
+/// 12, "status": "todo"}`); inside a message field (`in_message`) every
+/// value is message, lists included (`{"errors": ["not implemented"]}`).
+fn placeholder_in<'v>(
+    value: &'v serde_json::Value,
+    in_message: bool,
+    is_placeholder: &dyn Fn(&str) -> bool,
+) -> Option<&'v str> {
     match value {
-        serde_json::Value::String(s) => is_stub_text(s, extra).then_some(s.as_str()),
-        serde_json::Value::Array(items) => {
-            items.iter().find_map(|item| first_stub_string(item, extra))
+        serde_json::Value::String(s) => is_placeholder(s).then_some(s.as_str()),
+        serde_json::Value::Array(items) if in_message => items
+            .iter()
+            .find_map(|item| placeholder_in(item, true, is_placeholder)),
+        serde_json::Value::Object(fields) => {
+            let mut present = fields.iter().filter(|(_, value)| !value.is_null());
+            match (present.next(), present.next()) {
+                (Some((name, only)), None) => {
+                    placeholder_in(only, in_message || is_message_field(name), is_placeholder)
+                }
+                _ => fields
+                    .iter()
+                    .filter(|(name, _)| in_message || is_message_field(name))
+                    .find_map(|(_, field)| placeholder_in(field, true, is_placeholder)),
+            }
         }
-        serde_json::Value::Object(fields) => fields
-            .values()
-            .find_map(|field| first_stub_string(field, extra)),
         _ => None,
     }
 }

@@ -240,7 +240,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: STUB_2XX,
         verdict: Verdict::Stub,
-        summary: "The operation answered 2xx with a small body saying it is not implemented (\"not implemented\", \"coming soon\", \"TODO\", \"stub\").",
+        summary: "The operation answered 2xx with a small body that is only a message saying it is not implemented (\"not implemented\", \"coming soon\", \"TODO\", \"stub\"); a list, a record's data fields and values the response schema declares are data.",
         proof: Proof::None,
         hint: "Replace the placeholder with the real handler, or answer 501 until it ships.",
     },

@@ -68,6 +68,7 @@ async fn check_with(
         .zip(followed)
         .map(|((probe, exchange), followed)| {
             let context = Context {
+                contract,
                 operation: &contract.operations[probe.operation],
                 probe,
                 discovery: &discovery,
@@ -408,6 +409,46 @@ async fn stub_when_2xx_body_says_not_implemented() {
 }
 
 #[tokio::test]
+async fn a_to_do_list_is_data_and_its_placeholder_sibling_is_a_stub() {
+    let app = Router::new()
+        .route(
+            "/tasks/",
+            get(|| async {
+                axum::Json(json!([{"id": 12, "status": "todo"}, {"id": 13, "status": "done"}]))
+            }),
+        )
+        .route(
+            "/projects/{id}/fields",
+            get(|| async {
+                (
+                    [("content-type", "application/json")],
+                    include_str!("../../testdata/probe/github-projects-v2-fields.json"),
+                )
+            }),
+        )
+        .route(
+            "/tasks/{id}/history",
+            get(|| async { axum::Json(json!({"message": "TODO"})) }),
+        );
+    let base = serve(app).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/tasks/"),
+        operation(Method::Get, "/projects/{id}/fields"),
+        operation(Method::Get, "/tasks/{id}/history"),
+    ]);
+    let probes = [
+        valid(0, get_request("/tasks/")),
+        valid(1, get_request("/projects/1/fields")),
+        valid(2, get_request("/tasks/12/history")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["served-2xx", "served-2xx", "stub-2xx"]);
+}
+
+#[tokio::test]
 async fn invalid_probe_rejected_with_422_is_validation_rejected() {
     let base = serve(pet_store()).await;
 
@@ -604,7 +645,9 @@ fn judge(
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
+    let declared = contract(vec![operation.clone()]);
     let context = Context {
+        contract: &declared,
         operation,
         probe,
         discovery,
@@ -633,7 +676,9 @@ fn unverifiable_plan_is_unverified_with_the_plans_reason() {
         None,
     );
     let discovery = Discovery::default();
+    let declared = contract(vec![op.clone()]);
     let context = Context {
+        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -735,7 +780,9 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
+    let declared = contract(vec![op.clone()]);
     let context = Context {
+        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -861,12 +908,18 @@ fn stub_phrases_are_found_in_json_values_and_plain_text() {
         r#"{"message":"Not Implemented"}"#,
         r#"{"data":{"error":"not_implemented"}}"#,
         r#"{"code":"NotImplemented"}"#,
-        r#"["coming soon"]"#,
         "Coming soon!",
         "TODO",
         "TODO: implement listing",
         r#"{"result":"stub"}"#,
         "This endpoint is not yet implemented.",
+        r#""TODO""#,
+        r#"{"ok":true,"message":"coming soon"}"#,
+        r#"{"success":false,"errorMessage":"Not implemented yet"}"#,
+        r#"{"status":"not implemented","data":null}"#,
+        r#"{"error":{"code":"NOT_IMPLEMENTED","message":"try again later"}}"#,
+        r#"{"errors":["not implemented"],"request_id":"f3a9"}"#,
+        r#"{"type":"about:blank","title":"Placeholder","detail":"TODO: implement"}"#,
     ];
     for body in stubs {
         let finding = judge_get("/pets", answer(200, &[], body), &axum_discovery());
@@ -883,6 +936,16 @@ fn ordinary_2xx_bodies_are_not_stubs() {
         r#"{"note":"stubborn cat"}"#,
         "a todo app",
         "",
+        // A list is data, whatever its items say.
+        r#"[{"id":12,"status":"todo"},{"id":13,"status":"done"}]"#,
+        r#"["coming soon"]"#,
+        // A record's own fields are data; only message fields carry messages.
+        r#"{"id":12,"status":"todo"}"#,
+        r#"{"feature":"sso","status":"not implemented"}"#,
+        r#"{"id":7,"name":"Coming soon","description":"TODO"}"#,
+        r#"{"data":{"items":["todo"]}}"#,
+        include_str!("../../testdata/probe/github-projects-v2-fields.json"),
+        include_str!("../../testdata/probe/github-projects-v2-field.json"),
     ];
     for body in served {
         let finding = judge_get("/todos", answer(200, &[], body), &axum_discovery());
@@ -894,6 +957,100 @@ fn ordinary_2xx_bodies_are_not_stubs() {
     );
     let finding = judge_get("/pets", answer(200, &[], &large), &axum_discovery());
     assert_eq!(finding.rule, "served-2xx");
+}
+
+/// A contract whose `GET /tasks/{id}/status` answers one of the task
+/// states as a bare string, and `GET /tasks/{id}` a record whose `status`
+/// is one of them.
+fn task_contract() -> Contract {
+    let document = json!({
+        "openapi": "3.1.0",
+        "paths": {
+            "/tasks/{id}/status": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Status"}}
+            }}}}},
+            "/tasks/{id}": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "status": {"$ref": "#/components/schemas/Status"}
+                }}}
+            }}}}}
+        },
+        "components": {"schemas": {
+            "Status": {"type": "string", "enum": ["todo", "in_progress", "done"]}
+        }}
+    });
+    let at = |method: Method, path: &str, pointer: &str| Operation {
+        location: crate::contract::SourceLocation {
+            pointer: pointer.into(),
+            ..Default::default()
+        },
+        ..operation(method, path)
+    };
+    Contract {
+        document: std::sync::Arc::new(document),
+        ..contract(vec![
+            at(
+                Method::Get,
+                "/tasks/{id}/status",
+                "/paths/~1tasks~1{id}~1status/get",
+            ),
+            at(Method::Get, "/tasks/{id}", "/paths/~1tasks~1{id}/get"),
+        ])
+    }
+}
+
+#[test]
+fn a_phrase_equal_to_a_declared_enum_value_is_data() {
+    let tasks = task_contract();
+    let judged = |index: usize, path: &str, body: &str| {
+        let probe = valid(index, get_request(path));
+        let discovery = axum_discovery();
+        let exchange = Exchange {
+            request: SentRequest {
+                method: Method::Get,
+                url: format!("http://127.0.0.1:9{path}"),
+                headers: vec![],
+                body: None,
+            },
+            outcome: Ok(answer(200, &[("content-type", "application/json")], body)),
+            elapsed: Duration::ZERO,
+            retries: Vec::new(),
+        };
+        let context = Context {
+            contract: &tasks,
+            operation: &tasks.operations[index],
+            probe: &probe,
+            discovery: &discovery,
+            credentials_given: false,
+        };
+        classify(&context, Some(&exchange))
+    };
+
+    assert_eq!(
+        judged(0, "/tasks/12/status", r#""todo""#).rule,
+        "served-2xx"
+    );
+    assert_eq!(
+        judged(1, "/tasks/12", r#"{"status":"todo"}"#).rule,
+        "served-2xx"
+    );
+    // Not a declared value: still a placeholder.
+    let stub = judged(1, "/tasks/12", r#"{"status":"TODO: implement"}"#);
+    assert_eq!((stub.verdict, stub.rule), (Verdict::Stub, "stub-2xx"));
+    assert_eq!(
+        stub.evidence,
+        "GET /tasks/12 answered 200 OK but the body says \"TODO: implement\": a placeholder, not a handler"
+    );
+    // Without the contract's enum, a bare "todo" is a placeholder.
+    assert_eq!(
+        judge_get(
+            "/tasks/12/status",
+            answer(200, &[], r#""todo""#),
+            &axum_discovery()
+        )
+        .rule,
+        "stub-2xx"
+    );
 }
 
 // Follow-ups: frameworks whose first answer does not tell, imitated by
@@ -1487,7 +1644,9 @@ fn judge_with(settings: &Settings, body: &str) -> Finding {
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
+    let declared = contract(vec![op.clone()]);
     let context = Context {
+        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -1539,7 +1698,9 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
             elapsed: Duration::ZERO,
             retries: Vec::new(),
         });
+        let declared = contract(vec![op.clone()]);
         let context = Context {
+            contract: &declared,
             operation: op,
             probe,
             discovery: &discovery,
