@@ -288,6 +288,7 @@ async fn probe_target(
             let follow_ups = followed.follow_ups;
             let finding = followed.settled.unwrap_or_else(|| {
                 let context = verdict::Context {
+                    contract,
                     operation: &contract.operations[planned.operation],
                     probe: planned,
                     discovery: &discovery,

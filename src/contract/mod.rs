@@ -27,6 +27,7 @@ mod model;
 mod openapi3;
 pub(crate) mod pointer;
 mod refs;
+mod responses;
 mod source;
 mod swagger2;
 

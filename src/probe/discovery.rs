@@ -74,6 +74,13 @@ pub struct OptionsSample {
     pub allow: Option<Vec<String>>,
 }
 
+impl OptionsSample {
+    /// `OPTIONS /rollcall-404-… → 404 application/json {"detail":"Not Found"}`.
+    pub fn describe(&self) -> String {
+        format!("OPTIONS {} → {}", self.path, self.fingerprint.describe())
+    }
+}
+
 /// A method refused on a path that cannot exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodRefusal {
@@ -101,6 +108,14 @@ pub struct OptionsCalibration {
     pub described: String,
     /// Whether the answer's `Allow` listed the operation's method.
     pub lists_routes: bool,
+    /// The path it was sent to (relative to the base URL, query dropped).
+    pub path: String,
+    /// Whether it answered 405 while `OPTIONS` on a path that cannot exist
+    /// gets a 404 ([`Discovery::options_405_shows_route`]): this target's
+    /// router answers a method it does not route on a routed path with 405
+    /// (Starlette, aiohttp, Go's ServeMux, ASP.NET), so a path whose
+    /// `OPTIONS` gets the no-route 404 is not routed at all.
+    pub wrong_method_405: bool,
 }
 
 /// The methods of every `Allow` header of `response`, upper-cased (`None`
@@ -328,6 +343,34 @@ impl Discovery {
             .is_some_and(|allow| allow_lists(allow, method))
     }
 
+    /// Whether a 405 to `OPTIONS` shows that a route matches the path:
+    /// `OPTIONS` on a path that cannot exist got a 404 or 410, so the 405
+    /// is not what every path gets (a proxy refusing `OPTIONS`, a catch-all
+    /// route for another method).
+    pub fn options_405_shows_route(&self) -> bool {
+        self.options_unknown
+            .as_ref()
+            .is_some_and(|sample| matches!(sample.fingerprint.status, 404 | 410))
+    }
+
+    /// The `OPTIONS` calibration, if it was sent behind the same no-route
+    /// 404 as `path` (the nearest sample that is a 404 or 410): the same
+    /// router, so what it showed holds for `path` too (a sub-app mounted
+    /// from another stack answers `OPTIONS` its own way).
+    pub fn options_calibration_near(&self, path: &str) -> Option<&OptionsCalibration> {
+        let calibration = self.options_calibration.as_ref()?;
+        let not_found = |path: &str| {
+            self.candidates(path)
+                .into_iter()
+                .find(|sample| matches!(sample.fingerprint.status, 404 | 410))
+        };
+        let same_router = match (not_found(&calibration.path), not_found(path)) {
+            (Some(there), Some(here)) => there.fingerprint == here.fingerprint,
+            _ => false,
+        };
+        same_router.then_some(calibration)
+    }
+
     /// Whether unknown paths get an `Allow` header at all.
     pub fn unknown_paths_get_allow(&self) -> bool {
         self.options_unknown
@@ -536,11 +579,7 @@ async fn methods_and_options(
 }
 
 fn options_note(sample: &OptionsSample) -> String {
-    let described = format!(
-        "OPTIONS {} → {}",
-        sample.path,
-        sample.fingerprint.describe()
-    );
+    let described = sample.describe();
     match &sample.allow {
         Some(allow) => format!(
             "{described}, Allow: {}: unknown paths get an Allow header too, so an Allow that lists these methods proves no route",
@@ -1473,6 +1512,47 @@ mod tests {
         let catch_all = serve(refuse_delete(StatusCode::OK)).await;
         let discovery = discover(&prober(&catch_all), &contract).await;
         assert!(discovery.refusal(Method::Delete).is_none());
+    }
+
+    #[test]
+    fn an_options_calibration_speaks_for_paths_behind_the_same_no_route_404() {
+        let sample = |prefix: &str, status: u16, body: &str| NoRouteSample {
+            prefix: prefix.into(),
+            path: format!("{prefix}/rollcall-404-0123456789abcdef"),
+            fingerprint: Fingerprint::of(&response(status, Some("text/plain"), body), "/x"),
+        };
+        let options_unknown = |status: u16| OptionsSample {
+            path: "/rollcall-404-0123456789abcdef".into(),
+            fingerprint: Fingerprint::of(&response(status, None, ""), "/x"),
+            allow: None,
+        };
+        let discovery = Discovery {
+            no_route: vec![
+                sample("", 404, "Not Found"),
+                // The app serves /pets/{anything}: discovery's path got a pet.
+                sample("/pets", 200, "a pet"),
+                sample("/legacy", 404, "Cannot GET"),
+            ],
+            options_unknown: Some(options_unknown(404)),
+            options_calibration: Some(OptionsCalibration {
+                described: "OPTIONS /pets answered 405".into(),
+                lists_routes: false,
+                path: "/pets".into(),
+                wrong_method_405: true,
+            }),
+            ..Discovery::default()
+        };
+
+        assert!(discovery.options_405_shows_route());
+        assert!(discovery.options_calibration_near("/orders/1").is_some());
+        assert!(discovery.options_calibration_near("/pets/1").is_some());
+        assert!(discovery.options_calibration_near("/legacy/1").is_none());
+        let everywhere = Discovery {
+            options_unknown: Some(options_unknown(405)),
+            ..discovery.clone()
+        };
+        assert!(!everywhere.options_405_shows_route());
+        assert!(!Discovery::default().options_405_shows_route());
     }
 
     #[test]

@@ -8,11 +8,15 @@
 //!   OPTIONS /orders/42 → 405 Allow: GET               implemented (allowed-404): handler exists, resource absent
 //! PATCH  /pets/1     → 404 "Cannot PATCH /pets/1" (Express: same as no route)
 //!   OPTIONS /pets/1    → 200 Allow: GET,HEAD          missing_method (options-lacks-method)
-//! GET    /items/42   → 404, same as the no-route answer
+//! DELETE /items/42   → 404, same as the no-route answer
+//!   OPTIONS /items/42  → 405 Allow: GET (unknown paths: 404)  implemented (routed-404): DELETE was routed
+//! GET    /items/42   → 404, same as the no-route answer (a gateway answers OPTIONS with 405 everywhere)
 //!   OPTIONS /items/42  → 405 Allow: PUT               unclear (may name only one of several routes)
 //!   GET /items/not-an-integer → 422                   implemented (validation-rejected)
 //! PUT    /notes/{n}  → nothing sent (safe mode)
 //!   OPTIONS /notes/rollcall → 200 Allow: GET, PUT     implemented (options-allow), route only
+//! PUT    /labels/{n} → nothing sent (safe mode)
+//!   OPTIONS /labels/rollcall → 404 no-route, while OPTIONS /health → 405   missing_route (unrouted-404)
 //! GET    /admin      → 401, unknown paths 404
 //!   GET /admin/rollcall-404-… → 404 no-route          implemented (auth-after-routing), route only
 //! ```
@@ -21,8 +25,8 @@
 //! ([`super::follow_up_wanted`]); this module builds the requests and sends
 //! them. Before the first round's `OPTIONS` answers are read, one `OPTIONS`
 //! goes to an operation this run proved deployed, to learn whether the
-//! target answers `OPTIONS` with a route's methods at all
-//! ([`crate::probe::OptionsCalibration`]).
+//! target answers `OPTIONS` with a route's methods, or with the 405 its
+//! router gives a method it does not route ([`crate::probe::OptionsCalibration`]).
 
 use crate::contract::{Contract, Method};
 use crate::plan::safe::{self, AlternateKind};
@@ -117,6 +121,7 @@ pub async fn run(
                 continue;
             };
             let context = Context {
+                contract: run.contract,
                 operation,
                 probe: planned,
                 discovery,
@@ -287,7 +292,7 @@ fn calibrate(
         .split(['?', '#'])
         .next()
         .unwrap_or("");
-    let (described, lists_routes) = match &exchange.outcome {
+    let (described, lists_routes, wrong_method_405) = match &exchange.outcome {
         Ok(response) => {
             let allow = allow_methods(response);
             let lists = !matches!(response.status, 404 | 410)
@@ -295,6 +300,7 @@ fn calibrate(
                     .as_deref()
                     .is_some_and(|allow| allow_lists(allow, expected))
                 && !discovery.allow_everywhere(expected);
+            let refused = response.status == 405 && discovery.options_405_shows_route();
             let described = match allow {
                 Some(allow) => format!(
                     "OPTIONS {path} answered {} with Allow: {}",
@@ -303,11 +309,19 @@ fn calibrate(
                 ),
                 None => format!("OPTIONS {path} answered {}", response.status),
             };
-            (described, lists)
+            (described, lists, refused)
         }
-        Err(error) => (format!("OPTIONS {path} got no response ({error})"), false),
+        Err(error) => (
+            format!("OPTIONS {path} got no response ({error})"),
+            false,
+            false,
+        ),
     };
-    let meaning = if lists_routes {
+    let meaning = if wrong_method_405 {
+        format!(
+            "{expected} is served there and OPTIONS is not, while OPTIONS on a path that cannot exist gets a 404: this target's router answers a method it does not route on a routed path with 405, so an OPTIONS that gets the no-route response shows a missing route"
+        )
+    } else if lists_routes {
         format!(
             "this target lists a deployed route's methods ({expected} is served there), so an OPTIONS that gets the no-route response shows a missing route"
         )
@@ -320,5 +334,7 @@ fn calibrate(
     discovery.options_calibration = Some(OptionsCalibration {
         described,
         lists_routes,
+        path: path.to_string(),
+        wrong_method_405,
     });
 }

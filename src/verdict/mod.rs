@@ -117,6 +117,9 @@ pub struct Finding {
 
 /// Everything a verdict may look at for one operation on one target.
 pub struct Context<'a> {
+    /// The contract, for what it declares about the operation's answers
+    /// (enum values that are data, not placeholders).
+    pub contract: &'a crate::contract::Contract,
     pub operation: &'a crate::contract::Operation,
     pub probe: &'a crate::plan::PlannedProbe,
     pub discovery: &'a crate::probe::Discovery,
@@ -589,6 +592,34 @@ fn settle(
             }
             .into();
         }
+        OptionsReading::Routed405 { described, unknown } => {
+            if case == Unsettled::NoRoute404 {
+                return finding(
+                    rules::ROUTED_404,
+                    format!(
+                        "{shown}, but {described}, while a path that cannot exist gets a 404 there ({unknown}): a route matches the path, and this router answers a method it does not route with 405, not 404; so {method} was routed, and its handler answered the 404: the handler exists, the resource does not"
+                    ),
+                )
+                .into();
+            }
+            (described, routed_not_method(method))
+        }
+        OptionsReading::Unrouted405 {
+            described,
+            calibration,
+        } => {
+            let notes = format!(
+                "; {described}, the no-route response too, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"
+            );
+            return match case {
+                Unsettled::RejectedBeforeRouting => finding(
+                    rules::UNROUTED_404,
+                    format!("{shown}{notes}: no route serves {probe}"),
+                ),
+                _ => case.unsettled(&shown, &notes, probe),
+            }
+            .into();
+        }
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
@@ -658,6 +689,21 @@ enum OptionsReading {
         described: String,
         calibration: String,
     },
+    /// A 405 whose `Allow` does not list the method (or no `Allow`), while
+    /// `OPTIONS` on a path that cannot exist (`unknown`, described) gets a
+    /// 404: a route matches the path, and this router answers a method it
+    /// does not route there with 405.
+    Routed405 {
+        described: String,
+        unknown: String,
+    },
+    /// The no-route response, on a target whose router answers `OPTIONS` on
+    /// a route this run proved deployed with 405 (`calibration`, described):
+    /// routed paths get 405, so no route matches this one.
+    Unrouted405 {
+        described: String,
+        calibration: String,
+    },
     Unclear {
         described: String,
         why: String,
@@ -687,6 +733,17 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
         None => format!("{line} answered {}", status_text(status)),
     };
     let not_found = matches!(status, 404 | 410);
+    // A 405 that paths which cannot exist do not get: a route matches this
+    // path, whatever its Allow names.
+    let routed_405 = status == 405 && discovery.options_405_shows_route();
+    let routed = |described: String| OptionsReading::Routed405 {
+        described,
+        unknown: discovery
+            .options_unknown
+            .as_ref()
+            .map(|sample| sample.describe())
+            .unwrap_or_default(),
+    };
     match allow {
         Some(allow) if !not_found => {
             if allow_lists(&allow, method) {
@@ -698,6 +755,8 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
                 } else {
                     OptionsReading::Lists { described }
                 }
+            } else if routed_405 {
+                routed(described)
             } else if !(200..300).contains(&status) {
                 OptionsReading::Unclear {
                     described,
@@ -714,11 +773,20 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
                 OptionsReading::Lacks { described }
             }
         }
+        None if routed_405 => routed(described),
         _ if not_found && discovery.matching_no_route(line.path_and_query, response).is_some() => {
-            match &discovery.options_calibration {
+            match discovery.options_calibration_near(line.path_and_query) {
+                Some(calibration) if calibration.wrong_method_405 => OptionsReading::Unrouted405 {
+                    described,
+                    calibration: calibration.described.clone(),
+                },
                 Some(calibration) if calibration.lists_routes => OptionsReading::NoRoute {
                     described,
                     calibration: calibration.described.clone(),
+                },
+                None if discovery.options_calibration.is_some() => OptionsReading::Unclear {
+                    described,
+                    why: "it is the no-route response, but the route whose OPTIONS this run checked sits behind another no-route response (another router), so its answer says nothing about this path".to_string(),
                 },
                 _ => OptionsReading::Unclear {
                     described,
@@ -767,12 +835,36 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
                 "{described}, this target's no-route response, while {calibration}, which lists the methods of a deployed route: no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
             ),
         ),
+        OptionsReading::Unrouted405 {
+            described,
+            calibration,
+        } => finding(
+            rules::UNROUTED_404,
+            format!(
+                "{described}, this target's no-route response, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, so no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
+            ),
+        ),
+        OptionsReading::Routed405 { described, .. } => finding(
+            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            format!(
+                "{not_probed}; {described}, which does not settle it ({})",
+                routed_not_method(method)
+            ),
+        ),
         OptionsReading::Unclear { described, why } => finding(
             rules::SAFE_MODE_NO_HARMLESS_PROBE,
             format!("{not_probed}; {described}, which does not settle it ({why})"),
         ),
     }
     .into()
+}
+
+/// Why a 405 to `OPTIONS` on a routed path says nothing about `method`
+/// when no request for `method` reached the router.
+fn routed_not_method(method: Method) -> String {
+    format!(
+        "a 405 that paths which cannot exist do not get shows that a route matches the path, but not that {method} is routed there"
+    )
 }
 
 fn auth(
@@ -923,7 +1015,13 @@ fn success(
             ),
         );
     }
-    if let Some(placeholder) = stub_text(response, judge.settings) {
+    let context = judge.context;
+    let declared = |text: &str| {
+        context
+            .contract
+            .declares_response_value(context.operation, response.status, text)
+    };
+    if let Some(placeholder) = stub_text(response, judge.settings, &declared) {
         return finding(
             rules::STUB_2XX,
             format!("{answered} but the body says {placeholder}: a placeholder, not a handler"),
@@ -1015,9 +1113,15 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
     format!("{sentence}: {shown}")
 }
 
-/// The placeholder text of a small 2xx body (quoted), if it is one: any JSON
-/// string value, or the plain text, that reads as "not implemented".
-fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
+/// The placeholder text of a small 2xx body (quoted), if the body is only a
+/// message that reads as "not implemented" (see [`placeholder_in`]), or plain
+/// text that does. `declared` tells whether a text is a value the response
+/// schema declares (an enum member): that is data, whatever it says.
+fn stub_text(
+    response: &Response,
+    settings: &Settings,
+    declared: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     if !settings.stub_detection || response.truncated || response.body.len() > STUB_BODY_LIMIT {
         return None;
     }
@@ -1028,9 +1132,10 @@ fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
         .map(|phrase| normalize_words(phrase).trim().to_string())
         .filter(|phrase| !phrase.is_empty())
         .collect();
+    let is_placeholder = |text: &str| is_stub_text(text, &extra) && !declared(text);
     let found = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(value) => first_stub_string(&value, &extra).map(str::to_string),
-        Err(_) => is_stub_text(&text, &extra).then(|| text.trim().to_string()),
+        Ok(value) => placeholder_in(&value, false, &is_placeholder).map(str::to_string),
+        Err(_) => is_placeholder(&text).then(|| text.trim().to_string()),
     }?;
     let one_line = found.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut shown: String = one_line.chars().take(EVIDENCE_EXCERPT_CHARS).collect();
@@ -1040,15 +1145,49 @@ fn stub_text(response: &Response, settings: &Settings) -> Option<String> {
     Some(format!("\"{shown}\""))
 }
 
-fn first_stub_string<'v>(value: &'v serde_json::Value, extra: &[String]) -> Option<&'v str> {
+/// Words that make a field a message rather than data (`message`,
+/// `errorMessage`, `error_description`, `detail`), matched against the
+/// field name's words.
+const MESSAGE_FIELDS: &[&str] = &[
+    "message", "messages", "msg", "error", "errors", "err", "detail", "details", "reason", "info",
+    "notice", "warning", "hint",
+];
+
+fn is_message_field(name: &str) -> bool {
+    normalize_words(name)
+        .split(' ')
+        .any(|word| MESSAGE_FIELDS.contains(&word))
+}
+
+/// The placeholder text in a JSON body that is only a message: a string; an
+/// object whose only field (nulls aside) is such a message (`{"data":
+/// {"error": "not_implemented"}}`), or whose message fields (`message`,
+/// `error`, `detail`, ...) carry one. A list is data (`[{"id": 12,
+/// "status": "todo"}]`), and so are the other fields of a record (`{"id":
+/// 12, "status": "todo"}`); inside a message field (`in_message`) every
+/// value is message, lists included (`{"errors": ["not implemented"]}`).
+fn placeholder_in<'v>(
+    value: &'v serde_json::Value,
+    in_message: bool,
+    is_placeholder: &dyn Fn(&str) -> bool,
+) -> Option<&'v str> {
     match value {
-        serde_json::Value::String(s) => is_stub_text(s, extra).then_some(s.as_str()),
-        serde_json::Value::Array(items) => {
-            items.iter().find_map(|item| first_stub_string(item, extra))
+        serde_json::Value::String(s) => is_placeholder(s).then_some(s.as_str()),
+        serde_json::Value::Array(items) if in_message => items
+            .iter()
+            .find_map(|item| placeholder_in(item, true, is_placeholder)),
+        serde_json::Value::Object(fields) => {
+            let mut present = fields.iter().filter(|(_, value)| !value.is_null());
+            match (present.next(), present.next()) {
+                (Some((name, only)), None) => {
+                    placeholder_in(only, in_message || is_message_field(name), is_placeholder)
+                }
+                _ => fields
+                    .iter()
+                    .filter(|(name, _)| in_message || is_message_field(name))
+                    .find_map(|(_, field)| placeholder_in(field, true, is_placeholder)),
+            }
         }
-        serde_json::Value::Object(fields) => fields
-            .values()
-            .find_map(|field| first_stub_string(field, extra)),
         _ => None,
     }
 }

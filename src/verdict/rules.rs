@@ -57,6 +57,8 @@ pub const NO_ROUTE_404: &str = "no-route-404";
 pub const HANDLER_404: &str = "handler-404";
 pub const SENTINEL_404: &str = "sentinel-404";
 pub const ALLOWED_404: &str = "allowed-404";
+pub const ROUTED_404: &str = "routed-404";
+pub const UNROUTED_404: &str = "unrouted-404";
 pub const NO_ROUTE_UNKNOWN: &str = "no-route-unknown";
 pub const SERVER_5XX: &str = "server-5xx";
 pub const AUTH_401: &str = "auth-401";
@@ -166,6 +168,20 @@ pub const RULES: &[Rule] = &[
         hint: "Nothing to fix; give the handler's 404 a body of its own (or add an example id that exists) so a single request tells it from a missing route.",
     },
     Rule {
+        id: ROUTED_404,
+        verdict: Verdict::Implemented,
+        summary: "The 404 matches the target's no-route answer, but OPTIONS on the same path answered 405 while a path that cannot exist gets 404 for it: a route matches the path, and this router answers a method it does not route with 405, so the method was routed and its handler answered 404 for a resource that does not exist (Starlette, Connexion, aiohttp, Go's ServeMux).",
+        proof: Proof::Handler,
+        hint: "Nothing to fix; give the handler's 404 a body of its own (or add an example id that exists) so a single request tells it from a missing route.",
+    },
+    Rule {
+        id: UNROUTED_404,
+        verdict: Verdict::MissingRoute,
+        summary: "Safe mode did not reach the router with the operation's own method, but OPTIONS on its path got the no-route response, while OPTIONS on a route this run proved deployed answers 405: this router answers a method it does not route on a routed path with 405, so no route serves the path.",
+        proof: Proof::None,
+        hint: "Deploy the route, or check the base path (--target URL path, servers[0].url).",
+    },
+    Rule {
         id: NO_ROUTE_UNKNOWN,
         verdict: Verdict::Unverified,
         summary: "The operation answered 404, but discovery learned no 404 for unknown paths to compare it with, and OPTIONS on the same path did not show the route either.",
@@ -224,7 +240,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: STUB_2XX,
         verdict: Verdict::Stub,
-        summary: "The operation answered 2xx with a small body saying it is not implemented (\"not implemented\", \"coming soon\", \"TODO\", \"stub\").",
+        summary: "The operation answered 2xx with a small body that is only a message saying it is not implemented (\"not implemented\", \"coming soon\", \"TODO\", \"stub\"); a list, a record's data fields and values the response schema declares are data.",
         proof: Proof::None,
         hint: "Replace the placeholder with the real handler, or answer 501 until it ships.",
     },

@@ -68,6 +68,7 @@ async fn check_with(
         .zip(followed)
         .map(|((probe, exchange), followed)| {
             let context = Context {
+                contract,
                 operation: &contract.operations[probe.operation],
                 probe,
                 discovery: &discovery,
@@ -243,7 +244,7 @@ async fn missing_route_when_404_matches_fingerprint() {
         "{evidence}"
     );
     assert!(
-        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST, which lists the methods of a deployed route"),
+        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"),
         "{evidence}"
     );
 }
@@ -405,6 +406,46 @@ async fn stub_when_2xx_body_says_not_implemented() {
         findings[0].evidence,
         "GET /status answered 200 OK but the body says \"not implemented yet\": a placeholder, not a handler"
     );
+}
+
+#[tokio::test]
+async fn a_to_do_list_is_data_and_its_placeholder_sibling_is_a_stub() {
+    let app = Router::new()
+        .route(
+            "/tasks/",
+            get(|| async {
+                axum::Json(json!([{"id": 12, "status": "todo"}, {"id": 13, "status": "done"}]))
+            }),
+        )
+        .route(
+            "/projects/{id}/fields",
+            get(|| async {
+                (
+                    [("content-type", "application/json")],
+                    include_str!("../../testdata/probe/github-projects-v2-fields.json"),
+                )
+            }),
+        )
+        .route(
+            "/tasks/{id}/history",
+            get(|| async { axum::Json(json!({"message": "TODO"})) }),
+        );
+    let base = serve(app).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/tasks/"),
+        operation(Method::Get, "/projects/{id}/fields"),
+        operation(Method::Get, "/tasks/{id}/history"),
+    ]);
+    let probes = [
+        valid(0, get_request("/tasks/")),
+        valid(1, get_request("/projects/1/fields")),
+        valid(2, get_request("/tasks/12/history")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["served-2xx", "served-2xx", "stub-2xx"]);
 }
 
 #[tokio::test]
@@ -604,7 +645,9 @@ fn judge(
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
+    let declared = contract(vec![operation.clone()]);
     let context = Context {
+        contract: &declared,
         operation,
         probe,
         discovery,
@@ -633,7 +676,9 @@ fn unverifiable_plan_is_unverified_with_the_plans_reason() {
         None,
     );
     let discovery = Discovery::default();
+    let declared = contract(vec![op.clone()]);
     let context = Context {
+        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -735,7 +780,9 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
+    let declared = contract(vec![op.clone()]);
     let context = Context {
+        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -861,12 +908,18 @@ fn stub_phrases_are_found_in_json_values_and_plain_text() {
         r#"{"message":"Not Implemented"}"#,
         r#"{"data":{"error":"not_implemented"}}"#,
         r#"{"code":"NotImplemented"}"#,
-        r#"["coming soon"]"#,
         "Coming soon!",
         "TODO",
         "TODO: implement listing",
         r#"{"result":"stub"}"#,
         "This endpoint is not yet implemented.",
+        r#""TODO""#,
+        r#"{"ok":true,"message":"coming soon"}"#,
+        r#"{"success":false,"errorMessage":"Not implemented yet"}"#,
+        r#"{"status":"not implemented","data":null}"#,
+        r#"{"error":{"code":"NOT_IMPLEMENTED","message":"try again later"}}"#,
+        r#"{"errors":["not implemented"],"request_id":"f3a9"}"#,
+        r#"{"type":"about:blank","title":"Placeholder","detail":"TODO: implement"}"#,
     ];
     for body in stubs {
         let finding = judge_get("/pets", answer(200, &[], body), &axum_discovery());
@@ -883,6 +936,16 @@ fn ordinary_2xx_bodies_are_not_stubs() {
         r#"{"note":"stubborn cat"}"#,
         "a todo app",
         "",
+        // A list is data, whatever its items say.
+        r#"[{"id":12,"status":"todo"},{"id":13,"status":"done"}]"#,
+        r#"["coming soon"]"#,
+        // A record's own fields are data; only message fields carry messages.
+        r#"{"id":12,"status":"todo"}"#,
+        r#"{"feature":"sso","status":"not implemented"}"#,
+        r#"{"id":7,"name":"Coming soon","description":"TODO"}"#,
+        r#"{"data":{"items":["todo"]}}"#,
+        include_str!("../../testdata/probe/github-projects-v2-fields.json"),
+        include_str!("../../testdata/probe/github-projects-v2-field.json"),
     ];
     for body in served {
         let finding = judge_get("/todos", answer(200, &[], body), &axum_discovery());
@@ -894,6 +957,100 @@ fn ordinary_2xx_bodies_are_not_stubs() {
     );
     let finding = judge_get("/pets", answer(200, &[], &large), &axum_discovery());
     assert_eq!(finding.rule, "served-2xx");
+}
+
+/// A contract whose `GET /tasks/{id}/status` answers one of the task
+/// states as a bare string, and `GET /tasks/{id}` a record whose `status`
+/// is one of them.
+fn task_contract() -> Contract {
+    let document = json!({
+        "openapi": "3.1.0",
+        "paths": {
+            "/tasks/{id}/status": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Status"}}
+            }}}}},
+            "/tasks/{id}": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "status": {"$ref": "#/components/schemas/Status"}
+                }}}
+            }}}}}
+        },
+        "components": {"schemas": {
+            "Status": {"type": "string", "enum": ["todo", "in_progress", "done"]}
+        }}
+    });
+    let at = |method: Method, path: &str, pointer: &str| Operation {
+        location: crate::contract::SourceLocation {
+            pointer: pointer.into(),
+            ..Default::default()
+        },
+        ..operation(method, path)
+    };
+    Contract {
+        document: std::sync::Arc::new(document),
+        ..contract(vec![
+            at(
+                Method::Get,
+                "/tasks/{id}/status",
+                "/paths/~1tasks~1{id}~1status/get",
+            ),
+            at(Method::Get, "/tasks/{id}", "/paths/~1tasks~1{id}/get"),
+        ])
+    }
+}
+
+#[test]
+fn a_phrase_equal_to_a_declared_enum_value_is_data() {
+    let tasks = task_contract();
+    let judged = |index: usize, path: &str, body: &str| {
+        let probe = valid(index, get_request(path));
+        let discovery = axum_discovery();
+        let exchange = Exchange {
+            request: SentRequest {
+                method: Method::Get,
+                url: format!("http://127.0.0.1:9{path}"),
+                headers: vec![],
+                body: None,
+            },
+            outcome: Ok(answer(200, &[("content-type", "application/json")], body)),
+            elapsed: Duration::ZERO,
+            retries: Vec::new(),
+        };
+        let context = Context {
+            contract: &tasks,
+            operation: &tasks.operations[index],
+            probe: &probe,
+            discovery: &discovery,
+            credentials_given: false,
+        };
+        classify(&context, Some(&exchange))
+    };
+
+    assert_eq!(
+        judged(0, "/tasks/12/status", r#""todo""#).rule,
+        "served-2xx"
+    );
+    assert_eq!(
+        judged(1, "/tasks/12", r#"{"status":"todo"}"#).rule,
+        "served-2xx"
+    );
+    // Not a declared value: still a placeholder.
+    let stub = judged(1, "/tasks/12", r#"{"status":"TODO: implement"}"#);
+    assert_eq!((stub.verdict, stub.rule), (Verdict::Stub, "stub-2xx"));
+    assert_eq!(
+        stub.evidence,
+        "GET /tasks/12 answered 200 OK but the body says \"TODO: implement\": a placeholder, not a handler"
+    );
+    // Without the contract's enum, a bare "todo" is a placeholder.
+    assert_eq!(
+        judge_get(
+            "/tasks/12/status",
+            answer(200, &[], r#""todo""#),
+            &axum_discovery()
+        )
+        .rule,
+        "stub-2xx"
+    );
 }
 
 // Follow-ups: frameworks whose first answer does not tell, imitated by
@@ -1042,33 +1199,115 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
     );
 }
 
+/// Starlette's 405 when several routes share a path: `Allow` names only the
+/// first route's methods (here PUT).
+async fn starlette_partial_allow_405() -> axum::response::Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [("allow", "PUT")],
+        "Method Not Allowed",
+    )
+        .into_response()
+}
+
 /// Like Starlette when several routes share a path: `Allow` on a 405 names
 /// only the first route's methods (here PUT), so it proves nothing missing;
-/// an id that is not an integer is refused by validation before the handler.
+/// unknown paths get the 404 for every method, `OPTIONS` included; an id
+/// that is not an integer is refused by validation before the handler.
 fn starlette_partial_allow() -> Router {
     async fn by_id(axum::extract::Path(_id): axum::extract::Path<u64>) -> axum::response::Response {
         fastapi_not_found().await
     }
-    let partial_allow = || async {
-        (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [("allow", "PUT")],
-            "Method Not Allowed",
-        )
-    };
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route(
             "/things/{id}",
-            get(by_id).delete(by_id).options(partial_allow),
+            get(by_id)
+                .delete(by_id)
+                .options(starlette_partial_allow_405),
         )
         .fallback(fastapi_not_found)
 }
 
 #[tokio::test]
-async fn partial_allow_is_unclear_and_a_second_invalid_value_settles_it() {
+async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler() {
     let log = Log::default();
     let base = serve(log.layer(starlette_partial_allow())).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/things/{id}"),
+        op_with_id(Method::Delete, "/things/{id}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/health")),
+        valid(1, get_request("/things/42")),
+        valid(2, request(Method::Delete, "/things/42")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    for finding in &findings[1..] {
+        assert_eq!(
+            (finding.verdict, finding.rule),
+            (Verdict::Implemented, "routed-404"),
+            "{}",
+            finding.evidence
+        );
+    }
+    assert_eq!(
+        rules::rule("routed-404").map(|r| r.proof),
+        Some(rules::Proof::Handler)
+    );
+    let evidence = &findings[2].evidence;
+    assert!(
+        evidence.starts_with(
+            "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response"
+        ),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains(
+            "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-"
+        ),
+        "{evidence}"
+    );
+    assert!(
+        evidence.ends_with(
+            "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not"
+        ),
+        "{evidence}"
+    );
+    // The 405 settles it: one OPTIONS per operation, no second value.
+    let mut seen = log.under("/things/");
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "DELETE /things/42",
+            "GET /things/42",
+            "OPTIONS /things/42",
+            "OPTIONS /things/42"
+        ]
+    );
+}
+
+/// [`starlette_partial_allow`] behind a gateway that answers `OPTIONS` on
+/// every path itself, with the same 405.
+fn starlette_behind_options_gateway() -> Router {
+    starlette_partial_allow().layer(axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if request.method() == axum::http::Method::OPTIONS {
+                return starlette_partial_allow_405().await;
+            }
+            next.run(request).await
+        },
+    ))
+}
+
+#[tokio::test]
+async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles_it() {
+    let log = Log::default();
+    let base = serve(log.layer(starlette_behind_options_gateway())).await;
     let contract = contract(vec![
         operation(Method::Get, "/health"),
         op_with_id(Method::Get, "/things/{id}"),
@@ -1405,7 +1644,9 @@ fn judge_with(settings: &Settings, body: &str) -> Finding {
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
+    let declared = contract(vec![op.clone()]);
     let context = Context {
+        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -1457,7 +1698,9 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
             elapsed: Duration::ZERO,
             retries: Vec::new(),
         });
+        let declared = contract(vec![op.clone()]);
         let context = Context {
+            contract: &declared,
             operation: op,
             probe,
             discovery: &discovery,
@@ -1486,3 +1729,5 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
         Some(FollowUpKind::Options)
     );
 }
+
+mod frameworks;
