@@ -7,8 +7,10 @@
 //! spec = "openapi.yaml"                    # relative to this file
 //! mode = "safe"
 //! reference = "stable"                     # --reference; parity_only, repeat too
+//! base_path = "/api/v1"                   # --base-path; "/" is the target URL itself
 //! [targets]
 //! stable = "https://api.example.com"
+//! local = { url = "http://127.0.0.1:8080", base_path = "/" }
 //! [auth]
 //! bearerAuth = { env = "API_TOKEN" }       # never the secret itself
 //! [operations."GET /pets/{petId}"]
@@ -41,7 +43,7 @@ use toml::Spanned;
 use crate::check::TargetSpec;
 use crate::contract::Contract;
 use crate::filter::{self, Filter, Rule};
-use crate::plan::{Credential, Mode, OperationOverride};
+use crate::plan::{BasePath, BasePathError, Credential, Mode, OperationOverride};
 use crate::report::{Allowance, AllowanceKind, RunReport};
 use crate::verdict::{Outcome, Verdict};
 
@@ -181,7 +183,10 @@ pub struct Config {
     pub path: PathBuf,
     /// Relative paths are resolved against the config file's folder.
     pub spec: Option<String>,
+    /// The targets, each with the `base_path` of its own entry, if any.
     pub targets: Vec<TargetSpec>,
+    /// `base_path` (`--base-path PATH`), for targets without their own.
+    pub base_path: Option<BasePath>,
     pub mode: Option<Mode>,
     pub timeout: Option<Duration>,
     pub concurrency: Option<u16>,
@@ -218,6 +223,7 @@ impl fmt::Debug for Config {
             .field("path", &self.path)
             .field("spec", &self.spec)
             .field("targets", &self.targets)
+            .field("base_path", &self.base_path)
             .field("mode", &self.mode)
             .field("timeout", &self.timeout)
             .field("concurrency", &self.concurrency)
@@ -247,6 +253,7 @@ impl fmt::Debug for Config {
 struct RawConfig {
     spec: Option<String>,
     targets: Option<Spanned<RawTargets>>,
+    base_path: Option<Spanned<String>>,
     mode: Option<Mode>,
     timeout: Option<TimeoutValue>,
     #[serde(default, deserialize_with = "concurrency")]
@@ -278,8 +285,23 @@ struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum RawTargets {
-    Named(IndexMap<String, String>),
+    Named(IndexMap<String, RawTarget>),
     List(Vec<String>),
+}
+
+/// `name = "URL"`, or `name = { url = "URL", base_path = "/" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawTarget {
+    Url(String),
+    Table(RawTargetTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargetTable {
+    url: String,
+    base_path: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -492,24 +514,49 @@ impl Config {
         config.include = rules(raw.include, "include")?;
         config.exclude = rules(raw.exclude, "exclude")?;
 
+        if let Some(base_path) = raw.base_path {
+            let offset = base_path.span().start;
+            let path = base_path
+                .into_inner()
+                .parse()
+                .map_err(|e: BasePathError| invalid(offset, "base_path".into(), e.to_string()))?;
+            config.base_path = Some(path);
+        }
+
         if let Some(targets) = raw.targets {
             let offset = targets.span().start;
-            let entries: Vec<(String, String)> = match targets.into_inner() {
+            let entries: Vec<(String, String, Option<String>)> = match targets.into_inner() {
                 RawTargets::Named(map) => map
                     .into_iter()
-                    .map(|(name, url)| (format!("targets.{name}"), format!("{name}={url}")))
+                    .map(|(name, target)| {
+                        let (url, base_path) = match target {
+                            RawTarget::Url(url) => (url, None),
+                            RawTarget::Table(table) => (table.url, table.base_path),
+                        };
+                        (
+                            format!("targets.{name}"),
+                            format!("{name}={url}"),
+                            base_path,
+                        )
+                    })
                     .collect(),
                 RawTargets::List(list) => list
                     .into_iter()
                     .enumerate()
-                    .map(|(i, t)| (format!("targets[{}]", i + 1), t))
+                    .map(|(i, t)| (format!("targets[{}]", i + 1), t, None))
                     .collect(),
             };
-            for (key, entry) in entries {
-                let target: TargetSpec =
+            for (key, entry, base_path) in entries {
+                let mut target: TargetSpec =
                     entry.parse().map_err(|e: crate::check::TargetSpecError| {
                         invalid(offset, key.clone(), e.to_string())
                     })?;
+                if let Some(base_path) = base_path {
+                    let path = base_path.parse().map_err(|e: BasePathError| {
+                        invalid(offset, format!("{key}.base_path"), e.to_string())
+                    })?;
+                    target.base_path = Some(path);
+                }
                 if config.targets.iter().any(|t| t.name == target.name) {
                     return Err(invalid(
                         offset,
@@ -1062,6 +1109,29 @@ until = 2026-12-01
         let (line, key, message) = error("[auth]\n\nbearerAuth = { env = \"NOT_SET\" }\n");
         assert_eq!((line, key.as_str()), (3, "auth.bearerAuth"));
         assert!(message.contains("NOT_SET"), "{message}");
+    }
+
+    #[test]
+    fn base_path_is_read_for_all_targets_and_per_target() {
+        let config = parse(
+            "base_path = \"/api/v2/\"\n[targets]\nstable = \"https://api.example.com\"\n\
+             mock = { url = \"http://127.0.0.1:4010\", base_path = \"/\" }\n",
+        )
+        .unwrap();
+        assert_eq!(config.base_path.unwrap().to_string(), "/api/v2");
+        assert_eq!(config.targets[0].base_path, None);
+        assert_eq!(config.targets[1].name, "mock");
+        assert_eq!(config.targets[1].url.as_str(), "http://127.0.0.1:4010/");
+        assert_eq!(
+            config.targets[1].base_path.as_ref().unwrap().to_string(),
+            "/"
+        );
+        let (line, key, message) = error("spec = \"a.yaml\"\nbase_path = \"api\"\n");
+        assert_eq!((line, key.as_str()), (2, "base_path"));
+        assert!(message.contains("does not start with '/'"), "{message}");
+        let (line, key, _) =
+            error("[targets]\nmock = { url = \"http://h\", base_path = \"v1\" }\n");
+        assert_eq!((line, key.as_str()), (1, "targets.mock.base_path"));
     }
 
     #[test]
