@@ -1,8 +1,10 @@
 //! Check: the whole pipeline for one run. Plans once, then for every target
-//! (concurrently) runs discovery, sends the planned probes and classifies each
-//! answer; the results are collected once, through the redactor, into a
-//! [`RunReport`] that every renderer reads. [`exit_code`] turns a finished
-//! report into the exit code its [`Gate`] gives.
+//! (concurrently) runs discovery, sends the planned probes phase by phase
+//! ([`plan::order`]: in live mode creations, then reads and changes, then
+//! removals) and classifies each answer; the results are collected once,
+//! through the redactor, into a [`RunReport`] that every renderer reads.
+//! [`exit_code`] turns a finished report into the exit code its [`Gate`]
+//! gives.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -144,7 +144,9 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// safe (default): never send a request a correct implementation would act on;
-    /// live: valid requests for every method (staging, previews).
+    /// live: valid requests for every method (staging, previews), in phases:
+    /// creations first, then reads and changes, removals last, deepest paths
+    /// first (`list --mode live` shows them).
     ///
     /// Example: --mode live
     #[arg(long, value_enum, default_value_t = Mode::Safe, env = "ROLLCALL_MODE")]

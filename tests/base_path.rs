@@ -161,6 +161,18 @@ GET /items/{itemId}  getItem  valid
 ";
     assert_eq!(run.stdout, expected);
 
+    let run = rollcall_in(
+        dir.path(),
+        &["list", &spec, "-t", "http://ci:s3cret-pw@127.0.0.1:4010"],
+    )
+    .await;
+    assert!(
+        run.stdout.contains("http://***:***@127.0.0.1:4010/v1")
+            && !run.stdout.contains("s3cret-pw"),
+        "credentials in a target URL are masked: {}",
+        run.stdout
+    );
+
     let run = rollcall_in(dir.path(), &["list", &spec]).await;
     assert!(
         run.stdout.contains(

@@ -7,6 +7,8 @@
 //! ```text
 //! Petstore 1.4.0 (OpenAPI 3.1.0), safe mode
 //!
+//! base URL: TARGET + /api/v1 (the contract's server path), unless the target URL has a path or --base-path is given
+//!
 //! GET /pets/{petId}  getPet     valid
 //!     GET /pets/42
 //!     Authorization: Bearer ***
@@ -18,12 +20,40 @@
 //! 3 operations: 1 valid, 1 invalid, 1 unverifiable
 //! ```
 //!
+//! With targets (`--target`, or rollcall.toml's), their base URLs instead
+//! of the rule:
+//!
+//! ```text
+//! base URLs (each request's path is joined to them):
+//!   stable  https://api.example.com/api/v1  (the contract's server path /api/v1)
+//!   mock    http://127.0.0.1:4010/          (base path /)
+//! ```
+//!
+//! In live mode the operations are grouped by the phase they are sent in
+//! ([`super::order`]), with why a creation or removal is one when the
+//! method does not say it; operations that send nothing come last:
+//!
+//! ```text
+//! sent in 3 phases, one after the other (the probes of a phase in parallel): ...
+//!
+//! phase 1 of 3: create
+//! POST /pets         createPet  valid
+//!     POST /pets
+//!     creates: declares 201
+//! ...
+//! phase 3 of 3: remove
+//! DELETE /pets/{petId}  deletePet  valid
+//!     DELETE /pets/42
+//! ```
+//!
 //! JSON ([`json`]), one object:
 //!
 //! ```text
 //! {
 //!   "spec": {"path": "petstore.yaml", "title": "Petstore", "version": "1.4.0", "openapi": "3.1.0"},
 //!   "mode": "safe",
+//!   "targets": [{"name": "stable", "base_url": "https://api.example.com/api/v1",
+//!                "base": "the contract's server path /api/v1"}],
 //!   "count": 3,
 //!   "operations": [
 //!     {
@@ -44,6 +74,12 @@
 //! An OpenAPI 3.1 contract's `webhooks` are listed after the operations (text) or
 //! as `"webhooks": [{"name", "method", "operation_id"}]` (JSON, left out when
 //! there are none): the API sends them, so they are never probed or counted.
+//!
+//! In live mode the object also has `"phases": [{"phase": 1, "role":
+//! "create", "operations": 2}, ...]` (roles `create`, `read_or_change`,
+//! `remove`), and each operation that sends a request its `"order":
+//! {"phase": 1, "role": "create", "because": "declares 201"}` (`because`
+//! left out for reads and changes).
 //!
 //! `intent.kind` is `valid`, `sentinel` (with `parameter`), `invalid` (with
 //! `violation`) or `unverifiable` (with `reason`); `request` is `null` for
