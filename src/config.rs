@@ -252,7 +252,10 @@ impl fmt::Debug for Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     spec: Option<String>,
-    targets: Option<Spanned<RawTargets>>,
+    /// A table of `name = URL` or `name = { url, base_path }`, or a list of
+    /// `[NAME=]URL`; read by hand ([`target_entries`]) for errors that name
+    /// the entry.
+    targets: Option<Spanned<toml::Value>>,
     base_path: Option<Spanned<String>>,
     mode: Option<Mode>,
     timeout: Option<TimeoutValue>,
@@ -282,26 +285,74 @@ struct RawConfig {
     known_gaps: Vec<Spanned<RawKnownGap>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawTargets {
-    Named(IndexMap<String, RawTarget>),
-    List(Vec<String>),
+/// One entry of `targets`: its key for errors (`targets.stable`,
+/// `targets[2]`), `[NAME=]URL`, and its own base path.
+type TargetEntry = (String, String, Option<String>);
+
+/// The entries of `targets`, or the key and message of the first that is
+/// not what the file format allows.
+fn target_entries(targets: toml::Value) -> Result<Vec<TargetEntry>, (String, String)> {
+    match targets {
+        toml::Value::Table(table) => table
+            .into_iter()
+            .map(|(name, entry)| {
+                let key = format!("targets.{}", quoted_key(&name));
+                let (url, base_path) = match entry {
+                    toml::Value::String(url) => (url, None),
+                    toml::Value::Table(fields) => target_table(&key, fields)?,
+                    _ => {
+                        return Err((
+                            key,
+                            "expected a URL, or { url = \"...\", base_path = \"/\" }".to_string(),
+                        ));
+                    }
+                };
+                Ok((key, format!("{name}={url}"), base_path))
+            })
+            .collect(),
+        toml::Value::Array(list) => list
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let key = format!("targets[{}]", i + 1);
+                match entry {
+                    toml::Value::String(target) => Ok((key, target, None)),
+                    _ => Err((key, "expected \"[NAME=]URL\"".to_string())),
+                }
+            })
+            .collect(),
+        _ => Err((
+            "targets".to_string(),
+            "expected a table of name = URL, or a list of \"[NAME=]URL\"".to_string(),
+        )),
+    }
 }
 
-/// `name = "URL"`, or `name = { url = "URL", base_path = "/" }`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawTarget {
-    Url(String),
-    Table(RawTargetTable),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTargetTable {
-    url: String,
-    base_path: Option<String>,
+/// `{ url = "...", base_path = "/" }`: the URL and the base path.
+fn target_table(
+    key: &str,
+    fields: toml::Table,
+) -> Result<(String, Option<String>), (String, String)> {
+    let mut url = None;
+    let mut base_path = None;
+    for (field, value) in fields {
+        let slot = match field.as_str() {
+            "url" => &mut url,
+            "base_path" => &mut base_path,
+            _ => {
+                return Err((
+                    format!("{key}.{}", quoted_key(&field)),
+                    "unknown field, expected `url` or `base_path`".to_string(),
+                ));
+            }
+        };
+        let toml::Value::String(text) = value else {
+            return Err((format!("{key}.{field}"), "expected a string".to_string()));
+        };
+        *slot = Some(text);
+    }
+    let url = url.ok_or_else(|| (key.to_string(), "missing field `url`".to_string()))?;
+    Ok((url, base_path))
 }
 
 #[derive(Debug, Deserialize)]
@@ -525,27 +576,8 @@ impl Config {
 
         if let Some(targets) = raw.targets {
             let offset = targets.span().start;
-            let entries: Vec<(String, String, Option<String>)> = match targets.into_inner() {
-                RawTargets::Named(map) => map
-                    .into_iter()
-                    .map(|(name, target)| {
-                        let (url, base_path) = match target {
-                            RawTarget::Url(url) => (url, None),
-                            RawTarget::Table(table) => (table.url, table.base_path),
-                        };
-                        (
-                            format!("targets.{name}"),
-                            format!("{name}={url}"),
-                            base_path,
-                        )
-                    })
-                    .collect(),
-                RawTargets::List(list) => list
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, t)| (format!("targets[{}]", i + 1), t, None))
-                    .collect(),
-            };
+            let entries = target_entries(targets.into_inner())
+                .map_err(|(key, message)| invalid(offset, key, message))?;
             for (key, entry, base_path) in entries {
                 let mut target: TargetSpec =
                     entry.parse().map_err(|e: crate::check::TargetSpecError| {
@@ -1132,6 +1164,21 @@ until = 2026-12-01
         let (line, key, _) =
             error("[targets]\nmock = { url = \"http://h\", base_path = \"v1\" }\n");
         assert_eq!((line, key.as_str()), (1, "targets.mock.base_path"));
+        let (_, key, message) = error("[targets]\nmock = { url = \"http://h\", base = \"/\" }\n");
+        assert_eq!(key, "targets.mock.base");
+        assert!(
+            message.contains("expected `url` or `base_path`"),
+            "{message}"
+        );
+        let (_, key, message) = error("[targets]\nmock = { base_path = \"/\" }\n");
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("targets.mock", "missing field `url`")
+        );
+        let (_, key, _) = error("targets = [\"http://a\", 3]\n");
+        assert_eq!(key, "targets[2]");
+        let (_, key, _) = error("targets = 3\n");
+        assert_eq!(key, "targets");
     }
 
     #[test]
