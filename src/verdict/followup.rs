@@ -1,7 +1,8 @@
-//! Follow-ups: the few safe requests sent after the probes, for operations
-//! whose first answer left the route in doubt. At most
-//! [`MAX_PER_OPERATION`] per operation, in at most that many rounds, each
-//! round under the target's concurrency limit.
+//! Follow-ups: the few safe requests sent after the probes (in live mode,
+//! after each phase's probes, before the next phase), for operations whose
+//! first answer left the route in doubt. At most [`MAX_PER_OPERATION`] per
+//! operation, in at most that many rounds, each round under the target's
+//! concurrency limit.
 //!
 //! ```text
 //! GET    /orders/42  → 404, same as the no-route answer
