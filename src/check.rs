@@ -1,8 +1,10 @@
 //! Check: the whole pipeline for one run. Plans once, then for every target
-//! (concurrently) runs discovery, sends the planned probes and classifies each
-//! answer; the results are collected once, through the redactor, into a
-//! [`RunReport`] that every renderer reads. [`exit_code`] turns a finished
-//! report into the exit code its [`Gate`] gives.
+//! (concurrently) runs discovery, sends the planned probes phase by phase
+//! ([`plan::order`]: in live mode creations, then reads and changes, then
+//! removals) and classifies each answer; the results are collected once,
+//! through the redactor, into a [`RunReport`] that every renderer reads.
+//! [`exit_code`] turns a finished report into the exit code its [`Gate`]
+//! gives.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,7 +16,7 @@ use crate::contract::Contract;
 use crate::contract::diff::{ContractDiff, ReleaseChange};
 use crate::filter::Excluded;
 use crate::parity;
-use crate::plan::{self, Intent, Plan, PlanOptions, PlannedProbe};
+use crate::plan::{self, BasePath, Intent, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
 use crate::redact::Redactor;
@@ -47,6 +49,69 @@ pub struct TargetSpec {
     /// Addresses to connect to instead of resolving the URL's host
     /// (`--resolve`, `--each-address`); empty for a plain `--target`.
     pub connect_to: Vec<std::net::SocketAddr>,
+    /// `--base-path`: what follows the URL instead of the contract's server
+    /// path (see [`plan::target_base`]); `None`: the default rule.
+    pub base_path: Option<BasePath>,
+}
+
+impl TargetSpec {
+    /// Where this target's requests go: the base-URL rule applied to it.
+    pub fn base(&self, contract: &Contract) -> plan::BaseUrl {
+        plan::target_base(&self.url, self.base_path.as_ref(), contract)
+    }
+}
+
+/// `--base-path [NAME=]PATH`: a base path for every target, or for the
+/// target named NAME.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasePathSpec {
+    pub target: Option<String>,
+    pub path: BasePath,
+}
+
+impl FromStr for BasePathSpec {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<BasePathSpec, String> {
+        // A target name never contains '/', and a path starts with one.
+        let (target, path) = match value.split_once('=') {
+            Some((name, path)) if !name.contains('/') => (Some(name.trim()), path),
+            _ => (None, value),
+        };
+        if target == Some("") {
+            return Err("empty target name before '='".to_string());
+        }
+        Ok(BasePathSpec {
+            target: target.map(str::to_string),
+            path: path
+                .parse()
+                .map_err(|e: plan::BasePathError| e.to_string())?,
+        })
+    }
+}
+
+/// Gives `targets` the base paths of `specs`: those for every target
+/// first, then those naming one, a later one winning over an earlier one.
+/// A spec naming no target is an error that says which names there are.
+pub fn apply_base_paths(targets: &mut [TargetSpec], specs: &[BasePathSpec]) -> Result<(), String> {
+    for spec in specs.iter().filter(|s| s.target.is_none()) {
+        for target in targets.iter_mut() {
+            target.base_path = Some(spec.path.clone());
+        }
+    }
+    for spec in specs {
+        let Some(name) = &spec.target else { continue };
+        let Some(target) = targets.iter_mut().find(|t| &t.name == name) else {
+            let known: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+            return Err(format!(
+                "{name}={}: no target has that name (targets: {})",
+                spec.path,
+                known.join(", ")
+            ));
+        };
+        target.base_path = Some(spec.path.clone());
+    }
+    Ok(())
 }
 
 /// Why a `--target` value was refused. Never echoes the value, which may hold
@@ -91,6 +156,7 @@ impl FromStr for TargetSpec {
             name,
             url,
             connect_to: Vec::new(),
+            base_path: None,
         })
     }
 }
@@ -154,11 +220,17 @@ pub async fn run(
     let started = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
 
+    let order = Arc::new(plan::order::of(&contract, &plan));
+    // Instances behind one load balancer often share one store: no target's
+    // removals start before every target has sent the probes they could
+    // take something from.
+    let removal_gate = (targets.len() > 1 && order.has_removals())
+        .then(|| Arc::new(RemovalGate::new(targets.len())));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, spec) in targets.iter().enumerate() {
         let target = Target {
             name: spec.name.clone(),
-            base_url: plan::base_url(&spec.url, &contract),
+            base_url: spec.base(&contract).url,
         };
         let probe_options = ProbeOptions {
             discovery_headers: plan.discovery_headers.clone(),
@@ -168,15 +240,26 @@ pub async fn run(
         let prober = Prober::new(target.clone(), probe_options)?;
         let contract = Arc::clone(&contract);
         let plan = Arc::clone(&plan);
+        let order = Arc::clone(&order);
         let settings = options.verdict.clone();
+        let mut arrival = removal_gate.as_ref().map(Arrival::new);
         tasks.spawn(async move {
             // Rounds run one after another, so that through a load balancer
-            // each round's requests can land on other instances.
+            // each round's requests can land on other instances. A resource
+            // can be removed only once: removals go in the last round only.
             let mut rounds = Vec::with_capacity(repeat);
-            for _ in 0..repeat {
-                rounds.push(
-                    probe_target(&prober, &contract, &plan, credentials_given, &settings).await,
-                );
+            for round in 1..=repeat {
+                let last = round == repeat;
+                let target = Probing {
+                    prober: &prober,
+                    contract: &contract,
+                    plan: &plan,
+                    order: &order,
+                    credentials_given,
+                    settings: &settings,
+                };
+                let arrival = if last { arrival.take() } else { None };
+                rounds.push(probe_target(&target, last, arrival).await);
             }
             (index, target, merge_rounds(rounds))
         });
@@ -216,21 +299,30 @@ struct TargetOutcome {
     results: Vec<(Finding, Option<Exchange>)>,
 }
 
-/// One outcome from several rounds of the same target: the first round's,
-/// except that an operation whose verdicts differ between rounds gets the
-/// [`Verdict::Inconsistent`] finding and the exchange that shows it best.
-fn merge_rounds(mut rounds: Vec<TargetOutcome>) -> TargetOutcome {
-    if rounds.len() <= 1 {
-        return rounds.pop().unwrap_or_else(|| TargetOutcome {
-            discovery: Discovery::default(),
-            results: Vec::new(),
-        });
-    }
-    let mut merged = rounds[0].clone();
-    for (index, slot) in merged.results.iter_mut().enumerate() {
+/// What one round of one target answered; `None` for a probe the round did
+/// not send (a removal, before the last round of a live `--repeat`).
+#[derive(Debug, Clone)]
+struct RoundOutcome {
+    discovery: Discovery,
+    results: Vec<Option<(Finding, Option<Exchange>)>>,
+}
+
+/// One outcome from the rounds of the same target: per operation, the
+/// first round's result that was sent, except that an operation whose
+/// verdicts differ between rounds gets the [`Verdict::Inconsistent`]
+/// finding and the exchange that shows it best. The last round sends every
+/// probe, so every operation has a result.
+fn merge_rounds(rounds: Vec<RoundOutcome>) -> TargetOutcome {
+    let discovery = rounds
+        .first()
+        .map(|round| round.discovery.clone())
+        .unwrap_or_default();
+    let count = rounds.iter().map(|r| r.results.len()).max().unwrap_or(0);
+    let mut results = Vec::with_capacity(count);
+    for index in 0..count {
         let samples: Vec<(parity::Sample, &(Finding, Option<Exchange>))> = rounds
             .iter()
-            .filter_map(|round| round.results.get(index))
+            .filter_map(|round| round.results.get(index)?.as_ref())
             .map(|result| {
                 let status = result
                     .1
@@ -245,30 +337,104 @@ fn merge_rounds(mut rounds: Vec<TargetOutcome>) -> TargetOutcome {
             })
             .collect();
         let verdicts: Vec<parity::Sample> = samples.iter().map(|(s, _)| *s).collect();
-        if let Some((shown, finding)) = parity::merge_repeats(&verdicts) {
-            *slot = (finding, samples[shown].1.1.clone());
-        }
+        let merged = match parity::merge_repeats(&verdicts) {
+            Some((shown, finding)) => Some((finding, samples[shown].1.1.clone())),
+            None => samples.first().map(|(_, result)| (*result).clone()),
+        };
+        results.extend(merged);
     }
-    merged
+    TargetOutcome { discovery, results }
 }
 
-async fn probe_target(
-    prober: &Prober,
-    contract: &Contract,
-    plan: &Plan,
+/// What every round of one target reads.
+struct Probing<'a> {
+    prober: &'a Prober,
+    contract: &'a Contract,
+    plan: &'a Plan,
+    /// The plan's phases ([`plan::order`]).
+    order: &'a plan::order::Order,
     credentials_given: bool,
-    settings: &verdict::Settings,
-) -> TargetOutcome {
-    let mut discovery = probe::discover(prober, contract).await;
-    let requests = plan
-        .probes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.request.as_ref().map(|r| (i, r)));
-    let mut exchanges: Vec<Option<Exchange>> = vec![None; plan.probes.len()];
-    for (index, exchange) in prober.probe_all(requests).await {
-        exchanges[index] = Some(exchange);
+    settings: &'a verdict::Settings,
+}
+
+/// Holds every target's removals until every target has sent its other
+/// probes (see [`run`]).
+struct RemovalGate {
+    /// How many targets have arrived.
+    arrived: tokio::sync::watch::Sender<usize>,
+    targets: usize,
+}
+
+impl RemovalGate {
+    fn new(targets: usize) -> RemovalGate {
+        RemovalGate {
+            arrived: tokio::sync::watch::Sender::new(0),
+            targets,
+        }
     }
+}
+
+/// One target's place at the [`RemovalGate`]. Dropped without waiting (a
+/// round that ended early, a task that panicked), it counts as arrived, so
+/// no other target waits for it forever.
+struct Arrival {
+    gate: Arc<RemovalGate>,
+    counted: bool,
+}
+
+impl Arrival {
+    fn new(gate: &Arc<RemovalGate>) -> Arrival {
+        Arrival {
+            gate: Arc::clone(gate),
+            counted: false,
+        }
+    }
+
+    /// Arrives, then waits until every target has.
+    async fn wait_for_all(mut self) {
+        self.count();
+        let mut arrived = self.gate.arrived.subscribe();
+        let targets = self.gate.targets;
+        let _ = arrived.wait_for(|n| *n >= targets).await;
+    }
+
+    fn count(&mut self) {
+        if !self.counted {
+            self.counted = true;
+            self.gate.arrived.send_modify(|n| *n += 1);
+        }
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        self.count();
+    }
+}
+
+/// One round on one target: discovery, then the plan's phases one after
+/// another, each phase's probes in parallel and then its follow-ups, so
+/// that no follow-up runs after a later phase removed what it asks about.
+/// `removals`: whether the removing phases are sent (the last round only);
+/// before the first of them, `arrival` waits for the other targets.
+async fn probe_target(
+    target: &Probing<'_>,
+    removals: bool,
+    mut arrival: Option<Arrival>,
+) -> RoundOutcome {
+    let Probing {
+        prober,
+        contract,
+        plan,
+        order,
+        credentials_given,
+        settings,
+    } = *target;
+    let mut discovery = probe::discover(prober, contract).await;
+    let count = plan.probes.len();
+    let mut exchanges: Vec<Option<Exchange>> = vec![None; count];
+    let mut followed: Vec<verdict::followup::Followed> = vec![Default::default(); count];
+    let mut sent = vec![true; count];
     // Safe follow-up requests for answers that leave the route in doubt.
     let follow_up_run = verdict::followup::Run {
         prober,
@@ -278,13 +444,44 @@ async fn probe_target(
         settings,
         credentials_given,
     };
-    let followed = verdict::followup::run(&follow_up_run, &mut discovery, &exchanges).await;
+    for phase in &order.phases {
+        if phase.role == plan::order::Role::Remove {
+            if !removals {
+                for &index in &phase.probes {
+                    sent[index] = false;
+                }
+                continue;
+            }
+            if let Some(arrival) = arrival.take() {
+                arrival.wait_for_all().await;
+            }
+        }
+        let requests = phase
+            .probes
+            .iter()
+            .filter_map(|&i| plan.probes[i].request.as_ref().map(|r| (i, r)));
+        for (index, exchange) in prober.probe_all(requests).await {
+            exchanges[index] = Some(exchange);
+        }
+        let mut phase_followed =
+            verdict::followup::run(&follow_up_run, &mut discovery, &exchanges, &phase.probes).await;
+        for &index in &phase.probes {
+            if let Some(slot) = phase_followed.get_mut(index) {
+                followed[index] = std::mem::take(slot);
+            }
+        }
+    }
+    drop(arrival);
     let results = plan
         .probes
         .iter()
         .zip(exchanges)
         .zip(followed)
-        .map(|((planned, exchange), followed)| {
+        .zip(sent)
+        .map(|(((planned, exchange), followed), sent)| {
+            if !sent {
+                return None;
+            }
             let follow_ups = followed.follow_ups;
             let finding = followed.settled.unwrap_or_else(|| {
                 let context = verdict::Context {
@@ -306,10 +503,10 @@ async fn probe_target(
                     .find(|f| f.exchange.outcome.is_ok())
                     .map(|f| f.exchange)
             });
-            (finding, shown)
+            Some((finding, shown))
         })
         .collect();
-    TargetOutcome { discovery, results }
+    RoundOutcome { discovery, results }
 }
 
 fn assemble(
@@ -485,6 +682,7 @@ pub async fn expand_targets(
                 name: instance.name,
                 url: target.url.clone(),
                 connect_to: instance.connect_to,
+                base_path: target.base_path.clone(),
             });
         }
     }
@@ -580,6 +778,7 @@ mod tests {
             name: name.into(),
             url: url::Url::parse("http://api.test:8080").unwrap(),
             connect_to: Vec::new(),
+            base_path: None,
         }
     }
 
@@ -658,6 +857,38 @@ mod tests {
         report.targets.truncate(1);
         compare_targets(&mut report, "stable");
         assert_eq!(report.parity, None);
+    }
+
+    #[test]
+    fn base_path_for_one_target_wins_over_the_one_for_all() {
+        let mut targets = [target("stable"), target("mock")];
+        let specs: Vec<BasePathSpec> = ["mock=/", "/api/v2", "/api/v3"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        apply_base_paths(&mut targets, &specs).unwrap();
+        let shown: Vec<String> = targets
+            .iter()
+            .map(|t| t.base_path.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(shown, ["/api/v3", "/"]);
+        let unknown: BasePathSpec = "canary=/".parse().unwrap();
+        let err = apply_base_paths(&mut targets, &[unknown]).unwrap_err();
+        assert_eq!(
+            err,
+            "canary=/: no target has that name (targets: stable, mock)"
+        );
+    }
+
+    #[test]
+    fn base_path_spec_is_a_path_or_name_and_path() {
+        let all: BasePathSpec = "/a=b/c".parse().unwrap();
+        assert_eq!((all.target, all.path.to_string()), (None, "/a=b/c".into()));
+        let one: BasePathSpec = "local=/".parse().unwrap();
+        assert_eq!(one.target.as_deref(), Some("local"));
+        assert!("=/".parse::<BasePathSpec>().is_err());
+        let err = "local=api".parse::<BasePathSpec>().unwrap_err();
+        assert!(err.contains("does not start with '/'"), "{err}");
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 
-use rollcall::check::TargetSpec;
-use rollcall::plan::Mode;
+use rollcall::check::{BasePathSpec, TargetSpec};
+use rollcall::plan::{BasePath, Mode};
 use rollcall::probe::resolve::ResolveOverride;
 
 const EXIT_CODES: &str = "\
@@ -48,10 +48,13 @@ pub enum Command {
     /// List the declared operations and the exact request each probe would send, without sending anything.
     ///
     /// Reads rollcall.toml like `check` (spec, mode, headers, credentials,
-    /// filters, skips, per-operation values), so it shows exactly what
-    /// `check` would send; operations left out are listed as skipped.
+    /// filters, skips, per-operation values, targets), so it shows exactly
+    /// what `check` would send; operations left out are listed as skipped.
+    /// In live mode the operations are listed in the phases they are sent
+    /// in; with targets (--target, or the file's), the base URL each
+    /// request is joined to.
     ///
-    /// Example: rollcall list openapi.yaml --mode live
+    /// Example: rollcall list openapi.yaml --mode live --target http://127.0.0.1:8080 --base-path /
     List(ListArgs),
     /// Start an embedded sample service on 127.0.0.1 and run a real check against it.
     ///
@@ -141,7 +144,9 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// safe (default): never send a request a correct implementation would act on;
-    /// live: valid requests for every method (staging, previews).
+    /// live: valid requests for every method (staging, previews), in phases:
+    /// creations first, then reads and changes, removals last, deepest paths
+    /// first (`list --mode live` shows them).
     ///
     /// Example: --mode live
     #[arg(long, value_enum, default_value_t = Mode::Safe, env = "ROLLCALL_MODE")]
@@ -273,17 +278,94 @@ impl ReportFiles {
     }
 }
 
+/// The targets and where on them the contract's paths are (shared by
+/// `check` and `list`).
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// A deployed service to probe, repeatable. With a path, the URL is the full
+    /// base; without one, the path of the spec's first server is appended
+    /// (unless --base-path says otherwise).
+    ///
+    /// Example: --target stable=https://api.example.com --target canary=http://10.0.0.7:8080
+    #[arg(short, long = "target", value_name = "[NAME=]URL")]
+    pub targets: Vec<String>,
+
+    /// Where the contract's paths are on the targets: PATH follows each
+    /// target's URL instead of the spec's server path; `/` means exactly
+    /// the target URL (a service at the root, behind a path-stripping proxy,
+    /// a mock). NAME=PATH sets it for one target. Repeatable; `list` shows
+    /// the resulting URLs.
+    ///
+    /// Example: --base-path / --base-path canary=/api/v2
+    #[arg(long = "base-path", value_name = "[NAME=]PATH")]
+    pub base_paths: Vec<BasePathSpec>,
+
+    /// The config file's targets (each with its own base path), used when
+    /// no --target is given.
+    #[arg(skip)]
+    pub configured: Vec<TargetSpec>,
+
+    /// The config file's `base_path`, for targets that have none of their own.
+    #[arg(skip)]
+    pub configured_base_path: Option<BasePath>,
+}
+
+impl TargetArgs {
+    /// Keeps the file's targets and base path for [`TargetArgs::parsed`].
+    fn apply_config(&mut self, config: &rollcall::config::Config) {
+        self.configured.clone_from(&config.targets);
+        self.configured_base_path.clone_from(&config.base_path);
+    }
+
+    /// Whether a target was given on the command line or in the file.
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty() && self.configured.is_empty()
+    }
+
+    /// The targets: `--target`s, else the config file's; each with its
+    /// base path: a `--base-path NAME=PATH` for it, else `--base-path PATH`,
+    /// else its own in the file, else the file's `base_path`.
+    pub fn parsed(&self) -> Result<Vec<TargetSpec>, String> {
+        let mut targets = if self.targets.is_empty() {
+            self.configured.clone()
+        } else {
+            let targets = self
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    t.parse::<TargetSpec>()
+                        .map_err(|e| format!("--target #{}: {e}", i + 1))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for (i, t) in targets.iter().enumerate() {
+                if targets[..i].iter().any(|other| other.name == t.name) {
+                    return Err(format!(
+                        "--target: two targets are named '{}'; name them, e.g. stable=URL canary=URL",
+                        t.name
+                    ));
+                }
+            }
+            targets
+        };
+        for target in &mut targets {
+            if target.base_path.is_none() {
+                target.base_path.clone_from(&self.configured_base_path);
+            }
+        }
+        rollcall::check::apply_base_paths(&mut targets, &self.base_paths)
+            .map_err(|e| format!("--base-path {e}"))?;
+        Ok(targets)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
 
-    /// A deployed service to probe, repeatable. With a path, the URL is the full
-    /// base; without one, the path of the spec's first server is appended.
-    ///
-    /// Example: --target stable=https://api.example.com --target canary=http://10.0.0.7:8080
-    #[arg(short, long = "target", value_name = "[NAME=]URL")]
-    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     #[command(flatten)]
     pub files: ReportFiles,
@@ -356,27 +438,6 @@ impl CheckArgs {
             stub_detection: !self.no_stub_detection,
             stub_phrases: self.stub_phrases.clone(),
         }
-    }
-
-    pub fn parsed_targets(&self) -> Result<Vec<TargetSpec>, String> {
-        let targets = self
-            .targets
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                t.parse::<TargetSpec>()
-                    .map_err(|e| format!("--target #{}: {e}", i + 1))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, t) in targets.iter().enumerate() {
-            if targets[..i].iter().any(|other| other.name == t.name) {
-                return Err(format!(
-                    "--target: two targets are named '{}'; name them, e.g. stable=URL canary=URL",
-                    t.name
-                ));
-            }
-        }
-        Ok(targets)
     }
 }
 
@@ -456,9 +517,7 @@ impl CheckArgs {
     /// settings. `matches` are the `check` subcommand's.
     pub fn apply_config(&mut self, matches: Option<&ArgMatches>) -> Result<(), String> {
         if let Some(config) = self.plan.apply_config(matches)? {
-            if self.targets.is_empty() {
-                self.targets = config.targets.iter().map(ToString::to_string).collect();
-            }
+            self.target.apply_config(&config);
             if !typed(matches, "timeout")
                 && let Some(timeout) = config.timeout
             {
@@ -499,12 +558,23 @@ impl CheckArgs {
             }
             parity.all |= config.all_parity_rows.unwrap_or(false);
         }
-        if self.targets.is_empty() {
+        if self.target.is_empty() {
             return Err(
                 "no target: give --target URL or a [targets] table in rollcall.toml".to_string(),
             );
         }
         self.files.check_distinct()
+    }
+}
+
+impl ListArgs {
+    /// [`PlanArgs::apply_config`], then the file's targets and base path.
+    /// `matches` are the `list` subcommand's.
+    pub fn apply_config(&mut self, matches: Option<&ArgMatches>) -> Result<(), String> {
+        if let Some(config) = self.plan.apply_config(matches)? {
+            self.target.apply_config(&config);
+        }
+        Ok(())
     }
 }
 
@@ -672,6 +742,9 @@ pub struct DiffArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     /// Print JSON instead of text.
     #[arg(long)]

@@ -7,8 +7,10 @@
 //! spec = "openapi.yaml"                    # relative to this file
 //! mode = "safe"
 //! reference = "stable"                     # --reference; parity_only, repeat too
+//! base_path = "/api/v1"                   # --base-path; "/" is the target URL itself
 //! [targets]
 //! stable = "https://api.example.com"
+//! local = { url = "http://127.0.0.1:8080", base_path = "/" }
 //! [auth]
 //! bearerAuth = { env = "API_TOKEN" }       # never the secret itself
 //! [operations."GET /pets/{petId}"]
@@ -41,7 +43,7 @@ use toml::Spanned;
 use crate::check::TargetSpec;
 use crate::contract::Contract;
 use crate::filter::{self, Filter, Rule};
-use crate::plan::{Credential, Mode, OperationOverride};
+use crate::plan::{BasePath, BasePathError, Credential, Mode, OperationOverride};
 use crate::report::{Allowance, AllowanceKind, RunReport};
 use crate::verdict::{Outcome, Verdict};
 
@@ -181,7 +183,10 @@ pub struct Config {
     pub path: PathBuf,
     /// Relative paths are resolved against the config file's folder.
     pub spec: Option<String>,
+    /// The targets, each with the `base_path` of its own entry, if any.
     pub targets: Vec<TargetSpec>,
+    /// `base_path` (`--base-path PATH`), for targets without their own.
+    pub base_path: Option<BasePath>,
     pub mode: Option<Mode>,
     pub timeout: Option<Duration>,
     pub concurrency: Option<u16>,
@@ -218,6 +223,7 @@ impl fmt::Debug for Config {
             .field("path", &self.path)
             .field("spec", &self.spec)
             .field("targets", &self.targets)
+            .field("base_path", &self.base_path)
             .field("mode", &self.mode)
             .field("timeout", &self.timeout)
             .field("concurrency", &self.concurrency)
@@ -246,7 +252,11 @@ impl fmt::Debug for Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     spec: Option<String>,
-    targets: Option<Spanned<RawTargets>>,
+    /// A table of `name = URL` or `name = { url, base_path }`, or a list of
+    /// `[NAME=]URL`; read by hand ([`target_entries`]) for errors that name
+    /// the entry.
+    targets: Option<Spanned<toml::Value>>,
+    base_path: Option<Spanned<String>>,
     mode: Option<Mode>,
     timeout: Option<TimeoutValue>,
     #[serde(default, deserialize_with = "concurrency")]
@@ -275,11 +285,74 @@ struct RawConfig {
     known_gaps: Vec<Spanned<RawKnownGap>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawTargets {
-    Named(IndexMap<String, String>),
-    List(Vec<String>),
+/// One entry of `targets`: its key for errors (`targets.stable`,
+/// `targets[2]`), `[NAME=]URL`, and its own base path.
+type TargetEntry = (String, String, Option<String>);
+
+/// The entries of `targets`, or the key and message of the first that is
+/// not what the file format allows.
+fn target_entries(targets: toml::Value) -> Result<Vec<TargetEntry>, (String, String)> {
+    match targets {
+        toml::Value::Table(table) => table
+            .into_iter()
+            .map(|(name, entry)| {
+                let key = format!("targets.{}", quoted_key(&name));
+                let (url, base_path) = match entry {
+                    toml::Value::String(url) => (url, None),
+                    toml::Value::Table(fields) => target_table(&key, fields)?,
+                    _ => {
+                        return Err((
+                            key,
+                            "expected a URL, or { url = \"...\", base_path = \"/\" }".to_string(),
+                        ));
+                    }
+                };
+                Ok((key, format!("{name}={url}"), base_path))
+            })
+            .collect(),
+        toml::Value::Array(list) => list
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let key = format!("targets[{}]", i + 1);
+                match entry {
+                    toml::Value::String(target) => Ok((key, target, None)),
+                    _ => Err((key, "expected \"[NAME=]URL\"".to_string())),
+                }
+            })
+            .collect(),
+        _ => Err((
+            "targets".to_string(),
+            "expected a table of name = URL, or a list of \"[NAME=]URL\"".to_string(),
+        )),
+    }
+}
+
+/// `{ url = "...", base_path = "/" }`: the URL and the base path.
+fn target_table(
+    key: &str,
+    fields: toml::Table,
+) -> Result<(String, Option<String>), (String, String)> {
+    let mut url = None;
+    let mut base_path = None;
+    for (field, value) in fields {
+        let slot = match field.as_str() {
+            "url" => &mut url,
+            "base_path" => &mut base_path,
+            _ => {
+                return Err((
+                    format!("{key}.{}", quoted_key(&field)),
+                    "unknown field, expected `url` or `base_path`".to_string(),
+                ));
+            }
+        };
+        let toml::Value::String(text) = value else {
+            return Err((format!("{key}.{field}"), "expected a string".to_string()));
+        };
+        *slot = Some(text);
+    }
+    let url = url.ok_or_else(|| (key.to_string(), "missing field `url`".to_string()))?;
+    Ok((url, base_path))
 }
 
 #[derive(Debug, Deserialize)]
@@ -492,24 +565,30 @@ impl Config {
         config.include = rules(raw.include, "include")?;
         config.exclude = rules(raw.exclude, "exclude")?;
 
+        if let Some(base_path) = raw.base_path {
+            let offset = base_path.span().start;
+            let path = base_path
+                .into_inner()
+                .parse()
+                .map_err(|e: BasePathError| invalid(offset, "base_path".into(), e.to_string()))?;
+            config.base_path = Some(path);
+        }
+
         if let Some(targets) = raw.targets {
             let offset = targets.span().start;
-            let entries: Vec<(String, String)> = match targets.into_inner() {
-                RawTargets::Named(map) => map
-                    .into_iter()
-                    .map(|(name, url)| (format!("targets.{name}"), format!("{name}={url}")))
-                    .collect(),
-                RawTargets::List(list) => list
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, t)| (format!("targets[{}]", i + 1), t))
-                    .collect(),
-            };
-            for (key, entry) in entries {
-                let target: TargetSpec =
+            let entries = target_entries(targets.into_inner())
+                .map_err(|(key, message)| invalid(offset, key, message))?;
+            for (key, entry, base_path) in entries {
+                let mut target: TargetSpec =
                     entry.parse().map_err(|e: crate::check::TargetSpecError| {
                         invalid(offset, key.clone(), e.to_string())
                     })?;
+                if let Some(base_path) = base_path {
+                    let path = base_path.parse().map_err(|e: BasePathError| {
+                        invalid(offset, format!("{key}.base_path"), e.to_string())
+                    })?;
+                    target.base_path = Some(path);
+                }
                 if config.targets.iter().any(|t| t.name == target.name) {
                     return Err(invalid(
                         offset,
@@ -1062,6 +1141,44 @@ until = 2026-12-01
         let (line, key, message) = error("[auth]\n\nbearerAuth = { env = \"NOT_SET\" }\n");
         assert_eq!((line, key.as_str()), (3, "auth.bearerAuth"));
         assert!(message.contains("NOT_SET"), "{message}");
+    }
+
+    #[test]
+    fn base_path_is_read_for_all_targets_and_per_target() {
+        let config = parse(
+            "base_path = \"/api/v2/\"\n[targets]\nstable = \"https://api.example.com\"\n\
+             mock = { url = \"http://127.0.0.1:4010\", base_path = \"/\" }\n",
+        )
+        .unwrap();
+        assert_eq!(config.base_path.unwrap().to_string(), "/api/v2");
+        assert_eq!(config.targets[0].base_path, None);
+        assert_eq!(config.targets[1].name, "mock");
+        assert_eq!(config.targets[1].url.as_str(), "http://127.0.0.1:4010/");
+        assert_eq!(
+            config.targets[1].base_path.as_ref().unwrap().to_string(),
+            "/"
+        );
+        let (line, key, message) = error("spec = \"a.yaml\"\nbase_path = \"api\"\n");
+        assert_eq!((line, key.as_str()), (2, "base_path"));
+        assert!(message.contains("does not start with '/'"), "{message}");
+        let (line, key, _) =
+            error("[targets]\nmock = { url = \"http://h\", base_path = \"v1\" }\n");
+        assert_eq!((line, key.as_str()), (1, "targets.mock.base_path"));
+        let (_, key, message) = error("[targets]\nmock = { url = \"http://h\", base = \"/\" }\n");
+        assert_eq!(key, "targets.mock.base");
+        assert!(
+            message.contains("expected `url` or `base_path`"),
+            "{message}"
+        );
+        let (_, key, message) = error("[targets]\nmock = { base_path = \"/\" }\n");
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("targets.mock", "missing field `url`")
+        );
+        let (_, key, _) = error("targets = [\"http://a\", 3]\n");
+        assert_eq!(key, "targets[2]");
+        let (_, key, _) = error("targets = 3\n");
+        assert_eq!(key, "targets");
     }
 
     #[test]

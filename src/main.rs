@@ -47,10 +47,7 @@ fn main() -> ExitCode {
     };
     let configured = match &mut cli.command {
         Command::Check(args) => args.apply_config(matches.subcommand_matches("check")),
-        Command::List(args) => args
-            .plan
-            .apply_config(matches.subcommand_matches("list"))
-            .map(|_| ()),
+        Command::List(args) => args.apply_config(matches.subcommand_matches("list")),
         Command::Demo(_) | Command::Diff(_) | Command::Merge(_) => Ok(()),
     };
     if let Err(message) = configured {
@@ -92,9 +89,17 @@ fn early_redactor(command: &Command) -> Redactor {
     let (request, targets): (Option<&RequestArgs>, Vec<&str>) = match command {
         Command::Check(a) => (
             Some(&a.plan.request),
-            a.targets.iter().map(String::as_str).collect(),
+            a.target.targets.iter().map(String::as_str).collect(),
         ),
-        Command::List(a) => (Some(&a.plan.request), vec![a.plan.spec.as_str()]),
+        Command::List(a) => (
+            Some(&a.plan.request),
+            a.target
+                .targets
+                .iter()
+                .map(String::as_str)
+                .chain([a.plan.spec.as_str()])
+                .collect(),
+        ),
         Command::Demo(_) => (None, vec![]),
         Command::Diff(a) => (None, vec![a.old.as_str(), a.new.as_str()]),
         Command::Merge(_) => (None, vec![]),
@@ -229,7 +234,7 @@ fn plan_run(
 }
 
 async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
-    let targets = args.parsed_targets().map_err(Failure::bad_input)?;
+    let targets = args.target.parsed().map_err(Failure::bad_input)?;
     let quiet = args.output.quiet;
     let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, quiet).await?;
     contract.require_operations().map_err(Failure::bad_input)?;
@@ -573,15 +578,24 @@ fn print_err(line: &str) {
 }
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
+    let targets = args.target.parsed().map_err(Failure::bad_input)?;
     let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, false).await?;
+    let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let Planned {
         excluded, mut plan, ..
-    } = plan_run(&args.plan, &mut contract, &[], redactor, false)?;
+    } = plan_run(&args.plan, &mut contract, &urls, redactor, false)?;
     check::plan_excluded(&mut contract, &mut plan, excluded);
+    let listed: Vec<plan::listing::ListedTarget> = targets
+        .iter()
+        .map(|t| plan::listing::ListedTarget {
+            name: t.name.clone(),
+            base: t.base(&contract),
+        })
+        .collect();
     let text = if args.json {
-        plan::listing::json(&contract, &plan, redactor)
+        plan::listing::json(&contract, &plan, &listed, redactor)
     } else {
-        plan::listing::text(&contract, &plan, redactor)
+        plan::listing::text(&contract, &plan, &listed, redactor)
     };
     print_out(&text);
     // The process exits next; freeing a large contract would only delay it.
@@ -610,6 +624,7 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
         name: "demo".into(),
         url: server.url(),
         connect_to: Vec::new(),
+        base_path: None,
     };
     let redactor = Redactor::for_run(Some(&contract), &options, &[]);
     let run_options = RunOptions {

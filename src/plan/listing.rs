@@ -7,6 +7,8 @@
 //! ```text
 //! Petstore 1.4.0 (OpenAPI 3.1.0), safe mode
 //!
+//! base URL: TARGET + /api/v1 (the contract's server path), unless the target URL has a path or --base-path is given
+//!
 //! GET /pets/{petId}  getPet     valid
 //!     GET /pets/42
 //!     Authorization: Bearer ***
@@ -18,12 +20,40 @@
 //! 3 operations: 1 valid, 1 invalid, 1 unverifiable
 //! ```
 //!
+//! With targets (`--target`, or rollcall.toml's), their base URLs instead
+//! of the rule:
+//!
+//! ```text
+//! base URLs (each request's path is joined to them):
+//!   stable  https://api.example.com/api/v1  (the contract's server path /api/v1)
+//!   mock    http://127.0.0.1:4010/          (base path /)
+//! ```
+//!
+//! In live mode the operations are grouped by the phase they are sent in
+//! ([`super::order`]), with why a creation or removal is one when the
+//! method does not say it; operations that send nothing come last:
+//!
+//! ```text
+//! sent in 3 phases, one after the other (the probes of a phase in parallel): ...
+//!
+//! phase 1 of 3: create
+//! POST /pets         createPet  valid
+//!     POST /pets
+//!     creates: declares 201
+//! ...
+//! phase 3 of 3: remove
+//! DELETE /pets/{petId}  deletePet  valid
+//!     DELETE /pets/42
+//! ```
+//!
 //! JSON ([`json`]), one object:
 //!
 //! ```text
 //! {
 //!   "spec": {"path": "petstore.yaml", "title": "Petstore", "version": "1.4.0", "openapi": "3.1.0"},
 //!   "mode": "safe",
+//!   "targets": [{"name": "stable", "base_url": "https://api.example.com/api/v1",
+//!                "base": "the contract's server path /api/v1"}],
 //!   "count": 3,
 //!   "operations": [
 //!     {
@@ -45,6 +75,12 @@
 //! as `"webhooks": [{"name", "method", "operation_id"}]` (JSON, left out when
 //! there are none): the API sends them, so they are never probed or counted.
 //!
+//! In live mode the object also has `"phases": [{"phase": 1, "role":
+//! "create", "operations": 2}, ...]` (roles `create`, `read_or_change`,
+//! `remove`), and each operation that sends a request its `"order":
+//! {"phase": 1, "role": "create", "because": "declares 201"}` (`because`
+//! left out for reads and changes).
+//!
 //! `intent.kind` is `valid`, `sentinel` (with `parameter`), `invalid` (with
 //! `violation`) or `unverifiable` (with `reason`); `request` is `null` for
 //! unverifiable operations and `body` is `null` when none is sent. Bodies
@@ -52,16 +88,32 @@
 
 use serde::Serialize;
 
-use super::{Intent, Plan, PlannedProbe, PlannedRequest};
+use super::order::{self, Order, Role, Step};
+use super::{BaseSource, BaseUrl, Intent, Mode, Plan, PlannedProbe, PlannedRequest, target_base};
 use crate::contract::{Contract, Method};
 use crate::redact::Redactor;
 
 /// The most body characters shown per request.
 pub const BODY_EXCERPT_CHARS: usize = 200;
 
-/// The listing as aligned text, one block per operation.
-pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
-    let rows: Vec<Row<'_>> = rows(contract, plan, redactor);
+/// A target as `list` shows it: its name and the base URL its requests
+/// are joined to.
+#[derive(Debug, Clone)]
+pub struct ListedTarget {
+    pub name: String,
+    pub base: BaseUrl,
+}
+
+/// The listing as aligned text, one block per operation; in live mode
+/// grouped by the phase they are sent in.
+pub fn text(
+    contract: &Contract,
+    plan: &Plan,
+    targets: &[ListedTarget],
+    redactor: &Redactor,
+) -> String {
+    let order = order::of(contract, plan);
+    let rows: Vec<Row<'_>> = rows_in_order(contract, plan, &order, redactor);
     let labels: Vec<String> = rows
         .iter()
         .map(|r| format!("{} {}", r.method, r.path))
@@ -85,7 +137,9 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
         contract.spec_version,
         plan.mode
     );
-    for (row, label) in rows.iter().zip(&labels) {
+    out.push_str(&targets_text(contract, targets, redactor));
+    let write_row = |out: &mut String, index: usize| {
+        let (row, label) = (&rows[index], &labels[index]);
         out.push_str(&format!(
             "{label:<label_width$}  {:<id_width$}  {}\n",
             row.operation_id,
@@ -110,8 +164,51 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
                 ));
             }
         }
+        if let Some(step) = &row.order
+            && let Some(because) = &step.because
+            && because != "DELETE"
+        {
+            let verb = match step.role {
+                Role::Create => "creates",
+                Role::Remove => "removes",
+                Role::ReadOrChange => "reads or changes",
+            };
+            out.push_str(&format!("{indent}{verb}: {}\n", redactor.text(because)));
+        }
         for note in &row.notes {
             out.push_str(&format!("{indent}note: {note}\n"));
+        }
+    };
+    if plan.mode == Mode::Live {
+        let phases = order.phases.len();
+        out.push_str(&format!(
+            "sent in {phases} {}, one after the other (the probes of a phase in parallel): \
+             creations first, removals last, deepest paths first\n",
+            if phases == 1 { "phase" } else { "phases" }
+        ));
+        let mut unsent = Vec::new();
+        for (number, phase) in order.phases.iter().enumerate() {
+            out.push_str(&format!(
+                "\nphase {} of {phases}: {}\n",
+                number + 1,
+                phase.role.label()
+            ));
+            for &index in &phase.probes {
+                match order.steps.get(index) {
+                    Some(Some(_)) => write_row(&mut out, index),
+                    _ => unsent.push(index),
+                }
+            }
+        }
+        if !unsent.is_empty() {
+            out.push_str("\nnot sent:\n");
+            for index in unsent {
+                write_row(&mut out, index);
+            }
+        }
+    } else {
+        for index in 0..rows.len() {
+            write_row(&mut out, index);
         }
     }
     if !contract.webhooks.is_empty() {
@@ -131,9 +228,73 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
     out
 }
 
+/// Where the requests go: each target's base URL and why, or without
+/// targets, the rule that will decide it. Ends with a blank line.
+fn targets_text(contract: &Contract, targets: &[ListedTarget], redactor: &Redactor) -> String {
+    if targets.is_empty() {
+        let bare = url::Url::parse("http://target/").expect("a URL");
+        let rule = match target_base(&bare, None, contract).source {
+            BaseSource::Server(path) => format!(
+                "TARGET + {} (the contract's server path)",
+                redactor.text(&path)
+            ),
+            _ => "TARGET (the contract's servers give no path)".to_string(),
+        };
+        return format!(
+            "base URL: {rule}, unless the target URL has a path or --base-path is given\n\n"
+        );
+    }
+    let names: Vec<String> = targets.iter().map(|t| redactor.text(&t.name)).collect();
+    let urls: Vec<String> = targets
+        .iter()
+        .map(|t| redactor.url(t.base.url.as_str()))
+        .collect();
+    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let url_width = urls.iter().map(|u| u.chars().count()).max().unwrap_or(0);
+    let mut out = "base URLs (each request's path is joined to them):\n".to_string();
+    for ((name, url), target) in names.iter().zip(&urls).zip(targets) {
+        out.push_str(&format!(
+            "  {name:<name_width$}  {url:<url_width$}  ({})\n",
+            redactor.text(&target.base.source.to_string())
+        ));
+    }
+    out.push('\n');
+    out
+}
+
 /// The listing as one JSON object (shape in the module comment).
-pub fn json(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
+pub fn json(
+    contract: &Contract,
+    plan: &Plan,
+    targets: &[ListedTarget],
+    redactor: &Redactor,
+) -> String {
+    let order = order::of(contract, plan);
     let listing = Listing {
+        targets: targets
+            .iter()
+            .map(|t| TargetRow {
+                name: redactor.text(&t.name),
+                base_url: redactor.url(t.base.url.as_str()),
+                base: redactor.text(&t.base.source.to_string()),
+            })
+            .collect(),
+        phases: (plan.mode == Mode::Live).then(|| {
+            order
+                .phases
+                .iter()
+                .enumerate()
+                .map(|(number, phase)| PhaseRow {
+                    phase: number + 1,
+                    role: phase.role,
+                    operations: phase
+                        .probes
+                        .iter()
+                        .filter(|&&i| matches!(order.steps.get(i), Some(Some(_))))
+                        .count(),
+                })
+                .collect()
+        }),
         spec: SpecSummary {
             path: redactor.url(&contract.source),
             title: redactor.text(&contract.title),
@@ -142,7 +303,7 @@ pub fn json(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
         },
         mode: plan.mode.to_string(),
         count: plan.probes.len(),
-        operations: rows(contract, plan, redactor),
+        operations: rows_in_order(contract, plan, &order, redactor),
         webhooks: contract
             .webhooks
             .iter()
@@ -216,11 +377,33 @@ fn single_line(text: &str) -> String {
 struct Listing<'a> {
     spec: SpecSummary,
     mode: String,
+    /// The targets given (`--target` or the config file's), with base URLs.
+    targets: Vec<TargetRow>,
+    /// Live mode only: the phases, in sending order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<Vec<PhaseRow>>,
     count: usize,
     operations: Vec<Row<'a>>,
     /// 3.1 `webhooks`, listed but never probed; left out when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     webhooks: Vec<WebhookRow>,
+}
+
+#[derive(Serialize)]
+struct TargetRow {
+    name: String,
+    base_url: String,
+    /// Which part of the base-URL rule gave the path.
+    base: String,
+}
+
+#[derive(Serialize)]
+struct PhaseRow {
+    /// 1-based.
+    phase: usize,
+    role: Role,
+    /// How many operations it sends.
+    operations: usize,
 }
 
 #[derive(Serialize)]
@@ -249,6 +432,20 @@ struct Row<'a> {
     intent: &'a Intent,
     request: Option<RequestView>,
     notes: Vec<String>,
+    /// Live mode: the phase it is sent in; left out in safe mode and for
+    /// operations that send nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<OrderView>,
+}
+
+#[derive(Serialize)]
+struct OrderView {
+    /// 1-based, as in the text listing.
+    phase: usize,
+    role: Role,
+    /// Why it creates or removes; left out for reads and changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    because: Option<String>,
 }
 
 fn dash_as_null<S: serde::Serializer>(id: &str, serializer: S) -> Result<S::Ok, S::Error> {
@@ -281,16 +478,35 @@ struct BodyView {
     truncated: bool,
 }
 
-fn rows<'p>(contract: &Contract, plan: &'p Plan, redactor: &Redactor) -> Vec<Row<'p>> {
+fn rows_in_order<'p>(
+    contract: &Contract,
+    plan: &'p Plan,
+    order: &Order,
+    redactor: &Redactor,
+) -> Vec<Row<'p>> {
     plan.probes
         .iter()
-        .map(|probe| row(contract, probe, redactor))
+        .enumerate()
+        .map(|(index, probe)| {
+            let step = order.steps.get(index).and_then(Option::as_ref);
+            row(contract, probe, step, redactor)
+        })
         .collect()
 }
 
-fn row<'p>(contract: &Contract, probe: &'p PlannedProbe, redactor: &Redactor) -> Row<'p> {
+fn row<'p>(
+    contract: &Contract,
+    probe: &'p PlannedProbe,
+    step: Option<&Step>,
+    redactor: &Redactor,
+) -> Row<'p> {
     let operation = contract.operations.get(probe.operation);
     Row {
+        order: step.map(|step| OrderView {
+            phase: step.phase + 1,
+            role: step.role,
+            because: (!step.because.is_empty()).then(|| redactor.text(&step.because)),
+        }),
         method: operation.map_or(Method::Get, |o| o.method),
         path: operation.map_or_else(String::new, |o| o.path.clone()),
         operation_id: operation
@@ -366,7 +582,7 @@ mod tests {
     #[test]
     fn text_lists_every_operation_with_its_intent_and_exact_request() {
         let (contract, plan, redactor) = listing(Mode::Safe);
-        let out = text(&contract, &plan, &redactor);
+        let out = text(&contract, &plan, &[], &redactor);
         assert!(
             out.starts_with("Listing fixture 2.0 (OpenAPI 3.1.0), safe mode\n"),
             "{out}"
@@ -422,7 +638,7 @@ mod tests {
     #[test]
     fn operation_columns_are_aligned() {
         let (contract, plan, redactor) = listing(Mode::Live);
-        let out = text(&contract, &plan, &redactor);
+        let out = text(&contract, &plan, &[], &redactor);
         let intent_columns: Vec<usize> = out
             .lines()
             .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()) && l.ends_with("valid"))
@@ -435,7 +651,7 @@ mod tests {
     #[test]
     fn json_has_the_documented_shape_and_masks_secrets() {
         let (contract, plan, redactor) = listing(Mode::Live);
-        let out = json(&contract, &plan, &redactor);
+        let out = json(&contract, &plan, &[], &redactor);
         assert!(!out.contains(TOKEN) && !out.contains(KEY), "{out}");
         let listing: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(listing["spec"]["title"], "Listing fixture");
@@ -465,7 +681,7 @@ mod tests {
     #[test]
     fn json_unverifiable_operation_has_no_request() {
         let (contract, plan, redactor) = listing(Mode::Safe);
-        let listing: Value = serde_json::from_str(&json(&contract, &plan, &redactor)).unwrap();
+        let listing: Value = serde_json::from_str(&json(&contract, &plan, &[], &redactor)).unwrap();
         let put = &listing["operations"][3];
         assert_eq!(put["intent"]["kind"], "unverifiable");
         assert!(
@@ -500,7 +716,7 @@ mod tests {
             ..PlanOptions::default()
         };
         let plan = build(&contract, &options).unwrap();
-        let out = text(&contract, &plan, &Redactor::default());
+        let out = text(&contract, &plan, &[], &Redactor::default());
         assert!(
             out.contains("    note: path parameter 'slot' is not declared; sent 'rollcall'\n"),
             "{out}"
@@ -512,7 +728,7 @@ mod tests {
             "{out}"
         );
         let listing: Value =
-            serde_json::from_str(&json(&contract, &plan, &Redactor::default())).unwrap();
+            serde_json::from_str(&json(&contract, &plan, &[], &Redactor::default())).unwrap();
         assert_eq!(
             listing["operations"][0]["notes"].as_array().unwrap().len(),
             2

@@ -21,6 +21,7 @@
 pub mod auth;
 pub mod body;
 pub mod listing;
+pub mod order;
 mod pattern;
 pub mod safe;
 pub mod serialize;
@@ -298,7 +299,7 @@ fn plan_operation(
         .iter()
         .find(|(key, _)| crate::filter::names_operation(key, operation))
         .map(|(_, o)| o);
-    let mut request = assemble(
+    let (mut request, assembly_notes) = assemble(
         document,
         operation,
         credentials,
@@ -317,6 +318,7 @@ fn plan_operation(
         notes: Vec::new(),
     };
     probe.notes = notes(operation, &probe);
+    probe.notes.extend(assembly_notes);
     probe
 }
 
@@ -384,6 +386,7 @@ const IGNORED_HEADER_PARAMETERS: [&str; 3] = ["accept", "content-type", "authori
 /// The request for `operation`: path and required query, header and cookie
 /// parameters (with `overrides` by parameter index), credentials, the body,
 /// then the user's `-H` headers, which replace generated ones of the same name.
+/// Returned with the notes on what it could not send as the contract asks.
 fn assemble(
     document: &Value,
     operation: &Operation,
@@ -392,7 +395,8 @@ fn assemble(
     overrides: &[(usize, Value)],
     body: &BodyPlan,
     configured: Option<&OperationOverride>,
-) -> PlannedRequest {
+) -> (PlannedRequest, Vec<String>) {
+    let mut notes = Vec::new();
     let configured_value =
         |parameter: &Parameter| configured.and_then(|c| c.parameter(&parameter.name));
     let value_of = |index: usize, parameter: &Parameter| -> Value {
@@ -440,7 +444,46 @@ fn assemble(
         }
     }
 
-    let applied = credentials.for_operation(operation);
+    // A credential named like a declared parameter (SoundCloud's apiKey
+    // `client_id` in the query of an operation that declares `client_id`)
+    // is sent once: the credential wins.
+    let mut applied = credentials.for_operation(operation);
+    // Except where safe mode's deliberately invalid value is what keeps the
+    // probe harmless: that value is sent, and the credential left out.
+    let invalid_query: Vec<String> = overrides
+        .iter()
+        .filter_map(|(index, _)| operation.parameters.get(*index))
+        .filter(|p| p.location == ParamLocation::Query)
+        .map(|p| serialize::encode_component(&p.name))
+        .collect();
+    for name in drop_pairs_named_like(&mut applied.query, &invalid_query) {
+        notes.push(format!(
+            "query parameter '{name}' carries safe mode's invalid value, so the credential of the same name is left out"
+        ));
+    }
+    let replaced_query = drop_pairs_named_like(&mut query, &applied.query);
+    let replaced_cookies = drop_pairs_named_like(&mut cookies, &applied.cookies);
+    let replaced_headers: Vec<String> = headers
+        .iter()
+        .filter(|(name, _)| {
+            applied
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for (kind, names) in [
+        ("query", replaced_query),
+        ("cookie", replaced_cookies),
+        ("header", replaced_headers),
+    ] {
+        for name in names {
+            notes.push(format!(
+                "{kind} parameter '{name}' is sent once, as the credential: a security scheme of the operation uses the same name"
+            ));
+        }
+    }
     query.extend(applied.query);
     replace_headers(&mut headers, applied.headers);
     cookies.extend(applied.cookies);
@@ -467,12 +510,36 @@ fn assemble(
         },
     };
 
-    PlannedRequest {
+    let request = PlannedRequest {
         method: operation.method,
         path_and_query: path,
         headers,
         body,
-    }
+    };
+    (request, notes)
+}
+
+/// Drops the encoded `name=value` pairs of `pairs` whose name is that of
+/// one of `winners` (pairs, or bare encoded names), and returns the names
+/// dropped (decoded, once each).
+fn drop_pairs_named_like(pairs: &mut Vec<String>, winners: &[String]) -> Vec<String> {
+    let name_of = |pair: &str| pair.split('=').next().unwrap_or_default().to_string();
+    let winning: Vec<String> = winners.iter().map(|pair| name_of(pair)).collect();
+    let mut dropped: Vec<String> = Vec::new();
+    pairs.retain(|pair| {
+        let name = name_of(pair);
+        if !winning.contains(&name) {
+            return true;
+        }
+        let decoded = percent_encoding::percent_decode_str(&name)
+            .decode_utf8_lossy()
+            .into_owned();
+        if !dropped.contains(&decoded) {
+            dropped.push(decoded);
+        }
+        false
+    });
+    dropped
 }
 
 /// A body from `rollcall.toml`: under the operation's first JSON media type
@@ -509,33 +576,121 @@ fn replace_headers(headers: &mut Vec<(String, String)>, new: Vec<(String, String
     headers.extend(new);
 }
 
-/// The base-URL rule, the one place it lives: a target URL with a path is the
-/// full base; a target without a path gets the path of the spec's first server
-/// appended (`http://host:8080` + `servers: [{url: /api/v1}]` →
-/// `http://host:8080/api/v1`). The result never ends with `/`.
+/// `--base-path PATH`: the path between a target's URL and the contract's
+/// paths, in place of the contract's server path. `/` means the target URL
+/// itself (a service at the root, behind a path-stripping proxy, a mock).
+/// Always starts with `/`; kept without its trailing `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasePath(String);
+
+/// Why a base path was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BasePathError {
+    #[error("'{0}' does not start with '/' (e.g. / for the root, or /api/v1)")]
+    NotAbsolute(String),
+    #[error(
+        "'{0}' is not a plain path: it may not hold a query, a fragment, spaces or control characters"
+    )]
+    NotAPath(String),
+}
+
+impl std::str::FromStr for BasePath {
+    type Err = BasePathError;
+
+    fn from_str(text: &str) -> Result<BasePath, BasePathError> {
+        let text = text.trim();
+        if !text.starts_with('/') {
+            return Err(BasePathError::NotAbsolute(text.to_string()));
+        }
+        if text.contains(['?', '#']) || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(BasePathError::NotAPath(text.to_string()));
+        }
+        Ok(BasePath(text.trim_end_matches('/').to_string()))
+    }
+}
+
+impl fmt::Display for BasePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "/" } else { &self.0 })
+    }
+}
+
+/// A target's base URL and which part of the base-URL rule gave its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    pub url: url::Url,
+    pub source: BaseSource,
+}
+
+/// Where a base URL's path came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseSource {
+    /// `--base-path` (or `base_path` in `rollcall.toml`), after the target's own path.
+    BasePath(BasePath),
+    /// The target URL's own path.
+    TargetPath,
+    /// The path of the contract's first server, appended to a bare target.
+    Server(String),
+    /// A bare target, and the contract's first server has no path (or there is none).
+    Origin,
+}
+
+impl fmt::Display for BaseSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaseSource::BasePath(path) => write!(f, "base path {path}"),
+            BaseSource::TargetPath => f.write_str("the target's own path"),
+            BaseSource::Server(path) => write!(f, "the contract's server path {path}"),
+            BaseSource::Origin => f.write_str("the contract's servers give no path"),
+        }
+    }
+}
+
+/// The base-URL rule, the one place it lives, for a target without a base
+/// path: see [`target_base`].
+pub fn base_url(target: &url::Url, contract: &Contract) -> url::Url {
+    target_base(target, None, contract).url
+}
+
+/// The base-URL rule, the one place it lives. With a base path
+/// (`--base-path`), the base is the target URL's path followed by it, and
+/// `--base-path /` is the target URL exactly. Without one, a target URL
+/// with a path is the full base, and a target without a path gets the path
+/// of the spec's first server appended (`http://host:8080` + `servers:
+/// [{url: /api/v1}]` → `http://host:8080/api/v1`). The result never ends
+/// with `/`.
 ///
 /// The target's scheme, userinfo, host and port are kept; its query and
 /// fragment are dropped. A server given as an absolute URL
 /// (`https://api.example.com/api/v1`) contributes only its path. The one
-/// exception to "no trailing `/`": a bare origin with no server path is
+/// exception to "no trailing `/`": a base that is the bare origin is
 /// `http://host:8080/`, because an http URL always has a path; join it with
 /// [`request_url`], which never doubles the slash.
-pub fn base_url(target: &url::Url, contract: &Contract) -> url::Url {
-    let mut base = target.clone();
-    base.set_query(None);
-    base.set_fragment(None);
+pub fn target_base(
+    target: &url::Url,
+    base_path: Option<&BasePath>,
+    contract: &Contract,
+) -> BaseUrl {
+    let mut url = target.clone();
+    url.set_query(None);
+    url.set_fragment(None);
     let target_path = target.path().trim_end_matches('/');
-    let path = if target_path.is_empty() {
-        contract
-            .servers
-            .first()
-            .map(|server| server_path(server))
-            .unwrap_or_default()
-    } else {
-        target_path.to_string()
+    let (path, source) = match base_path {
+        Some(base_path) => (
+            format!("{target_path}{}", base_path.0),
+            BaseSource::BasePath(base_path.clone()),
+        ),
+        None if !target_path.is_empty() => (target_path.to_string(), BaseSource::TargetPath),
+        None => match contract.servers.first().map(|server| server_path(server)) {
+            Some(path) if !path.trim_end_matches('/').is_empty() => {
+                let shown = path.trim_end_matches('/').to_string();
+                (path, BaseSource::Server(shown))
+            }
+            _ => (String::new(), BaseSource::Origin),
+        },
     };
-    base.set_path(path.trim_end_matches('/'));
-    base
+    url.set_path(path.trim_end_matches('/'));
+    BaseUrl { url, source }
 }
 
 /// The path part of a server URL, absolute (`https://x/api/v1`) or relative

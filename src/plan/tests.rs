@@ -192,6 +192,69 @@ fn base_url_keeps_userinfo_and_port_and_drops_the_query() {
     );
 }
 
+#[test]
+fn base_path_replaces_the_server_path_and_slash_is_the_target_url_itself() {
+    let c = with_servers(&["https://api.example.com/api/v1"]);
+    let root: BasePath = "/".parse().unwrap();
+    let v2: BasePath = "/api/v2/".parse().unwrap();
+    let base = |target: &str, base_path: Option<&BasePath>| {
+        let base = target_base(&url(target), base_path, &c);
+        (base.url.to_string(), base.source.to_string())
+    };
+    assert_eq!(
+        base("http://h:8080/", Some(&root)),
+        ("http://h:8080/".into(), "base path /".into()),
+        "a service at the root: nothing appended"
+    );
+    assert_eq!(
+        base("http://h:8080", None),
+        (
+            "http://h:8080/api/v1".into(),
+            "the contract's server path /api/v1".into()
+        ),
+        "without a base path the default rule holds"
+    );
+    assert_eq!(
+        base("http://h:8080/gw/", Some(&root)).0,
+        "http://h:8080/gw",
+        "/ is exactly the target URL, its path included"
+    );
+    assert_eq!(
+        base("http://h:8080/gw?x=1", Some(&v2)),
+        ("http://h:8080/gw/api/v2".into(), "base path /api/v2".into()),
+        "the base path follows the target's own path"
+    );
+    assert_eq!(
+        base("http://h:8080/stage", None),
+        ("http://h:8080/stage".into(), "the target's own path".into())
+    );
+    assert_eq!(
+        base("http://h:8080", Some(&root)).0,
+        base_url(&url("http://h:8080"), &with_servers(&[])).to_string(),
+    );
+}
+
+#[test]
+fn base_path_must_be_a_plain_absolute_path() {
+    assert_eq!("/".parse::<BasePath>().unwrap().to_string(), "/");
+    assert_eq!("//".parse::<BasePath>().unwrap().to_string(), "/");
+    assert_eq!(" /v1/ ".parse::<BasePath>().unwrap().to_string(), "/v1");
+    assert!(matches!(
+        "api/v1".parse::<BasePath>(),
+        Err(BasePathError::NotAbsolute(_))
+    ));
+    assert!(matches!(
+        "".parse::<BasePath>(),
+        Err(BasePathError::NotAbsolute(_))
+    ));
+    for bad in ["/v1?x=1", "/v1#top", "/a b", "/a\nb"] {
+        assert!(
+            matches!(bad.parse::<BasePath>(), Err(BasePathError::NotAPath(_))),
+            "{bad:?}"
+        );
+    }
+}
+
 // ---- values and serialization in whole requests ---------------------------
 
 #[test]
@@ -989,4 +1052,79 @@ fn invalid_and_sentinel_requests_keep_credentials() {
     delete.parameters = vec![pet_id()];
     let r = plan_secured(delete, vec![credential("bearerAuth", "t")]);
     assert_eq!(header(&r, "Authorization"), Some("Bearer t"));
+}
+
+// ---- a credential named like a parameter ------------------------------------
+
+fn soundcloud_shaped(mode: Mode) -> (Contract, Plan) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/plan/query-key-twice.yaml");
+    let bytes = std::fs::read(&path).expect("fixture is readable");
+    let contract =
+        crate::contract::parse("testdata/plan/query-key-twice.yaml", &bytes).expect("parses");
+    let options = PlanOptions {
+        mode,
+        credentials: vec![
+            credential("AuthHeader", "OAuth user-token-1"),
+            credential("ClientId", "app-key-42"),
+        ],
+        ..PlanOptions::default()
+    };
+    let plan = build(&contract, &options).expect("plans");
+    (contract, plan)
+}
+
+#[test]
+fn query_credential_named_like_a_parameter_is_sent_once_and_wins() {
+    let (contract, plan) = soundcloud_shaped(Mode::Safe);
+    let connect = &plan.probes[0];
+    let request = connect.request.as_ref().unwrap();
+    assert_eq!(
+        request.path_and_query, "/connect?response_type=code&client_id=app-key-42",
+        "one client_id, the credential's"
+    );
+    assert_eq!(
+        connect.notes,
+        [
+            "query parameter 'client_id' is sent once, as the credential: a security scheme of the operation uses the same name"
+        ]
+    );
+    let listed = listing::text(&contract, &plan, &[], &crate::redact::Redactor::default());
+    assert!(
+        listed.contains("    note: query parameter 'client_id' is sent once, as the credential"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn safe_modes_invalid_value_is_never_replaced_by_a_credential_of_its_name() {
+    let (_, plan) = soundcloud_shaped(Mode::Safe);
+    let follow = &plan.probes[1];
+    assert!(
+        matches!(&follow.intent, Intent::Invalid { violation } if violation.contains("client_id")),
+        "{:?}",
+        follow.intent
+    );
+    let request = follow.request.as_ref().unwrap();
+    let query = request.path_and_query.split_once('?').unwrap().1;
+    assert_eq!(query.matches("client_id=").count(), 1, "{query}");
+    assert!(
+        !query.contains("app-key-42"),
+        "the invalid value stays, so the PUT stays harmless: {query}"
+    );
+    assert!(
+        follow
+            .notes
+            .iter()
+            .any(|n| n.contains("the credential of the same name is left out")),
+        "{:?}",
+        follow.notes
+    );
+    let (_, live) = soundcloud_shaped(Mode::Live);
+    let request = live.probes[1].request.as_ref().unwrap();
+    assert!(
+        request.path_and_query.ends_with("?client_id=app-key-42"),
+        "live mode sends the credential: {}",
+        request.path_and_query
+    );
 }

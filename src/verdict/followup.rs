@@ -1,7 +1,8 @@
-//! Follow-ups: the few safe requests sent after the probes, for operations
-//! whose first answer left the route in doubt. At most
-//! [`MAX_PER_OPERATION`] per operation, in at most that many rounds, each
-//! round under the target's concurrency limit.
+//! Follow-ups: the few safe requests sent after the probes (in live mode,
+//! after each phase's probes, before the next phase), for operations whose
+//! first answer left the route in doubt. At most [`MAX_PER_OPERATION`] per
+//! operation, in at most that many rounds, each round under the target's
+//! concurrency limit.
 //!
 //! ```text
 //! GET    /orders/42  → 404, same as the no-route answer
@@ -93,14 +94,16 @@ struct Pending {
     second_value: Option<(String, AlternateKind)>,
 }
 
-/// Sends the follow-ups every probe's first answer asks for, round by round,
-/// and returns them per probe (index-aligned with `run.probes` and
-/// `exchanges`). Sets `discovery.options_calibration` when an `OPTIONS`
-/// follow-up is sent.
+/// Sends the follow-ups the first answers of the probes at `among` (indexes
+/// into `run.probes`: all of them, or one phase of a live run) ask for,
+/// round by round, and returns them per probe (index-aligned with
+/// `run.probes` and `exchanges`; probes not in `among` get none). Sets
+/// `discovery.options_calibration` when an `OPTIONS` follow-up is sent.
 pub async fn run(
     run: &Run<'_>,
     discovery: &mut Discovery,
     exchanges: &[Option<Exchange>],
+    among: &[usize],
 ) -> Vec<Followed> {
     let mut follow_ups: Vec<Vec<FollowUp>> = vec![Vec::new(); run.probes.len()];
     // Each probe's finding before any follow-up.
@@ -112,7 +115,7 @@ pub async fn run(
     }
     // Only a probe that got a follow-up in the last round can want another:
     // the others would decide as they did.
-    let mut undecided: Vec<usize> = (0..run.probes.len()).collect();
+    let mut undecided: Vec<usize> = among.to_vec();
     for round in 0..MAX_PER_OPERATION {
         let mut pending = Vec::new();
         for &index in &undecided {

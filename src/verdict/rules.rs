@@ -144,7 +144,7 @@ pub const RULES: &[Rule] = &[
         verdict: Verdict::MissingRoute,
         summary: "The 404 is identical to the target's answer for a path that cannot exist, and no follow-up (OPTIONS on the same path, a second parameter value) showed the route: no route serves the operation.",
         proof: Proof::None,
-        hint: "Deploy the route, or check the base path (--target URL path, servers[0].url). A handler that answers a missing resource with the framework's bare 404 looks the same: give it a distinct body.",
+        hint: "Deploy the route, or check the base path (--target URL path, --base-path, servers[0].url). A handler that answers a missing resource with the framework's bare 404 looks the same: give it a distinct body.",
     },
     Rule {
         id: HANDLER_404,
@@ -305,7 +305,7 @@ pub const RULES: &[Rule] = &[
         verdict: Verdict::MissingRoute,
         summary: "OPTIONS on the operation's path got the target's no-route response, while OPTIONS on a route this run proved deployed lists its methods: no route serves the path.",
         proof: Proof::None,
-        hint: "Deploy the route, or check the base path (--target URL path, servers[0].url).",
+        hint: "Deploy the route, or check the base path (--target URL path, --base-path, servers[0].url).",
     },
     Rule {
         id: HANDLER_4XX,

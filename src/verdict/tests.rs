@@ -61,7 +61,8 @@ async fn check_with(
         settings,
         credentials_given,
     };
-    let followed = followup::run(&run, &mut discovery, &exchanges).await;
+    let all: Vec<usize> = (0..probes.len()).collect();
+    let followed = followup::run(&run, &mut discovery, &exchanges, &all).await;
     probes
         .iter()
         .zip(&exchanges)
