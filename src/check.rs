@@ -260,12 +260,12 @@ async fn probe_target(
     settings: &verdict::Settings,
 ) -> TargetOutcome {
     let mut discovery = probe::discover(prober, contract).await;
-    let requests = plan
-        .probes
+    let probes = probes_for(&plan.probes, &discovery);
+    let requests = probes
         .iter()
         .enumerate()
         .filter_map(|(i, p)| p.request.as_ref().map(|r| (i, r)));
-    let mut exchanges: Vec<Option<Exchange>> = vec![None; plan.probes.len()];
+    let mut exchanges: Vec<Option<Exchange>> = vec![None; probes.len()];
     for (index, exchange) in prober.probe_all(requests).await {
         exchanges[index] = Some(exchange);
     }
@@ -273,14 +273,13 @@ async fn probe_target(
     let follow_up_run = verdict::followup::Run {
         prober,
         contract,
-        probes: &plan.probes,
+        probes: &probes,
         discovery_headers: &plan.discovery_headers,
         settings,
         credentials_given,
     };
     let followed = verdict::followup::run(&follow_up_run, &mut discovery, &exchanges).await;
-    let results = plan
-        .probes
+    let results = probes
         .iter()
         .zip(exchanges)
         .zip(followed)
@@ -309,6 +308,24 @@ async fn probe_target(
         })
         .collect();
     TargetOutcome { discovery, results }
+}
+
+/// The plan's probes as this target gets them: where discovery found that
+/// a malformed body gets no answer, each probe that would send one sends its
+/// next harmless request instead (or nothing, with the reason).
+pub fn probes_for<'p>(
+    probes: &'p [PlannedProbe],
+    discovery: &Discovery,
+) -> std::borrow::Cow<'p, [PlannedProbe]> {
+    if discovery.malformed_body_unanswered.is_none() {
+        return std::borrow::Cow::Borrowed(probes);
+    }
+    std::borrow::Cow::Owned(
+        probes
+            .iter()
+            .map(PlannedProbe::without_malformed_body)
+            .collect(),
+    )
 }
 
 fn assemble(
@@ -560,6 +577,7 @@ pub fn plan_excluded(contract: &mut Contract, plan: &mut Plan, excluded: Vec<Exc
                     reason: entry.evidence,
                 },
                 request: None,
+                fallbacks: Vec::new(),
                 notes: Vec::new(),
             },
         );

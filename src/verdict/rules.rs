@@ -230,10 +230,10 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: INVALID_ACCEPTED,
-        verdict: Verdict::Implemented,
-        summary: "The deliberately invalid safe-mode request was accepted with a 2xx: the route is served but did not validate its input.",
-        proof: Proof::Handler,
-        hint: "Validate request bodies and parameters before acting; check that the request changed nothing.",
+        verdict: Verdict::AcceptsInvalid,
+        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids) was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
+        proof: Proof::None,
+        hint: "Check the service's data for a change made by the request shown; validate request bodies and parameters before acting.",
     },
     Rule {
         id: SERVED_2XX,
@@ -266,7 +266,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: REJECTED_BEFORE_ROUTING,
         verdict: Verdict::Unverified,
-        summary: "The deliberately invalid safe-mode request was rejected with the same status that unknown paths give such a request: the body was refused before routing, so the route is not proven.",
+        summary: "Safe mode's malformed body was rejected with the same status that unknown paths give such a body: it was refused before routing, so the route is not proven, and neither a next harmless request (none was left, or none got an answer) nor OPTIONS showed it.",
         proof: Proof::None,
         hint: "Run --mode live against a staging deployment, where a valid request reaches the router.",
     },
