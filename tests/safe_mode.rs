@@ -10,6 +10,8 @@
 //!   no operation waits for one.
 //! - Writes that accept an empty body, and GitHub's `workflow_id`: nothing
 //!   but `OPTIONS` is sent to them.
+//! - A Flask-style app with typed path parameters, where safe mode's invalid
+//!   path value matches no route: `OPTIONS` on the valid path decides.
 //! - A handler that accepts anything: the run fails, loudly.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -455,4 +457,86 @@ async fn a_handler_that_accepts_invalid_input_fails_the_run_loudly() {
         1,
         "the handler really acted on the malformed body: what the verdict warns about"
     );
+}
+
+/// Flask's routing of `testdata/safe/tasks.yaml`: `<int:task_id>` matches
+/// digits only, a routed path answers `OPTIONS` with 200 and its methods,
+/// a wrong method on it 405, anything else Flask's 404 page.
+fn tasks(seen: Arc<Seen>) -> Router {
+    Router::new().fallback(move |method: Method, uri: Uri| {
+        let seen = Arc::clone(&seen);
+        async move {
+            seen.requests
+                .lock()
+                .unwrap()
+                .push(format!("{method} {}", uri.path()));
+            let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+            let int = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            let allowed: &[&str] = match segments.as_slice() {
+                ["tasks", id] if int(id) => &["GET", "HEAD", "OPTIONS"],
+                ["tasks", id, "complete"] if int(id) => &["OPTIONS", "POST"],
+                _ => &[],
+            };
+            if allowed.is_empty() {
+                return (
+                    StatusCode::NOT_FOUND,
+                    [("content-type", "text/html; charset=utf-8")],
+                    "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server.</p>\n",
+                )
+                    .into_response();
+            }
+            let allow = allowed.join(", ");
+            match method.as_str() {
+                "OPTIONS" => (StatusCode::OK, [("allow", allow)]).into_response(),
+                m if !allowed.contains(&m) => {
+                    (StatusCode::METHOD_NOT_ALLOWED, [("allow", allow)]).into_response()
+                }
+                "POST" => {
+                    seen.changes.fetch_add(1, Ordering::SeqCst);
+                    axum::Json(serde_json::json!({"done": true})).into_response()
+                }
+                _ => axum::Json(serde_json::json!({"id": 12})).into_response(),
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_path_parameters_make_an_invalid_value_unrouted_and_options_decides() {
+    let seen = Arc::new(Seen::default());
+    let url = serve(tasks(Arc::clone(&seen))).await;
+
+    let (code, report, output) = check("testdata/safe/tasks.yaml", &url, &[]).await;
+
+    assert_eq!(code, 1, "{output}");
+    let decided = |label: &str| {
+        let result = result_of(&report, label);
+        (
+            result["verdict"].as_str().unwrap().to_string(),
+            result["rule"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        decided("POST /tasks/{taskId}/complete"),
+        ("implemented".into(), "options-allow".into()),
+        "the route exists: no false alarm\n{output}"
+    );
+    assert_eq!(
+        decided("POST /tasks/{taskId}/archive"),
+        ("missing_route".into(), "options-no-route".into()),
+        "{output}"
+    );
+    assert_eq!(
+        decided("DELETE /tasks/{taskId}"),
+        ("missing_method".into(), "method-405".into()),
+        "{output}"
+    );
+    let complete = evidence(&report, "POST /tasks/{taskId}/complete");
+    assert!(
+        complete.contains("POST /tasks/not-an-integer/complete answered 404")
+            && complete
+                .contains("OPTIONS /tasks/12/complete answered 200 OK with Allow: OPTIONS, POST"),
+        "{complete}"
+    );
+    assert_eq!(seen.changes(), 0);
 }

@@ -211,6 +211,20 @@ pub enum Intent {
     Skipped { reason: String },
 }
 
+/// How the violation of a path parameter begins (`path parameter 'id' is
+/// not an integer`), as [`safe`] words it.
+pub(crate) const PATH_VIOLATION: &str = "path parameter '";
+
+impl Intent {
+    /// Whether the request puts a value its schema forbids in the path: a
+    /// router with typed parameters (Flask's `<int:id>`, Django's
+    /// `<int:pk>`, Spring's patterns) matches no route for it, so its
+    /// no-route 404 says nothing about the route.
+    pub fn breaks_path(&self) -> bool {
+        matches!(self, Intent::Invalid { violation } if violation.starts_with(PATH_VIOLATION))
+    }
+}
+
 /// A concrete request, relative to a target's base URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedRequest {

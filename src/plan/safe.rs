@@ -141,9 +141,9 @@ pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless>
     }
     for location in [ParamLocation::Query, ParamLocation::Path] {
         let place = if location == ParamLocation::Query {
-            "query"
+            "query parameter '"
         } else {
-            "path"
+            super::PATH_VIOLATION
         };
         let invalid = operation
             .parameters
@@ -157,7 +157,7 @@ pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless>
                 Some(Harmless::InvalidParameter {
                     index,
                     value,
-                    violation: format!("{place} parameter '{}' is not {expected}", parameter.name),
+                    violation: format!("{place}{}' is not {expected}", parameter.name),
                 })
             });
         probes.extend(invalid);
@@ -361,7 +361,11 @@ pub fn alternate_request(contract: &Contract, probe: &PlannedProbe) -> Option<Al
                     request: with_segment(*at, text),
                     parameter: parameter.name.clone(),
                     kind: AlternateKind::Invalid {
-                        violation: format!("path parameter '{}' is not {expected}", parameter.name),
+                        violation: format!(
+                            "{}{}' is not {expected}",
+                            super::PATH_VIOLATION,
+                            parameter.name
+                        ),
                     },
                 });
             }

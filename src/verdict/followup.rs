@@ -216,6 +216,13 @@ fn request_for(
     match kind {
         FollowUpKind::Options => {
             let request = match &planned.request {
+                // A value the path's schema forbids may match no route at
+                // all: OPTIONS goes to the path with valid values.
+                Some(request) if planned.intent.breaks_path() => bodiless(
+                    request,
+                    Method::Options,
+                    &safe::route_path(&run.contract.document, operation),
+                ),
                 Some(request) => bodiless(request, Method::Options, &request.path_and_query),
                 None => PlannedRequest {
                     method: Method::Options,

@@ -475,6 +475,14 @@ fn not_found(
             "{answered}, and the 404 matches this target's no-route response ({})",
             sample.describe()
         );
+        if intent.breaks_path()
+            && let Intent::Invalid { violation } = intent
+        {
+            let shown = format!(
+                "{shown}, but a router with typed path parameters (Flask, Django) matches no route for a value its type forbids ({violation}), so that says nothing about the route"
+            );
+            return settle(judge, probe, Unsettled::InvalidPathUnrouted, shown, follow);
+        }
         return settle(judge, probe, Unsettled::NoRoute404, shown, follow);
     }
     let Some(sample) = judge.discovery().sample_for(probe.path_and_query) else {
@@ -516,6 +524,19 @@ enum Unsettled {
     Unknown404,
     /// Safe mode's invalid body, refused the way unknown paths refuse it.
     RejectedBeforeRouting,
+    /// Safe mode's invalid path value, answered with the no-route 404.
+    InvalidPathUnrouted,
+}
+
+impl Unsettled {
+    /// Whether the first answer came before any handler could: then only
+    /// proof of the route, or of its absence, settles it (no second value).
+    fn before_handler(self) -> bool {
+        matches!(
+            self,
+            Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted
+        )
+    }
 }
 
 impl Unsettled {
@@ -530,6 +551,10 @@ impl Unsettled {
             Unsettled::Unknown404 => finding(rules::NO_ROUTE_UNKNOWN, format!("{shown}{notes}")),
             Unsettled::RejectedBeforeRouting => finding(
                 rules::REJECTED_BEFORE_ROUTING,
+                format!("{shown}{notes}; run --mode live to reach it"),
+            ),
+            Unsettled::InvalidPathUnrouted => finding(
+                rules::INVALID_PATH_UNROUTED,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
         }
@@ -568,7 +593,7 @@ fn settle(
     let (described, why) = match read_options(judge, options, method) {
         OptionsReading::Lists { described } => {
             return match case {
-                Unsettled::RejectedBeforeRouting => finding(
+                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
                     rules::OPTIONS_ALLOW,
                     format!(
                         "{shown}; but {described}, which lists {method}: the route is deployed; the handler itself was not reached in safe mode; run --mode live to reach it"
@@ -600,7 +625,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration}, which lists the methods of a deployed route"
             );
             return match case {
-                Unsettled::RejectedBeforeRouting => finding(
+                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
                     rules::OPTIONS_NO_ROUTE,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
@@ -611,7 +636,7 @@ fn settle(
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
-    if case == Unsettled::RejectedBeforeRouting {
+    if case.before_handler() {
         return case.unsettled(&shown, &options_note, probe).into();
     }
     let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
@@ -644,7 +669,10 @@ fn settle(
         false,
     )
     .finding;
-    if matches!(inner.rule, rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN) {
+    if matches!(
+        inner.rule,
+        rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN | rules::INVALID_PATH_UNROUTED
+    ) {
         let notes = format!(
             "{options_note}; a second value, {second_line}, answered {} too",
             status_text(response.status)
