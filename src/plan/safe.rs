@@ -446,7 +446,8 @@ pub fn violating_value(document: &Value, parameter: &Parameter) -> Option<(Value
 /// the caller keeps the first that every alternative rejects. Values
 /// outside an enum avoid the members of every alternative's enum.
 fn candidates(document: &Value, schema: &Value) -> Vec<Value> {
-    let alternatives = alternatives(document, schema, 0);
+    let mut alternatives = Vec::new();
+    collect_alternatives(document, schema, 0, &mut 0, &mut alternatives);
     let members: Vec<&Value> = alternatives
         .iter()
         .filter_map(|a| a.get("enum").and_then(Value::as_array))
@@ -463,29 +464,41 @@ fn candidates(document: &Value, schema: &Value) -> Vec<Value> {
     found
 }
 
+/// The most alternatives of one schema whose violations are tried.
+const MAX_ALTERNATIVES: usize = 32;
+
 /// The schemas a value may be valid against: each `oneOf`/`anyOf` branch
-/// (through `$ref`s), flattened; the schema itself when it has none.
-fn alternatives(document: &Value, schema: &Value, depth: usize) -> Vec<Map<String, Value>> {
-    if depth > 8 {
-        return Vec::new();
+/// (through `$ref`s), flattened; the schema itself when it has none. At
+/// most [`MAX_ALTERNATIVES`]: every candidate is checked against the whole
+/// schema anyway.
+fn collect_alternatives(
+    document: &Value,
+    schema: &Value,
+    depth: usize,
+    visits: &mut usize,
+    found: &mut Vec<Map<String, Value>>,
+) {
+    *visits += 1;
+    if depth > 8 || found.len() >= MAX_ALTERNATIVES || *visits > 4 * MAX_ALTERNATIVES {
+        return;
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        return match synth::resolve_pointer(document, reference) {
-            Some(target) => alternatives(document, target, depth + 1),
-            None => Vec::new(),
-        };
+        if let Some(target) = synth::resolve_pointer(document, reference) {
+            collect_alternatives(document, target, depth + 1, visits, found);
+        }
+        return;
     }
     for combinator in ["oneOf", "anyOf"] {
         if let Some(Value::Array(branches)) = schema.get(combinator)
             && !branches.is_empty()
         {
-            return branches
-                .iter()
-                .flat_map(|branch| alternatives(document, branch, depth + 1))
-                .collect();
+            for branch in branches {
+                collect_alternatives(document, branch, depth + 1, visits, found);
+            }
+            return;
         }
     }
-    vec![synth::flatten(document, schema)]
+    found.push(synth::flatten(document, schema));
 }
 
 /// The value that breaks this one (flattened) alternative: a wrong type,
@@ -895,6 +908,23 @@ mod tests {
     /// and `DELETE .../workflows/{workflow_id}` would get: no invalid path,
     /// hence nothing sent but `OPTIONS` for the PUT; the DELETE keeps its
     /// sentinel and never gets `not-an-integer` as its second value.
+    /// A hundred `oneOf` branches, eight deep: 10^16 paths, never walked.
+    #[test]
+    fn wide_and_deep_alternatives_are_bounded() {
+        let mut schemas = serde_json::Map::new();
+        for level in 0..8 {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", level + 1)});
+            schemas.insert(format!("S{level}"), json!({"oneOf": vec![next; 100]}));
+        }
+        schemas.insert(
+            "S8".into(),
+            json!({"oneOf": [{"type": "integer"}, {"type": "string"}]}),
+        );
+        let document = json!({"components": {"schemas": schemas}});
+        let parameter = path_param(json!({"$ref": "#/components/schemas/S0"}));
+        assert_eq!(violating_value(&document, &parameter), None);
+    }
+
     #[test]
     fn github_workflow_id_carries_no_safe_probe() {
         let workflow_id = Parameter {

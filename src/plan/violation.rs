@@ -27,6 +27,8 @@
 //! to whatever type the schema declares: `"42"` may be an integer, `"true"`
 //! a boolean, `""` or `"null"` a null.
 
+use std::cell::Cell;
+
 use serde_json::{Map, Value};
 
 use super::synth::{self, resolve_pointer};
@@ -44,10 +46,18 @@ pub enum Wire {
 /// How deep references and combinators are followed before giving up (and
 /// answering "may accept").
 const MAX_DEPTH: usize = 32;
+/// How many schemas one check visits before giving up: a contract's
+/// `oneOf`s can nest into exponentially many paths.
+const MAX_VISITS: usize = 10_000;
 
 /// Whether `schema` surely rejects `value` sent as `wire`.
 pub fn rejects(document: &Value, schema: &Value, value: &Value, wire: Wire) -> bool {
-    Checker { document, wire }.rejects(schema, value, 0)
+    Checker {
+        document,
+        wire,
+        visits: Cell::new(0),
+    }
+    .rejects(schema, value, 0)
 }
 
 /// What a value may be once the server has read it.
@@ -104,11 +114,14 @@ impl Reading<'_> {
 struct Checker<'d> {
     document: &'d Value,
     wire: Wire,
+    /// Schemas visited so far (see [`MAX_VISITS`]).
+    visits: Cell<usize>,
 }
 
 impl Checker<'_> {
     fn rejects(&self, schema: &Value, value: &Value, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
+        self.visits.set(self.visits.get() + 1);
+        if depth > MAX_DEPTH || self.visits.get() > MAX_VISITS {
             return false;
         }
         let schema = match schema {
@@ -225,6 +238,7 @@ impl Checker<'_> {
                     Value::Number(_) => Checker {
                         document: self.document,
                         wire: Wire::Json,
+                        visits: Cell::new(0),
                     }
                     .readings(other),
                     _ => Vec::new(),
@@ -448,20 +462,28 @@ fn is_date_time(text: &str) -> bool {
 /// (`an integer or a uuid`).
 pub fn expectation(document: &Value, schema: &Value) -> String {
     let mut found = Vec::new();
-    expectations(document, schema, 0, &mut found);
+    let mut visits = 0;
+    expectations(document, schema, 0, &mut visits, &mut found);
     if found.is_empty() {
         found.push("a valid value".to_string());
     }
     found.join(" or ")
 }
 
-fn expectations(document: &Value, schema: &Value, depth: usize, found: &mut Vec<String>) {
-    if depth > MAX_DEPTH {
+fn expectations(
+    document: &Value,
+    schema: &Value,
+    depth: usize,
+    visits: &mut usize,
+    found: &mut Vec<String>,
+) {
+    *visits += 1;
+    if depth > MAX_DEPTH || *visits > MAX_VISITS {
         return;
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         if let Some(target) = resolve_pointer(document, reference) {
-            expectations(document, target, depth + 1, found);
+            expectations(document, target, depth + 1, visits, found);
         }
         return;
     }
@@ -470,7 +492,7 @@ fn expectations(document: &Value, schema: &Value, depth: usize, found: &mut Vec<
             && !branches.is_empty()
         {
             for branch in branches {
-                expectations(document, branch, depth + 1, found);
+                expectations(document, branch, depth + 1, visits, found);
             }
             return;
         }
@@ -494,7 +516,7 @@ fn expectations(document: &Value, schema: &Value, depth: usize, found: &mut Vec<
     for declared in types {
         match declared {
             "array" => match flat.get("items") {
-                Some(items) => expectations(document, items, depth + 1, found),
+                Some(items) => expectations(document, items, depth + 1, visits, found),
                 None => add(found, "an array".to_string()),
             },
             "integer" => add(found, "an integer".to_string()),
@@ -657,6 +679,25 @@ mod tests {
         assert!(!rejects(&json!({}), &ids, &json!(["1", "2"]), Wire::Text));
         let names = json!({"type": "array", "items": {"type": "string"}});
         assert!(!rejects(&json!({}), &names, &json!(["x"]), Wire::Text));
+    }
+
+    /// Forty levels of two-way `oneOf`, each through a `$ref`: 2^40 paths,
+    /// which a check must not walk.
+    #[test]
+    fn exponentially_nested_alternatives_are_bounded() {
+        let mut schemas = serde_json::Map::new();
+        for level in 0..40 {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", level + 1)});
+            schemas.insert(format!("S{level}"), json!({"oneOf": [next.clone(), next]}));
+        }
+        schemas.insert("S40".into(), json!({"type": "integer"}));
+        let document = json!({"components": {"schemas": schemas}});
+        let schema = json!({"$ref": "#/components/schemas/S0"});
+        assert!(
+            !rejects(&document, &schema, &json!("not-an-integer"), Wire::Text),
+            "gives up: may accept"
+        );
+        let _ = expectation(&document, &schema);
     }
 
     #[test]
