@@ -602,6 +602,49 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
     );
 }
 
+/// The next harmless request accepted with a 2xx is no pass either.
+#[tokio::test]
+async fn a_next_harmless_request_accepted_is_accepts_invalid() {
+    let app = express_like().route(
+        "/drafts",
+        axum::routing::post(|body: String| async move {
+            if malformed(&body) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "SyntaxError: Unexpected end of JSON input",
+                );
+            }
+            (StatusCode::CREATED, "saved")
+        }),
+    );
+    let base = serve(app).await;
+    let contract = contract(vec![operation_with_body(Method::Post, "/drafts")]);
+    let probe = chained(
+        0,
+        malformed_json(Method::Post, "/drafts"),
+        vec![(
+            "required request body omitted",
+            request(Method::Post, "/drafts"),
+        )],
+    );
+
+    let findings = check(&base, &contract, &[probe], false).await;
+
+    assert_eq!(
+        (findings[0].verdict, findings[0].rule),
+        (Verdict::AcceptsInvalid, "invalid-accepted"),
+        "{}",
+        findings[0].evidence
+    );
+    assert!(
+        findings[0]
+            .evidence
+            .contains("then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)"),
+        "{}",
+        findings[0].evidence
+    );
+}
+
 /// Only the malformed body is refused by a parser in front of the router: a
 /// valid body with an invalid query value that gets the same 400 was
 /// refused by the route itself.
