@@ -19,7 +19,8 @@
 //!
 //! Where each part lives: [`synth`] (values from examples and schemas),
 //! [`serialize`] (styles and percent-encoding), [`body`] (media types),
-//! [`auth`] (credentials), [`safe`] (what safe mode may send), [`listing`]
+//! [`auth`] (credentials), [`safe`] (what safe mode may send),
+//! [`violation`] (whether a schema surely rejects a value), [`listing`]
 //! (`rollcall list`), and here the assembly of a request and the base-URL rule.
 
 pub mod auth;
