@@ -431,7 +431,8 @@ async fn probe_target(
         settings,
     } = *target;
     let mut discovery = probe::discover(prober, contract).await;
-    let count = plan.probes.len();
+    let probes = probes_for(&plan.probes, &discovery);
+    let count = probes.len();
     let mut exchanges: Vec<Option<Exchange>> = vec![None; count];
     let mut followed: Vec<verdict::followup::Followed> = vec![Default::default(); count];
     let mut sent = vec![true; count];
@@ -439,7 +440,7 @@ async fn probe_target(
     let follow_up_run = verdict::followup::Run {
         prober,
         contract,
-        probes: &plan.probes,
+        probes: &probes,
         discovery_headers: &plan.discovery_headers,
         settings,
         credentials_given,
@@ -459,7 +460,7 @@ async fn probe_target(
         let requests = phase
             .probes
             .iter()
-            .filter_map(|&i| plan.probes[i].request.as_ref().map(|r| (i, r)));
+            .filter_map(|&i| probes[i].request.as_ref().map(|r| (i, r)));
         for (index, exchange) in prober.probe_all(requests).await {
             exchanges[index] = Some(exchange);
         }
@@ -472,8 +473,7 @@ async fn probe_target(
         }
     }
     drop(arrival);
-    let results = plan
-        .probes
+    let results = probes
         .iter()
         .zip(exchanges)
         .zip(followed)
@@ -507,6 +507,24 @@ async fn probe_target(
         })
         .collect();
     RoundOutcome { discovery, results }
+}
+
+/// The plan's probes as this target gets them: where discovery found that
+/// a malformed body gets no answer, each probe that would send one sends its
+/// next harmless request instead (or nothing, with the reason).
+pub fn probes_for<'p>(
+    probes: &'p [PlannedProbe],
+    discovery: &Discovery,
+) -> std::borrow::Cow<'p, [PlannedProbe]> {
+    if discovery.malformed_body_unanswered.is_none() {
+        return std::borrow::Cow::Borrowed(probes);
+    }
+    std::borrow::Cow::Owned(
+        probes
+            .iter()
+            .map(PlannedProbe::without_malformed_body)
+            .collect(),
+    )
 }
 
 fn assemble(
@@ -759,6 +777,7 @@ pub fn plan_excluded(contract: &mut Contract, plan: &mut Plan, excluded: Vec<Exc
                     reason: entry.evidence,
                 },
                 request: None,
+                fallbacks: Vec::new(),
                 notes: Vec::new(),
             },
         );

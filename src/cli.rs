@@ -15,9 +15,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  every operation is served
   1  at least one operation was flagged (not_implemented, missing_route,
-     missing_method, server_error, stub, inconsistent, unreachable; with
-     --strict also auth_required and unverified), or its verdict differs
-     between targets (with --parity-only, only the latter)
+     missing_method, server_error, stub, accepts_invalid, inconsistent,
+     unreachable; with --strict also auth_required and unverified), or its
+     verdict differs between targets (with --parity-only, only the latter)
   2  bad input: CLI usage, unreadable or invalid spec, bad option value
   3  no target could be reached at all";
 

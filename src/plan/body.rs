@@ -93,6 +93,11 @@ pub fn first_json(request_body: &RequestBody) -> Option<&MediaType> {
         .find(|m| is_json_media_type(&m.media_type))
 }
 
+/// Whether `body` is safe mode's malformed JSON body.
+pub fn is_malformed_json(body: &Body) -> bool {
+    body.bytes == MALFORMED_JSON.as_bytes()
+}
+
 /// The truncated JSON body, under `media_type`.
 pub fn malformed_json(media_type: &str) -> Body {
     Body {

@@ -15,6 +15,8 @@
 //! POST /pets         createPet  invalid: malformed JSON body
 //!     POST /pets
 //!     body application/json (13 bytes): {"rollcall":
+//!     then, if the body is refused before routing or never answered: invalid: required request body omitted
+//!         POST /pets
 //! PUT /notes/{name}  -          unverifiable: no request for PUT /notes/{name} is ...
 //!
 //! 3 operations: 1 valid, 1 invalid, 1 unverifiable
@@ -65,7 +67,11 @@
 //!         "body": {"content_type": "application/json", "bytes": 13,
 //!                  "excerpt": "{\"rollcall\": ", "truncated": false}
 //!       },
-//!       "notes": []
+//!       "notes": [],
+//!       "fallbacks": [
+//!         {"intent": {"kind": "invalid", "violation": "required request body omitted"},
+//!          "request": {"method": "POST", "path_and_query": "/pets", "headers": [...], "body": null}}
+//!       ]
 //!     }
 //!   ]
 //! }
@@ -84,7 +90,10 @@
 //! `intent.kind` is `valid`, `sentinel` (with `parameter`), `invalid` (with
 //! `violation`) or `unverifiable` (with `reason`); `request` is `null` for
 //! unverifiable operations and `body` is `null` when none is sent. Bodies
-//! are shown up to [`BODY_EXCERPT_CHARS`] characters.
+//! are shown up to [`BODY_EXCERPT_CHARS`] characters. `fallbacks` (left out
+//! when empty) are safe mode's next harmless requests after a malformed
+//! body, in the order they are tried: the first when the body is refused
+//! before routing, each next one when the one before got no answer.
 
 use serde::Serialize;
 
@@ -147,22 +156,7 @@ pub fn text(
         ));
         let indent = " ".repeat(4);
         if let Some(request) = &row.request {
-            out.push_str(&format!(
-                "{indent}{} {}\n",
-                request.method, request.path_and_query
-            ));
-            for header in &request.headers {
-                out.push_str(&format!("{indent}{}: {}\n", header.name, header.value));
-            }
-            if let Some(body) = &request.body {
-                let more = if body.truncated { "..." } else { "" };
-                out.push_str(&format!(
-                    "{indent}body {} ({} bytes): {}{more}\n",
-                    body.content_type,
-                    body.bytes,
-                    single_line(&body.excerpt)
-                ));
-            }
+            push_request(out, &indent, request);
         }
         if let Some(step) = &row.order
             && let Some(because) = &step.because
@@ -177,6 +171,18 @@ pub fn text(
         }
         for note in &row.notes {
             out.push_str(&format!("{indent}note: {note}\n"));
+        }
+        for (step, fallback) in row.fallbacks.iter().enumerate() {
+            let when = if step == 0 {
+                "then, if the body is refused before routing or never answered"
+            } else {
+                "then, if that gets no answer"
+            };
+            out.push_str(&format!(
+                "{indent}{when}: {}\n",
+                intent_text(fallback.intent, redactor)
+            ));
+            push_request(out, &" ".repeat(8), &fallback.request);
         }
     };
     if plan.mode == Mode::Live {
@@ -260,6 +266,26 @@ fn targets_text(contract: &Contract, targets: &[ListedTarget], redactor: &Redact
     }
     out.push('\n');
     out
+}
+
+/// The request's lines: method and path, headers, body excerpt.
+fn push_request(out: &mut String, indent: &str, request: &RequestView) {
+    out.push_str(&format!(
+        "{indent}{} {}\n",
+        request.method, request.path_and_query
+    ));
+    for header in &request.headers {
+        out.push_str(&format!("{indent}{}: {}\n", header.name, header.value));
+    }
+    if let Some(body) = &request.body {
+        let more = if body.truncated { "..." } else { "" };
+        out.push_str(&format!(
+            "{indent}body {} ({} bytes): {}{more}\n",
+            body.content_type,
+            body.bytes,
+            single_line(&body.excerpt)
+        ));
+    }
 }
 
 /// The listing as one JSON object (shape in the module comment).
@@ -436,6 +462,10 @@ struct Row<'a> {
     /// operations that send nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     order: Option<OrderView>,
+    /// Safe mode's next harmless requests, in the order they are tried
+    /// (see [`super::PlannedProbe::fallbacks`]); left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fallbacks: Vec<FallbackView<'a>>,
 }
 
 #[derive(Serialize)]
@@ -446,6 +476,12 @@ struct OrderView {
     /// Why it creates or removes; left out for reads and changes.
     #[serde(skip_serializing_if = "Option::is_none")]
     because: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FallbackView<'a> {
+    intent: &'a Intent,
+    request: RequestView,
 }
 
 fn dash_as_null<S: serde::Serializer>(id: &str, serializer: S) -> Result<S::Ok, S::Error> {
@@ -516,6 +552,14 @@ fn row<'p>(
         intent: &probe.intent,
         request: probe.request.as_ref().map(|r| request_view(r, redactor)),
         notes: probe.notes.iter().map(|n| redactor.text(n)).collect(),
+        fallbacks: probe
+            .fallbacks
+            .iter()
+            .map(|f| FallbackView {
+                intent: &f.intent,
+                request: request_view(&f.request, redactor),
+            })
+            .collect(),
     }
 }
 
@@ -632,6 +676,32 @@ mod tests {
         assert!(
             !out.contains(TOKEN) && !out.contains(KEY),
             "secrets are masked:\n{out}"
+        );
+    }
+
+    #[test]
+    fn safe_mode_lists_the_next_harmless_requests_after_a_malformed_body() {
+        let (contract, plan, redactor) = listing(Mode::Safe);
+        let out = text(&contract, &plan, &[], &redactor);
+        let expected = "    body application/json (13 bytes): {\"rollcall\": \n\
+             \x20   then, if the body is refused before routing or never answered: invalid: required request body omitted\n\
+             \x20       POST /notes\n\
+             \x20       Authorization: Bearer ***\n\
+             \x20       X-Team: core\n";
+        assert!(out.contains(expected), "{out}");
+
+        let listing: Value = serde_json::from_str(&json(&contract, &plan, &[], &redactor)).unwrap();
+        let create = &listing["operations"][1];
+        assert_eq!(create["fallbacks"][0]["intent"]["kind"], "invalid");
+        assert_eq!(
+            create["fallbacks"][0]["intent"]["violation"],
+            "required request body omitted"
+        );
+        assert_eq!(create["fallbacks"][0]["request"]["body"], Value::Null);
+        assert_eq!(
+            listing["operations"][0].get("fallbacks"),
+            None,
+            "left out when empty"
         );
     }
 

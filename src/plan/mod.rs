@@ -3,11 +3,15 @@
 //! credentials applied the way each security scheme says. In safe mode (the
 //! default) an unsafe method only gets a request that a correct handler must
 //! reject before acting, or one aimed at an id that cannot exist; where
-//! neither exists the operation is left unverifiable.
+//! neither exists the operation is left unverifiable. After a malformed
+//! body, the next harmless requests are planned too
+//! ([`PlannedProbe::fallbacks`]), for when a body parser in front of the
+//! router refuses it on every path.
 //!
 //! ```text
 //! GET    /pets/{petId}  → GET /pets/42                     valid
 //! POST   /pets          → POST /pets  body {"rollcall":    invalid: malformed JSON body
+//!                         then POST /pets (no body)        invalid: required request body omitted
 //! DELETE /pets/{petId}  → DELETE /pets/2147481993          sentinel: petId
 //! PUT    /notes/{name}  → nothing sent                     unverifiable: no request for ... is both
 //!                                                          harmless and rejectable: ...
@@ -15,7 +19,8 @@
 //!
 //! Where each part lives: [`synth`] (values from examples and schemas),
 //! [`serialize`] (styles and percent-encoding), [`body`] (media types),
-//! [`auth`] (credentials), [`safe`] (what safe mode may send), [`listing`]
+//! [`auth`] (credentials), [`safe`] (what safe mode may send),
+//! [`violation`] (whether a schema surely rejects a value), [`listing`]
 //! (`rollcall list`), and here the assembly of a request and the base-URL rule.
 
 pub mod auth;
@@ -26,6 +31,7 @@ mod pattern;
 pub mod safe;
 pub mod serialize;
 pub mod synth;
+pub mod violation;
 
 use std::fmt;
 
@@ -135,9 +141,59 @@ pub struct PlannedProbe {
     pub intent: Intent,
     /// `None` only when `intent` is [`Intent::Unverifiable`] or [`Intent::Skipped`].
     pub request: Option<PlannedRequest>,
+    /// Safe mode's next harmless requests, in order, for when the answer to
+    /// `request` says nothing about the route (a malformed body refused
+    /// before routing, or never answered); empty otherwise.
+    pub fallbacks: Vec<Fallback>,
     /// What the request could not do as the contract asks (see [`notes`]),
     /// for `list` and reports.
     pub notes: Vec<String>,
+}
+
+/// A harmless request held back until the ones before it proved nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub intent: Intent,
+    pub request: PlannedRequest,
+}
+
+impl PlannedProbe {
+    /// Whether the request carries safe mode's malformed JSON body.
+    pub fn sends_malformed_body(&self) -> bool {
+        self.request
+            .as_ref()
+            .and_then(|request| request.body.as_ref())
+            .is_some_and(body::is_malformed_json)
+    }
+
+    /// The probe for a target that never answers a malformed body: its next
+    /// harmless request instead of the malformed one, or, when it has none,
+    /// nothing sent and the reason (`OPTIONS` may still settle it). Any
+    /// other probe is returned as it is.
+    pub fn without_malformed_body(&self) -> PlannedProbe {
+        if !self.sends_malformed_body() {
+            return self.clone();
+        }
+        let mut rest = self.fallbacks.iter().cloned();
+        match rest.next() {
+            Some(next) => PlannedProbe {
+                operation: self.operation,
+                intent: next.intent,
+                request: Some(next.request),
+                fallbacks: rest.collect(),
+                notes: self.notes.clone(),
+            },
+            None => PlannedProbe {
+                operation: self.operation,
+                intent: Intent::Unverifiable {
+                    reason: "this target never answers a malformed JSON body, and no other request is both harmless and rejectable".to_string(),
+                },
+                request: None,
+                fallbacks: Vec::new(),
+                notes: self.notes.clone(),
+            },
+        }
+    }
 }
 
 /// What a probe's request is meant to show.
@@ -155,6 +211,20 @@ pub enum Intent {
     Unverifiable { reason: String },
     /// The contract asks not to probe it (`x-rollcall-skip: reason` on the operation).
     Skipped { reason: String },
+}
+
+/// How the violation of a path parameter begins (`path parameter 'id' is
+/// not an integer`), as [`safe`] words it.
+pub(crate) const PATH_VIOLATION: &str = "path parameter '";
+
+impl Intent {
+    /// Whether the request puts a value its schema forbids in the path: a
+    /// router with typed parameters (Flask's `<int:id>`, Django's
+    /// `<int:pk>`, Spring's patterns) matches no route for it, so its
+    /// no-route 404 says nothing about the route.
+    pub fn breaks_path(&self) -> bool {
+        matches!(self, Intent::Invalid { violation } if violation.starts_with(PATH_VIOLATION))
+    }
 }
 
 /// A concrete request, relative to a target's base URL.
@@ -243,84 +313,129 @@ fn plan_operation(
     credentials: &auth::Credentials<'_>,
     options: &PlanOptions,
 ) -> PlannedProbe {
-    if let Some(reason) = skip_reason(document, operation) {
-        return PlannedProbe {
-            operation: index,
-            intent: Intent::Skipped { reason },
-            request: None,
-            notes: Vec::new(),
-        };
-    }
-    let mut overrides: Vec<(usize, Value)> = Vec::new();
-    let mut body = BodyPlan::Valid;
-    let intent = match safe::decide(document, operation, options.mode) {
-        safe::Decision::Valid => Intent::Valid,
-        safe::Decision::Sentinel { values } => {
-            let names: Vec<&str> = values
-                .iter()
-                .filter_map(|(i, _)| operation.parameters.get(*i))
-                .map(|p| p.name.as_str())
-                .collect();
-            let parameter = names.join(", ");
-            overrides = values;
-            Intent::Sentinel { parameter }
-        }
-        safe::Decision::MalformedBody { media_type } => {
-            body = BodyPlan::MalformedJson(media_type);
-            Intent::Invalid {
-                violation: "malformed JSON body".to_string(),
-            }
-        }
-        safe::Decision::OmitBody => {
-            body = BodyPlan::Omit;
-            Intent::Invalid {
-                violation: "required request body omitted".to_string(),
-            }
-        }
-        safe::Decision::InvalidParameter {
-            index: parameter,
-            value,
-            violation,
-        } => {
-            overrides.push((parameter, value));
-            Intent::Invalid { violation }
-        }
-        safe::Decision::Unverifiable { reason } => {
-            return PlannedProbe {
-                operation: index,
-                intent: Intent::Unverifiable { reason },
-                request: None,
-                notes: Vec::new(),
-            };
-        }
+    let unsent = |intent: Intent| PlannedProbe {
+        operation: index,
+        intent,
+        request: None,
+        fallbacks: Vec::new(),
+        notes: Vec::new(),
     };
+    if let Some(reason) = skip_reason(document, operation) {
+        return unsent(Intent::Skipped { reason });
+    }
     let configured = options
         .overrides
         .iter()
         .find(|(key, _)| crate::filter::names_operation(key, operation))
         .map(|(_, o)| o);
-    let (mut request, assembly_notes) = assemble(
-        document,
-        operation,
-        credentials,
-        &options.headers,
-        &overrides,
-        &body,
-        configured,
-    );
-    if let Some(configured) = configured {
-        replace_headers(&mut request.headers, configured.headers.clone());
-    }
+    let request_for = |overrides: &[(usize, Value)], body: &BodyPlan| {
+        let (mut request, notes) = assemble(
+            document,
+            operation,
+            credentials,
+            &options.headers,
+            overrides,
+            body,
+            configured,
+        );
+        if let Some(configured) = configured {
+            replace_headers(&mut request.headers, configured.headers.clone());
+        }
+        (request, notes)
+    };
+    let (intent, (request, assembly_notes), fallbacks) =
+        match safe::decide(document, operation, options.mode) {
+            safe::Decision::Valid => (
+                Intent::Valid,
+                request_for(&[], &BodyPlan::Valid),
+                Vec::new(),
+            ),
+            safe::Decision::Unverifiable { reason } => {
+                return unsent(Intent::Unverifiable { reason });
+            }
+            safe::Decision::Harmless(harmless) => {
+                let mut planned = harmless.iter().map(|probe| {
+                    let (intent, overrides, body) = harmless_parts(operation, probe);
+                    let (request, notes) = request_for(&overrides, &body);
+                    (Fallback { intent, request }, notes)
+                });
+                let Some(first) = planned.next() else {
+                    return unsent(Intent::Unverifiable {
+                        reason: "no harmless request".to_string(),
+                    });
+                };
+                // Only a malformed body's answer can say nothing about the
+                // route (a body parser in front of the router refuses it on
+                // every path), so only it is followed by the next probes.
+                let fallbacks = if harmless[0].sends_malformed_body() {
+                    planned.map(|(fallback, _)| fallback).collect()
+                } else {
+                    Vec::new()
+                };
+                let (first, notes) = first;
+                (first.intent, (first.request, notes), fallbacks)
+            }
+        };
     let mut probe = PlannedProbe {
         operation: index,
         intent,
         request: Some(request),
+        fallbacks,
         notes: Vec::new(),
     };
     probe.notes = notes(operation, &probe);
     probe.notes.extend(assembly_notes);
     probe
 }
+
+/// The intent of a harmless request, the parameter values it overrides and
+/// its body.
+fn harmless_parts(
+    operation: &Operation,
+    harmless: &safe::Harmless,
+) -> (Intent, Vec<(usize, Value)>, BodyPlan) {
+    match harmless {
+        safe::Harmless::Sentinel { values } => {
+            let names: Vec<&str> = values
+                .iter()
+                .filter_map(|(i, _)| operation.parameters.get(*i))
+                .map(|p| p.name.as_str())
+                .collect();
+            let intent = Intent::Sentinel {
+                parameter: names.join(", "),
+            };
+            (intent, values.clone(), BodyPlan::Valid)
+        }
+        safe::Harmless::MalformedBody { media_type } => (
+            Intent::Invalid {
+                violation: MALFORMED_BODY_VIOLATION.to_string(),
+            },
+            Vec::new(),
+            BodyPlan::MalformedJson(media_type.clone()),
+        ),
+        safe::Harmless::OmitBody => (
+            Intent::Invalid {
+                violation: "required request body omitted".to_string(),
+            },
+            Vec::new(),
+            BodyPlan::Omit,
+        ),
+        safe::Harmless::InvalidParameter {
+            index,
+            value,
+            violation,
+        } => (
+            Intent::Invalid {
+                violation: violation.clone(),
+            },
+            vec![(*index, value.clone())],
+            BodyPlan::Valid,
+        ),
+    }
+}
+
+/// The violation a malformed-body probe reports.
+const MALFORMED_BODY_VIOLATION: &str = "malformed JSON body";
 
 /// What the planned request could not do as the contract asks, for `list`
 /// and reports: a path template parameter that is not declared (sent as a

@@ -1,15 +1,23 @@
-//! Safe mode: which request, if any, may be sent for an operation without a
+//! Safe mode: which requests, if any, may be sent for an operation without a
 //! correct implementation acting on it. Read-only methods get a valid
-//! request; for the others, in this order:
+//! request; the others get the list of their harmless requests
+//! ([`harmless_probes`]), each breaking something the contract makes
+//! mandatory, in this order:
 //!
 //! ```text
-//! DELETE /pets/{petId}   petId: integer          → sentinel  /pets/2147481234 (cannot exist)
-//! POST   /pets           application/json body   → invalid   body {"rollcall":  (truncated)
-//! POST   /upload         required multipart body → invalid   body omitted
-//! POST   /jobs?count=    count: integer, required → invalid  ?count=not-an-integer
-//! PUT    /pets/{petId}   petId: integer          → invalid   /pets/not-an-integer
-//! PUT    /notes/{name}   name: string, no body   → unverifiable (with the reason)
+//! DELETE /pets/{petId}   petId: integer           → sentinel  /pets/2147481234 (cannot exist)
+//! POST   /pets           JSON body, required name → invalid   body {"rollcall":  (truncated)
+//!                                                   then      body omitted
+//! POST   /upload         multipart, required file → invalid   body omitted
+//! POST   /jobs?count=    count: integer, required → invalid   ?count=not-an-integer
+//! PUT    /pets/{petId}   petId: integer           → invalid   /pets/not-an-integer
+//! PUT    /objects/{key}  octet-stream body        → unverifiable (an empty body is valid)
+//! PUT    /wf/{id}        id: oneOf [integer, string] → unverifiable (every value is valid)
 //! ```
+//!
+//! A value is invalid only when every alternative of its schema rejects it
+//! ([`super::violation`]); a body is left out only where an empty body is
+//! invalid under every media type ([`omitted_body_violates`]).
 //!
 //! A sentinel is derived from a hash of the operation and parameter, so it
 //! is the same on every run yet does not name anything real: a hash-derived
@@ -29,29 +37,39 @@
 //! PUT    /orders/42     unsafe, has a body   → none
 //! ```
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::Mode;
-use super::body;
+use super::body::{self, MediaKind};
 use super::pattern;
 use super::serialize;
 use super::synth::{self, effective_type, integer_range};
+use super::violation::{self, Wire};
 use super::{PlannedProbe, PlannedRequest};
-use crate::contract::{Contract, Method, Operation, ParamLocation, Parameter};
+use crate::contract::{
+    Contract, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
+};
 
 /// What the probe for one operation will be.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     Valid,
+    /// The harmless requests, in the order they are tried; never empty.
+    Harmless(Vec<Harmless>),
+    Unverifiable {
+        reason: String,
+    },
+}
+
+/// A request for an unsafe method that a correct handler cannot act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Harmless {
     /// Path parameters (index into `Operation::parameters`) and their sentinels.
-    Sentinel {
-        values: Vec<(usize, Value)>,
-    },
+    Sentinel { values: Vec<(usize, Value)> },
     /// Send the truncated JSON body under this media type.
-    MalformedBody {
-        media_type: String,
-    },
-    /// Leave out the required body.
+    MalformedBody { media_type: String },
+    /// Leave out the required body (only where an empty body breaks the
+    /// contract: see [`omitted_body_violates`]).
     OmitBody,
     /// One parameter (index into `Operation::parameters`) gets a value its schema forbids.
     InvalidParameter {
@@ -59,9 +77,16 @@ pub enum Decision {
         value: Value,
         violation: String,
     },
-    Unverifiable {
-        reason: String,
-    },
+}
+
+impl Harmless {
+    /// Whether this request carries the malformed JSON body, which a body
+    /// parser in front of the router refuses on every path (and some
+    /// servers never answer): the one probe whose answer can say nothing
+    /// about the route, so the one followed by others ([`decide`]).
+    pub fn sends_malformed_body(&self) -> bool {
+        matches!(self, Harmless::MalformedBody { .. })
+    }
 }
 
 /// The smallest integer range a sentinel may be drawn from.
@@ -75,6 +100,23 @@ pub fn decide(document: &Value, operation: &Operation, mode: Mode) -> Decision {
     if mode == Mode::Live || operation.method.is_safe() {
         return Decision::Valid;
     }
+    let probes = harmless_probes(document, operation);
+    if probes.is_empty() {
+        Decision::Unverifiable {
+            reason: unverifiable_reason(document, operation),
+        }
+    } else {
+        Decision::Harmless(probes)
+    }
+}
+
+/// Every harmless request for an unsafe operation, most telling first: a
+/// sentinel id (DELETE), a malformed JSON body, the required body left out,
+/// a required query parameter, then a path parameter, with a value its
+/// schema surely rejects. Each breaks something the contract makes
+/// mandatory; where nothing can be broken, the list is empty.
+pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless> {
+    let mut probes = Vec::new();
     if operation.method == Method::Delete {
         let values: Vec<(usize, Value)> = operation
             .parameters
@@ -84,44 +126,93 @@ pub fn decide(document: &Value, operation: &Operation, mode: Mode) -> Decision {
             .filter_map(|(index, p)| sentinel(document, operation, p).map(|v| (index, v)))
             .collect();
         if !values.is_empty() {
-            return Decision::Sentinel { values };
+            probes.push(Harmless::Sentinel { values });
         }
     }
     if let Some(request_body) = &operation.request_body {
         if let Some(json) = body::first_json(request_body) {
-            return Decision::MalformedBody {
+            probes.push(Harmless::MalformedBody {
                 media_type: json.media_type.clone(),
-            };
+            });
         }
-        if request_body.required {
-            return Decision::OmitBody;
+        if omitted_body_violates(document, request_body) {
+            probes.push(Harmless::OmitBody);
         }
     }
     for location in [ParamLocation::Query, ParamLocation::Path] {
-        let candidates = operation.parameters.iter().enumerate().filter(|(_, p)| {
-            p.location == location && (p.required || location == ParamLocation::Path)
-        });
-        for (index, parameter) in candidates {
-            if let Some((value, expected)) = violating_value(document, parameter) {
-                let place = if location == ParamLocation::Query {
-                    "query"
-                } else {
-                    "path"
-                };
-                return Decision::InvalidParameter {
+        let place = if location == ParamLocation::Query {
+            "query parameter '"
+        } else {
+            super::PATH_VIOLATION
+        };
+        let invalid = operation
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.location == location && (p.required || location == ParamLocation::Path)
+            })
+            .find_map(|(index, parameter)| {
+                let (value, expected) = violating_value(document, parameter)?;
+                Some(Harmless::InvalidParameter {
                     index,
                     value,
-                    violation: format!("{place} parameter '{}' is not {expected}", parameter.name),
-                };
-            }
-        }
+                    violation: format!("{place}{}' is not {expected}", parameter.name),
+                })
+            });
+        probes.extend(invalid);
     }
-    Decision::Unverifiable {
-        reason: unverifiable_reason(operation),
+    probes
+}
+
+/// Whether a request without the body breaks the contract: the body is
+/// required, and an empty one is invalid under every media type it
+/// declares, read as leniently as a server may read it.
+///
+/// ```text
+/// application/json  {required: [title]}             violates ({}, [], null and "" all lack it)
+/// application/json  {properties: {reason: ...}}      does not (Express reads nothing as {})
+/// application/x-www-form-urlencoded, no required     does not
+/// text/plain        {type: string}                   does not ("" is a string)
+/// text/plain        {type: string, minLength: 1}     violates
+/// application/octet-stream                           does not (zero bytes are a file)
+/// ```
+///
+/// This is the one place that decides whether a bodiless write is
+/// harmless: a store known to accept bodiless writes whatever its contract
+/// says (S3's PUT creates an empty object) answers `false` here.
+pub fn omitted_body_violates(document: &Value, request_body: &RequestBody) -> bool {
+    request_body.required
+        && !request_body.content.is_empty()
+        && request_body
+            .content
+            .iter()
+            .all(|media| empty_body_rejected(document, media))
+}
+
+fn empty_body_rejected(document: &Value, media: &MediaType) -> bool {
+    let Some(schema) = &media.schema else {
+        return false;
+    };
+    match body::media_kind(&media.media_type) {
+        // Frameworks read an empty JSON or XML body as nothing, {} or
+        // null; a handler reading the raw text sees "".
+        MediaKind::Json | MediaKind::AnyAsJson | MediaKind::Xml => {
+            [json!({}), json!([]), Value::Null, json!("")]
+                .iter()
+                .all(|empty| violation::rejects(document, schema, empty, Wire::Json))
+        }
+        MediaKind::Form | MediaKind::Multipart => {
+            violation::rejects(document, schema, &json!({}), Wire::Json)
+        }
+        MediaKind::Text | MediaKind::Binary => {
+            violation::rejects(document, schema, &json!(""), Wire::Text)
+        }
+        MediaKind::Unsupported => false,
     }
 }
 
-fn unverifiable_reason(operation: &Operation) -> String {
+fn unverifiable_reason(document: &Value, operation: &Operation) -> String {
     let mut missing = Vec::new();
     if operation.method == Method::Delete
         && operation
@@ -136,13 +227,19 @@ fn unverifiable_reason(operation: &Operation) -> String {
         Some(rb) => {
             let types: Vec<&str> = rb.content.iter().map(|m| m.media_type.as_str()).collect();
             if types.is_empty() {
-                "an optional body with no media type".to_string()
-            } else {
+                "a body with no media type".to_string()
+            } else if !rb.required {
                 format!("an optional non-JSON body ({})", types.join(", "))
+            } else {
+                let _ = document;
+                format!(
+                    "an empty body is valid for its non-JSON body ({})",
+                    types.join(", ")
+                )
             }
         }
     });
-    missing.push("no typed parameter".to_string());
+    missing.push("no parameter with a value its schema surely rejects".to_string());
     format!(
         "no request for {} is both harmless and rejectable: {}; run --mode live to check it",
         operation.label(),
@@ -264,7 +361,11 @@ pub fn alternate_request(contract: &Contract, probe: &PlannedProbe) -> Option<Al
                     request: with_segment(*at, text),
                     parameter: parameter.name.clone(),
                     kind: AlternateKind::Invalid {
-                        violation: format!("path parameter '{}' is not {expected}", parameter.name),
+                        violation: format!(
+                            "{}{}' is not {expected}",
+                            super::PATH_VIOLATION,
+                            parameter.name
+                        ),
                     },
                 });
             }
@@ -324,55 +425,122 @@ fn fallback_values(document: &Value, parameter: &Parameter) -> Vec<Value> {
         .collect()
 }
 
-/// A value the parameter's schema rejects for a reason any validator
-/// checks (type, enum, uuid/date/date-time format), and what was expected.
-pub fn violating_value(document: &Value, parameter: &Parameter) -> Option<(Value, &'static str)> {
+/// A value the parameter's schema surely rejects (a wrong type, a value
+/// outside its enum, a malformed uuid, date or date-time), under every
+/// alternative its schema allows (`oneOf`, `anyOf`, a `type` list), and
+/// what was expected. `None` when no such value exists: GitHub's
+/// `workflow_id: {oneOf: [integer, string]}` takes `not-an-integer` as a
+/// string, so it cannot carry a safe probe.
+pub fn violating_value(document: &Value, parameter: &Parameter) -> Option<(Value, String)> {
     if parameter.content.is_some() {
         return None;
     }
-    let schema = synth::flatten(document, parameter.schema.as_ref()?);
-    violation_for(document, &schema, 0)
+    let schema = parameter.schema.as_ref()?;
+    candidates(document, schema)
+        .into_iter()
+        .find(|candidate| violation::rejects(document, schema, candidate, Wire::Text))
+        .map(|value| (value, violation::expectation(document, schema)))
 }
 
+/// Values that each break one alternative of the schema (in its order):
+/// the caller keeps the first that every alternative rejects. Values
+/// outside an enum avoid the members of every alternative's enum.
+fn candidates(document: &Value, schema: &Value) -> Vec<Value> {
+    let mut alternatives = Vec::new();
+    collect_alternatives(document, schema, 0, &mut 0, &mut alternatives);
+    let members: Vec<&Value> = alternatives
+        .iter()
+        .filter_map(|a| a.get("enum").and_then(Value::as_array))
+        .flatten()
+        .collect();
+    let mut found: Vec<Value> = Vec::new();
+    for alternative in &alternatives {
+        if let Some(value) = violation_for(document, alternative, &members, 0)
+            && !found.contains(&value)
+        {
+            found.push(value);
+        }
+    }
+    found
+}
+
+/// The most alternatives of one schema whose violations are tried.
+const MAX_ALTERNATIVES: usize = 32;
+
+/// The schemas a value may be valid against: each `oneOf`/`anyOf` branch
+/// (through `$ref`s), flattened; the schema itself when it has none. At
+/// most [`MAX_ALTERNATIVES`]: every candidate is checked against the whole
+/// schema anyway.
+fn collect_alternatives(
+    document: &Value,
+    schema: &Value,
+    depth: usize,
+    visits: &mut usize,
+    found: &mut Vec<Map<String, Value>>,
+) {
+    *visits += 1;
+    if depth > 8 || found.len() >= MAX_ALTERNATIVES || *visits > 4 * MAX_ALTERNATIVES {
+        return;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(target) = synth::resolve_pointer(document, reference) {
+            collect_alternatives(document, target, depth + 1, visits, found);
+        }
+        return;
+    }
+    for combinator in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = schema.get(combinator)
+            && !branches.is_empty()
+        {
+            for branch in branches {
+                collect_alternatives(document, branch, depth + 1, visits, found);
+            }
+            return;
+        }
+    }
+    found.push(synth::flatten(document, schema));
+}
+
+/// The value that breaks this one (flattened) alternative: a wrong type,
+/// a value outside its enum (and outside `members`, every alternative's
+/// enum), or a malformed uuid, date or date-time.
 fn violation_for(
     document: &Value,
     schema: &Map<String, Value>,
+    members: &[&Value],
     depth: usize,
-) -> Option<(Value, &'static str)> {
+) -> Option<Value> {
     let text = |s: &str| Value::String(s.to_string());
-    let accepts_strings = match schema.get("type") {
-        Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
-        _ => false,
-    };
     match effective_type(schema) {
-        Some("integer") if !accepts_strings => return Some((text("not-an-integer"), "an integer")),
-        Some("number") if !accepts_strings => return Some((text("not-a-number"), "a number")),
-        Some("boolean") if !accepts_strings => return Some((text("not-a-boolean"), "a boolean")),
+        Some("integer") => return Some(text("not-an-integer")),
+        Some("number") => return Some(text("not-a-number")),
+        Some("boolean") => return Some(text("not-a-boolean")),
         Some("array") if depth == 0 => {
             let items = synth::flatten(document, schema.get("items")?);
-            let (item, expected) = violation_for(document, &items, depth + 1)?;
-            return Some((Value::Array(vec![item]), expected));
+            let item = violation_for(document, &items, members, depth + 1)?;
+            return Some(Value::Array(vec![item]));
         }
         _ => {}
     }
-    if let Some(members) = schema
+    if let Some(own) = schema
         .get("enum")
         .and_then(Value::as_array)
         .filter(|m| !m.is_empty())
     {
         let mut candidate = "rollcall-not-in-enum".to_string();
-        while members
+        while own
             .iter()
+            .chain(members.iter().copied())
             .any(|m| m.as_str() == Some(candidate.as_str()))
         {
             candidate.push('x');
         }
-        return Some((Value::String(candidate), "one of its enum values"));
+        return Some(Value::String(candidate));
     }
     match schema.get("format").and_then(Value::as_str) {
-        Some("uuid") => Some((text("not-a-uuid"), "a uuid")),
-        Some("date") => Some((text("not-a-date"), "a date")),
-        Some("date-time") => Some((text("not-a-date-time"), "a date-time")),
+        Some("uuid") => Some(text("not-a-uuid")),
+        Some("date") => Some(text("not-a-date")),
+        Some("date-time") => Some(text("not-a-date-time")),
         _ => None,
     }
 }
@@ -648,33 +816,37 @@ mod tests {
 
     #[test]
     fn violating_values_break_type_enum_or_format() {
-        let violate = |schema: Value| violating_value(&json!({}), &path_param(schema));
+        let violate = |schema: Value| {
+            violating_value(&json!({}), &path_param(schema))
+                .map(|(value, expected)| (value, expected.to_string()))
+        };
+        let expect = |value: Value, expected: &str| Some((value, expected.to_string()));
         assert_eq!(
             violate(json!({"type": "number"})),
-            Some((json!("not-a-number"), "a number"))
+            expect(json!("not-a-number"), "a number")
         );
         assert_eq!(
             violate(json!({"type": "boolean"})),
-            Some((json!("not-a-boolean"), "a boolean"))
+            expect(json!("not-a-boolean"), "a boolean")
         );
         assert_eq!(
             violate(json!({"type": "string", "format": "uuid"})),
-            Some((json!("not-a-uuid"), "a uuid"))
+            expect(json!("not-a-uuid"), "a uuid")
         );
         assert_eq!(
             violate(json!({"type": "string", "format": "date-time"})),
-            Some((json!("not-a-date-time"), "a date-time"))
+            expect(json!("not-a-date-time"), "a date-time")
         );
         assert_eq!(
             violate(json!({"enum": ["rollcall-not-in-enum"]})),
-            Some((
+            expect(
                 json!("rollcall-not-in-enum".to_string() + "x"),
                 "one of its enum values"
-            ))
+            )
         );
         assert_eq!(
             violate(json!({"type": "array", "items": {"type": "integer"}})),
-            Some((json!(["not-an-integer"]), "an integer"))
+            expect(json!(["not-an-integer"]), "an integer")
         );
         assert_eq!(
             violate(json!({"type": ["integer", "string"]})),
@@ -685,6 +857,186 @@ mod tests {
         assert_eq!(
             violate(json!({"type": "array", "items": {"type": "string"}})),
             None
+        );
+    }
+
+    /// GitHub's `workflow_id` and `pages_deployment_id`: "not-an-integer" is
+    /// a valid string there, so no value violates every alternative.
+    #[test]
+    fn a_value_is_invalid_only_if_every_alternative_rejects_it() {
+        let violate = |schema: Value| violating_value(&json!({}), &path_param(schema));
+        let github = json!({"oneOf": [{"type": "integer"}, {"type": "string"}]});
+        assert_eq!(violate(github.clone()), None);
+        assert_eq!(
+            violate(json!({"anyOf": [{"type": "integer"}, {"type": "string"}]})),
+            None
+        );
+        assert_eq!(
+            violate(json!({"type": ["integer", "null", "string"]})),
+            None
+        );
+        assert_eq!(
+            violate(json!({"type": "array", "items": github})),
+            None,
+            "items that take any string"
+        );
+        assert_eq!(
+            violate(json!({"oneOf": [{"type": "integer"}, {"type": "string", "format": "uuid"}]})),
+            Some((json!("not-an-integer"), "an integer or a uuid".to_string()))
+        );
+        // Enums across alternatives: the outsider avoids every member.
+        assert_eq!(
+            violate(json!({"oneOf": [
+                {"enum": ["a"]},
+                {"enum": ["rollcall-not-in-enum"]}
+            ]})),
+            Some((
+                json!("rollcall-not-in-enumx"),
+                "one of its enum values".to_string()
+            ))
+        );
+        let document = json!({"components": {"schemas": {
+            "Number": {"type": "integer"},
+            "Name": {"type": "string"},
+            "Id": {"oneOf": [{"$ref": "#/components/schemas/Number"}, {"$ref": "#/components/schemas/Name"}]}
+        }}});
+        let by_ref = path_param(json!({"$ref": "#/components/schemas/Id"}));
+        assert_eq!(violating_value(&document, &by_ref), None, "through $refs");
+    }
+
+    /// The probes GitHub's `PUT .../actions/workflows/{workflow_id}/disable`
+    /// and `DELETE .../workflows/{workflow_id}` would get: no invalid path,
+    /// hence nothing sent but `OPTIONS` for the PUT; the DELETE keeps its
+    /// sentinel and never gets `not-an-integer` as its second value.
+    /// A hundred `oneOf` branches, eight deep: 10^16 paths, never walked.
+    #[test]
+    fn wide_and_deep_alternatives_are_bounded() {
+        let mut schemas = serde_json::Map::new();
+        for level in 0..8 {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", level + 1)});
+            schemas.insert(format!("S{level}"), json!({"oneOf": vec![next; 100]}));
+        }
+        schemas.insert(
+            "S8".into(),
+            json!({"oneOf": [{"type": "integer"}, {"type": "string"}]}),
+        );
+        let document = json!({"components": {"schemas": schemas}});
+        let parameter = path_param(json!({"$ref": "#/components/schemas/S0"}));
+        assert_eq!(violating_value(&document, &parameter), None);
+    }
+
+    #[test]
+    fn github_workflow_id_carries_no_safe_probe() {
+        let workflow_id = Parameter {
+            name: "workflow_id".into(),
+            ..path_param(json!({"oneOf": [{"type": "integer"}, {"type": "string"}]}))
+        };
+        let owner = Parameter {
+            name: "owner".into(),
+            ..path_param(json!({"type": "string"}))
+        };
+        let put = Operation {
+            method: Method::Put,
+            parameters: vec![owner.clone(), workflow_id.clone()],
+            ..delete("/repos/{owner}/actions/workflows/{workflow_id}/disable")
+        };
+        assert_eq!(harmless_probes(&json!({}), &put), vec![]);
+        let Decision::Unverifiable { reason } = decide(&json!({}), &put, Mode::Safe) else {
+            panic!("unverifiable expected");
+        };
+        assert!(
+            reason.contains("no parameter with a value its schema surely rejects"),
+            "{reason}"
+        );
+
+        let delete_op = Operation {
+            parameters: vec![owner, workflow_id],
+            ..delete("/repos/{owner}/actions/workflows/{workflow_id}")
+        };
+        let probes = harmless_probes(&json!({}), &delete_op);
+        assert!(
+            matches!(probes.as_slice(), [Harmless::Sentinel { .. }]),
+            "{probes:?}"
+        );
+        let contract = crate::probe::testing::contract(vec![delete_op]);
+        let probe = probe_of(
+            "/repos/rollcall-sentinel-1/actions/workflows/rollcall-sentinel-2",
+            Method::Delete,
+        );
+        assert_eq!(alternate_request(&contract, &probe), None);
+    }
+
+    fn media(media_type: &str, schema: Value) -> MediaType {
+        MediaType {
+            media_type: media_type.into(),
+            schema: Some(schema),
+            example: None,
+            encoding: None,
+        }
+    }
+
+    fn required_body(content: Vec<MediaType>) -> RequestBody {
+        RequestBody {
+            required: true,
+            content,
+        }
+    }
+
+    #[test]
+    fn an_omitted_body_violates_only_where_an_empty_one_is_invalid() {
+        let violates =
+            |content: Vec<MediaType>| omitted_body_violates(&json!({}), &required_body(content));
+        let titled = json!({"type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}});
+        let open = json!({"type": "object", "properties": {"reason": {"type": "string"}}});
+        assert!(violates(vec![media("application/json", titled.clone())]));
+        assert!(!violates(vec![media("application/json", open.clone())]));
+        assert!(violates(vec![media(
+            "application/x-www-form-urlencoded",
+            titled.clone()
+        )]));
+        assert!(!violates(vec![media(
+            "application/x-www-form-urlencoded",
+            open.clone()
+        )]));
+        assert!(violates(vec![media("multipart/form-data", titled.clone())]));
+        assert!(!violates(vec![media("multipart/form-data", json!({}))]));
+        assert!(!violates(vec![media(
+            "application/octet-stream",
+            json!({"type": "string", "format": "binary"})
+        )]));
+        assert!(!violates(vec![media(
+            "text/plain",
+            json!({"type": "string"})
+        )]));
+        assert!(violates(vec![media(
+            "text/plain",
+            json!({"type": "string", "minLength": 1})
+        )]));
+        assert!(violates(vec![media(
+            "text/plain",
+            json!({"type": "integer"})
+        )]));
+        assert!(
+            !violates(vec![
+                media("application/json", titled.clone()),
+                media("text/plain", json!({"type": "string"}))
+            ]),
+            "every media type must refuse it"
+        );
+        assert!(!violates(vec![media(
+            "application/x-ndjson",
+            titled.clone()
+        )]));
+        assert!(!violates(vec![]), "no media type: nothing to go by");
+        assert!(
+            !omitted_body_violates(
+                &json!({}),
+                &RequestBody {
+                    required: false,
+                    content: vec![media("application/json", titled)]
+                }
+            ),
+            "an optional body may be left out"
         );
     }
 
@@ -712,6 +1064,7 @@ mod tests {
                 ],
                 body: None,
             }),
+            fallbacks: vec![],
             notes: vec![],
         }
     }

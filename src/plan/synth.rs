@@ -63,13 +63,30 @@ pub fn media_value(document: &Value, media: &MediaType) -> Option<Value> {
     media
         .schema
         .as_ref()
-        .map(|schema| schema_value(document, schema))
+        .map(|schema| body_value(document, schema))
 }
 
 /// A value for `schema`: declared (example, examples, default, const, enum)
 /// or synthesized.
 pub fn schema_value(document: &Value, schema: &Value) -> Value {
-    let mut synth = Synthesizer { document, nodes: 0 };
+    let mut synth = Synthesizer {
+        document,
+        nodes: 0,
+        fill_top: false,
+    };
+    synth.value(schema, &mut Vec::new(), 0)
+}
+
+/// [`schema_value`] for a request body: where no property is required, the
+/// top-level object gets its first optional one, so a write carries a real
+/// body rather than an empty form or `{}` (live mode sends it to a handler
+/// that acts on it).
+pub fn body_value(document: &Value, schema: &Value) -> Value {
+    let mut synth = Synthesizer {
+        document,
+        nodes: 0,
+        fill_top: true,
+    };
     synth.value(schema, &mut Vec::new(), 0)
 }
 
@@ -77,7 +94,11 @@ pub fn schema_value(document: &Value, schema: &Value) -> Value {
 /// `oneOf`/`anyOf` branch merged in: the keywords that apply to a value at
 /// this level, for callers that inspect types and bounds.
 pub fn flatten(document: &Value, schema: &Value) -> Map<String, Value> {
-    let synth = Synthesizer { document, nodes: 0 };
+    let synth = Synthesizer {
+        document,
+        nodes: 0,
+        fill_top: false,
+    };
     synth.flatten(schema, &[]).schema
 }
 
@@ -178,6 +199,9 @@ struct Flat {
 struct Synthesizer<'a> {
     document: &'a Value,
     nodes: usize,
+    /// Whether the top-level object gets an optional property when it has
+    /// no required one ([`body_value`]).
+    fill_top: bool,
 }
 
 impl Synthesizer<'_> {
@@ -330,6 +354,13 @@ impl Synthesizer<'_> {
             .unwrap_or(0)
             .min(MAX_ITEMS) as usize;
 
+        // A body none of whose properties is required gets its first one
+        // (at the top level only), so it is not empty.
+        let wanted = if self.fill_top && depth == 0 && required.is_empty() {
+            min_properties.max(1)
+        } else {
+            min_properties
+        };
         let mut object = Map::new();
         let optional = properties
             .keys()
@@ -341,7 +372,7 @@ impl Synthesizer<'_> {
             .chain(optional.map(|name| (name, false)))
             .collect();
         for (name, is_required) in candidates {
-            if !is_required && object.len() >= min_properties {
+            if !is_required && object.len() >= wanted {
                 break;
             }
             if object.contains_key(name) {

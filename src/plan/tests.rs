@@ -481,6 +481,36 @@ fn live_mode_sends_a_valid_body_for_every_method_even_an_optional_one() {
     );
 }
 
+/// Where an empty body would be valid, live mode still sends a real one:
+/// the handler acts on it, so it should have something to act on.
+#[test]
+fn live_mode_never_sends_an_empty_body_where_no_field_is_required() {
+    let open = json!({"type": "object", "properties": {
+        "id": {"type": "integer", "readOnly": true},
+        "reason": {"type": "string", "example": "duplicate"},
+        "notify": {"type": "boolean"}
+    }});
+    let cases = [
+        ("application/x-www-form-urlencoded", "reason=duplicate"),
+        ("application/json", r#"{"reason":"duplicate"}"#),
+        ("application/octet-stream", "rollcall test file\n"),
+        ("text/plain", "rollcall"),
+    ];
+    for (media_type, expected) in cases {
+        let schema = if media_type.starts_with("application/octet") {
+            json!({"type": "string", "format": "binary"})
+        } else if media_type == "text/plain" {
+            json!({"type": "string"})
+        } else {
+            open.clone()
+        };
+        let mut post = op(Method::Post, "/jobs/{jobId}/cancel");
+        post.request_body = Some(body(true, &[(media_type, schema)]));
+        let probe = plan_one(post, Mode::Live);
+        assert_eq!(body_text(request(&probe)), (media_type, expected));
+    }
+}
+
 #[test]
 fn optional_body_on_get_or_delete_is_left_out_with_a_note_and_a_required_one_is_sent() {
     let schema = json!({"type": "object", "properties": {"q": {"type": "string"}}});
@@ -674,9 +704,15 @@ fn safe_post_with_a_json_body_sends_malformed_json() {
 }
 
 #[test]
-fn safe_post_with_a_required_non_json_body_omits_it() {
+fn safe_post_with_a_required_non_json_body_omits_it_where_the_schema_needs_a_field() {
     let mut post = op(Method::Post, "/upload");
-    post.request_body = Some(body(true, &[("multipart/form-data", json!({}))]));
+    post.request_body = Some(body(
+        true,
+        &[(
+            "multipart/form-data",
+            json!({"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}),
+        )],
+    ));
     let probe = plan_one(post, Mode::Safe);
     assert_eq!(
         probe.intent,
@@ -685,6 +721,175 @@ fn safe_post_with_a_required_non_json_body_omits_it() {
         }
     );
     assert_eq!(request(&probe).body, None);
+    assert!(
+        probe.fallbacks.is_empty(),
+        "a bodiless request reaches the router"
+    );
+}
+
+/// The cases of the truth issue: an empty body is a valid body for each
+/// (a correct handler stores an empty object, blanks the note, cancels the
+/// job), so safe mode sends none of them and says why.
+#[test]
+fn safe_mode_never_sends_an_empty_body_the_contract_allows() {
+    let key = param("key", ParamLocation::Path, true, json!({"type": "string"}));
+    let cases = [
+        (
+            Method::Put,
+            "/objects/{key}",
+            "application/octet-stream",
+            json!({"type": "string", "format": "binary"}),
+        ),
+        (
+            Method::Put,
+            "/notes/{key}",
+            "text/plain",
+            json!({"type": "string"}),
+        ),
+        (
+            Method::Post,
+            "/jobs/{key}/cancel",
+            "application/x-www-form-urlencoded",
+            json!({"type": "object", "properties": {"reason": {"type": "string"}}}),
+        ),
+        (
+            Method::Patch,
+            "/settings/{key}",
+            "application/xml",
+            json!({"type": "object", "properties": {"theme": {"type": "string"}}}),
+        ),
+    ];
+    for (method, path, media_type, schema) in cases {
+        let mut operation = op(method, path);
+        operation.parameters = vec![key.clone()];
+        operation.request_body = Some(body(true, &[(media_type, schema)]));
+        let probe = plan_one(operation, Mode::Safe);
+        assert_eq!(probe.request, None, "{method} {path}: nothing is sent");
+        let Intent::Unverifiable { reason } = &probe.intent else {
+            panic!(
+                "{method} {path}: expected unverifiable, got {:?}",
+                probe.intent
+            );
+        };
+        assert!(
+            reason.contains(&format!(
+                "an empty body is valid for its non-JSON body ({media_type})"
+            )),
+            "{reason}"
+        );
+    }
+}
+
+/// A malformed JSON body comes first; the required body left out and an
+/// invalid query value follow, for when a body parser in front of the
+/// router refuses the malformed one on every path.
+#[test]
+fn a_malformed_body_is_followed_by_the_next_harmless_requests() {
+    let mut post = op(Method::Post, "/tickets/{ticketId}/comments");
+    post.parameters = vec![
+        param(
+            "ticketId",
+            ParamLocation::Path,
+            true,
+            json!({"type": "integer", "example": 7}),
+        ),
+        param(
+            "notify",
+            ParamLocation::Query,
+            true,
+            json!({"type": "boolean"}),
+        ),
+    ];
+    post.request_body = Some(body(
+        true,
+        &[(
+            "application/json",
+            json!({"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}}),
+        )],
+    ));
+    let probe = plan_one(post, Mode::Safe);
+    assert_eq!(
+        probe.intent,
+        Intent::Invalid {
+            violation: "malformed JSON body".into()
+        }
+    );
+    assert!(probe.sends_malformed_body());
+    let chain: Vec<(String, String, Option<String>)> = probe
+        .fallbacks
+        .iter()
+        .map(|f| {
+            let Intent::Invalid { violation } = &f.intent else {
+                panic!("{:?}", f.intent);
+            };
+            (
+                violation.clone(),
+                f.request.path_and_query.clone(),
+                f.request
+                    .body
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(&b.bytes).into_owned()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            (
+                "required request body omitted".to_string(),
+                "/tickets/7/comments?notify=true".to_string(),
+                None
+            ),
+            (
+                "query parameter 'notify' is not a boolean".to_string(),
+                "/tickets/7/comments?notify=not-a-boolean".to_string(),
+                Some(r#"{"body":"rollcall"}"#.to_string())
+            ),
+            (
+                "path parameter 'ticketId' is not an integer".to_string(),
+                "/tickets/not-an-integer/comments?notify=true".to_string(),
+                Some(r#"{"body":"rollcall"}"#.to_string())
+            ),
+        ]
+    );
+
+    // Without a malformed body first, nothing follows.
+    let mut put = op(Method::Put, "/pets/{petId}");
+    put.parameters = vec![pet_id()];
+    assert!(plan_one(put, Mode::Safe).fallbacks.is_empty());
+}
+
+#[test]
+fn a_target_that_never_answers_a_malformed_body_gets_the_next_request_or_none() {
+    let mut post = op(Method::Post, "/tickets");
+    post.request_body = Some(body(
+        true,
+        &[(
+            "application/json",
+            json!({"type": "object", "required": ["title"]}),
+        )],
+    ));
+    let probe = plan_one(post.clone(), Mode::Safe).without_malformed_body();
+    assert_eq!(
+        probe.intent,
+        Intent::Invalid {
+            violation: "required request body omitted".into()
+        }
+    );
+    assert_eq!(request(&probe).body, None);
+    assert!(!probe.sends_malformed_body());
+
+    post.request_body = Some(body(
+        true,
+        &[("application/json", json!({"type": "object"}))],
+    ));
+    let probe = plan_one(post, Mode::Safe).without_malformed_body();
+    assert_eq!(probe.request, None);
+    assert!(
+        matches!(&probe.intent, Intent::Unverifiable { reason } if reason.contains("never answers a malformed JSON body")),
+        "{:?}",
+        probe.intent
+    );
 }
 
 #[test]
@@ -754,7 +959,7 @@ fn safe_put_with_nothing_rejectable_is_unverifiable_with_a_reason() {
     };
     assert_eq!(
         reason,
-        "no request for PUT /notes/{name} is both harmless and rejectable: no body, no typed parameter; run --mode live to check it"
+        "no request for PUT /notes/{name} is both harmless and rejectable: no body, no parameter with a value its schema surely rejects; run --mode live to check it"
     );
 }
 

@@ -46,6 +46,11 @@ pub struct Discovery {
     /// here means bodies are parsed before routing, so a safe-mode probe's
     /// rejected body proves nothing about its route.
     pub malformed_body: Option<NoRouteSample>,
+    /// Set (to the failure) when that malformed body got no answer at all:
+    /// this target never answers one (a mock server whose error handler
+    /// waits for an event that already fired), so each probe sends its next
+    /// harmless request instead ([`crate::plan::PlannedProbe::without_malformed_body`]).
+    pub malformed_body_unanswered: Option<String>,
     /// `OPTIONS` on a path that cannot exist: whether unknown paths get an
     /// `Allow` header too (then an `Allow` on a declared path proves nothing).
     pub options_unknown: Option<OptionsSample>,
@@ -491,9 +496,17 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
         .iter()
         .any(|op| op.request_body.is_some())
     {
-        discovery.malformed_body = malformed_body_sample(prober, &root_path).await;
-        if let Some(sample) = &discovery.malformed_body {
-            discovery.notes.push(malformed_body_note(sample));
+        match malformed_body_sample(prober, &root_path).await {
+            Ok(sample) => {
+                discovery.notes.push(malformed_body_note(&sample));
+                discovery.malformed_body = Some(sample);
+            }
+            Err(error) => {
+                discovery.notes.push(format!(
+                    "POST {root_path} with a malformed JSON body got no answer ({error}): malformed bodies get no answer here, so each operation gets its next harmless request instead of one"
+                ));
+                discovery.malformed_body_unanswered = Some(error.to_string());
+            }
         }
     }
     let root_status = discovery.no_route[0].fingerprint.status;
@@ -591,23 +604,22 @@ fn options_note(sample: &OptionsSample) -> String {
     }
 }
 
-/// The body safe mode sends most: JSON cut off after its first byte.
-pub const MALFORMED_JSON: &[u8] = b"{";
-
-async fn malformed_body_sample(prober: &Prober, path: &str) -> Option<NoRouteSample> {
+/// The answer to safe mode's malformed JSON body on a path that cannot
+/// exist, or why none came.
+async fn malformed_body_sample(
+    prober: &Prober,
+    path: &str,
+) -> Result<NoRouteSample, super::TransportError> {
     let mut headers = prober.options().discovery_headers.clone();
     headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
     let request = crate::plan::PlannedRequest {
         method: Method::Post,
         path_and_query: path.to_string(),
         headers,
-        body: Some(crate::plan::Body {
-            content_type: "application/json".to_string(),
-            bytes: MALFORMED_JSON.to_vec(),
-        }),
+        body: Some(crate::plan::body::malformed_json("application/json")),
     };
-    let response = prober.send(&request).await.outcome.ok()?;
-    Some(NoRouteSample {
+    let response = prober.send(&request).await.outcome?;
+    Ok(NoRouteSample {
         prefix: String::new(),
         fingerprint: Fingerprint::of(&response, path),
         path: path.to_string(),
@@ -1373,7 +1385,7 @@ mod tests {
     #[tokio::test]
     async fn discover_learns_whether_bodies_are_checked_before_routing() {
         let app = Router::new().fallback(any(|uri: Uri, body: String| async move {
-            if body == "{" {
+            if !body.is_empty() && serde_json::from_str::<serde_json::Value>(&body).is_err() {
                 (StatusCode::BAD_REQUEST, "Unexpected end of JSON input").into_response()
             } else {
                 (StatusCode::NOT_FOUND, format!("Cannot GET {uri}")).into_response()

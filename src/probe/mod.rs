@@ -969,7 +969,7 @@ mod tests {
         assert_eq!(
             body,
             format!(
-                "POST /api/pets/a%20b%2Fc?q=1%2F2&x=%7B\nuser-agent: {}\nx-trace: t-1\ncontent-type: application/json\naccept-encoding: \n\n{{",
+                "POST /api/pets/a%20b%2Fc?q=1%2F2&x=%7B\nuser-agent: {}\nx-trace: t-1\ncontent-type: application/json\naccept-encoding: \n\n{{\"rollcall\": ",
                 crate::USER_AGENT
             )
         );

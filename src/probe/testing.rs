@@ -136,7 +136,7 @@ pub fn malformed_json(method: Method, path_and_query: &str) -> PlannedRequest {
     PlannedRequest {
         body: Some(Body {
             content_type: "application/json".into(),
-            bytes: b"{".to_vec(),
+            bytes: crate::plan::body::MALFORMED_JSON.as_bytes().to_vec(),
         }),
         ..request(method, path_and_query)
     }
@@ -147,6 +147,7 @@ pub fn planned(operation: usize, intent: Intent, request: Option<PlannedRequest>
         operation,
         intent,
         request,
+        fallbacks: vec![],
         notes: vec![],
     }
 }

@@ -839,7 +839,7 @@ mod tests {
         }
         assert!(lines.contains(&"not_implemented=1"));
         assert!(lines.contains(&"total=18"));
-        assert!(lines.contains(&"flagged=7"));
+        assert!(lines.contains(&"flagged=8"));
         assert!(lines.contains(&"failed=true"));
         assert!(lines.contains(&"exit_code=1"));
         assert!(lines.contains(&"junit=reports/rollcall.xml"));
@@ -911,7 +911,7 @@ mod tests {
             "{summary}"
         );
         let output = std::fs::read_to_string(&output).expect("read");
-        assert!(output.starts_with("earlier=1\nimplemented=7\n"), "{output}");
+        assert!(output.starts_with("earlier=1\nimplemented=6\n"), "{output}");
         let stdout = String::from_utf8(stdout).expect("utf-8");
         assert!(
             stdout

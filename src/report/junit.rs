@@ -576,20 +576,20 @@ mod tests {
         assert_eq!(
             counts,
             [
-                ["stable", "9", "2", "0", "2"],
+                ["stable", "9", "3", "0", "2"],
                 ["canary", "9", "4", "1", "2"]
             ]
         );
         let all = &attributes_of(&parsed, "testsuites")[0];
         assert_eq!(
             [&all["tests"], &all["failures"], &all["errors"]],
-            ["18", "6", "1"]
+            ["18", "7", "1"]
         );
         assert!(
             !all.contains_key("skipped"),
             "the junit-10 schema allows no skipped on <testsuites>"
         );
-        assert_eq!(attributes_of(&parsed, "failure").len(), 6);
+        assert_eq!(attributes_of(&parsed, "failure").len(), 7);
         assert_eq!(attributes_of(&parsed, "error").len(), 1);
         assert_eq!(
             attributes_of(&parsed, "skipped").len(),
@@ -621,7 +621,7 @@ mod tests {
             "first path segment without tags"
         );
         assert!(classnames.contains(&"stable.root"), "`/` has no segment");
-        let root = cases.iter().find(|c| c["name"] == "GET /").unwrap();
+        let root = cases.iter().find(|c| c["name"] == "POST /").unwrap();
         assert!(
             !root.contains_key("line"),
             "no line when the spec gave none"

@@ -591,16 +591,16 @@ mod tests {
                 .iter()
                 .all(|o| *o == Outcome::Inconclusive)
         );
-        assert_eq!(outcomes.len(), 11);
+        assert_eq!(outcomes.len(), 12);
     }
 
     #[test]
     fn summary_line_counts_every_result_in_vocabulary_order() {
         assert_eq!(
             fixture().summary_line(),
-            "9 operations × 2 targets: 7 implemented, 1 not_implemented, 1 missing_route, \
-             1 missing_method, 1 server_error, 1 stub, 1 inconsistent, 2 auth_required, \
-             1 unverified, 1 unreachable, 1 skipped"
+            "9 operations × 2 targets: 6 implemented, 1 not_implemented, 1 missing_route, \
+             1 missing_method, 1 server_error, 1 stub, 1 accepts_invalid, 1 inconsistent, \
+             2 auth_required, 1 unverified, 1 unreachable, 1 skipped"
         );
     }
 

@@ -241,9 +241,31 @@ pub(crate) fn fixture() -> RunReport {
                 })
                 .collect()
         }),
-        operation(Method::Get, "/", &[], None, || {
+        operation(Method::Post, "/", &[], None, || {
             vec![
-                served("stable", Method::Get, "/", 200, 2),
+                // Safe mode's malformed body, accepted: a handler that does
+                // not validate (and may have acted on it).
+                TargetResult {
+                    rule: "invalid-accepted".into(),
+                    evidence: "POST / answered 200 OK to a request its contract forbids \
+                               (malformed JSON body): the handler accepts invalid input, and \
+                               this safe-mode request may have changed state; check the \
+                               service's data"
+                        .into(),
+                    ..exchange(
+                        "stable",
+                        Verdict::AcceptsInvalid,
+                        request(
+                            "stable",
+                            Method::Post,
+                            "/",
+                            &[("content-type", "application/json")],
+                            Some("{\"rollcall\": "),
+                        ),
+                        Some(response(200, &[("content-type", "application/json")], "[]")),
+                        2,
+                    )
+                },
                 // --repeat 3 behind a load balancer: one request reached an
                 // instance of an older build.
                 TargetResult {
@@ -254,7 +276,7 @@ pub(crate) fn fixture() -> RunReport {
                     ..exchange(
                         "canary",
                         Verdict::Inconsistent,
-                        request("canary", Method::Get, "/", &[], None),
+                        request("canary", Method::Post, "/", &[], None),
                         Some(response(
                             404,
                             &[("content-type", "text/html")],

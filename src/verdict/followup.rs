@@ -20,6 +20,8 @@
 //!   OPTIONS /labels/rollcall → 404 no-route, while OPTIONS /health → 405   missing_route (unrouted-404)
 //! GET    /admin      → 401, unknown paths 404
 //!   GET /admin/rollcall-404-… → 404 no-route          implemented (auth-after-routing), route only
+//! POST   /tickets/7/comments {"rollcall":  → 400, as unknown paths (a body parser before routing)
+//!   POST /tickets/7/comments (no body) → 501          not_implemented (handler-501)
 //! ```
 //!
 //! Which follow-up an operation needs is decided by the verdict itself
@@ -50,6 +52,12 @@ pub enum FollowUpKind {
     /// `GET` on a path just below the operation's that cannot exist: does a
     /// 401 come from the route, or from a gate over that part of the API?
     Below,
+    /// Safe mode's next harmless request for the operation, the one at
+    /// `step` of [`crate::plan::PlannedProbe::fallbacks`], after a malformed
+    /// body was refused before routing (and the requests before it got no
+    /// answer): the required body left out, say, passes the parser and
+    /// reaches the router.
+    NextProbe { step: usize },
 }
 
 /// A follow-up request and its answer.
@@ -151,8 +159,9 @@ pub async fn run(
                 });
             }
         }
-        if round == 0
-            && discovery.options_calibration.is_none()
+        // The calibration goes with the first round that sends an
+        // `OPTIONS` (after a next harmless request, that is the second).
+        if discovery.options_calibration.is_none()
             && pending.iter().any(|p| p.kind == FollowUpKind::Options)
             && let Some((request, expected)) = calibration_request(run, &first)
         {
@@ -215,6 +224,13 @@ fn request_for(
     match kind {
         FollowUpKind::Options => {
             let request = match &planned.request {
+                // A value the path's schema forbids may match no route at
+                // all: OPTIONS goes to the path with valid values.
+                Some(request) if planned.intent.breaks_path() => bodiless(
+                    request,
+                    Method::Options,
+                    &safe::route_path(&run.contract.document, operation),
+                ),
                 Some(request) => bodiless(request, Method::Options, &request.path_and_query),
                 None => PlannedRequest {
                     method: Method::Options,
@@ -231,6 +247,10 @@ fn request_for(
                 alternate.request,
                 Some((alternate.parameter, alternate.kind)),
             ))
+        }
+        FollowUpKind::NextProbe { step } => {
+            let next = planned.fallbacks.get(step)?;
+            Some((next.request.clone(), None))
         }
         FollowUpKind::Below => {
             let request = planned.request.as_ref()?;

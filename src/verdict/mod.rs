@@ -31,6 +31,10 @@ pub enum Verdict {
     MissingMethod,
     ServerError,
     Stub,
+    /// A safe-mode request the contract forbids was accepted with a 2xx:
+    /// the handler does not validate its input, and the request may have
+    /// changed state.
+    AcceptsInvalid,
     /// Repeated requests (`--repeat`) got different verdicts.
     Inconsistent,
     AuthRequired,
@@ -40,13 +44,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 11] = [
+    pub const ALL: [Verdict; 12] = [
         Verdict::Implemented,
         Verdict::NotImplemented,
         Verdict::MissingRoute,
         Verdict::MissingMethod,
         Verdict::ServerError,
         Verdict::Stub,
+        Verdict::AcceptsInvalid,
         Verdict::Inconsistent,
         Verdict::AuthRequired,
         Verdict::Unverified,
@@ -62,6 +67,7 @@ impl Verdict {
             Verdict::MissingMethod => "missing_method",
             Verdict::ServerError => "server_error",
             Verdict::Stub => "stub",
+            Verdict::AcceptsInvalid => "accepts_invalid",
             Verdict::Inconsistent => "inconsistent",
             Verdict::AuthRequired => "auth_required",
             Verdict::Unverified => "unverified",
@@ -79,6 +85,7 @@ impl Verdict {
             | Verdict::MissingMethod
             | Verdict::ServerError
             | Verdict::Stub
+            | Verdict::AcceptsInvalid
             | Verdict::Inconsistent => Outcome::Fail,
             Verdict::Unreachable => Outcome::Error,
             Verdict::AuthRequired | Verdict::Unverified | Verdict::Skipped => Outcome::Inconclusive,
@@ -471,6 +478,14 @@ fn not_found(
             "{answered}, and the 404 matches this target's no-route response ({})",
             sample.describe()
         );
+        if intent.breaks_path()
+            && let Intent::Invalid { violation } = intent
+        {
+            let shown = format!(
+                "{shown}, but a router with typed path parameters (Flask, Django) matches no route for a value its type forbids ({violation}), so that says nothing about the route"
+            );
+            return settle(judge, probe, Unsettled::InvalidPathUnrouted, shown, follow);
+        }
         return settle(judge, probe, Unsettled::NoRoute404, shown, follow);
     }
     let Some(sample) = judge.discovery().sample_for(probe.path_and_query) else {
@@ -512,6 +527,19 @@ enum Unsettled {
     Unknown404,
     /// Safe mode's invalid body, refused the way unknown paths refuse it.
     RejectedBeforeRouting,
+    /// Safe mode's invalid path value, answered with the no-route 404.
+    InvalidPathUnrouted,
+}
+
+impl Unsettled {
+    /// Whether the first answer came before any handler could: then only
+    /// proof of the route, or of its absence, settles it (no second value).
+    fn before_handler(self) -> bool {
+        matches!(
+            self,
+            Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted
+        )
+    }
 }
 
 impl Unsettled {
@@ -528,6 +556,10 @@ impl Unsettled {
                 rules::REJECTED_BEFORE_ROUTING,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
+            Unsettled::InvalidPathUnrouted => finding(
+                rules::INVALID_PATH_UNROUTED,
+                format!("{shown}{notes}; run --mode live to reach it"),
+            ),
         }
     }
 }
@@ -536,11 +568,23 @@ fn settle(
     judge: &Judge<'_, '_>,
     probe: &ProbeLine<'_>,
     case: Unsettled,
-    shown: String,
+    mut shown: String,
     follow: bool,
 ) -> Decision {
     if !follow {
         return case.unsettled(&shown, "", probe).into();
+    }
+    if case == Unsettled::RejectedBeforeRouting {
+        match next_request(judge, &mut shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(step) => {
+                return Decision {
+                    finding: case.unsettled(&shown, "", probe),
+                    want: Some(FollowUpKind::NextProbe { step }),
+                };
+            }
+            NextRequest::Decided(decision) => return decision,
+        }
     }
     let method = probe.method;
     let Some(options) = judge.follow_up(FollowUpKind::Options) else {
@@ -552,7 +596,7 @@ fn settle(
     let (described, why) = match read_options(judge, options, method) {
         OptionsReading::Lists { described } => {
             return match case {
-                Unsettled::RejectedBeforeRouting => finding(
+                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
                     rules::OPTIONS_ALLOW,
                     format!(
                         "{shown}; but {described}, which lists {method}: the route is deployed; the handler itself was not reached in safe mode; run --mode live to reach it"
@@ -584,7 +628,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration}, which lists the methods of a deployed route"
             );
             return match case {
-                Unsettled::RejectedBeforeRouting => finding(
+                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
                     rules::OPTIONS_NO_ROUTE,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
@@ -623,7 +667,7 @@ fn settle(
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
-    if case == Unsettled::RejectedBeforeRouting {
+    if case.before_handler() {
         return case.unsettled(&shown, &options_note, probe).into();
     }
     let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
@@ -656,7 +700,10 @@ fn settle(
         false,
     )
     .finding;
-    if matches!(inner.rule, rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN) {
+    if matches!(
+        inner.rule,
+        rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN | rules::INVALID_PATH_UNROUTED
+    ) {
         let notes = format!(
             "{options_note}; a second value, {second_line}, answered {} too",
             status_text(response.status)
@@ -671,6 +718,51 @@ fn settle(
         ..inner
     }
     .into()
+}
+
+/// Where safe mode's next harmless requests stand, after a first answer
+/// that said nothing about the route.
+enum NextRequest {
+    /// None is left to send (or the plan holds none): `OPTIONS` is next.
+    None,
+    /// The request at this step of the plan's list is not sent yet.
+    Wanted(usize),
+    /// An answer, judged like a first answer (with the follow-ups it asks
+    /// for in turn), decides; the evidence tells the chain.
+    Decided(Decision),
+}
+
+/// Goes down the plan's list of harmless requests
+/// ([`crate::plan::PlannedProbe::fallbacks`]) past those that got no
+/// answer (noted in `shown`), to the first that did, or the first not sent.
+fn next_request(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
+    for (step, next) in judge.context.probe.fallbacks.iter().enumerate() {
+        let Some(sent) = judge.follow_up(FollowUpKind::NextProbe { step }) else {
+            return NextRequest::Wanted(step);
+        };
+        let line = ProbeLine::of(&sent.request);
+        let response = match &sent.exchange.outcome {
+            Ok(response) => response,
+            Err(error) => {
+                shown.push_str(&format!(
+                    "; the next harmless request, {line}, got no response ({error})"
+                ));
+                continue;
+            }
+        };
+        let inner = judge_response(judge, &line, &next.intent, &sent.exchange, response, true);
+        return NextRequest::Decided(Decision {
+            finding: Finding {
+                evidence: format!(
+                    "{shown}; then the next harmless request: {}",
+                    inner.finding.evidence
+                ),
+                ..inner.finding
+            },
+            want: inner.want,
+        });
+    }
+    NextRequest::None
 }
 
 /// What an `OPTIONS` follow-up on an operation's path showed about it.
@@ -1031,8 +1123,7 @@ fn success(
         return finding(
             rules::INVALID_ACCEPTED,
             format!(
-                "route served: the deliberately invalid request to {probe} ({violation}) was accepted with {}; the handler does not validate it",
-                status_text(response.status)
+                "{answered} to a request its contract forbids ({violation}): the handler accepts invalid input, and this safe-mode request may have changed state; check the service's data"
             ),
         );
     }
@@ -1058,8 +1149,14 @@ fn client_error(
         )
         .into();
     };
+    // Only the malformed body is refused by a parser in front of the
+    // router; a bodiless or valid body reaches the router.
     let before_routing = judge.discovery().malformed_body.as_ref().filter(|sample| {
-        exchange.request.body.is_some()
+        exchange
+            .request
+            .body
+            .as_ref()
+            .is_some_and(crate::plan::body::is_malformed_json)
             && sample.fingerprint.status == status
             && !matches!(status, 404 | 405 | 410)
     });

@@ -74,6 +74,7 @@ pub const CATCH_ALL_3XX: &str = "catch-all-3xx";
 pub const REDIRECT_3XX: &str = "redirect-3xx";
 pub const VALIDATION_REJECTED: &str = "validation-rejected";
 pub const REJECTED_BEFORE_ROUTING: &str = "rejected-before-routing";
+pub const INVALID_PATH_UNROUTED: &str = "invalid-path-unrouted";
 pub const OPTIONS_ALLOW: &str = "options-allow";
 pub const OPTIONS_LACKS_METHOD: &str = "options-lacks-method";
 pub const OPTIONS_NO_ROUTE: &str = "options-no-route";
@@ -246,10 +247,10 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: INVALID_ACCEPTED,
-        verdict: Verdict::Implemented,
-        summary: "The deliberately invalid safe-mode request was accepted with a 2xx: the route is served but did not validate its input.",
-        proof: Proof::Handler,
-        hint: "Validate request bodies and parameters before acting; check that the request changed nothing.",
+        verdict: Verdict::AcceptsInvalid,
+        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids) was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
+        proof: Proof::None,
+        hint: "Check the service's data for a change made by the request shown; validate request bodies and parameters before acting.",
     },
     Rule {
         id: SERVED_2XX,
@@ -282,9 +283,16 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: REJECTED_BEFORE_ROUTING,
         verdict: Verdict::Unverified,
-        summary: "The deliberately invalid safe-mode request was rejected with the same status that unknown paths give such a request: the body was refused before routing, so the route is not proven.",
+        summary: "Safe mode's malformed body was rejected with the same status that unknown paths give such a body: it was refused before routing, so the route is not proven, and neither a next harmless request (none was left, or none got an answer) nor OPTIONS showed it.",
         proof: Proof::None,
         hint: "Run --mode live against a staging deployment, where a valid request reaches the router.",
+    },
+    Rule {
+        id: INVALID_PATH_UNROUTED,
+        verdict: Verdict::Unverified,
+        summary: "Safe mode's path value, one the parameter's schema forbids, got the no-route 404: a router with typed path parameters (Flask, Django, Spring) matches no route for it, so the 404 says nothing, and OPTIONS on the path with valid values did not settle it either.",
+        proof: Proof::None,
+        hint: "Run --mode live against a staging deployment, or give the path parameter an example and a route that answers OPTIONS.",
     },
     Rule {
         id: OPTIONS_ALLOW,

@@ -43,8 +43,17 @@ async fn check_with(
     credentials_given: bool,
     settings: &Settings,
 ) -> Vec<Finding> {
-    let prober = prober(base);
-    let mut discovery = discover(&prober, contract).await;
+    check_on(&prober(base), contract, probes, credentials_given, settings).await
+}
+
+async fn check_on(
+    prober: &crate::probe::Prober,
+    contract: &Contract,
+    probes: &[PlannedProbe],
+    credentials_given: bool,
+    settings: &Settings,
+) -> Vec<Finding> {
+    let mut discovery = discover(prober, contract).await;
     let requests = probes
         .iter()
         .enumerate()
@@ -54,7 +63,7 @@ async fn check_with(
         exchanges[i] = Some(exchange);
     }
     let run = followup::Run {
-        prober: &prober,
+        prober,
         contract,
         probes,
         discovery_headers: &[],
@@ -469,6 +478,12 @@ async fn invalid_probe_rejected_with_422_is_validation_rejected() {
     );
 }
 
+/// Whether `body` is JSON that `express.json()` refuses (an empty body is
+/// not parsed at all).
+fn malformed(body: &str) -> bool {
+    !body.is_empty() && serde_json::from_str::<serde_json::Value>(body).is_err()
+}
+
 /// Unknown paths answer like Express's final handler, which names the method
 /// and the path; bodies are parsed (and malformed ones refused) before routing.
 fn express_like() -> Router {
@@ -476,7 +491,7 @@ fn express_like() -> Router {
         .route("/pets", get(|| async { axum::Json(json!([])) }))
         .fallback(
             |method: axum::http::Method, uri: Uri, body: String| async move {
-                if body == "{" {
+                if malformed(&body) {
                     return (
                         StatusCode::BAD_REQUEST,
                         "SyntaxError: Unexpected end of JSON input",
@@ -544,6 +559,190 @@ async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
         findings[0].evidence.contains("gets 400 too"),
         "{}",
         findings[0].evidence
+    );
+}
+
+/// A probe whose malformed body comes first, then `fallbacks`.
+fn chained(
+    operation: usize,
+    first: PlannedRequest,
+    fallbacks: Vec<(&str, PlannedRequest)>,
+) -> PlannedProbe {
+    PlannedProbe {
+        fallbacks: fallbacks
+            .into_iter()
+            .map(|(violation, request)| crate::plan::Fallback {
+                intent: Intent::Invalid {
+                    violation: violation.into(),
+                },
+                request,
+            })
+            .collect(),
+        ..invalid(operation, first)
+    }
+}
+
+/// After a malformed body refused before routing, the follow-ups go down the
+/// plan's list: past a request that gets no answer, to one that does.
+#[tokio::test]
+async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
+    let app = express_like().route(
+        "/jobs",
+        axum::routing::post(|uri: Uri, body: String| async move {
+            // express.json() runs before every route.
+            if malformed(&body) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "SyntaxError: Unexpected end of JSON input",
+                );
+            }
+            if uri.query() == Some("hang=1") {
+                std::future::pending::<()>().await;
+            }
+            (StatusCode::NOT_IMPLEMENTED, "not yet")
+        }),
+    );
+    let base = serve(app).await;
+    let contract = contract(vec![operation_with_body(Method::Post, "/jobs")]);
+    let mut valid_body = request(Method::Post, "/jobs?count=not-an-integer");
+    valid_body.body = Some(crate::plan::Body {
+        content_type: "application/json".into(),
+        bytes: br#"{"name":"x"}"#.to_vec(),
+    });
+    let probe = chained(
+        0,
+        malformed_json(Method::Post, "/jobs"),
+        vec![
+            (
+                "required request body omitted",
+                request(Method::Post, "/jobs?hang=1"),
+            ),
+            ("query parameter 'count' is not an integer", valid_body),
+        ],
+    );
+    let prober = prober_with(&base, options_with_timeout(Duration::from_millis(500)));
+
+    let findings = check_on(&prober, &contract, &[probe], false, &Settings::default()).await;
+
+    let finding = &findings[0];
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::NotImplemented, "handler-501")
+    );
+    assert!(
+        finding
+            .evidence
+            .contains("bodies are checked before routing")
+            && finding
+                .evidence
+                .contains("the next harmless request, POST /jobs, got no response")
+            && finding
+                .evidence
+                .contains("then the next harmless request: POST /jobs answered 501"),
+        "{}",
+        finding.evidence
+    );
+}
+
+/// The next harmless request accepted with a 2xx is no pass either.
+#[tokio::test]
+async fn a_next_harmless_request_accepted_is_accepts_invalid() {
+    let app = express_like().route(
+        "/drafts",
+        axum::routing::post(|body: String| async move {
+            if malformed(&body) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "SyntaxError: Unexpected end of JSON input",
+                );
+            }
+            (StatusCode::CREATED, "saved")
+        }),
+    );
+    let base = serve(app).await;
+    let contract = contract(vec![operation_with_body(Method::Post, "/drafts")]);
+    let probe = chained(
+        0,
+        malformed_json(Method::Post, "/drafts"),
+        vec![(
+            "required request body omitted",
+            request(Method::Post, "/drafts"),
+        )],
+    );
+
+    let findings = check(&base, &contract, &[probe], false).await;
+
+    assert_eq!(
+        (findings[0].verdict, findings[0].rule),
+        (Verdict::AcceptsInvalid, "invalid-accepted"),
+        "{}",
+        findings[0].evidence
+    );
+    assert!(
+        findings[0]
+            .evidence
+            .contains("then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)"),
+        "{}",
+        findings[0].evidence
+    );
+}
+
+/// Only the malformed body is refused by a parser in front of the router: a
+/// valid body with an invalid query value that gets the same 400 was
+/// refused by the route itself.
+#[test]
+fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
+    let op = operation_with_body(Method::Post, "/orders");
+    let mut discovery = axum_discovery();
+    discovery.malformed_body = Some(crate::probe::NoRouteSample {
+        prefix: String::new(),
+        path: UNKNOWN.into(),
+        fingerprint: Fingerprint::of(&answer(400, &[], "SyntaxError"), UNKNOWN),
+    });
+    let mut sent = request(Method::Post, "/orders?count=not-an-integer");
+    sent.body = Some(crate::plan::Body {
+        content_type: "application/json".into(),
+        bytes: br#"{"item":"x"}"#.to_vec(),
+    });
+    let probe = planned(
+        0,
+        Intent::Invalid {
+            violation: "query parameter 'count' is not an integer".into(),
+        },
+        Some(sent),
+    );
+
+    let finding = judge(&op, &probe, &discovery, Ok(answer(400, &[], "bad count")));
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Implemented, "validation-rejected")
+    );
+}
+
+/// An invalid path value answered with the no-route 404, on a target whose
+/// `OPTIONS` shows nothing: unverified, never `missing_route`.
+#[test]
+fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
+    let op = operation(Method::Put, "/tasks/{id}");
+    let probe = planned(
+        0,
+        Intent::Invalid {
+            violation: "path parameter 'id' is not an integer".into(),
+        },
+        Some(request(Method::Put, "/tasks/not-an-integer")),
+    );
+
+    let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
+
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Unverified, "invalid-path-unrouted")
+    );
+    assert!(
+        finding.evidence.contains("typed path parameters"),
+        "{}",
+        finding.evidence
     );
 }
 
@@ -879,7 +1078,7 @@ fn invalid_request_accepted_with_2xx_is_served_without_validation() {
 
     assert_eq!(
         (finding.verdict, finding.rule),
-        (Verdict::Implemented, "invalid-accepted")
+        (Verdict::AcceptsInvalid, "invalid-accepted")
     );
 }
 
