@@ -203,6 +203,12 @@ pub struct Config {
     pub each_address: Option<bool>,
     /// `all_parity_rows` (`--all`).
     pub all_parity_rows: Option<bool>,
+    /// `fail_on = ["not_implemented", ...]`: `--fail-on`.
+    pub fail_on: Option<Vec<Verdict>>,
+    /// `wait_for = "60s"`: `--wait-for`.
+    pub wait_for: Option<Duration>,
+    /// `[spec_headers]`: `--spec-header` (credential headers from the environment).
+    pub spec_headers: Vec<(String, String)>,
     pub operations: Vec<OperationEntry>,
     pub known_gaps: Vec<KnownGap>,
     /// Every value read from the environment, for the redactor.
@@ -234,6 +240,16 @@ impl fmt::Debug for Config {
             .field("repeat", &self.repeat)
             .field("each_address", &self.each_address)
             .field("all_parity_rows", &self.all_parity_rows)
+            .field("fail_on", &self.fail_on)
+            .field("wait_for", &self.wait_for)
+            .field(
+                "spec_headers",
+                &self
+                    .spec_headers
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("operations", &self.operations.len())
             .field("known_gaps", &self.known_gaps)
             .finish_non_exhaustive()
@@ -269,6 +285,10 @@ struct RawConfig {
     repeat: Option<u16>,
     each_address: Option<bool>,
     all_parity_rows: Option<bool>,
+    fail_on: Option<Spanned<Vec<Verdict>>>,
+    wait_for: Option<TimeoutValue>,
+    #[serde(default)]
+    spec_headers: IndexMap<String, Spanned<HeaderValue>>,
     #[serde(default)]
     operations: IndexMap<String, Spanned<RawOperation>>,
     #[serde(default)]
@@ -463,8 +483,29 @@ impl Config {
             repeat: raw.repeat,
             each_address: raw.each_address,
             all_parity_rows: raw.all_parity_rows,
+            wait_for: raw.wait_for.map(|t| t.0),
             ..Config::default()
         };
+
+        if let Some(fail_on) = raw.fail_on {
+            let offset = fail_on.span().start;
+            let verdicts = fail_on.into_inner();
+            if verdicts.contains(&Verdict::Implemented) {
+                return Err(invalid(
+                    offset,
+                    "fail_on".into(),
+                    "implemented cannot fail the run".into(),
+                ));
+            }
+            if verdicts.is_empty() {
+                return Err(invalid(
+                    offset,
+                    "fail_on".into(),
+                    "name at least one verdict, e.g. fail_on = [\"not_implemented\"]".into(),
+                ));
+            }
+            config.fail_on = Some(verdicts);
+        }
 
         if let Some(reference) = raw.reference {
             let offset = reference.span().start;
@@ -534,6 +575,8 @@ impl Config {
         }
 
         config.headers = headers(raw.headers, "headers", env, &mut config.secrets)
+            .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+        config.spec_headers = headers(raw.spec_headers, "spec_headers", env, &mut config.secrets)
             .map_err(|(offset, key, message)| invalid(offset, key, message))?;
 
         for (key, entry) in raw.operations {

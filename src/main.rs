@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use rollcall::check::{self, Gate, RunOptions, TargetSpec, exit};
+use rollcall::check::{self, RunOptions, TargetSpec, exit};
 use rollcall::contract::diff::ContractDiff;
 use rollcall::contract::{self, Contract, LoadOptions};
 use rollcall::plan::{self, Credential, PlanOptions};
@@ -100,6 +100,17 @@ fn early_redactor(command: &Command) -> Redactor {
         Command::Merge(_) => (None, vec![]),
     };
     let mut redactor = Redactor::default();
+    // --spec-header values: every one may be a credential for the contract.
+    let spec_headers = match command {
+        Command::Check(a) => a.plan.spec_headers.as_slice(),
+        Command::List(a) => a.plan.spec_headers.as_slice(),
+        _ => &[],
+    };
+    for raw in spec_headers {
+        if let Some((_, secret)) = raw.split_once(':') {
+            redactor.add_secret(secret.trim());
+        }
+    }
     if let Some(request) = request {
         for raw in request.auth.iter().chain(&request.headers) {
             // Whatever follows the first '=' or ':' may be a secret; mask it
@@ -129,14 +140,10 @@ fn early_redactor(command: &Command) -> Redactor {
 
 async fn load_contract(
     spec: &str,
-    allow_remote_refs: bool,
+    options: &LoadOptions,
     quiet: bool,
 ) -> Result<Contract, Failure> {
-    let options = LoadOptions {
-        allow_remote_refs,
-        ..LoadOptions::default()
-    };
-    let contract = contract::load(spec, &options)
+    let contract = contract::load(spec, options)
         .await
         .map_err(Failure::bad_input)?;
     if !quiet {
@@ -220,6 +227,9 @@ fn plan_run(
     for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
         redactor.add_secret(secret);
     }
+    for (_, value) in args.parsed_spec_headers().map_err(Failure::bad_input)? {
+        redactor.add_secret(&value);
+    }
     let plan = plan::build(contract, &options).map_err(Failure::bad_input)?;
     Ok(Planned {
         options,
@@ -231,9 +241,19 @@ fn plan_run(
 async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
     let targets = args.parsed_targets().map_err(Failure::bad_input)?;
     let quiet = args.output.quiet;
-    let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, quiet).await?;
+    let tls = tls_options(&args.tls)?;
+    let load = LoadOptions {
+        allow_remote_refs: args.plan.allow_remote_refs,
+        headers: args
+            .plan
+            .parsed_spec_headers()
+            .map_err(Failure::bad_input)?,
+        tls: tls.clone(),
+        ..LoadOptions::default()
+    };
+    let mut contract = load_contract(&args.plan.spec, &load, quiet).await?;
     contract.require_operations().map_err(Failure::bad_input)?;
-    let since = release_diff(args, &mut contract).await?;
+    let since = release_diff(args, &mut contract, &load).await?;
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let Planned {
         options,
@@ -247,7 +267,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let probe = ProbeOptions {
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
-        tls: tls_options(&args.tls)?,
+        tls,
         retries: args.retries,
         rate_per_second: args.rate,
         http2_prior_knowledge: args.tls.http2_prior_knowledge,
@@ -269,6 +289,14 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
             message: e.to_string(),
             code: exit::UNREACHABLE,
         })?;
+    if let Some(within) = args.wait_for {
+        check::wait_for_targets(&targets, &contract, &plan, &probe, within)
+            .await
+            .map_err(|e| Failure {
+                message: e.to_string(),
+                code: exit::UNREACHABLE,
+            })?;
+    }
     let reference =
         check::reference_target(&targets, args.parity.reference.as_deref()).map_err(|e| {
             let origin = args.parity.reference_origin.as_deref();
@@ -280,13 +308,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         credentials_given: check::carries_credentials(&options),
         repeat: usize::from(args.parity.repeat),
         verdict: args.verdict_settings(),
-        gate: if args.parity.parity_only {
-            Gate::ParityOnly
-        } else if args.strict {
-            Gate::Strict
-        } else {
-            Gate::Served
-        },
+        gate: args.gate(),
     };
     let contract = Arc::new(contract);
     let plan = Arc::new(plan);
@@ -367,7 +389,11 @@ fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
     }
     let mut merged = report::merge::merge(reports).map_err(Failure::bad_input)?;
     if args.strict {
-        merged.gate = Gate::Strict;
+        merged.gate.strict = true;
+    }
+    if !args.fail_on.is_empty() {
+        merged.gate.fail_on = Some(args.fail_on.clone());
+        merged.gate.parity_only = false;
     }
     deliver(
         &merged,
@@ -404,6 +430,7 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
             "--junit" => report::junit::render(report),
             "--json" => report::json::render(report),
             "--markdown" => report::markdown::render_with(report, &markdown),
+            "--sarif" => report::sarif::render(report),
             _ => report::html::render(report),
         };
         write_file(path, flag, &content)?;
@@ -429,11 +456,22 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
 async fn release_diff(
     args: &CheckArgs,
     contract: &mut Contract,
+    load: &LoadOptions,
 ) -> Result<Option<ContractDiff>, Failure> {
     let Some(old_spec) = &args.parity.since else {
         return Ok(None);
     };
-    let old = load_contract(old_spec, args.plan.allow_remote_refs, args.output.quiet).await?;
+    // --spec-header is for the spec's origin: an older contract elsewhere gets none.
+    let origin = |spec: &str| url::Url::parse(spec).ok().map(|u| u.origin());
+    let load = if origin(old_spec).is_some() && origin(old_spec) == origin(&args.plan.spec) {
+        load.clone()
+    } else {
+        LoadOptions {
+            headers: Vec::new(),
+            ..load.clone()
+        }
+    };
+    let old = load_contract(old_spec, &load, args.output.quiet).await?;
     let diff = ContractDiff::between(&old, contract);
     if args.parity.only_new {
         let declared = contract.operations.len();
@@ -450,8 +488,12 @@ async fn release_diff(
 
 /// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
 async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
-    let old = load_contract(&args.old, args.allow_remote_refs, false).await?;
-    let new = load_contract(&args.new, args.allow_remote_refs, false).await?;
+    let load = LoadOptions {
+        allow_remote_refs: args.allow_remote_refs,
+        ..LoadOptions::default()
+    };
+    let old = load_contract(&args.old, &load, false).await?;
+    let new = load_contract(&args.new, &load, false).await?;
     let mut diff = ContractDiff::between(&old, &new);
     diff.old.path = redactor.url(&diff.old.path);
     diff.new.path = redactor.url(&diff.new.path);
@@ -573,7 +615,15 @@ fn print_err(line: &str) {
 }
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
-    let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, false).await?;
+    let load = LoadOptions {
+        allow_remote_refs: args.plan.allow_remote_refs,
+        headers: args
+            .plan
+            .parsed_spec_headers()
+            .map_err(Failure::bad_input)?,
+        ..LoadOptions::default()
+    };
+    let mut contract = load_contract(&args.plan.spec, &load, false).await?;
     let Planned {
         excluded, mut plan, ..
     } = plan_run(&args.plan, &mut contract, &[], redactor, false)?;

@@ -479,7 +479,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
     );
     let report: rollcall::report::RunReport =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
-    assert_eq!(report.gate, rollcall::report::Gate::ParityOnly);
+    assert_eq!(report.gate, rollcall::report::Gate::parity_only());
 
     let annotations = annotations(&report, Some("invoices.yaml"), None);
     let errors: Vec<(&str, Option<u32>)> = annotations
