@@ -984,6 +984,22 @@ until = 2026-12-01
 "#;
 
     #[test]
+    fn fail_on_is_read_and_refuses_implemented() {
+        let config = parse("fail_on = [\"not_implemented\", \"auth_required\"]\n").unwrap();
+        assert_eq!(
+            config.fail_on,
+            Some(vec![Verdict::NotImplemented, Verdict::AuthRequired])
+        );
+        let (line, key, message) = error("\nfail_on = [\"implemented\"]\n");
+        assert_eq!((line, key.as_str()), (2, "fail_on"));
+        assert!(message.contains("implemented cannot fail"), "{message}");
+        let (_, key, _) = error("fail_on = [\"gone\"]\n");
+        assert_eq!(key, "fail_on");
+        let (_, key, _) = error("spec_headers = { Authorization = \"Bearer x\" }\n");
+        assert_eq!(key, "spec_headers.Authorization");
+    }
+
+    #[test]
     fn full_config_reads_every_setting() {
         let config = parse(FULL).unwrap();
         assert_eq!(config.spec.as_deref(), Some("openapi.yaml"));
@@ -1305,6 +1321,15 @@ mod example_tests {
         assert_eq!(config.operations.len(), 4);
         assert_eq!(config.known_gaps.len(), 1);
         assert_eq!(config.filter().skips.len(), 1);
+        assert_eq!(config.wait_for, Some(Duration::from_secs(30)));
+        assert_eq!(
+            config.spec_headers,
+            [(
+                "Authorization".to_string(),
+                "value-of-SPEC_TOKEN".to_string()
+            )]
+        );
+        assert!(config.secrets.contains(&"value-of-SPEC_TOKEN".to_string()));
     }
 }
 

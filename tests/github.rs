@@ -410,7 +410,7 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
     // the gap both targets share included.
     for target in ["stable", "canary"] {
         let shared = format!(
-            ",title=handler-501::{} [{target}]: not_implemented",
+            ",title=handler-501 [{target}]::{} [{target}]: not_implemented",
             parity_support::SHARED_GAP
         );
         assert!(
