@@ -82,7 +82,22 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            print_err(&format!("error: {}", redactor.text(&failure.message)));
+            let message = redactor.text(&failure.message);
+            print_err(&format!("error: {message}"));
+            // A workflow step reads the outputs whatever the exit code.
+            let github = match &cli.command {
+                Command::Check(a) => a.github.enabled(),
+                Command::Merge(a) => a.github.enabled(),
+                _ => false,
+            };
+            if github && let Some(path) = report::github::GithubEnv::from_env().output {
+                let outputs = report::github::failure_outputs(failure.code, &message);
+                if let Err(source) = report::github::append(&path, &outputs) {
+                    print_err(&format!(
+                        "warning: cannot append to $GITHUB_OUTPUT: {source}"
+                    ));
+                }
+            }
             ExitCode::from(failure.code)
         }
     }

@@ -247,3 +247,53 @@ async fn wait_for_gives_up_with_exit_3_naming_the_target() {
     );
     assert!(!run.all_output().contains("pw-9931"));
 }
+
+/// In GitHub mode a run that ends before any report still writes its step
+/// outputs: `failed`, `exit_code` and the (masked) `error`.
+#[tokio::test]
+async fn github_outputs_are_written_on_exit_2_and_3() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outputs = dir.path().join("outputs");
+    let port = free_port().await;
+    let env = |outputs: &std::path::Path| {
+        vec![
+            ("GITHUB_ACTIONS", "true".to_string()),
+            ("GITHUB_OUTPUT", outputs.display().to_string()),
+        ]
+    };
+    let unreachable = rollcall(
+        args(&[
+            "check",
+            &repo("specs/demo.yaml").display().to_string(),
+            "--target",
+            &format!("http://user:pw-4417@127.0.0.1:{port}"),
+            "--wait-for",
+            "200ms",
+        ]),
+        env(&outputs),
+    )
+    .await;
+    assert_eq!(unreachable.code, 3, "{}", unreachable.all_output());
+    let written = std::fs::read_to_string(&outputs).expect("outputs written");
+    assert!(written.contains("failed=true\nexit_code=3\n"), "{written}");
+    assert!(
+        written.contains("error=--wait-for 200ms: target "),
+        "{written}"
+    );
+    assert!(!written.contains("pw-4417"), "{written}");
+
+    let bad = dir.path().join("bad-outputs");
+    let run = rollcall(
+        args(&[
+            "check",
+            "no/such/spec.yaml",
+            "--target",
+            "http://127.0.0.1:9",
+        ]),
+        env(&bad),
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    let written = std::fs::read_to_string(&bad).expect("outputs written");
+    assert!(written.contains("exit_code=2\n"), "{written}");
+}

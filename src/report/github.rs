@@ -184,7 +184,9 @@ pub fn publish(
     errors
 }
 
-fn append(path: &Path, text: &str) -> std::io::Result<()> {
+/// Appends `text` to a GitHub file (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`),
+/// never truncating what earlier steps wrote.
+pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -492,6 +494,17 @@ pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> St
     for (name, path) in paths {
         output(&mut out, name, &path.to_string_lossy());
     }
+    out
+}
+
+/// Step outputs of a run that ended before any report (bad input, exit 2;
+/// no target answered `--wait-for`, exit 3): `failed=true`, `exit_code` and
+/// `error` (the message, already redacted), so a later step can tell why.
+pub fn failure_outputs(exit_code: u8, message: &str) -> String {
+    let mut out = String::new();
+    output(&mut out, "failed", "true");
+    output(&mut out, "exit_code", &exit_code.to_string());
+    output(&mut out, "error", message);
     out
 }
 

@@ -1,7 +1,11 @@
 //! Report: the result of a run, collected once ([`RunReport`]) and rendered
-//! many times: terminal, JUnit XML, JSON, Markdown, HTML, GitHub mode. A report never re-probes
+//! many times: terminal, JUnit XML, JSON, Markdown, HTML, SARIF, GitHub mode. A report never re-probes
 //! and never re-reads the spec. Every string in a `RunReport` has already been
 //! through the [`crate::redact::Redactor`], so no renderer can leak a secret.
+//!
+//! Whether a result fails the run is decided once, by [`RunReport::standing`]
+//! against the run's [`Gate`] (`--fail-on`, `--strict`, `--parity-only`), and
+//! every renderer asks it, so the exit code and every report agree.
 
 pub mod curl;
 pub mod github;
