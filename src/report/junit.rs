@@ -76,6 +76,8 @@ pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
     let mut xml = JunitWriter {
         writer: Writer::new_with_indent(Vec::new(), b' ', 2),
         workspace,
+        // Once, not per testcase: most operations are in the spec itself.
+        spec_file: workspace_path(&report.spec.path, workspace),
     };
     xml.report(report)
         .expect("writing XML into memory cannot fail");
@@ -151,6 +153,8 @@ fn element(report: &RunReport, result: &TargetResult) -> Option<&'static str> {
 struct JunitWriter<'a> {
     writer: Writer<Vec<u8>>,
     workspace: Option<&'a Path>,
+    /// The spec's `file` attribute ([`workspace_path`]).
+    spec_file: Option<String>,
 }
 
 impl JunitWriter<'_> {
@@ -231,7 +235,6 @@ impl JunitWriter<'_> {
     /// `name`, `classname`, `file`, `line` and `time` of a testcase.
     fn case_start(
         &self,
-        report: &RunReport,
         op: &OperationReport,
         name: &str,
         classname: &str,
@@ -240,8 +243,12 @@ impl JunitWriter<'_> {
         let mut case = BytesStart::new("testcase");
         push(&mut case, "name", name);
         push(&mut case, "classname", classname);
-        if let Some(file) = workspace_path(op.file_or(&report.spec.path), self.workspace) {
-            push(&mut case, "file", &file);
+        let own_file = op
+            .file
+            .as_deref()
+            .map(|file| workspace_path(file, self.workspace));
+        if let Some(file) = own_file.as_ref().unwrap_or(&self.spec_file) {
+            push(&mut case, "file", file);
         }
         if let Some(line) = op.line {
             push(&mut case, "line", &line.to_string());
@@ -264,7 +271,6 @@ impl JunitWriter<'_> {
             op.label()
         };
         let case = self.case_start(
-            report,
             op,
             &name,
             &format!("{}.{}", target.name, group(op)),
@@ -352,13 +358,8 @@ impl JunitWriter<'_> {
             let Some(difference) = parity.difference(op.method, &op.path) else {
                 continue;
             };
-            let case = self.case_start(
-                report,
-                op,
-                &op.label(),
-                &format!("{PARITY_SUITE}.{}", group(op)),
-                0,
-            );
+            let case =
+                self.case_start(op, &op.label(), &format!("{PARITY_SUITE}.{}", group(op)), 0);
             self.writer.write_event(Event::Start(case))?;
             let mut failure = BytesStart::new("failure");
             push(

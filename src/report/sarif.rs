@@ -42,8 +42,13 @@ pub fn render(report: &RunReport) -> String {
 /// [`render`] with paths relative to `workspace`.
 pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
     let several = report.targets.len() > 1;
-    let location = |file: &str, line: Option<u32>| -> Value {
-        let Some(uri) = workspace_path(file, workspace) else {
+    let spec_file = workspace_path(&report.spec.path, workspace);
+    let location = |own_file: Option<&str>, line: Option<u32>| -> Value {
+        let uri = match own_file {
+            Some(file) => workspace_path(file, workspace),
+            None => spec_file.clone(),
+        };
+        let Some(uri) = uri else {
             return json!([]);
         };
         let mut physical = json!({"artifactLocation": {"uri": uri}});
@@ -70,9 +75,7 @@ pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
                 .operations
                 .iter()
                 .find(|op| op.method == difference.method && op.path == difference.path);
-            let file = op.map_or(report.spec.path.as_str(), |op| {
-                op.file_or(&report.spec.path)
-            });
+            let file = op.and_then(|op| op.file.as_deref());
             results.push(json!({
                 "ruleId": PARITY_RULE,
                 "ruleIndex": index_of(PARITY_RULE),
@@ -106,7 +109,7 @@ pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
             "ruleIndex": index_of(&result.rule),
             "level": level,
             "message": {"text": text},
-            "locations": location(op.file_or(&report.spec.path), op.line),
+            "locations": location(op.file.as_deref(), op.line),
             "partialFingerprints": {
                 "rollcallResult/v1": format!("{}|{}|{}", op.label(), result.target, result.rule)
             },
