@@ -279,7 +279,7 @@ pub async fn run(
         started_at,
         started.elapsed(),
     );
-    report.gate = options.gate;
+    report.gate = options.gate.clone();
     Ok(report)
 }
 
@@ -562,6 +562,7 @@ fn assemble(
         .collect::<Vec<_>>();
 
     let mut report = RunReport {
+        schema_version: crate::report::SCHEMA_VERSION,
         tool: "rollcall".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         mode: plan.mode,
@@ -681,6 +682,93 @@ pub fn exit_code(report: &RunReport) -> u8 {
         exit::SERVED
     } else {
         exit::FLAGGED
+    }
+}
+
+/// Why `--wait-for` gave up: a target that never answered, and its last error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "--wait-for {}: target {target} ({url}) did not answer within {}; last attempt: {last_error}",
+    humantime::format_duration(*.within), humantime::format_duration(*.within)
+)]
+pub struct WaitError {
+    pub target: String,
+    pub url: String,
+    pub within: Duration,
+    pub last_error: String,
+}
+
+/// `--wait-for`: waits until every target answers a `GET` on its base URL
+/// with any HTTP status (a service still starting refuses connections or
+/// times out), polling each target every 250 ms to 2 s, with the probes'
+/// client settings (TLS, `--resolve`, headers). Returns the first target
+/// still silent after `within`. A `GET` on the base URL is safe: a correct
+/// server acts on nothing for it.
+pub async fn wait_for_targets(
+    targets: &[TargetSpec],
+    contract: &Contract,
+    plan: &Plan,
+    probe: &ProbeOptions,
+    within: Duration,
+) -> Result<(), WaitError> {
+    let deadline = Instant::now() + within;
+    let mut waits = tokio::task::JoinSet::new();
+    for spec in targets {
+        let target = Target {
+            name: spec.name.clone(),
+            base_url: plan::base_url(&spec.url, contract),
+        };
+        let options = ProbeOptions {
+            discovery_headers: plan.discovery_headers.clone(),
+            connect_to: spec.connect_to.clone(),
+            retries: 0,
+            rate_per_second: None,
+            on_probe_done: None,
+            ..probe.clone()
+        };
+        waits.spawn(async move { wait_for_target(target, options, deadline, within).await });
+    }
+    while let Some(joined) = waits.join_next().await {
+        if let Ok(Err(error)) = joined {
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_target(
+    target: Target,
+    mut options: ProbeOptions,
+    deadline: Instant,
+    within: Duration,
+) -> Result<(), WaitError> {
+    let give_up = |last_error: String| WaitError {
+        target: target.name.clone(),
+        url: target.base_url.to_string(),
+        within,
+        last_error,
+    };
+    let mut pause = Duration::from_millis(250);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(give_up("no attempt fitted in the time".into()));
+        }
+        // Each attempt gets what is left, at most the per-request timeout.
+        options.timeout = options.timeout.min(left);
+        let prober =
+            Prober::new(target.clone(), options.clone()).map_err(|e| give_up(e.to_string()))?;
+        let exchange = prober.send_ad_hoc(crate::contract::Method::Get, "").await;
+        let error = match exchange.outcome {
+            Ok(_) => return Ok(()),
+            Err(error) => error.to_string(),
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(give_up(error));
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
     }
 }
 
@@ -842,7 +930,7 @@ mod tests {
             "FAIL: 17 of 18 served, 1 inconclusive, but 1 of 9 operations differs between 2 targets",
             "the PASS/FAIL line agrees with the exit code"
         );
-        report.gate = Gate::ParityOnly;
+        report.gate = Gate::parity_only();
         assert_eq!(exit_code(&report), exit::FLAGGED);
         assert_eq!(
             report.conclusion(),
@@ -860,7 +948,7 @@ mod tests {
         compare_targets(&mut report, "stable");
         assert_eq!(exit_code(&report), exit::FLAGGED, "the gaps are real");
         assert!(report.conclusion().starts_with("FAIL: "));
-        report.gate = Gate::ParityOnly;
+        report.gate = Gate::parity_only();
         assert_eq!(exit_code(&report), exit::SERVED, "but shared");
         let conclusion = report.conclusion();
         assert!(

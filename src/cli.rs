@@ -10,16 +10,18 @@ use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use rollcall::check::{BasePathSpec, TargetSpec};
 use rollcall::plan::{BasePath, Mode};
 use rollcall::probe::resolve::ResolveOverride;
+use rollcall::verdict::Verdict;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  every operation is served
-  1  at least one operation was flagged (not_implemented, missing_route,
-     missing_method, server_error, stub, accepts_invalid, inconsistent,
-     unreachable; with --strict also auth_required and unverified), or its
-     verdict differs between targets (with --parity-only, only the latter)
+  1  at least one result has a verdict that fails the run (by default
+     not_implemented, missing_route, missing_method, server_error, stub,
+     accepts_invalid, inconsistent, unreachable; --fail-on chooses them, --strict adds
+     auth_required and unverified), or an operation's verdict differs between
+     targets (with --parity-only, only the latter)
   2  bad input: CLI usage, unreadable or invalid spec, bad option value
-  3  no target could be reached at all";
+  3  no target could be reached at all, or one did not answer within --wait-for";
 
 const DIFF_EXIT_CODES: &str = "\
 Exit codes:
@@ -136,6 +138,11 @@ pub struct MergeArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// The verdicts that fail the merged run, instead of those the shards
+    /// were checked with (see `rollcall check --help`).
+    #[arg(long, value_name = "VERDICT[,VERDICT...]", value_delimiter = ',', value_parser = parse_verdict)]
+    pub fail_on: Vec<Verdict>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -206,8 +213,26 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_remote_refs: bool,
 
+    /// Header for fetching a SPEC given as a URL (a private contract behind
+    /// auth), repeatable. Sent only to the spec URL's own origin (scheme, host
+    /// and port: its `$ref`s there too), never to targets; its value is shown
+    /// as *** in every output.
+    ///
+    /// Example: --spec-header "Authorization: Bearer $SPEC_TOKEN"
+    #[arg(long = "spec-header", value_name = "'NAME: VALUE'")]
+    pub spec_headers: Vec<String>,
+
     #[command(flatten)]
     pub request: RequestArgs,
+}
+
+impl PlanArgs {
+    pub fn parsed_spec_headers(&self) -> Result<Vec<(String, String)>, String> {
+        self.spec_headers
+            .iter()
+            .map(|h| parse_header(h).map_err(|e| format!("--spec-header: {e}")))
+            .collect()
+    }
 }
 
 /// The report files to write (shared by `check` and `merge`).
@@ -238,6 +263,14 @@ pub struct ReportFiles {
     /// Example: --html rollcall.html
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Write the results that fail the run, and the other flagged ones as
+    /// warnings, as SARIF 2.1.0 at the spec's file and line, for GitHub code
+    /// scanning (github/codeql-action/upload-sarif).
+    ///
+    /// Example: --sarif rollcall.sarif
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
 }
 
 impl ReportFiles {
@@ -248,6 +281,7 @@ impl ReportFiles {
             ("json", "--json", &self.json),
             ("markdown", "--markdown", &self.markdown),
             ("html", "--html", &self.html),
+            ("sarif", "--sarif", &self.sarif),
         ]
         .into_iter()
         .filter_map(|(name, flag, path)| path.as_deref().map(|p| (name, flag, p)))
@@ -414,6 +448,27 @@ pub struct CheckArgs {
     #[arg(long, overrides_with = "strict")]
     pub no_strict: bool,
 
+    /// The verdicts that fail the run (comma-separated, repeatable), instead
+    /// of the default not_implemented, missing_route, missing_method,
+    /// server_error, stub, inconsistent, unreachable. Other flagged results
+    /// are still reported (JUnit <skipped>, GitHub warnings) but do not fail
+    /// it. --strict adds auth_required and unverified to this list;
+    /// operations whose verdicts differ between targets fail in any case.
+    /// Cannot be combined with --parity-only.
+    ///
+    /// Example: --fail-on not_implemented,missing_route,missing_method
+    #[arg(long, value_name = "VERDICT[,VERDICT...]", value_delimiter = ',', value_parser = parse_verdict, conflicts_with = "parity_only")]
+    pub fail_on: Vec<Verdict>,
+
+    /// Before probing, wait until every target answers at all (any HTTP
+    /// status: a service that is still starting), polling GET on its base
+    /// URL; then probe. A target still silent after DURATION ends the run
+    /// with exit 3.
+    ///
+    /// Example: --wait-for 60s
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait_for: Option<Duration>,
+
     /// A phrase that marks a small 2xx body as a placeholder (verdict stub),
     /// besides the built-in ones ("not implemented", "coming soon", "TODO", ...).
     /// Matched as whole words, in any case, and in snake_case, kebab-case and
@@ -432,6 +487,15 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
+    /// The gate these options ask for (precedence in [`rollcall::report::Gate`]).
+    pub fn gate(&self) -> rollcall::report::Gate {
+        rollcall::report::Gate {
+            fail_on: (!self.fail_on.is_empty()).then(|| self.fail_on.clone()),
+            strict: self.strict,
+            parity_only: self.parity.parity_only,
+        }
+    }
+
     /// The verdict settings these options ask for.
     pub fn verdict_settings(&self) -> rollcall::verdict::Settings {
         rollcall::verdict::Settings {
@@ -490,6 +554,15 @@ impl PlanArgs {
                         .push(format!("{}={}", credential.scheme, credential.value));
                 }
             }
+            let cli_spec_headers = self.parsed_spec_headers()?;
+            for (name, value) in &config.spec_headers {
+                if !cli_spec_headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
+                    self.spec_headers.push(format!("{name}: {value}"));
+                }
+            }
             let cli_headers = self.request.parsed_headers()?;
             for (name, value) in &config.headers {
                 if !cli_headers
@@ -531,6 +604,13 @@ impl CheckArgs {
             if !self.no_strict {
                 self.strict |= config.strict.unwrap_or(false);
             }
+            let fail_on_typed = !self.fail_on.is_empty();
+            if !fail_on_typed && let Some(fail_on) = &config.fail_on {
+                self.fail_on.clone_from(fail_on);
+            }
+            if !typed(matches, "wait_for") && self.wait_for.is_none() {
+                self.wait_for = config.wait_for;
+            }
             // Phrases add up: the file's, then those of --stub-phrase.
             if let Some(phrases) = &config.stub_phrases {
                 let from_flags = std::mem::take(&mut self.stub_phrases);
@@ -550,7 +630,9 @@ impl CheckArgs {
             {
                 parity.repeat = repeat;
             }
-            if !parity.no_parity_only {
+            // A --fail-on typed here wins over the file's parity_only (and a
+            // typed --parity-only over its fail_on, by the gate's precedence).
+            if !parity.no_parity_only && !fail_on_typed {
                 parity.parity_only |= config.parity_only.unwrap_or(false);
             }
             if !parity.no_each_address {
@@ -825,6 +907,23 @@ fn parse_header(value: &str) -> Result<(String, String), String> {
         return Err("the header name is empty or has characters a header name cannot have".into());
     }
     Ok((name.to_string(), val.trim().to_string()))
+}
+
+/// A verdict name for `--fail-on`; `implemented` cannot fail a run.
+fn parse_verdict(value: &str) -> Result<Verdict, String> {
+    let value = value.trim();
+    match Verdict::ALL.into_iter().find(|v| v.as_str() == value) {
+        Some(Verdict::Implemented) => Err("implemented cannot fail the run".into()),
+        Some(verdict) => Ok(verdict),
+        None => Err(format!(
+            "not a verdict; one of {}",
+            Verdict::ALL[1..]
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 fn parse_auth(value: &str) -> Result<(String, String), String> {

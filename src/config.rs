@@ -208,6 +208,12 @@ pub struct Config {
     pub each_address: Option<bool>,
     /// `all_parity_rows` (`--all`).
     pub all_parity_rows: Option<bool>,
+    /// `fail_on = ["not_implemented", ...]`: `--fail-on`.
+    pub fail_on: Option<Vec<Verdict>>,
+    /// `wait_for = "60s"`: `--wait-for`.
+    pub wait_for: Option<Duration>,
+    /// `[spec_headers]`: `--spec-header` (credential headers from the environment).
+    pub spec_headers: Vec<(String, String)>,
     pub operations: Vec<OperationEntry>,
     pub known_gaps: Vec<KnownGap>,
     /// Every value read from the environment, for the redactor.
@@ -240,6 +246,16 @@ impl fmt::Debug for Config {
             .field("repeat", &self.repeat)
             .field("each_address", &self.each_address)
             .field("all_parity_rows", &self.all_parity_rows)
+            .field("fail_on", &self.fail_on)
+            .field("wait_for", &self.wait_for)
+            .field(
+                "spec_headers",
+                &self
+                    .spec_headers
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("operations", &self.operations.len())
             .field("known_gaps", &self.known_gaps)
             .finish_non_exhaustive()
@@ -279,6 +295,10 @@ struct RawConfig {
     repeat: Option<u16>,
     each_address: Option<bool>,
     all_parity_rows: Option<bool>,
+    fail_on: Option<Spanned<Vec<Verdict>>>,
+    wait_for: Option<TimeoutValue>,
+    #[serde(default)]
+    spec_headers: IndexMap<String, Spanned<HeaderValue>>,
     #[serde(default)]
     operations: IndexMap<String, Spanned<RawOperation>>,
     #[serde(default)]
@@ -536,8 +556,29 @@ impl Config {
             repeat: raw.repeat,
             each_address: raw.each_address,
             all_parity_rows: raw.all_parity_rows,
+            wait_for: raw.wait_for.map(|t| t.0),
             ..Config::default()
         };
+
+        if let Some(fail_on) = raw.fail_on {
+            let offset = fail_on.span().start;
+            let verdicts = fail_on.into_inner();
+            if verdicts.contains(&Verdict::Implemented) {
+                return Err(invalid(
+                    offset,
+                    "fail_on".into(),
+                    "implemented cannot fail the run".into(),
+                ));
+            }
+            if verdicts.is_empty() {
+                return Err(invalid(
+                    offset,
+                    "fail_on".into(),
+                    "name at least one verdict, e.g. fail_on = [\"not_implemented\"]".into(),
+                ));
+            }
+            config.fail_on = Some(verdicts);
+        }
 
         if let Some(reference) = raw.reference {
             let offset = reference.span().start;
@@ -613,6 +654,8 @@ impl Config {
         }
 
         config.headers = headers(raw.headers, "headers", env, &mut config.secrets)
+            .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+        config.spec_headers = headers(raw.spec_headers, "spec_headers", env, &mut config.secrets)
             .map_err(|(offset, key, message)| invalid(offset, key, message))?;
 
         for (key, entry) in raw.operations {
@@ -1020,6 +1063,22 @@ until = 2026-12-01
 "#;
 
     #[test]
+    fn fail_on_is_read_and_refuses_implemented() {
+        let config = parse("fail_on = [\"not_implemented\", \"auth_required\"]\n").unwrap();
+        assert_eq!(
+            config.fail_on,
+            Some(vec![Verdict::NotImplemented, Verdict::AuthRequired])
+        );
+        let (line, key, message) = error("\nfail_on = [\"implemented\"]\n");
+        assert_eq!((line, key.as_str()), (2, "fail_on"));
+        assert!(message.contains("implemented cannot fail"), "{message}");
+        let (_, key, _) = error("fail_on = [\"gone\"]\n");
+        assert_eq!(key, "fail_on");
+        let (_, key, _) = error("spec_headers = { Authorization = \"Bearer x\" }\n");
+        assert_eq!(key, "spec_headers.Authorization");
+    }
+
+    #[test]
     fn full_config_reads_every_setting() {
         let config = parse(FULL).unwrap();
         assert_eq!(config.spec.as_deref(), Some("openapi.yaml"));
@@ -1379,6 +1438,15 @@ mod example_tests {
         assert_eq!(config.operations.len(), 4);
         assert_eq!(config.known_gaps.len(), 1);
         assert_eq!(config.filter().skips.len(), 1);
+        assert_eq!(config.wait_for, Some(Duration::from_secs(30)));
+        assert_eq!(
+            config.spec_headers,
+            [(
+                "Authorization".to_string(),
+                "value-of-SPEC_TOKEN".to_string()
+            )]
+        );
+        assert!(config.secrets.contains(&"value-of-SPEC_TOKEN".to_string()));
     }
 }
 

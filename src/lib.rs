@@ -18,6 +18,7 @@ pub mod plan;
 pub mod probe;
 pub mod redact;
 pub mod report;
+pub mod tls;
 pub mod verdict;
 
 /// `rollcall/<version>`, sent as the User-Agent of every probe.

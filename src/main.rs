@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use rollcall::check::{self, Gate, RunOptions, TargetSpec, exit};
+use rollcall::check::{self, RunOptions, TargetSpec, exit};
 use rollcall::contract::diff::ContractDiff;
 use rollcall::contract::{self, Contract, LoadOptions};
 use rollcall::plan::{self, Credential, PlanOptions};
@@ -79,7 +79,22 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            print_err(&format!("error: {}", redactor.text(&failure.message)));
+            let message = redactor.text(&failure.message);
+            print_err(&format!("error: {message}"));
+            // A workflow step reads the outputs whatever the exit code.
+            let github = match &cli.command {
+                Command::Check(a) => a.github.enabled(),
+                Command::Merge(a) => a.github.enabled(),
+                _ => false,
+            };
+            if github && let Some(path) = report::github::GithubEnv::from_env().output {
+                let outputs = report::github::failure_outputs(failure.code, &message);
+                if let Err(source) = report::github::append(&path, &outputs) {
+                    print_err(&format!(
+                        "warning: cannot append to $GITHUB_OUTPUT: {source}"
+                    ));
+                }
+            }
             ExitCode::from(failure.code)
         }
     }
@@ -105,6 +120,17 @@ fn early_redactor(command: &Command) -> Redactor {
         Command::Merge(_) => (None, vec![]),
     };
     let mut redactor = Redactor::default();
+    // --spec-header values: every one may be a credential for the contract.
+    let spec_headers = match command {
+        Command::Check(a) => a.plan.spec_headers.as_slice(),
+        Command::List(a) => a.plan.spec_headers.as_slice(),
+        _ => &[],
+    };
+    for raw in spec_headers {
+        if let Some((_, secret)) = raw.split_once(':') {
+            redactor.add_secret(secret.trim());
+        }
+    }
     if let Some(request) = request {
         for raw in request.auth.iter().chain(&request.headers) {
             // Whatever follows the first '=' or ':' may be a secret; mask it
@@ -134,14 +160,10 @@ fn early_redactor(command: &Command) -> Redactor {
 
 async fn load_contract(
     spec: &str,
-    allow_remote_refs: bool,
+    options: &LoadOptions,
     quiet: bool,
 ) -> Result<Contract, Failure> {
-    let options = LoadOptions {
-        allow_remote_refs,
-        ..LoadOptions::default()
-    };
-    let contract = contract::load(spec, &options)
+    let contract = contract::load(spec, options)
         .await
         .map_err(Failure::bad_input)?;
     if !quiet {
@@ -225,6 +247,9 @@ fn plan_run(
     for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
         redactor.add_secret(secret);
     }
+    for (_, value) in args.parsed_spec_headers().map_err(Failure::bad_input)? {
+        redactor.add_secret(&value);
+    }
     let plan = plan::build(contract, &options).map_err(Failure::bad_input)?;
     Ok(Planned {
         options,
@@ -236,9 +261,19 @@ fn plan_run(
 async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
     let targets = args.target.parsed().map_err(Failure::bad_input)?;
     let quiet = args.output.quiet;
-    let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, quiet).await?;
+    let tls = tls_options(&args.tls)?;
+    let load = LoadOptions {
+        allow_remote_refs: args.plan.allow_remote_refs,
+        headers: args
+            .plan
+            .parsed_spec_headers()
+            .map_err(Failure::bad_input)?,
+        tls: tls.clone(),
+        ..LoadOptions::default()
+    };
+    let mut contract = load_contract(&args.plan.spec, &load, quiet).await?;
     contract.require_operations().map_err(Failure::bad_input)?;
-    let since = release_diff(args, &mut contract).await?;
+    let since = release_diff(args, &mut contract, &load).await?;
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let Planned {
         options,
@@ -252,7 +287,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let probe = ProbeOptions {
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
-        tls: tls_options(&args.tls)?,
+        tls,
         retries: args.retries,
         rate_per_second: args.rate,
         http2_prior_knowledge: args.tls.http2_prior_knowledge,
@@ -274,6 +309,14 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
             message: e.to_string(),
             code: exit::UNREACHABLE,
         })?;
+    if let Some(within) = args.wait_for {
+        check::wait_for_targets(&targets, &contract, &plan, &probe, within)
+            .await
+            .map_err(|e| Failure {
+                message: e.to_string(),
+                code: exit::UNREACHABLE,
+            })?;
+    }
     let reference =
         check::reference_target(&targets, args.parity.reference.as_deref()).map_err(|e| {
             let origin = args.parity.reference_origin.as_deref();
@@ -285,13 +328,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         credentials_given: check::carries_credentials(&options),
         repeat: usize::from(args.parity.repeat),
         verdict: args.verdict_settings(),
-        gate: if args.parity.parity_only {
-            Gate::ParityOnly
-        } else if args.strict {
-            Gate::Strict
-        } else {
-            Gate::Served
-        },
+        gate: args.gate(),
     };
     let contract = Arc::new(contract);
     let plan = Arc::new(plan);
@@ -372,7 +409,11 @@ fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
     }
     let mut merged = report::merge::merge(reports).map_err(Failure::bad_input)?;
     if args.strict {
-        merged.gate = Gate::Strict;
+        merged.gate.strict = true;
+    }
+    if !args.fail_on.is_empty() {
+        merged.gate.fail_on = Some(args.fail_on.clone());
+        merged.gate.parity_only = false;
     }
     deliver(
         &merged,
@@ -409,6 +450,7 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
             "--junit" => report::junit::render(report),
             "--json" => report::json::render(report),
             "--markdown" => report::markdown::render_with(report, &markdown),
+            "--sarif" => report::sarif::render(report),
             _ => report::html::render(report),
         };
         write_file(path, flag, &content)?;
@@ -434,11 +476,22 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
 async fn release_diff(
     args: &CheckArgs,
     contract: &mut Contract,
+    load: &LoadOptions,
 ) -> Result<Option<ContractDiff>, Failure> {
     let Some(old_spec) = &args.parity.since else {
         return Ok(None);
     };
-    let old = load_contract(old_spec, args.plan.allow_remote_refs, args.output.quiet).await?;
+    // --spec-header is for the spec's origin: an older contract elsewhere gets none.
+    let origin = |spec: &str| url::Url::parse(spec).ok().map(|u| u.origin());
+    let load = if origin(old_spec).is_some() && origin(old_spec) == origin(&args.plan.spec) {
+        load.clone()
+    } else {
+        LoadOptions {
+            headers: Vec::new(),
+            ..load.clone()
+        }
+    };
+    let old = load_contract(old_spec, &load, args.output.quiet).await?;
     let diff = ContractDiff::between(&old, contract);
     if args.parity.only_new {
         let declared = contract.operations.len();
@@ -455,8 +508,12 @@ async fn release_diff(
 
 /// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
 async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
-    let old = load_contract(&args.old, args.allow_remote_refs, false).await?;
-    let new = load_contract(&args.new, args.allow_remote_refs, false).await?;
+    let load = LoadOptions {
+        allow_remote_refs: args.allow_remote_refs,
+        ..LoadOptions::default()
+    };
+    let old = load_contract(&args.old, &load, false).await?;
+    let new = load_contract(&args.new, &load, false).await?;
     let mut diff = ContractDiff::between(&old, &new);
     diff.old.path = redactor.url(&diff.old.path);
     diff.new.path = redactor.url(&diff.new.path);
@@ -579,7 +636,15 @@ fn print_err(line: &str) {
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
     let targets = args.target.parsed().map_err(Failure::bad_input)?;
-    let mut contract = load_contract(&args.plan.spec, args.plan.allow_remote_refs, false).await?;
+    let load = LoadOptions {
+        allow_remote_refs: args.plan.allow_remote_refs,
+        headers: args
+            .plan
+            .parsed_spec_headers()
+            .map_err(Failure::bad_input)?,
+        ..LoadOptions::default()
+    };
+    let mut contract = load_contract(&args.plan.spec, &load, false).await?;
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let Planned {
         excluded, mut plan, ..

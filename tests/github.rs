@@ -410,7 +410,7 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
     // the gap both targets share included.
     for target in ["stable", "canary"] {
         let shared = format!(
-            ",title=handler-501::{} [{target}]: not_implemented",
+            ",title=handler-501 [{target}]::{} [{target}]: not_implemented",
             parity_support::SHARED_GAP
         );
         assert!(
@@ -479,7 +479,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
     );
     let report: rollcall::report::RunReport =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
-    assert_eq!(report.gate, rollcall::report::Gate::ParityOnly);
+    assert_eq!(report.gate, rollcall::report::Gate::parity_only());
 
     let annotations = annotations(&report, Some("invoices.yaml"), None);
     let errors: Vec<(&str, Option<u32>)> = annotations

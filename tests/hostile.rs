@@ -1037,3 +1037,70 @@ async fn discovery_costs_a_bounded_number_of_requests_per_target() {
         "discovery grows with the contract: {small} extra requests for 5 operations, {large} for 300"
     );
 }
+
+/// A spec read from an https URL gets the targets' TLS options: a server
+/// certificate from an unknown CA is refused (bad input, naming the spec
+/// URL), and `--cacert` trusts it for the spec and the target alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_text = std::fs::read_to_string(two_operations(dir.path())).unwrap();
+    let pki = pki();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(&pki, ClientAuth::None, &[]));
+    let address = raw_server(move |socket| {
+        let acceptor = acceptor.clone();
+        let spec_text = spec_text.clone();
+        async move {
+            let Ok(mut tls) = acceptor.accept(socket).await else {
+                return;
+            };
+            let path = read_request_path(&mut tls).await;
+            let answer = if path == "/openapi.yaml" {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/yaml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{spec_text}",
+                    spec_text.len()
+                )
+                .into_bytes()
+            } else {
+                canned_answer(&path)
+            };
+            let _ = tls.write_all(&answer).await;
+            let _ = tls.shutdown().await;
+        }
+    })
+    .await;
+    let spec_url = format!("https://{address}/openapi.yaml");
+    let run = |extra: Vec<String>| {
+        let mut args = vec![
+            "check".to_string(),
+            spec_url.clone(),
+            "--target".to_string(),
+            format!("https://{address}"),
+        ];
+        args.extend(extra);
+        run_bounded(args)
+    };
+
+    let untrusted = run(vec![]).await;
+    assert_eq!(untrusted.code, 2, "{}", untrusted.all_output());
+    assert!(
+        untrusted
+            .stderr
+            .contains(&format!("cannot fetch spec {spec_url}")),
+        "{}",
+        untrusted.stderr
+    );
+    assert!(
+        untrusted.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        untrusted.stderr
+    );
+
+    let trusted = run(vec!["--cacert".into(), ca.display().to_string()]).await;
+    assert_eq!(trusted.code, 0, "{}", trusted.all_output());
+
+    let insecure = run(vec!["--insecure".into()]).await;
+    assert_eq!(insecure.code, 0, "{}", insecure.all_output());
+}

@@ -218,7 +218,12 @@ async fn junit_has_everything_the_github_reporters_read() {
     for failure in failures {
         let message = attribute(failure, "message");
         let kind = attribute(failure, "type");
-        assert!(message.starts_with(&format!("{kind}: ")), "{message}");
+        // Two targets: the message names the target.
+        assert!(
+            message.starts_with(&format!("{kind} on stable: "))
+                || message.starts_with(&format!("{kind} on canary: ")),
+            "{message}"
+        );
         assert!(failure.text.contains("rule: "), "{}", failure.text);
         assert!(failure.text.contains("curl -sS "), "{}", failure.text);
         assert!(failure.text.contains("\nHTTP "), "{}", failure.text);

@@ -44,13 +44,32 @@ use refs::RefIssue;
 use source::Format;
 
 /// How to load a contract.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoadOptions {
     /// Timeout for fetching a spec given as an http(s) URL.
     pub fetch_timeout: Duration,
     /// Follow `$ref`s to http(s) URLs (`--allow-remote-refs`). Off by default: a contract
     /// must not make rollcall fetch arbitrary hosts.
     pub allow_remote_refs: bool,
+    /// Headers for fetching a spec given as a URL (`--spec-header`): sent
+    /// only to that URL's origin (scheme, host, port), never to another host
+    /// a `$ref` names.
+    pub headers: Vec<(String, String)>,
+    /// TLS settings for fetching (`--insecure`, `--cacert`, client certificate).
+    pub tls: crate::tls::TlsOptions,
+}
+
+/// Header values may be credentials: `Debug` shows their names only.
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("LoadOptions")
+            .field("fetch_timeout", &self.fetch_timeout)
+            .field("allow_remote_refs", &self.allow_remote_refs)
+            .field("headers", &names)
+            .field("tls", &self.tls)
+            .finish()
+    }
 }
 
 impl Default for LoadOptions {
@@ -58,6 +77,8 @@ impl Default for LoadOptions {
         LoadOptions {
             fetch_timeout: Duration::from_secs(30),
             allow_remote_refs: false,
+            headers: Vec::new(),
+            tls: crate::tls::TlsOptions::default(),
         }
     }
 }
@@ -170,7 +191,10 @@ impl Contract {
 
 /// Loads `spec` (a file path or an http(s) URL), with the files its `$ref`s name.
 pub async fn load(spec: &str, options: &LoadOptions) -> Result<Contract, ContractError> {
-    let bytes = source::read(spec, options).await?;
+    // `--spec-header` goes to the spec's own origin only.
+    let header_origin = url::Url::parse(spec).ok().map(|u| u.origin());
+    let header_origin = header_origin.as_ref().filter(|o| o.is_tuple());
+    let bytes = source::read(spec, options, header_origin).await?;
     let mut fetched = HashMap::new();
     loop {
         let remote = Remote {
@@ -183,7 +207,7 @@ pub async fn load(spec: &str, options: &LoadOptions) -> Result<Contract, Contrac
             // Each round fetches the remote files found so far; they may name more.
             Err(BundleStop::Fetch(urls)) => {
                 for url in urls {
-                    let body = source::read(&url, options).await?;
+                    let body = source::read(&url, options, header_origin).await?;
                     fetched.insert(url, body);
                 }
             }

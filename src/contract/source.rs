@@ -35,10 +35,18 @@ impl Format {
 }
 
 /// The bytes of `spec`: an http(s) URL is fetched, `file://` and anything else read from disk.
-pub(crate) async fn read(spec: &str, options: &LoadOptions) -> Result<Vec<u8>, ContractError> {
+/// `options.headers` are sent only when the URL's origin is `header_origin`.
+pub(crate) async fn read(
+    spec: &str,
+    options: &LoadOptions,
+    header_origin: Option<&url::Origin>,
+) -> Result<Vec<u8>, ContractError> {
     let lower = spec.get(..8).unwrap_or(spec).to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return fetch(spec, options).await;
+        let same_origin = url::Url::parse(spec)
+            .is_ok_and(|url| header_origin.is_some_and(|origin| url.origin() == *origin));
+        let headers: &[(String, String)] = if same_origin { &options.headers } else { &[] };
+        return fetch(spec, options, headers).await;
     }
     let path = match url::Url::parse(spec) {
         Ok(url) if url.scheme() == "file" => {
@@ -60,22 +68,30 @@ pub(crate) async fn read(spec: &str, options: &LoadOptions) -> Result<Vec<u8>, C
         })
 }
 
-async fn fetch(url: &str, options: &LoadOptions) -> Result<Vec<u8>, ContractError> {
+async fn fetch(
+    url: &str,
+    options: &LoadOptions,
+    headers: &[(String, String)],
+) -> Result<Vec<u8>, ContractError> {
     let failed = |message: String| ContractError::Fetch {
         url: url.to_string(),
         message,
     };
     crate::install_crypto_provider();
-    let client = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(options.fetch_timeout)
-        .user_agent(crate::USER_AGENT)
+        .user_agent(crate::USER_AGENT);
+    let client = options
+        .tls
+        .apply(builder)
+        .map_err(|e| failed(e.to_string()))?
         .build()
         .map_err(|e| failed(error_chain(&e)))?;
-    let mut response = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| failed(error_chain(&e)))?;
+    let mut request = client.get(url);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let mut response = request.send().await.map_err(|e| failed(error_chain(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered HTTP {status}")));

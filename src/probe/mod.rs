@@ -35,6 +35,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::contract::Method;
 use crate::plan::PlannedRequest;
+use crate::tls::TlsError;
 
 /// A deployed service to probe.
 #[derive(Debug, Clone)]
@@ -81,28 +82,7 @@ pub struct ProbeOptions {
 /// A callback for [`ProbeOptions::on_probe_done`].
 pub type ProbeDone = Arc<dyn Fn() + Send + Sync>;
 
-/// How the client trusts the target's certificate and proves its own identity.
-#[derive(Clone, Default)]
-pub struct TlsOptions {
-    /// Accept any certificate, even self-signed or expired (`--insecure`).
-    pub accept_invalid_certs: bool,
-    /// Extra trusted root certificates, PEM (`--cacert`), next to the system's.
-    pub extra_roots_pem: Option<Vec<u8>>,
-    /// Client certificate chain and its private key, PEM (`--client-cert`
-    /// and `--client-key` concatenated), for targets that require mTLS.
-    pub client_identity_pem: Option<Vec<u8>>,
-}
-
-/// The private key is a secret: `Debug` says only what is configured.
-impl fmt::Debug for TlsOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsOptions")
-            .field("accept_invalid_certs", &self.accept_invalid_certs)
-            .field("extra_roots", &self.extra_roots_pem.is_some())
-            .field("client_identity", &self.client_identity_pem.is_some())
-            .finish()
-    }
-}
+pub use crate::tls::TlsOptions;
 
 /// Header values may be credentials: `Debug` shows their names only.
 impl fmt::Debug for ProbeOptions {
@@ -724,23 +704,11 @@ fn build_client(
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .user_agent(crate::USER_AGENT)
-        .referer(false)
-        .danger_accept_invalid_certs(options.tls.accept_invalid_certs);
-    if let Some(pem) = &options.tls.extra_roots_pem {
-        let roots = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| ProbeError::Certificate(error_chain(&e)))?;
-        if roots.is_empty() {
-            return Err(ProbeError::Certificate(
-                "no PEM certificate (-----BEGIN CERTIFICATE-----) found".into(),
-            ));
-        }
-        builder = builder.tls_certs_merge(roots);
-    }
-    if let Some(pem) = &options.tls.client_identity_pem {
-        let identity = reqwest::Identity::from_pem(pem)
-            .map_err(|e| ProbeError::ClientIdentity(error_chain(&e)))?;
-        builder = builder.identity(identity);
-    }
+        .referer(false);
+    builder = options.tls.apply(builder).map_err(|e| match e {
+        TlsError::Certificate(m) => ProbeError::Certificate(m),
+        TlsError::ClientIdentity(m) => ProbeError::ClientIdentity(m),
+    })?;
     if options.http2_prior_knowledge {
         builder = builder.http2_prior_knowledge();
     }

@@ -40,7 +40,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::report::{Gate, OperationReport, RunReport, TargetResult, markdown};
+use crate::report::{OperationReport, RunReport, Standing, TargetResult, markdown, workspace_path};
 use crate::verdict::{Outcome, Verdict};
 
 /// Annotations GitHub shows per level (error, warning, notice) and step.
@@ -184,7 +184,9 @@ pub fn publish(
     errors
 }
 
-fn append(path: &Path, text: &str) -> std::io::Result<()> {
+/// Appends `text` to a GitHub file (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`),
+/// never truncating what earlier steps wrote.
+pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -193,43 +195,36 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
     file.flush()
 }
 
-/// The spec path as annotations need it: relative to the workspace, without
-/// `./`; `None` for a spec loaded from a URL (no file to annotate).
+/// The spec path as annotations need it: relative to the workspace
+/// (`workspace`, else the current directory), without `./`; `None` for a
+/// spec loaded from a URL (no file to annotate). See [`workspace_path`].
 pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<String> {
-    if spec_path.starts_with("http://") || spec_path.starts_with("https://") {
-        return None;
-    }
-    let path = Path::new(spec_path);
-    let relative = match workspace {
-        Some(workspace) if path.is_absolute() => path.strip_prefix(workspace).unwrap_or(path),
-        _ => path,
-    };
-    let text = relative.to_string_lossy();
-    let text = text.trim_start_matches("./");
-    (!text.is_empty()).then(|| text.to_string())
+    workspace_path(spec_path, workspace)
 }
 
 /// Annotations for every operation whose verdicts differ between targets
-/// and every flagged result: errors first (parity differences, then failures
-/// and unreachable targets), then warnings (open known gaps, `auth_required`,
-/// `unverified`); `skipped` results are not annotated. Each level stays
-/// within [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped
-/// annotation. `file` is the spec's repository-relative path; an operation
+/// and every flagged result, each at the level its standing against the gate
+/// gives ([`RunReport::standing`]): errors first (parity differences, which
+/// fail every gate, then the results that fail the run), then warnings
+/// (results the gate lets through: inconclusive verdicts, open known gaps,
+/// verdicts `--fail-on` or `--parity-only` do not gate); `skipped` results
+/// that fail nothing are not annotated. So the errors are exactly the JUnit
+/// `<failure>`s and `<error>`s. Each level stays within
+/// [`MAX_ANNOTATIONS_PER_LEVEL`]: the overflow becomes one grouped
+/// annotation. `file` is the spec's workspace-relative path; an operation
 /// written in another file (`OperationReport::file`) is annotated there, made
-/// relative to `workspace`.
+/// relative to `workspace`. With several targets, title and message name the
+/// target (`handler-501 [canary]`), so two targets' annotations never look
+/// the same.
 ///
-/// A run gated on parity alone (`--parity-only`) fails only on differences,
-/// so only those are errors: a failure every target shares is a warning, and
-/// the results of a differing operation are left to its parity annotation,
-/// which names each target's verdict.
+/// With `--parity-only`, the results of a differing operation are left to
+/// its parity annotation, which names each target's verdict.
 pub fn annotations(
     report: &RunReport,
     file: Option<&str>,
     workspace: Option<&Path>,
 ) -> Vec<Annotation> {
     let several_targets = report.targets.len() > 1;
-    let parity_only = report.gate == Gate::ParityOnly;
-    let strict = report.gate == Gate::Strict;
     let differs = |op: &OperationReport| {
         report
             .parity
@@ -239,16 +234,13 @@ pub fn annotations(
     let mut errors = parity_annotations(report, file, workspace);
     let mut warnings = Vec::new();
     for (op, result) in report.flagged() {
-        // A known gap is shown but must not look like a failure in a green run.
-        let level = match result.counted_outcome() {
-            _ if parity_only && differs(op) => continue,
-            _ if result.is_known_gap() => Level::Warning,
-            Outcome::Fail | Outcome::Error if parity_only => Level::Warning,
-            Outcome::Fail | Outcome::Error => Level::Error,
-            Outcome::Inconclusive if result.verdict == Verdict::Skipped => continue,
-            Outcome::Inconclusive if strict => Level::Error,
-            Outcome::Inconclusive => Level::Warning,
-            _ => continue,
+        let level = match report.standing(result) {
+            Standing::Pass => continue,
+            Standing::Fails => Level::Error,
+            _ if report.gate.parity_only && differs(op) => continue,
+            Standing::KnownGap => Level::Warning,
+            Standing::NotGated if result.verdict == Verdict::Skipped => continue,
+            Standing::NotGated => Level::Warning,
         };
         let subject = subject(op, result, several_targets);
         let pending = Pending {
@@ -261,7 +253,11 @@ pub fn annotations(
                     None => file.map(str::to_string),
                 },
                 line: op.line,
-                title: result.rule.clone(),
+                title: if several_targets {
+                    format!("{} [{}]", result.rule, result.target)
+                } else {
+                    result.rule.clone()
+                },
                 message: format!("{subject}: {}: {}", result.verdict, result.evidence),
             },
         };
@@ -466,9 +462,11 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 }
 
 /// Step outputs in `$GITHUB_OUTPUT` syntax: the count of every verdict (zero
-/// included, so a later step can always read it), `total`, `flagged`
-/// (failures and unreachable), `inconclusive`, `failed` (whether the run
-/// exits non-zero), `exit_code`, and the path of each report written.
+/// included, so a later step can always read it), `total`, `flagged` (the
+/// results that fail the run, as the gate decides: JUnit's failures and
+/// errors in the targets' suites), `differences` (operations whose verdicts
+/// differ between targets), `inconclusive`, `failed` (whether the run exits
+/// non-zero), `exit_code`, and the path of each report written.
 pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> String {
     let counts = report.verdict_counts();
     let mut out = String::new();
@@ -479,9 +477,9 @@ pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> St
             &counts.get(&verdict).copied().unwrap_or(0).to_string(),
         );
     }
-    let flagged = report.count(Outcome::Fail) + report.count(Outcome::Error);
     output(&mut out, "total", &report.results().count().to_string());
-    output(&mut out, "flagged", &flagged.to_string());
+    output(&mut out, "flagged", &report.failing().to_string());
+    output(&mut out, "differences", &report.differences().to_string());
     output(
         &mut out,
         "inconclusive",
@@ -496,6 +494,17 @@ pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> St
     for (name, path) in paths {
         output(&mut out, name, &path.to_string_lossy());
     }
+    out
+}
+
+/// Step outputs of a run that ended before any report (bad input, exit 2;
+/// no target answered `--wait-for`, exit 3): `failed=true`, `exit_code` and
+/// `error` (the message, already redacted), so a later step can tell why.
+pub fn failure_outputs(exit_code: u8, message: &str) -> String {
+    let mut out = String::new();
+    output(&mut out, "failed", "true");
+    output(&mut out, "exit_code", &exit_code.to_string());
+    output(&mut out, "error", message);
     out
 }
 
@@ -515,6 +524,7 @@ fn output(out: &mut String, name: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Gate;
     use crate::report::testing::{fixture, fixture_with_parity as with_parity};
 
     #[test]
@@ -524,7 +534,7 @@ mod tests {
         let first = annotations[0].command();
         assert_eq!(
             first,
-            "::error file=specs/petstore.yaml,line=40,title=test.not_implemented::\
+            "::error file=specs/petstore.yaml,line=40,title=test.not_implemented [canary]::\
              POST /pets [canary]: not_implemented: answered 501"
         );
     }
@@ -658,7 +668,7 @@ mod tests {
             result.verdict = Verdict::NotImplemented;
         }
         report.parity = Some(report.parity_matrix().compare("stable"));
-        report.gate = Gate::ParityOnly;
+        report.gate = Gate::parity_only();
         let parity = report.parity.clone().expect("parity");
         let annotations = annotations(&report, Some("spec.yaml"), None);
         let errors: Vec<&Annotation> = annotations
@@ -696,7 +706,7 @@ mod tests {
     fn more_than_ten_parity_errors_are_grouped_too() {
         let mut report = copies_of_post_pets(12);
         report.parity = Some(report.parity_matrix().compare("stable"));
-        report.gate = Gate::ParityOnly;
+        report.gate = Gate::parity_only();
         let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"), None)
             .into_iter()
             .filter(|a| a.level == Level::Error)
@@ -750,7 +760,7 @@ mod tests {
         let command = annotations[0].command();
         assert_eq!(
             command,
-            "::error file=dir%2Cwith%3Aodd%25/spec.yaml,line=40,title=a%3Ab%2Cc%25::\
+            "::error file=dir%2Cwith%3Aodd%25/spec.yaml,line=40,title=a%3Ab%2Cc%25 [canary]::\
              POST /pets [canary]: not_implemented: 50%25 done%0D%0A::error::injected"
         );
         assert_eq!(command.lines().count(), 1);

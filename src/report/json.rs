@@ -2,8 +2,13 @@
 //! format is exactly the Rust structure (fields in declaration order,
 //! operations in contract order, results in target order).
 //!
+//! Its format is published as a JSON Schema, `docs/report.schema.json`, and
+//! versioned by `schema_version` ([`SCHEMA_VERSION`]); every report a test
+//! writes is validated against that schema.
+//!
 //! ```json
 //! {
+//!   "schema_version": 1,
 //!   "tool": "rollcall",
 //!   "version": "0.1.0",
 //!   "mode": "safe",
@@ -18,7 +23,7 @@
 //! }
 //! ```
 
-use crate::report::RunReport;
+use crate::report::{RunReport, SCHEMA_VERSION};
 
 /// Why a file could not be read back as a rollcall JSON report.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +32,10 @@ pub enum ParseError {
     Json(#[from] serde_json::Error),
     #[error("not a rollcall JSON report: its \"tool\" is \"{0}\", expected \"rollcall\"")]
     OtherTool(String),
+    #[error(
+        "written by a newer rollcall (schema_version {found}; this one reads up to {SCHEMA_VERSION}): upgrade rollcall"
+    )]
+    NewerSchema { found: u32 },
 }
 
 /// The report as pretty JSON, ending with a newline.
@@ -43,6 +52,11 @@ pub fn parse(text: &str) -> Result<RunReport, ParseError> {
     let report: RunReport = serde_json::from_str(text)?;
     if report.tool != "rollcall" {
         return Err(ParseError::OtherTool(report.tool));
+    }
+    if report.schema_version > SCHEMA_VERSION {
+        return Err(ParseError::NewerSchema {
+            found: report.schema_version,
+        });
     }
     Ok(report)
 }

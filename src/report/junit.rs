@@ -1,7 +1,12 @@
 //! The JUnit XML report: one `<testsuite>` per target (in target order), one
 //! `<testcase>` per declared operation in each, so CI dashboards count every
-//! operation on every target exactly once. `file` and `line` point at the
-//! operation in the spec, for annotations on the exact line.
+//! operation on every target exactly once; with several targets, one more
+//! suite, `rollcall/parity`, holds a failing testcase per operation whose
+//! verdicts differ between them (its name has a `/`, which no target name
+//! can have). `file` and `line` point at the operation in the spec, the file
+//! relative to the workspace (`$GITHUB_WORKSPACE`, else the current
+//! directory; left out for a spec read from a URL), for annotations on the
+//! exact line.
 //!
 //! ```xml
 //! <?xml version="1.0" encoding="UTF-8"?>
@@ -13,11 +18,11 @@
 //!       <property name="spec" value="specs/petstore.yaml"/>
 //!       <property name="rollcall_version" value="0.1.0"/>
 //!     </properties>
-//!     <testcase name="GET /pets" classname="canary.pets" file="specs/petstore.yaml" line="22" time="0.009">
+//!     <testcase name="GET /pets [canary]" classname="canary.pets" file="specs/petstore.yaml" line="22" time="0.009">
 //!       <system-out>implemented [served-2xx]: GET /pets answered 200 OK</system-out>
 //!     </testcase>
-//!     <testcase name="POST /pets" classname="canary.pets" file="specs/petstore.yaml" line="40" time="0.006">
-//!       <failure message="not_implemented: answered 501" type="not_implemented">rule: ...
+//!     <testcase name="POST /pets [canary]" classname="canary.pets" file="specs/petstore.yaml" line="40" time="0.006">
+//!       <failure message="not_implemented on canary: answered 501" type="not_implemented">rule: ...
 //! curl -sS -X POST 'http://127.0.0.1:8081/api/v1/pets' ...
 //!
 //! HTTP 501 Not Implemented
@@ -28,26 +33,51 @@
 //! </testsuites>
 //! ```
 //!
-//! Verdicts map through [`Verdict::outcome`]: a failure is `<failure>`, an
-//! unreachable target `<error>`, an inconclusive verdict `<skipped>`. Text is
+//! Results follow the run's gate ([`RunReport::standing`]), so JUnit
+//! reporters agree with the exit code: a result that fails the run is a
+//! `<failure>` (an `<error>` when the target was unreachable); one that does
+//! not (an inconclusive verdict, an open known gap, a verdict `--fail-on` or
+//! `--parity-only` does not gate) is `<skipped>`, never a `<failure>`. With
+//! several targets the testcase name and the message name the target, so
+//! reporters' annotations for two targets never look the same. Text is
 //! escaped (never CDATA, which a body containing `]]>` would break) and
 //! characters XML 1.0 forbids (NUL, ESC, other control bytes) are dropped.
+//!
+//! The document follows the Jenkins/Ant JUnit schema as its xUnit plugin
+//! ships it (`testdata/junit/junit-10.xsd`), plus `file` and `line` on
+//! `<testcase>` (see `docs/junit.md`).
 
 use std::borrow::Cow;
 use std::io;
+use std::path::Path;
 
 use quick_xml::Writer;
 use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::parity::Parity;
-use crate::report::{OperationReport, RunReport, TargetInfo, TargetResult};
+use crate::report::{
+    OperationReport, RunReport, Standing, TargetInfo, TargetResult, workspace, workspace_path,
+};
 use crate::verdict::{Outcome, rules};
 
-/// The report as a JUnit XML document, ending with a newline.
+/// Name of the suite comparing the targets: a `/` cannot occur in a target
+/// name, so no target's suite can be called this.
+pub const PARITY_SUITE: &str = "rollcall/parity";
+
+/// The report as a JUnit XML document, ending with a newline; `file`
+/// attributes relative to [`workspace`].
 pub fn render(report: &RunReport) -> String {
+    render_in(report, workspace().as_deref())
+}
+
+/// [`render`] with `file` attributes relative to `workspace`.
+pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
     let mut xml = JunitWriter {
         writer: Writer::new_with_indent(Vec::new(), b' ', 2),
+        workspace,
+        // Once, not per testcase: most operations are in the spec itself.
+        spec_file: workspace_path(&report.spec.path, workspace),
     };
     xml.report(report)
         .expect("writing XML into memory cannot fail");
@@ -75,11 +105,11 @@ impl Counts {
             match result_for(op, target) {
                 Some(result) => {
                     counts.time_ms += result.elapsed_ms;
-                    match junit_outcome(result) {
-                        Outcome::Pass => {}
-                        Outcome::Fail => counts.failures += 1,
-                        Outcome::Error => counts.errors += 1,
-                        Outcome::Inconclusive => counts.skipped += 1,
+                    match element(report, result) {
+                        None => {}
+                        Some("failure") => counts.failures += 1,
+                        Some("error") => counts.errors += 1,
+                        Some(_) => counts.skipped += 1,
                     }
                 }
                 None => counts.skipped += 1,
@@ -108,11 +138,26 @@ impl Counts {
     }
 }
 
-struct JunitWriter {
-    writer: Writer<Vec<u8>>,
+/// The element a result is written as: `failure` or `error` when it fails
+/// the run, `skipped` when it is not a pass but does not fail it, none for
+/// a pass.
+fn element(report: &RunReport, result: &TargetResult) -> Option<&'static str> {
+    match report.standing(result) {
+        Standing::Pass => None,
+        Standing::Fails if result.counted_outcome() == Outcome::Error => Some("error"),
+        Standing::Fails => Some("failure"),
+        Standing::NotGated | Standing::KnownGap => Some("skipped"),
+    }
 }
 
-impl JunitWriter {
+struct JunitWriter<'a> {
+    writer: Writer<Vec<u8>>,
+    workspace: Option<&'a Path>,
+    /// The spec's `file` attribute ([`workspace_path`]).
+    spec_file: Option<String>,
+}
+
+impl JunitWriter<'_> {
     fn report(&mut self, report: &RunReport) -> io::Result<()> {
         self.writer
             .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -122,7 +167,7 @@ impl JunitWriter {
             .map(|t| Counts::of_target(report, &t.name))
             .collect();
         let parity_counts = report.parity.as_ref().map(|parity| Counts {
-            tests: report.operations.len(),
+            tests: parity.differences.len(),
             failures: parity.differences.len(),
             ..Counts::default()
         });
@@ -187,6 +232,31 @@ impl JunitWriter {
         self.end("testsuite")
     }
 
+    /// `name`, `classname`, `file`, `line` and `time` of a testcase.
+    fn case_start(
+        &self,
+        op: &OperationReport,
+        name: &str,
+        classname: &str,
+        elapsed_ms: u64,
+    ) -> BytesStart<'static> {
+        let mut case = BytesStart::new("testcase");
+        push(&mut case, "name", name);
+        push(&mut case, "classname", classname);
+        let own_file = op
+            .file
+            .as_deref()
+            .map(|file| workspace_path(file, self.workspace));
+        if let Some(file) = own_file.as_ref().unwrap_or(&self.spec_file) {
+            push(&mut case, "file", file);
+        }
+        if let Some(line) = op.line {
+            push(&mut case, "line", &line.to_string());
+        }
+        push(&mut case, "time", &seconds(elapsed_ms));
+        case
+    }
+
     fn testcase(
         &mut self,
         report: &RunReport,
@@ -194,72 +264,39 @@ impl JunitWriter {
         op: &OperationReport,
     ) -> io::Result<()> {
         let result = result_for(op, &target.name);
-        let mut case = BytesStart::new("testcase");
-        push(&mut case, "name", &op.label());
-        push(
-            &mut case,
-            "classname",
+        let several = report.targets.len() > 1;
+        let name = if several {
+            format!("{} [{}]", op.label(), target.name)
+        } else {
+            op.label()
+        };
+        let case = self.case_start(
+            op,
+            &name,
             &format!("{}.{}", target.name, group(op)),
+            result.map_or(0, |r| r.elapsed_ms),
         );
-        push(&mut case, "file", op.file_or(&report.spec.path));
-        if let Some(line) = op.line {
-            push(&mut case, "line", &line.to_string());
-        }
-        push(
-            &mut case,
-            "time",
-            &seconds(result.map_or(0, |r| r.elapsed_ms)),
-        );
+        self.writer.write_event(Event::Start(case))?;
 
         let Some(result) = result else {
-            self.writer.write_event(Event::Start(case))?;
             let mut skipped = BytesStart::new("skipped");
             push(&mut skipped, "message", "no result for this target");
             self.writer.write_event(Event::Empty(skipped))?;
             return self.end_testcase(op);
         };
-        let message = match &result.allowance {
-            Some(allowance) if result.is_known_gap() => allowance.message.clone(),
-            Some(allowance) if result.counted_outcome() != Outcome::Pass => format!(
-                "{}: {} ({})",
-                result.verdict, result.evidence, allowance.message
-            ),
-            _ => format!("{}: {}", result.verdict, result.evidence),
-        };
-        match junit_outcome(result) {
+        let Some(element) = element(report, result) else {
             // A pass carries its rule and evidence too: "served" is a claim
             // a reviewer may want to check.
-            Outcome::Pass => {
-                self.writer.write_event(Event::Start(case))?;
-                self.end_testcase_with(op, Some(result))
-            }
-            Outcome::Inconclusive => {
-                self.writer.write_event(Event::Start(case))?;
-                let mut skipped = BytesStart::new("skipped");
-                push(&mut skipped, "message", &message);
-                push(&mut skipped, "type", result.verdict.as_str());
-                // Like a failure, the text names the rule and its hint.
-                self.writer.write_event(Event::Start(skipped))?;
-                self.text(&details(result))?;
-                self.end("skipped")?;
-                self.end_testcase(op)
-            }
-            outcome @ (Outcome::Fail | Outcome::Error) => {
-                self.writer.write_event(Event::Start(case))?;
-                let element = if outcome == Outcome::Fail {
-                    "failure"
-                } else {
-                    "error"
-                };
-                let mut problem = BytesStart::new(element);
-                push(&mut problem, "message", &message);
-                push(&mut problem, "type", result.verdict.as_str());
-                self.writer.write_event(Event::Start(problem))?;
-                self.text(&details(result))?;
-                self.end(element)?;
-                self.end_testcase(op)
-            }
-        }
+            return self.end_testcase_with(op, Some(result));
+        };
+        let mut problem = BytesStart::new(element);
+        push(&mut problem, "message", &message(report, result, several));
+        push(&mut problem, "type", result.verdict.as_str());
+        // Skipped or failed, the text names the rule, its hint and the exchange.
+        self.writer.write_event(Event::Start(problem))?;
+        self.text(&details(result))?;
+        self.end(element)?;
+        self.end_testcase(op)
     }
 
     /// Closes a testcase; with `--since`, its `<system-out>` first says how
@@ -291,9 +328,11 @@ impl JunitWriter {
         self.end("testcase")
     }
 
-    /// `<testsuite name="parity">`: one testcase per declared operation,
-    /// failed where the targets' verdicts differ, the verdict (and evidence)
-    /// of every target in the failure.
+    /// `<testsuite name="rollcall/parity">`: one failing testcase per
+    /// operation whose verdicts differ between targets (each fails the run),
+    /// the verdict (and evidence) of every target in the failure. Operations
+    /// that agree add no testcase, so a reporter's test count stays that of
+    /// the targets' suites plus the differences.
     fn parity_suite(
         &mut self,
         report: &RunReport,
@@ -301,7 +340,7 @@ impl JunitWriter {
         counts: Counts,
     ) -> io::Result<()> {
         let mut suite = BytesStart::new("testsuite");
-        push(&mut suite, "name", "parity");
+        push(&mut suite, "name", PARITY_SUITE);
         for (name, value) in counts.attributes() {
             push(&mut suite, name, &value);
         }
@@ -316,31 +355,20 @@ impl JunitWriter {
         self.writer.write_event(Event::Empty(property))?;
         self.end("properties")?;
         for op in &report.operations {
-            let mut case = BytesStart::new("testcase");
-            push(&mut case, "name", &op.label());
-            push(&mut case, "classname", &format!("parity.{}", group(op)));
-            push(&mut case, "file", op.file_or(&report.spec.path));
-            if let Some(line) = op.line {
-                push(&mut case, "line", &line.to_string());
-            }
-            push(&mut case, "time", &seconds(0));
             let Some(difference) = parity.difference(op.method, &op.path) else {
-                if op.change.is_none() {
-                    self.writer.write_event(Event::Empty(case))?;
-                } else {
-                    self.writer.write_event(Event::Start(case))?;
-                    self.end_testcase(op)?;
-                }
                 continue;
             };
+            let case =
+                self.case_start(op, &op.label(), &format!("{PARITY_SUITE}.{}", group(op)), 0);
             self.writer.write_event(Event::Start(case))?;
             let mut failure = BytesStart::new("failure");
             push(
                 &mut failure,
                 "message",
                 &format!(
-                    "verdicts differ between targets: {}",
-                    difference.verdict_list()
+                    "verdicts differ between targets: {} (reference: {})",
+                    difference.verdict_list(),
+                    parity.reference
                 ),
             );
             push(&mut failure, "type", "parity");
@@ -391,14 +419,30 @@ fn details(result: &TargetResult) -> String {
     text
 }
 
-/// How a result shows in JUnit: an open known gap (rollcall.toml) is
-/// `<skipped message="known gap: ...">`, so CI stays green while the gap is
-/// visible; an `expect`ed verdict is a pass.
-fn junit_outcome(result: &TargetResult) -> Outcome {
-    if result.is_known_gap() {
-        Outcome::Inconclusive
+/// The `message` of a `<failure>`, `<error>` or `<skipped>`:
+/// `not_implemented: answered 501`, with several targets
+/// `not_implemented on canary: answered 501`; a known gap's own note; a
+/// result its verdict does not gate says so (`not failing the run: --fail-on`).
+fn message(report: &RunReport, result: &TargetResult, several_targets: bool) -> String {
+    let on = if several_targets {
+        format!(" on {}", result.target)
     } else {
-        result.counted_outcome()
+        String::new()
+    };
+    let base = format!("{}{on}: {}", result.verdict, result.evidence);
+    match (&result.allowance, report.standing(result)) {
+        (Some(allowance), Standing::KnownGap) if several_targets => {
+            format!("{} ({})", allowance.message, result.target)
+        }
+        (Some(allowance), Standing::KnownGap) => allowance.message.clone(),
+        (Some(allowance), _) => format!("{base} ({})", allowance.message),
+        (None, Standing::NotGated) if result.counted_outcome() != Outcome::Inconclusive => {
+            format!(
+                "{base} (not failing the run: {})",
+                report.gate.flag_for(result.verdict)
+            )
+        }
+        (None, _) => base,
     }
 }
 
@@ -459,6 +503,7 @@ mod tests {
 
     use super::*;
     use crate::report::testing::{assert_golden, fixture};
+    use std::path::Path;
 
     /// Element names and attributes of a parsed document, and the text of
     /// every `<failure>`/`<error>`, as a reader that insists on well-formed
@@ -606,7 +651,7 @@ mod tests {
         let cases = attributes_of(&parsed, "testcase");
         let post = cases
             .iter()
-            .find(|c| c["name"] == "POST /pets" && c["classname"] == "canary.pets")
+            .find(|c| c["name"] == "POST /pets [canary]" && c["classname"] == "canary.pets")
             .expect("POST /pets on canary");
         assert_eq!(post["file"], "specs/petstore.yaml");
         assert_eq!(post["line"], "40");
@@ -621,7 +666,10 @@ mod tests {
             "first path segment without tags"
         );
         assert!(classnames.contains(&"stable.root"), "`/` has no segment");
-        let root = cases.iter().find(|c| c["name"] == "POST /").unwrap();
+        let root = cases
+            .iter()
+            .find(|c| c["name"] == "POST / [stable]")
+            .unwrap();
         assert!(
             !root.contains_key("line"),
             "no line when the spec gave none"
@@ -674,6 +722,85 @@ mod tests {
                 .iter()
                 .any(|t| t.contains(&format!("<![CDATA[{clean}]]>")))
         );
+    }
+
+    /// Counts of `<failure>`, `<error>` and `<skipped>` elements.
+    fn elements(xml: &str) -> [usize; 3] {
+        let parsed = parse(xml);
+        ["failure", "error", "skipped"].map(|name| attributes_of(&parsed, name).len())
+    }
+
+    #[test]
+    fn parity_only_writes_no_failure_for_gaps_every_target_shares() {
+        let mut report = fixture();
+        for op in &mut report.operations {
+            let first = op.results[0].verdict;
+            op.results[1].verdict = first;
+        }
+        report.gate = crate::report::Gate::parity_only();
+        report.parity = Some(report.parity_matrix().compare("stable"));
+        assert!(report.passed());
+        let xml = render(&report);
+        assert_eq!(elements(&xml)[..2], [0, 0], "{xml}");
+        assert!(
+            xml.contains("missing_method on stable: 405 with Allow: GET, HEAD; DELETE is not routed (not failing the run: --parity-only)"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn strict_makes_auth_required_a_failure_and_leaves_skipped_skipped() {
+        let mut report = fixture();
+        let default = elements(&render(&report));
+        report.gate = crate::report::Gate::strict();
+        let strict = elements(&render(&report));
+        let strictly_failing = report
+            .results()
+            .filter(|(_, r)| crate::report::Gate::STRICT_ADDS.contains(&r.verdict))
+            .count();
+        assert_eq!(strict[0], default[0] + strictly_failing);
+        assert_eq!(strict[2], default[2] - strictly_failing);
+        let parsed = parse(&render(&report));
+        let skipped_types: Vec<&str> = attributes_of(&parsed, "skipped")
+            .iter()
+            .map(|s| s["type"].as_str())
+            .collect();
+        assert_eq!(skipped_types, ["skipped"]);
+    }
+
+    #[test]
+    fn fail_on_leaves_other_flagged_verdicts_skipped() {
+        let mut report = fixture();
+        report.gate.fail_on = Some(vec![crate::verdict::Verdict::NotImplemented]);
+        let xml = render(&report);
+        let parsed = parse(&xml);
+        let failures = attributes_of(&parsed, "failure");
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0]["type"], "not_implemented");
+        assert_eq!(attributes_of(&parsed, "error").len(), 0);
+        assert!(xml.contains("(not failing the run: --fail-on)"));
+    }
+
+    #[test]
+    fn file_is_relative_to_the_workspace_and_absent_for_a_url() {
+        let mut report = fixture();
+        report.spec.path = "/home/runner/work/app/api/../specs/openapi.yaml".into();
+        let xml = render_in(&report, Some(Path::new("/home/runner/work/app")));
+        assert!(xml.contains(" file=\"specs/openapi.yaml\" "), "{xml}");
+        report.spec.path = "./specs/openapi.yaml".into();
+        let cwd = std::env::current_dir().unwrap();
+        let xml = render_in(&report, Some(&cwd));
+        assert!(xml.contains(" file=\"specs/openapi.yaml\" "), "{xml}");
+        // A relative path typed in a subfolder of the workspace.
+        let xml = render_in(&report, cwd.parent());
+        let folder = cwd.file_name().unwrap().to_string_lossy();
+        assert!(
+            xml.contains(&format!(" file=\"{folder}/specs/openapi.yaml\" ")),
+            "{xml}"
+        );
+        report.spec.path = "https://api.example.com/openapi.yaml".into();
+        let xml = render_in(&report, Some(&cwd));
+        assert!(!xml.contains(" file="), "{xml}");
     }
 
     #[test]

@@ -165,10 +165,10 @@ mod tests {
     #[test]
     fn a_parity_only_gate_stays_one_after_merging() {
         let mut full = crate::report::testing::fixture_with_parity();
-        full.gate = crate::report::Gate::ParityOnly;
+        full.gate = crate::report::Gate::parity_only();
         let merged = merge(vec![split(&full, false), split(&full, true)]).unwrap();
         assert_eq!(merged.parity, full.parity);
-        assert_eq!(merged.gate, crate::report::Gate::ParityOnly);
+        assert_eq!(merged.gate, crate::report::Gate::parity_only());
     }
 
     #[test]

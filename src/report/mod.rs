@@ -1,7 +1,11 @@
 //! Report: the result of a run, collected once ([`RunReport`]) and rendered
-//! many times: terminal, JUnit XML, JSON, Markdown, HTML, GitHub mode. A report never re-probes
+//! many times: terminal, JUnit XML, JSON, Markdown, HTML, SARIF, GitHub mode. A report never re-probes
 //! and never re-reads the spec. Every string in a `RunReport` has already been
 //! through the [`crate::redact::Redactor`], so no renderer can leak a secret.
+//!
+//! Whether a result fails the run is decided once, by [`RunReport::standing`]
+//! against the run's [`Gate`] (`--fail-on`, `--strict`, `--parity-only`), and
+//! every renderer asks it, so the exit code and every report agree.
 
 pub mod curl;
 pub mod github;
@@ -12,11 +16,13 @@ pub mod markdown;
 pub mod merge;
 #[cfg(test)]
 mod parity_tests;
+pub mod sarif;
 pub mod terminal;
 #[cfg(test)]
 pub(crate) mod testing;
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,9 +32,18 @@ use crate::parity::{Matrix, Parity, Row};
 use crate::plan::Mode;
 use crate::verdict::{Outcome, Verdict};
 
+/// The version of the JSON report's format ([`RunReport::schema_version`]),
+/// described by `docs/report.schema.json`. Raised when a field changes
+/// meaning or goes away; new optional fields do not raise it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Everything a run found; the JSON report is this structure, serialized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
+    /// [`SCHEMA_VERSION`] of the rollcall that wrote it (0: written before
+    /// the format had a version).
+    #[serde(default)]
+    pub schema_version: u32,
     /// Always `rollcall`.
     pub tool: String,
     pub version: String,
@@ -46,9 +61,8 @@ pub struct RunReport {
     /// between them. Absent with one target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parity: Option<Parity>,
-    /// What decides whether the run passes (`--strict`, `--parity-only`);
-    /// absent for the default gate.
-    #[serde(default, skip_serializing_if = "Gate::is_default")]
+    /// What decides whether the run passes (`--fail-on`, `--strict`, `--parity-only`).
+    #[serde(default)]
     pub gate: Gate,
     /// Contract warnings (operations that could not be read in full).
     #[serde(default)]
@@ -58,25 +72,153 @@ pub struct RunReport {
     pub duration_ms: u64,
 }
 
-/// What decides whether a finished run passes. The exit code and every
-/// report's PASS/FAIL line follow it, so they never disagree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Gate {
-    /// Every operation served on every target, and the targets agree.
-    #[default]
-    Served,
-    /// `--strict`: as `Served`, and inconclusive verdicts fail too.
-    Strict,
-    /// `--parity-only`, a canary gate where the reference itself may have
-    /// known gaps: only verdicts that differ between targets fail.
-    ParityOnly,
+/// What decides whether a finished run passes: which verdicts fail it by
+/// themselves, set by `--fail-on`, `--strict` and `--parity-only`.
+/// Operations whose verdicts differ between targets fail every gate.
+///
+/// Precedence: `--parity-only` (no verdict fails by itself) wins over
+/// `--fail-on` and `--strict`; `--fail-on` replaces the default verdicts;
+/// `--strict` adds `auth_required` and `unverified` to them (the default
+/// ones or `--fail-on`'s). [`RunReport::standing`] applies it to each result:
+/// the exit code and every report ask it, so they never disagree.
+///
+/// In the JSON report: `"gate": {"failing_verdicts": ["not_implemented", ...],
+/// "strict": true}` (`failing_verdicts` is what the flags resolve to; the
+/// flags are left out when not given).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(into = "GateRecord", from = "GateRecord")]
+pub struct Gate {
+    /// `--fail-on`: the verdicts that fail the run instead of the default
+    /// ones ([`Gate::DEFAULT_FAILING`]).
+    pub fail_on: Option<Vec<Verdict>>,
+    /// `--strict`: `auth_required` and `unverified` fail the run too.
+    pub strict: bool,
+    /// `--parity-only`: no verdict fails by itself, only differences between targets.
+    pub parity_only: bool,
 }
 
 impl Gate {
-    pub fn is_default(&self) -> bool {
-        *self == Gate::Served
+    /// The verdicts that fail a run without `--fail-on`: every verdict whose
+    /// outcome is a failure or an error.
+    pub const DEFAULT_FAILING: [Verdict; 8] = [
+        Verdict::NotImplemented,
+        Verdict::MissingRoute,
+        Verdict::MissingMethod,
+        Verdict::ServerError,
+        Verdict::Stub,
+        Verdict::AcceptsInvalid,
+        Verdict::Inconsistent,
+        Verdict::Unreachable,
+    ];
+
+    /// What `--strict` adds: the inconclusive verdicts, except `skipped`
+    /// (left out on purpose: by a filter, or because safe mode cannot probe it).
+    pub const STRICT_ADDS: [Verdict; 2] = [Verdict::AuthRequired, Verdict::Unverified];
+
+    /// `--strict`.
+    pub fn strict() -> Gate {
+        Gate {
+            strict: true,
+            ..Gate::default()
+        }
     }
+
+    /// `--parity-only`.
+    pub fn parity_only() -> Gate {
+        Gate {
+            parity_only: true,
+            ..Gate::default()
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == Gate::default()
+    }
+
+    /// Whether a result with this verdict fails the run (before rollcall.toml's
+    /// known gaps and `expect`, which [`RunReport::standing`] applies).
+    pub fn fails_on(&self, verdict: Verdict) -> bool {
+        if self.parity_only || verdict == Verdict::Implemented {
+            return false;
+        }
+        let listed = match &self.fail_on {
+            Some(list) => list.contains(&verdict),
+            None => Gate::DEFAULT_FAILING.contains(&verdict),
+        };
+        listed || (self.strict && Gate::STRICT_ADDS.contains(&verdict))
+    }
+
+    /// The verdicts that fail the run, in vocabulary order.
+    pub fn failing_verdicts(&self) -> Vec<Verdict> {
+        Verdict::ALL
+            .into_iter()
+            .filter(|v| self.fails_on(*v))
+            .collect()
+    }
+
+    /// The flag that makes `verdict` fail (or not) where the default gate
+    /// would not (or would): `--fail-on`, `--strict` or `--parity-only`.
+    pub(crate) fn flag_for(&self, verdict: Verdict) -> &'static str {
+        if self.parity_only {
+            "--parity-only"
+        } else if self.strict
+            && Gate::STRICT_ADDS.contains(&verdict)
+            && !self.fail_on.as_ref().is_some_and(|l| l.contains(&verdict))
+        {
+            "--strict"
+        } else {
+            "--fail-on"
+        }
+    }
+}
+
+/// [`Gate`] as the JSON report writes it.
+#[derive(Serialize, Deserialize)]
+struct GateRecord {
+    /// Written for readers; recomputed from the flags when read back.
+    #[serde(default)]
+    failing_verdicts: Vec<Verdict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fail_on: Option<Vec<Verdict>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    strict: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    parity_only: bool,
+}
+
+impl From<Gate> for GateRecord {
+    fn from(gate: Gate) -> GateRecord {
+        GateRecord {
+            failing_verdicts: gate.failing_verdicts(),
+            fail_on: gate.fail_on,
+            strict: gate.strict,
+            parity_only: gate.parity_only,
+        }
+    }
+}
+
+impl From<GateRecord> for Gate {
+    fn from(record: GateRecord) -> Gate {
+        Gate {
+            fail_on: record.fail_on,
+            strict: record.strict,
+            parity_only: record.parity_only,
+        }
+    }
+}
+
+/// How one result stands against the run's [`Gate`] (see [`RunReport::standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Served, or the verdict rollcall.toml `expect`s.
+    Pass,
+    /// Fails the run: a JUnit `<failure>` (`<error>` when unreachable), an `::error`.
+    Fails,
+    /// Not served or inconclusive, but its verdict does not fail this gate:
+    /// a JUnit `<skipped>`, a warning.
+    NotGated,
+    /// An open known gap of rollcall.toml: a JUnit `<skipped>`, a warning.
+    KnownGap,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,29 +452,39 @@ impl RunReport {
         counts
     }
 
-    /// Whether the run passes its [`Gate`]: by default no operation failed,
-    /// every target answered and the targets agree (inconclusive results
-    /// fail only a strict run); with `--parity-only`, the targets agree.
-    pub fn passed(&self) -> bool {
-        let agree = self.parity.as_ref().is_none_or(Parity::agrees);
-        let served = self.count(Outcome::Fail) == 0 && self.count(Outcome::Error) == 0;
-        match self.gate {
-            Gate::Served => served && agree,
-            Gate::Strict => served && agree && self.strictly_failing() == 0,
-            Gate::ParityOnly => agree,
+    /// How `result` stands against the run's [`Gate`]: the one function
+    /// the exit code, every report's PASS/FAIL line and counts, JUnit's
+    /// `<failure>`s and GitHub's `::error`s follow. rollcall.toml comes first
+    /// (an `expect`ed verdict passes, an open known gap never fails), then the
+    /// gate's verdicts ([`Gate::fails_on`]).
+    pub fn standing(&self, result: &TargetResult) -> Standing {
+        if result.counted_outcome() == Outcome::Pass {
+            Standing::Pass
+        } else if result.is_known_gap() {
+            Standing::KnownGap
+        } else if self.gate.fails_on(result.verdict) {
+            Standing::Fails
+        } else {
+            Standing::NotGated
         }
     }
 
-    /// Inconclusive results that fail a `--strict` run: all but `skipped`
-    /// (left out on purpose) and open known gaps.
-    fn strictly_failing(&self) -> usize {
+    /// Number of results that fail the run ([`Standing::Fails`]).
+    pub fn failing(&self) -> usize {
         self.results()
-            .filter(|(_, r)| {
-                r.counted_outcome() == Outcome::Inconclusive
-                    && r.verdict != Verdict::Skipped
-                    && !r.is_known_gap()
-            })
+            .filter(|(_, r)| self.standing(r) == Standing::Fails)
             .count()
+    }
+
+    /// Number of operations whose verdicts differ between targets (each fails the run).
+    pub fn differences(&self) -> usize {
+        self.parity.as_ref().map_or(0, |p| p.differences.len())
+    }
+
+    /// Whether the run passes its [`Gate`]: no result fails it and the
+    /// targets agree.
+    pub fn passed(&self) -> bool {
+        self.failing() == 0 && self.differences() == 0
     }
 
     /// How many results are `implemented` by a rule that proves only the
@@ -464,35 +616,68 @@ impl RunReport {
     }
 
     /// `PASS: ...` or `FAIL: ...` with the counts that decided it, as its
-    /// [`Gate`] decides: `FAIL: 2 of 18 not served, 4 inconclusive`,
-    /// `FAIL: 18 of 18 served, but 1 of 9 operations differs between 2
-    /// targets`, `PASS (parity): all 2 targets agree; 2 operations flagged
-    /// on every target, not gated by --parity-only`.
+    /// [`Gate`] decides ([`RunReport::standing`]): `FAIL: 2 of 18 not served,
+    /// 4 inconclusive`, `FAIL: 2 of 18 not served, 4 inconclusive (3
+    /// failing: --strict)`, `PASS: 16 of 18 served, 2 not served (none
+    /// failing: --fail-on)`, `FAIL: 18 of 18 served, but 1 of 9 operations
+    /// differs between 2 targets`, `PASS (parity): all 2 targets agree; 2
+    /// operations flagged on every target, not gated by --parity-only`.
     pub fn conclusion(&self) -> String {
-        let total = self.results().count();
-        let failed = self.count(Outcome::Fail);
-        let errors = self.count(Outcome::Error);
-        let inconclusive = self.count(Outcome::Inconclusive);
-        let served = self.count(Outcome::Pass);
         let verdict = if self.passed() { "PASS" } else { "FAIL" };
-        let strict_failure = self.gate == Gate::Strict && self.strictly_failing() > 0;
-        if self.gate == Gate::ParityOnly {
+        if self.gate.parity_only {
             return format!("{verdict} (parity): {}", self.parity_gate_summary());
         }
+        let total = self.results().count();
+        // Per outcome: how many results (open known gaps apart), how many of
+        // them fail the run, and a verdict to name the flag that decided.
+        let mut groups = [
+            (Outcome::Fail, 0, 0, None),
+            (Outcome::Error, 0, 0, None),
+            (Outcome::Inconclusive, 0, 0, None),
+        ];
+        for (_, result) in self.results() {
+            let standing = self.standing(result);
+            if matches!(standing, Standing::Pass | Standing::KnownGap) {
+                continue;
+            }
+            if let Some(group) = groups.iter_mut().find(|g| g.0 == result.counted_outcome()) {
+                group.1 += 1;
+                if standing == Standing::Fails {
+                    group.2 += 1;
+                }
+                let natural = group.0 != Outcome::Inconclusive;
+                if (standing == Standing::Fails) != natural || group.3.is_none() {
+                    group.3 = Some(result.verdict);
+                }
+            }
+        }
         let mut parts = Vec::new();
-        if failed > 0 {
-            parts.push(format!("{failed} of {total} not served"));
-        }
-        if errors > 0 {
-            parts.push(format!("{errors} unreachable"));
-        }
-        if inconclusive > 0 {
-            let strictly = if strict_failure {
-                " (failing: --strict)"
-            } else {
-                ""
+        for (outcome, count, failing, example) in groups {
+            if count == 0 {
+                continue;
+            }
+            let mut part = match outcome {
+                Outcome::Fail => format!("{count} of {total} not served"),
+                Outcome::Error => format!("{count} unreachable"),
+                _ => format!("{count} inconclusive"),
             };
-            parts.push(format!("{inconclusive} inconclusive{strictly}"));
+            // The default gate fails every not-served and unreachable result
+            // and no inconclusive one; say which flag changed that.
+            let natural = if outcome == Outcome::Inconclusive {
+                0
+            } else {
+                count
+            };
+            if failing != natural {
+                let flag = example.map_or("--fail-on", |v| self.gate.flag_for(v));
+                let how_many = match failing {
+                    0 => "none failing".to_string(),
+                    n if n == count => "failing".to_string(),
+                    n => format!("{n} failing"),
+                };
+                part.push_str(&format!(" ({how_many}: {flag})"));
+            }
+            parts.push(part);
         }
         let known_gaps = self.known_gaps();
         if known_gaps > 0 {
@@ -501,16 +686,18 @@ impl RunReport {
                 plural(known_gaps, "known gap", "known gaps")
             ));
         }
-        if failed + errors > 0 || strict_failure {
-            return format!("{verdict}: {}", parts.join(", "));
-        }
-        let mut line = format!("{verdict}: {served} of {total} served");
-        for part in &parts {
-            line.push_str(", ");
-            line.push_str(part);
-        }
+        let mut line = if self.failing() > 0 {
+            format!("{verdict}: {}", parts.join(", "))
+        } else {
+            let mut line = format!("{verdict}: {} of {total} served", self.count(Outcome::Pass));
+            for part in &parts {
+                line.push_str(", ");
+                line.push_str(part);
+            }
+            line
+        };
         if let Some(disagreement) = self.disagreement() {
-            line.push_str(", but ");
+            line.push_str(if self.failing() > 0 { "; " } else { ", but " });
             line.push_str(&disagreement);
         }
         line
@@ -560,6 +747,73 @@ impl RunReport {
     }
 }
 
+/// The folder GitHub's annotations and the JUnit reporters resolve file
+/// paths in: `$GITHUB_WORKSPACE`, else the current directory.
+pub fn workspace() -> Option<PathBuf> {
+    std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+}
+
+/// A spec path as typed (`./specs/x.yaml`, `/home/runner/work/app/x.yaml`,
+/// `specs/../x.yaml`) as annotations and JUnit's `file` need it: relative to
+/// `workspace` (`None`: the current directory), `/`-separated, without `./`
+/// or `..`. A file outside the workspace keeps its absolute path; a spec read
+/// from a URL has no file (`None`).
+pub fn workspace_path(path: &str, workspace: Option<&Path>) -> Option<String> {
+    let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || path.is_empty() {
+        return None;
+    }
+    let typed = match url::Url::parse(path) {
+        Ok(url) if url.scheme() == "file" => url.to_file_path().ok()?,
+        _ => PathBuf::from(path),
+    };
+    let cwd = std::env::current_dir().ok();
+    let absolute = |p: &Path| match &cwd {
+        Some(cwd) if !p.is_absolute() => normalize(&cwd.join(p)),
+        _ => normalize(p),
+    };
+    let file = absolute(&typed);
+    let base = match workspace {
+        Some(workspace) => absolute(workspace),
+        None => cwd.as_deref().map(normalize)?,
+    };
+    let shown = file.strip_prefix(&base).unwrap_or(&file);
+    let parts: Vec<String> = shown
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let joined = parts.join("/");
+    if joined.is_empty() {
+        return None;
+    }
+    Some(if shown.is_absolute() {
+        format!("/{joined}")
+    } else {
+        joined
+    })
+}
+
+/// `path` with `.` dropped and `..` applied, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
@@ -568,6 +822,15 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 mod tests {
     use super::testing::fixture;
     use super::*;
+
+    #[test]
+    fn default_gate_fails_exactly_the_verdicts_that_are_failures_or_errors() {
+        let by_outcome: Vec<Verdict> = Verdict::ALL
+            .into_iter()
+            .filter(|v| matches!(v.outcome(), Outcome::Fail | Outcome::Error))
+            .collect();
+        assert_eq!(Gate::default().failing_verdicts(), by_outcome);
+    }
 
     #[test]
     fn flagged_lists_failures_and_errors_before_inconclusive() {

@@ -147,26 +147,30 @@ fn agreeing_targets_say_so_without_a_matrix() {
 }
 
 #[test]
-fn junit_parity_suite_has_one_stable_testcase_per_operation() {
+fn junit_parity_suite_has_one_failing_testcase_per_differing_operation() {
     let report = with_parity();
     let xml = junit::render(&report);
     let suite = &xml[xml
-        .find("<testsuite name=\"parity\"")
+        .find("<testsuite name=\"rollcall/parity\"")
         .expect("parity suite")..];
     let suite = &suite[..suite.find("</testsuite>").unwrap()];
-    assert_eq!(suite.matches("<testcase ").count(), report.operations.len());
+    // Operations that agree add no testcase: no count is inflated.
+    assert_eq!(
+        suite.matches("<testcase ").count(),
+        differing(&report).len()
+    );
     assert_eq!(
         suite.matches("<failure ").count(),
         differing(&report).len(),
         "{suite}"
     );
     assert!(
-        suite.contains("<testcase name=\"POST /pets\" classname=\"parity.pets\""),
+        suite.contains("<testcase name=\"POST /pets\" classname=\"rollcall/parity.pets\""),
         "{suite}"
     );
     assert!(
         suite.contains(
-            "message=\"verdicts differ between targets: stable: implemented, canary: not_implemented\" type=\"parity\""
+            "message=\"verdicts differ between targets: stable: implemented, canary: not_implemented (reference: stable)\" type=\"parity\""
         ),
         "{suite}"
     );
@@ -179,11 +183,36 @@ fn junit_parity_suite_has_one_stable_testcase_per_operation() {
     assert!(
         xml.contains(&format!(
             "tests=\"{}\" failures=\"{failures}\"",
-            18 + report.operations.len()
+            18 + differing(&report).len()
         )),
-        "the root counts the parity suite too\n{}",
+        "the root counts the differences once\n{}",
         xml.lines().nth(1).unwrap()
     );
+}
+
+#[test]
+fn a_target_called_parity_does_not_clash_with_the_parity_suite() {
+    let mut report = with_parity();
+    report.targets[1].name = "parity".into();
+    for op in &mut report.operations {
+        op.results[1].target = "parity".into();
+    }
+    report.parity = Some(report.parity_matrix().compare("stable"));
+    let xml = junit::render(&report);
+    assert_eq!(xml.matches("<testsuite name=\"parity\"").count(), 1);
+    assert_eq!(
+        xml.matches("<testsuite name=\"rollcall/parity\"").count(),
+        1
+    );
+    let classnames: Vec<&str> = xml
+        .match_indices("classname=\"")
+        .map(|(i, m)| {
+            let rest = &xml[i + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert!(classnames.iter().any(|c| c.starts_with("parity.")));
+    assert!(classnames.iter().any(|c| c.starts_with("rollcall/parity.")));
 }
 
 #[test]
@@ -255,7 +284,7 @@ fn inconsistent_counts_as_a_failure_everywhere() {
     assert!(text.contains("  inconsistent     GET /health"), "{text}");
     let xml = junit::render(&report);
     assert!(
-        xml.contains("<failure message=\"inconsistent: 3 of 5 requests answered 501"),
+        xml.contains("<failure message=\"inconsistent on stable: 3 of 5 requests answered 501"),
         "{xml}"
     );
 }

@@ -451,10 +451,10 @@ mod tests {
             }
         }
         assert!(render(&report, &PLAIN).contains("\nPASS: "));
-        report.gate = crate::report::Gate::Strict;
+        report.gate = crate::report::Gate::strict();
         let text = render(&report, &PLAIN);
         assert!(
-            text.contains("\nFAIL: 4 inconclusive (failing: --strict)\n"),
+            text.contains("\nFAIL: 4 inconclusive (3 failing: --strict)\n"),
             "{text}"
         );
     }

@@ -289,6 +289,7 @@ pub(crate) fn fixture() -> RunReport {
         }),
     ];
     let mut report = RunReport {
+        schema_version: crate::report::SCHEMA_VERSION,
         tool: "rollcall".into(),
         version: "0.1.0".into(),
         mode: Mode::Safe,

@@ -115,10 +115,35 @@ pub fn run_blocking(mut command: Command) -> Run {
     }
 }
 
+/// A JSON report written by `rollcall check --json` or `merge --json`, after
+/// checking it against the published schema (`docs/report.schema.json`).
 pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: cannot read: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+    let report: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    assert_report_schema(&report, &path.display().to_string());
+    report
+}
+
+/// Fails the test when `report` does not follow `docs/report.schema.json`,
+/// listing every violation with its JSON pointer.
+pub fn assert_report_schema(report: &Value, name: &str) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let text = std::fs::read_to_string(repo("docs/report.schema.json")).expect("the schema");
+        let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} does not follow docs/report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// The operation `METHOD /path` of a JSON report.

@@ -1,0 +1,79 @@
+//! TLS settings shared by every HTTP client rollcall builds: the probes'
+//! (one per target) and the one that fetches a spec given as a URL, so
+//! `--insecure`, `--cacert` and `--client-cert`/`--client-key` mean the same
+//! for both.
+
+use std::fmt;
+
+/// How the client trusts the server's certificate and proves its own identity.
+#[derive(Clone, Default)]
+pub struct TlsOptions {
+    /// Accept any certificate, even self-signed or expired (`--insecure`).
+    pub accept_invalid_certs: bool,
+    /// Extra trusted root certificates, PEM (`--cacert`), next to the system's.
+    pub extra_roots_pem: Option<Vec<u8>>,
+    /// Client certificate chain and its private key, PEM (`--client-cert`
+    /// and `--client-key` concatenated), for servers that require mTLS.
+    pub client_identity_pem: Option<Vec<u8>>,
+}
+
+/// The private key is a secret: `Debug` says only what is configured.
+impl fmt::Debug for TlsOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsOptions")
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("extra_roots", &self.extra_roots_pem.is_some())
+            .field("client_identity", &self.client_identity_pem.is_some())
+            .finish()
+    }
+}
+
+/// Why the TLS settings could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot use the trusted certificates (--cacert): {0}")]
+    Certificate(String),
+    #[error("cannot use the client certificate and key (--client-cert/--client-key): {0}")]
+    ClientIdentity(String),
+}
+
+impl TlsOptions {
+    /// `builder` with these settings applied.
+    pub fn apply(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, TlsError> {
+        let mut builder = builder.danger_accept_invalid_certs(self.accept_invalid_certs);
+        if let Some(pem) = &self.extra_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| TlsError::Certificate(chain(&e)))?;
+            if roots.is_empty() {
+                return Err(TlsError::Certificate(
+                    "no PEM certificate (-----BEGIN CERTIFICATE-----) found".into(),
+                ));
+            }
+            builder = builder.tls_certs_merge(roots);
+        }
+        if let Some(pem) = &self.client_identity_pem {
+            let identity = reqwest::Identity::from_pem(pem)
+                .map_err(|e| TlsError::ClientIdentity(chain(&e)))?;
+            builder = builder.identity(identity);
+        }
+        Ok(builder)
+    }
+}
+
+/// A certificate error with its causes (reqwest's own sentence says little).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
+}
