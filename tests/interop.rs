@@ -50,13 +50,19 @@ const STARTUP_LIMIT: Duration = Duration::from_secs(60);
 /// One declared operation: its true verdict in live mode (what the handler
 /// really does) and the verdict safe mode must give. The two differ only
 /// where no harmless request reaches the handler (a body validated before a
-/// 501 placeholder, a POST that declares no body): safe mode then proves the
-/// route, never more, and must say so with a route-level rule.
+/// 501 placeholder, a POST that declares no body, a body of any bytes):
+/// safe mode then proves the route, never more ([`ROUTE`]).
 struct Op {
     label: &'static str,
     live: &'static str,
     safe: &'static str,
 }
+
+/// Safe mode's verdict where no harmless request can reach the handler: the
+/// route proven (`implemented` by a route-level rule), never more. A claim
+/// that the handler answered would be wrong (it is a 501, say) or would mean
+/// safe mode sent a request the handler acts on (any body is valid).
+const ROUTE: &str = "implemented (route)";
 
 const fn op(label: &'static str, live: &'static str, safe: &'static str) -> Op {
     Op { label, live, safe }
@@ -115,13 +121,12 @@ const LIBRARY: &[Op] = &[
         "server_error",
     ),
     op("GET /books/{bookId}/cover", "stub", "stub"),
+    // Any bytes are an image, none included: safe mode has no request a
+    // correct handler would refuse, so it may prove the route only.
+    op("PUT /books/{bookId}/cover-image", "implemented", ROUTE),
     // The body is validated before the 501 (FastAPI by the model, Express by
     // the handler), so no harmless request reaches it.
-    op(
-        "POST /books/{bookId}/loans",
-        "not_implemented",
-        "implemented",
-    ),
+    op("POST /books/{bookId}/loans", "not_implemented", ROUTE),
     // The handler's 404 is byte-identical to the no-route 404, but the route
     // exists (FastAPI: OPTIONS answers 405 with Allow: GET; Express: OPTIONS
     // answers 200 with Allow: GET, HEAD).
@@ -274,13 +279,13 @@ const FLASK: &[Op] = &[
     // abort(404) is byte-identical to no route; Werkzeug's OPTIONS lists
     // DELETE (and every method of the path answers 405 otherwise).
     op("DELETE /tasks/{taskId}", "implemented", "implemented"),
+    // Any text is a valid note, the empty one too: safe mode has no request
+    // to send that a correct handler would refuse (OPTIONS lists PUT).
+    op("PUT /tasks/{taskId}/note", "implemented", ROUTE),
     // The contract declares no body: any POST is a valid request, which a
-    // correct handler acts on, so safe mode proves the route only.
-    op(
-        "POST /tasks/{taskId}/archive",
-        "not_implemented",
-        "implemented",
-    ),
+    // correct handler acts on, so safe mode proves the route only (OPTIONS
+    // on the path lists POST).
+    op("POST /tasks/{taskId}/archive", "not_implemented", ROUTE),
     op("GET /tasks/{taskId}/attachments", "stub", "stub"),
     op(
         "GET /tasks/{taskId}/activity",
@@ -345,6 +350,10 @@ const AIOHTTP: &[Op] = &[
     // HTTPNotFound() is byte-identical to no route; OPTIONS answers 405
     // with an Allow that lists DELETE.
     op("DELETE /tasks/{taskId}", "implemented", "implemented"),
+    // Every form field is optional: an empty form is a valid request, and
+    // the handler cancels the task. Safe mode may only prove the route
+    // (OPTIONS answers 405 with Allow: POST).
+    op("POST /tasks/{taskId}/cancel", "implemented", ROUTE),
     op(
         "POST /tasks/{taskId}/labels",
         "not_implemented",
@@ -413,8 +422,8 @@ const APPS: &[AppSpec] = &[
         runtime: Runtime::Python,
         ops: LIBRARY,
         // POST /books, PUT /books/3, PATCH /books/4, DELETE /books/2,
-        // PUT and DELETE /shelves/shelf-1.
-        live_changes: 6,
+        // PUT /books/1/cover-image, PUT and DELETE /shelves/shelf-1.
+        live_changes: 7,
         with_token: LIBRARY_WITH_TOKEN,
         with_wrong_token: LIBRARY_GATED,
     },
@@ -422,7 +431,7 @@ const APPS: &[AppSpec] = &[
         dir: "express",
         runtime: Runtime::Node,
         ops: LIBRARY,
-        live_changes: 6,
+        live_changes: 7,
         with_token: LIBRARY_WITH_TOKEN,
         with_wrong_token: LIBRARY_GATED,
     },
@@ -451,8 +460,8 @@ const APPS: &[AppSpec] = &[
         dir: "flask",
         runtime: Runtime::Python,
         ops: FLASK,
-        // POST /tasks, PUT, PATCH and DELETE /tasks/21.
-        live_changes: 4,
+        // POST /tasks, PUT, PATCH, PUT .../note and DELETE /tasks/21.
+        live_changes: 5,
         with_token: PROFILE_WITH_TOKEN,
         with_wrong_token: &["GET /account/profile"],
     },
@@ -469,8 +478,8 @@ const APPS: &[AppSpec] = &[
         dir: "aiohttp",
         runtime: Runtime::Python,
         ops: AIOHTTP,
-        // POST /tasks, PUT, PATCH and DELETE /tasks/30.
-        live_changes: 4,
+        // POST /tasks, PUT, PATCH, POST .../cancel and DELETE /tasks/30.
+        live_changes: 5,
         with_token: ADMIN_USERS_ROLES_WITH_TOKEN,
         with_wrong_token: &["GET /admin/users", "GET /admin/roles"],
     },
@@ -873,21 +882,25 @@ fn problems(report: &Value, expected: &Expected) -> Vec<String> {
         if seen.evidence.trim().is_empty() {
             problems.push(format!("{label}: no evidence"));
         }
+        let route_only = verdict == ROUTE;
+        let verdict = if route_only { "implemented" } else { verdict };
         if seen.verdict != verdict {
             problems.push(format!(
                 "{label}: expected {verdict}, rollcall said {} ({})\n    evidence: {}\n    exchange: {}",
                 seen.verdict, seen.rule, seen.evidence, seen.exchange
             ));
-        } else if verdict == "implemented" && live != "implemented" {
-            // Safe mode could not reach a handler that does not work: saying
+        } else if (route_only || live != "implemented")
+            && verdict == "implemented"
+            && !rule.is_some_and(|rule| rule.proof == Proof::Route)
+        {
+            // Safe mode could not reach the handler harmlessly: saying
             // `implemented` is honest only as a proof of the route.
-            if !rule.is_some_and(|rule| rule.proof == Proof::Route) {
-                problems.push(format!(
-                    "{label}: the handler is {live}, so `implemented` may prove the route only, \
-                     but rule '{}' claims the handler\n    evidence: {}",
-                    seen.rule, seen.evidence
-                ));
-            }
+            problems.push(format!(
+                "{label}: no harmless request reaches this handler (its true verdict is \
+                 {live}), so safe mode can prove the route only, but rule '{}' claims the \
+                 handler answered\n    evidence: {}\n    exchange: {}",
+                seen.rule, seen.evidence, seen.exchange
+            ));
         }
     }
     problems

@@ -18,6 +18,9 @@ does, and so the verdict rollcall must give in live mode:
     POST   /tasks/{taskId}/labels      finds the task (HTTPNotFound() when  not_implemented
                                        it is gone), then HTTPNotImplemented;
                                        reads no body
+    POST   /tasks/{taskId}/cancel      form body, every field optional:     implemented
+                                       cancels 30 (an empty form is a valid
+                                       request that changes data)
     GET    /tasks/{taskId}/estimate    200 text/plain "Coming soon"         stub
     GET    /tasks/{taskId}/forecast    raise NotImplementedError -> 500     server_error
     GET    /boards/{boardId}           sub-app; HTTPNotFound() for unknown  implemented
@@ -30,7 +33,8 @@ does, and so the verdict rollcall must give in live mode:
     GET    /admin/roles                token for every path under /admin,   token; with it
                                        routed or not (roles is not served)  implemented / missing_route
 
-The live probes of PUT, PATCH, DELETE and POST .../labels all name task 30:
+The live probes of PUT, PATCH, DELETE, POST .../cancel and POST .../labels all
+name task 30:
 DELETE must run after the others, or they find no task. aiohttp answers a
 wrong method on a routed path with 405 and OPTIONS with 405 too (no CORS
 setup here).
@@ -171,6 +175,16 @@ async def delete_task(request):
 async def add_label(request):
     task_or_404(request)
     raise web.HTTPNotImplemented(text="labels are not implemented")
+
+
+@routes.post("/tasks/{task_id}/cancel")
+async def cancel_task(request):
+    form = await request.post()
+    task = task_or_404(request)
+    task["status"] = "done"
+    task["cancelled"] = form.get("reason", "")
+    store.changed()
+    return web.json_response(task)
 
 
 @routes.get("/tasks/{task_id}/estimate")

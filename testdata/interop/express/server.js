@@ -14,6 +14,9 @@
 //   GET    /books/{bookId}/reviews          answers 501                       not_implemented
 //   GET    /books/{bookId}/recommendations  throws -> Express's 500 page      server_error
 //   GET    /books/{bookId}/cover            200 {"status": "not implemented yet"}  stub
+//   PUT    /books/{bookId}/cover-image      application/octet-stream, stored  implemented
+//                                           as sent (an empty body is a valid
+//                                           image upload that changes data)
 //   POST   /books/{bookId}/loans            body checked, then 501            not_implemented
 //   GET    /authors/{authorId}              next() for unknown ids: Express's implemented
 //                                           "Cannot GET" 404, byte-identical
@@ -175,6 +178,19 @@ app.get("/books/:bookId/recommendations", () => {
 app.get("/books/:bookId/cover", (req, res) => {
   res.json({ status: "not implemented yet" });
 });
+
+app.put(
+  "/books/:bookId/cover-image",
+  express.raw({ type: "application/octet-stream", limit: "1mb" }),
+  (req, res) => {
+    // Any bytes are an image here, no bytes included.
+    const book = findBook(req, res);
+    if (!book) return;
+    book.coverImageBytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
+    store.changes++;
+    res.status(204).end();
+  },
+);
 
 app.post("/books/:bookId/loans", (req, res) => {
   const body = req.body;

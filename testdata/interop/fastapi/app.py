@@ -14,6 +14,9 @@ does, and so the verdict rollcall must give in live mode:
     GET    /books/{bookId}/reviews         HTTPException(501)                 not_implemented
     GET    /books/{bookId}/recommendations raise NotImplementedError -> 500   server_error
     GET    /books/{bookId}/cover           200 {"status": "not implemented yet"}  stub
+    PUT    /books/{bookId}/cover-image     application/octet-stream, stored   implemented
+                                           as sent (an empty body is a valid
+                                           image upload that changes data)
     POST   /books/{bookId}/loans           body validated, then 501           not_implemented
     GET    /authors/{authorId}             HTTPException(404) for unknown ids: implemented
                                            byte-identical to the no-route 404
@@ -51,7 +54,7 @@ import sys
 from typing import Optional
 
 import uvicorn
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -177,6 +180,14 @@ def recommendations(book_id: int) -> dict:
 @app.get("/books/{book_id}/cover")
 def cover(book_id: int) -> dict:
     return {"status": "not implemented yet"}
+
+
+@app.put("/books/{book_id}/cover-image", status_code=204)
+async def put_cover_image(book_id: int, request: Request) -> None:
+    # Any bytes are an image here, no bytes included.
+    book = book_or_404(book_id)
+    book["cover_image_bytes"] = len(await request.body())
+    store.changed()
 
 
 @app.post("/books/{book_id}/loans", status_code=201)

@@ -14,6 +14,9 @@ does, and so the verdict rollcall must give in live mode:
     PUT    /tasks/{taskId}              body checked, replaces 21           implemented
     PATCH  /tasks/{taskId}              body checked, updates 21            implemented
     DELETE /tasks/{taskId}              deletes 21; abort(404) after        implemented
+    PUT    /tasks/{taskId}/note         text/plain body, stored as it is    implemented
+                                        (an empty body blanks the note: a
+                                        valid request that changes data)
     POST   /tasks/{taskId}/archive      finds the task (abort(404) when     not_implemented
                                         it is gone), then abort(501); reads
                                         no body
@@ -29,7 +32,8 @@ does, and so the verdict rollcall must give in live mode:
                                         for the blueprint's own routes
     GET    /account/export              not served                          missing_route
 
-The live probes of PUT, PATCH, DELETE and POST .../archive all name task 21:
+The live probes of PUT, PATCH, PUT .../note, DELETE and POST .../archive all
+name task 21:
 DELETE must run after the others, or they find no task. Werkzeug answers
 OPTIONS itself (200, Allow) on every routed path.
 
@@ -161,6 +165,16 @@ def delete_task(task_id):
     with store.lock:
         task_or_404(task_id)
         del store.tasks[task_id]
+        store.changed()
+    return "", 204
+
+
+@app.put("/tasks/<int:task_id>/note")
+def put_note(task_id):
+    # Any text is a note, the empty one included.
+    with store.lock:
+        task = task_or_404(task_id)
+        task["note"] = request.get_data(as_text=True)
         store.changed()
     return "", 204
 
