@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the frameworks of the interop apps (tests/interop.rs):
-#   target/interop/venv               python3 -m venv + pip install -r fastapi/requirements.txt
-#   target/interop/express            package.json + package-lock.json, npm ci
+#   target/interop/venv   python3 -m venv + pip install -r requirements.txt
+#                         (FastAPI, Flask, Django REST Framework, aiohttp;
+#                         http.server is the standard library's)
+#   target/interop/node   package.json + package-lock.json, npm ci
+#                         (Express, Fastify, Koa with @koa/router)
 # Idempotent: each part is skipped when it was installed from the same
-# requirements.txt / package-lock.json (a stamp file holds their hash).
+# requirements.txt / package-lock.json and the same interpreter (a stamp file
+# holds their hash, written last).
 # Needs python3 (with venv) and npm, and PyPI and the npm registry.
 set -euo pipefail
 
@@ -21,22 +25,22 @@ hash_of() {
   cat "$@" | sha256sum | cut -d" " -f1
 }
 
-command -v python3 >/dev/null 2>&1 || fail "python3 is required (the FastAPI app runs on it)"
+command -v python3 >/dev/null 2>&1 || fail "python3 is required (the Python apps run on it)"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  fail "node and npm are required (the Express app runs on Node.js)"
+  fail "node and npm are required (the Express, Fastify and Koa apps run on Node.js)"
 fi
 
-# FastAPI: a venv. The stamp also covers the Python version, since a venv is
+# Python: one venv. The stamp also covers the Python version, since a venv is
 # tied to the interpreter that made it.
 venv="$dest/venv"
-requirements="$here/fastapi/requirements.txt"
+requirements="$here/requirements.txt"
 python_version="$(python3 -c 'import sys; print(sys.version)')"
 want="$(printf '%s\n%s\n' "$(hash_of "$requirements")" "$python_version")"
 stamp="$venv/.rollcall-installed"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-  echo "interop setup: FastAPI venv is up to date ($venv)"
+  echo "interop setup: the Python venv is up to date ($venv)"
 else
-  echo "interop setup: installing FastAPI into $venv"
+  echo "interop setup: installing the Python frameworks into $venv"
   rm -rf "$venv"
   python3 -m venv "$venv" || fail "python3 -m venv failed (on Debian: apt-get install python3-venv)"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
@@ -44,19 +48,22 @@ else
   printf '%s' "$want" >"$stamp"
 fi
 
-# Express: npm ci into a copy of the package files, so node_modules stays out
-# of the source tree; the test runs server.js with NODE_PATH pointing here.
-express="$dest/express"
-want="$(printf '%s\n%s\n' "$(hash_of "$here/express/package.json" "$here/express/package-lock.json")" "$(node --version)")"
-stamp="$express/.rollcall-installed"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$express/node_modules/express" ]]; then
-  echo "interop setup: Express node_modules are up to date ($express)"
+# Node.js: npm ci into a copy of the package files, so node_modules stays out
+# of the source tree; the tests run each app with NODE_PATH pointing here.
+node_dir="$dest/node"
+want="$(printf '%s\n%s\n' "$(hash_of "$here/package.json" "$here/package-lock.json")" "$(node --version)")"
+stamp="$node_dir/.rollcall-installed"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  echo "interop setup: the Node.js modules are up to date ($node_dir)"
 else
-  echo "interop setup: installing Express into $express"
-  rm -rf "$express"
-  mkdir -p "$express"
-  cp "$here/express/package.json" "$here/express/package-lock.json" "$express/"
-  (cd "$express" && npm ci --no-audit --no-fund --loglevel=error) ||
-    fail "npm ci in $express failed (is the npm registry reachable?)"
+  echo "interop setup: installing the Node.js frameworks into $node_dir"
+  rm -rf "$node_dir"
+  mkdir -p "$node_dir"
+  cp "$here/package.json" "$here/package-lock.json" "$node_dir/"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+    fail "npm ci in $node_dir failed (is the npm registry reachable?)"
   printf '%s' "$want" >"$stamp"
 fi
+
+# The Express install of earlier versions of this script, now part of node/.
+rm -rf "$dest/express"

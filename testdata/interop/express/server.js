@@ -14,12 +14,21 @@
 //   GET    /books/{bookId}/reviews          answers 501                       not_implemented
 //   GET    /books/{bookId}/recommendations  throws -> Express's 500 page      server_error
 //   GET    /books/{bookId}/cover            200 {"status": "not implemented yet"}  stub
+//   PUT    /books/{bookId}/cover-image      application/octet-stream, stored  implemented
+//                                           as sent (an empty body is a valid
+//                                           image upload that changes data)
 //   POST   /books/{bookId}/loans            body checked, then 501            not_implemented
 //   GET    /authors/{authorId}              next() for unknown ids: Express's implemented
 //                                           "Cannot GET" 404, byte-identical
 //                                           to the no-route 404
 //   DELETE /authors/{authorId}              not registered ("Cannot DELETE"   missing_method
 //                                           404; OPTIONS lists GET, HEAD)
+//   GET    /shelves/{shelfId}               200 (shelf-1 is seeded)           implemented
+//   PUT    /shelves/{shelfId}               body checked, replaces shelf-1    implemented
+//   DELETE /shelves/{shelfId}               deletes shelf-1; next() after:    implemented
+//                                           Express's "Cannot DELETE" 404
+//   POST   /shelves/{shelfId}/notes         finds the shelf (next() when it   not_implemented
+//                                           is gone), then 501; reads no body
 //   GET    /orders, POST /orders,           router left out of the build      missing_route
 //   GET    /orders/{orderId}
 //   GET    /admin/stats                     router mounted behind a token     auth_required without
@@ -28,6 +37,10 @@
 //   GET    /account/profile                 token checked by the route itself implemented (routing ran
 //                                           (after routing)                   first, so the 401 proves it)
 //   GET    /account/invoices                not served                        missing_route
+//
+// The live probes of GET, PUT, DELETE and POST .../notes all name shelf-1:
+// DELETE must run after the others, or they fall through to Express's 404,
+// byte-identical to no route, instead of giving their real answers.
 //
 // JSON bodies are parsed by one app-wide express.json(), as most Express apps
 // do: a malformed body is refused with 400 before routing, on any path.
@@ -54,6 +67,10 @@ const store = {
     [4, { id: 4, title: "Kindred", author: "Octavia E. Butler" }],
   ]),
   authors: new Map([[1, { id: 1, name: "Frank Herbert" }]]),
+  shelves: new Map([
+    ["shelf-1", { id: "shelf-1", name: "Science fiction", books: [1, 2, 3] }],
+    ["shelf-2", { id: "shelf-2", name: "To read", books: [4] }],
+  ]),
   nextId: 5,
   changes: 0,
 };
@@ -162,6 +179,19 @@ app.get("/books/:bookId/cover", (req, res) => {
   res.json({ status: "not implemented yet" });
 });
 
+app.put(
+  "/books/:bookId/cover-image",
+  express.raw({ type: "application/octet-stream", limit: "1mb" }),
+  (req, res) => {
+    // Any bytes are an image here, no bytes included.
+    const book = findBook(req, res);
+    if (!book) return;
+    book.coverImageBytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
+    store.changes++;
+    res.status(204).end();
+  },
+);
+
 app.post("/books/:bookId/loans", (req, res) => {
   const body = req.body;
   const valid =
@@ -184,6 +214,48 @@ app.get("/authors/:authorId", (req, res, next) => {
   // answer is byte-identical to the one for a path no route serves.
   if (!author) return next();
   res.json(author);
+});
+
+// Finds the shelf named by :shelfId, or falls through to Express's own 404
+// (next()), byte-identical to the answer for no route.
+function findShelf(req, next) {
+  const shelf = store.shelves.get(req.params.shelfId);
+  if (!shelf) next();
+  return shelf;
+}
+
+app.get("/shelves/:shelfId", (req, res, next) => {
+  const shelf = findShelf(req, next);
+  if (shelf) res.json(shelf);
+});
+
+app.put("/shelves/:shelfId", (req, res, next) => {
+  const body = req.body;
+  const valid =
+    body !== null &&
+    typeof body === "object" &&
+    isText(body.name) &&
+    (body.books === undefined || (Array.isArray(body.books) && body.books.every(Number.isInteger)));
+  if (!valid) return res.status(400).json({ error: "name (string) is required; books must be ids" });
+  const shelf = findShelf(req, next);
+  if (!shelf) return;
+  const replaced = { id: shelf.id, name: body.name, books: body.books ?? [] };
+  store.shelves.set(shelf.id, replaced);
+  store.changes++;
+  res.json(replaced);
+});
+
+app.delete("/shelves/:shelfId", (req, res, next) => {
+  const shelf = findShelf(req, next);
+  if (!shelf) return;
+  store.shelves.delete(shelf.id);
+  store.changes++;
+  res.status(204).end();
+});
+
+app.post("/shelves/:shelfId/notes", (req, res, next) => {
+  // A placeholder: it never reads the body.
+  if (findShelf(req, next)) res.status(501).json({ error: "shelf notes are not implemented" });
 });
 
 // The orders router is written but was left out of this build: nothing

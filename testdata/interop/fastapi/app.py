@@ -14,10 +14,18 @@ does, and so the verdict rollcall must give in live mode:
     GET    /books/{bookId}/reviews         HTTPException(501)                 not_implemented
     GET    /books/{bookId}/recommendations raise NotImplementedError -> 500   server_error
     GET    /books/{bookId}/cover           200 {"status": "not implemented yet"}  stub
+    PUT    /books/{bookId}/cover-image     application/octet-stream, stored   implemented
+                                           as sent (an empty body is a valid
+                                           image upload that changes data)
     POST   /books/{bookId}/loans           body validated, then 501           not_implemented
     GET    /authors/{authorId}             HTTPException(404) for unknown ids: implemented
                                            byte-identical to the no-route 404
     DELETE /authors/{authorId}             not registered (405, Allow: GET)   missing_method
+    GET    /shelves/{shelfId}              200 (shelf-1 is seeded)            implemented
+    PUT    /shelves/{shelfId}              body validated, replaces shelf-1   implemented
+    DELETE /shelves/{shelfId}              deletes shelf-1; bare 404 after    implemented
+    POST   /shelves/{shelfId}/notes        finds the shelf (bare 404 when it  not_implemented
+                                           is gone), then 501; reads no body
     GET    /orders, POST /orders,          router left out of the build       missing_route
     GET    /orders/{orderId}
     GET    /admin/stats                    sub-app whose middleware checks    auth_required without
@@ -26,6 +34,10 @@ does, and so the verdict rollcall must give in live mode:
     GET    /account/profile                router whose dependency checks     implemented (routing ran
                                            the token after routing            first, so the 401 proves it)
     GET    /account/invoices               not served                         missing_route
+
+The live probes of GET, PUT, DELETE and POST .../notes all name shelf-1:
+DELETE must run after the others, or they get the bare 404 (byte-identical
+to no route) instead of their real answers.
 
 Not in the contract: GET /__state, the number of state changes (create,
 update, delete) the service really performed, so a test can prove that a
@@ -42,7 +54,7 @@ import sys
 from typing import Optional
 
 import uvicorn
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -61,6 +73,10 @@ class Store:
             4: {"id": 4, "title": "Kindred", "author": "Octavia E. Butler"},
         }
         self.authors: dict[int, dict] = {1: {"id": 1, "name": "Frank Herbert"}}
+        self.shelves: dict[str, dict] = {
+            "shelf-1": {"id": "shelf-1", "name": "Science fiction", "books": [1, 2, 3]},
+            "shelf-2": {"id": "shelf-2", "name": "To read", "books": [4]},
+        }
         self.next_id = 5
         self.changes = 0
 
@@ -79,6 +95,11 @@ class BookIn(BaseModel):
 class BookPatch(BaseModel):
     title: Optional[str] = Field(default=None, min_length=1)
     author: Optional[str] = Field(default=None, min_length=1)
+
+
+class ShelfIn(BaseModel):
+    name: str = Field(min_length=1)
+    books: list[int] = []
 
 
 class LoanIn(BaseModel):
@@ -161,6 +182,14 @@ def cover(book_id: int) -> dict:
     return {"status": "not implemented yet"}
 
 
+@app.put("/books/{book_id}/cover-image", status_code=204)
+async def put_cover_image(book_id: int, request: Request) -> None:
+    # Any bytes are an image here, no bytes included.
+    book = book_or_404(book_id)
+    book["cover_image_bytes"] = len(await request.body())
+    store.changed()
+
+
 @app.post("/books/{book_id}/loans", status_code=201)
 def lend_book(book_id: int, loan: LoanIn) -> dict:
     # The body was validated before this line runs; the handler is a stub.
@@ -174,6 +203,41 @@ def get_author(author_id: int) -> dict:
         # The bare 404: byte-identical to FastAPI's answer for no route.
         raise HTTPException(status_code=404)
     return author
+
+
+def shelf_or_404(shelf_id: str) -> dict:
+    shelf = store.shelves.get(shelf_id)
+    if shelf is None:
+        # The bare 404: byte-identical to FastAPI's answer for no route.
+        raise HTTPException(status_code=404)
+    return shelf
+
+
+@app.get("/shelves/{shelf_id}")
+def get_shelf(shelf_id: str) -> dict:
+    return shelf_or_404(shelf_id)
+
+
+@app.put("/shelves/{shelf_id}")
+def replace_shelf(shelf_id: str, shelf: ShelfIn) -> dict:
+    shelf_or_404(shelf_id)
+    store.shelves[shelf_id] = {"id": shelf_id, **shelf.model_dump()}
+    store.changed()
+    return store.shelves[shelf_id]
+
+
+@app.delete("/shelves/{shelf_id}", status_code=204)
+def delete_shelf(shelf_id: str) -> None:
+    shelf_or_404(shelf_id)
+    del store.shelves[shelf_id]
+    store.changed()
+
+
+@app.post("/shelves/{shelf_id}/notes", status_code=201)
+def add_shelf_note(shelf_id: str) -> dict:
+    # A placeholder: it takes no body parameter yet, so FastAPI reads none.
+    shelf_or_404(shelf_id)
+    raise HTTPException(status_code=501, detail="Shelf notes are not implemented")
 
 
 # The orders router is written but was left out of this build: nothing
