@@ -664,6 +664,11 @@ mod oracle {
           "requestBody": {"required": true, "content": {"application/octet-stream": {
             "schema": {"type": "string", "format": "binary"}}}},
           "responses": {"200": {"description": "ok"}}}},
+        "/notes/{id}": {"put": {
+          "parameters": [{"$ref": "#/components/parameters/Id"}],
+          "requestBody": {"required": true, "content": {"application/xml": {
+            "schema": {"type": "object"}}}},
+          "responses": {"200": {"description": "ok"}}}},
         "/jobs/{id}/cancel": {"post": {
           "parameters": [{"$ref": "#/components/parameters/Id"}],
           "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {
@@ -759,6 +764,13 @@ mod oracle {
                 "{why}: {path} {body}"
             );
         }
+        assert!(
+            matches!(
+                judge(&v, "PUT /notes/{id}", "/notes/1", None, ""),
+                Judgement::Invalid(_)
+            ),
+            "an empty body is no XML document"
+        );
         assert_eq!(
             judge(&v, "PUT /objects/{key}", "/objects/a%2Fb", None, ""),
             Judgement::Valid,

@@ -438,15 +438,17 @@ impl RequestValidator {
                 None => return Judgement::Invalid(format!("body ({sent}) has no boundary")),
             };
             form_candidates(&pairs, media.schema.as_ref(), document)
-        } else if essence.starts_with("text/")
-            || essence.ends_with("+xml")
-            || essence.contains("xml")
-        {
-            // XML is read as text: its schema describes the decoded document,
-            // which no handler sees as a JSON value.
-            if essence.contains("xml") {
-                return Judgement::Valid;
-            }
+        } else if essence.contains("xml") {
+            // An XML document has a root element, so an empty body is not
+            // one; past that, its schema describes the decoded document,
+            // which no handler sees as a JSON value: any element passes.
+            let text = String::from_utf8_lossy(bytes);
+            return if text.trim_start().starts_with('<') {
+                Judgement::Valid
+            } else {
+                Judgement::Invalid(format!("body ({sent}) is not XML"))
+            };
+        } else if essence.starts_with("text/") {
             vec![Value::String(String::from_utf8_lossy(bytes).into_owned())]
         } else {
             // Binary payloads: any bytes are an instance of `format: binary`.
