@@ -332,11 +332,7 @@ struct Tally {
 
 async fn run_check(subject: &Subject, plan: &Arc<Plan>, url: &str) -> RunReport {
     let options = RunOptions {
-        targets: vec![TargetSpec {
-            name: "mock".into(),
-            url: url::Url::parse(url).expect("url"),
-            connect_to: Vec::new(),
-        }],
+        targets: vec![format!("mock={url}").parse::<TargetSpec>().expect("target")],
         ..RunOptions::default()
     };
     check::run(
