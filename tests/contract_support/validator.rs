@@ -19,8 +19,9 @@
 //! 2020-12's numeric ones, siblings of a `$ref` are ignored, and a
 //! `readOnly` property is not required in a request. Anything the crate
 //! cannot compile (a type name JSON Schema lacks, a malformed keyword) is
-//! left out; a schema that still does not compile makes that part
-//! [`Judgement::Unknown`]: callers decide how to count it.
+//! left out, and a schema whose `pattern` its regex engine refuses is
+//! compiled again without patterns; one that still does not compile makes
+//! that part [`Judgement::Unknown`]: callers decide how to count it.
 //!
 //! Where the reading is ambiguous the validator leans towards "valid": a
 //! request one common reading accepts is a request a correct handler may
