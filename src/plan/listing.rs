@@ -54,24 +54,27 @@ use serde::Serialize;
 
 use super::{Intent, Plan, PlannedProbe, PlannedRequest};
 use crate::contract::{Contract, Method};
+use crate::printable::{column_width, escape_controls, line, pad};
 use crate::redact::Redactor;
 
 /// The most body characters shown per request.
 pub const BODY_EXCERPT_CHARS: usize = 200;
 
-/// The listing as aligned text, one block per operation.
+/// Labels and operation ids longer than this are not padded to line up.
+const MAX_COLUMN_WIDTH: usize = 60;
+
+/// The listing as aligned text, one block per operation. Everything that
+/// comes from the contract has its control characters shown escaped
+/// ([`crate::printable`]), so a hostile contract cannot drive the terminal.
 pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
     let rows: Vec<Row<'_>> = rows(contract, plan, redactor);
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
+        .map(|r| line(&format!("{} {}", r.method, r.path)))
         .collect();
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let id_width = rows
-        .iter()
-        .map(|r| r.operation_id.chars().count())
-        .max()
-        .unwrap_or(0);
+    let ids: Vec<String> = rows.iter().map(|r| line(&r.operation_id)).collect();
+    let label_width = column_width(labels.iter().map(|l| l.chars().count()), MAX_COLUMN_WIDTH);
+    let id_width = column_width(ids.iter().map(|id| id.chars().count()), MAX_COLUMN_WIDTH);
 
     let family = if contract.spec_version.starts_with('2') {
         "Swagger"
@@ -80,38 +83,44 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
     };
     let mut out = format!(
         "{} {} ({family} {}), {} mode\n\n",
-        redactor.text(&contract.title),
-        redactor.text(&contract.version),
-        contract.spec_version,
+        line(&redactor.text(&contract.title)),
+        line(&redactor.text(&contract.version)),
+        line(&contract.spec_version),
         plan.mode
     );
-    for (row, label) in rows.iter().zip(&labels) {
+    for ((row, label), id) in rows.iter().zip(&labels).zip(&ids) {
         out.push_str(&format!(
-            "{label:<label_width$}  {:<id_width$}  {}\n",
-            row.operation_id,
-            intent_text(row.intent, redactor)
+            "{}  {}  {}\n",
+            pad(label, label_width),
+            pad(id, id_width),
+            line(&intent_text(row.intent, redactor))
         ));
         let indent = " ".repeat(4);
         if let Some(request) = &row.request {
             out.push_str(&format!(
                 "{indent}{} {}\n",
-                request.method, request.path_and_query
+                request.method,
+                line(&request.path_and_query)
             ));
             for header in &request.headers {
-                out.push_str(&format!("{indent}{}: {}\n", header.name, header.value));
+                out.push_str(&format!(
+                    "{indent}{}: {}\n",
+                    line(&header.name),
+                    line(&header.value)
+                ));
             }
             if let Some(body) = &request.body {
                 let more = if body.truncated { "..." } else { "" };
                 out.push_str(&format!(
                     "{indent}body {} ({} bytes): {}{more}\n",
-                    body.content_type,
+                    line(&body.content_type),
                     body.bytes,
-                    single_line(&body.excerpt)
+                    escape_controls(&body.excerpt)
                 ));
             }
         }
         for note in &row.notes {
-            out.push_str(&format!("{indent}note: {note}\n"));
+            out.push_str(&format!("{indent}note: {}\n", line(note)));
         }
     }
     if !contract.webhooks.is_empty() {
@@ -120,8 +129,8 @@ pub fn text(contract: &Contract, plan: &Plan, redactor: &Redactor) -> String {
             out.push_str(&format!(
                 "{} {}  {}\n",
                 webhook.method,
-                redactor.text(&webhook.name),
-                webhook.operation_id.as_deref().unwrap_or("-")
+                line(&redactor.text(&webhook.name)),
+                line(webhook.operation_id.as_deref().unwrap_or("-"))
             ));
         }
     }
@@ -196,20 +205,6 @@ fn summary(plan: &Plan) -> String {
     } else {
         format!("{total} {noun}: {}", parts.join(", "))
     }
-}
-
-/// Control characters (newlines in a body) shown escaped, so a body stays
-/// on its line.
-fn single_line(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 #[derive(Serialize)]
