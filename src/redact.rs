@@ -508,6 +508,7 @@ mod tests {
                 .map(|(n, s)| (n.to_string(), s))
                 .collect(),
             warnings: vec![],
+            referenced_files: Vec::new(),
             document: std::sync::Arc::new(serde_json::Value::Null),
         }
     }
