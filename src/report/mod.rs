@@ -313,14 +313,44 @@ impl RunReport {
     /// Whether the run passes its [`Gate`]: by default no operation failed,
     /// every target answered and the targets agree (inconclusive results
     /// fail only a strict run); with `--parity-only`, the targets agree.
+    ///
+    /// Whatever the gate, a run in which some target proved nothing served
+    /// ([`RunReport::targets_with_nothing_served`]) does not pass: a target
+    /// that answers every probe with `429` or a redirect shows nothing.
     pub fn passed(&self) -> bool {
         let agree = self.parity.as_ref().is_none_or(Parity::agrees);
         let served = self.count(Outcome::Fail) == 0 && self.count(Outcome::Error) == 0;
-        match self.gate {
+        let gate = match self.gate {
             Gate::Served => served && agree,
             Gate::Strict => served && agree && self.strictly_failing() == 0,
             Gate::ParityOnly => agree,
+        };
+        gate && self.targets_with_nothing_served().is_empty()
+    }
+
+    /// Targets that were probed (some result there is not `skipped`) and on
+    /// which no result passes: nothing there was proven served.
+    pub fn targets_with_nothing_served(&self) -> Vec<&str> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, target)| (target.name.as_str(), i))
+            .collect();
+        let mut probed = vec![false; self.targets.len()];
+        let mut served = vec![false; self.targets.len()];
+        for (_, result) in self.results() {
+            if let Some(&i) = index.get(result.target.as_str()) {
+                probed[i] |= result.verdict != Verdict::Skipped;
+                served[i] |= result.counted_outcome() == Outcome::Pass;
+            }
         }
+        self.targets
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| probed[*i] && !served[*i])
+            .map(|(_, target)| target.name.as_str())
+            .collect()
     }
 
     /// Inconclusive results that fail a `--strict` run: all but `skipped`
@@ -467,8 +497,28 @@ impl RunReport {
     /// [`Gate`] decides: `FAIL: 2 of 18 not served, 4 inconclusive`,
     /// `FAIL: 18 of 18 served, but 1 of 9 operations differs between 2
     /// targets`, `PASS (parity): all 2 targets agree; 2 operations flagged
-    /// on every target, not gated by --parity-only`.
+    /// on every target, not gated by --parity-only`. A target that proved
+    /// nothing served is named first: `FAIL: nothing was proven served on
+    /// stable; 0 of 2 served, 2 inconclusive`.
     pub fn conclusion(&self) -> String {
+        let line = self.gate_conclusion();
+        let nothing = self.targets_with_nothing_served();
+        if nothing.is_empty() {
+            return line;
+        }
+        let on = if self.targets.len() == 1 {
+            String::new()
+        } else {
+            format!(" on {}", nothing.join(", "))
+        };
+        match line.split_once(": ") {
+            Some((head, rest)) => format!("{head}: nothing was proven served{on}; {rest}"),
+            None => format!("{line}: nothing was proven served{on}"),
+        }
+    }
+
+    /// [`RunReport::conclusion`] as the gate alone decides it.
+    fn gate_conclusion(&self) -> String {
         let total = self.results().count();
         let failed = self.count(Outcome::Fail);
         let errors = self.count(Outcome::Error);
@@ -614,6 +664,49 @@ mod tests {
         }
         assert!(report.passed());
         assert_eq!(report.conclusion(), "PASS: 14 of 18 served, 4 inconclusive");
+    }
+
+    #[test]
+    fn a_target_where_nothing_was_proven_served_fails_whatever_the_gate() {
+        let mut report = fixture();
+        report.targets.truncate(1);
+        for op in &mut report.operations {
+            op.results.truncate(1);
+            op.results[0].verdict = Verdict::Unverified;
+        }
+        report.operations[0].results[0].verdict = Verdict::Skipped;
+        for gate in [Gate::Served, Gate::Strict, Gate::ParityOnly] {
+            report.gate = gate;
+            assert!(!report.passed(), "{gate:?}");
+        }
+        report.gate = Gate::Served;
+        assert_eq!(
+            report.conclusion(),
+            "FAIL: nothing was proven served; 0 of 9 served, 9 inconclusive"
+        );
+        report.operations[1].results[0].verdict = Verdict::Implemented;
+        assert!(report.passed(), "one operation proven served is enough");
+        for op in &mut report.operations {
+            op.results[0].verdict = Verdict::Skipped;
+        }
+        assert!(report.passed(), "a run that probed nothing on purpose");
+    }
+
+    #[test]
+    fn the_target_that_proved_nothing_is_named() {
+        let mut report = fixture();
+        for op in &mut report.operations {
+            op.results[0].verdict = Verdict::Implemented;
+            op.results[1].verdict = Verdict::AuthRequired;
+        }
+        assert_eq!(report.targets_with_nothing_served(), ["canary"]);
+        assert!(
+            report
+                .conclusion()
+                .starts_with("FAIL: nothing was proven served on canary; 9 of 18 served"),
+            "{}",
+            report.conclusion()
+        );
     }
 
     #[test]
