@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
+pub mod output;
 #[cfg(test)]
 mod parity_tests;
 pub mod terminal;
@@ -50,7 +51,8 @@ pub struct RunReport {
     /// absent for the default gate.
     #[serde(default, skip_serializing_if = "Gate::is_default")]
     pub gate: Gate,
-    /// Contract warnings (operations that could not be read in full).
+    /// Contract warnings (operations that could not be read in full), and
+    /// what limited the run (a retry budget spent).
     #[serde(default)]
     pub warnings: Vec<String>,
     /// RFC 3339 start time.
