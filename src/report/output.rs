@@ -5,9 +5,9 @@
 //! costs only itself.
 //!
 //! ```text
-//! error: --markdown spec.yaml: is the contract; rollcall never overwrites an input
-//! error: --json o.json and --markdown sub/../o.json name the same file (o.json); give each report its own
-//! error: --junit out.xml: is a symbolic link to /home/ci/.bashrc, a file you do not own; rollcall writes through a link only to a regular file you own
+//! error: --markdown spec.yaml: is a contract; rollcall never overwrites an input
+//! error: --json and --markdown name the same file (sub/../o.json); give each report its own
+//! error: --junit out.xml: is a symbolic link to /etc/hosts, a file you do not own; rollcall writes through a link only to a regular file you own
 //! error: --html /read-only/r.html: cannot write: Permission denied (os error 13)
 //! ```
 //!
