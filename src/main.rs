@@ -285,7 +285,10 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     )
     .await?;
     contract.require_operations().map_err(Failure::bad_input)?;
-    let since = release_diff(args, &mut contract, redactor).await?;
+    let (since, since_files) = match release_diff(args, &mut contract, redactor).await? {
+        Some((diff, files)) => (Some(diff), files),
+        None => (None, Vec::new()),
+    };
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let contracts: Vec<&str> = [Some(args.plan.spec.as_str()), args.parity.since.as_deref()]
         .into_iter()
@@ -306,7 +309,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         quiet,
     )?;
     // Every report path is checked before anything is sent.
-    let mut inputs = contract_inputs(&contract, &contracts);
+    let mut inputs = contract_inputs(&contract, &contracts, &since_files);
     inputs.extend(config_input(&args.plan));
     inputs.extend(tls_inputs(&args.tls));
     inputs.extend(github_inputs(args.github.enabled()));
@@ -513,13 +516,15 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
     Ok(code)
 }
 
-/// The files a contract was read from (the spec and the files its `$ref`s
-/// named; not URLs), which no report may overwrite.
-fn contract_inputs(contract: &Contract, specs: &[&str]) -> Vec<Input> {
+/// The files the contracts were read from (the specs, the files their
+/// `$ref`s named, `more_files` of the `--since` one; not URLs), which no
+/// report may overwrite.
+fn contract_inputs(contract: &Contract, specs: &[&str], more_files: &[String]) -> Vec<Input> {
     let specs = specs.iter().map(|spec| (spec.to_string(), "a contract"));
     let referenced = contract
         .referenced_files
         .iter()
+        .chain(more_files)
         .map(|file| (file.clone(), "a file the contract's $refs name"));
     specs
         .chain(referenced)
@@ -586,14 +591,14 @@ fn github_inputs(github: bool) -> Vec<Input> {
     .collect()
 }
 
-/// With `--since OLD_SPEC`: how the contract differs from the older one;
-/// with `--only-new` too, the contract keeps only its new and changed
-/// operations.
+/// With `--since OLD_SPEC`: how the contract differs from the older one,
+/// and the files the older one's `$ref`s named (inputs too); with
+/// `--only-new` too, the contract keeps only its new and changed operations.
 async fn release_diff(
     args: &CheckArgs,
     contract: &mut Contract,
     redactor: &Redactor,
-) -> Result<Option<ContractDiff>, Failure> {
+) -> Result<Option<(ContractDiff, Vec<String>)>, Failure> {
     let Some(old_spec) = &args.parity.since else {
         return Ok(None);
     };
@@ -615,7 +620,7 @@ async fn release_diff(
             ));
         }
     }
-    Ok(Some(diff))
+    Ok(Some((diff, old.referenced_files)))
 }
 
 /// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
