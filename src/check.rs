@@ -226,8 +226,10 @@ pub async fn run(
     // take something from.
     let removal_gate = (targets.len() > 1 && order.has_removals())
         .then(|| Arc::new(RemovalGate::new(targets.len())));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, spec) in targets.iter().enumerate() {
+    // Every request is checked against every target before the first is
+    // sent: one that cannot be sent is bad input, not an unreachable target.
+    let mut probers = Vec::with_capacity(targets.len());
+    for spec in targets {
         let target = Target {
             name: spec.name.clone(),
             base_url: spec.base(&contract).url,
@@ -238,6 +240,13 @@ pub async fn run(
             ..options.probe.clone()
         };
         let prober = Prober::new(target.clone(), probe_options)?;
+        if let Some(error) = first_unsendable(&prober, &contract, &plan) {
+            return Err(error);
+        }
+        probers.push((target, prober));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, (target, prober)) in probers.into_iter().enumerate() {
         let contract = Arc::clone(&contract);
         let plan = Arc::clone(&plan);
         let order = Arc::clone(&order);
@@ -280,7 +289,38 @@ pub async fn run(
         started.elapsed(),
     );
     report.gate = options.gate.clone();
+    let budget = &options.probe.retry_budget;
+    if budget.ran_out() {
+        report.warnings.push(format!(
+            "the retry budget ({} of waiting in all, --retry-budget) was spent: later \
+             answers asking to come back later (429, 503 with Retry-After) are reported as \
+             they were answered",
+            humantime::format_duration(budget.total())
+        ));
+    }
     Ok(report)
+}
+
+/// The first planned request that cannot be sent to `prober`'s target
+/// ([`Prober::unsendable`]), as the error that names its operation.
+fn first_unsendable(prober: &Prober, contract: &Contract, plan: &Plan) -> Option<ProbeError> {
+    plan.probes.iter().find_map(|planned| {
+        let reason = prober.unsendable(planned.request.as_ref()?)?;
+        let op = &contract.operations[planned.operation];
+        let place = match op.location.line {
+            Some(line) => format!("{}:{line}", op.location.file),
+            None => op.location.file.clone(),
+        };
+        let mut label = crate::printable::line(&op.label());
+        if label.chars().count() > 100 {
+            label = label.chars().take(100).collect::<String>() + "…";
+        }
+        Some(ProbeError::Unsendable {
+            operation: format!("{place}: {label}"),
+            target: prober.target().name.clone(),
+            reason,
+        })
+    })
 }
 
 /// Whether the user gave credentials: `--auth`, or a header that carries them.
@@ -622,10 +662,10 @@ fn target_result(
             .request
             .body
             .as_ref()
-            .map(|b| redactor.text(&excerpt(&b.bytes).0)),
+            .map(|b| excerpt(&b.bytes, false, redactor).0),
     });
     let response = exchange.and_then(|x| x.outcome.as_ref().ok()).map(|r| {
-        let (body, cut) = excerpt(&r.body);
+        let (body, cut) = excerpt(&r.body, r.truncated, redactor);
         ResponseRecord {
             status: r.status,
             headers: r
@@ -633,7 +673,7 @@ fn target_result(
                 .iter()
                 .map(|(n, v)| (n.to_ascii_lowercase(), redactor.header_value(n, v)))
                 .collect(),
-            body: redactor.text(&body),
+            body,
             truncated: cut || r.truncated,
         }
     });
@@ -660,11 +700,19 @@ fn with_retry_note(evidence: &str, exchange: Option<&Exchange>) -> String {
     }
 }
 
-/// The first bytes of a body as text, and whether it was cut.
-fn excerpt(bytes: &[u8]) -> (String, bool) {
-    let cut = bytes.len() > REPORT_BODY_EXCERPT;
-    let shown = &bytes[..bytes.len().min(REPORT_BODY_EXCERPT)];
-    (String::from_utf8_lossy(shown).into_owned(), cut)
+/// The first bytes of a body as text, secrets masked before it is cut (a
+/// secret cut short at its end masked too), and whether it was cut.
+/// `cut_already`: the bytes are themselves the start of a longer body.
+fn excerpt(bytes: &[u8], cut_already: bool, redactor: &Redactor) -> (String, bool) {
+    // A secret starting inside the excerpt ends within this many more bytes.
+    let window = &bytes[..bytes.len().min(REPORT_BODY_EXCERPT.saturating_mul(4))];
+    let text = String::from_utf8_lossy(window);
+    let (shown, cut) = redactor.excerpt(
+        &text,
+        REPORT_BODY_EXCERPT,
+        cut_already || window.len() < bytes.len(),
+    );
+    (shown, cut || window.len() < bytes.len())
 }
 
 /// 3 when probes were sent and no target answered any; else 1 when the

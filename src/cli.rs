@@ -19,8 +19,11 @@ Exit codes:
      not_implemented, missing_route, missing_method, server_error, stub,
      accepts_invalid, inconsistent, unreachable; --fail-on chooses them, --strict adds
      auth_required and unverified), or an operation's verdict differs between
-     targets (with --parity-only, only the latter)
-  2  bad input: CLI usage, unreadable or invalid spec, bad option value
+     targets (with --parity-only, only the latter); whatever the gate, also
+     when nothing was proven served on some target
+  2  bad input: CLI usage, unreadable or invalid spec, bad option value, a
+     report path that cannot be written or would replace an input, a
+     request no HTTP client can send
   3  no target could be reached at all, or one did not answer within --wait-for";
 
 const DIFF_EXIT_CODES: &str = "\
@@ -160,11 +163,21 @@ pub struct RequestArgs {
     pub mode: Mode,
 
     /// Extra header for every request, repeatable. Values of credential headers
-    /// (Authorization, Cookie, ...) are shown as *** in every output.
+    /// are shown as *** in every output: Authorization, Cookie, any header an
+    /// apiKey scheme names, any whose name contains key, token, secret, auth,
+    /// session, signature or password, and those named by --secret-header.
     ///
     /// Example: -H 'X-Tenant: acme'
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
+
+    /// A header whose value is a credential although its name does not say
+    /// so: its value is shown as *** in every output (reports, curl lines,
+    /// errors), wherever it appears. Repeatable.
+    ///
+    /// Example: --secret-header X-Tenant-Id
+    #[arg(long = "secret-header", value_name = "NAME")]
+    pub secret_headers: Vec<String>,
 
     /// Credential for a security scheme of the spec, applied the way the scheme
     /// says (bearer, basic user:pass, apiKey in header/query/cookie). Repeatable.
@@ -208,8 +221,11 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
 
-    /// Follow `$ref`s to http(s) URLs. Off by default: a contract must not make
-    /// rollcall fetch arbitrary hosts. Relative file `$ref`s are always followed.
+    /// Follow `$ref`s to http(s) URLs of other origins. Off by default: a
+    /// contract must not make rollcall fetch arbitrary hosts. Relative file
+    /// `$ref`s of a local contract, and `$ref`s of a contract read from a URL
+    /// to its own origin, are always followed; a contract read from a URL
+    /// never reads a local file.
     #[arg(long)]
     pub allow_remote_refs: bool,
 
@@ -288,27 +304,12 @@ impl ReportFiles {
         .collect()
     }
 
-    /// Refuses two flags naming one file: one report would silently replace
-    /// the other.
-    pub fn check_distinct(&self) -> Result<(), String> {
-        let named = self.named();
-        for (i, (_, flag, path)) in named.iter().enumerate() {
-            let same = |other: &std::path::Path| {
-                let absolute = |p: &std::path::Path| {
-                    std::path::absolute(p)
-                        .map(|a| a.components().collect::<PathBuf>())
-                        .unwrap_or_else(|_| p.to_path_buf())
-                };
-                absolute(path) == absolute(other)
-            };
-            if let Some((_, other_flag, _)) = named[..i].iter().find(|(_, _, p)| same(p)) {
-                return Err(format!(
-                    "{other_flag} and {flag} name the same file ({}); give each report its own",
-                    path.display()
-                ));
-            }
-        }
-        Ok(())
+    /// The files asked for, as [`rollcall::report::output`] checks and writes them.
+    pub fn outputs(&self) -> Vec<rollcall::report::output::Output<'_>> {
+        self.named()
+            .into_iter()
+            .map(|(_, flag, path)| rollcall::report::output::Output { flag, path })
+            .collect()
     }
 }
 
@@ -428,11 +429,21 @@ pub struct CheckArgs {
 
     /// How many times an answer asking to come back later (429, or 503 with
     /// Retry-After) is retried, after the wait it asks for (at most 10 s) or
-    /// a jittered backoff. Retries are reported in the evidence.
+    /// a jittered backoff. Retries are reported in the evidence. All their
+    /// waits come out of one budget for the whole run (--retry-budget).
     ///
     /// Example: --retries 0
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
+
+    /// How long the retries of the whole run (every target; discovery,
+    /// probes and follow-ups) may wait in all. Once it is spent, an answer
+    /// asking to come back later is reported as it was answered, and the
+    /// report warns that the budget ran out.
+    ///
+    /// Example: --retry-budget 2m
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub retry_budget: Duration,
 
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -645,7 +656,7 @@ impl CheckArgs {
                 "no target: give --target URL or a [targets] table in rollcall.toml".to_string(),
             );
         }
-        self.files.check_distinct()
+        Ok(())
     }
 }
 
@@ -814,8 +825,7 @@ pub struct DiffArgs {
     #[arg(long)]
     pub allow_removals: bool,
 
-    /// Follow `$ref`s to http(s) URLs. Off by default: a contract must not make
-    /// rollcall fetch arbitrary hosts. Relative file `$ref`s are always followed.
+    /// Follow `$ref`s to http(s) URLs of other origins (see `check --help`).
     #[arg(long)]
     pub allow_remote_refs: bool,
 }
@@ -906,7 +916,15 @@ fn parse_header(value: &str) -> Result<(String, String), String> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
         return Err("the header name is empty or has characters a header name cannot have".into());
     }
-    Ok((name.to_string(), val.trim().to_string()))
+    let val = val.trim();
+    // Never echo the value: it may be a credential.
+    if reqwest::header::HeaderValue::from_str(val).is_err() {
+        return Err(format!(
+            "the value of '{name}' has a character a header cannot carry (a control \
+             character such as a line break, or a non-ASCII one)"
+        ));
+    }
+    Ok((name.to_string(), val.to_string()))
 }
 
 /// A verdict name for `--fail-on`; `implemented` cannot fail a run.

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod filter;
 pub mod parity;
 pub mod plan;
+pub mod printable;
 pub mod probe;
 pub mod redact;
 pub mod report;

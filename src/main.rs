@@ -4,9 +4,10 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{CommandFactory, FromArgMatches};
 
@@ -14,9 +15,11 @@ use rollcall::check::{self, RunOptions, TargetSpec, exit};
 use rollcall::contract::diff::ContractDiff;
 use rollcall::contract::{self, Contract, LoadOptions};
 use rollcall::plan::{self, Credential, PlanOptions};
-use rollcall::probe::{ProbeOptions, TlsOptions};
+use rollcall::printable;
+use rollcall::probe::{ProbeOptions, RetryBudget, TlsOptions};
 use rollcall::redact::Redactor;
 use rollcall::report::markdown::MarkdownOptions;
+use rollcall::report::output::{self, Input, Output};
 use rollcall::report::{self, RunReport, terminal::TerminalOptions};
 
 use cli::{
@@ -39,12 +42,24 @@ impl Failure {
     }
 }
 
+/// Whether a GitHub Actions runner reads what we print: every line then
+/// goes through [`report::github::neutralize_commands`].
+static READ_BY_GITHUB: AtomicBool = AtomicBool::new(false);
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    let github_mode = match &cli.command {
+        Command::Check(args) => args.github.github,
+        Command::Merge(args) => args.github.github,
+        Command::List(_) | Command::Demo(_) | Command::Diff(_) => false,
+    };
+    // Whatever --no-github says: the runner reads every line of a step.
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    READ_BY_GITHUB.store(github_mode || in_actions, Ordering::Relaxed);
     let configured = match &mut cli.command {
         Command::Check(args) => args.apply_config(matches.subcommand_matches("check")),
         Command::List(args) => args.apply_config(matches.subcommand_matches("list")),
@@ -52,7 +67,7 @@ fn main() -> ExitCode {
     };
     if let Err(message) = configured {
         // Config errors name keys and lines, never values.
-        print_err(&format!("error: {message}"));
+        print_err(&format!("error: {}", printable::lines(&message)));
         return ExitCode::from(exit::BAD_INPUT);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -79,7 +94,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            let message = redactor.text(&failure.message);
+            let message = printable::lines(&redactor.text(&failure.message));
             print_err(&format!("error: {message}"));
             // A workflow step reads the outputs whatever the exit code.
             let github = match &cli.command {
@@ -140,34 +155,52 @@ fn early_redactor(command: &Command) -> Redactor {
             }
         }
     }
-    let with_spec = match command {
-        Command::Check(a) => targets
-            .into_iter()
-            .chain([a.plan.spec.as_str()])
-            .chain(a.parity.since.as_deref())
-            .collect::<Vec<_>>(),
-        _ => targets,
-    };
-    for url in with_spec {
-        if let Ok(parsed) = url::Url::parse(url.split_once('=').map_or(url, |(_, u)| u)) {
-            if let Some(password) = parsed.password() {
-                redactor.add_secret(password);
-            }
+    for target in targets {
+        // As `TargetSpec` reads it: `NAME=URL`, where a name has no ':' or '/'.
+        let url = match target.split_once('=') {
+            Some((name, url)) if !name.contains([':', '/']) => url.trim(),
+            _ => target.trim(),
+        };
+        if let Ok(parsed) = url::Url::parse(url)
+            && let Some(password) = parsed.password()
+        {
+            redactor.add_secret(password);
         }
+    }
+    for contract in contract_urls(command) {
+        redactor.add_contract_url(contract);
     }
     redactor
 }
 
+/// The contracts a command reads, as the user named them (file paths or
+/// URLs): the userinfo and query of a URL among them are secrets.
+fn contract_urls(command: &Command) -> Vec<&str> {
+    match command {
+        Command::Check(a) => [Some(a.plan.spec.as_str()), a.parity.since.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect(),
+        Command::List(a) => vec![a.plan.spec.as_str()],
+        Command::Diff(a) => vec![a.old.as_str(), a.new.as_str()],
+        Command::Demo(_) | Command::Merge(_) => vec![],
+    }
+}
+
+/// Loads a contract and prints its warnings (unless `quiet`), masked by
+/// `redactor` (the contract's own URL may hold a token) and on one line each.
 async fn load_contract(
     spec: &str,
     options: &LoadOptions,
     quiet: bool,
+    redactor: &Redactor,
 ) -> Result<Contract, Failure> {
     let contract = contract::load(spec, options)
         .await
         .map_err(Failure::bad_input)?;
     if !quiet {
         for warning in &contract.warnings {
+            let warning = printable::line(&redactor.text(&warning.to_string()));
             print_err(&format!("warning: {warning}"));
         }
     }
@@ -228,10 +261,16 @@ struct Planned {
     plan: plan::Plan,
 }
 
+/// The URLs whose secrets a run masks: its targets and its contracts.
+struct RunUrls<'a> {
+    targets: &'a [&'a str],
+    contracts: &'a [&'a str],
+}
+
 fn plan_run(
     args: &PlanArgs,
     contract: &mut Contract,
-    target_urls: &[&str],
+    urls: &RunUrls<'_>,
     redactor: &mut Redactor,
     quiet: bool,
 ) -> Result<Planned, Failure> {
@@ -243,7 +282,15 @@ fn plan_run(
         .as_ref()
         .map(|c| c.overrides())
         .unwrap_or_default();
-    *redactor = Redactor::for_run(Some(contract), &options, target_urls);
+    *redactor = Redactor::for_run_with_secret_headers(
+        Some(contract),
+        &options,
+        urls.targets,
+        &args.request.secret_headers,
+    );
+    for contract_url in urls.contracts {
+        redactor.add_contract_url(contract_url);
+    }
     for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
         redactor.add_secret(secret);
     }
@@ -271,15 +318,37 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         tls: tls.clone(),
         ..LoadOptions::default()
     };
-    let mut contract = load_contract(&args.plan.spec, &load, quiet).await?;
+    let mut contract = load_contract(&args.plan.spec, &load, quiet, redactor).await?;
     contract.require_operations().map_err(Failure::bad_input)?;
-    let since = release_diff(args, &mut contract, &load).await?;
+    let (since, since_files) = match release_diff(args, &mut contract, &load, redactor).await? {
+        Some((diff, files)) => (Some(diff), files),
+        None => (None, Vec::new()),
+    };
     let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
+    let contracts: Vec<&str> = [Some(args.plan.spec.as_str()), args.parity.since.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
     let Planned {
         options,
         excluded,
         plan,
-    } = plan_run(&args.plan, &mut contract, &urls, redactor, quiet)?;
+    } = plan_run(
+        &args.plan,
+        &mut contract,
+        &RunUrls {
+            targets: &urls,
+            contracts: &contracts,
+        },
+        redactor,
+        quiet,
+    )?;
+    // Every report path is checked before anything is sent.
+    let mut inputs = contract_inputs(&contract, &contracts, &since_files);
+    inputs.extend(config_input(&args.plan));
+    inputs.extend(tls_inputs(&args.tls));
+    inputs.extend(github_inputs(args.github.enabled()));
+    output::check(&args.files.outputs(), &inputs).map_err(Failure::bad_input)?;
     let probes_to_send = plan.probes.iter().filter(|p| p.request.is_some()).count()
         * targets.len()
         * usize::from(args.parity.repeat).max(1);
@@ -289,6 +358,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         concurrency: usize::from(args.concurrency),
         tls,
         retries: args.retries,
+        retry_budget: RetryBudget::new(args.retry_budget),
         rate_per_second: args.rate,
         http2_prior_knowledge: args.tls.http2_prior_knowledge,
         on_probe_done: progress.clone().map(|bar| {
@@ -374,7 +444,7 @@ fn select_operations(
         && !quiet
     {
         for warning in config.unmatched(contract) {
-            print_err(&format!("warning: {warning}"));
+            print_err(&format!("warning: {}", printable::line(&warning)));
         }
     }
     let filter = args.selection.filter().map_err(Failure::bad_input)?;
@@ -398,7 +468,16 @@ fn finish_report(
 
 /// `rollcall merge`: shard reports in, one report set out, exit code as `check`.
 fn run_merge(args: &MergeArgs) -> Result<u8, Failure> {
-    args.files.check_distinct().map_err(Failure::bad_input)?;
+    let mut inputs: Vec<Input> = args
+        .reports
+        .iter()
+        .map(|path| Input {
+            what: "a report to merge".to_string(),
+            path: path.clone(),
+        })
+        .collect();
+    inputs.extend(github_inputs(args.github.enabled()));
+    output::check(&args.files.outputs(), &inputs).map_err(Failure::bad_input)?;
     let mut reports = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
         let text = std::fs::read_to_string(path)
@@ -437,47 +516,132 @@ struct Delivery<'a> {
     all_parity_rows: bool,
 }
 
-/// Writes the report files asked for, prints the terminal report and, in
-/// GitHub mode, publishes; returns the exit code the gate gives. A report
-/// file that cannot be written is bad input, before anything is printed.
+/// Writes the report files asked for (their paths were checked before the
+/// run), prints the terminal report and, in GitHub mode, publishes; returns
+/// the exit code the gate gives. A report file that cannot be written after
+/// all costs only itself: the others are written, the error is printed last,
+/// and the exit code stays the run's.
 fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
     let markdown = MarkdownOptions {
         all_parity_rows: how.all_parity_rows,
     };
-    let named = how.files.named();
-    for (_, flag, path) in &named {
-        let content = match *flag {
+    let mut written = Vec::new();
+    let mut failed = Vec::new();
+    for (name, flag, path) in how.files.named() {
+        let content = match flag {
             "--junit" => report::junit::render(report),
             "--json" => report::json::render(report),
             "--markdown" => report::markdown::render_with(report, &markdown),
             "--sarif" => report::sarif::render(report),
             _ => report::html::render(report),
         };
-        write_file(path, flag, &content)?;
+        match output::write(&Output { flag, path }, &content) {
+            Ok(()) => written.push((name, path)),
+            Err(error) => failed.push(error),
+        }
     }
     print_terminal(report, how.output, how.all_parity_rows);
     let code = check::exit_code(report);
     if how.github {
-        let paths: Vec<(&'static str, &Path)> =
-            named.iter().map(|(name, _, path)| (*name, *path)).collect();
         let env = report::github::GithubEnv::from_env();
-        let errors = report::github::publish(report, code, &paths, &env, &mut std::io::stdout());
+        let errors = report::github::publish(report, code, &written, &env, &mut std::io::stdout());
         // A GitHub file that cannot be written is a warning: the check itself ran.
         for error in errors {
             print_err(&format!("warning: {error}"));
         }
     }
+    for error in failed {
+        print_err(&format!(
+            "error: {error} (the other reports were written; the exit code is the run's)"
+        ));
+    }
     Ok(code)
 }
 
-/// With `--since OLD_SPEC`: how the contract differs from the older one;
-/// with `--only-new` too, the contract keeps only its new and changed
-/// operations.
+/// The files the contracts were read from (the specs, the files their
+/// `$ref`s named, `more_files` of the `--since` one; not URLs), which no
+/// report may overwrite.
+fn contract_inputs(contract: &Contract, specs: &[&str], more_files: &[String]) -> Vec<Input> {
+    let specs = specs.iter().map(|spec| (spec.to_string(), "a contract"));
+    let referenced = contract
+        .referenced_files
+        .iter()
+        .chain(more_files)
+        .map(|file| (file.clone(), "a file the contract's $refs name"));
+    specs
+        .chain(referenced)
+        .filter_map(|(name, what)| {
+            let lower = name.get(..8).unwrap_or(&name).to_ascii_lowercase();
+            if lower.starts_with("http://") || lower.starts_with("https://") {
+                return None;
+            }
+            let path = match url::Url::parse(&name) {
+                Ok(url) if url.scheme() == "file" => url.to_file_path().ok()?,
+                _ => PathBuf::from(&name),
+            };
+            Some(Input {
+                what: what.to_string(),
+                path,
+            })
+        })
+        .collect()
+}
+
+/// The config file the run read, if any.
+fn config_input(args: &PlanArgs) -> Option<Input> {
+    args.selection.loaded.as_ref().map(|config| Input {
+        what: "the config file".to_string(),
+        path: config.path.clone(),
+    })
+}
+
+/// The certificate and key files of the TLS flags.
+fn tls_inputs(args: &TlsArgs) -> Vec<Input> {
+    [
+        ("--cacert", &args.cacert),
+        ("--client-cert", &args.client_cert),
+        ("--client-key", &args.client_key),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| {
+        path.as_ref().map(|path| Input {
+            what: format!("the {flag} file"),
+            path: path.clone(),
+        })
+    })
+    .collect()
+}
+
+/// In GitHub mode, the files GitHub mode appends to: a report must not
+/// replace what earlier steps wrote there.
+fn github_inputs(github: bool) -> Vec<Input> {
+    if !github {
+        return Vec::new();
+    }
+    let env = report::github::GithubEnv::from_env();
+    [
+        ("$GITHUB_STEP_SUMMARY", env.step_summary),
+        ("$GITHUB_OUTPUT", env.output),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| {
+        path.map(|path| Input {
+            what: what.to_string(),
+            path,
+        })
+    })
+    .collect()
+}
+
+/// With `--since OLD_SPEC`: how the contract differs from the older one,
+/// and the files the older one's `$ref`s named (inputs too); with
+/// `--only-new` too, the contract keeps only its new and changed operations.
 async fn release_diff(
     args: &CheckArgs,
     contract: &mut Contract,
     load: &LoadOptions,
-) -> Result<Option<ContractDiff>, Failure> {
+    redactor: &Redactor,
+) -> Result<Option<(ContractDiff, Vec<String>)>, Failure> {
     let Some(old_spec) = &args.parity.since else {
         return Ok(None);
     };
@@ -491,7 +655,7 @@ async fn release_diff(
             ..load.clone()
         }
     };
-    let old = load_contract(old_spec, &load, args.output.quiet).await?;
+    let old = load_contract(old_spec, &load, args.output.quiet, redactor).await?;
     let diff = ContractDiff::between(&old, contract);
     if args.parity.only_new {
         let declared = contract.operations.len();
@@ -503,7 +667,7 @@ async fn release_diff(
             ));
         }
     }
-    Ok(Some(diff))
+    Ok(Some((diff, old.referenced_files)))
 }
 
 /// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
@@ -512,8 +676,8 @@ async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
         allow_remote_refs: args.allow_remote_refs,
         ..LoadOptions::default()
     };
-    let old = load_contract(&args.old, &load, false).await?;
-    let new = load_contract(&args.new, &load, false).await?;
+    let old = load_contract(&args.old, &load, false, redactor).await?;
+    let new = load_contract(&args.new, &load, false, redactor).await?;
     let mut diff = ContractDiff::between(&old, &new);
     diff.old.path = redactor.url(&diff.old.path);
     diff.new.path = redactor.url(&diff.new.path);
@@ -583,19 +747,6 @@ fn tls_options(args: &TlsArgs) -> Result<TlsOptions, Failure> {
     })
 }
 
-fn write_file(path: &Path, flag: &str, content: &str) -> Result<(), Failure> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Failure::bad_input(format!(
-                "{flag} {}: cannot create folder: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    std::fs::write(path, content)
-        .map_err(|e| Failure::bad_input(format!("{flag} {}: cannot write: {e}", path.display())))
-}
-
 fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool) {
     let color = match output.color {
         ColorWhen::Always => true,
@@ -620,18 +771,31 @@ fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool
 /// Writes `text` to stdout and flushes, ignoring errors: a reader that went
 /// away (`rollcall list spec.yaml | head -1`) is no reason to panic, as
 /// `print!` would, nor to fail a run whose reports are written.
+///
+/// When a GitHub Actions runner reads the output, no line can pass for a
+/// workflow command ([`report::github::neutralize_commands`]).
 fn print_out(text: &str) {
+    let text = for_the_reader(text);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
 }
 
 /// One line on stderr, ignoring errors like [`print_out`] (stderr can be a
-/// closed pipe too, e.g. `2>&1 | head -1`).
+/// closed pipe too, e.g. `2>&1 | head -1`), made inert for GitHub like it.
 fn print_err(line: &str) {
+    let line = for_the_reader(line);
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(line.as_bytes());
     let _ = stderr.write_all(b"\n");
+}
+
+fn for_the_reader(text: &str) -> std::borrow::Cow<'_, str> {
+    if READ_BY_GITHUB.load(Ordering::Relaxed) {
+        report::github::neutralize_commands(text).into()
+    } else {
+        text.into()
+    }
 }
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
@@ -644,8 +808,12 @@ async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failur
             .map_err(Failure::bad_input)?,
         ..LoadOptions::default()
     };
-    let mut contract = load_contract(&args.plan.spec, &load, false).await?;
-    let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
+    let mut contract = load_contract(&args.plan.spec, &load, false, redactor).await?;
+    let target_urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
+    let urls = RunUrls {
+        targets: &target_urls,
+        contracts: &[args.plan.spec.as_str()],
+    };
     let Planned {
         excluded, mut plan, ..
     } = plan_run(&args.plan, &mut contract, &urls, redactor, false)?;
@@ -700,7 +868,11 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
         .await
         .map_err(Failure::bad_input)?;
     server.stop().await;
-    write_file(&args.junit, "--junit", &report::junit::render(&report))?;
+    let junit = Output {
+        flag: "--junit",
+        path: &args.junit,
+    };
+    output::write(&junit, &report::junit::render(&report)).map_err(Failure::bad_input)?;
     print_terminal(&report, &args.output, false);
     let mismatches = rollcall::demo::unexpected_verdicts(&report);
     if mismatches.is_empty() {

@@ -34,6 +34,9 @@ use serde::{Deserialize, Serialize};
 use crate::contract::Method;
 use crate::verdict::{Finding, Outcome, Verdict, rules};
 
+/// Labels longer than this are not padded in a [`Matrix::listing`].
+pub const LISTING_LABEL_WIDTH: usize = 80;
+
 /// The operations whose verdicts differ between targets; in the JSON report:
 ///
 /// ```json
@@ -152,14 +155,13 @@ impl Matrix {
 
     /// What target `column` serves, one `METHOD /path  verdict` line per
     /// operation in contract order; labels are padded to the same width in
-    /// every listing of this matrix, so listings line up in a diff.
+    /// every listing of this matrix, so listings line up in a diff (labels
+    /// longer than [`LISTING_LABEL_WIDTH`] are not padded).
     pub fn listing(&self, column: usize) -> String {
-        let width = self
-            .rows
-            .iter()
-            .map(|row| row.label().chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = crate::printable::column_width(
+            self.rows.iter().map(|row| row.label().chars().count()),
+            LISTING_LABEL_WIDTH,
+        );
         let mut out = String::new();
         for row in &self.rows {
             let verdict = row
@@ -168,7 +170,11 @@ impl Matrix {
                 .copied()
                 .flatten()
                 .map_or("no_result", Verdict::as_str);
-            let _ = writeln!(out, "{:<width$}  {verdict}", row.label());
+            let _ = writeln!(
+                out,
+                "{}  {verdict}",
+                crate::printable::pad(&row.label(), width)
+            );
         }
         out
     }

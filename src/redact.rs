@@ -1,19 +1,25 @@
 //! Redaction, the one place secrets are masked: credentials given with
 //! `--auth`, values of sensitive headers (`Authorization`, `Cookie`, any
-//! header a security scheme names), API keys in query strings and cookies,
-//! and passwords in URLs all become `***` before anything is printed,
-//! written to a report, or put into an error message.
+//! header a security scheme or `--secret-header` names, any header whose
+//! name says `key`, `token`, `secret`, `auth`, `session`, `signature` or
+//! `password`), API keys in query strings and cookies, passwords in URLs,
+//! and the userinfo and query values of a contract's URL all become `***`
+//! before anything is printed, written to a report, or put into an error
+//! message.
 //!
 //! ```text
 //! https://ci:hunter22@api.example.com/pets?api_key=k3y&limit=1
 //! https://***:***@api.example.com/pets?api_key=***&limit=1
 //! Authorization: Bearer eyJhbGciOi...   →   Authorization: Bearer ***
 //! Cookie: session=abc; theme=dark       →   Cookie: session=***; theme=***
+//! Ocp-Apim-Subscription-Key: 5f1c...    →   Ocp-Apim-Subscription-Key: ***
+//! answered 500: {"echo":"tok-31415…     →   answered 500: {"echo":"***…
 //! ```
 //!
 //! A secret is masked wherever it appears, also in the encoded forms it takes
 //! on the wire: base64 inside a basic `Authorization` header, percent-encoded
-//! in a path, query string or userinfo, escaped inside a JSON body.
+//! in a path, query string or userinfo, escaped inside a JSON body; and where
+//! an excerpt cut it short, its start is masked too.
 
 use std::fmt;
 
@@ -40,6 +46,40 @@ const SENSITIVE_HEADERS: &[&str] = &[
 const SENSITIVE_NAME_PARTS: &[&str] = &[
     "token", "secret", "api-key", "apikey", "api_key", "password", "passwd",
 ];
+
+/// A header whose name contains one of these (case-insensitively) carries a
+/// credential: the common carriers `Ocp-Apim-Subscription-Key`,
+/// `X-Functions-Key`, `X-Auth`, `X-Access-Key`, `X-Signature`,
+/// `X-Session-Id`... Broader than [`SENSITIVE_NAME_PARTS`], which also judges
+/// query parameters, where `key` would mask `monkey=1`.
+const SENSITIVE_HEADER_PARTS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "auth",
+    "session",
+    "signature",
+    "password",
+    "passwd",
+    "credential",
+];
+
+/// Headers that match [`SENSITIVE_HEADER_PARTS`] but carry no credential,
+/// and whose value is evidence (the challenge of a `401`).
+const NON_SECRET_HEADERS: &[&str] = &["www-authenticate", "proxy-authenticate"];
+
+/// Query values of a contract's URL this long or longer are secrets wherever
+/// they appear, whatever their parameter's name (`?code=...` of a function
+/// URL, `?sv=...` of a storage URL); shorter ones (`?v=2`, `?format=yaml`)
+/// are masked only in the URL itself.
+const MIN_CONTRACT_QUERY_SECRET_LEN: usize = 8;
+
+/// A prefix of a secret this long or longer, left at the end of a cut
+/// excerpt, is masked too.
+const MIN_PARTIAL_SECRET_LEN: usize = 3;
+
+/// What an excerpt shows where it was cut (`answered 500: {"token":"ab…`).
+const CUT_MARK: char = '…';
 
 /// Query parameter names that carry credentials although they contain none of
 /// [`SENSITIVE_NAME_PARTS`].
@@ -119,6 +159,8 @@ pub struct Redactor {
     api_key_cookies: Vec<String>,
     /// Lower-cased query parameter names the contract's apiKey schemes declare.
     api_key_query: Vec<String>,
+    /// Lower-cased header names given with `--secret-header`.
+    secret_headers: Vec<String>,
 }
 
 /// Never prints the secrets themselves: a `{:?}` in a log must not leak them.
@@ -129,6 +171,7 @@ impl fmt::Debug for Redactor {
             .field("api_key_headers", &self.api_key_headers)
             .field("api_key_cookies", &self.api_key_cookies)
             .field("api_key_query", &self.api_key_query)
+            .field("secret_headers", &self.secret_headers)
             .finish()
     }
 }
@@ -139,7 +182,25 @@ impl Redactor {
     /// header in `options.headers`, the names of API-key parameters the
     /// contract's security schemes declare, and passwords in `urls`.
     pub fn for_run(contract: Option<&Contract>, options: &PlanOptions, urls: &[&str]) -> Redactor {
-        let mut redactor = Redactor::default();
+        Redactor::for_run_with_secret_headers(contract, options, urls, &[])
+    }
+
+    /// [`Redactor::for_run`], with `secret_headers` (`--secret-header NAME`)
+    /// treated as credential headers too: their values are masked wherever
+    /// they appear.
+    pub fn for_run_with_secret_headers(
+        contract: Option<&Contract>,
+        options: &PlanOptions,
+        urls: &[&str],
+        secret_headers: &[String],
+    ) -> Redactor {
+        let mut redactor = Redactor {
+            secret_headers: secret_headers
+                .iter()
+                .map(|name| name.trim().to_ascii_lowercase())
+                .collect(),
+            ..Redactor::default()
+        };
         if let Some(contract) = contract {
             for (_, scheme) in &contract.security_schemes {
                 if let SecurityScheme::ApiKey { name, location } = scheme {
@@ -226,25 +287,125 @@ impl Redactor {
             .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     }
 
-    /// `text` with every known secret replaced by `***`.
+    /// The secrets of a contract's URL (the SPEC of `check` and `list`,
+    /// `--since`, the two of `diff`), masked wherever they appear: its whole
+    /// userinfo (`user:password` as written, the password alone, decoded,
+    /// and as the basic credential a client derives), the values of its
+    /// sensitive query parameters, and its other query values of
+    /// [`MIN_CONTRACT_QUERY_SECRET_LEN`] characters or more. A file path
+    /// has none.
+    pub fn add_contract_url(&mut self, url: &str) {
+        let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            return;
+        }
+        self.add_url_secrets(url);
+        if let Some(info) = userinfo(url) {
+            let user = info.split_once(':').map_or(info, |(user, _)| user);
+            if info.contains(':') && info.len() > 1 {
+                self.add_secret(info);
+            }
+            let decoded_user = percent_decode_str(user).decode_utf8_lossy();
+            if decoded_user.len() >= MIN_DERIVED_SECRET_LEN {
+                self.add_secret(user);
+                self.add_secret(&decoded_user);
+            }
+        }
+        let query = url.split('#').next().and_then(|u| u.split_once('?'));
+        for pair in query.map_or("", |(_, q)| q).split('&') {
+            if let Some((_, value)) = pair.split_once('=')
+                && decode_form(value).chars().count() >= MIN_CONTRACT_QUERY_SECRET_LEN
+            {
+                self.add_secret(value);
+                self.add_secret(&decode_form(value));
+            }
+        }
+    }
+
+    /// `text` with every known secret replaced by `***`. Where an excerpt
+    /// was cut (`…`), a secret cut short there is masked too: the cut may
+    /// have left all but its last characters.
     pub fn text(&self, text: &str) -> String {
         if self.secrets.is_empty() {
             return text.to_string();
         }
+        // Bytes a secret can start with: most characters need no comparison.
+        let mut starts = [false; 256];
+        for secret in &self.secrets {
+            starts[usize::from(secret.as_bytes()[0])] = true;
+        }
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         'scan: while let Some(next) = rest.chars().next() {
-            for secret in &self.secrets {
-                if rest.starts_with(secret.as_str()) {
-                    out.push_str(MASK);
-                    rest = &rest[secret.len()..];
-                    continue 'scan;
+            if starts[usize::from(rest.as_bytes()[0])] {
+                for secret in &self.secrets {
+                    if rest.starts_with(secret.as_str()) {
+                        out.push_str(MASK);
+                        rest = &rest[secret.len()..];
+                        continue 'scan;
+                    }
                 }
+            }
+            if next == CUT_MARK {
+                self.mask_cut_secret(&mut out);
             }
             out.push(next);
             rest = &rest[next.len_utf8()..];
         }
         out
+    }
+
+    /// The first `max_bytes` of `text` (whole characters), secrets masked
+    /// before the cut and a secret cut short at its end masked too; and
+    /// whether anything was cut. `cut_already` says that `text` itself is
+    /// the start of something longer (a body read up to a cap), so its end
+    /// is a cut as well.
+    pub fn excerpt(&self, text: &str, max_bytes: usize, cut_already: bool) -> (String, bool) {
+        // Only what the excerpt can show is redacted: any secret that starts
+        // before the cut ends inside this window.
+        let longest = self.secrets.first().map_or(0, String::len);
+        let mut window = max_bytes.saturating_add(longest).min(text.len());
+        while !text.is_char_boundary(window) {
+            window -= 1;
+        }
+        let shortened = window < text.len();
+        let mut masked = self.text(&text[..window]);
+        let mut cut = shortened;
+        if masked.len() > max_bytes {
+            let mut end = max_bytes;
+            while !masked.is_char_boundary(end) {
+                end -= 1;
+            }
+            masked.truncate(end);
+            cut = true;
+        }
+        if cut || cut_already {
+            self.mask_cut_secret(&mut masked);
+        }
+        (masked, cut)
+    }
+
+    /// Replaces the end of `text` with `***` when it is the start of a known
+    /// secret ([`MIN_PARTIAL_SECRET_LEN`] bytes or more of it), the longest
+    /// such start first.
+    fn mask_cut_secret(&self, text: &mut String) {
+        if text.ends_with(MASK) {
+            return;
+        }
+        let longest = self
+            .secrets
+            .iter()
+            .filter_map(|secret| {
+                (MIN_PARTIAL_SECRET_LEN..secret.len())
+                    .rev()
+                    .filter(|&end| secret.is_char_boundary(end))
+                    .find(|&end| text.ends_with(&secret[..end]))
+            })
+            .max();
+        if let Some(length) = longest {
+            text.truncate(text.len() - length);
+            text.push_str(MASK);
+        }
     }
 
     /// The value to show for header `name`: `***` for sensitive headers (the
@@ -295,10 +456,17 @@ impl Redactor {
         self.text(&out)
     }
 
+    /// Whether header `lower_name` carries a credential: a known one, one
+    /// the contract's apiKey schemes or `--secret-header` name, or one whose
+    /// name says so ([`SENSITIVE_HEADER_PARTS`]).
     fn is_sensitive_header(&self, lower_name: &str) -> bool {
         SENSITIVE_HEADERS.contains(&lower_name)
             || self.api_key_headers.iter().any(|n| n == lower_name)
-            || has_sensitive_part(lower_name)
+            || self.secret_headers.iter().any(|n| n == lower_name)
+            || (SENSITIVE_HEADER_PARTS
+                .iter()
+                .any(|p| lower_name.contains(p))
+                && !NON_SECRET_HEADERS.contains(&lower_name))
     }
 
     fn is_sensitive_cookie(&self, lower_name: &str) -> bool {
@@ -508,6 +676,7 @@ mod tests {
                 .map(|(n, s)| (n.to_string(), s))
                 .collect(),
             warnings: vec![],
+            referenced_files: Vec::new(),
             document: std::sync::Arc::new(serde_json::Value::Null),
         }
     }
@@ -820,5 +989,88 @@ mod tests {
     fn debug_output_does_not_show_secrets() {
         let r = Redactor::for_run(None, &options(&[("k", "tok-3141592")], &[]), &[]);
         assert!(!format!("{r:?}").contains("tok-3141592"));
+    }
+
+    #[test]
+    fn headers_named_like_credential_carriers_are_masked() {
+        let headers = [
+            ("Ocp-Apim-Subscription-Key", "apim-5f1c0ffee"),
+            ("X-Functions-Key", "fnkey-777abc"),
+            ("X-Auth", "xauth-31337"),
+            ("X-Access-Key", "access-4242"),
+            ("X-Signature", "sig-0badf00d"),
+            ("X-Session-Id", "sess-99aa88"),
+        ];
+        let r = Redactor::for_run(None, &options(&[], &headers), &[]);
+        for (name, value) in headers {
+            assert_eq!(r.header_value(name, value), MASK, "{name}");
+            assert_eq!(r.text(&format!("echo {value}")), "echo ***", "{name}");
+        }
+        assert_eq!(
+            r.header_value("WWW-Authenticate", "Bearer realm=\"api\""),
+            "Bearer realm=\"api\"",
+            "a challenge is evidence, not a credential"
+        );
+        assert_eq!(r.header_value("X-Request-Id", "req-1234"), "req-1234");
+        assert_eq!(
+            r.url("https://h/p?monkey=1"),
+            "https://h/p?monkey=1",
+            "query names keep the narrower rule"
+        );
+    }
+
+    #[test]
+    fn secret_header_names_mark_any_header_as_a_credential() {
+        let r = Redactor::for_run_with_secret_headers(
+            None,
+            &options(&[], &[("X-Tenant", "tenant-credential-1")]),
+            &[],
+            &["x-tenant".to_string()],
+        );
+        assert_eq!(r.header_value("X-Tenant", "tenant-credential-1"), MASK);
+        assert_eq!(r.text("tenant-credential-1 echoed"), "*** echoed");
+    }
+
+    #[test]
+    fn contract_url_userinfo_and_query_values_are_secrets() {
+        let mut r = Redactor::default();
+        r.add_contract_url("http://u:PW-spec-9@h/spec.yaml?token=TOK-77&code=fnc0de-long&v=2");
+        assert_eq!(
+            r.text("warning: http://u:PW-spec-9@h/spec.yaml?token=TOK-77&code=fnc0de-long&v=2:9:3"),
+            "warning: http://***@h/spec.yaml?token=***&code=***&v=2:9:3"
+        );
+        assert_eq!(r.text("PW-spec-9 TOK-77 fnc0de-long"), "*** *** ***");
+        let mut files = Redactor::default();
+        files.add_contract_url("specs/a=b/spec.yaml");
+        assert_eq!(files.text("specs/a=b/spec.yaml"), "specs/a=b/spec.yaml");
+    }
+
+    #[test]
+    fn a_secret_cut_short_by_an_excerpt_is_masked() {
+        let mut r = Redactor::default();
+        r.add_secret("tok-3141592");
+        assert_eq!(
+            r.text("answered 500: echo tok-314159…"),
+            "answered 500: echo ***…"
+        );
+        assert_eq!(
+            r.text("ends with to…"),
+            "ends with to…",
+            "too short to tell"
+        );
+        let body = format!("{}tok-3141592 and more", "x".repeat(10));
+        assert_eq!(
+            r.excerpt(&body, 16, false),
+            ("xxxxxxxxxx*** an".into(), true),
+            "redacted before the cut"
+        );
+        assert_eq!(
+            r.excerpt("abc tok-31", 100, true),
+            ("abc ***".into(), false)
+        );
+        assert_eq!(
+            r.excerpt("abc tok-31", 100, false),
+            ("abc tok-31".into(), false)
+        );
     }
 }

@@ -50,6 +50,14 @@ fn ref_resolution_survives_every_regression_input() {
 }
 
 #[test]
+fn yaml_aliases_are_bounded_for_every_regression_input() {
+    for (path, bytes) in inputs("yaml_aliases") {
+        eprintln!("{}", path.display());
+        support::load_yaml_with_aliases(&bytes);
+    }
+}
+
+#[test]
 fn request_synthesis_survives_every_regression_input() {
     for (path, bytes) in inputs("request_synthesis") {
         eprintln!("{}", path.display());

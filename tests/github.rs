@@ -506,3 +506,76 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         .collect();
     assert_eq!(shared, vec![Level::Warning, Level::Warning]);
 }
+
+/// 12.3: GitHub workflow-command injection. A contract titled
+/// `::stop-commands::x` made that the first line of stdout (the runner then
+/// ignored every later annotation); a server body with `##[error]...` or
+/// `##[stop-commands]...` appeared as it was in terminal lines (the runner
+/// finds that legacy form anywhere in a line); annotations carried raw ESC
+/// and BEL. In GitHub mode no line rollcall prints starts with `::` or holds
+/// `##[` unless it is rollcall's own command, and no output holds a raw
+/// control character.
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_from_the_contract_or_the_target_passes_for_a_workflow_command() {
+    use axum::http::{StatusCode, Uri};
+    use axum::response::IntoResponse;
+
+    async fn hostile(uri: Uri) -> impl IntoResponse {
+        match uri.path() {
+            "/a" => (
+                StatusCode::NOT_IMPLEMENTED,
+                "##[stop-commands]x\n##[error]forged \u{1b}]0;title\u{7}\u{1b}[2J".to_string(),
+            ),
+            "/b" => (StatusCode::OK, "ok".to_string()),
+            _ => (StatusCode::NOT_FOUND, "::error::not found".to_string()),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, axum::Router::new().fallback(hostile)).await;
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\n\
+         info: {title: \"::stop-commands::x\", version: \"1\\n::warning::v\"}\n\
+         paths:\n  /a:\n    get:\n      parameters:\n        - {name: q, in: \"\\n::error::w ##[error]w\"}\n      \
+         responses: {'200': {description: OK}}\n  /b:\n    get:\n      responses: {'200': {description: OK}}\n",
+    )
+    .expect("write spec");
+    let files = GithubFiles::new();
+    let mut args = vec![
+        "check".to_string(),
+        spec.display().to_string(),
+        "--target".into(),
+        format!("http://{address}"),
+        "--verbose".into(),
+    ];
+
+    let mut runs = vec![rollcall(args.clone(), files.env("true")).await];
+    args.push("--github".into());
+    runs.push(rollcall(args, vec![]).await);
+
+    for run in &runs {
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        let output = run.all_output();
+        assert!(
+            !output.chars().any(|c| c.is_control() && c != '\n'),
+            "{output:?}"
+        );
+        let mut own = 0;
+        for line in output.split(['\n', '\r']) {
+            let is_own = line.starts_with("::error file=") || line.starts_with("::warning file=");
+            own += usize::from(is_own);
+            assert!(
+                is_own || !line.trim_start().starts_with("::"),
+                "{line}\n{output}"
+            );
+            assert!(is_own || !line.contains("##["), "{line}\n{output}");
+        }
+        assert!(own > 0, "rollcall's own annotations are there: {output}");
+        assert!(output.contains(r"\u{1b}]0;title\u{7}"), "{output}");
+    }
+}

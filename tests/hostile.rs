@@ -1104,3 +1104,301 @@ async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
     let insecure = run(vec!["--insecure".into()]).await;
     assert_eq!(insecure.code, 0, "{}", insecure.all_output());
 }
+
+// Issue 12: what a hostile target (and a hostile report path or header) did
+// to a run. Each test holds the input that broke it.
+
+/// A server answering every request with `head` (a whole response head,
+/// `content-length: 0` included), counting requests per path.
+async fn always(head: &'static str) -> (SocketAddr, Hits) {
+    let hits = Hits::default();
+    let seen = hits.clone();
+    let address = raw_server(move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let _ = socket.write_all(head.as_bytes()).await;
+        }
+    })
+    .await;
+    (address, hits)
+}
+
+/// 12.11: `Retry-After` waits added up over discovery, probes and follow-ups
+/// (89 s for 2 operations with `--timeout 3s`). Now they come out of one
+/// budget for the run: once spent, no more retries, and the report says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_waits_come_out_of_one_budget_for_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, hits) = always(
+        "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &[
+            "--retries",
+            "2",
+            "--retry-budget",
+            "2s",
+            "--concurrency",
+            "1",
+        ],
+    )
+    .await;
+
+    assert_eq!(run.verdict("/a"), "server_error", "{}", run.all_output());
+    let distinct = hits.0.lock().unwrap().len();
+    let retried = hits.total() - distinct;
+    assert!(
+        retried <= 2,
+        "{retried} retries of 1 s each within a 2 s budget\n{}",
+        run.all_output()
+    );
+    let warnings = run.report()["warnings"].to_string();
+    assert!(warnings.contains("retry budget"), "{warnings}");
+    assert!(
+        run.stdout.contains("warning: the retry budget"),
+        "{}",
+        run.stdout
+    );
+
+    let help = run_bounded(support::args(&["check", "--help"])).await;
+    assert!(
+        help.stdout.contains("--retry-budget") && help.stdout.contains("whole run"),
+        "{}",
+        help.stdout
+    );
+}
+
+/// 12.12: a target answering everything with 429 (or a redirect) passed
+/// (`PASS: 0 of 2 served, 2 inconclusive`). Nothing proven served is no pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_that_only_rate_limits_or_redirects_does_not_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (limiting, _) =
+        always("HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .await;
+    let (redirecting, _) = always(
+        "HTTP/1.1 302 Found\r\nlocation: /login\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+
+    for (address, strict) in [(limiting, false), (redirecting, false), (limiting, true)] {
+        let mut extra = vec!["--retries", "0"];
+        if strict {
+            extra.push("--strict");
+        }
+        let run = check(&spec, &format!("http://{address}"), &extra).await;
+
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        let expected = if strict {
+            "FAIL: nothing was proven served; 2 inconclusive (failing: --strict)"
+        } else {
+            "FAIL: nothing was proven served; 0 of 2 served, 2 inconclusive"
+        };
+        assert!(run.stdout.contains(expected), "{}", run.stdout);
+    }
+}
+
+/// 12.13: `-H $'X-Api-Key: a\nb'` was sent, failed in the client and was
+/// reported `unreachable` with exit 3. It is bad input: exit 2 before
+/// anything is sent, the value never echoed. (A credential given with
+/// `--auth` is percent-encoded where a header cannot carry it.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_header_value_no_header_can_carry_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, hits) =
+        always("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &["-H", "X-Api-Key: sec\nret-77"],
+    )
+    .await;
+
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(
+        run.stderr.contains("X-Api-Key") && run.stderr.contains("cannot carry"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all_output().contains("ret-77"), "{}", run.all_output());
+    assert_eq!(hits.total(), 0, "nothing is sent");
+}
+
+/// 12.13: an operation whose URL no HTTP client can send (a path of 70,000
+/// characters: a request target is at most 65,534 bytes) was `unreachable`
+/// with exit 3; it is bad input, named, before anything is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_no_request_can_carry_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("/{}", "a".repeat(70_000));
+    let spec = dir.path().join("spec.json");
+    let document = serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/b": {"get": {"responses": {"200": {"description": "OK"}}}},
+            long: {"get": {"responses": {"200": {"description": "OK"}}}}
+        }
+    });
+    std::fs::write(&spec, document.to_string()).unwrap();
+    let (address, hits) =
+        always("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+
+    let run = check(&spec, &format!("http://{address}"), &[]).await;
+
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(
+        run.stderr.contains("GET /aaaa") && run.stderr.contains("cannot be an HTTP request target"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.len() < 1000,
+        "the error names the operation briefly"
+    );
+    assert_eq!(hits.total(), 0, "nothing is sent");
+}
+
+/// 12.7: an unwritable report path was found only after every probe was
+/// sent (and exit 2 then hid the run's result). Now it stops the run first.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_report_path_stops_the_run_before_any_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, hits) =
+        always("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    let under_a_file = spec.join("report.xml");
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &["--junit", &under_a_file.display().to_string()],
+    )
+    .await;
+
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.contains("--junit"), "{}", run.stderr);
+    assert_eq!(hits.total(), 0, "nothing is sent");
+    assert!(run.report.is_none(), "no report of a run that did not run");
+}
+
+/// 12.7: a report that cannot be written after all (`/dev/full` takes no
+/// byte) cost every other report and the run's exit code (2). Now the
+/// others are written, the error is clear, and the exit code is the run's.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_that_fails_to_write_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let address = raw_server(|mut socket| async move {
+        let path = read_request_path(&mut socket).await;
+        let _ = socket.write_all(&canned_answer(&path)).await;
+    })
+    .await;
+    let markdown = dir.path().join("r.md");
+
+    let run = check(
+        &spec,
+        &format!("http://{address}"),
+        &[
+            "--junit",
+            "/dev/full",
+            "--markdown",
+            &markdown.display().to_string(),
+        ],
+    )
+    .await;
+
+    assert_eq!(
+        run.code,
+        0,
+        "every operation is served\n{}",
+        run.all_output()
+    );
+    assert!(
+        run.stderr
+            .contains("error: --junit /dev/full: cannot write"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.report.is_some(), "the JSON report is written");
+    assert!(markdown.exists(), "the Markdown report is written");
+}
+
+/// 12.9: report flags could overwrite inputs (`--markdown spec.yaml` replaced
+/// the contract, `--junit rollcall.toml` the config), and `--json o.json
+/// --markdown sub/../o.json` passed the same-file check. Every such run is
+/// refused before anything is sent, and the inputs are left as they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_never_replaces_an_input_or_another_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let spec_text = std::fs::read_to_string(&spec).unwrap();
+    let config = dir.path().join("rollcall.toml");
+    std::fs::write(&config, "strict = false\n").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let folder_link = dir.path().join("to-folder.xml");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("sub"), &folder_link).unwrap();
+    let (address, hits) =
+        always("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let spec_arg = spec.display().to_string();
+    let target = format!("http://{address}");
+    let config_arg = config.display().to_string();
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--markdown", &spec_arg], "is a contract"),
+        (
+            vec!["--config", &config_arg, "--junit", &config_arg],
+            "is the config file",
+        ),
+    ];
+    let o_json = path("o.json");
+    let roundabout = format!("{}/sub/../o.json", dir.path().display());
+    cases.push((
+        vec!["--json", &o_json, "--markdown", &roundabout],
+        "--json and --markdown name the same file",
+    ));
+    let folder_link_arg = folder_link.display().to_string();
+    if cfg!(unix) {
+        cases.push((vec!["--junit", &folder_link_arg], "is a symbolic link"));
+    }
+
+    for (flags, expected) in cases {
+        let mut args = vec!["check", spec_arg.as_str(), "--target", target.as_str()];
+        args.extend(flags);
+        let run = run_bounded(support::args(&args)).await;
+        assert_eq!(run.code, 2, "{args:?}\n{}", run.all_output());
+        assert!(run.stderr.contains(expected), "{args:?}\n{}", run.stderr);
+    }
+    assert_eq!(hits.total(), 0, "nothing is sent");
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), spec_text);
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "strict = false\n"
+    );
+    assert!(!dir.path().join("o.json").exists());
+
+    // `merge` reads reports: none of them may be written over.
+    let shard = dir.path().join("shard.json");
+    std::fs::write(&shard, "{}").unwrap();
+    let shard_arg = shard.display().to_string();
+    let merge = run_bounded(support::args(&["merge", &shard_arg, "--json", &shard_arg])).await;
+    assert_eq!(merge.code, 2, "{}", merge.all_output());
+    assert!(
+        merge.stderr.contains("is a report to merge"),
+        "{}",
+        merge.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&shard).unwrap(), "{}");
+}

@@ -82,6 +82,19 @@ fn rollcall(args: &[&std::ffi::OsStr]) -> Run {
     run
 }
 
+/// `rollcall check SPEC` against targets nothing listens on: the contract is
+/// read, planned and reported in full, every target unreachable (exit 3).
+fn check_unreachable(spec: &Path, targets: &[&str]) -> Run {
+    let mut args = vec!["check".into(), spec.as_os_str().to_owned()];
+    for target in targets {
+        args.extend(["--target".into(), std::ffi::OsString::from(target)]);
+    }
+    let run = support::run_blocking(support::command(args));
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
 fn generated(dir: &Path, name: &str, content: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).expect("write generated spec");
@@ -376,4 +389,343 @@ fn a_200_megabyte_document_is_handled() {
     if run.code == 0 {
         assert!(run.stdout.contains("/op99999"));
     }
+}
+
+// Issue 12: what a hostile contract did to rollcall. Each test holds the
+// input that broke it.
+
+/// 12.4: one 1 MiB scalar aliased 5,000 times (a 1 MB file) expanded to
+/// 5 GB (3.8 GB RSS, then an abort). The expansion is bounded in bytes:
+/// exit 2 at the line of the alias that passes the bound.
+#[test]
+fn aliases_of_a_large_scalar_are_refused_at_the_alias_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nx-big: &big \"{}\"\nx-copies:\n",
+        "x".repeat(1024 * 1024)
+    );
+    for _ in 0..5000 {
+        yaml.push_str("  - *big\n");
+    }
+    yaml.push_str("paths:\n  /a:\n    get:\n      responses:\n        '200': {description: OK}\n");
+    let spec = generated(dir.path(), "amplified.yaml", &yaml);
+
+    let run = list(&spec);
+
+    // 64 MiB of aliases: the 65th copy of the 1 MiB scalar, on line 4 + 64.
+    run.assert_clear_error(&["amplified.yaml:68:5:", "invalid yaml", "aliases", "64 MiB"]);
+}
+
+/// 12.5: a path of 65,536 characters or more panicked `list` (column
+/// padding past Rust's formatting limit) and a two-target `check` (the
+/// parity listing). A path template keeps the URL short, so the check runs.
+#[test]
+fn operation_labels_of_any_length_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let long_template = format!("/{{{}}}", "p".repeat(70_000));
+    let long_path = format!("/{}", "a".repeat(70_000));
+    let parameter = serde_json::json!({
+        "name": "p".repeat(70_000), "in": "path", "required": true,
+        "schema": {"type": "integer", "example": 7}
+    });
+    let document = serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/b": {"get": {"responses": {"200": {"description": "OK"}}}},
+            long_template.clone(): {"get": {
+                "parameters": [parameter.clone()],
+                "responses": {"200": {"description": "OK"}}
+            }},
+            long_path: {"get": {"responses": {"200": {"description": "OK"}}}}
+        }
+    });
+    let spec = generated(dir.path(), "long.json", &document.to_string());
+
+    let listed = list(&spec);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(listed.stdout.contains("GET /b"), "{}", listed.stderr);
+
+    let only_template = serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/b": {"get": {"responses": {"200": {"description": "OK"}}}},
+            long_template: {"get": {
+                "parameters": [parameter],
+                "responses": {"200": {"description": "OK"}}
+            }}
+        }
+    });
+    let spec = generated(dir.path(), "template.json", &only_template.to_string());
+    let two_targets = check_unreachable(&spec, &["a=http://127.0.0.1:9", "b=http://127.0.0.1:9"]);
+    assert!(
+        two_targets.stdout.contains("PARITY"),
+        "{}",
+        two_targets.stderr
+    );
+}
+
+/// 12.13: terminal escapes from the contract reached the terminal through
+/// `list` and the `warning:` lines. No output holds a raw control character.
+#[test]
+fn escapes_in_the_contract_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = generated(
+        dir.path(),
+        "escapes.yaml",
+        "openapi: 3.0.3\n\
+         info: {title: \"\\e]0;owned\\a\\e[2J\", version: \"1\\e[31m\"}\n\
+         paths:\n  \"/a\\e[31m\\n::warning::x\":\n    get:\n      operationId: \"op\\e[5m\"\n      \
+         parameters:\n        - {name: q, in: \"qu\\e]0;pwn\\aery\"}\n      \
+         responses:\n        '200': {description: OK}\n",
+    );
+    let listed = list(&spec);
+    let json = rollcall(&["list".as_ref(), spec.as_os_str(), "--json".as_ref()]);
+    let checked = check_unreachable(&spec, &["http://127.0.0.1:9"]);
+
+    for run in [&listed, &json, &checked] {
+        assert!(
+            !run.stdout
+                .chars()
+                .chain(run.stderr.chars())
+                .any(|c| c.is_control() && c != '\n'),
+            "{:?}",
+            run.all_output()
+        );
+    }
+    assert_eq!(listed.code, 0, "{}", listed.all_output());
+    assert!(
+        listed.stderr.contains(r"warning: ") && listed.stderr.contains(r"qu\u{1b}]0;pwn\u{7}ery"),
+        "{}",
+        listed.stderr
+    );
+    assert!(
+        listed.stdout.contains(r"GET /a\u{1b}[31m ::warning::x"),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        !listed.stdout.lines().any(|l| l.starts_with("::")),
+        "{}",
+        listed.stdout
+    );
+}
+
+/// 12.1: a `$ref` to a FIFO hung the load forever; one to `/dev/zero` read
+/// until allocation failed. A referenced file must be a regular file.
+#[cfg(unix)]
+#[test]
+fn a_ref_to_a_fifo_or_a_device_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for target in [fifo.display().to_string(), "/dev/zero".to_string()] {
+        let spec = generated(
+            dir.path(),
+            "spec.yaml",
+            &format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+                 parameters:\n        - $ref: 'file://{target}'\n      \
+                 responses:\n        '200': {{description: OK}}\n"
+            ),
+        );
+        list(&spec).assert_clear_error(&["spec.yaml:7:", &target, "not a regular file"]);
+    }
+}
+
+/// A loopback HTTP server that answers each request by `route` (given the
+/// request line's path) and records every request head it received.
+struct SpecServer {
+    address: std::net::SocketAddr,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SpecServer {
+    fn start(host: &str, route: impl Fn(&str) -> String + Send + 'static) -> SpecServer {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind((host, 0)).expect("bind");
+        let address = listener.local_addr().expect("address");
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for mut socket in listener.incoming().flatten() {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                seen.lock().unwrap().push(head);
+                let _ = socket.write_all(route(&path).as_bytes());
+            }
+        });
+        SpecServer { address, requests }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn http(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n{headers}\r\n{body}",
+        body.len()
+    )
+}
+
+const SERVED_SPEC_END: &str = "      responses:\n        '200': {description: OK}\n";
+
+/// 12.1: a contract fetched over http(s) could `$ref: 'file:///...'` without
+/// `--allow-remote-refs`, and the file's value went to the target as a query
+/// parameter. A document read from a URL never references a local file.
+#[test]
+fn a_contract_from_a_url_cannot_read_local_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = generated(
+        dir.path(),
+        "secret.yaml",
+        "name: leaked\nin: query\nrequired: true\nschema: {type: string, example: s3cr3t-from-disk}\n",
+    );
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+         parameters:\n        - $ref: 'file://{}'\n{SERVED_SPEC_END}",
+        secret.display()
+    );
+    let server = SpecServer::start("127.0.0.1", move |path| match path {
+        "/spec.yaml" => http("200 OK", "", &spec),
+        _ => http("404 Not Found", "", "no"),
+    });
+
+    let run = rollcall(&[
+        "check".as_ref(),
+        server.url("/spec.yaml").as_ref(),
+        "--target".as_ref(),
+        server.url("").as_ref(),
+    ]);
+
+    run.assert_clear_error(&["spec.yaml:7:", "local file", "never a local file"]);
+    assert!(
+        !server.requests().iter().any(|r| r.contains("s3cr3t")),
+        "{:?}",
+        server.requests()
+    );
+    assert_eq!(server.requests().len(), 1, "only the contract was fetched");
+}
+
+/// 12.1: the other side of the rule: a document read from a URL may
+/// reference documents of its own origin (no flag needed), and others only
+/// with `--allow-remote-refs`.
+#[test]
+fn a_contract_from_a_url_reads_its_own_origin_and_others_only_when_allowed() {
+    let other = SpecServer::start("127.0.0.2", |_| http("200 OK", "", "Pet: {type: object}\n"));
+    let elsewhere = other.url("/schemas.yaml");
+    let same = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+         parameters:\n        - $ref: 'params.yaml#/Limit'\n{SERVED_SPEC_END}"
+    );
+    let spec = format!(
+        "{same}  /b:\n    get:\n      \
+         responses:\n        '200':\n          description: OK\n          content:\n            \
+         application/json:\n              schema: {{$ref: '{elsewhere}#/Pet'}}\n"
+    );
+    let server = SpecServer::start("127.0.0.1", move |path| match path {
+        "/api/same.yaml" => http("200 OK", "", &same),
+        "/api/spec.yaml" => http("200 OK", "", &spec),
+        "/api/params.yaml" => http(
+            "200 OK",
+            "",
+            "Limit: {name: limit, in: query, required: true, schema: {type: integer}}\n",
+        ),
+        _ => http("404 Not Found", "", "no"),
+    });
+
+    let same_origin = rollcall(&["list".as_ref(), server.url("/api/same.yaml").as_ref()]);
+    assert_eq!(same_origin.code, 0, "{}", same_origin.all_output());
+    assert!(
+        same_origin.stdout.contains("GET /a?limit="),
+        "{}",
+        same_origin.stdout
+    );
+
+    let refused = rollcall(&["list".as_ref(), server.url("/api/spec.yaml").as_ref()]);
+    refused.assert_clear_error(&["--allow-remote-refs", "schemas.yaml"]);
+    assert!(other.requests().is_empty(), "{:?}", other.requests());
+
+    let allowed = rollcall(&[
+        "list".as_ref(),
+        server.url("/api/spec.yaml").as_ref(),
+        "--allow-remote-refs".as_ref(),
+    ]);
+    assert_eq!(allowed.code, 0, "{}", allowed.all_output());
+    assert!(
+        allowed.stdout.contains("GET /a?limit="),
+        "{}",
+        allowed.stdout
+    );
+}
+
+/// 12.6: the contract fetch followed redirects to other hosts and sent a
+/// `Referer` carrying the secret query. No `Referer`, and a redirect leaves
+/// the contract's origin only to be refused.
+#[test]
+fn a_contract_url_redirects_only_within_its_origin_and_sends_no_referer() {
+    let other = SpecServer::start("127.0.0.2", |_| http("200 OK", "", "openapi: 3.0.3"));
+    let elsewhere = other.url("/spec.yaml");
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n{SERVED_SPEC_END}"
+    );
+    let server = SpecServer::start("127.0.0.1", move |path| {
+        if path.starts_with("/moved.yaml") {
+            http("302 Found", "location: /spec.yaml\r\n", "")
+        } else if path.starts_with("/away.yaml") {
+            http("302 Found", &format!("location: {elsewhere}\r\n"), "")
+        } else if path.starts_with("/spec.yaml") {
+            http("200 OK", "", &spec)
+        } else {
+            http("404 Not Found", "", "no")
+        }
+    });
+
+    let moved = rollcall(&[
+        "list".as_ref(),
+        server.url("/moved.yaml?token=tok-in-url-31").as_ref(),
+    ]);
+    assert_eq!(moved.code, 0, "{}", moved.all_output());
+    let followed = server.requests();
+    assert!(
+        followed.iter().any(|r| r.starts_with("GET /spec.yaml")),
+        "{followed:?}"
+    );
+    assert!(
+        !followed
+            .iter()
+            .any(|r| r.to_ascii_lowercase().contains("referer")),
+        "{followed:?}"
+    );
+
+    let away = rollcall(&[
+        "list".as_ref(),
+        server.url("/away.yaml?token=tok-in-url-31").as_ref(),
+    ]);
+    away.assert_clear_error(&["another origin", &format!("http://{}", other.address)]);
+    assert!(
+        !away.all_output().contains("tok-in-url-31"),
+        "{}",
+        away.all_output()
+    );
+    assert!(other.requests().is_empty(), "{:?}", other.requests());
 }

@@ -79,3 +79,54 @@ async fn operations_from_other_files_are_reported_at_their_own_file_and_line() {
         "{annotation}"
     );
 }
+
+/// 12.9: a report named like a file the contract's `$ref`s read (or the
+/// `--since` contract's) is refused before anything is sent; the file is
+/// left as it was. (On a copy of the fixture: a failure must not damage it.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_never_replaces_a_file_the_contract_references() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(from)
+            .arg(to)
+            .status()
+            .expect("cp runs");
+        assert!(status.success());
+    };
+    copy(&support::repo("testdata/contract/multi-file"), dir.path());
+    copy(&support::repo("specs/demo.yaml"), dir.path());
+    let referenced = dir.path().join("multi-file/paths/pet.json");
+    let before = std::fs::read(&referenced).expect("copied");
+    for since in [false, true] {
+        let spec = if since {
+            "demo.yaml"
+        } else {
+            "multi-file/openapi.yaml"
+        };
+        let mut args: Vec<String> = [
+            "check",
+            spec,
+            "--target",
+            "http://127.0.0.1:9",
+            "--json",
+            "./multi-file/paths/../paths/pet.json",
+        ]
+        .map(str::to_string)
+        .into();
+        if since {
+            args.extend(["--since".to_string(), "multi-file/openapi.yaml".to_string()]);
+        }
+        let mut command = support::command(args);
+        command.current_dir(dir.path());
+        let run = support::run(command).await;
+        assert_eq!(run.code, 2, "{}", run.all_output());
+        assert!(
+            run.stderr.contains("is a file the contract's $refs name"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&referenced).expect("still there"), before);
+}

@@ -12,7 +12,13 @@
 //! reference inside a bundled file rewritten the same way (its `#/...` ones to point into its
 //! own copy). Each file is read once, so references between files may form cycles freely.
 //! Files are kept with their text, so positions are reported in the file a node came from
-//! ([`Bundle::origin`]). Remote (`http(s)`) references are fetched only when allowed.
+//! ([`Bundle::origin`]).
+//!
+//! What a reference may name depends on the file holding it: a local file may name local
+//! files (regular files only, size-capped) and, with `--allow-remote-refs`, URLs; a document
+//! read from a URL may name documents of its own origin, others only with
+//! `--allow-remote-refs`, and never a local file (a contract from the network must not read
+//! the machine it runs on).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -386,6 +392,9 @@ impl Bundler<'_, '_> {
                 format!("$ref '{reference}' is not a file path or an http(s) URL"),
             ));
         };
+        if let Some(refusal) = self.refusal(address, &target) {
+            return Err(self.error_at(file, path, format!("$ref '{reference}' {refusal}")));
+        }
         let index = match self.known.get(&target) {
             Some(&index) => index,
             None => match self.load(&target, reference, file, path)? {
@@ -394,6 +403,31 @@ impl Bundler<'_, '_> {
             },
         };
         Ok(Some(format!("#/{BUNDLE_KEY}/{index}{fragment}")))
+    }
+
+    /// Why the file at `from` may not reference `target`, if it may not: a document read
+    /// from a URL never reads a local file, and reads other origins than its own only with
+    /// `--allow-remote-refs`, as a local file reads any URL.
+    fn refusal(&self, from: &Address, target: &Address) -> Option<String> {
+        match (from, target) {
+            (Address::Remote(url), Address::Local(local)) => Some(format!(
+                "points at the local file {} from {}: a contract read from a URL may \
+                 reference only documents of its own origin, never a local file",
+                local.display(),
+                url.origin().ascii_serialization()
+            )),
+            (Address::Remote(from), Address::Remote(to))
+                if from.origin() == to.origin() || self.remote.allowed =>
+            {
+                None
+            }
+            (_, Address::Remote(url)) if !self.remote.allowed => Some(format!(
+                "points at the remote file {url}; rollcall fetches remote references only \
+                 with --allow-remote-refs (a contract read from a URL may reference its own \
+                 origin without it)"
+            )),
+            _ => None,
+        }
     }
 
     /// Reads and parses a new file; `None` when it is remote and must be fetched first.
@@ -412,7 +446,7 @@ impl Bundler<'_, '_> {
             ));
         }
         let bytes = match target {
-            Address::Local(local) => std::fs::read(local).map_err(|error| {
+            Address::Local(local) => source::read_referenced_file(local).map_err(|error| {
                 self.error_at(
                     file,
                     path,
@@ -422,27 +456,16 @@ impl Bundler<'_, '_> {
                     ),
                 )
             })?,
-            Address::Remote(url) => {
-                if !self.remote.allowed {
-                    return Err(self.error_at(
-                        file,
-                        path,
-                        format!(
-                            "$ref '{reference}' points at the remote file {url}; rollcall fetches \
-                             remote references only with --allow-remote-refs"
-                        ),
-                    ));
-                }
-                match self.remote.fetched.get(url.as_str()) {
-                    Some(bytes) => bytes.clone(),
-                    None => {
-                        if !self.pending_fetch.iter().any(|u| u == url.as_str()) {
-                            self.pending_fetch.push(url.to_string());
-                        }
-                        return Ok(None);
+            // Allowed: `refusal` was asked first.
+            Address::Remote(url) => match self.remote.fetched.get(url.as_str()) {
+                Some(bytes) => bytes.clone(),
+                None => {
+                    if !self.pending_fetch.iter().any(|u| u == url.as_str()) {
+                        self.pending_fetch.push(url.to_string());
                     }
+                    return Ok(None);
                 }
-            }
+            },
         };
         let source = target.describe();
         let text = source::decode(&source, &bytes)?.to_string();

@@ -32,6 +32,8 @@ use std::fmt::{self, Write as _};
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{Contract, Method, Operation, ParamLocation, SecurityRequirement};
+// Control characters (a hostile contract's ESC) shown escaped, never interpreted.
+use crate::printable::escape_controls as clean;
 
 /// Everything that differs between two contracts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,7 +310,11 @@ impl ContractDiff {
 
     /// The diff as text for a terminal (see the module example).
     pub fn text(&self) -> String {
-        let mut out = format!("{} → {}\n", self.old.describe(), self.new.describe());
+        let mut out = format!(
+            "{} → {}\n",
+            clean(&self.old.describe()),
+            clean(&self.new.describe())
+        );
         let width = self
             .added
             .iter()
@@ -472,20 +478,6 @@ fn alternatives(list: &[String]) -> String {
     } else {
         list.join(" or ")
     }
-}
-
-/// A line of terminal text: control characters (a hostile contract's ESC)
-/// are shown escaped, never interpreted.
-fn clean(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 /// The route an operation answers: method and path template with parameter

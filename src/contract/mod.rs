@@ -314,6 +314,7 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
         webhooks: normalized.webhooks,
         security_schemes: normalized.security_schemes,
         warnings: normalized.warnings,
+        referenced_files: bundle.files.iter().map(|f| f.source.clone()).collect(),
         document: Arc::new(document),
     })
 }

@@ -30,6 +30,9 @@ pub struct Contract {
     pub security_schemes: Vec<(String, SecurityScheme)>,
     /// Problems that cost one operation or one detail, never the whole run.
     pub warnings: Vec<ContractWarning>,
+    /// The other files its `$ref`s named (paths or URLs, as reported), in the order they
+    /// were read: inputs a report must never overwrite.
+    pub referenced_files: Vec<String>,
     /// The whole document (after external refs were bundled in), so that schema
     /// `$ref`s can be followed by the synthesizer. Shared, never cloned per operation.
     pub document: std::sync::Arc<Value>,

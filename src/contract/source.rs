@@ -3,14 +3,24 @@
 //! anything else is read as YAML), parsed into a `serde_json::Value` in document order.
 //! Duplicate keys are syntax errors in both formats: a second `/pets:` would otherwise
 //! silently replace the first and lose its operations.
+//!
+//! Nothing read is unbounded: a file or a response past [`MAX_SPEC_BYTES`] is refused, a
+//! file a `$ref` names must be a regular file (never a FIFO or a device), a URL is fetched
+//! without a `Referer` and follows redirects only within its origin (or from http to https
+//! on the same host), and YAML aliases may not expand a document by more than
+//! [`MAX_YAML_ALIAS_EXPANSION`] bytes.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::{ContractError, LoadOptions, SourceLocation, locate};
 
-/// Refuse to buffer more than this from a URL: a spec is never this big, an endless stream is.
-const MAX_FETCH_BYTES: usize = 256 * 1024 * 1024;
+/// Refuse to buffer more than this from a file or a URL: a spec is never this big, an
+/// endless stream is.
+const MAX_SPEC_BYTES: usize = 256 * 1024 * 1024;
+
+/// Redirects a contract URL may take, all within its origin.
+const MAX_REDIRECTS: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -60,12 +70,61 @@ pub(crate) async fn read(
         }
         _ => std::path::PathBuf::from(spec),
     };
-    tokio::fs::read(&path)
+    // The spec the user names may be a pipe (`<(curl ...)`); only its size is bounded.
+    let read = tokio::task::spawn_blocking(move || read_capped(&path))
         .await
-        .map_err(|source| ContractError::Read {
-            path: spec.to_string(),
-            source,
-        })
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    read.map_err(|source| ContractError::Read {
+        path: spec.to_string(),
+        source,
+    })
+}
+
+/// The bytes of a file a `$ref` names: a regular file only (a FIFO would hang the load,
+/// `/dev/zero` would never end), of at most [`MAX_SPEC_BYTES`].
+pub(crate) fn read_referenced_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    // Checked before opening: opening a FIFO blocks until someone writes to it.
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a folder, a FIFO or a device); a $ref can only name a file",
+        ));
+    }
+    read_capped(path)
+}
+
+/// Reads at most [`MAX_SPEC_BYTES`], refusing anything longer.
+fn read_capped(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_SPEC_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB",
+            MAX_SPEC_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Whether a contract fetched from `from` may follow a redirect to `to`: within its origin,
+/// or from http to https on the same host. Anywhere else could be a host the user never
+/// named, sent whatever the first request carried.
+fn redirect_allowed(from: &url::Url, to: &url::Url) -> bool {
+    from.origin() == to.origin()
+        || (from.scheme() == "http"
+            && to.scheme() == "https"
+            && from.host_str() == to.host_str()
+            && from.port().is_none_or(|port| port == 80)
+            && to.port().is_none_or(|port| port == 443))
+}
+
+/// The origin of `url` as text (`https://api.example.com:8443`): where a redirect went,
+/// without its path or query (which may carry a token).
+fn origin_text(url: &url::Url) -> String {
+    url.origin().ascii_serialization()
 }
 
 async fn fetch(
@@ -78,20 +137,42 @@ async fn fetch(
         message,
     };
     crate::install_crypto_provider();
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else if redirect_allowed(first, attempt.url()) {
+            attempt.follow()
+        } else {
+            let message = format!(
+                "redirected to another origin ({}); rollcall follows a contract URL's \
+                 redirects only within its origin: give the final URL",
+                origin_text(attempt.url())
+            );
+            attempt.error(message)
+        }
+    });
     let builder = reqwest::Client::builder()
         .timeout(options.fetch_timeout)
-        .user_agent(crate::USER_AGENT);
+        .user_agent(crate::USER_AGENT)
+        .referer(false)
+        .redirect(policy);
     let client = options
         .tls
         .apply(builder)
         .map_err(|e| failed(e.to_string()))?
         .build()
-        .map_err(|e| failed(error_chain(&e)))?;
+        .map_err(|e| failed(error_chain(&e.without_url())))?;
     let mut request = client.get(url);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
     }
-    let mut response = request.send().await.map_err(|e| failed(error_chain(&e)))?;
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| failed(error_chain(&e.without_url())))?;
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered HTTP {status}")));
@@ -100,12 +181,12 @@ async fn fetch(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| failed(error_chain(&e)))?
+        .map_err(|e| failed(error_chain(&e.without_url())))?
     {
-        if body.len() + chunk.len() > MAX_FETCH_BYTES {
+        if body.len() + chunk.len() > MAX_SPEC_BYTES {
             return Err(failed(format!(
                 "the response is larger than {} MiB",
-                MAX_FETCH_BYTES / (1024 * 1024)
+                MAX_SPEC_BYTES / (1024 * 1024)
             )));
         }
         body.extend_from_slice(&chunk);
@@ -256,6 +337,85 @@ fn too_deep_yaml_flow(text: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// The most bytes YAML aliases may add to a document once expanded. The parser bounds how
+/// many nodes aliases repeat, not how big they are: one 1 MiB string aliased 5,000 times is
+/// 5 GB. Counted as [`yaml_alias_expansion`] does.
+pub(crate) const MAX_YAML_ALIAS_EXPANSION: u64 = 64 * 1024 * 1024;
+
+/// What a node counts for beyond its text: about what one value takes in memory.
+const YAML_NODE_BYTES: u64 = 32;
+
+/// Line and column of the first alias by which the aliases of `text` have added more than
+/// [`MAX_YAML_ALIAS_EXPANSION`] bytes (each alias adds the text of the node it repeats,
+/// aliases inside it expanded, plus [`YAML_NODE_BYTES`] per node). `None` when they stay
+/// under it, or when the text does not parse (the real parser says why).
+fn yaml_alias_expansion(text: &str) -> Option<(usize, usize)> {
+    use saphyr_parser::{Event, Parser};
+    // Without both an anchor and an alias there is nothing to expand (most contracts).
+    if !(has_yaml_token(text, b'&') && has_yaml_token(text, b'*')) {
+        return None;
+    }
+    let mut anchored: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    // The collections open around the current node: (anchor id or 0, bytes so far).
+    let mut open: Vec<(usize, u64)> = vec![(0, 0)];
+    let mut added: u64 = 0;
+    let add = |open: &mut Vec<(usize, u64)>, bytes: u64| {
+        if let Some((_, total)) = open.last_mut() {
+            *total = total.saturating_add(bytes);
+        }
+    };
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return None;
+        };
+        match event {
+            Event::Scalar(value, _, anchor, _) => {
+                let bytes = value.len() as u64 + YAML_NODE_BYTES;
+                if anchor > 0 {
+                    anchored.insert(anchor, bytes);
+                }
+                add(&mut open, bytes);
+            }
+            Event::Alias(anchor) => {
+                let bytes = anchored.get(&anchor).copied().unwrap_or(YAML_NODE_BYTES);
+                added = added.saturating_add(bytes);
+                if added > MAX_YAML_ALIAS_EXPANSION {
+                    return Some((span.start.line(), span.start.col() + 1));
+                }
+                add(&mut open, bytes);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, YAML_NODE_BYTES));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if open.len() > 1
+                    && let Some((anchor, bytes)) = open.pop()
+                {
+                    if anchor > 0 {
+                        anchored.insert(anchor, bytes);
+                    }
+                    add(&mut open, bytes);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether `marker` (`&` of an anchor, `*` of an alias) starts a token somewhere: at the
+/// start of a line or after a space, `[`, `{` or `,`, and followed by a name.
+fn has_yaml_token(text: &str, marker: u8) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == marker
+            && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b','))
+            && bytes
+                .get(i + 1)
+                .is_some_and(|next| !next.is_ascii_whitespace())
+    })
+}
+
 fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
     if let Some((line, column)) = too_deep_yaml_flow(text) {
         return Err(ContractError::Syntax {
@@ -264,6 +424,19 @@ fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
             line: saturate(line),
             column: saturate(column),
             message: format!("collections nested more than {MAX_YAML_FLOW_DEPTH} levels deep"),
+        });
+    }
+    if let Some((line, column)) = yaml_alias_expansion(text) {
+        return Err(ContractError::Syntax {
+            file: source.to_string(),
+            format: Format::Yaml.name(),
+            line: saturate(line),
+            column: saturate(column),
+            message: format!(
+                "the aliases up to this one add more than {} MiB to the document once \
+                 expanded; write the repeated part once and point at it with $ref",
+                MAX_YAML_ALIAS_EXPANSION / (1024 * 1024)
+            ),
         });
     }
     let syntax = |error: yaml_serde::Error| {

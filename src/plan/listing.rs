@@ -100,10 +100,14 @@ use serde::Serialize;
 use super::order::{self, Order, Role, Step};
 use super::{BaseSource, BaseUrl, Intent, Mode, Plan, PlannedProbe, PlannedRequest, target_base};
 use crate::contract::{Contract, Method};
+use crate::printable::{column_width, escape_controls, line, pad};
 use crate::redact::Redactor;
 
 /// The most body characters shown per request.
 pub const BODY_EXCERPT_CHARS: usize = 200;
+
+/// Labels and operation ids longer than this are not padded to line up.
+const MAX_COLUMN_WIDTH: usize = 60;
 
 /// A target as `list` shows it: its name and the base URL its requests
 /// are joined to.
@@ -114,7 +118,9 @@ pub struct ListedTarget {
 }
 
 /// The listing as aligned text, one block per operation; in live mode
-/// grouped by the phase they are sent in.
+/// grouped by the phase they are sent in. Everything that comes from the
+/// contract has its control characters shown escaped ([`crate::printable`]),
+/// so a hostile contract cannot drive the terminal.
 pub fn text(
     contract: &Contract,
     plan: &Plan,
@@ -125,14 +131,11 @@ pub fn text(
     let rows: Vec<Row<'_>> = rows_in_order(contract, plan, &order, redactor);
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
+        .map(|r| line(&format!("{} {}", r.method, r.path)))
         .collect();
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let id_width = rows
-        .iter()
-        .map(|r| r.operation_id.chars().count())
-        .max()
-        .unwrap_or(0);
+    let ids: Vec<String> = rows.iter().map(|r| line(&r.operation_id)).collect();
+    let label_width = column_width(labels.iter().map(|l| l.chars().count()), MAX_COLUMN_WIDTH);
+    let id_width = column_width(ids.iter().map(|id| id.chars().count()), MAX_COLUMN_WIDTH);
 
     let family = if contract.spec_version.starts_with('2') {
         "Swagger"
@@ -141,18 +144,19 @@ pub fn text(
     };
     let mut out = format!(
         "{} {} ({family} {}), {} mode\n\n",
-        redactor.text(&contract.title),
-        redactor.text(&contract.version),
-        contract.spec_version,
+        line(&redactor.text(&contract.title)),
+        line(&redactor.text(&contract.version)),
+        line(&contract.spec_version),
         plan.mode
     );
     out.push_str(&targets_text(contract, targets, redactor));
     let write_row = |out: &mut String, index: usize| {
-        let (row, label) = (&rows[index], &labels[index]);
+        let (row, label, id) = (&rows[index], &labels[index], &ids[index]);
         out.push_str(&format!(
-            "{label:<label_width$}  {:<id_width$}  {}\n",
-            row.operation_id,
-            intent_text(row.intent, redactor)
+            "{}  {}  {}\n",
+            pad(label, label_width),
+            pad(id, id_width),
+            line(&intent_text(row.intent, redactor))
         ));
         let indent = " ".repeat(4);
         if let Some(request) = &row.request {
@@ -167,10 +171,13 @@ pub fn text(
                 Role::Remove => "removes",
                 Role::ReadOrChange => "reads or changes",
             };
-            out.push_str(&format!("{indent}{verb}: {}\n", redactor.text(because)));
+            out.push_str(&format!(
+                "{indent}{verb}: {}\n",
+                line(&redactor.text(because))
+            ));
         }
         for note in &row.notes {
-            out.push_str(&format!("{indent}note: {note}\n"));
+            out.push_str(&format!("{indent}note: {}\n", line(note)));
         }
         for (step, fallback) in row.fallbacks.iter().enumerate() {
             let when = if step == 0 {
@@ -180,7 +187,7 @@ pub fn text(
             };
             out.push_str(&format!(
                 "{indent}{when}: {}\n",
-                intent_text(fallback.intent, redactor)
+                line(&intent_text(fallback.intent, redactor))
             ));
             push_request(out, &" ".repeat(8), &fallback.request);
         }
@@ -223,8 +230,8 @@ pub fn text(
             out.push_str(&format!(
                 "{} {}  {}\n",
                 webhook.method,
-                redactor.text(&webhook.name),
-                webhook.operation_id.as_deref().unwrap_or("-")
+                line(&redactor.text(&webhook.name)),
+                line(webhook.operation_id.as_deref().unwrap_or("-"))
             ));
         }
     }
@@ -250,18 +257,23 @@ fn targets_text(contract: &Contract, targets: &[ListedTarget], redactor: &Redact
             "base URL: {rule}, unless the target URL has a path or --base-path is given\n\n"
         );
     }
-    let names: Vec<String> = targets.iter().map(|t| redactor.text(&t.name)).collect();
+    let names: Vec<String> = targets
+        .iter()
+        .map(|t| line(&redactor.text(&t.name)))
+        .collect();
     let urls: Vec<String> = targets
         .iter()
-        .map(|t| redactor.url(t.base.url.as_str()))
+        .map(|t| line(&redactor.url(t.base.url.as_str())))
         .collect();
-    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let url_width = urls.iter().map(|u| u.chars().count()).max().unwrap_or(0);
+    let name_width = column_width(names.iter().map(|n| n.chars().count()), MAX_COLUMN_WIDTH);
+    let url_width = column_width(urls.iter().map(|u| u.chars().count()), MAX_COLUMN_WIDTH);
     let mut out = "base URLs (each request's path is joined to them):\n".to_string();
     for ((name, url), target) in names.iter().zip(&urls).zip(targets) {
         out.push_str(&format!(
-            "  {name:<name_width$}  {url:<url_width$}  ({})\n",
-            redactor.text(&target.base.source.to_string())
+            "  {}  {}  ({})\n",
+            pad(name, name_width),
+            pad(url, url_width),
+            line(&redactor.text(&target.base.source.to_string()))
         ));
     }
     out.push('\n');
@@ -272,18 +284,23 @@ fn targets_text(contract: &Contract, targets: &[ListedTarget], redactor: &Redact
 fn push_request(out: &mut String, indent: &str, request: &RequestView) {
     out.push_str(&format!(
         "{indent}{} {}\n",
-        request.method, request.path_and_query
+        request.method,
+        line(&request.path_and_query)
     ));
     for header in &request.headers {
-        out.push_str(&format!("{indent}{}: {}\n", header.name, header.value));
+        out.push_str(&format!(
+            "{indent}{}: {}\n",
+            line(&header.name),
+            line(&header.value)
+        ));
     }
     if let Some(body) = &request.body {
         let more = if body.truncated { "..." } else { "" };
         out.push_str(&format!(
             "{indent}body {} ({} bytes): {}{more}\n",
-            body.content_type,
+            line(&body.content_type),
             body.bytes,
-            single_line(&body.excerpt)
+            escape_controls(&body.excerpt)
         ));
     }
 }
@@ -383,20 +400,6 @@ fn summary(plan: &Plan) -> String {
     } else {
         format!("{total} {noun}: {}", parts.join(", "))
     }
-}
-
-/// Control characters (newlines in a body) shown escaped, so a body stays
-/// on its line.
-fn single_line(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 #[derive(Serialize)]

@@ -21,6 +21,7 @@ pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract 
         webhooks: Vec::new(),
         security_schemes: vec![],
         warnings: vec![],
+        referenced_files: Vec::new(),
         document: Arc::new(document),
     }
 }

@@ -63,6 +63,9 @@ pub struct ProbeOptions {
     /// (A request lost on a stale keep-alive connection is resent once
     /// regardless: the target never saw it.)
     pub retries: u32,
+    /// How long all those retries may wait in all. Clones share it, so one
+    /// budget covers every target and phase of a run.
+    pub retry_budget: RetryBudget,
     /// At most this many requests per second per target (`--rate`); `None`
     /// sends as fast as the concurrency allows.
     pub rate_per_second: Option<f64>,
@@ -99,6 +102,7 @@ impl fmt::Debug for ProbeOptions {
             .field("discovery_headers", &header_names)
             .field("tls", &self.tls)
             .field("retries", &self.retries)
+            .field("retry_budget", &self.retry_budget.total())
             .field("rate_per_second", &self.rate_per_second)
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("connect_to", &self.connect_to)
@@ -115,6 +119,7 @@ impl Default for ProbeOptions {
             discovery_headers: Vec::new(),
             tls: TlsOptions::default(),
             retries: 2,
+            retry_budget: RetryBudget::new(DEFAULT_RETRY_BUDGET),
             rate_per_second: None,
             http2_prior_knowledge: false,
             connect_to: Vec::new(),
@@ -252,6 +257,63 @@ impl Exchange {
 /// reported as it answered, not waited for.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
+/// How long the retries of a whole run may wait in all, by default
+/// (`--retry-budget`).
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(30);
+
+/// The time a run may spend waiting before retries, shared by every clone:
+/// each retry takes its wait out of it, and once what is left is shorter
+/// than the wait an answer asks for, the answer stands. Without it, waits add
+/// up over discovery, probes and follow-ups (a target answering every request
+/// `503` with `Retry-After: 10` kept a 2-operation run busy for 89 s).
+#[derive(Debug, Clone)]
+pub struct RetryBudget(Arc<BudgetState>);
+
+#[derive(Debug)]
+struct BudgetState {
+    total: Duration,
+    left_micros: std::sync::atomic::AtomicU64,
+    refused: std::sync::atomic::AtomicBool,
+}
+
+impl RetryBudget {
+    pub fn new(total: Duration) -> RetryBudget {
+        let micros = u64::try_from(total.as_micros()).unwrap_or(u64::MAX);
+        RetryBudget(Arc::new(BudgetState {
+            total,
+            left_micros: micros.into(),
+            refused: false.into(),
+        }))
+    }
+
+    pub fn total(&self) -> Duration {
+        self.0.total
+    }
+
+    /// Takes `wait` out of the budget; `false` (and nothing taken) when less
+    /// than that is left.
+    fn take(&self, wait: Duration) -> bool {
+        use std::sync::atomic::Ordering;
+        let wanted = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+        let taken = self
+            .0
+            .left_micros
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(wanted)
+            })
+            .is_ok();
+        if !taken {
+            self.0.refused.store(true, Ordering::SeqCst);
+        }
+        taken
+    }
+
+    /// Whether some retry was not made because the budget was spent.
+    pub fn ran_out(&self) -> bool {
+        self.0.refused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Sends requests for one target. Cheap to clone; clones share connections
 /// and the rate limit.
 #[derive(Debug, Clone)]
@@ -382,6 +444,37 @@ impl Prober {
             .map_err(|e| TransportError::Other(format!("invalid request URL: {e}")))
     }
 
+    /// Why `request` cannot be sent to this target at all, if it cannot: its
+    /// URL cannot be written as an HTTP request target (too long, or a
+    /// character HTTP does not allow), or a header value holds a character
+    /// a header cannot carry (a line break from `-H` or `--auth`). Never
+    /// echoes a header value, which may be a credential. (A header name the
+    /// contract spells wrong costs only its operation, when it is sent.)
+    pub fn unsendable(&self, request: &PlannedRequest) -> Option<String> {
+        let url = match self.url_for(&request.path_and_query) {
+            Ok(url) => url,
+            Err(error) => return Some(error.to_string()),
+        };
+        if let Err(error) = hyper::Uri::try_from(url.as_str()) {
+            return Some(format!(
+                "its URL ({} bytes) cannot be an HTTP request target: {error}",
+                url.as_str().len()
+            ));
+        }
+        // Values only: the plan encodes what the contract gives, so a value a
+        // header cannot carry came from the user (-H, --auth).
+        self.final_headers(request)
+            .iter()
+            .find(|(_, value)| HeaderValue::from_str(value).is_err())
+            .map(|(name, _)| {
+                format!(
+                    "the value of header '{}' has a character a header cannot carry (a \
+                     control character such as a line break, or a non-ASCII one)",
+                    crate::printable::line(name)
+                )
+            })
+    }
+
     /// Sends one planned request, within the rate limit. A `429`, or a `503`
     /// with `Retry-After`, is retried up to [`ProbeOptions::retries`] times
     /// after the wait it asks for (or a jittered backoff), and the retries
@@ -423,13 +516,15 @@ impl Prober {
                     })
                 }
                 Ok(response) if answered_retries < self.options.retries as usize => {
-                    retry_wait(response, answered_retries).map(|waited| Retry {
-                        cause: RetryCause::Answered {
-                            status: response.status,
-                            retry_after: response.header("retry-after").map(str::to_string),
-                        },
-                        waited,
-                    })
+                    retry_wait(response, answered_retries)
+                        .filter(|waited| self.options.retry_budget.take(*waited))
+                        .map(|waited| Retry {
+                            cause: RetryCause::Answered {
+                                status: response.status,
+                                retry_after: response.header("retry-after").map(str::to_string),
+                            },
+                            waited,
+                        })
                 }
                 _ => None,
             };
@@ -878,6 +973,14 @@ fn error_chain(error: &reqwest::Error) -> String {
 pub enum ProbeError {
     #[error("cannot build an HTTP client: {0}")]
     Client(String),
+    /// A planned request that no HTTP client could send (see
+    /// [`Prober::unsendable`]): bad input, found before anything is sent.
+    #[error("{operation}: cannot be sent to {target}: {reason}")]
+    Unsendable {
+        operation: String,
+        target: String,
+        reason: String,
+    },
     #[error("cannot use the trusted certificates (--cacert): {0}")]
     Certificate(String),
     #[error("cannot use the client certificate and key (--client-cert/--client-key): {0}")]

@@ -115,6 +115,7 @@ pub fn contract(operations: Vec<Operation>) -> Contract {
         webhooks: Vec::new(),
         security_schemes: vec![],
         warnings: vec![],
+        referenced_files: Vec::new(),
         document: Arc::new(serde_json::Value::Null),
     }
 }

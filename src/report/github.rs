@@ -375,7 +375,9 @@ fn overflow(level: Level, rest: &[Pending], file: Option<&str>) -> Annotation {
     }
 }
 
-/// Escapes the message of a workflow command: `%`, CR and LF.
+/// Escapes the message of a workflow command: `%`, CR and LF as GitHub
+/// reads them back; any other control character (ESC, BEL) shown escaped
+/// ([`crate::printable`]), never written raw into the log.
 pub fn escape_data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -383,7 +385,44 @@ pub fn escape_data(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
+            c if c.is_control() => {
+                out.push_str(&crate::printable::escape_controls(
+                    c.encode_utf8(&mut [0; 4]),
+                ));
+            }
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` made inert for a GitHub Actions runner, which reads every line a
+/// step prints (stdout and stderr) for workflow commands: a line that starts
+/// with `::` after blanks (`::stop-commands::x` would silence every later
+/// annotation) gets `: :` instead, and the legacy form `##[`, which the
+/// runner finds anywhere in a line, becomes `## [`. Lines end at CR as well
+/// as LF, as the runner reads them. Used for everything rollcall prints in
+/// GitHub mode except its own annotations.
+///
+/// ```text
+/// ::stop-commands::x 1.0 (spec.yaml, OpenAPI 3.0.3)   →   : :stop-commands::x 1.0 (spec.yaml, OpenAPI 3.0.3)
+///   server_error  GET /a  — answered 500: ##[error]x  →     server_error  GET /a  — answered 500: ## [error]x
+/// ```
+pub fn neutralize_commands(text: &str) -> String {
+    if !text.contains("::") && !text.contains("##[") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for line in text.split_inclusive(['\n', '\r']) {
+        let blanks = line.len() - line.trim_start().len();
+        let (indent, rest) = line.split_at(blanks);
+        out.push_str(indent);
+        match rest.strip_prefix("::") {
+            Some(after) => {
+                out.push_str(": :");
+                out.push_str(&after.replace("##[", "## ["));
+            }
+            None => out.push_str(&rest.replace("##[", "## [")),
         }
     }
     out
@@ -770,6 +809,41 @@ mod tests {
     fn escaping_follows_the_workflow_command_rules() {
         assert_eq!(escape_data("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad:e,f");
         assert_eq!(escape_property("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad%3Ae%2Cf");
+    }
+
+    #[test]
+    fn annotations_never_carry_raw_control_characters() {
+        let mut report = fixture();
+        let result = &mut report.operations[2].results[1];
+        result.evidence = "\u{1b}]0;owned\u{7}\u{1b}[2J".into();
+        result.rule = "rule\u{1b}[31m".into();
+        for annotation in annotations(&report, Some("spec.yaml"), None) {
+            let command = annotation.command();
+            assert!(!command.chars().any(char::is_control), "{command:?}");
+        }
+        let command = annotations(&report, Some("spec.yaml"), None)[0].command();
+        assert!(
+            command.contains(r"title=rule\u{1b}[31m [canary]::")
+                && command.ends_with(r"\u{1b}]0;owned\u{7}\u{1b}[2J"),
+            "{command}"
+        );
+    }
+
+    #[test]
+    fn printed_text_cannot_be_taken_for_a_workflow_command() {
+        let text = "::stop-commands::x 1.0 (spec.yaml)\n  \t::error::a\n\
+                    ok line: with::colons\n  GET /a — 500: ##[error]boom ###[x\rx::warning::y\n";
+        let inert = neutralize_commands(text);
+        assert_eq!(
+            inert,
+            ": :stop-commands::x 1.0 (spec.yaml)\n  \t: :error::a\n\
+             ok line: with::colons\n  GET /a — 500: ## [error]boom ### [x\rx::warning::y\n"
+        );
+        for line in inert.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{line}");
+            assert!(!line.contains("##["), "{line}");
+        }
+        assert_eq!(neutralize_commands("plain\n"), "plain\n");
     }
 
     /// The fixture with `n` operations `POST /things<i>`, each failing on

@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
+pub mod output;
 #[cfg(test)]
 mod parity_tests;
 pub mod sarif;
@@ -64,7 +65,8 @@ pub struct RunReport {
     /// What decides whether the run passes (`--fail-on`, `--strict`, `--parity-only`).
     #[serde(default)]
     pub gate: Gate,
-    /// Contract warnings (operations that could not be read in full).
+    /// Contract warnings (operations that could not be read in full), and
+    /// what limited the run (a retry budget spent).
     #[serde(default)]
     pub warnings: Vec<String>,
     /// RFC 3339 start time.
@@ -469,6 +471,31 @@ impl RunReport {
         }
     }
 
+    /// Targets that were probed (some result there is not `skipped`) and on
+    /// which no result passes: nothing there was proven served.
+    pub fn targets_with_nothing_served(&self) -> Vec<&str> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, target)| (target.name.as_str(), i))
+            .collect();
+        let mut probed = vec![false; self.targets.len()];
+        let mut served = vec![false; self.targets.len()];
+        for (_, result) in self.results() {
+            if let Some(&i) = index.get(result.target.as_str()) {
+                probed[i] |= result.verdict != Verdict::Skipped;
+                served[i] |= result.counted_outcome() == Outcome::Pass;
+            }
+        }
+        self.targets
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| probed[*i] && !served[*i])
+            .map(|(_, target)| target.name.as_str())
+            .collect()
+    }
+
     /// Number of results that fail the run ([`Standing::Fails`]).
     pub fn failing(&self) -> usize {
         self.results()
@@ -482,9 +509,14 @@ impl RunReport {
     }
 
     /// Whether the run passes its [`Gate`]: no result fails it and the
-    /// targets agree.
+    /// targets agree. Whatever the gate, a run in which some target proved
+    /// nothing served ([`RunReport::targets_with_nothing_served`]) does not
+    /// pass: a target that answers every probe with `429` or a redirect
+    /// shows nothing.
     pub fn passed(&self) -> bool {
-        self.failing() == 0 && self.differences() == 0
+        self.failing() == 0
+            && self.differences() == 0
+            && self.targets_with_nothing_served().is_empty()
     }
 
     /// How many results are `implemented` by a rule that proves only the
@@ -622,7 +654,27 @@ impl RunReport {
     /// failing: --fail-on)`, `FAIL: 18 of 18 served, but 1 of 9 operations
     /// differs between 2 targets`, `PASS (parity): all 2 targets agree; 2
     /// operations flagged on every target, not gated by --parity-only`.
+    /// A target that proved nothing served is named first: `FAIL: nothing
+    /// was proven served on stable; 0 of 2 served, 2 inconclusive`.
     pub fn conclusion(&self) -> String {
+        let line = self.gate_conclusion();
+        let nothing = self.targets_with_nothing_served();
+        if nothing.is_empty() {
+            return line;
+        }
+        let on = if self.targets.len() == 1 {
+            String::new()
+        } else {
+            format!(" on {}", nothing.join(", "))
+        };
+        match line.split_once(": ") {
+            Some((head, rest)) => format!("{head}: nothing was proven served{on}; {rest}"),
+            None => format!("{line}: nothing was proven served{on}"),
+        }
+    }
+
+    /// [`RunReport::conclusion`] as the gate alone decides it.
+    fn gate_conclusion(&self) -> String {
         let verdict = if self.passed() { "PASS" } else { "FAIL" };
         if self.gate.parity_only {
             return format!("{verdict} (parity): {}", self.parity_gate_summary());
@@ -877,6 +929,49 @@ mod tests {
         }
         assert!(report.passed());
         assert_eq!(report.conclusion(), "PASS: 14 of 18 served, 4 inconclusive");
+    }
+
+    #[test]
+    fn a_target_where_nothing_was_proven_served_fails_whatever_the_gate() {
+        let mut report = fixture();
+        report.targets.truncate(1);
+        for op in &mut report.operations {
+            op.results.truncate(1);
+            op.results[0].verdict = Verdict::Unverified;
+        }
+        report.operations[0].results[0].verdict = Verdict::Skipped;
+        for gate in [Gate::default(), Gate::strict(), Gate::parity_only()] {
+            report.gate = gate.clone();
+            assert!(!report.passed(), "{gate:?}");
+        }
+        report.gate = Gate::default();
+        assert_eq!(
+            report.conclusion(),
+            "FAIL: nothing was proven served; 0 of 9 served, 9 inconclusive"
+        );
+        report.operations[1].results[0].verdict = Verdict::Implemented;
+        assert!(report.passed(), "one operation proven served is enough");
+        for op in &mut report.operations {
+            op.results[0].verdict = Verdict::Skipped;
+        }
+        assert!(report.passed(), "a run that probed nothing on purpose");
+    }
+
+    #[test]
+    fn the_target_that_proved_nothing_is_named() {
+        let mut report = fixture();
+        for op in &mut report.operations {
+            op.results[0].verdict = Verdict::Implemented;
+            op.results[1].verdict = Verdict::AuthRequired;
+        }
+        assert_eq!(report.targets_with_nothing_served(), ["canary"]);
+        assert!(
+            report
+                .conclusion()
+                .starts_with("FAIL: nothing was proven served on canary; 9 of 18 served"),
+            "{}",
+            report.conclusion()
+        );
     }
 
     #[test]

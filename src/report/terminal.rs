@@ -20,14 +20,16 @@
 //! `--verbose` adds what discovery learned, the served operations (before the
 //! flagged ones) and the curl command of every flagged request; `--quiet`
 //! keeps only the last two lines. Colors are used only when the caller asks (it knows about TTYs and
-//! `NO_COLOR`); text from servers is stripped of control characters, so a
-//! response cannot move the cursor or recolor the terminal.
+//! `NO_COLOR`); text from servers and contracts has its control characters
+//! shown escaped ([`crate::printable`]), so neither can move the cursor or
+//! recolor the terminal, and columns are padded without a width limit.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Effects, Style};
 
 use crate::contract::diff::ReleaseChange;
+use crate::printable::{column_width, line as clean, pad};
 use crate::report::{OperationReport, RunReport, TargetResult, curl};
 use crate::verdict::{Outcome, Verdict};
 
@@ -45,7 +47,7 @@ pub struct TerminalOptions {
     pub all_parity_rows: bool,
 }
 
-/// Labels longer than this are not padded to line up.
+/// Labels (and target names, rule ids) longer than this are not padded to line up.
 const MAX_LABEL_WIDTH: usize = 48;
 
 /// The report as terminal text, every line ending with a newline.
@@ -192,34 +194,35 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
             let text = verdict.map_or("no_result", Verdict::as_str);
             (format!("{text}{}", if differs { "*" } else { "" }), differs)
         };
-        let label_width = rows
-            .iter()
-            .map(|row| clean(&row.label()).chars().count())
-            .chain(["operation".len()])
-            .max()
-            .unwrap_or(0);
+        let label_width = column_width(
+            rows.iter()
+                .map(|row| clean(&row.label()).chars().count())
+                .chain(["operation".len()]),
+            MAX_LABEL_WIDTH,
+        );
         let widths: Vec<usize> = matrix
             .targets
             .iter()
             .enumerate()
             .map(|(column, name)| {
-                rows.iter()
-                    .map(|row| cell(row, column).0.len())
-                    .chain([clean(name).chars().count()])
-                    .max()
-                    .unwrap_or(0)
+                column_width(
+                    rows.iter()
+                        .map(|row| cell(row, column).0.len())
+                        .chain([clean(name).chars().count()]),
+                    MAX_LABEL_WIDTH,
+                )
             })
             .collect();
-        let mut head = format!("  {:<label_width$}", "operation");
+        let mut head = format!("  {}", pad("operation", label_width));
         for (name, width) in matrix.targets.iter().zip(&widths) {
-            let _ = write!(head, "  {:<width$}", clean(name));
+            let _ = write!(head, "  {}", pad(&clean(name), *width));
         }
         let _ = writeln!(out, "{}", head.trim_end());
         for row in &rows {
-            let mut line = format!("  {:<label_width$}", clean(&row.label()));
+            let mut line = format!("  {}", pad(&clean(&row.label()), label_width));
             for (column, width) in widths.iter().enumerate() {
                 let (text, differs) = cell(row, column);
-                let padded = format!("{text:<width$}");
+                let padded = pad(&text, *width);
                 let style = if differs {
                     outcome_style(Outcome::Fail)
                 } else {
@@ -315,26 +318,23 @@ struct Layout {
 
 impl Layout {
     fn for_lines(report: &RunReport, lines: &[(&OperationReport, &TargetResult)]) -> Layout {
-        let label_width = lines
-            .iter()
-            .map(|(op, _)| op.label().chars().count())
-            .filter(|w| *w <= MAX_LABEL_WIDTH)
-            .max()
-            .unwrap_or(0);
+        let label_width = column_width(
+            lines.iter().map(|(op, _)| op.label().chars().count()),
+            MAX_LABEL_WIDTH,
+        );
         let target_width = if report.targets.len() > 1 {
-            lines
-                .iter()
-                .map(|(_, r)| r.target.chars().count() + 2)
-                .max()
-                .unwrap_or(0)
+            column_width(
+                lines.iter().map(|(_, r)| r.target.chars().count() + 2),
+                MAX_LABEL_WIDTH,
+            )
+            .max(1)
         } else {
             0
         };
-        let rule_width = lines
-            .iter()
-            .map(|(_, r)| r.rule.chars().count() + 2)
-            .max()
-            .unwrap_or(0);
+        let rule_width = column_width(
+            lines.iter().map(|(_, r)| r.rule.chars().count() + 2),
+            MAX_LABEL_WIDTH,
+        );
         Layout {
             label_width,
             target_width,
@@ -345,22 +345,18 @@ impl Layout {
     /// `  <verdict>  METHOD /path  [target]  [rule-id]  — evidence`
     fn line(&self, painter: &Painter, op: &OperationReport, result: &TargetResult) -> String {
         let outcome = result.verdict.outcome();
-        let verdict = format!(
-            "{:<width$}",
-            result.verdict.as_str(),
-            width = verdict_width()
-        );
-        let mut rest = format!("{:<width$}", clean(&op.label()), width = self.label_width);
+        let verdict = pad(result.verdict.as_str(), verdict_width());
+        let mut rest = pad(&clean(&op.label()), self.label_width);
         if self.target_width > 0 {
             let target = format!("[{}]", clean(&result.target));
-            let _ = write!(rest, "  {target:<width$}", width = self.target_width);
+            let _ = write!(rest, "  {}", pad(&target, self.target_width));
         }
         if let Some(change) = op.change.filter(|c| *c != ReleaseChange::Unchanged) {
             let _ = write!(rest, "  ({change})");
         }
         if !result.rule.is_empty() {
             let rule = format!("[{}]", clean(&result.rule));
-            let _ = write!(rest, "  {rule:<width$}", width = self.rule_width);
+            let _ = write!(rest, "  {}", pad(&rule, self.rule_width));
         }
         if !result.evidence.is_empty() {
             let _ = write!(rest, "  — {}", clean(&result.evidence));
@@ -410,20 +406,6 @@ impl Painter {
             text.to_string()
         }
     }
-}
-
-/// One line of text safe to print: newlines become spaces and other control
-/// characters (ESC above all) are shown escaped, never sent to the terminal.
-fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
