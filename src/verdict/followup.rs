@@ -30,8 +30,18 @@
 //! ([`super::follow_up_wanted`]); this module builds the requests and sends
 //! them. Before the first round's `OPTIONS` answers are read, one `OPTIONS`
 //! goes to an operation this run proved deployed, to learn whether the
-//! target answers `OPTIONS` with a route's methods, or with the 405 its
-//! router gives a method it does not route ([`crate::probe::OptionsCalibration`]).
+//! target answers `OPTIONS` with a route's methods, with the 405 its
+//! router gives a method it does not route, or with its no-route 404
+//! ([`crate::probe::OptionsCalibration`]). Each phase's first round also
+//! records, in discovery, the probes a handler answered with a 2xx
+//! ([`crate::probe::ServedAnswer`]): where a wrong method gets the no-route
+//! 404, such an answer shows the path served and the 404'd method missing:
+//!
+//! ```text
+//! GET    /tickets/7  → 200                            implemented (served-2xx)
+//! PATCH  /tickets/7  → 404, same as the no-route answer (Fastify)
+//!   OPTIONS /tickets/7 → 404 no-route, as OPTIONS /health → 404   missing_method (unrouted-method-404)
+//! ```
 
 use crate::contract::{Contract, Method};
 use crate::plan::safe::{self, AlternateKind};
@@ -67,7 +77,9 @@ pub enum FollowUpKind {
     /// malformed body to a path that cannot exist is: a parser in front of
     /// the router refused it, and without a body the request reaches the
     /// router. Never after safe mode's malformed body (the plan's next
-    /// harmless requests go there).
+    /// harmless requests go there): any other harmless request stays
+    /// harmless without its body (a sentinel id, a value its schema
+    /// forbids, a safe method).
     WithoutBody,
 }
 
