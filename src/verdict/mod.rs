@@ -545,13 +545,6 @@ impl Unsettled {
                 | Unsettled::BodyRefusedBeforeRouting
         )
     }
-
-    /// Whether the operation's own method never reached the router with a
-    /// path it routes: its body was refused first, or its path value is
-    /// one a typed router matches to nothing.
-    fn router_not_reached(self) -> bool {
-        self.before_handler()
-    }
 }
 
 impl Unsettled {
@@ -639,7 +632,7 @@ fn settle(
     let (described, why) = match read_options(judge, options, method) {
         OptionsReading::Lists { described } => {
             return match case {
-                _ if case.router_not_reached() => finding(
+                _ if case.before_handler() => finding(
                     rules::OPTIONS_ALLOW,
                     format!(
                         "{shown}; but {described}, which lists {method}: the route is deployed; {}",
@@ -672,7 +665,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration}, which lists the methods of a deployed route"
             );
             return match case {
-                _ if case.router_not_reached() => finding(
+                _ if case.before_handler() => finding(
                     rules::OPTIONS_NO_ROUTE,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
