@@ -531,7 +531,10 @@ fn assemble(
             .find(|(_, p)| p.location == ParamLocation::Path && p.name == name);
         match declared {
             Some((index, parameter)) => {
-                serialize::path_value(parameter, &value_of(index, parameter))
+                let (text, note) =
+                    synth::path_text(document, parameter, &value_of(index, parameter));
+                notes.extend(note);
+                text
             }
             None => serialize::encode_component(synth::PLACEHOLDER),
         }

@@ -175,8 +175,15 @@ pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless>
 /// application/x-www-form-urlencoded, no required     does not
 /// text/plain        {type: string}                   does not ("" is a string)
 /// text/plain        {type: string, minLength: 1}     violates
-/// application/octet-stream                           does not (zero bytes are a file)
+/// application/octet-stream, any schema               does not (zero bytes are a file)
+/// image/png, application/pdf, ... any schema          does not
 /// ```
+///
+/// A raw media type (`application/octet-stream`, images, audio, video,
+/// PDF, ZIP) carries bytes no server reads against the schema beside it,
+/// whatever that says (Docker's `POST /networks/{id}/connect` declares an
+/// object there, Apache Qakka an array of bytes, Azure's blob upload a
+/// `format: file` object): an empty body is a valid upload.
 ///
 /// This is the one place that decides whether a bodiless write is
 /// harmless: a store known to accept bodiless writes whatever its contract
@@ -205,10 +212,8 @@ fn empty_body_rejected(document: &Value, media: &MediaType) -> bool {
         MediaKind::Form | MediaKind::Multipart => {
             violation::rejects(document, schema, &json!({}), Wire::Json)
         }
-        MediaKind::Text | MediaKind::Binary => {
-            violation::rejects(document, schema, &json!(""), Wire::Text)
-        }
-        MediaKind::Unsupported => false,
+        MediaKind::Text => violation::rejects(document, schema, &json!(""), Wire::Text),
+        MediaKind::Binary | MediaKind::Unsupported => false,
     }
 }
 
@@ -257,7 +262,12 @@ pub fn route_path(document: &Value, operation: &Operation) -> String {
         .find(|p| p.location == ParamLocation::Path && p.name == name)
     {
         Some(parameter) => {
-            serialize::path_value(parameter, &synth::parameter_value(document, parameter))
+            synth::path_text(
+                document,
+                parameter,
+                &synth::parameter_value(document, parameter),
+            )
+            .0
         }
         None => serialize::encode_component(synth::PLACEHOLDER),
     })
@@ -343,7 +353,7 @@ pub fn alternate_request(contract: &Contract, probe: &PlannedProbe) -> Option<Al
             if let Some(text) = declared
                 .iter()
                 .map(|value| serialize::path_value(parameter, value))
-                .find(|text| text != sent[*at])
+                .find(|text| text != sent[*at] && serialize::fills_segment(text))
             {
                 return Some(Alternate {
                     request: with_segment(*at, text),
@@ -1004,6 +1014,21 @@ mod tests {
             "application/octet-stream",
             json!({"type": "string", "format": "binary"})
         )]));
+        // Raw bytes whatever the schema beside them says: Docker's
+        // `POST /networks/{id}/connect`, Apache Qakka's messages, Azure's
+        // blob upload.
+        for schema in [
+            json!({"type": "object", "properties": {"Container": {"type": "string"}}}),
+            json!({"type": "array", "items": {"type": "string", "format": "byte"}}),
+            json!({"type": "object", "format": "file"}),
+            json!({"type": "string", "minLength": 1}),
+        ] {
+            assert!(
+                !violates(vec![media("application/octet-stream", schema.clone())]),
+                "{schema}"
+            );
+            assert!(!violates(vec![media("image/png", schema)]));
+        }
         assert!(!violates(vec![media(
             "text/plain",
             json!({"type": "string"})

@@ -168,6 +168,14 @@ pub fn path_value(parameter: &Parameter, value: &Value) -> String {
     }
 }
 
+/// Whether a path parameter's text can stand in a path: not empty (an
+/// empty segment collapses `/a//b`, and routers match nothing there) and
+/// not a dot segment (`.` or `..`, which HTTP clients remove, as a URL
+/// parser must).
+pub fn fills_segment(text: &str) -> bool {
+    !matches!(text, "" | "." | "..")
+}
+
 /// `k1=v1<sep>k2=v2` (exploded) or `k1,v1,k2,v2`, each part encoded.
 fn map_pairs(map: &Map<String, Value>, exploded: bool, separator: &str) -> String {
     let parts = map.iter().map(|(k, v)| {

@@ -63,6 +63,13 @@ pub struct Discovery {
     /// before an `OPTIONS` answered with the no-route response may count as
     /// proof that a route is missing (Rails, for one, routes no `OPTIONS`).
     pub options_calibration: Option<OptionsCalibration>,
+    /// The probes of this run that a handler answered with a 2xx, by
+    /// concrete path; added after each phase's probes (see
+    /// `verdict::followup`). On a target that answers a method a routed
+    /// path does not serve with its no-route 404, such an answer shows
+    /// that the path is served, so another method's no-route 404 there
+    /// shows the method missing.
+    pub served: Vec<ServedAnswer>,
     /// The random token of this target's discovery paths, reused for the
     /// follow-up paths that cannot exist.
     pub token: String,
@@ -121,6 +128,25 @@ pub struct OptionsCalibration {
     /// (Starlette, aiohttp, Go's ServeMux, ASP.NET), so a path whose
     /// `OPTIONS` gets the no-route 404 is not routed at all.
     pub wrong_method_405: bool,
+    /// Whether it got this target's no-route response (a 404 or 410 that
+    /// matches the no-route fingerprint), on a path whose route serves
+    /// another method: this target answers a method a routed path does
+    /// not serve with its no-route 404 (Fastify, Rails), so that 404
+    /// tells a missing method only where the path is known to be served.
+    pub wrong_method_no_route: bool,
+}
+
+/// A probe's request that a handler answered with a 2xx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedAnswer {
+    pub method: Method,
+    /// The concrete path it was sent to, relative to the base URL, without
+    /// its query.
+    pub path: String,
+    /// The path template of its operation (`/tickets/{ticketId}`).
+    pub template: String,
+    /// `GET /tickets/7 answered 200 OK`, for evidence.
+    pub described: String,
 }
 
 /// The methods of every `Allow` header of `response`, upper-cased (`None`
@@ -376,6 +402,25 @@ impl Discovery {
         same_router.then_some(calibration)
     }
 
+    /// A 2xx this run got from a handler for another method than
+    /// `method` on the concrete `path` (query dropped) of an operation
+    /// with the same path template as `template` (parameter names aside):
+    /// a route serves that very path.
+    pub fn served_elsewhere(
+        &self,
+        method: Method,
+        path: &str,
+        template: &str,
+    ) -> Option<&ServedAnswer> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let shape = template_shape(template);
+        self.served.iter().find(|served| {
+            served.method != method
+                && served.path == path
+                && template_shape(&served.template) == shape
+        })
+    }
+
     /// Whether unknown paths get an `Allow` header at all.
     pub fn unknown_paths_get_allow(&self) -> bool {
         self.options_unknown
@@ -414,6 +459,28 @@ impl Discovery {
         matching.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         matching
     }
+}
+
+/// A path template with its parameter names left out (`/a/{}/b`), so
+/// `/tickets/{id}` and `/tickets/{ticketId}` compare equal.
+fn template_shape(template: &str) -> String {
+    let mut shape = String::with_capacity(template.len());
+    let mut in_name = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_name = true;
+                shape.push('{');
+            }
+            '}' => {
+                in_name = false;
+                shape.push('}');
+            }
+            _ if in_name => {}
+            _ => shape.push(c),
+        }
+    }
+    shape
 }
 
 /// Runs discovery for one target: a handful of requests, not one per operation.
@@ -1551,6 +1618,7 @@ mod tests {
                 lists_routes: false,
                 path: "/pets".into(),
                 wrong_method_405: true,
+                wrong_method_no_route: false,
             }),
             ..Discovery::default()
         };

@@ -20,7 +20,7 @@ pub(crate) mod testing;
 
 pub use discovery::{
     Discovery, Fingerprint, MethodRefusal, NoRouteSample, OptionsCalibration, OptionsSample,
-    allow_lists, allow_methods, discover,
+    ServedAnswer, allow_lists, allow_methods, discover,
 };
 
 use std::collections::HashSet;

@@ -529,6 +529,9 @@ enum Unsettled {
     RejectedBeforeRouting,
     /// Safe mode's invalid path value, answered with the no-route 404.
     InvalidPathUnrouted,
+    /// Any other body (live mode's valid one, say), refused exactly as a
+    /// malformed body to a path that cannot exist is.
+    BodyRefusedBeforeRouting,
 }
 
 impl Unsettled {
@@ -537,7 +540,9 @@ impl Unsettled {
     fn before_handler(self) -> bool {
         matches!(
             self,
-            Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted
+            Unsettled::RejectedBeforeRouting
+                | Unsettled::InvalidPathUnrouted
+                | Unsettled::BodyRefusedBeforeRouting
         )
     }
 }
@@ -560,6 +565,21 @@ impl Unsettled {
                 rules::INVALID_PATH_UNROUTED,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
+            Unsettled::BodyRefusedBeforeRouting => finding(
+                rules::BODY_REFUSED_BEFORE_ROUTING,
+                format!("{shown}{notes}"),
+            ),
+        }
+    }
+
+    /// How an evidence sentence ends once the route is proven but the
+    /// handler was not reached.
+    fn handler_not_reached(self) -> &'static str {
+        match self {
+            Unsettled::BodyRefusedBeforeRouting => {
+                "the handler itself was not reached (its body was refused first); give the operation an example body the server's parser accepts to reach it"
+            }
+            _ => "the handler itself was not reached in safe mode; run --mode live to reach it",
         }
     }
 }
@@ -573,6 +593,18 @@ fn settle(
 ) -> Decision {
     if !follow {
         return case.unsettled(&shown, "", probe).into();
+    }
+    if case == Unsettled::BodyRefusedBeforeRouting {
+        match without_body(judge, &mut shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(_) => {
+                return Decision {
+                    finding: case.unsettled(&shown, "", probe),
+                    want: Some(FollowUpKind::WithoutBody),
+                };
+            }
+            NextRequest::Decided(decision) => return decision,
+        }
     }
     if case == Unsettled::RejectedBeforeRouting {
         match next_request(judge, &mut shown) {
@@ -593,13 +625,18 @@ fn settle(
             want: Some(FollowUpKind::Options),
         };
     };
+    // Set when OPTIONS got the no-route 404 on a target that answers a
+    // method it does not route there with it, and another method got a
+    // 2xx on this very path: the evidence of a missing method.
+    let mut served_path: Option<String> = None;
     let (described, why) = match read_options(judge, options, method) {
         OptionsReading::Lists { described } => {
             return match case {
-                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
+                _ if case.before_handler() => finding(
                     rules::OPTIONS_ALLOW,
                     format!(
-                        "{shown}; but {described}, which lists {method}: the route is deployed; the handler itself was not reached in safe mode; run --mode live to reach it"
+                        "{shown}; but {described}, which lists {method}: the route is deployed; {}",
+                        case.handler_not_reached()
                     ),
                 ),
                 _ => finding(
@@ -628,7 +665,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration}, which lists the methods of a deployed route"
             );
             return match case {
-                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
+                _ if case.before_handler() => finding(
                     rules::OPTIONS_NO_ROUTE,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
@@ -656,7 +693,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"
             );
             return match case {
-                Unsettled::RejectedBeforeRouting => finding(
+                Unsettled::RejectedBeforeRouting | Unsettled::BodyRefusedBeforeRouting => finding(
                     rules::UNROUTED_404,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
@@ -664,15 +701,42 @@ fn settle(
             }
             .into();
         }
+        OptionsReading::WrongMethodNoRoute {
+            described,
+            calibration,
+        } => {
+            let discovery = judge.discovery();
+            let served = discovery
+                .served_elsewhere(method, probe.path_and_query, &judge.context.operation.path)
+                .filter(|_| case == Unsettled::NoRoute404);
+            if let Some(served) = served {
+                served_path = Some(format!(
+                    "; {described}, the no-route response too, as {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404; and {} in this run: the path is served, {method} is not",
+                    served.described
+                ));
+            }
+            (
+                described,
+                format!(
+                    "it is the no-route response, but so is {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404, and no other method of this path got a 2xx in this run to show the path served"
+                ),
+            )
+        }
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
+    // Where nothing else settles it: the no-route 404, or, on a path this
+    // run saw served, a missing method.
+    let unsettled = |notes: &str| match &served_path {
+        Some(served) => finding(rules::UNROUTED_METHOD_404, format!("{shown}{served}")),
+        None => case.unsettled(&shown, notes, probe),
+    };
     if case.before_handler() {
         return case.unsettled(&shown, &options_note, probe).into();
     }
     let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
         return Decision {
-            finding: case.unsettled(&shown, &options_note, probe),
+            finding: unsettled(&options_note),
             want: Some(FollowUpKind::SecondValue),
         };
     };
@@ -682,7 +746,7 @@ fn settle(
         Err(error) => {
             let notes =
                 format!("{options_note}; a second value, {second_line}, got no response ({error})");
-            return case.unsettled(&shown, &notes, probe).into();
+            return unsettled(&notes).into();
         }
     };
     let intent = match &second.second_value {
@@ -708,7 +772,7 @@ fn settle(
             "{options_note}; a second value, {second_line}, answered {} too",
             status_text(response.status)
         );
-        return case.unsettled(&shown, &notes, probe).into();
+        return unsettled(&notes).into();
     }
     Finding {
         evidence: format!(
@@ -765,6 +829,43 @@ fn next_request(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
     NextRequest::None
 }
 
+/// The probe's own request without its body, after that body was refused
+/// before routing: judged like a first answer (with the follow-ups it asks
+/// for in turn), or noted when it got no answer. Never for safe mode's
+/// malformed body, which alone keeps its request harmless: leaving it out
+/// is the plan's call ([`crate::plan::PlannedProbe::fallbacks`]).
+fn without_body(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
+    let probe = judge.context.probe;
+    let sends_body = probe.request.as_ref().is_some_and(|r| r.body.is_some());
+    if !sends_body || probe.sends_malformed_body() {
+        return NextRequest::None;
+    }
+    let Some(sent) = judge.follow_up(FollowUpKind::WithoutBody) else {
+        return NextRequest::Wanted(0);
+    };
+    let line = ProbeLine::of(&sent.request);
+    let response = match &sent.exchange.outcome {
+        Ok(response) => response,
+        Err(error) => {
+            shown.push_str(&format!(
+                "; the same request without its body, {line}, got no response ({error})"
+            ));
+            return NextRequest::None;
+        }
+    };
+    let inner = judge_response(judge, &line, &probe.intent, &sent.exchange, response, true);
+    NextRequest::Decided(Decision {
+        finding: Finding {
+            evidence: format!(
+                "{shown}; then the same request without its body: {}",
+                inner.finding.evidence
+            ),
+            ..inner.finding
+        },
+        want: inner.want,
+    })
+}
+
 /// What an `OPTIONS` follow-up on an operation's path showed about it.
 enum OptionsReading {
     /// `Allow` lists the method (and unknown paths get no such `Allow`).
@@ -793,6 +894,15 @@ enum OptionsReading {
     /// a route this run proved deployed with 405 (`calibration`, described):
     /// routed paths get 405, so no route matches this one.
     Unrouted405 {
+        described: String,
+        calibration: String,
+    },
+    /// The no-route response, on a target whose `OPTIONS` on a route this
+    /// run proved deployed got the no-route response too (`calibration`,
+    /// described): a method a routed path does not serve gets the no-route
+    /// 404 here, so this tells a missing method from a missing route only
+    /// on a path this run saw served.
+    WrongMethodNoRoute {
         described: String,
         calibration: String,
     },
@@ -876,6 +986,12 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
                     described,
                     calibration: calibration.described.clone(),
                 },
+                Some(calibration) if calibration.wrong_method_no_route => {
+                    OptionsReading::WrongMethodNoRoute {
+                        described,
+                        calibration: calibration.described.clone(),
+                    }
+                }
                 None if discovery.options_calibration.is_some() => OptionsReading::Unclear {
                     described,
                     why: "it is the no-route response, but the route whose OPTIONS this run checked sits behind another no-route response (another router), so its answer says nothing about this path".to_string(),
@@ -941,6 +1057,15 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             format!(
                 "{not_probed}; {described}, which does not settle it ({})",
                 routed_not_method(method)
+            ),
+        ),
+        OptionsReading::WrongMethodNoRoute {
+            described,
+            calibration,
+        } => finding(
+            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            format!(
+                "{not_probed}; {described}, which does not settle it (so does {calibration} on a route this run proved deployed: this target answers OPTIONS, and any method a path does not route, with its no-route 404)"
             ),
         ),
         OptionsReading::Unclear { described, why } => finding(
@@ -1140,6 +1265,36 @@ fn client_error(
     follow: bool,
 ) -> Decision {
     let status = response.status;
+    let malformed = exchange
+        .request
+        .body
+        .as_ref()
+        .is_some_and(crate::plan::body::is_malformed_json);
+    // A valid body (a top-level JSON string, say) refused exactly as a
+    // malformed body to a path that cannot exist is: a parser in front of
+    // the router refused it (Express's strict JSON parser takes only
+    // objects and arrays), so the answer says nothing about the route.
+    let refused_like_malformed = judge.discovery().malformed_body.as_ref().filter(|sample| {
+        !malformed
+            && exchange.request.body.is_some()
+            && !matches!(status, 404 | 405 | 410)
+            && sample
+                .fingerprint
+                .matches_response(response, probe.path_and_query)
+    });
+    if let Some(sample) = refused_like_malformed {
+        let shown = format!(
+            "{answered}, exactly what a malformed JSON body to a path that cannot exist gets (POST {}): a parser in front of the router refused the body (a strict JSON parser takes only objects and arrays), so this says nothing about the route",
+            sample.path
+        );
+        return settle(
+            judge,
+            probe,
+            Unsettled::BodyRefusedBeforeRouting,
+            shown,
+            follow,
+        );
+    }
     let Intent::Invalid { violation } = intent else {
         return finding(
             rules::HANDLER_4XX,
@@ -1152,13 +1307,7 @@ fn client_error(
     // Only the malformed body is refused by a parser in front of the
     // router; a bodiless or valid body reaches the router.
     let before_routing = judge.discovery().malformed_body.as_ref().filter(|sample| {
-        exchange
-            .request
-            .body
-            .as_ref()
-            .is_some_and(crate::plan::body::is_malformed_json)
-            && sample.fingerprint.status == status
-            && !matches!(status, 404 | 405 | 410)
+        malformed && sample.fingerprint.status == status && !matches!(status, 404 | 405 | 410)
     });
     if let Some(sample) = before_routing {
         let shown = format!(

@@ -59,6 +59,7 @@ pub const SENTINEL_404: &str = "sentinel-404";
 pub const ALLOWED_404: &str = "allowed-404";
 pub const ROUTED_404: &str = "routed-404";
 pub const UNROUTED_404: &str = "unrouted-404";
+pub const UNROUTED_METHOD_404: &str = "unrouted-method-404";
 pub const NO_ROUTE_UNKNOWN: &str = "no-route-unknown";
 pub const SERVER_5XX: &str = "server-5xx";
 pub const AUTH_401: &str = "auth-401";
@@ -74,6 +75,7 @@ pub const CATCH_ALL_3XX: &str = "catch-all-3xx";
 pub const REDIRECT_3XX: &str = "redirect-3xx";
 pub const VALIDATION_REJECTED: &str = "validation-rejected";
 pub const REJECTED_BEFORE_ROUTING: &str = "rejected-before-routing";
+pub const BODY_REFUSED_BEFORE_ROUTING: &str = "body-refused-before-routing";
 pub const INVALID_PATH_UNROUTED: &str = "invalid-path-unrouted";
 pub const OPTIONS_ALLOW: &str = "options-allow";
 pub const OPTIONS_LACKS_METHOD: &str = "options-lacks-method";
@@ -178,9 +180,16 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: UNROUTED_404,
         verdict: Verdict::MissingRoute,
-        summary: "Safe mode did not reach the router with the operation's own method, but OPTIONS on its path got the no-route response, while OPTIONS on a route this run proved deployed answers 405: this router answers a method it does not route on a routed path with 405, so no route serves the path.",
+        summary: "The operation's own method did not reach the router (safe mode sent it nothing, or a parser refused its body first), but OPTIONS on its path got the no-route response, while OPTIONS on a route this run proved deployed answers 405: this router answers a method it does not route on a routed path with 405, so no route serves the path.",
         proof: Proof::None,
         hint: "Deploy the route, or check the base path (--target URL path, servers[0].url).",
+    },
+    Rule {
+        id: UNROUTED_METHOD_404,
+        verdict: Verdict::MissingMethod,
+        summary: "The 404 matches the target's no-route answer, and so does OPTIONS on the same path, but another method of this run got a 2xx from a handler on that very path (same template), and OPTIONS on a route this run proved deployed gets the no-route response too: this target answers a method a routed path does not serve with its no-route 404 (Fastify, Rails), so the path is served and the method is not.",
+        proof: Proof::None,
+        hint: "Register the handler for this method on the route, or fix the contract.",
     },
     Rule {
         id: NO_ROUTE_UNKNOWN,
@@ -288,6 +297,13 @@ pub const RULES: &[Rule] = &[
         hint: "Run --mode live against a staging deployment, where a valid request reaches the router.",
     },
     Rule {
+        id: BODY_REFUSED_BEFORE_ROUTING,
+        verdict: Verdict::Unverified,
+        summary: "A request's body (a valid one: a top-level JSON string, say) was refused exactly as a malformed JSON body to a path that cannot exist is: a parser in front of the router refused it (Express's strict JSON parser takes only objects and arrays), so the answer says nothing about the route, and neither the same request without its body nor OPTIONS showed it.",
+        proof: Proof::None,
+        hint: "Give the operation an example body the server's parser accepts (an object), or let the route answer OPTIONS.",
+    },
+    Rule {
         id: INVALID_PATH_UNROUTED,
         verdict: Verdict::Unverified,
         summary: "Safe mode's path value, one the parameter's schema forbids, got the no-route 404: a router with typed path parameters (Flask, Django, Spring) matches no route for it, so the 404 says nothing, and OPTIONS on the path with valid values did not settle it either.",
@@ -297,7 +313,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: OPTIONS_ALLOW,
         verdict: Verdict::Implemented,
-        summary: "Safe mode could not reach the handler, but OPTIONS on the operation's path lists the method in Allow (and unknown paths get no such Allow): the route is deployed; the handler was not reached.",
+        summary: "The handler could not be reached (safe mode, or a body refused before routing), but OPTIONS on the operation's path lists the method in Allow (and unknown paths get no such Allow): the route is deployed; the handler was not reached.",
         proof: Proof::Route,
         hint: "Run --mode live against a staging deployment to reach the handler.",
     },
