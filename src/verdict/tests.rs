@@ -1931,3 +1931,5 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
 }
 
 mod frameworks;
+
+mod object_store;
