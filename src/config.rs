@@ -802,8 +802,15 @@ impl Config {
         let mut warnings = Vec::new();
         for entry in &self.operations {
             if !names_any(&entry.key) {
+                // `GET /{Bucket}#acl`, as the contract's path key spells it.
+                let hint = contract
+                    .operations
+                    .iter()
+                    .find(|op| op.declared_label() == entry.key.trim())
+                    .map(|op| format!("; it is named \"{}\"", op.label()))
+                    .unwrap_or_default();
                 warnings.push(format!(
-                    "{}:{}: operations.{} names no operation of the spec (use \"METHOD /path\" or an operationId)",
+                    "{}:{}: operations.{} names no operation of the spec (use \"METHOD /path\" or an operationId){hint}",
                     self.path.display(),
                     entry.line,
                     quoted_key(&entry.key)

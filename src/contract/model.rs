@@ -174,6 +174,24 @@ impl Operation {
     pub fn key(&self) -> String {
         format!("{}{}", self.path, self.selector.suffix())
     }
+
+    /// `GET /{Bucket}#acl`: the label as AWS's contracts spell the path key,
+    /// for pointing a user who wrote it that way at [`Operation::label`].
+    pub fn declared_label(&self) -> String {
+        if self.selector.is_empty() {
+            return self.label();
+        }
+        let items: Vec<String> = self
+            .selector
+            .items
+            .iter()
+            .map(|item| match &item.value {
+                Some(value) => format!("{}={value}", item.name),
+                None => item.name.clone(),
+            })
+            .collect();
+        format!("{} {}#{}", self.method, self.path, items.join("&"))
+    }
 }
 
 /// The part of a declared path key after `#` (or `?`), which AWS's contracts

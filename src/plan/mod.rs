@@ -545,6 +545,17 @@ fn assemble(
     let mut query = Vec::new();
     let mut headers = Vec::new();
     let mut cookies = Vec::new();
+    // The selector's query pairs, by the item's position: they lead the
+    // query, in the selector's order (`?analytics&id=...`).
+    let mut selected_query: Vec<(usize, Vec<String>)> = Vec::new();
+    let position = |name: &str| {
+        operation
+            .selector
+            .items
+            .iter()
+            .position(|item| item.name == name)
+            .unwrap_or(usize::MAX)
+    };
     for (index, parameter) in operation.parameters.iter().enumerate() {
         // A parameter the selector names (`#acl`, `#list-type=2`) is what
         // makes the request this operation: always sent, with its value.
@@ -569,10 +580,17 @@ fn assemble(
             && is_true
             && serialize::is_flag(document, parameter)
         {
-            query.push(serialize::encode_component(&parameter.name));
+            let flag = vec![serialize::encode_component(&parameter.name)];
+            match selected {
+                Some(_) => selected_query.push((position(&parameter.name), flag)),
+                None => query.extend(flag),
+            }
             continue;
         }
         match serialize::serialize(parameter, &value) {
+            serialize::Serialized::Query(pairs) if selected.is_some() => {
+                selected_query.push((position(&parameter.name), pairs));
+            }
             serialize::Serialized::Query(pairs) => query.extend(pairs),
             serialize::Serialized::Header(text) => {
                 let name = parameter.name.to_ascii_lowercase();
@@ -627,7 +645,7 @@ fn assemble(
     }
     // A `name=value` of the selector that no parameter declares
     // (`/#Action=AssumeRole`) is sent as it is written.
-    for item in &operation.selector.items {
+    for (at, item) in operation.selector.items.iter().enumerate() {
         let declared = operation
             .parameters
             .iter()
@@ -635,13 +653,21 @@ fn assemble(
         if let (crate::contract::SelectorPlace::Query, Some(value), false) =
             (item.place, &item.value, declared)
         {
-            query.push(format!(
+            let pair = format!(
                 "{}={}",
                 serialize::encode_component(&item.name),
                 serialize::encode_component(value)
-            ));
+            );
+            selected_query.push((at, vec![pair]));
         }
     }
+    selected_query.sort_by_key(|(at, _)| *at);
+    let rest = std::mem::take(&mut query);
+    query = selected_query
+        .into_iter()
+        .flat_map(|(_, pairs)| pairs)
+        .collect();
+    query.extend(rest);
     query.extend(applied.query);
     replace_headers(&mut headers, applied.headers);
     cookies.extend(applied.cookies);

@@ -557,6 +557,19 @@ fn object_store_answer(
         ));
     }
     crate::plan::safe::object_store(&context.contract.document, context.operation)?;
+    // Safe mode's write to a bucket no store can have, accepted: the store
+    // ignores S3's bucket names and may have created it.
+    if (200..300).contains(&status)
+        && !probe.method.is_safe()
+        && let Intent::Sentinel { parameter } = intent
+    {
+        return Some(finding(
+            rules::INVALID_ACCEPTED,
+            format!(
+                "{answered} to a write aimed at a sentinel {parameter} no store may have (a name longer than S3 allows): the store accepted it, and may have created that bucket; check the store for a bucket named rollcall-sentinel-…"
+            ),
+        ));
+    }
     if !(400..500).contains(&status) {
         return None;
     }

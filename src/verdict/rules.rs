@@ -280,7 +280,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: INVALID_ACCEPTED,
         verdict: Verdict::AcceptsInvalid,
-        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids) was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
+        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids), or an object store's write to a bucket no store may have, was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
         proof: Proof::None,
         hint: "Check the service's data for a change made by the request shown; validate request bodies and parameters before acting.",
     },

@@ -318,3 +318,18 @@ fn an_aws_signature_scheme_takes_no_fixed_credential() {
     );
     assert!(!error.contains("AKID:signature"), "{error}");
 }
+
+#[test]
+fn a_config_key_in_the_contracts_spelling_is_pointed_at_the_operations_name() {
+    let text = "[operations.\"PUT /{Bucket}#tagging\"]\nskip = \"not on this store\"\n";
+    let config =
+        crate::config::Config::parse(std::path::Path::new("rollcall.toml"), text, &|_| None)
+            .expect("parses");
+    let warnings = config.unmatched(&store());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with("it is named \"PUT /{Bucket}?tagging\""),
+        "{}",
+        warnings[0]
+    );
+}

@@ -155,3 +155,38 @@ async fn an_applications_missing_route_behind_s3_hosting_is_still_missing() {
     );
     assert_eq!(findings[0].rule, rules::NO_ROUTE_404, "{:?}", findings[0]);
 }
+
+/// A store that takes any bucket name and acts on every write.
+async fn lax_store(_: Request) -> Response {
+    StatusCode::OK.into_response()
+}
+
+#[tokio::test]
+async fn a_store_that_accepts_a_write_to_a_bucket_none_may_have_is_flagged() {
+    let contract = store();
+    let base = serve(Router::new().fallback(lax_store)).await;
+    let plan = crate::plan::build(&contract, &PlanOptions::default()).expect("plans");
+    let findings = check(&base, &contract, &plan.probes, false).await;
+    let labels: Vec<String> = plan
+        .probes
+        .iter()
+        .map(|p| contract.operations[p.operation].label())
+        .collect();
+    let tagging = labels
+        .iter()
+        .position(|l| l == "PUT /{Bucket}?tagging")
+        .expect("PutBucketTagging");
+    assert_eq!(
+        findings[tagging].verdict,
+        Verdict::AcceptsInvalid,
+        "{:?}",
+        findings[tagging]
+    );
+    assert!(
+        findings[tagging]
+            .evidence
+            .contains("may have created that bucket"),
+        "{:?}",
+        findings[tagging]
+    );
+}
