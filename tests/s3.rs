@@ -229,6 +229,17 @@ const MOTO_500: &[(&str, &str)] = &[
     ),
 ];
 
+/// Writes moto does not implement but takes for CreateBucket: served as far
+/// as any answer can tell in a live run. In safe mode the bucket no store
+/// can create makes the fallback harmless, and shows it: moto refuses the
+/// name (`InvalidBucketName`) where an implemented write gets `NoSuchBucket`.
+const MOTO_FALLS_BACK_TO_CREATE_BUCKET: &[&str] = &[
+    "PUT /{Bucket}?analytics&id",
+    "PUT /{Bucket}?metrics&id",
+    "PUT /{Bucket}?intelligent-tiering&id",
+    "PUT /{Bucket}?requestPayment",
+];
+
 /// The interop venv's moto_server, or `None` (loudly) when it is not
 /// installed and cannot be here; under `CI=true` a missing install fails.
 fn moto_server() -> Option<PathBuf> {
@@ -671,6 +682,25 @@ fn a_safe_run_against_moto_changes_nothing_the_store_holds() {
             assert!(
                 verdict == "implemented" || verdict == "server_error",
                 "{label}: {verdict} {rule} {evidence}"
+            );
+        }
+    }
+    for (label, verdict, rule, evidence) in &verdicts {
+        let falls_back = MOTO_FALLS_BACK_TO_CREATE_BUCKET.contains(&label.as_str());
+        if falls_back || label == "PUT /{Bucket}?website" {
+            let code = if falls_back {
+                "InvalidBucketName"
+            } else {
+                "NoSuchBucket"
+            };
+            assert_eq!(
+                (verdict.as_str(), rule.as_str()),
+                ("implemented", "s3-resource-missing"),
+                "{label}: {evidence}"
+            );
+            assert!(
+                evidence.contains(&format!("S3 error code {code} for a sentinel Bucket")),
+                "{label}: {evidence}"
             );
         }
     }

@@ -995,10 +995,19 @@ fn xml_id_value(text: &str, at: usize) -> Option<(usize, usize)> {
     }
     let start = at + 1 + name_len + 1;
     let close = format!("</{}>", &rest[..name_len]);
-    let len = text[start..].find(&close)?;
+    // Ids are short: the close tag is looked for nearby only, so a body of
+    // unclosed `<RequestId>`s costs no more than one pass.
+    let mut end = (start + MAX_ID_CHARS + close.len()).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let len = text[start..end].find(&close)?;
     let value = &text[start..start + len];
     (!value.is_empty() && !value.contains('<')).then_some((start, start + len))
 }
+
+/// The longest request id masked (S3's `HostId` is under 100 characters).
+const MAX_ID_CHARS: usize = 512;
 
 /// For `"name": "value"` at `at` with a request-id name: the byte range of `value`.
 fn json_id_value(text: &str, at: usize) -> Option<(usize, usize)> {

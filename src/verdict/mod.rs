@@ -581,6 +581,12 @@ fn object_store_answer(
     };
     let looked_up = "the store parsed the request and looked the resource up, which it does before the operation's handler runs (a store without the operation answers NotImplemented instead)";
     match meaning {
+        Some(s3::Meaning::ResourceMissing) if code == Some("InvalidBucketName") => Some(finding(
+            rules::S3_RESOURCE_MISSING,
+            format!(
+                "{answered}{sentinel}: the store checked the bucket's name before acting, or took the request for CreateBucket (moto does so with a subresource it does not know); the handler itself was not reached"
+            ),
+        )),
         Some(s3::Meaning::ResourceMissing) => Some(finding(
             rules::S3_RESOURCE_MISSING,
             format!("{answered}{sentinel}: {looked_up}; the handler itself was not reached"),
