@@ -287,16 +287,13 @@ pub struct ObjectStore {
     pub bucket: Option<usize>,
 }
 
-/// The `x-amazon-apigateway-authtype` of a security scheme that signs
-/// requests the way S3 checks them.
-const S3_AUTH_TYPES: [&str; 2] = ["awss3", "awssigv4"];
-
 /// Whether `operation` belongs to an S3-style contract, and where its
 /// bucket is. Recognised by a security scheme whose
-/// `x-amazon-apigateway-authtype` is `awsS3` (AWS's own S3 contract), or,
-/// in an AWS-signed contract (`awsSigv4`) or one without such a scheme,
+/// `x-amazon-apigateway-authtype` is `awsS3` (AWS's own S3 contract), or
 /// by the shape of S3's path-style operations: a first path segment that
-/// is a parameter named like a bucket, and `x-amz-*` headers.
+/// is a parameter named like a bucket, in a contract signed with AWS
+/// Signature Version 4 (`awsSigv4`), or, in one that names no such scheme,
+/// with `x-amz-*` headers.
 pub fn object_store(document: &Value, operation: &Operation) -> Option<ObjectStore> {
     let auth_types: Vec<String> = security_schemes(document)
         .filter_map(|scheme| scheme.get("x-amazon-apigateway-authtype"))
@@ -314,20 +311,24 @@ pub fn object_store(document: &Value, operation: &Operation) -> Option<ObjectSto
             .iter()
             .position(|p| p.location == ParamLocation::Path && p.name == name)
     });
-    if auth_types.iter().any(|t| t == S3_AUTH_TYPES[0]) {
+    if auth_types.iter().any(|t| t == "awss3") {
         return Some(ObjectStore { bucket });
     }
-    let signed_otherwise =
-        !auth_types.is_empty() && !auth_types.iter().any(|t| t == S3_AUTH_TYPES[1]);
-    let named_bucket = first.is_some_and(|name| {
-        let name = name.to_ascii_lowercase();
-        name == "bucket" || name == "bucketname" || name == "bucket_name"
-    });
+    let named_bucket = bucket.is_some()
+        && first.is_some_and(|name| {
+            let name = name.to_ascii_lowercase();
+            name == "bucket" || name == "bucketname" || name == "bucket_name"
+        });
+    let aws_signed = auth_types.iter().any(|t| t == "awssigv4");
     let amz_headers = operation.parameters.iter().any(|p| {
         p.location == ParamLocation::Header && p.name.to_ascii_lowercase().starts_with("x-amz-")
     });
-    (!signed_otherwise && bucket.is_some() && named_bucket && amz_headers)
-        .then_some(ObjectStore { bucket })
+    let shaped = if auth_types.is_empty() {
+        amz_headers
+    } else {
+        aws_signed
+    };
+    (named_bucket && shaped).then_some(ObjectStore { bucket })
 }
 
 /// The contract's security scheme objects (OpenAPI 3 and Swagger 2.0 homes).
