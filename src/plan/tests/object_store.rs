@@ -245,6 +245,38 @@ fn a_contract_that_only_names_a_bucket_is_no_object_store() {
         plan::safe::object_store(&contract.document, &contract.operations[0]).is_some(),
         "a bucket first and x-amz headers: S3's path-style shape"
     );
+    let signed = serde_json::json!({
+        "openapi": "3.0.0",
+        "info": {"title": "store", "version": "1"},
+        "components": {"securitySchemes": {"sigv4": {
+            "type": "apiKey", "name": "Authorization", "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4"
+        }}},
+        "paths": {
+            "/{Bucket}/{Key}": {"put": {
+                "parameters": [
+                    {"name": "Bucket", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "Key", "in": "path", "required": true, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "ok"}}
+            }},
+            "/accounts/{id}": {"put": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok"}}
+            }}
+        }
+    });
+    let contract = contract::parse("signed.json", signed.to_string().as_bytes()).expect("loads");
+    assert_eq!(
+        plan::safe::object_store(&contract.document, &contract.operations[0]),
+        Some(plan::safe::ObjectStore { bucket: Some(0) }),
+        "an AWS-signed contract's bucket-first path"
+    );
+    assert_eq!(
+        plan::safe::object_store(&contract.document, &contract.operations[1]),
+        None,
+        "its other paths are not a store's"
+    );
 }
 
 #[test]
