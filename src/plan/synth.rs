@@ -359,6 +359,7 @@ impl Synthesizer<'_> {
                     "$ref" | "allOf" | "oneOf" | "anyOf" => {}
                     "properties" => merge_properties(&mut flat.schema, value),
                     "required" => merge_required(&mut flat.schema, value),
+                    "xml" => merge_xml(&mut flat.schema, value),
                     _ => {
                         flat.schema
                             .entry(key.clone())
@@ -658,6 +659,27 @@ fn variant(schema: &Map<String, Value>, value: &Value, attempt: usize) -> Option
         }
         Value::Bool(b) => Some(Value::Bool(if attempt % 2 == 1 { !b } else { *b })),
         _ => None,
+    }
+}
+
+/// `xml` objects of several levels, key by key (the first level's win): AWS's
+/// contracts name an element on one `allOf` part (`{xml: {name: Object}}`)
+/// and say the list is not wrapped on the `$ref`'d one.
+fn merge_xml(schema: &mut Map<String, Value>, xml: &Value) {
+    let Some(xml) = xml.as_object() else {
+        return;
+    };
+    match schema.get_mut("xml").and_then(Value::as_object_mut) {
+        Some(merged) => {
+            for (key, value) in xml {
+                merged.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        None => {
+            schema
+                .entry("xml")
+                .or_insert_with(|| Value::Object(xml.clone()));
+        }
     }
 }
 

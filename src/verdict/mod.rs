@@ -10,6 +10,7 @@
 
 pub mod followup;
 pub mod rules;
+pub mod s3;
 
 use std::fmt;
 
@@ -320,12 +321,19 @@ pub const STUB_PHRASES: &[&str] = &[
 /// they are data, e.g. the title of an item in a to-do list.
 pub const STUB_MARKERS: &[&str] = &["todo", "tbd", "fixme", "stub", "placeholder"];
 
-/// `GET /pets/1`: the request as evidence names it (the path relative to the
-/// base URL, without the query).
+/// `GET /pets/1`, `GET /rcb?acl`: the request as evidence names it (the
+/// path relative to the base URL, and of the query only what tells the
+/// operation apart: its selector's items, as sent).
 struct ProbeLine<'a> {
     method: Method,
     path_and_query: &'a str,
+    /// The operation's selector, whose query items are shown.
+    selector: Option<&'a crate::contract::Selector>,
 }
+
+/// Path segments longer than this are shortened in evidence (a bucket
+/// name no store can have is 256 characters); reports keep the full URL.
+const SHOWN_SEGMENT_CHARS: usize = 48;
 
 impl<'a> ProbeLine<'a> {
     fn new(context: &'a Context<'_>, exchange: &'a crate::probe::Exchange) -> ProbeLine<'a> {
@@ -339,13 +347,20 @@ impl<'a> ProbeLine<'a> {
         ProbeLine {
             method: exchange.request.method,
             path_and_query,
+            selector: Some(&context.operation.selector),
         }
     }
 
-    fn of(request: &'a crate::plan::PlannedRequest) -> ProbeLine<'a> {
+    /// A follow-up request of the operation `selector` belongs to (`None`
+    /// for one that shows no query, such as `OPTIONS` on the path).
+    fn of(
+        request: &'a crate::plan::PlannedRequest,
+        selector: Option<&'a crate::contract::Selector>,
+    ) -> ProbeLine<'a> {
         ProbeLine {
             method: request.method,
             path_and_query: &request.path_and_query,
+            selector,
         }
     }
 
@@ -355,11 +370,57 @@ impl<'a> ProbeLine<'a> {
             .next()
             .unwrap_or(self.path_and_query)
     }
+
+    /// `?acl`, `?analytics&id=rollcall`: the query pairs the selector names,
+    /// in its order, as sent; empty when it names none.
+    fn selected_query(&self) -> String {
+        let Some(selector) = self.selector else {
+            return String::new();
+        };
+        let sent: Vec<&str> = self
+            .path_and_query
+            .split_once('?')
+            .map(|(_, query)| query.split('&').collect())
+            .unwrap_or_default();
+        let mut shown: Vec<&str> = Vec::new();
+        for name in selector.query_names() {
+            let encoded = crate::plan::serialize::encode_component(name);
+            for pair in &sent {
+                let pair_name = pair.split('=').next().unwrap_or_default();
+                if pair_name == encoded && !shown.contains(pair) {
+                    shown.push(pair);
+                }
+            }
+        }
+        if shown.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", shown.join("&"))
+        }
+    }
 }
 
 impl fmt::Display for ProbeLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path())
+        let segments: Vec<String> = self
+            .path()
+            .split('/')
+            .map(|segment| {
+                if segment.chars().count() > SHOWN_SEGMENT_CHARS {
+                    let kept: String = segment.chars().take(SHOWN_SEGMENT_CHARS - 1).collect();
+                    format!("{kept}…")
+                } else {
+                    segment.to_string()
+                }
+            })
+            .collect();
+        write!(
+            f,
+            "{} {}{}",
+            self.method,
+            segments.join("/"),
+            self.selected_query()
+        )
     }
 }
 
@@ -375,7 +436,14 @@ fn judge_response(
 ) -> Decision {
     let discovery = judge.discovery();
     let status = response.status;
-    let answered = format!("{probe} answered {}", status_text(status));
+    let s3_code = s3::error_code(&response.body);
+    let answered = match &s3_code {
+        Some(code) => format!(
+            "{probe} answered {} with S3 error code {code}",
+            status_text(status)
+        ),
+        None => format!("{probe} answered {}", status_text(status)),
+    };
     let no_route = if probe.method == Method::Head {
         discovery.matching_no_route_without_body(probe.path_and_query, response)
     } else {
@@ -397,15 +465,32 @@ fn judge_response(
         )
         .into();
     }
+    if let Some(decided) = object_store_answer(
+        judge,
+        probe,
+        intent,
+        &answered,
+        response,
+        s3_code.as_deref(),
+    ) {
+        return decided.into();
+    }
     match status {
         501 => finding(rules::HANDLER_501, with_excerpt(answered, response)).into(),
+        411 => finding(
+            rules::LENGTH_REQUIRED,
+            format!(
+                "{answered}: the server or a proxy refused the request for how its body was framed, before any handler ran, so it proves nothing"
+            ),
+        )
+        .into(),
         405 => finding(
             rules::METHOD_405,
             method_not_allowed(answered, probe, response),
         )
         .into(),
         404 => not_found(judge, probe, intent, answered, no_route, follow),
-        401 | 403 => auth(judge, probe, answered, status, no_route, follow),
+        401 | 403 => auth(judge, probe, answered, status, s3_code.as_deref(), no_route, follow),
         429 => {
             let wait = response
                 .header("retry-after")
@@ -447,6 +532,94 @@ fn judge_response(
             format!("{answered}, a status rollcall cannot judge"),
         )
         .into(),
+    }
+}
+
+/// What an S3 error code decides (see [`s3`]): `NotImplemented` with a 501
+/// anywhere; on an object store's contract, a code about a missing
+/// resource, and a HEAD's bare 404 (S3 answers HEAD without a body). `None`
+/// leaves the answer to the other rules.
+fn object_store_answer(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    intent: &Intent,
+    answered: &str,
+    response: &Response,
+    code: Option<&str>,
+) -> Option<Finding> {
+    let context = judge.context;
+    let status = response.status;
+    let meaning = code.map(s3::meaning);
+    if status == 501 && meaning == Some(s3::Meaning::NotImplemented) {
+        return Some(finding(
+            rules::S3_NOT_IMPLEMENTED,
+            format!("{answered}: the store does not implement {probe}"),
+        ));
+    }
+    crate::plan::safe::object_store(&context.contract.document, context.operation)?;
+    // Safe mode's write to a bucket no store can have, accepted: the store
+    // ignores S3's bucket names and may have created it.
+    if (200..300).contains(&status)
+        && !probe.method.is_safe()
+        && let Intent::Sentinel { parameter } = intent
+    {
+        return Some(finding(
+            rules::INVALID_ACCEPTED,
+            format!(
+                "{answered} to a write aimed at a sentinel {parameter} no store may have (a name longer than S3 allows): the store accepted it, and may have created that bucket; check the store for a bucket named rollcall-sentinel-…"
+            ),
+        ));
+    }
+    if !(400..500).contains(&status) {
+        return None;
+    }
+    let sentinel = match intent {
+        Intent::Sentinel { parameter } => {
+            format!(" for a sentinel {parameter} that no store can have")
+        }
+        _ => String::new(),
+    };
+    let looked_up = "the store parsed the request and looked the resource up, which it does before the operation's handler runs (a store without the operation answers NotImplemented instead)";
+    match meaning {
+        Some(s3::Meaning::ResourceMissing) if code == Some("InvalidBucketName") => Some(finding(
+            rules::S3_RESOURCE_MISSING,
+            format!(
+                "{answered}{sentinel}: the store checked the bucket's name before acting, or took the request for CreateBucket (moto does so with a subresource it does not know); the handler itself was not reached"
+            ),
+        )),
+        Some(s3::Meaning::ResourceMissing) => Some(finding(
+            rules::S3_RESOURCE_MISSING,
+            format!("{answered}{sentinel}: {looked_up}; the handler itself was not reached"),
+        )),
+        Some(s3::Meaning::SubresourceMissing) => Some(finding(
+            rules::S3_SUBRESOURCE_MISSING,
+            format!(
+                "{answered}{sentinel}: the operation's own handler looked for what it reads and found none; the handler exists"
+            ),
+        )),
+        // An S3 code that is not about credentials, on a 401 or 403: the
+        // handler judged the object (`InvalidObjectState` for a restore of
+        // an object that is not archived), no gate did.
+        Some(s3::Meaning::Other)
+            if matches!(status, 401 | 403)
+                && code.is_some_and(|code| !s3::is_credentials_code(code)) =>
+        {
+            Some(finding(
+                rules::HANDLER_4XX,
+                format!(
+                    "{answered}{sentinel}: an S3 error about the request, not its credentials: the route is served and its handler refused the request"
+                ),
+            ))
+        }
+        None if probe.method == Method::Head && status == 404 && response.body.is_empty() => {
+            Some(finding(
+                rules::S3_RESOURCE_MISSING,
+                format!(
+                    "{answered} without a body, as S3 answers HEAD for a bucket or key that does not exist{sentinel}: {looked_up}; the handler itself was not reached"
+                ),
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -740,7 +913,8 @@ fn settle(
             want: Some(FollowUpKind::SecondValue),
         };
     };
-    let second_line = ProbeLine::of(&second.request);
+    let selector = Some(&judge.context.operation.selector);
+    let second_line = ProbeLine::of(&second.request, selector);
     let response = match &second.exchange.outcome {
         Ok(response) => response,
         Err(error) => {
@@ -804,7 +978,7 @@ fn next_request(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
         let Some(sent) = judge.follow_up(FollowUpKind::NextProbe { step }) else {
             return NextRequest::Wanted(step);
         };
-        let line = ProbeLine::of(&sent.request);
+        let line = ProbeLine::of(&sent.request, Some(&judge.context.operation.selector));
         let response = match &sent.exchange.outcome {
             Ok(response) => response,
             Err(error) => {
@@ -843,7 +1017,7 @@ fn without_body(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
     let Some(sent) = judge.follow_up(FollowUpKind::WithoutBody) else {
         return NextRequest::Wanted(0);
     };
-    let line = ProbeLine::of(&sent.request);
+    let line = ProbeLine::of(&sent.request, Some(&judge.context.operation.selector));
     let response = match &sent.exchange.outcome {
         Ok(response) => response,
         Err(error) => {
@@ -914,7 +1088,7 @@ enum OptionsReading {
 
 fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> OptionsReading {
     let discovery = judge.discovery();
-    let line = ProbeLine::of(&options.request);
+    let line = ProbeLine::of(&options.request, None);
     let response = match &options.exchange.outcome {
         Ok(response) => response,
         Err(error) => {
@@ -1020,7 +1194,7 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             want: Some(FollowUpKind::Options),
         };
     };
-    let path = ProbeLine::of(&options.request).path().to_string();
+    let path = ProbeLine::of(&options.request, None).path().to_string();
     match read_options(judge, options, method) {
         OptionsReading::Lists { described } => finding(
             rules::OPTIONS_ALLOW,
@@ -1089,6 +1263,7 @@ fn auth(
     probe: &ProbeLine<'_>,
     answered: String,
     status: u16,
+    s3_code: Option<&str>,
     no_route: Option<&NoRouteSample>,
     follow: bool,
 ) -> Decision {
@@ -1103,7 +1278,10 @@ fn auth(
         ),
     };
     if context.credentials_given {
-        let problem = if status == 401 {
+        // S3 refuses a bad signature or key with 403 and says so.
+        let refused =
+            s3_code.is_some_and(|code| code != "AccessDenied" && s3::is_credentials_code(code));
+        let problem = if status == 401 || refused {
             "they were rejected"
         } else {
             "they do not grant this operation"
@@ -1122,8 +1300,16 @@ fn auth(
         rules::AUTH_403
     };
     let schemes = declared_schemes(context.operation);
+    let signed = schemes
+        .iter()
+        .any(|scheme| crate::plan::auth::aws_signature(context.contract, scheme).is_some());
     let needs = if schemes.is_empty() {
         format!("{answered}: the operation needs credentials; pass them with --auth or -H")
+    } else if signed {
+        format!(
+            "{answered}: the operation needs requests signed with AWS Signature Version 4 ({}); sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY",
+            schemes.join(" or ")
+        )
     } else {
         format!(
             "{answered}: the operation needs credentials ({}); pass them with --auth",
@@ -1159,7 +1345,7 @@ fn auth(
         }
         None => return routed("").into(),
     };
-    let below_path = ProbeLine::of(&below.request).path().to_string();
+    let below_path = ProbeLine::of(&below.request, None).path().to_string();
     match &below.exchange.outcome {
         Ok(response)
             if matches!(response.status, 404 | 410)

@@ -51,11 +51,14 @@ pub const EXCLUDED_BY_FILTER: &str = "excluded-by-filter";
 pub const SKIPPED_BY_CONTRACT: &str = "skipped-by-contract";
 pub const TRANSPORT_FAILED: &str = "transport-failed";
 pub const HANDLER_501: &str = "handler-501";
+pub const S3_NOT_IMPLEMENTED: &str = "s3-not-implemented";
 pub const METHOD_405: &str = "method-405";
 pub const METHOD_REFUSED: &str = "method-refused";
 pub const NO_ROUTE_404: &str = "no-route-404";
 pub const HANDLER_404: &str = "handler-404";
 pub const SENTINEL_404: &str = "sentinel-404";
+pub const S3_RESOURCE_MISSING: &str = "s3-resource-missing";
+pub const S3_SUBRESOURCE_MISSING: &str = "s3-subresource-missing";
 pub const ALLOWED_404: &str = "allowed-404";
 pub const ROUTED_404: &str = "routed-404";
 pub const UNROUTED_404: &str = "unrouted-404";
@@ -67,6 +70,7 @@ pub const AUTH_403: &str = "auth-403";
 pub const CREDENTIALS_REJECTED: &str = "credentials-rejected";
 pub const AUTH_AFTER_ROUTING: &str = "auth-after-routing";
 pub const RATE_LIMITED: &str = "rate-limited";
+pub const LENGTH_REQUIRED: &str = "length-required";
 pub const CATCH_ALL_2XX: &str = "catch-all-2xx";
 pub const STUB_2XX: &str = "stub-2xx";
 pub const INVALID_ACCEPTED: &str = "invalid-accepted";
@@ -129,6 +133,13 @@ pub const RULES: &[Rule] = &[
         hint: "Implement the handler, or remove the operation from the contract until it ships.",
     },
     Rule {
+        id: S3_NOT_IMPLEMENTED,
+        verdict: Verdict::NotImplemented,
+        summary: "The object store answered 501 with S3's error code NotImplemented: it understands the request and says it does not implement the operation (MinIO, Ceph RGW and other S3-compatible stores answer so for what they leave out).",
+        proof: Proof::None,
+        hint: "Use a store (or a version) that implements the operation, or leave it out of the contract you check against (rollcall.toml: expect = \"not_implemented\", or a known gap).",
+    },
+    Rule {
         id: METHOD_405,
         verdict: Verdict::MissingMethod,
         summary: "The path exists but answered 405 Method Not Allowed for the declared method.",
@@ -162,6 +173,20 @@ pub const RULES: &[Rule] = &[
         summary: "The handler answered 404 for a sentinel id that cannot exist, and the answer differs from the no-route response.",
         proof: Proof::Handler,
         hint: "Nothing to fix: this is how safe mode proves a handler without touching data.",
+    },
+    Rule {
+        id: S3_RESOURCE_MISSING,
+        verdict: Verdict::Implemented,
+        summary: "The object store answered with S3's error code for a bucket or object that does not exist (NoSuchBucket, NoSuchKey, NoSuchVersion) or a bucket name none can have (InvalidBucketName): it parsed the request and looked the resource up, which it does before the operation's handler runs; a store that lacks the operation answers NotImplemented instead. On an object store every path names a bucket, so no answer is a no-route answer.",
+        proof: Proof::Route,
+        hint: "Nothing to fix; name a bucket (and key) that exists in rollcall.toml's parameters to reach the handler itself.",
+    },
+    Rule {
+        id: S3_SUBRESOURCE_MISSING,
+        verdict: Verdict::Implemented,
+        summary: "The object store answered with the S3 error code the operation's own handler gives for a part of a bucket or object that is not set (NoSuchTagSet, NoSuchLifecycleConfiguration, NoSuchUpload, ...NotFoundError): the handler ran.",
+        proof: Proof::Handler,
+        hint: "Nothing to fix.",
     },
     Rule {
         id: ALLOWED_404,
@@ -241,6 +266,13 @@ pub const RULES: &[Rule] = &[
         hint: "Lower --concurrency or rerun later; a Retry-After header says how long to wait.",
     },
     Rule {
+        id: LENGTH_REQUIRED,
+        verdict: Verdict::Unverified,
+        summary: "The operation answered 411 Length Required: the server or a proxy refused the request for how its body was framed, before any handler ran, so it proves nothing.",
+        proof: Proof::None,
+        hint: "Rerun; rollcall sends Content-Length: 0 with a bodiless PUT, POST or PATCH, so a 411 points at a proxy that wants a length on other methods too.",
+    },
+    Rule {
         id: CATCH_ALL_2XX,
         verdict: Verdict::MissingRoute,
         summary: "The 2xx is identical to the target's answer for a path that cannot exist: a catch-all (such as a single-page app's index.html) answered, not a handler.",
@@ -257,7 +289,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: INVALID_ACCEPTED,
         verdict: Verdict::AcceptsInvalid,
-        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids) was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
+        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids), or an object store's write to a bucket no store may have, was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
         proof: Proof::None,
         hint: "Check the service's data for a change made by the request shown; validate request bodies and parameters before acting.",
     },

@@ -2272,3 +2272,5 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         (Verdict::Implemented, "handler-4xx")
     );
 }
+
+mod object_store;
