@@ -34,6 +34,9 @@
 # - CPU per probe = (user+sys of a check - user+sys of `list`) / requests the server got:
 #   for the 1-target run above, and for a run with --repeat 10 and 4 targets (4 ports of
 #   the same nginx).
+# - CPU ratio: the check's user+sys over the floor's (the parse floor's, plus wrk's own CPU
+#   per request, its best in the run, times the operations). A machine shared with other
+#   work stretches wall times; CPU time moves much less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,31 +68,42 @@ from pathlib import Path
 runs, pattern, entries = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
 print((runs / "machine.txt").read_text().rstrip())
 print()
-print("| contract | ops | parse floor | floor | `list` | list/parse | `check --mode live` | ratio | peak RSS | parse-floor RSS | RSS ratio | req/s | CPU/probe 1×1 | CPU/probe 4×10 |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| contract | ops | parse floor | floor | `list` | list/parse | `check --mode live` | ratio | CPU ratio | peak RSS | parse-floor RSS | RSS ratio | req/s | CPU/probe 1×1 | CPU/probe 4×10 |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 def time_file(path):
     # GNU time writes "Command exited with non-zero status N" first when it does.
     wall, user, sys_, rss = path.read_text().split("\n")[-2].split()
-    return float(wall), float(user) + float(sys_), int(rss) / 1024
+    return float(wall), float(user) + float(sys_), int(rss) / 1024, float(sys_)
 
 names = [e.split("=", 1)[0] for e in entries]
 names = [n for n in names if re.search(pattern, n) and (runs / n / "round-1.json").exists()]
 rates = [float(r) for n in names for r in (runs / n / "wrk").read_text().split()]
 rate = max(rates, default=1)
+# wrk's own CPU per request (user+sys), its best in the run: the client side of the floor.
+wrk_cpu = []
+for n in names:
+    for out in (runs / n).glob("wrk-*.out"):
+        sent = re.search(r"(\d+) requests in", out.read_text())
+        user, sys_ = (out.with_suffix(".time")).read_text().split("\n")[-2].split()
+        if sent:
+            wrk_cpu.append((float(user) + float(sys_)) / int(sent.group(1)))
+wrk_per_request = min(wrk_cpu, default=0)
 for name in names:
     run = runs / name
     ops = int((run / "ops").read_text())
     requests = int((run / "requests").read_text())
-    wall, cpu = {}, {}
+    wall, cpu, sys_cpu = {}, {}, {}
     for path in sorted(run.glob("round-*.json")):
         for result in json.loads(path.read_text())["results"]:
             wall.setdefault(result["command"], []).append(result["times"][0])
             cpu.setdefault(result["command"], []).append(result["user"] + result["system"])
+            sys_cpu.setdefault(result["command"], []).append(result["system"])
     floors = {c: statistics.median(t) for c, t in wall.items() if c.startswith("floor-")}
     fastest = min(floors, key=floors.get)
     parse = floors[fastest]
     floor = parse + ops / rate
+    floor_cpu = statistics.median(cpu[fastest]) + ops * wrk_per_request
     listed = statistics.median(wall["list"])
     checks = wall["check"]
     checked = statistics.median(checks)
@@ -97,23 +111,27 @@ for name in names:
     parse_rss = time_file(run / f"{fastest}.time")[2]
     list_cpu = statistics.median(cpu["list"])
     per_probe = (statistics.median(cpu["check"]) - list_cpu) / requests * 1e6
+    per_probe_sys = (statistics.median(sys_cpu["check"]) - statistics.median(sys_cpu["list"])) / requests * 1e6
     cpu4 = "—"
     if (run / "check-4x10.time").exists():
-        _, cpu_4x10, _ = time_file(run / "check-4x10.time")
+        _, cpu_4x10, _, sys_4x10 = time_file(run / "check-4x10.time")
         requests4 = int((run / "requests-4x10").read_text())
         if requests4 > 0:
-            cpu4 = f"{(cpu_4x10 - list_cpu) / requests4 * 1e6:.0f} µs ({requests4:,} req)"
+            sys4 = (sys_4x10 - statistics.median(sys_cpu["list"])) / requests4 * 1e6
+            cpu4 = f"{(cpu_4x10 - list_cpu) / requests4 * 1e6:.0f} µs ({sys4:.0f} sys; {requests4:,} req)"
     print(f"| {name} | {ops:,} | {parse:.3f} s ({fastest[6:]}) | {floor:.3f} s | {listed:.3f} s | {listed / parse:.2f}× "
           f"| {checked:.3f} s ({min(checks):.3f}–{max(checks):.3f}) | {checked / floor:.2f}× "
+          f"| {statistics.median(cpu['check']) / floor_cpu:.2f}× "
           f"| {rss:.0f} MB | {parse_rss:.0f} MB | {rss / parse_rss:.2f}× | {requests / max(checked - listed, 1e-3):,.0f} "
-          f"| {per_probe:.0f} µs | {cpu4} |")
+          f"| {per_probe:.0f} µs ({per_probe_sys:.0f} sys) | {cpu4} |")
 
 print()
 if rates:
     print(f"request floor: one request per operation at wrk's best rate in this run, {rate:,.0f} requests/s (64 connections; {len(rates)} measurements, lowest {min(rates):,.0f})")
 print("floor = parse floor + request floor; ratio = check / floor; list/parse = list / parse floor (medians of the rounds)")
+print(f"CPU ratio = user+sys of check / (user+sys of the parse floor + ops × wrk's {wrk_per_request * 1e6:.1f} µs of CPU per request): the ratio a loaded machine moves least")
 print("req/s = requests nginx answered during a check / (check - list)")
-print("CPU/probe = (user+sys of check - user+sys of list) / requests nginx answered; 4×10 = 4 targets, --repeat 10")
+print("CPU/probe = (user+sys of check - user+sys of list) / requests nginx answered, of it the kernel's (sys) in brackets; 4×10 = 4 targets, --repeat 10")
 
 print()
 print("| contract | `check` wall, default | at --concurrency 64 | `check` CPU, default | at --concurrency 64 |")
@@ -228,6 +246,7 @@ for entry in "${contracts[@]}"; do
   [[ "$name" =~ $FILTER ]] || continue
   echo "$name..." >&2
   run="$OUT/runs/$name"
+  rm -rf "$run"
   mkdir -p "$run"
   check=("$BIN" check "$file" --mode live --target "$URL" --base-path / --quiet --junit "$run/junit.xml" "${concurrency[@]}")
 
@@ -251,7 +270,8 @@ for entry in "${contracts[@]}"; do
 
   # The request floor: wrk's best rate at 64 connections, 1 and 2 threads.
   for threads in 1 2; do
-    wrk -t"$threads" -c64 -d2s "$URL/floor" | awk '/Requests\/sec/ {print $2}' >>"$run/wrk"
+    /usr/bin/time -f '%U %S' -o "$run/wrk-$threads.time" wrk -t"$threads" -c64 -d2s "$URL/floor" >"$run/wrk-$threads.out"
+    awk '/Requests\/sec/ {print $2}' "$run/wrk-$threads.out" >>"$run/wrk"
   done
 
   commands=()
