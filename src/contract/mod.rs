@@ -255,7 +255,7 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
     let mut normalized = if version == openapi3::SpecVersion::V2_0 {
         // Swagger 2.0 is rewritten into the 3.0 shape; the document downstream stages follow
         // `$ref`s in is that rewritten one (operations and schemas keep their pointers).
-        let (converted, notes) = swagger2::to_openapi3(&document);
+        let (converted, notes) = swagger2::to_openapi3(std::mem::take(&mut document));
         document = converted;
         let mut normalized = openapi3::normalize(source, &document, openapi3::SpecVersion::V3_0);
         normalized

@@ -29,19 +29,25 @@ use super::pointer;
 /// What could not be carried over exactly, with the pointer of the node.
 pub(crate) type ConversionNote = (String, String);
 
-/// The document in OpenAPI 3.0 form, and notes on what was approximated.
-pub(crate) fn to_openapi3(document: &Value) -> (Value, Vec<ConversionNote>) {
-    let Value::Object(root) = document else {
-        return (document.clone(), Vec::new());
+/// The document in OpenAPI 3.0 form, and notes on what was approximated. Only `paths` and
+/// the shared `parameters` are rewritten; every other value (`definitions`, the bulk of most
+/// documents) is moved into the result, not copied.
+pub(crate) fn to_openapi3(document: Value) -> (Value, Vec<ConversionNote>) {
+    let Value::Object(root) = &document else {
+        return (document, Vec::new());
     };
-    let mut converter = Converter {
-        document,
-        notes: Vec::new(),
+    let Rewritten {
+        mut paths,
+        mut parameters,
+        server,
+        security_schemes,
+        notes,
+    } = rewritten(&document, root);
+    let Value::Object(root) = document else {
+        unreachable!("matched as an object above")
     };
     let mut out = Map::with_capacity(root.len() + 2);
     out.insert("openapi".into(), json!("3.0.3"));
-    let global_consumes = media_list(root.get("consumes"));
-    let global_produces = media_list(root.get("produces"));
     for (key, value) in root {
         match key.as_str() {
             "swagger"
@@ -52,27 +58,20 @@ pub(crate) fn to_openapi3(document: &Value) -> (Value, Vec<ConversionNote>) {
             | "produces"
             | "securityDefinitions" => {}
             "paths" => {
-                out.insert(
-                    key.clone(),
-                    converter.paths(value, &global_consumes, &global_produces),
-                );
+                out.insert(key, paths.take().unwrap_or(value));
             }
             "parameters" => {
-                out.insert(key.clone(), converter.shared_parameters(value));
+                out.insert(key, parameters.take().unwrap_or(value));
             }
             _ => {
-                out.insert(key.clone(), value.clone());
+                out.insert(key, value);
             }
         }
     }
-    if let Some(server) = server_url(root) {
+    if let Some(server) = server {
         out.insert("servers".into(), json!([{ "url": server }]));
     }
-    if let Some(Value::Object(definitions)) = root.get("securityDefinitions") {
-        let schemes: Map<String, Value> = definitions
-            .iter()
-            .map(|(name, scheme)| (name.clone(), security_scheme(scheme)))
-            .collect();
+    if let Some(schemes) = security_schemes {
         let components = out
             .entry("components")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -80,7 +79,51 @@ pub(crate) fn to_openapi3(document: &Value) -> (Value, Vec<ConversionNote>) {
             components.insert("securitySchemes".into(), Value::Object(schemes));
         }
     }
-    (Value::Object(out), converter.notes)
+    (Value::Object(out), notes)
+}
+
+/// The top-level values that change in 3.0 form, read from the whole 2.0 document (their
+/// `$ref`s are followed in it).
+struct Rewritten {
+    paths: Option<Value>,
+    parameters: Option<Value>,
+    server: Option<String>,
+    security_schemes: Option<Map<String, Value>>,
+    notes: Vec<ConversionNote>,
+}
+
+fn rewritten(document: &Value, root: &Map<String, Value>) -> Rewritten {
+    let mut converter = Converter {
+        document,
+        notes: Vec::new(),
+    };
+    let global_consumes = media_list(root.get("consumes"));
+    let global_produces = media_list(root.get("produces"));
+    // In document order, as their notes are.
+    let (mut paths, mut parameters) = (None, None);
+    for (key, value) in root {
+        match key.as_str() {
+            "paths" => paths = Some(converter.paths(value, &global_consumes, &global_produces)),
+            "parameters" => parameters = Some(converter.shared_parameters(value)),
+            _ => {}
+        }
+    }
+    let security_schemes = match root.get("securityDefinitions") {
+        Some(Value::Object(definitions)) => Some(
+            definitions
+                .iter()
+                .map(|(name, scheme)| (name.clone(), security_scheme(scheme)))
+                .collect(),
+        ),
+        _ => None,
+    };
+    Rewritten {
+        paths,
+        parameters,
+        server: server_url(root),
+        security_schemes,
+        notes: converter.notes,
+    }
 }
 
 /// `scheme://host/basePath`, or just `basePath` when there is no host; `None` when neither.
@@ -180,9 +223,17 @@ const SCHEMA_KEYS: &[&str] = &[
 /// A 2.0 `items` (or parameter) value description as a 3.0 schema: `type: file` is a binary
 /// string, nested `collectionFormat`s are dropped.
 fn value_schema(map: &Map<String, Value>) -> Value {
+    // One pass over the parameter's keys (a lookup per schema keyword hashes each of them),
+    // then the keywords in `SCHEMA_KEYS` order.
+    let mut found: [Option<&Value>; SCHEMA_KEYS.len()] = [None; SCHEMA_KEYS.len()];
+    for (key, value) in map {
+        if let Some(i) = SCHEMA_KEYS.iter().position(|k| k == key) {
+            found[i] = Some(value);
+        }
+    }
     let mut schema = Map::new();
-    for key in SCHEMA_KEYS {
-        let Some(value) = map.get(*key) else { continue };
+    for (key, value) in SCHEMA_KEYS.iter().zip(found) {
+        let Some(value) = value else { continue };
         let value = match (*key, value) {
             ("items", Value::Object(items)) => value_schema(items),
             ("type", Value::String(t)) if t == "file" => {
@@ -624,7 +675,7 @@ mod tests {
             {"name": "pipes", "in": "query", "type": "array", "items": {"type": "string"}, "collectionFormat": "pipes"},
             {"name": "tsv", "in": "header", "type": "array", "items": {"type": "string"}, "collectionFormat": "tsv"}
         ]}}}});
-        let (converted, notes) = to_openapi3(&doc);
+        let (converted, notes) = to_openapi3(doc);
         let params = &converted["paths"]["/a"]["get"]["parameters"];
         assert_eq!(params[0]["style"], "form");
         assert_eq!(params[0]["explode"], false);
@@ -646,7 +697,7 @@ mod tests {
             "key": {"type": "apiKey", "name": "X-Key", "in": "header"},
             "oauth": {"type": "oauth2", "flow": "implicit", "authorizationUrl": "https://x", "scopes": {}}
         }, "paths": {}});
-        let (converted, _) = to_openapi3(&doc);
+        let (converted, _) = to_openapi3(doc);
         assert_eq!(
             converted["components"]["securitySchemes"],
             json!({
@@ -677,7 +728,7 @@ mod tests {
         for document in odd {
             let text = document.to_string();
             let _ = super::super::parse("odd.json", text.as_bytes());
-            let _ = to_openapi3(&document);
+            let _ = to_openapi3(document.clone());
         }
     }
 }
