@@ -234,27 +234,27 @@ pub(crate) fn bundle(
 fn names_another_file(value: &Value, kind: Kind) -> bool {
     let has_file_part = |reference: &str| !reference.starts_with('#');
     match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref")
-                && has_file_part(reference)
+        // One pass over the entries: a lookup of `$ref` and `discriminator` in every object
+        // would hash each of them.
+        Value::Object(map) => map.iter().any(|(key, child)| match (key.as_str(), child) {
+            ("$ref", Value::String(reference)) => has_file_part(reference),
+            ("discriminator", Value::Object(discriminator))
+                if discriminator
+                    .get("mapping")
+                    .and_then(Value::as_object)
+                    .is_some_and(|mapping| {
+                        mapping
+                            .values()
+                            .filter_map(Value::as_str)
+                            .any(has_file_part)
+                    }) =>
             {
-                return true;
+                true
             }
-            if let Some(Value::Object(discriminator)) = map.get("discriminator")
-                && let Some(Value::Object(mapping)) = discriminator.get("mapping")
-                && mapping
-                    .values()
-                    .filter_map(Value::as_str)
-                    .any(has_file_part)
-            {
-                return true;
-            }
-            map.iter().any(|(key, child)| {
-                (child.is_object() || child.is_array())
-                    && refs::child_kind(kind, key, child)
-                        .is_some_and(|child_kind| names_another_file(child, child_kind))
-            })
-        }
+            (_, Value::Object(_) | Value::Array(_)) => refs::child_kind(kind, key, child)
+                .is_some_and(|child_kind| names_another_file(child, child_kind)),
+            _ => false,
+        }),
         Value::Array(items) => items
             .iter()
             .any(|item| names_another_file(item, Kind::Keywords)),
