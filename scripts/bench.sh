@@ -30,7 +30,8 @@
 # - rollcall and the parse floor are built by one cargo command with one profile: release
 #   (Cargo.toml's [profile.release]), or release with fat LTO and one codegen unit when
 #   BENCH_LTO=1 (into target/bench-lto/).
-# - Peak RSS (GNU time) of one check and of the parse floor; requests are nginx's count.
+# - Peak RSS (GNU time) of one check, one `list` and the parse floor; requests are nginx's
+#   count.
 # - CPU per probe = (user+sys of a check - user+sys of `list`) / requests the server got:
 #   for the 1-target run above, and for a run with --repeat 10 and 4 targets (4 ports of
 #   the same nginx).
@@ -68,8 +69,8 @@ from pathlib import Path
 runs, pattern, entries = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
 print((runs / "machine.txt").read_text().rstrip())
 print()
-print("| contract | ops | parse floor | floor | `list` | list/parse | `check --mode live` | ratio | CPU ratio | peak RSS | parse-floor RSS | RSS ratio | req/s | CPU/probe 1×1 | CPU/probe 4×10 |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| contract | ops | parse floor | floor | `list` | list/parse | `check --mode live` | ratio | CPU ratio | peak RSS | parse-floor RSS | RSS ratio | `list` RSS | req/s | CPU/probe 1×1 | CPU/probe 4×10 |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 def time_file(path):
     # GNU time writes "Command exited with non-zero status N" first when it does.
@@ -109,6 +110,10 @@ for name in names:
     checked = statistics.median(checks)
     rss = time_file(run / "check.time")[2]
     parse_rss = time_file(run / f"{fastest}.time")[2]
+    list_rss = time_file(run / "list.time")[2]
+    # Probing time is check - list; too close to the noise on a small contract to divide by.
+    probing = checked - listed
+    req_s = f"{requests / probing:,.0f}" if probing > 0.1 * checked else "—"
     list_cpu = statistics.median(cpu["list"])
     per_probe = (statistics.median(cpu["check"]) - list_cpu) / requests * 1e6
     per_probe_sys = (statistics.median(sys_cpu["check"]) - statistics.median(sys_cpu["list"])) / requests * 1e6
@@ -122,7 +127,7 @@ for name in names:
     print(f"| {name} | {ops:,} | {parse:.3f} s ({fastest[6:]}) | {floor:.3f} s | {listed:.3f} s | {listed / parse:.2f}× "
           f"| {checked:.3f} s ({min(checks):.3f}–{max(checks):.3f}) | {checked / floor:.2f}× "
           f"| {statistics.median(cpu['check']) / floor_cpu:.2f}× "
-          f"| {rss:.0f} MB | {parse_rss:.0f} MB | {rss / parse_rss:.2f}× | {requests / max(checked - listed, 1e-3):,.0f} "
+          f"| {rss:.0f} MB | {parse_rss:.0f} MB | {rss / parse_rss:.2f}× | {list_rss:.0f} MB ({list_rss / parse_rss:.2f}×) | {req_s} "
           f"| {per_probe:.0f} µs ({per_probe_sys:.0f} sys) | {cpu4} |")
 
 print()
@@ -130,7 +135,7 @@ if rates:
     print(f"request floor: one request per operation at wrk's best rate in this run, {rate:,.0f} requests/s (64 connections; {len(rates)} measurements, lowest {min(rates):,.0f})")
 print("floor = parse floor + request floor; ratio = check / floor; list/parse = list / parse floor (medians of the rounds)")
 print(f"CPU ratio = user+sys of check / (user+sys of the parse floor + ops × wrk's {wrk_per_request * 1e6:.1f} µs of CPU per request): the ratio a loaded machine moves least")
-print("req/s = requests nginx answered during a check / (check - list)")
+print("req/s = requests nginx answered during a check / (check - list); — where check - list is under a tenth of the check")
 print("CPU/probe = (user+sys of check - user+sys of list) / requests nginx answered, of it the kernel's (sys) in brackets; 4×10 = 4 targets, --repeat 10")
 
 print()
@@ -260,7 +265,8 @@ for entry in "${contracts[@]}"; do
     exit 1
   fi
   echo $(($(served) - before - 1)) >"$run/requests"
-  "$BIN" list "$file" --mode live | tail -n 1 | awk '{print $1}' >"$run/ops"
+  /usr/bin/time -f '%e %U %S %M' -o "$run/list.time" "$BIN" list "$file" --mode live >"$run/list.out"
+  tail -n 1 "$run/list.out" | awk '{print $1}' >"$run/ops"
 
   read -r -a parsers <<<"$("$FLOOR" --list "$file")"
   [ "${parsers[0]}" = saphyr ] && "$FLOOR" --agree "$file"
