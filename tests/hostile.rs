@@ -1175,6 +1175,37 @@ async fn retry_after_waits_come_out_of_one_budget_for_the_run() {
     );
 }
 
+/// A contract whose schemas refer back to themselves through `allOf`,
+/// `anyOf` and `oneOf` (they overflowed the planner's stack) in every place a
+/// schema is read, against a target whose short 2xx answer looks like a
+/// placeholder, so the verdict walks the response schema too: every
+/// operation gets a verdict, in both modes.
+#[tokio::test(flavor = "multi_thread")]
+async fn schemas_referring_to_themselves_through_combinators_are_checked() {
+    let spec = support::repo("testdata/malformed/self-ref-combinators.yaml");
+    let (address, hits) = always(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\ncoming soon",
+    )
+    .await;
+    for mode in ["safe", "live"] {
+        let run = check(&spec, &format!("http://{address}"), &["--mode", mode]).await;
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{mode}\n{}",
+            run.all_output()
+        );
+        let operations = run.report()["operations"].as_array().expect("operations");
+        assert_eq!(operations.len(), 6, "{mode}");
+        for operation in operations {
+            assert!(
+                operation["results"][0]["verdict"].is_string(),
+                "{mode}: {operation}"
+            );
+        }
+    }
+    assert!(hits.total() > 0);
+}
+
 /// 12.12: a target answering everything with 429 (or a redirect) passed
 /// (`PASS: 0 of 2 served, 2 inconclusive`). Nothing proven served is no pass.
 #[tokio::test(flavor = "multi_thread")]

@@ -109,10 +109,19 @@ pub fn malformed_json(media_type: &str) -> Body {
 /// A valid body for the first producible media type; when none is
 /// producible, the first media type with an empty body (see
 /// [`unproducible_note`]). `None` when the body declares no media type.
-pub fn valid_body(document: &Value, request_body: &RequestBody) -> Option<Body> {
+/// Where synthesis gave up on the body's schema, a note is added to `notes`.
+pub fn valid_body(
+    document: &Value,
+    request_body: &RequestBody,
+    notes: &mut Vec<String>,
+) -> Option<Body> {
     for media in &request_body.content {
         let kind = media_kind(&media.media_type);
-        let value = || synth::media_value(document, media);
+        let mut value = || {
+            let synthesized = synth::media_synthesis(document, media)?;
+            notes.extend(synthesized.note(&format!("request body ({})", media.media_type)));
+            Some(synthesized.value)
+        };
         let (content_type, bytes) = match kind {
             MediaKind::Json | MediaKind::AnyAsJson => {
                 let value = value().unwrap_or_else(|| Value::Object(Default::default()));
@@ -498,6 +507,10 @@ fn xml_element(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn valid_body(document: &Value, request_body: &RequestBody) -> Option<Body> {
+        super::valid_body(document, request_body, &mut Vec::new())
+    }
 
     fn media(media_type: &str, schema: Option<Value>, example: Option<Value>) -> MediaType {
         MediaType {

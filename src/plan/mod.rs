@@ -514,13 +514,22 @@ fn assemble(
     let mut notes = Vec::new();
     let configured_value =
         |parameter: &Parameter| configured.and_then(|c| c.parameter(&parameter.name));
-    let value_of = |index: usize, parameter: &Parameter| -> Value {
-        match overrides.iter().find(|(i, _)| *i == index) {
-            Some((_, value)) => value.clone(),
-            None => configured_value(parameter)
-                .cloned()
-                .unwrap_or_else(|| synth::parameter_value(document, parameter)),
+    // The value sent for a parameter, noting where synthesis gave up on its schema.
+    let value_of = |index: usize, parameter: &Parameter, notes: &mut Vec<String>| -> Value {
+        if let Some((_, value)) = overrides.iter().find(|(i, _)| *i == index) {
+            return value.clone();
         }
+        if let Some(value) = configured_value(parameter) {
+            return value.clone();
+        }
+        let synthesized = synth::parameter_synthesis(document, parameter);
+        let what = format!(
+            "{} parameter '{}'",
+            parameter_location(parameter.location),
+            parameter.name
+        );
+        notes.extend(synthesized.note(&what));
+        synthesized.value
     };
 
     let mut path = serialize::render_path(&operation.path, &mut |name| {
@@ -531,7 +540,7 @@ fn assemble(
             .find(|(_, p)| p.location == ParamLocation::Path && p.name == name);
         match declared {
             Some((index, parameter)) => {
-                serialize::path_value(parameter, &value_of(index, parameter))
+                serialize::path_value(parameter, &value_of(index, parameter, &mut notes))
             }
             None => serialize::encode_component(synth::PLACEHOLDER),
         }
@@ -545,7 +554,7 @@ fn assemble(
         if !wanted || parameter.location == ParamLocation::Path {
             continue;
         }
-        let value = value_of(index, parameter);
+        let value = value_of(index, parameter, &mut notes);
         match serialize::serialize(parameter, &value) {
             serialize::Serialized::Query(pairs) => query.extend(pairs),
             serialize::Serialized::Header(text) => {
@@ -621,7 +630,7 @@ fn assemble(
                 .request_body
                 .as_ref()
                 .filter(|request_body| sends_declared_body(operation.method, request_body))
-                .and_then(|request_body| body::valid_body(document, request_body)),
+                .and_then(|request_body| body::valid_body(document, request_body, &mut notes)),
         },
     };
 
@@ -632,6 +641,16 @@ fn assemble(
         body,
     };
     (request, notes)
+}
+
+/// `path`, `query`, `header` or `cookie`, as a note names a parameter.
+fn parameter_location(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
 }
 
 /// Drops the encoded `name=value` pairs of `pairs` whose name is that of
