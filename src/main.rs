@@ -395,7 +395,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let run_options = RunOptions {
         targets,
         probe,
-        credentials_given: check::carries_credentials(&options),
+        credentials_given: check::carries_credentials(&options, redactor),
         repeat: usize::from(args.parity.repeat),
         verdict: args.verdict_settings(),
         gate: args.gate(),

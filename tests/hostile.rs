@@ -1206,6 +1206,45 @@ async fn schemas_referring_to_themselves_through_combinators_are_checked() {
     assert!(hits.total() > 0);
 }
 
+/// A 401 with credentials given is `credentials-rejected`. Credentials sent
+/// in a header named like a credential carrier, or named with
+/// `--secret-header`, are masked as credentials (12.10) and count as
+/// credentials given too; only `Authorization`, `Cookie` and `X-Api-Key`
+/// did, so a rejected `Ocp-Apim-Subscription-Key` read as a gate (`auth-401`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_401_to_credentials_in_any_credential_header_is_a_rejected_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, _) = always(
+        "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    let target = format!("http://{address}");
+    for (extra, expected) in [
+        (
+            &["-H", "Ocp-Apim-Subscription-Key: 5f1c0ffee"][..],
+            "credentials-rejected",
+        ),
+        (
+            &["-H", "X-Session-Id: s3ss10n-77"][..],
+            "credentials-rejected",
+        ),
+        (
+            &["-H", "X-Tenant: acme-77", "--secret-header", "x-tenant"][..],
+            "credentials-rejected",
+        ),
+        (&["-H", "X-Tenant: acme-77"][..], "auth-401"),
+    ] {
+        let run = check(&spec, &target, extra).await;
+        assert_eq!(
+            run.result("/a")["rule"],
+            expected,
+            "{extra:?}\n{}",
+            run.all_output()
+        );
+    }
+}
+
 /// 12.12: a target answering everything with 429 (or a redirect) passed
 /// (`PASS: 0 of 2 served, 2 inconclusive`). Nothing proven served is no pass.
 #[tokio::test(flavor = "multi_thread")]
