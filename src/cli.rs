@@ -165,7 +165,8 @@ pub struct RequestArgs {
     /// Extra header for every request, repeatable. Values of credential headers
     /// are shown as *** in every output: Authorization, Cookie, any header an
     /// apiKey scheme names, any whose name contains key, token, secret, auth,
-    /// session, signature or password, and those named by --secret-header.
+    /// session, signature, password or credential, and those named by
+    /// --secret-header.
     ///
     /// Example: -H 'X-Tenant: acme'
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
@@ -173,7 +174,8 @@ pub struct RequestArgs {
 
     /// A header whose value is a credential although its name does not say
     /// so: its value is shown as *** in every output (reports, curl lines,
-    /// errors), wherever it appears. Repeatable.
+    /// errors), wherever it appears, and a 401 to it reads as a rejected
+    /// credential. Repeatable; adds to `secret_headers` in rollcall.toml.
     ///
     /// Example: --secret-header X-Tenant-Id
     #[arg(long = "secret-header", value_name = "NAME")]
@@ -574,6 +576,14 @@ impl PlanArgs {
                     self.spec_headers.push(format!("{name}: {value}"));
                 }
             }
+            // Names add up: the file's, then those of --secret-header.
+            let from_flags = std::mem::take(&mut self.request.secret_headers);
+            self.request.secret_headers = config
+                .secret_headers
+                .iter()
+                .cloned()
+                .chain(from_flags)
+                .collect();
             let cli_headers = self.request.parsed_headers()?;
             for (name, value) in &config.headers {
                 if !cli_headers
