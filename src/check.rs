@@ -593,7 +593,7 @@ fn assemble(
                 .collect();
             OperationReport {
                 method: op.method,
-                path: op.path.clone(),
+                path: op.key(),
                 operation_id: op.operation_id.clone(),
                 tags: op.tags.clone(),
                 line: op.location.line,
@@ -897,7 +897,7 @@ pub fn mark_release_changes(report: &mut RunReport, diff: &ContractDiff) {
 pub fn keep_new_and_changed(contract: &mut Contract, diff: &ContractDiff) {
     contract
         .operations
-        .retain(|op| diff.change_of(op.method, &op.path) != ReleaseChange::Unchanged);
+        .retain(|op| diff.change_of(op.method, &op.key()) != ReleaseChange::Unchanged);
 }
 
 /// Puts the operations a selection took out of `contract`

@@ -197,6 +197,9 @@ pub struct Config {
     pub headers: Vec<(String, String)>,
     /// `[auth]`, values read from the environment.
     pub credentials: Vec<Credential>,
+    /// `aws_sigv4 = "aws:amz:REGION:SERVICE"`: `--aws-sigv4` (the key pair
+    /// comes from the environment).
+    pub aws_sigv4: Option<String>,
     pub include: Vec<Rule>,
     pub exclude: Vec<Rule>,
     pub exclude_deprecated: Option<bool>,
@@ -220,6 +223,9 @@ pub struct Config {
     /// whose values are credentials.
     pub secret_headers: Vec<String>,
     pub operations: Vec<OperationEntry>,
+    /// `[parameters]`: values by parameter name for every operation that
+    /// declares one (an operation's own `parameters` win).
+    pub parameters: Vec<(String, Value)>,
     pub known_gaps: Vec<KnownGap>,
     /// Every value read from the environment, for the redactor.
     pub secrets: Vec<String>,
@@ -241,6 +247,7 @@ impl fmt::Debug for Config {
             .field("strict", &self.strict)
             .field("headers", &header_names)
             .field("credentials", &self.credentials)
+            .field("aws_sigv4", &self.aws_sigv4)
             .field("include", &self.include)
             .field("exclude", &self.exclude)
             .field("exclude_deprecated", &self.exclude_deprecated)
@@ -263,6 +270,7 @@ impl fmt::Debug for Config {
             )
             .field("secret_headers", &self.secret_headers)
             .field("operations", &self.operations.len())
+            .field("parameters", &self.parameters)
             .field("known_gaps", &self.known_gaps)
             .finish_non_exhaustive()
     }
@@ -288,6 +296,7 @@ struct RawConfig {
     headers: IndexMap<String, Spanned<HeaderValue>>,
     #[serde(default)]
     auth: IndexMap<String, Spanned<EnvRef>>,
+    aws_sigv4: Option<Spanned<String>>,
     #[serde(default)]
     include: Vec<Spanned<String>>,
     #[serde(default)]
@@ -309,6 +318,8 @@ struct RawConfig {
     secret_headers: Vec<Spanned<String>>,
     #[serde(default)]
     operations: IndexMap<String, Spanned<RawOperation>>,
+    #[serde(default)]
+    parameters: IndexMap<String, Value>,
     #[serde(default)]
     known_gaps: Vec<Spanned<RawKnownGap>>,
 }
@@ -588,6 +599,15 @@ impl Config {
             config.fail_on = Some(verdicts);
         }
 
+        if let Some(provider) = raw.aws_sigv4 {
+            let offset = provider.span().start;
+            let provider = provider.into_inner();
+            provider
+                .parse::<crate::probe::sigv4::Provider>()
+                .map_err(|e| invalid(offset, "aws_sigv4".into(), e.to_string()))?;
+            config.aws_sigv4 = Some(provider);
+        }
+
         if let Some(reference) = raw.reference {
             let offset = reference.span().start;
             let name = reference.into_inner().trim().to_string();
@@ -734,6 +754,8 @@ impl Config {
             });
         }
 
+        config.parameters = raw.parameters.into_iter().collect();
+
         for (index, gap) in raw.known_gaps.into_iter().enumerate() {
             let offset = gap.span().start;
             let gap = gap.into_inner();
@@ -778,13 +800,34 @@ impl Config {
         }
     }
 
-    /// The request overrides for the planner, keyed as written.
+    /// The request overrides for the planner, keyed as written; the
+    /// `[parameters]` fill in what an entry leaves unset, and come last on
+    /// their own for every operation ([`crate::plan::EVERY_OPERATION`]).
     pub fn overrides(&self) -> Vec<(String, OperationOverride)> {
-        self.operations
+        let mut overrides: Vec<(String, OperationOverride)> = self
+            .operations
             .iter()
             .filter(|o| !o.request.is_empty())
-            .map(|o| (o.key.clone(), o.request.clone()))
-            .collect()
+            .map(|o| {
+                let mut request = o.request.clone();
+                for (name, value) in &self.parameters {
+                    if !request.parameters.iter().any(|(n, _)| n == name) {
+                        request.parameters.push((name.clone(), value.clone()));
+                    }
+                }
+                (o.key.clone(), request)
+            })
+            .collect();
+        if !self.parameters.is_empty() {
+            overrides.push((
+                crate::plan::EVERY_OPERATION.to_string(),
+                OperationOverride {
+                    parameters: self.parameters.clone(),
+                    ..OperationOverride::default()
+                },
+            ));
+        }
+        overrides
     }
 
     /// Warnings for entries that name no operation of `contract` (a typo,
@@ -799,8 +842,15 @@ impl Config {
         let mut warnings = Vec::new();
         for entry in &self.operations {
             if !names_any(&entry.key) {
+                // `GET /{Bucket}#acl`, as the contract's path key spells it.
+                let hint = contract
+                    .operations
+                    .iter()
+                    .find(|op| op.declared_label() == entry.key.trim())
+                    .map(|op| format!("; it is named \"{}\"", op.label()))
+                    .unwrap_or_default();
                 warnings.push(format!(
-                    "{}:{}: operations.{} names no operation of the spec (use \"METHOD /path\" or an operationId)",
+                    "{}:{}: operations.{} names no operation of the spec (use \"METHOD /path\" or an operationId){hint}",
                     self.path.display(),
                     entry.line,
                     quoted_key(&entry.key)
@@ -1517,6 +1567,10 @@ mod example_tests {
         assert_eq!(config.targets.len(), 2);
         assert_eq!(config.credentials.len(), 1);
         assert_eq!(config.operations.len(), 4);
+        assert_eq!(
+            config.parameters,
+            [("tenant".to_string(), Value::String("acme".into()))]
+        );
         assert_eq!(config.known_gaps.len(), 1);
         assert_eq!(config.filter().skips.len(), 1);
         assert_eq!(config.wait_for, Some(Duration::from_secs(30)));

@@ -125,7 +125,11 @@ impl Rule {
             Rule::Tag(tag) => operation.tags.iter().any(|t| t == tag),
             Rule::Method(method) => operation.method == *method,
             Rule::OperationId(id) => operation.operation_id.as_deref() == Some(id.as_str()),
-            Rule::Path { matcher, .. } => matcher.is_match(&operation.path),
+            // The template (`path:/{Bucket}` takes every operation on it), or
+            // the key with its selector (`path:/{Bucket}?acl` takes one).
+            Rule::Path { matcher, .. } => {
+                matcher.is_match(&operation.path) || matcher.is_match(operation.key())
+            }
         }
     }
 }
@@ -304,7 +308,7 @@ pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
             position,
             OperationReport {
                 method: operation.method,
-                path: operation.path.clone(),
+                path: operation.key(),
                 operation_id: operation.operation_id.clone(),
                 tags: operation.tags.clone(),
                 line: operation.location.line,
@@ -327,7 +331,7 @@ pub fn names_operation(key: &str, operation: &Operation) -> bool {
     names_parts(
         key,
         operation.method,
-        &operation.path,
+        &operation.key(),
         operation.operation_id.as_deref(),
     )
 }
@@ -353,6 +357,7 @@ mod tests {
         Operation {
             method,
             path: path.to_string(),
+            selector: Default::default(),
             operation_id: id.map(str::to_string),
             summary: None,
             tags: tags.iter().map(|t| t.to_string()).collect(),

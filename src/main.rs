@@ -148,6 +148,10 @@ fn early_redactor(command: &Command) -> Redactor {
         }
     }
     if let Some(request) = request {
+        // `--user ACCESS_KEY:SECRET_KEY`: the secret key.
+        if let Some((_, secret)) = request.user.as_deref().and_then(|u| u.split_once(':')) {
+            redactor.add_secret(secret);
+        }
         for raw in request.auth.iter().chain(&request.headers) {
             // Whatever follows the first '=' or ':' may be a secret; mask it
             // before we even know whether the value parses.
@@ -264,6 +268,32 @@ fn auth_env_var(scheme: &str) -> String {
     format!("ROLLCALL_AUTH_{suffix}")
 }
 
+/// The AWS Signature Version 4 signer (`--aws-sigv4`), its secrets made
+/// known to `redactor`; and the warning, unless quiet, when the contract
+/// declares AWS signing and none is configured.
+fn aws_signer(
+    request: &RequestArgs,
+    contract: &Contract,
+    redactor: &mut Redactor,
+    quiet: bool,
+) -> Result<Option<Arc<rollcall::probe::sigv4::SigV4>>, Failure> {
+    let signer = request
+        .signer(&|name| std::env::var(name).ok())
+        .map_err(Failure::bad_input)?;
+    if let Some(signer) = &signer {
+        for secret in signer.secrets() {
+            redactor.add_secret(secret);
+        }
+    } else if !quiet {
+        for (scheme, kind) in plan::auth::required_aws_signatures(contract) {
+            print_err(&format!(
+                "warning: security scheme '{scheme}' is AWS Signature Version 4 (x-amazon-apigateway-authtype: {kind}): S3 and the stores that speak its protocol refuse unsigned requests; sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+            ));
+        }
+    }
+    Ok(signer.map(Arc::new))
+}
+
 /// What `check` and `list` share once the contract is loaded: the
 /// operations the selection leaves out (taken out of `contract`), the plan
 /// options from flags, config file and environment, and the plan. `redactor`
@@ -361,8 +391,11 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let probes_to_send = plan.probes.iter().filter(|p| p.request.is_some()).count()
         * targets.len()
         * usize::from(args.parity.repeat).max(1);
+    let signer = aws_signer(&args.plan.request, &contract, redactor, quiet)?;
+    let signed = signer.is_some();
     let progress = progress_bar(probes_to_send, args);
     let probe = ProbeOptions {
+        signer,
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
         tls,
@@ -404,7 +437,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let run_options = RunOptions {
         targets,
         probe,
-        credentials_given: check::carries_credentials(&options, redactor),
+        credentials_given: check::carries_credentials(&options, redactor) || signed,
         repeat: usize::from(args.parity.repeat),
         verdict: args.verdict_settings(),
         gate: args.gate(),
@@ -816,6 +849,12 @@ async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failur
     let Planned {
         excluded, mut plan, ..
     } = plan_run(&args.plan, &mut contract, &urls, redactor, false)?;
+    if let Some(signer) = aws_signer(&args.plan.request, &contract, redactor, false)? {
+        print_err(&format!(
+            "note: every request is signed with AWS Signature Version 4 ({}) as it is sent; the requests below are shown unsigned",
+            signer.provider
+        ));
+    }
     check::plan_excluded(&mut contract, &mut plan, excluded);
     let listed: Vec<plan::listing::ListedTarget> = targets
         .iter()

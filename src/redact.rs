@@ -39,7 +39,18 @@ const SENSITIVE_HEADERS: &[&str] = &[
     "cookie",
     "set-cookie",
     "x-api-key",
+    // AWS: a session token, and S3's customer-provided encryption keys.
+    "x-amz-security-token",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key",
 ];
+
+/// AWS's own request headers say what they carry: of them, only those in
+/// [`SENSITIVE_HEADERS`] are credentials, whatever their names contain
+/// (`x-amz-request-token` routes an S3 Object Lambda answer).
+fn is_aws_header(lower_name: &str) -> bool {
+    lower_name.starts_with("x-amz-")
+}
 
 /// A header, cookie or query parameter whose name contains one of these
 /// (case-insensitively) carries a credential.
@@ -475,7 +486,10 @@ impl Redactor {
             || (SENSITIVE_HEADER_PARTS
                 .iter()
                 .any(|p| lower_name.contains(p))
-                && !NON_SECRET_HEADERS.contains(&lower_name))
+                && !NON_SECRET_HEADERS.contains(&lower_name)
+                // `x-amz-request-token`, `x-amz-content-sha256`: required
+                // headers, not credentials (those are named in SENSITIVE_HEADERS).
+                && !is_aws_header(lower_name))
     }
 
     fn is_sensitive_cookie(&self, lower_name: &str) -> bool {
@@ -1112,5 +1126,29 @@ mod tests {
             r.excerpt("abc tok-31", 100, false),
             ("abc tok-31".into(), false)
         );
+    }
+
+    #[test]
+    fn aws_headers_are_masked_only_when_they_are_credentials() {
+        let r = Redactor::default();
+        assert_eq!(r.header_value("X-Amz-Security-Token", "FwoGZXIvYXdz"), MASK);
+        assert_eq!(
+            r.header_value("x-amz-server-side-encryption-customer-key", "a2V5"),
+            MASK
+        );
+        assert_eq!(
+            r.header_value("x-amz-request-token", "rollcall"),
+            "rollcall"
+        );
+        assert_eq!(r.header_value("x-amz-request-route", "io-1"), "io-1");
+        assert_eq!(
+            r.header_value(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKID/x, Signature=abc"
+            ),
+            "AWS4-HMAC-SHA256 ***"
+        );
+        // Other headers named like a token still are.
+        assert_eq!(r.header_value("X-Request-Token", "t0k"), MASK);
     }
 }

@@ -87,15 +87,28 @@ fn planned(contract: &Contract) -> Vec<Option<PlannedRequest>> {
 }
 
 /// What every planned request must be: a path that starts with `/`, with no template braces,
-/// spaces or control characters left; JSON bodies parse; multipart bodies end with their
-/// boundary.
-fn assert_well_formed(source: &str, label: &str, request: &PlannedRequest) {
+/// spaces or control characters left, and no empty or dot segment the template does not have
+/// (clients collapse `//` and remove `.` and `..`, so the request would miss its route); JSON
+/// bodies parse; multipart bodies end with their boundary.
+fn assert_well_formed(source: &str, template: &str, label: &str, request: &PlannedRequest) {
     let target = &request.path_and_query;
     assert!(target.starts_with('/'), "{source} {label}: {target}");
     assert!(
         !target.contains(['{', '}', ' ', '"', '<', '>']) && !target.chars().any(char::is_control),
         "{source} {label}: not encoded: {target}"
     );
+    let template_segments: Vec<&str> = template.split('/').collect();
+    let path = target.split('?').next().unwrap_or_default();
+    for (at, segment) in path.split('/').enumerate().skip(1) {
+        let literal = template_segments.get(at).is_some_and(|t| !t.contains('{'));
+        if literal {
+            continue;
+        }
+        assert!(
+            !matches!(segment, "" | "." | ".."),
+            "{source} {label}: empty or dot path segment: {target}"
+        );
+    }
     for (name, value) in &request.headers {
         assert!(
             !value.chars().any(|c| c == '\r' || c == '\n'),
@@ -156,7 +169,7 @@ fn every_corpus_contract_loads_counts_its_operations_and_plans_well_formed_reque
         for (operation, request) in contract.operations.iter().zip(&requests) {
             if let Some(request) = request {
                 assert_eq!(request.method, operation.method);
-                assert_well_formed(&source, &operation.label(), request);
+                assert_well_formed(&source, &operation.path, &operation.label(), request);
             }
         }
         total += contract.operations.len();
@@ -222,6 +235,49 @@ fn parameter_styles_of_the_readme_examples_are_serialized_exactly() {
     );
 }
 
+/// An object parameter with no required property synthesizes as `{}`,
+/// which leaves an empty segment (`/rollcall/rollcall/`, simple style) or
+/// a dot segment (`/.rollcall/.rollcall/.`, label style, which the HTTP
+/// client removes): neither reaches the route. The planner fills the
+/// segment with one property instead, in every style. (Every corpus
+/// contract's paths are checked for such segments by `assert_well_formed`.)
+#[test]
+fn object_path_parameters_fill_their_segment_in_every_style() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    for version in ["3.0", "3.1"] {
+        let contract = load(
+            &corpus
+                .join("oas-examples")
+                .join(version)
+                .join("json/parameters-style.json"),
+        );
+        let requests = planned(&contract);
+        let path = |label: &str| find(&contract, &requests, label).path_and_query.clone();
+        assert_eq!(
+            path("GET /anything/path/simple/{primitive}/{array}/{object}"),
+            "/anything/path/simple/rollcall/rollcall/name,rollcall"
+        );
+        assert_eq!(
+            path("POST /anything/path/simple/{primitive}/{array}/{object}"),
+            "/anything/path/simple/rollcall/rollcall/name=rollcall"
+        );
+        assert_eq!(
+            path("GET /anything/path/label/{primitive}/{array}/{object}"),
+            "/anything/path/label/.rollcall/.rollcall/.name,rollcall"
+        );
+        assert_eq!(
+            path("POST /anything/path/label/{primitive}/{array}/{object}"),
+            "/anything/path/label/.rollcall/.rollcall/.name=rollcall"
+        );
+        assert_eq!(
+            path("GET /anything/path/{primitive}/{array}/{object}"),
+            "/anything/path/rollcall/rollcall/name,rollcall"
+        );
+    }
+}
+
 #[test]
 fn swagger_2_and_openapi_3_petstore_examples_declare_the_same_operations() {
     let Some(corpus) = corpus_dir() else {
@@ -244,8 +300,10 @@ fn swagger_2_and_openapi_3_petstore_examples_declare_the_same_operations() {
 /// Issue 17's promise over the whole corpus: safe mode's request for an
 /// unsafe method is one its own operation's schemas reject (a value a type
 /// forbids, a body that is not JSON, a required part left out), so no
-/// correct handler can act on it. Sentinel probes are valid by design (they
-/// name a record that cannot exist) and are not judged here.
+/// correct handler can act on it. So is every next harmless request the
+/// plan holds for after it (`PlannedProbe::fallbacks`, sent when a body
+/// parser refused the first before routing). Sentinel probes are valid by
+/// design (they name a record that cannot exist) and are not judged here.
 #[test]
 fn no_safe_probe_is_a_valid_request_for_its_operation() {
     let Some(corpus) = corpus_dir() else {
@@ -264,14 +322,24 @@ fn no_safe_probe_is_a_valid_request_for_its_operation() {
         };
         let plan = plan::build(&contract, &options).expect("plans without credentials");
         let validator = RequestValidator::new(Arc::clone(&contract));
-        for probe in &plan.probes {
-            let Some(request) = &probe.request else {
-                continue;
-            };
+        // Each probe's first request, then the next harmless ones the
+        // follow-ups may send after it (`fallbacks`): all must be invalid.
+        let requests = plan.probes.iter().flat_map(|probe| {
+            let first = probe
+                .request
+                .as_ref()
+                .map(|request| (probe, &probe.intent, request));
+            let next = probe
+                .fallbacks
+                .iter()
+                .map(move |fallback| (probe, &fallback.intent, &fallback.request));
+            first.into_iter().chain(next)
+        });
+        for (probe, intent, request) in requests {
             if request.method.is_safe() {
                 continue;
             }
-            if matches!(probe.intent, Intent::Sentinel { .. }) {
+            if matches!(intent, Intent::Sentinel { .. }) {
                 sentinels += 1;
                 continue;
             }
@@ -286,7 +354,7 @@ fn no_safe_probe_is_a_valid_request_for_its_operation() {
             let shown = format!(
                 "{} | {label} | {:?} | {} {}{}",
                 contract_support::short_name(&corpus, path),
-                probe.intent,
+                intent,
                 request.method,
                 request.path_and_query,
                 request
@@ -307,7 +375,7 @@ fn no_safe_probe_is_a_valid_request_for_its_operation() {
         }
     }
     eprintln!(
-        "safe plans: {} contracts, {checked} probes of unsafe methods judged, {} valid, \
+        "safe plans: {} contracts, {checked} requests of unsafe methods judged (first and next harmless ones), {} valid, \
          {} unjudged (a schema did not compile), {sentinels} sentinel probes not judged",
         files.len(),
         valid.len(),

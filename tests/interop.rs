@@ -92,6 +92,10 @@ struct AppSpec {
     /// Safe mode with a wrong token: the operations whose verdict becomes a
     /// credentials problem.
     with_wrong_token: &'static [&'static str],
+    /// Safe mode's verdicts that differ from the `ops` table's safe column on
+    /// this app (in every safe run): (label, verdict), the verdict also
+    /// taken as the truth (so `implemented` here is a handler-level proof).
+    safe_overrides: &'static [(&'static str, &'static str)],
 }
 
 // ---------------------------------------------------------------------------
@@ -121,8 +125,13 @@ const LIBRARY: &[Op] = &[
         "server_error",
     ),
     op("GET /books/{bookId}/cover", "stub", "stub"),
-    // Any bytes are an image, none included: safe mode has no request a
-    // correct handler would refuse, so it may prove the route only.
+    // Any bytes are an image, none included: no body a correct handler
+    // would refuse. Safe mode's only harmless request puts a book id the
+    // integer type forbids in the path (/books/not-an-integer/...), which
+    // FastAPI's route validation refuses with 422 (the route proven, the
+    // handler not reached). Express checks no path types: its handler runs,
+    // looks the book up and answers its own 404 ("book not found") before
+    // acting, so there the handler is proven (see EXPRESS_SAFE).
     op("PUT /books/{bookId}/cover-image", "implemented", ROUTE),
     // The body is validated before the 501 (FastAPI by the model, Express by
     // the handler), so no harmless request reaches it.
@@ -165,6 +174,11 @@ const LIBRARY: &[Op] = &[
     op("GET /account/profile", "implemented", "implemented"),
     op("GET /account/invoices", "missing_route", "missing_route"),
 ];
+
+/// Where Express's safe-mode verdict proves more than FastAPI's on the
+/// shared LIBRARY table: a harmless request that FastAPI's validation
+/// refuses reaches Express's handler, which refuses it itself.
+const EXPRESS_SAFE: &[(&str, &str)] = &[("PUT /books/{bookId}/cover-image", "implemented")];
 
 const LIBRARY_WITH_TOKEN: &[(&str, &str)] = &[
     ("GET /admin/stats", "implemented"),
@@ -426,6 +440,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 7,
         with_token: LIBRARY_WITH_TOKEN,
         with_wrong_token: LIBRARY_GATED,
+        safe_overrides: &[],
     },
     AppSpec {
         dir: "express",
@@ -434,6 +449,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 7,
         with_token: LIBRARY_WITH_TOKEN,
         with_wrong_token: LIBRARY_GATED,
+        safe_overrides: EXPRESS_SAFE,
     },
     AppSpec {
         dir: "fastify",
@@ -446,6 +462,7 @@ const APPS: &[AppSpec] = &[
             ("GET /admin/agents", "missing_route"),
         ],
         with_wrong_token: &["GET /admin/queues"],
+        safe_overrides: &[],
     },
     AppSpec {
         dir: "koa",
@@ -455,6 +472,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 3,
         with_token: ADMIN_USERS_SETTINGS_WITH_TOKEN,
         with_wrong_token: &["GET /admin/users", "GET /admin/settings"],
+        safe_overrides: &[],
     },
     AppSpec {
         dir: "flask",
@@ -464,6 +482,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 5,
         with_token: PROFILE_WITH_TOKEN,
         with_wrong_token: &["GET /account/profile"],
+        safe_overrides: &[],
     },
     AppSpec {
         dir: "django",
@@ -473,6 +492,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 4,
         with_token: DJANGO_PROFILE_WITH_TOKEN,
         with_wrong_token: &["GET /account/profile/"],
+        safe_overrides: &[],
     },
     AppSpec {
         dir: "aiohttp",
@@ -482,6 +502,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 5,
         with_token: ADMIN_USERS_ROLES_WITH_TOKEN,
         with_wrong_token: &["GET /admin/users", "GET /admin/roles"],
+        safe_overrides: &[],
     },
     AppSpec {
         dir: "httpserver",
@@ -491,6 +512,7 @@ const APPS: &[AppSpec] = &[
         live_changes: 3,
         with_token: &[],
         with_wrong_token: &[],
+        safe_overrides: &[],
     },
 ];
 
@@ -841,17 +863,22 @@ fn expected_live(spec: &AppSpec) -> Expected {
         .collect()
 }
 
-/// Safe mode's verdicts, with `overrides` (label, verdict) applied: what
+/// Safe mode's verdicts, with the app's own `safe_overrides`, then
+/// `overrides` (label, verdict), applied: what the app's framework or the
 /// credentials change, which is then the truth for that operation too.
 fn expected_safe(spec: &AppSpec, overrides: &[(&'static str, &'static str)]) -> Expected {
     spec.ops
         .iter()
-        .map(
-            |op| match overrides.iter().find(|(label, _)| *label == op.label) {
+        .map(|op| {
+            match overrides
+                .iter()
+                .chain(spec.safe_overrides)
+                .find(|(label, _)| *label == op.label)
+            {
                 Some(&(_, verdict)) => (op.label, verdict, verdict),
                 None => (op.label, op.safe, op.live),
-            },
-        )
+            }
+        })
         .collect()
 }
 

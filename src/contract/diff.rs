@@ -73,7 +73,7 @@ impl OperationRef {
     fn of(operation: &Operation) -> OperationRef {
         OperationRef {
             method: operation.method,
-            path: operation.path.clone(),
+            path: operation.key(),
             operation_id: operation.operation_id.clone(),
             line: operation.location.line,
         }
@@ -481,9 +481,11 @@ fn alternatives(list: &[String]) -> String {
 }
 
 /// The route an operation answers: method and path template with parameter
-/// names blanked, since they are not part of any URL.
+/// names blanked, since they are not part of any URL, and the selector that
+/// tells it from the others on the path (`/{}?acl`).
 fn route_key(operation: &Operation) -> (Method, String) {
-    (operation.method, blank_parameters(&operation.path))
+    let path = blank_parameters(&operation.path) + &operation.selector.suffix();
+    (operation.method, path)
 }
 
 /// `/pets/{petId}/toys/{toyId}` → `/pets/{}/toys/{}`.

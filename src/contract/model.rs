@@ -143,8 +143,12 @@ impl fmt::Display for Method {
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub method: Method,
-    /// The path template exactly as declared, e.g. `/pets/{petId}`.
+    /// The path template requests are built from, e.g. `/pets/{petId}`: the
+    /// declared path up to a `#` or `?`, whose rest is the [`Selector`].
     pub path: String,
+    /// What tells this operation apart from others on the same method and
+    /// path (AWS contracts: `/{Bucket}#acl`); empty for most contracts.
+    pub selector: Selector,
     pub operation_id: Option<String>,
     pub summary: Option<String>,
     pub tags: Vec<String>,
@@ -162,9 +166,170 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// `GET /pets/{petId}`: the stable name used in every report.
+    /// `GET /pets/{petId}`, `GET /{Bucket}?acl`: the stable name used in
+    /// every report, filter, config key and comparison.
     pub fn label(&self) -> String {
-        format!("{} {}", self.method, self.path)
+        format!("{} {}", self.method, self.key())
+    }
+
+    /// The path part of [`Operation::label`]: the path template and the
+    /// selector's suffix (`/{Bucket}?acl`).
+    pub fn key(&self) -> String {
+        format!("{}{}", self.path, self.selector.suffix())
+    }
+
+    /// `GET /{Bucket}#acl`: the label as AWS's contracts spell the path key,
+    /// for pointing a user who wrote it that way at [`Operation::label`].
+    pub fn declared_label(&self) -> String {
+        if self.selector.is_empty() {
+            return self.label();
+        }
+        let items: Vec<String> = self
+            .selector
+            .items
+            .iter()
+            .map(|item| match &item.value {
+                Some(value) => format!("{}={value}", item.name),
+                None => item.name.clone(),
+            })
+            .collect();
+        format!("{} {}#{}", self.method, self.path, items.join("&"))
+    }
+}
+
+/// The part of a declared path key after `#` (or `?`), which AWS's contracts
+/// use to tell the operations of one path apart (`/{Bucket}#acl`,
+/// `/#Action=AssumeRole`, `/#X-Amz-Target=DynamoDB_20120810.PutItem`,
+/// `/{Bucket}/{Key}#x-amz-copy-source&partNumber&uploadId`). A fragment is
+/// never sent: each item names a query parameter or a header the request
+/// carries, or is a bare marker that only keeps the key unique
+/// (`#lifecycle&deprecated!`).
+///
+/// ```text
+/// declared                                   path               key (reports, filters, config)
+/// /{Bucket}#acl                              /{Bucket}          /{Bucket}?acl
+/// /{Bucket}#list-type=2                      /{Bucket}          /{Bucket}?list-type=2
+/// /{Bucket}/{Key}#x-amz-copy-source&uploadId /{Bucket}/{Key}    /{Bucket}/{Key}?uploadId#x-amz-copy-source
+/// /#X-Amz-Target=Foo.Bar                     /                  /#X-Amz-Target=Foo.Bar
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selector {
+    /// In declared order.
+    pub items: Vec<SelectorItem>,
+}
+
+/// One `name` or `name=value` of a [`Selector`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectorItem {
+    pub name: String,
+    /// The fixed value, for `name=value`.
+    pub value: Option<String>,
+    pub place: SelectorPlace,
+}
+
+/// What a selector item names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectorPlace {
+    /// A query parameter: declared by the operation, or a `name=value` pair
+    /// it does not declare (sent as it is).
+    Query,
+    /// A header parameter the operation declares.
+    Header,
+    /// Neither: sent nowhere, it only keeps the key unique.
+    Marker,
+}
+
+impl Selector {
+    /// Splits a declared path key into the path template and the selector,
+    /// each item placed by the `parameters` the operation declares:
+    /// `/{Bucket}#acl` → `/{Bucket}`, `acl` (a query parameter).
+    pub fn split(declared: &str, parameters: &[Parameter]) -> (String, Selector) {
+        let Some(at) = declared.find(['#', '?']) else {
+            return (declared.to_string(), Selector::default());
+        };
+        let items = declared[at + 1..]
+            .split(['&', '#', '?'])
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                let (name, value) = match item.split_once('=') {
+                    Some((name, value)) => (name, Some(value.to_string())),
+                    None => (item, None),
+                };
+                let declared_in = |location: ParamLocation| {
+                    parameters.iter().any(|p| {
+                        p.location == location
+                            && if location == ParamLocation::Header {
+                                p.name.eq_ignore_ascii_case(name)
+                            } else {
+                                p.name == name
+                            }
+                    })
+                };
+                let place = if declared_in(ParamLocation::Query) {
+                    SelectorPlace::Query
+                } else if declared_in(ParamLocation::Header) {
+                    SelectorPlace::Header
+                } else if value.is_some() {
+                    SelectorPlace::Query
+                } else {
+                    SelectorPlace::Marker
+                };
+                SelectorItem {
+                    name: name.to_string(),
+                    value,
+                    place,
+                }
+            })
+            .collect();
+        (declared[..at].to_string(), Selector { items })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// `?acl&id` for the query items, then `#` and the others:
+    /// `?partNumber&uploadId#x-amz-copy-source`; empty without items.
+    pub fn suffix(&self) -> String {
+        let join = |query: bool| {
+            self.items
+                .iter()
+                .filter(|item| (item.place == SelectorPlace::Query) == query)
+                .map(|item| match &item.value {
+                    Some(value) => format!("{}={value}", item.name),
+                    None => item.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let (query, rest) = (join(true), join(false));
+        let mut out = String::new();
+        if !query.is_empty() {
+            out.push('?');
+            out.push_str(&query);
+        }
+        if !rest.is_empty() {
+            out.push('#');
+            out.push_str(&rest);
+        }
+        out
+    }
+
+    /// The item naming parameter `name` at `location`, if any.
+    pub fn item_for(&self, name: &str, location: ParamLocation) -> Option<&SelectorItem> {
+        self.items.iter().find(|item| match (item.place, location) {
+            (SelectorPlace::Query, ParamLocation::Query) => item.name == name,
+            (SelectorPlace::Header, ParamLocation::Header) => item.name.eq_ignore_ascii_case(name),
+            _ => false,
+        })
+    }
+
+    /// The query names the selector puts on the request (`acl`, `list-type`).
+    pub fn query_names(&self) -> impl Iterator<Item = &str> {
+        self.items
+            .iter()
+            .filter(|item| item.place == SelectorPlace::Query)
+            .map(|item| item.name.as_str())
     }
 }
 

@@ -20,7 +20,7 @@ use super::pointer;
 use super::refs;
 use super::{
     ContractError, ContractWarning, MediaType, Method, Operation, ParamLocation, Parameter,
-    RequestBody, SecurityRequirement, SecurityScheme, SourceLocation, Webhook,
+    RequestBody, SecurityRequirement, SecurityScheme, Selector, SourceLocation, Webhook,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -843,7 +843,9 @@ impl<'a> Reader<'a> {
                 merge_parameter(&mut parameters, parameter);
             }
         }
-        self.check_path_template(path, &parameters, at);
+        // `/{Bucket}#acl`: the fragment names the operation, it is no part of the path.
+        let (template, selector) = Selector::split(path, &parameters);
+        self.check_path_template(&template, &parameters, at);
 
         let request_body = op
             .get("requestBody")
@@ -874,7 +876,8 @@ impl<'a> Reader<'a> {
         };
         Some(Operation {
             method,
-            path: path.to_string(),
+            path: template,
+            selector,
             operation_id,
             summary,
             tags,

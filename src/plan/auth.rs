@@ -76,6 +76,14 @@ impl<'c> Credentials<'c> {
                     },
                 });
             };
+            if let Some(kind) = aws_signature(contract, name) {
+                return Err(PlanError::BadCredential {
+                    scheme: name.clone(),
+                    message: format!(
+                        "'{name}' is AWS Signature Version 4 (x-amazon-apigateway-authtype: {kind}), which no fixed value satisfies: sign the requests with --aws-sigv4 aws:amz:REGION:SERVICE and --user KEY:SECRET (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+                    ),
+                });
+            }
             check(name, scheme, &credential.value)?;
             entries.retain(|(existing, _, _)| existing != name);
             entries.push((name.as_str(), scheme, credential.value.clone()));
@@ -114,6 +122,42 @@ impl<'c> Credentials<'c> {
         }
         applied
     }
+}
+
+/// The `x-amazon-apigateway-authtype` of the security scheme `name` when it
+/// stands for AWS Signature Version 4 (`awsSigv4`, or `awsS3` in AWS's S3
+/// contract): a signature over each request, not a value to send.
+pub fn aws_signature<'c>(contract: &'c Contract, name: &str) -> Option<&'c str> {
+    let document = contract.document.as_ref();
+    let scheme = document
+        .pointer("/components/securitySchemes")
+        .or_else(|| document.get("securityDefinitions"))?
+        .get(name)?;
+    let kind = scheme.get("x-amazon-apigateway-authtype")?.as_str()?;
+    ["awsSigv4", "awsS3"]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(kind))
+        .then_some(kind)
+}
+
+/// The AWS Signature Version 4 schemes that some operation requires, with
+/// their `x-amazon-apigateway-authtype`: `--aws-sigv4` is what satisfies them.
+pub fn required_aws_signatures(contract: &Contract) -> Vec<(&str, &str)> {
+    let mut found: Vec<(&str, &str)> = Vec::new();
+    for (name, _) in &contract.security_schemes {
+        let Some(kind) = aws_signature(contract, name) else {
+            continue;
+        };
+        let required = contract.operations.iter().any(|op| {
+            op.security
+                .iter()
+                .any(|alternative| alternative.iter().any(|(n, _)| n == name))
+        });
+        if required {
+            found.push((name.as_str(), kind));
+        }
+    }
+    found
 }
 
 /// Refuses a credential its scheme cannot take, without echoing it.

@@ -8,6 +8,8 @@
 //!                                         Content-Disposition: form-data; name="name"
 //!                                         ...  (binary properties as a tiny file part)
 //! application/xml, text/xml, */*+xml    → <?xml version="1.0" encoding="UTF-8"?><Pet><name>Rex</name></Pet>
+//!   {properties: {Tagging: {...}}}      → <?xml version="1.0" encoding="UTF-8"?><Tagging>...</Tagging>
+//!   {properties: {x-amz-meta-: {...}}}  → (empty: AWS header members are no elements)
 //! application/octet-stream, image/*     → the bytes of a tiny generated file
 //! text/plain                            → Rex
 //! */*, application/*                    → sent as application/json
@@ -109,10 +111,17 @@ pub fn malformed_json(media_type: &str) -> Body {
 /// A valid body for the first producible media type; when none is
 /// producible, the first media type with an empty body (see
 /// [`unproducible_note`]). `None` when the body declares no media type.
-/// Where synthesis gave up on the body's schema, a note is added to `notes`.
-pub fn valid_body(
+pub fn valid_body(document: &Value, request_body: &RequestBody) -> Option<Body> {
+    valid_body_for(document, request_body, None, &mut Vec::new())
+}
+
+/// [`valid_body`] for the operation `operation_id`, which names an XML
+/// document whose schema names none (`<createPetRequest>`). Where synthesis
+/// gave up on the body's schema, a note is added to `notes`.
+pub fn valid_body_for(
     document: &Value,
     request_body: &RequestBody,
+    operation_id: Option<&str>,
     notes: &mut Vec<String>,
 ) -> Option<Body> {
     for media in &request_body.content {
@@ -152,7 +161,8 @@ pub fn valid_body(
             }
             MediaKind::Xml => {
                 let value = value().unwrap_or_else(|| Value::Object(Default::default()));
-                let xml = xml_document(document, media.schema.as_ref(), &value);
+                let root = operation_id.map(|id| format!("{id}Request"));
+                let xml = xml_body(document, media.schema.as_ref(), &value, root.as_deref());
                 (media.media_type.clone(), xml.into_bytes())
             }
             MediaKind::Binary => {
@@ -331,22 +341,22 @@ pub fn multipart_encode(document: &Value, media: &MediaType, value: &Value) -> V
 }
 
 /// The `xml` object of a schema: its `name`, whether it is an `attribute` and whether an
-/// array is `wrapped`.
+/// array is `wrapped` (or explicitly not).
 struct XmlHints {
     name: Option<String>,
     attribute: bool,
-    wrapped: bool,
+    wrapped: Option<bool>,
 }
 
 fn xml_hints(schema: &Map<String, Value>) -> XmlHints {
     let xml = schema.get("xml");
-    let flag = |key: &str| xml.and_then(|x| x.get(key)).and_then(Value::as_bool) == Some(true);
+    let flag = |key: &str| xml.and_then(|x| x.get(key)).and_then(Value::as_bool);
     XmlHints {
         name: xml
             .and_then(|x| x.get("name"))
             .and_then(Value::as_str)
             .map(str::to_string),
-        attribute: flag("attribute"),
+        attribute: flag("attribute") == Some(true),
         wrapped: flag("wrapped"),
     }
 }
@@ -369,137 +379,218 @@ fn xml_name(name: &str) -> String {
     }
 }
 
+/// The properties of an XML body schema that are AWS headers, not elements:
+/// AWS's contracts leave header-bound members in the body schema
+/// (`x-amz-meta-`, S3's user metadata), named by their header.
+fn is_aws_header_member(name: &str) -> bool {
+    name.to_ascii_lowercase().starts_with("x-amz-")
+}
+
+/// Whether the contract is one of AWS's (a security scheme with an
+/// `x-amazon-apigateway-authtype`): its XML lists are wrapped unless they
+/// say `xml: {wrapped: false}` (S3's `<TagSet><Tag>…</Tag></TagSet>`, but
+/// `<CORSRule>` repeated), the other way round from OpenAPI's default.
+pub fn aws_xml_conventions(document: &Value) -> bool {
+    super::safe::security_schemes(document)
+        .any(|scheme| scheme.contains_key("x-amazon-apigateway-authtype"))
+}
+
+/// The body for an XML media type, following the contract's conventions:
+/// a schema that names its element (`xml.name`, or the component it
+/// references) is that document; an inline object with one member (AWS
+/// headers aside) is that member's document (`{properties: {Tagging:
+/// ...}}` → `<Tagging>`, as AWS's contracts write a payload), filled like
+/// a body of its own when the value left it empty; with no member at all,
+/// the body is empty; otherwise the document element is named `root_hint`
+/// (`<operationId>Request`, as AWS names its inputs).
+pub fn xml_body(
+    document: &Value,
+    schema: Option<&Value>,
+    value: &Value,
+    root_hint: Option<&str>,
+) -> String {
+    let mut writer = XmlWriter {
+        document,
+        budget: 10_000,
+        wrap_lists: aws_xml_conventions(document),
+    };
+    let flat = schema
+        .map(|s| synth::flatten(document, s))
+        .unwrap_or_default();
+    let named = xml_hints(&flat).name.is_some() || schema.is_some_and(|s| s.get("$ref").is_some());
+    let properties = match flat.get("properties") {
+        Some(Value::Object(properties)) if !named => properties.clone(),
+        _ => Map::new(),
+    };
+    let members: Vec<(&String, &Value)> = properties
+        .iter()
+        .filter(|(name, _)| !is_aws_header_member(name))
+        .collect();
+    if !named && !properties.is_empty() {
+        match members.as_slice() {
+            [] => return String::new(),
+            [(name, member_schema)] => {
+                let member = synth::flatten(document, member_schema);
+                let member_value = match value.get(name.as_str()) {
+                    Some(Value::Object(fields)) if fields.is_empty() => {
+                        synth::body_value(document, member_schema)
+                    }
+                    Some(given) => given.clone(),
+                    None => synth::body_value(document, member_schema),
+                };
+                let element = xml_hints(&member).name.unwrap_or_else(|| name.to_string());
+                let mut out = String::from(XML_DECLARATION);
+                writer.element(&xml_name(&element), &member, &member_value, &mut out, 0);
+                return out;
+            }
+            _ => {}
+        }
+    }
+    let root = root_name(schema, &flat, root_hint.unwrap_or("request"));
+    let mut out = String::from(XML_DECLARATION);
+    writer.element(&xml_name(&root), &flat, value, &mut out, 0);
+    out
+}
+
+const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
 /// A minimal well-formed XML document for `value`: the root element is named by the schema's
-/// `xml.name`, else the name of the component it references, else `root`; properties become
+/// `xml.name`, else the name of the component it references, else `request`; properties become
 /// child elements (or attributes with `xml.attribute`), arrays repeat their item element
 /// (inside a wrapper with `xml.wrapped`).
 pub fn xml_document(document: &Value, schema: Option<&Value>, value: &Value) -> String {
     let flat = schema
         .map(|s| synth::flatten(document, s))
         .unwrap_or_default();
+    let root = root_name(schema, &flat, "request");
+    let mut writer = XmlWriter {
+        document,
+        budget: 10_000,
+        wrap_lists: aws_xml_conventions(document),
+    };
+    let mut out = String::from(XML_DECLARATION);
+    writer.element(&xml_name(&root), &flat, value, &mut out, 0);
+    out
+}
+
+/// The root element's name: the schema's `xml.name`, else the name of the
+/// component it references, else `fallback`.
+fn root_name(schema: Option<&Value>, flat: &Map<String, Value>, fallback: &str) -> String {
     let referenced = schema
         .and_then(|s| s.get("$ref"))
         .and_then(Value::as_str)
         .and_then(|r| r.rsplit('/').next())
         .filter(|name| !name.is_empty());
-    let root = xml_hints(&flat)
+    xml_hints(flat)
         .name
         .or_else(|| referenced.map(str::to_string))
-        .unwrap_or_else(|| "root".to_string());
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let mut budget = 10_000usize;
-    xml_element(
-        document,
-        &xml_name(&root),
-        &flat,
-        value,
-        &mut out,
-        0,
-        &mut budget,
-    );
-    out
+        .unwrap_or_else(|| fallback.to_string())
 }
 
-fn xml_element(
-    document: &Value,
-    name: &str,
-    schema: &Map<String, Value>,
-    value: &Value,
-    out: &mut String,
-    depth: usize,
-    budget: &mut usize,
-) {
-    *budget = budget.saturating_sub(1);
-    let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
-    match value {
-        Value::Object(fields) if depth < 32 && *budget > 0 => {
-            let properties = match schema.get("properties") {
-                Some(Value::Object(p)) => p.clone(),
-                _ => Map::new(),
-            };
-            let mut attributes = String::new();
-            let mut children = String::new();
-            for (field, field_value) in fields {
-                let field_schema = properties
-                    .get(field)
+/// Writes elements for values, bounded in depth and in elements.
+struct XmlWriter<'d> {
+    document: &'d Value,
+    /// Elements left to write.
+    budget: usize,
+    /// Lists without `xml.wrapped` get a wrapper (AWS's convention).
+    wrap_lists: bool,
+}
+
+impl XmlWriter<'_> {
+    fn wrapped(&self, hints: &XmlHints) -> bool {
+        hints.wrapped.unwrap_or(self.wrap_lists)
+    }
+
+    fn element(
+        &mut self,
+        name: &str,
+        schema: &Map<String, Value>,
+        value: &Value,
+        out: &mut String,
+        depth: usize,
+    ) {
+        self.budget = self.budget.saturating_sub(1);
+        let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
+        let document = self.document;
+        match value {
+            Value::Object(fields) if depth < 32 && self.budget > 0 => {
+                let properties = match schema.get("properties") {
+                    Some(Value::Object(p)) => p.clone(),
+                    _ => Map::new(),
+                };
+                let mut attributes = String::new();
+                let mut children = String::new();
+                for (field, field_value) in fields {
+                    let field_schema = properties
+                        .get(field)
+                        .map(|s| synth::flatten(document, s))
+                        .unwrap_or_default();
+                    let hints = xml_hints(&field_schema);
+                    let field_name = xml_name(hints.name.as_deref().unwrap_or(field));
+                    if hints.attribute && !field_value.is_object() && !field_value.is_array() {
+                        attributes.push_str(&format!(
+                            " {field_name}=\"{}\"",
+                            escape(&scalar_text(field_value))
+                        ));
+                        continue;
+                    }
+                    match field_value {
+                        Value::Array(items) => {
+                            let item_schema = field_schema
+                                .get("items")
+                                .map(|s| synth::flatten(document, s))
+                                .unwrap_or_default();
+                            let item_name = xml_hints(&item_schema)
+                                .name
+                                .map_or_else(|| field_name.clone(), |n| xml_name(&n));
+                            let wrapped = self.wrapped(&hints);
+                            if wrapped {
+                                children.push_str(&format!("<{field_name}>"));
+                            }
+                            for item in items {
+                                self.element(
+                                    &item_name,
+                                    &item_schema,
+                                    item,
+                                    &mut children,
+                                    depth + 1,
+                                );
+                            }
+                            if wrapped {
+                                children.push_str(&format!("</{field_name}>"));
+                            }
+                        }
+                        _ => self.element(
+                            &field_name,
+                            &field_schema,
+                            field_value,
+                            &mut children,
+                            depth + 1,
+                        ),
+                    }
+                }
+                out.push_str(&format!("<{name}{attributes}>{children}</{name}>"));
+            }
+            Value::Array(items) if depth < 32 && self.budget > 0 => {
+                let item_schema = schema
+                    .get("items")
                     .map(|s| synth::flatten(document, s))
                     .unwrap_or_default();
-                let hints = xml_hints(&field_schema);
-                let field_name = xml_name(hints.name.as_deref().unwrap_or(field));
-                if hints.attribute && !field_value.is_object() && !field_value.is_array() {
-                    attributes.push_str(&format!(
-                        " {field_name}=\"{}\"",
-                        escape(&scalar_text(field_value))
-                    ));
-                    continue;
+                out.push_str(&format!("<{name}>"));
+                for item in items {
+                    let item_name = xml_hints(&item_schema)
+                        .name
+                        .map_or_else(|| "item".to_string(), |n| xml_name(&n));
+                    self.element(&item_name, &item_schema, item, out, depth + 1);
                 }
-                match field_value {
-                    Value::Array(items) => {
-                        let item_schema = field_schema
-                            .get("items")
-                            .map(|s| synth::flatten(document, s))
-                            .unwrap_or_default();
-                        let item_name = xml_hints(&item_schema)
-                            .name
-                            .map_or_else(|| field_name.clone(), |n| xml_name(&n));
-                        if hints.wrapped {
-                            children.push_str(&format!("<{field_name}>"));
-                        }
-                        for item in items {
-                            xml_element(
-                                document,
-                                &item_name,
-                                &item_schema,
-                                item,
-                                &mut children,
-                                depth + 1,
-                                budget,
-                            );
-                        }
-                        if hints.wrapped {
-                            children.push_str(&format!("</{field_name}>"));
-                        }
-                    }
-                    _ => xml_element(
-                        document,
-                        &field_name,
-                        &field_schema,
-                        field_value,
-                        &mut children,
-                        depth + 1,
-                        budget,
-                    ),
-                }
+                out.push_str(&format!("</{name}>"));
             }
-            out.push_str(&format!("<{name}{attributes}>{children}</{name}>"));
+            Value::Object(_) | Value::Array(_) => out.push_str(&format!("<{name}/>")),
+            scalar => out.push_str(&format!(
+                "<{name}>{}</{name}>",
+                escape(&scalar_text(scalar))
+            )),
         }
-        Value::Array(items) if depth < 32 && *budget > 0 => {
-            let item_schema = schema
-                .get("items")
-                .map(|s| synth::flatten(document, s))
-                .unwrap_or_default();
-            out.push_str(&format!("<{name}>"));
-            for item in items {
-                let item_name = xml_hints(&item_schema)
-                    .name
-                    .map_or_else(|| "item".to_string(), |n| xml_name(&n));
-                xml_element(
-                    document,
-                    &item_name,
-                    &item_schema,
-                    item,
-                    out,
-                    depth + 1,
-                    budget,
-                );
-            }
-            out.push_str(&format!("</{name}>"));
-        }
-        Value::Object(_) | Value::Array(_) => out.push_str(&format!("<{name}/>")),
-        scalar => out.push_str(&format!(
-            "<{name}>{}</{name}>",
-            escape(&scalar_text(scalar))
-        )),
     }
 }
 
@@ -507,10 +598,6 @@ fn xml_element(
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn valid_body(document: &Value, request_body: &RequestBody) -> Option<Body> {
-        super::valid_body(document, request_body, &mut Vec::new())
-    }
 
     fn media(media_type: &str, schema: Option<Value>, example: Option<Value>) -> MediaType {
         MediaType {

@@ -547,7 +547,7 @@ fn row<'p>(
             because: (!step.because.is_empty()).then(|| redactor.text(&step.because)),
         }),
         method: operation.map_or(Method::Get, |o| o.method),
-        path: operation.map_or_else(String::new, |o| o.path.clone()),
+        path: operation.map_or_else(String::new, |o| o.key()),
         operation_id: operation
             .and_then(|o| o.operation_id.clone())
             .filter(|id| !id.is_empty())

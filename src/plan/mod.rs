@@ -80,9 +80,14 @@ pub struct PlanOptions {
     /// Extra headers sent with every request (`-H 'Name: value'`).
     pub headers: Vec<(String, String)>,
     /// Per-operation request values from `rollcall.toml`, keyed by
-    /// `METHOD /path` or operationId (the first matching entry applies).
+    /// `METHOD /path` or operationId, or [`EVERY_OPERATION`] (the first
+    /// matching entry applies).
     pub overrides: Vec<(String, OperationOverride)>,
 }
+
+/// The key of request values for every operation (`[parameters]` in
+/// `rollcall.toml`), after the entries for one.
+pub const EVERY_OPERATION: &str = "*";
 
 /// What `rollcall.toml` sets for one operation's request. Safe mode's own
 /// choices (a sentinel id, an invalid value, a malformed body) always win,
@@ -326,7 +331,7 @@ fn plan_operation(
     let configured = options
         .overrides
         .iter()
-        .find(|(key, _)| crate::filter::names_operation(key, operation))
+        .find(|(key, _)| key == EVERY_OPERATION || crate::filter::names_operation(key, operation))
         .map(|(_, o)| o);
     let request_for = |overrides: &[(usize, Value)], body: &BodyPlan| {
         let (mut request, notes) = assemble(
@@ -540,7 +545,10 @@ fn assemble(
             .find(|(_, p)| p.location == ParamLocation::Path && p.name == name);
         match declared {
             Some((index, parameter)) => {
-                serialize::path_value(parameter, &value_of(index, parameter, &mut notes))
+                let (text, note) =
+                    synth::path_text(document, parameter, &value_of(index, parameter, &mut notes));
+                notes.extend(note);
+                text
             }
             None => serialize::encode_component(synth::PLACEHOLDER),
         }
@@ -549,13 +557,52 @@ fn assemble(
     let mut query = Vec::new();
     let mut headers = Vec::new();
     let mut cookies = Vec::new();
+    // The selector's query pairs, by the item's position: they lead the
+    // query, in the selector's order (`?analytics&id=...`).
+    let mut selected_query: Vec<(usize, Vec<String>)> = Vec::new();
+    let position = |name: &str| {
+        operation
+            .selector
+            .items
+            .iter()
+            .position(|item| item.name == name)
+            .unwrap_or(usize::MAX)
+    };
     for (index, parameter) in operation.parameters.iter().enumerate() {
-        let wanted = parameter.required || configured_value(parameter).is_some();
+        // A parameter the selector names (`#acl`, `#list-type=2`) is what
+        // makes the request this operation: always sent, with its value.
+        let selected = operation
+            .selector
+            .item_for(&parameter.name, parameter.location);
+        let wanted =
+            parameter.required || configured_value(parameter).is_some() || selected.is_some();
         if !wanted || parameter.location == ParamLocation::Path {
             continue;
         }
-        let value = value_of(index, parameter, &mut notes);
+        let fixed = selected
+            .and_then(|item| item.value.as_ref())
+            .filter(|_| !overrides.iter().any(|(i, _)| *i == index));
+        let value = match fixed {
+            Some(fixed) => Value::String(fixed.clone()),
+            None => value_of(index, parameter, &mut notes),
+        };
+        // A flag (`?acl`, S3's subresources) is named, not given a value.
+        let is_true = value == Value::Bool(true) || value.as_str() == Some("true");
+        if parameter.location == ParamLocation::Query
+            && is_true
+            && serialize::is_flag(document, parameter)
+        {
+            let flag = vec![serialize::encode_component(&parameter.name)];
+            match selected {
+                Some(_) => selected_query.push((position(&parameter.name), flag)),
+                None => query.extend(flag),
+            }
+            continue;
+        }
         match serialize::serialize(parameter, &value) {
+            serialize::Serialized::Query(pairs) if selected.is_some() => {
+                selected_query.push((position(&parameter.name), pairs));
+            }
             serialize::Serialized::Query(pairs) => query.extend(pairs),
             serialize::Serialized::Header(text) => {
                 let name = parameter.name.to_ascii_lowercase();
@@ -608,6 +655,31 @@ fn assemble(
             ));
         }
     }
+    // A `name=value` of the selector that no parameter declares
+    // (`/#Action=AssumeRole`) is sent as it is written.
+    for (at, item) in operation.selector.items.iter().enumerate() {
+        let declared = operation
+            .parameters
+            .iter()
+            .any(|p| p.location == ParamLocation::Query && p.name == item.name);
+        if let (crate::contract::SelectorPlace::Query, Some(value), false) =
+            (item.place, &item.value, declared)
+        {
+            let pair = format!(
+                "{}={}",
+                serialize::encode_component(&item.name),
+                serialize::encode_component(value)
+            );
+            selected_query.push((at, vec![pair]));
+        }
+    }
+    selected_query.sort_by_key(|(at, _)| *at);
+    let rest = std::mem::take(&mut query);
+    query = selected_query
+        .into_iter()
+        .flat_map(|(_, pairs)| pairs)
+        .collect();
+    query.extend(rest);
     query.extend(applied.query);
     replace_headers(&mut headers, applied.headers);
     cookies.extend(applied.cookies);
@@ -630,7 +702,14 @@ fn assemble(
                 .request_body
                 .as_ref()
                 .filter(|request_body| sends_declared_body(operation.method, request_body))
-                .and_then(|request_body| body::valid_body(document, request_body, &mut notes)),
+                .and_then(|request_body| {
+                    body::valid_body_for(
+                        document,
+                        request_body,
+                        operation.operation_id.as_deref(),
+                        &mut notes,
+                    )
+                }),
         },
     };
 

@@ -25,7 +25,9 @@
 //! removal goes after every probe that is not one, and after every removal
 //! on a deeper path (`DELETE /orders/{id}/notes/{n}` before `DELETE
 //! /orders/{id}`); two removals on the same path template go one after the
-//! other, in the contract's order.
+//! other, in the contract's order, after those that remove only a part of
+//! what the path names (a selector's, `DELETE /{Bucket}?tagging`), which go
+//! together.
 //!
 //! An operation **creates** when it is a POST or PUT that declares `201`,
 //! whose operationId's verb or summary's first word is create, add, insert
@@ -142,6 +144,12 @@ pub fn of(contract: &Contract, plan: &Plan) -> Order {
         let key = match role {
             Role::Create => PhaseKey(0, Reverse(0), 0),
             Role::ReadOrChange => PhaseKey(1, Reverse(0), 0),
+            // A removal with a selector removes a part of what the path
+            // names (`DELETE /{Bucket}?tagging`): all of them go together,
+            // before the removals of the thing itself (`DELETE /{Bucket}`).
+            Role::Remove if !operation.selector.is_empty() => {
+                PhaseKey(2, Reverse(depth(&operation.path)), 0)
+            }
             Role::Remove => {
                 let rank = same_path_removals
                     .entry(template_shape(&operation.path))

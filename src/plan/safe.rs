@@ -116,6 +116,9 @@ pub fn decide(document: &Value, operation: &Operation, mode: Mode) -> Decision {
 /// schema surely rejects. Each breaks something the contract makes
 /// mandatory; where nothing can be broken, the list is empty.
 pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless> {
+    if let Some(store) = object_store(document, operation) {
+        return object_store_probes(operation, store);
+    }
     let mut probes = Vec::new();
     if operation.method == Method::Delete {
         let values: Vec<(usize, Value)> = operation
@@ -152,6 +155,13 @@ pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless>
             .filter(|(_, p)| {
                 p.location == location && (p.required || location == ParamLocation::Path)
             })
+            // A flag's value is not read (`?acl=not-a-boolean` is `?acl` to
+            // S3), and breaking the selector's parameter makes the request
+            // another operation's: neither is refused for certain.
+            .filter(|(_, p)| {
+                !serialize::is_flag(document, p)
+                    && operation.selector.item_for(&p.name, p.location).is_none()
+            })
             .find_map(|(index, parameter)| {
                 let (value, expected) = violating_value(document, parameter)?;
                 Some(Harmless::InvalidParameter {
@@ -175,8 +185,15 @@ pub fn harmless_probes(document: &Value, operation: &Operation) -> Vec<Harmless>
 /// application/x-www-form-urlencoded, no required     does not
 /// text/plain        {type: string}                   does not ("" is a string)
 /// text/plain        {type: string, minLength: 1}     violates
-/// application/octet-stream                           does not (zero bytes are a file)
+/// application/octet-stream, any schema               does not (zero bytes are a file)
+/// image/png, application/pdf, ... any schema          does not
 /// ```
+///
+/// A raw media type (`application/octet-stream`, images, audio, video,
+/// PDF, ZIP) carries bytes no server reads against the schema beside it,
+/// whatever that says (Docker's `POST /networks/{id}/connect` declares an
+/// object there, Apache Qakka an array of bytes, Azure's blob upload a
+/// `format: file` object): an empty body is a valid upload.
 ///
 /// This is the one place that decides whether a bodiless write is
 /// harmless: a store known to accept bodiless writes whatever its contract
@@ -205,14 +222,28 @@ fn empty_body_rejected(document: &Value, media: &MediaType) -> bool {
         MediaKind::Form | MediaKind::Multipart => {
             violation::rejects(document, schema, &json!({}), Wire::Json)
         }
-        MediaKind::Text | MediaKind::Binary => {
-            violation::rejects(document, schema, &json!(""), Wire::Text)
-        }
-        MediaKind::Unsupported => false,
+        MediaKind::Text => violation::rejects(document, schema, &json!(""), Wire::Text),
+        MediaKind::Binary | MediaKind::Unsupported => false,
     }
 }
 
 fn unverifiable_reason(document: &Value, operation: &Operation) -> String {
+    if let Some(store) = object_store(document, operation) {
+        let why = match store.bucket {
+            Some(_) => format!(
+                "{} creates the bucket it names, whatever the body (S3's PUT is create-or-replace)",
+                operation.label()
+            ),
+            None => format!(
+                "{} names no bucket, and an object store acts on its writes whatever the body and the values of its flags",
+                operation.label()
+            ),
+        };
+        return format!(
+            "no request for {} is both harmless and rejectable: {why}; run --mode live against a store you may change to check it",
+            operation.label()
+        );
+    }
     let mut missing = Vec::new();
     if operation.method == Method::Delete
         && operation
@@ -247,6 +278,121 @@ fn unverifiable_reason(document: &Value, operation: &Operation) -> String {
     )
 }
 
+/// What marks an operation of an S3-style contract, the protocol of S3 and
+/// the object stores that speak it (MinIO, Ceph RGW, Garage, SeaweedFS, R2).
+/// Its writes need their own safe-mode rule: a PUT creates or replaces
+/// whatever it names and accepts an empty body whatever the contract says,
+/// and a subresource flag's value is never read (`?acl=not-a-boolean` is
+/// `?acl`), so no invalid body or value is refused for certain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectStore {
+    /// The path parameter that fills the first segment, the bucket of
+    /// path-style addressing (`/{Bucket}/{Key}`), as an index into
+    /// `Operation::parameters`; `None` when the path starts otherwise.
+    pub bucket: Option<usize>,
+}
+
+/// Whether `operation` belongs to an S3-style contract, and where its
+/// bucket is. Recognised by a security scheme whose
+/// `x-amazon-apigateway-authtype` is `awsS3` (AWS's own S3 contract), or
+/// by the shape of S3's path-style operations: a first path segment that
+/// is a parameter named like a bucket, in a contract signed with AWS
+/// Signature Version 4 (`awsSigv4`), or, in one that names no such scheme,
+/// with `x-amz-*` headers.
+pub fn object_store(document: &Value, operation: &Operation) -> Option<ObjectStore> {
+    let auth_types: Vec<String> = security_schemes(document)
+        .filter_map(|scheme| scheme.get("x-amazon-apigateway-authtype"))
+        .filter_map(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let first = operation
+        .path
+        .split('/')
+        .find(|segment| !segment.is_empty())
+        .and_then(|segment| segment.strip_prefix('{')?.strip_suffix('}'));
+    let bucket = first.and_then(|name| {
+        operation
+            .parameters
+            .iter()
+            .position(|p| p.location == ParamLocation::Path && p.name == name)
+    });
+    if auth_types.iter().any(|t| t == "awss3") {
+        return Some(ObjectStore { bucket });
+    }
+    let named_bucket = bucket.is_some()
+        && first.is_some_and(|name| {
+            let name = name.to_ascii_lowercase();
+            name == "bucket" || name == "bucketname" || name == "bucket_name"
+        });
+    let aws_signed = auth_types.iter().any(|t| t == "awssigv4");
+    let amz_headers = operation.parameters.iter().any(|p| {
+        p.location == ParamLocation::Header && p.name.to_ascii_lowercase().starts_with("x-amz-")
+    });
+    let shaped = if auth_types.is_empty() {
+        amz_headers
+    } else {
+        aws_signed
+    };
+    (named_bucket && shaped).then_some(ObjectStore { bucket })
+}
+
+/// The contract's security scheme objects (OpenAPI 3 and Swagger 2.0 homes).
+pub(crate) fn security_schemes(document: &Value) -> impl Iterator<Item = &Map<String, Value>> {
+    let schemes = document
+        .pointer("/components/securitySchemes")
+        .or_else(|| document.get("securityDefinitions"))
+        .and_then(Value::as_object);
+    schemes
+        .into_iter()
+        .flat_map(|schemes| schemes.values())
+        .filter_map(Value::as_object)
+}
+
+/// Safe mode's one harmless request for an object store's write: the same
+/// valid request, aimed at a bucket no store can have or create (a name
+/// longer than any store allows, see [`uncreatable_bucket`]). A store
+/// resolves the bucket before it acts, and a store that lacks the
+/// operation says so first (`501 NotImplemented`), so the answer tells
+/// which. The exception is `PUT /{Bucket}` itself (CreateBucket), which
+/// makes the bucket it names: nothing is harmless there.
+fn object_store_probes(operation: &Operation, store: ObjectStore) -> Vec<Harmless> {
+    let Some(bucket) = store.bucket else {
+        return Vec::new();
+    };
+    let segments = operation.path.split('/').filter(|s| !s.is_empty()).count();
+    let creates_bucket = operation.method == Method::Put
+        && segments == 1
+        && operation.selector.query_names().next().is_none();
+    if creates_bucket {
+        return Vec::new();
+    }
+    let seed = operation
+        .parameters
+        .get(bucket)
+        .map_or(0, |parameter| seed_for(operation, parameter));
+    vec![Harmless::Sentinel {
+        values: vec![(bucket, Value::String(uncreatable_bucket(seed)))],
+    }]
+}
+
+/// The length of [`uncreatable_bucket`]'s names: S3 allows 63 characters,
+/// Ceph RGW's relaxed names 255.
+pub const UNCREATABLE_BUCKET_LEN: usize = 256;
+
+/// A bucket name no object store can have, so no write can reach or make
+/// it: `rollcall-sentinel-<8 hex>-longer-than-any-bucket-name-…`, 256
+/// characters of what a bucket name may hold. A store that falls back to
+/// CreateBucket for a subresource it does not know (moto does) refuses
+/// the name instead of creating it.
+pub fn uncreatable_bucket(seed: u64) -> String {
+    let mut name = format!("rollcall-sentinel-{:08x}", seed as u32);
+    while name.len() < UNCREATABLE_BUCKET_LEN {
+        name.push_str("-longer-than-any-bucket-name");
+    }
+    name.truncate(UNCREATABLE_BUCKET_LEN);
+    name
+}
+
 /// The operation's path, relative to the base URL, with a valid value
 /// (example, else synthesized) for each path parameter and no query: where
 /// a follow-up `OPTIONS` goes for an operation safe mode sent nothing to.
@@ -257,7 +403,12 @@ pub fn route_path(document: &Value, operation: &Operation) -> String {
         .find(|p| p.location == ParamLocation::Path && p.name == name)
     {
         Some(parameter) => {
-            serialize::path_value(parameter, &synth::parameter_value(document, parameter))
+            synth::path_text(
+                document,
+                parameter,
+                &synth::parameter_value(document, parameter),
+            )
+            .0
         }
         None => serialize::encode_component(synth::PLACEHOLDER),
     })
@@ -343,7 +494,7 @@ pub fn alternate_request(contract: &Contract, probe: &PlannedProbe) -> Option<Al
             if let Some(text) = declared
                 .iter()
                 .map(|value| serialize::path_value(parameter, value))
-                .find(|text| text != sent[*at])
+                .find(|text| text != sent[*at] && serialize::fills_segment(text))
             {
                 return Some(Alternate {
                     request: with_segment(*at, text),
@@ -569,7 +720,7 @@ pub fn sentinel(document: &Value, operation: &Operation, parameter: &Parameter) 
 /// FNV-1a of `METHOD /path name`, finished with a mixer: stable across runs,
 /// platforms and Rust releases (unlike std's hasher).
 fn seed_for(operation: &Operation, parameter: &Parameter) -> u64 {
-    let text = format!("{} {} {}", operation.method, operation.path, parameter.name);
+    let text = format!("{} {}", operation.label(), parameter.name);
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.bytes() {
         hash ^= u64::from(byte);
@@ -685,6 +836,7 @@ mod tests {
         Operation {
             method: Method::Delete,
             path: path.into(),
+            selector: Default::default(),
             operation_id: None,
             summary: None,
             tags: vec![],
@@ -1004,6 +1156,21 @@ mod tests {
             "application/octet-stream",
             json!({"type": "string", "format": "binary"})
         )]));
+        // Raw bytes whatever the schema beside them says: Docker's
+        // `POST /networks/{id}/connect`, Apache Qakka's messages, Azure's
+        // blob upload.
+        for schema in [
+            json!({"type": "object", "properties": {"Container": {"type": "string"}}}),
+            json!({"type": "array", "items": {"type": "string", "format": "byte"}}),
+            json!({"type": "object", "format": "file"}),
+            json!({"type": "string", "minLength": 1}),
+        ] {
+            assert!(
+                !violates(vec![media("application/octet-stream", schema.clone())]),
+                "{schema}"
+            );
+            assert!(!violates(vec![media("image/png", schema)]));
+        }
         assert!(!violates(vec![media(
             "text/plain",
             json!({"type": "string"})

@@ -10,6 +10,7 @@
 //! query  ids=[1,2], spaceDelimited         → ids=1%202
 //! query  ids=[1,2], pipeDelimited          → ids=1%7C2
 //! query  filter={a:1}, deepObject          → filter[a]=1
+//! query  acl, enum [true] (a flag)         → acl
 //! header X-Ids=[1,2], simple               → X-Ids: 1,2
 //! cookie session=abc, lang=en              → Cookie: session=abc; lang=en
 //! ```
@@ -168,6 +169,14 @@ pub fn path_value(parameter: &Parameter, value: &Value) -> String {
     }
 }
 
+/// Whether a path parameter's text can stand in a path: not empty (an
+/// empty segment collapses `/a//b`, and routers match nothing there) and
+/// not a dot segment (`.` or `..`, which HTTP clients remove, as a URL
+/// parser must).
+pub fn fills_segment(text: &str) -> bool {
+    !matches!(text, "" | "." | "..")
+}
+
 /// `k1=v1<sep>k2=v2` (exploded) or `k1,v1,k2,v2`, each part encoded.
 fn map_pairs(map: &Map<String, Value>, exploded: bool, separator: &str) -> String {
     let parts = map.iter().map(|(k, v)| {
@@ -183,6 +192,26 @@ fn map_pairs(map: &Map<String, Value>, exploded: bool, separator: &str) -> Strin
 
 fn join(parts: impl Iterator<Item = String>, separator: &str) -> String {
     parts.collect::<Vec<_>>().join(separator)
+}
+
+/// Whether a query parameter is a flag: its only allowed value is `true`
+/// (`enum: [true]` or `const: true`), so its presence is what it says. S3's
+/// subresources are flags (`?acl`, `?uploads`), sent as the bare name: the
+/// store reads `?acl=true` as no subresource at all.
+pub fn is_flag(document: &Value, parameter: &Parameter) -> bool {
+    if parameter.location != ParamLocation::Query || parameter.content.is_some() {
+        return false;
+    }
+    let Some(schema) = &parameter.schema else {
+        return false;
+    };
+    let schema = super::synth::flatten(document, schema);
+    let only_true = |members: &Value| {
+        members
+            .as_array()
+            .is_some_and(|m| m == &[Value::Bool(true)])
+    };
+    schema.get("enum").is_some_and(only_true) || schema.get("const") == Some(&Value::Bool(true))
 }
 
 /// The query pairs (`name=value`, already encoded) for one parameter:

@@ -25,6 +25,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::pattern;
+use super::serialize;
 use crate::contract::{MediaType, Parameter};
 
 /// The string used where a schema says nothing more specific.
@@ -127,6 +128,123 @@ pub fn schema_value(document: &Value, schema: &Value) -> Value {
 /// that acts on it).
 pub fn body_value(document: &Value, schema: &Value) -> Value {
     Synthesizer::new(document, true).synthesize(schema).value
+}
+
+/// The text of a path parameter's `value` as the path carries it, unless
+/// that text is empty or a dot segment (`/controlSets//status`, an empty
+/// object; `.` and `..`, which HTTP clients remove from a path): then the
+/// text of the first non-empty value the parameter's schema allows (a
+/// string of at least one character, one item, one property). With a note
+/// for the plan saying what was replaced, or that the schema allows no
+/// value that fills a segment (the empty text is sent then).
+///
+/// ```text
+/// controlSetId {type: string, pattern: '.*', minLength: 0}   ""  → "a"-like, 1 character
+/// object {type: object, properties: {name: ...}}, simple      {}  → name,rollcall
+/// object {type: object, properties: {name: ...}}, label       {}  → .name,rollcall
+/// id {type: string, maxLength: 0}                             ""  → "" (noted)
+/// ```
+pub fn path_text(
+    document: &Value,
+    parameter: &Parameter,
+    value: &Value,
+) -> (String, Option<String>) {
+    let text = serialize::path_value(parameter, value);
+    if serialize::fills_segment(&text) {
+        return (text, None);
+    }
+    let problem = if text.is_empty() {
+        "an empty path segment".to_string()
+    } else {
+        format!("the dot segment '{text}', which HTTP clients remove from a path")
+    };
+    let replacement = non_empty_candidates(document, parameter)
+        .into_iter()
+        .map(|candidate| serialize::path_value(parameter, &candidate))
+        .find(|candidate| serialize::fills_segment(candidate));
+    let name = &parameter.name;
+    match replacement {
+        Some(replacement) => {
+            let note = format!(
+                "path parameter '{name}': {} would leave {problem}; sent '{replacement}', a non-empty value its schema allows",
+                shown_value(value)
+            );
+            (replacement, Some(note))
+        }
+        None => {
+            let note = format!(
+                "path parameter '{name}': its schema allows no value that fills a path segment, so the request has {problem} and may not reach the route"
+            );
+            (text, Some(note))
+        }
+    }
+}
+
+/// `""`, `{}`, `[]` or the JSON text of a value, for notes.
+fn shown_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("'{text}'"),
+        other => other.to_string(),
+    }
+}
+
+/// Values of the parameter's schema whose text is not empty, most natural
+/// first: the schema's first non-empty declared value or a synthesized one
+/// (strings of at least one character, arrays of one item, objects with a
+/// property), then its other declared values, then the placeholder; each
+/// one the schema may accept.
+fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Value> {
+    let schema = parameter
+        .content
+        .as_ref()
+        .and_then(|content| content.schema.as_ref())
+        .or(parameter.schema.as_ref());
+    let Some(schema) = schema else {
+        return vec![Value::String(PLACEHOLDER.into())];
+    };
+    let mut synth = Synthesizer {
+        non_empty: true,
+        ..Synthesizer::new(document, true)
+    };
+    let flat = flatten(document, schema);
+    let mut candidates = vec![synth.value(schema, &mut Vec::new(), 0)];
+    candidates.extend(declared_values(&flat));
+    if matches!(effective_type(&flat), None | Some("string")) {
+        candidates.push(Value::String(PLACEHOLDER.into()));
+    }
+    candidates.retain(|candidate| {
+        !is_empty_value(candidate)
+            && !super::violation::rejects(document, schema, candidate, super::violation::Wire::Json)
+    });
+    candidates
+}
+
+/// Every value the schema declares: `example`, `examples`, `default`,
+/// `const` and the `enum` members, in that order.
+fn declared_values(schema: &Map<String, Value>) -> Vec<Value> {
+    let mut values: Vec<Value> = Vec::new();
+    values.extend(schema.get("example").cloned());
+    if let Some(examples) = schema.get("examples").and_then(Value::as_array) {
+        values.extend(examples.iter().cloned());
+    }
+    values.extend(schema.get("default").cloned());
+    values.extend(schema.get("const").cloned());
+    if let Some(members) = schema.get("enum").and_then(Value::as_array) {
+        values.extend(members.iter().cloned());
+    }
+    values.retain(|value| !value.is_null());
+    values
+}
+
+/// `""`, `[]`, `{}` or `null`: a value whose text is empty.
+fn is_empty_value(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(fields) => fields.is_empty(),
+        Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// `schema` with its `$ref`s followed, `allOf` merged and the first non-null
@@ -259,6 +377,10 @@ struct Synthesizer<'a> {
     fill_top: bool,
     /// The first place a level's merging was cut short ([`Synthesized::gave_up`]).
     gave_up: Option<String>,
+    /// Whether every value must have a non-empty text: declared values
+    /// that are empty are passed over, and strings get at least one
+    /// character ([`path_text`]).
+    non_empty: bool,
 }
 
 impl<'a> Synthesizer<'a> {
@@ -268,6 +390,7 @@ impl<'a> Synthesizer<'a> {
             nodes: 0,
             fill_top,
             gave_up: None,
+            non_empty: false,
         }
     }
 
@@ -308,6 +431,7 @@ impl<'a> Synthesizer<'a> {
                     "$ref" | "allOf" | "oneOf" | "anyOf" => {}
                     "properties" => merge_properties(&mut flat.schema, value),
                     "required" => merge_required(&mut flat.schema, value),
+                    "xml" => merge_xml(&mut flat.schema, value),
                     _ => {
                         flat.schema
                             .entry(key.clone())
@@ -390,7 +514,14 @@ impl<'a> Synthesizer<'a> {
         if flat.never {
             return Value::Null;
         }
-        if let Some(declared) = declared_value(&flat.schema) {
+        let declared = if self.non_empty {
+            declared_values(&flat.schema)
+                .into_iter()
+                .find(|value| !is_empty_value(value))
+        } else {
+            declared_value(&flat.schema)
+        };
+        if let Some(declared) = declared {
             return declared;
         }
         let descend = !flat.cyclic && depth < MAX_DEPTH && self.nodes < MAX_NODES;
@@ -414,6 +545,7 @@ impl<'a> Synthesizer<'a> {
             Some("number") => number_value(schema),
             Some("boolean") => Value::Bool(true),
             Some("null") => Value::Null,
+            _ if self.non_empty => Value::String(non_empty_string_value(schema)),
             _ => Value::String(string_value(schema)),
         };
         active.truncate(outer);
@@ -484,9 +616,16 @@ impl<'a> Synthesizer<'a> {
             let value = self.value_of_flat(flat, active, depth + 1);
             object.insert(name.to_string(), value);
         }
+        // A path value must not be empty: a free-form object gets a
+        // property of its own there.
+        let least = if self.non_empty {
+            wanted
+        } else {
+            min_properties
+        };
         if let Some(additional) = additional {
             let mut index = 1;
-            while object.len() < min_properties {
+            while object.len() < least {
                 let name = format!("property{index}");
                 index += 1;
                 if !object.contains_key(&name) {
@@ -614,6 +753,27 @@ fn variant(schema: &Map<String, Value>, value: &Value, attempt: usize) -> Option
     }
 }
 
+/// `xml` objects of several levels, key by key (the first level's win): AWS's
+/// contracts name an element on one `allOf` part (`{xml: {name: Object}}`)
+/// and say the list is not wrapped on the `$ref`'d one.
+fn merge_xml(schema: &mut Map<String, Value>, xml: &Value) {
+    let Some(xml) = xml.as_object() else {
+        return;
+    };
+    match schema.get_mut("xml").and_then(Value::as_object_mut) {
+        Some(merged) => {
+            for (key, value) in xml {
+                merged.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        None => {
+            schema
+                .entry("xml")
+                .or_insert_with(|| Value::Object(xml.clone()));
+        }
+    }
+}
+
 fn merge_properties(schema: &mut Map<String, Value>, properties: &Value) {
     let Some(properties) = properties.as_object() else {
         return;
@@ -689,6 +849,18 @@ pub fn string_value(schema: &Map<String, Value>) -> String {
         return generated.text;
     }
     fit_length(PLACEHOLDER, min_len, max_len)
+}
+
+/// [`string_value`] with at least one character, where `maxLength`
+/// allows one: a pattern gets its shortest non-empty match.
+fn non_empty_string_value(schema: &Map<String, Value>) -> String {
+    if schema.get("maxLength").and_then(Value::as_u64) == Some(0) {
+        return String::new();
+    }
+    let mut at_least_one = schema.clone();
+    let min_len = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+    at_least_one.insert("minLength".into(), Value::from(min_len.max(1)));
+    string_value(&at_least_one)
 }
 
 /// `base` padded with `x` to `min_len` characters, then cut to `max_len`.
@@ -869,6 +1041,110 @@ mod tests {
 
     fn synth(schema: Value) -> Value {
         schema_value(&json!({}), &schema)
+    }
+
+    fn path_parameter(schema: Value, style: Option<&str>, explode: Option<bool>) -> Parameter {
+        Parameter {
+            name: "id".into(),
+            location: crate::contract::ParamLocation::Path,
+            required: true,
+            deprecated: false,
+            style: style.map(str::to_string),
+            explode,
+            allow_reserved: false,
+            schema: Some(schema),
+            example: None,
+            content: None,
+        }
+    }
+
+    /// The text a planned path carries for a parameter, and its note.
+    fn segment(parameter: &Parameter) -> (String, Option<String>) {
+        let value = parameter_value(&json!({}), parameter);
+        path_text(&json!({}), parameter, &value)
+    }
+
+    /// AWS Audit Manager's `controlSetId: {pattern: ".*", minLength: 0}`
+    /// synthesized as "" made `/controlSets//status`.
+    #[test]
+    fn a_path_value_is_never_empty() {
+        let audit = path_parameter(
+            json!({"type": "string", "pattern": ".*", "minLength": 0, "maxLength": 300}),
+            None,
+            None,
+        );
+        let (text, note) = segment(&audit);
+        assert!(
+            serialize::fills_segment(&text) && text.chars().count() == 1,
+            "{text}"
+        );
+        let note = note.expect("a note on the replaced value");
+        assert!(
+            note.contains("'id'") && note.contains("an empty path segment"),
+            "{note}"
+        );
+
+        let empty_example = Parameter {
+            example: Some(json!("")),
+            ..path_parameter(json!({"type": "string"}), None, None)
+        };
+        assert_eq!(segment(&empty_example).0, "rollcall");
+
+        let enum_with_empty = path_parameter(json!({"enum": ["", "open"]}), None, None);
+        assert_eq!(segment(&enum_with_empty).0, "open");
+
+        let plain = path_parameter(json!({"type": "string"}), None, None);
+        assert_eq!(segment(&plain), ("rollcall".to_string(), None));
+    }
+
+    /// An object with no required property is `{}`: an empty segment in
+    /// simple style, the dot segment `.` in label style.
+    #[test]
+    fn an_object_or_array_path_value_gets_a_property_or_an_item() {
+        let object = json!({"type": "object", "properties": {
+            "name": {"type": "string"}, "description": {"type": "string"}
+        }});
+        let text = |style: Option<&str>, explode: Option<bool>| {
+            segment(&path_parameter(object.clone(), style, explode)).0
+        };
+        assert_eq!(text(None, None), "name,rollcall");
+        assert_eq!(text(Some("simple"), Some(true)), "name=rollcall");
+        assert_eq!(text(Some("label"), Some(false)), ".name,rollcall");
+        assert_eq!(text(Some("label"), Some(true)), ".name=rollcall");
+        // Matrix style names the parameter: the segment is never empty.
+        assert_eq!(text(Some("matrix"), None), ";id=");
+
+        let open_object = path_parameter(json!({"type": "object"}), Some("label"), None);
+        let (open, _) = segment(&open_object);
+        assert!(open.len() > 1 && open.starts_with('.'), "{open}");
+
+        let empty_items = path_parameter(
+            json!({"type": "array", "items": {"type": "string", "maxLength": 0}}),
+            None,
+            None,
+        );
+        assert_eq!(segment(&empty_items).0.len(), 0, "no item can fill it");
+    }
+
+    #[test]
+    fn a_schema_that_allows_only_an_empty_value_is_noted() {
+        let (text, note) = segment(&path_parameter(
+            json!({"type": "string", "maxLength": 0}),
+            None,
+            None,
+        ));
+        assert_eq!(text, "");
+        let note = note.expect("a note");
+        assert!(
+            note.contains("allows no value that fills a path segment"),
+            "{note}"
+        );
+        let (dot, note) = segment(&path_parameter(json!({"const": "."}), None, None));
+        assert_eq!(dot, ".");
+        assert!(
+            note.is_some_and(|n| n.contains("dot segment '.'")),
+            "a dot is noted"
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub(crate) fn op(method: Method, path: &str) -> Operation {
     Operation {
         method,
         path: path.into(),
+        selector: Default::default(),
         operation_id: None,
         summary: None,
         tags: vec![],
@@ -1334,3 +1335,5 @@ fn safe_modes_invalid_value_is_never_replaced_by_a_credential_of_its_name() {
         request.path_and_query
     );
 }
+
+mod object_store;

@@ -63,6 +63,13 @@ pub struct Discovery {
     /// before an `OPTIONS` answered with the no-route response may count as
     /// proof that a route is missing (Rails, for one, routes no `OPTIONS`).
     pub options_calibration: Option<OptionsCalibration>,
+    /// The probes of this run that a handler answered with a 2xx, by
+    /// concrete path; added after each phase's probes (see
+    /// `verdict::followup`). On a target that answers a method a routed
+    /// path does not serve with its no-route 404, such an answer shows
+    /// that the path is served, so another method's no-route 404 there
+    /// shows the method missing.
+    pub served: Vec<ServedAnswer>,
     /// The random token of this target's discovery paths, reused for the
     /// follow-up paths that cannot exist.
     pub token: String,
@@ -121,6 +128,25 @@ pub struct OptionsCalibration {
     /// (Starlette, aiohttp, Go's ServeMux, ASP.NET), so a path whose
     /// `OPTIONS` gets the no-route 404 is not routed at all.
     pub wrong_method_405: bool,
+    /// Whether it got this target's no-route response (a 404 or 410 that
+    /// matches the no-route fingerprint), on a path whose route serves
+    /// another method: this target answers a method a routed path does
+    /// not serve with its no-route 404 (Fastify, Rails), so that 404
+    /// tells a missing method only where the path is known to be served.
+    pub wrong_method_no_route: bool,
+}
+
+/// A probe's request that a handler answered with a 2xx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedAnswer {
+    pub method: Method,
+    /// The concrete path it was sent to, relative to the base URL, without
+    /// its query.
+    pub path: String,
+    /// The path template of its operation (`/tickets/{ticketId}`).
+    pub template: String,
+    /// `GET /tickets/7 answered 200 OK`, for evidence.
+    pub described: String,
 }
 
 /// The methods of every `Allow` header of `response`, upper-cased (`None`
@@ -376,6 +402,25 @@ impl Discovery {
         same_router.then_some(calibration)
     }
 
+    /// A 2xx this run got from a handler for another method than
+    /// `method` on the concrete `path` (query dropped) of an operation
+    /// with the same path template as `template` (parameter names aside):
+    /// a route serves that very path.
+    pub fn served_elsewhere(
+        &self,
+        method: Method,
+        path: &str,
+        template: &str,
+    ) -> Option<&ServedAnswer> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let shape = template_shape(template);
+        self.served.iter().find(|served| {
+            served.method != method
+                && served.path == path
+                && template_shape(&served.template) == shape
+        })
+    }
+
     /// Whether unknown paths get an `Allow` header at all.
     pub fn unknown_paths_get_allow(&self) -> bool {
         self.options_unknown
@@ -416,6 +461,28 @@ impl Discovery {
     }
 }
 
+/// A path template with its parameter names left out (`/a/{}/b`), so
+/// `/tickets/{id}` and `/tickets/{ticketId}` compare equal.
+fn template_shape(template: &str) -> String {
+    let mut shape = String::with_capacity(template.len());
+    let mut in_name = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_name = true;
+                shape.push('{');
+            }
+            '}' => {
+                in_name = false;
+                shape.push('}');
+            }
+            _ if in_name => {}
+            _ => shape.push(c),
+        }
+    }
+    shape
+}
+
 /// Runs discovery for one target: a handful of requests, not one per operation.
 pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
     let token = format!("{:016x}", fastrand::u64(..));
@@ -429,7 +496,11 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
         ..Discovery::default()
     };
 
-    let root_path = unknown_path("", &token, &templates);
+    let root_path = if is_object_store(contract) {
+        unknown_bucket(&token)
+    } else {
+        unknown_path("", &token, &templates)
+    };
     let root = prober.send_ad_hoc(Method::Get, &root_path).await;
     let root_sample = match root.outcome {
         Ok(response) => NoRouteSample {
@@ -679,6 +750,28 @@ fn prefix_note(sample: &NoRouteSample, root: &NoRouteSample) -> String {
     }
 }
 
+/// Whether the contract is an object store's (S3's protocol, see
+/// [`crate::plan::safe::object_store`]): every first path segment is a
+/// bucket there, and a PUT to one creates it.
+fn is_object_store(contract: &Contract) -> bool {
+    contract
+        .operations
+        .iter()
+        .any(|op| crate::plan::safe::object_store(&contract.document, op).is_some())
+}
+
+/// `/rollcall-404-<token>-longer-than-any-bucket-name…`: the unknown root
+/// path of an object store, a bucket name no store can create, so that
+/// discovery's PUT and POST to it make nothing.
+fn unknown_bucket(token: &str) -> String {
+    let mut name = format!("{TOKEN_PREFIX}{token}");
+    while name.len() < crate::plan::safe::UNCREATABLE_BUCKET_LEN {
+        name.push_str("-longer-than-any-bucket-name");
+    }
+    name.truncate(crate::plan::safe::UNCREATABLE_BUCKET_LEN);
+    format!("/{name}")
+}
+
 /// `/pets/rollcall-404-<token>`, with as many extra segments as it takes to
 /// match no declared template (`/pets/{petId}` would route a single one to a
 /// handler, whose 404 is not a no-route answer).
@@ -841,6 +934,7 @@ impl<'p> PathMasks<'p> {
             }
         }
         let masked = and_then(masked, mask_tokens);
+        let masked = and_then(masked, mask_request_ids);
         let masked = and_then(masked, mask_methods);
         and_then(masked, mask_volatile)
     }
@@ -901,6 +995,107 @@ fn mask_tokens(text: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// Field names whose value identifies one request (lower case, `-` and `_`
+/// dropped): S3's `<RequestId>` and `<HostId>`, `"requestId"`, `"trace_id"`.
+const REQUEST_ID_FIELDS: &[&str] = &[
+    "requestid",
+    "hostid",
+    "traceid",
+    "correlationid",
+    "xrequestid",
+    "xamzrequestid",
+    "xamzid2",
+    "amzrequestid",
+];
+
+fn is_request_id_field(name: &str) -> bool {
+    let normalized: String = name
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    REQUEST_ID_FIELDS.contains(&normalized.as_str())
+}
+
+/// The value of a request-id field → `{id}`, whatever it looks like (an
+/// S3 `HostId` is base64 with `+` and `/`, which the word masks cut into
+/// short pieces): XML elements (`<RequestId>4442587FB7D0A2F9</RequestId>`)
+/// and JSON string members (`"requestId": "f3a9"`).
+fn mask_request_ids(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let masked_value = match bytes[at] {
+            b'<' => xml_id_value(text, at),
+            b'"' => json_id_value(text, at),
+            _ => None,
+        };
+        match masked_value {
+            Some((start, end)) => {
+                out.push_str(&text[copied..start]);
+                out.push_str(ID_MASK);
+                copied = end;
+                at = end;
+            }
+            None => at += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// For `<Name>value</Name>` at `at` with a request-id name: the byte range of `value`.
+fn xml_id_value(text: &str, at: usize) -> Option<(usize, usize)> {
+    let rest = &text[at + 1..];
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|len| *len > 0)?;
+    if !rest[name_len..].starts_with('>') || !is_request_id_field(&rest[..name_len]) {
+        return None;
+    }
+    let start = at + 1 + name_len + 1;
+    let close = format!("</{}>", &rest[..name_len]);
+    // Ids are short: the close tag is looked for nearby only, so a body of
+    // unclosed `<RequestId>`s costs no more than one pass.
+    let mut end = (start + MAX_ID_CHARS + close.len()).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let len = text[start..end].find(&close)?;
+    let value = &text[start..start + len];
+    (!value.is_empty() && !value.contains('<')).then_some((start, start + len))
+}
+
+/// The longest request id masked (S3's `HostId` is under 100 characters).
+const MAX_ID_CHARS: usize = 512;
+
+/// For `"name": "value"` at `at` with a request-id name: the byte range of `value`.
+fn json_id_value(text: &str, at: usize) -> Option<(usize, usize)> {
+    let rest = &text[at + 1..];
+    let name_len = rest.find('"')?;
+    if !is_request_id_field(&rest[..name_len]) {
+        return None;
+    }
+    let after = rest[name_len + 1..].trim_start();
+    let after = after.strip_prefix(':')?.trim_start();
+    let value = after.strip_prefix('"')?;
+    let start = text.len() - value.len();
+    let mut escaped = false;
+    for (offset, c) in value.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return (offset > 0).then_some((start, start + offset)),
+            _ => escaped = false,
+        }
+    }
+    None
 }
 
 /// Upper-case method names as whole words → `{method}` (frameworks echo the
@@ -1551,6 +1746,7 @@ mod tests {
                 lists_routes: false,
                 path: "/pets".into(),
                 wrong_method_405: true,
+                wrong_method_no_route: false,
             }),
             ..Discovery::default()
         };
@@ -1626,5 +1822,45 @@ mod tests {
         assert!(allow_lists(&allow, Method::Put));
         assert!(!allow_lists(&allow, Method::Delete));
         assert_eq!(allow_methods(&response(200, None, "")), None);
+    }
+
+    #[test]
+    fn request_ids_are_masked_in_xml_and_json_whatever_they_look_like() {
+        let s3 = |request: &str, host: &str| {
+            response(
+                404,
+                Some("application/xml"),
+                &format!(
+                    "<?xml version=\"1.0\"?>\n<Error><Code>NoSuchBucket</Code><BucketName>rollcall</BucketName><RequestId>{request}</RequestId><HostId>{host}</HostId></Error>"
+                ),
+            )
+        };
+        let a = Fingerprint::of(&s3("4442587FB7D0A2F9", "Uu/ag1+Lu=="), "/rollcall?acl");
+        let b = Fingerprint::of(&s3("A1B2", "9Gj+cjU/8Ru="), "/rollcall?cors");
+        assert_eq!(a, b);
+        assert!(
+            a.body
+                .contains("<RequestId>{id}</RequestId><HostId>{id}</HostId>"),
+            "{}",
+            a.body
+        );
+        let json = |id: &str| {
+            response(
+                404,
+                Some("application/json"),
+                &format!(r#"{{"error":"not found","requestId": "{id}"}}"#),
+            )
+        };
+        assert_eq!(
+            Fingerprint::of(&json("ab12"), "/x"),
+            Fingerprint::of(&json(r#"zz9\"q"#), "/y")
+        );
+        // Other fields and elements keep their values.
+        let other = response(
+            404,
+            Some("application/xml"),
+            "<Error><Code>NoSuchKey</Code></Error>",
+        );
+        assert!(Fingerprint::of(&other, "/x").body.contains("NoSuchKey"));
     }
 }

@@ -15,12 +15,13 @@
 
 mod discovery;
 pub mod resolve;
+pub mod sigv4;
 #[cfg(test)]
 pub(crate) mod testing;
 
 pub use discovery::{
     Discovery, Fingerprint, MethodRefusal, NoRouteSample, OptionsCalibration, OptionsSample,
-    allow_lists, allow_methods, discover,
+    ServedAnswer, allow_lists, allow_methods, discover,
 };
 
 use std::collections::HashSet;
@@ -80,6 +81,8 @@ pub struct ProbeOptions {
     /// Called once per planned probe as its exchange completes (the terminal
     /// progress bar counts with it); `None`: nobody is watching.
     pub on_probe_done: Option<ProbeDone>,
+    /// Signs every request with AWS Signature Version 4 (`--aws-sigv4`).
+    pub signer: Option<Arc<sigv4::SigV4>>,
 }
 
 /// A callback for [`ProbeOptions::on_probe_done`].
@@ -106,6 +109,7 @@ impl fmt::Debug for ProbeOptions {
             .field("rate_per_second", &self.rate_per_second)
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("connect_to", &self.connect_to)
+            .field("signer", &self.signer)
             .finish()
     }
 }
@@ -124,6 +128,7 @@ impl Default for ProbeOptions {
             http2_prior_knowledge: false,
             connect_to: Vec::new(),
             on_probe_done: None,
+            signer: None,
         }
     }
 }
@@ -659,6 +664,17 @@ impl Prober {
             }
         };
         sent.url = url.to_string();
+        if let Some(signer) = &self.options.signer {
+            let body = request
+                .body
+                .as_ref()
+                .map_or(&[][..], |b| b.bytes.as_slice());
+            let method = request.method.as_str();
+            match signer.sign(method, &url, &sent.headers, body, SystemTime::now()) {
+                Ok(signature) => sent.headers.extend(signature),
+                Err(error) => return (sent, Err(TransportError::Other(error).into())),
+            }
+        }
         let outcome = self.transmit(url, request, &sent.headers, connection).await;
         (sent, outcome)
     }
@@ -681,6 +697,19 @@ impl Prober {
             && !planned_has("content-type")
         {
             headers.push(("Content-Type".to_string(), body.content_type.clone()));
+        }
+        // A PUT, POST or PATCH without a body (or with an empty one) still
+        // says so: S3 and many servers refuse one without a length (411)
+        // before any handler runs, and the client adds none for it.
+        if request
+            .body
+            .as_ref()
+            .is_none_or(|body| body.bytes.is_empty())
+            && request.method.carries_content()
+            && !planned_has("content-length")
+            && !planned_has("transfer-encoding")
+        {
+            headers.push(("Content-Length".to_string(), "0".to_string()));
         }
         headers
     }
@@ -1056,6 +1085,35 @@ mod tests {
                 ("Content-Type".to_string(), "application/json".to_string()),
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn bodyless_put_and_post_say_content_length_zero_once() {
+        let base = serve_raw_echo().await;
+        let prober = prober(&base);
+        let empty_body = PlannedRequest {
+            body: Some(crate::plan::Body {
+                content_type: "text/xml".into(),
+                bytes: Vec::new(),
+            }),
+            ..request(Method::Post, "/b/k?uploads")
+        };
+        for (request, expected) in [
+            (request(Method::Put, "/b?tagging"), 1),
+            (request(Method::Post, "/b?delete"), 1),
+            (empty_body, 1),
+            (request(Method::Get, "/b"), 0),
+            (request(Method::Delete, "/b"), 0),
+        ] {
+            let exchange = prober.send(&request).await;
+            let head = String::from_utf8(exchange.outcome.expect("answer").body).unwrap();
+            let lengths: Vec<&str> = head
+                .lines()
+                .filter(|line| line.to_ascii_lowercase().starts_with("content-length:"))
+                .collect();
+            assert_eq!(lengths.len(), expected, "{}: {head}", request.method);
+            assert!(lengths.iter().all(|l| l.ends_with(" 0")), "{head}");
+        }
     }
 
     #[tokio::test]

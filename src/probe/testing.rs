@@ -49,6 +49,40 @@ pub async fn serve_endless_body() -> String {
     format!("http://{address}")
 }
 
+/// A server that answers every request `200` with its head, as received
+/// (request line and header lines, names as the client wrote them).
+pub async fn serve_raw_echo() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut received = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !received.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => received.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let end = received
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .unwrap_or(0);
+                let head = String::from_utf8_lossy(&received[..end]).into_owned();
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+                    head.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
 /// An address nothing listens on.
 pub async fn closed_port_url() -> String {
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -82,6 +116,7 @@ pub fn operation(method: Method, path: &str) -> Operation {
     Operation {
         method,
         path: path.into(),
+        selector: Default::default(),
         operation_id: None,
         summary: None,
         tags: vec![],

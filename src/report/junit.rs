@@ -504,12 +504,16 @@ fn result_for<'a>(op: &'a OperationReport, target: &str) -> Option<&'a TargetRes
 }
 
 /// The second half of a testcase's classname: the operation's first tag,
-/// else its first path segment, else `root`.
+/// else its first path segment (its selector left out: `/{Bucket}?acl` is
+/// `{Bucket}`), else `root`.
 fn group(op: &OperationReport) -> &str {
     if let Some(tag) = op.tags.first() {
         return tag;
     }
     op.path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
         .split('/')
         .find(|segment| !segment.is_empty())
         .unwrap_or("root")

@@ -22,19 +22,33 @@
 //!   GET /admin/rollcall-404-… → 404 no-route          implemented (auth-after-routing), route only
 //! POST   /tickets/7/comments {"rollcall":  → 400, as unknown paths (a body parser before routing)
 //!   POST /tickets/7/comments (no body) → 501          not_implemented (handler-501)
+//! POST   /notes "rollcall" (live, valid) → 400, byte-identical to a malformed body's on unknown paths
+//!   POST /notes (no body)  → 404 no-route             (then OPTIONS, as for any no-route 404)
 //! ```
 //!
 //! Which follow-up an operation needs is decided by the verdict itself
 //! ([`super::follow_up_wanted`]); this module builds the requests and sends
 //! them. Before the first round's `OPTIONS` answers are read, one `OPTIONS`
 //! goes to an operation this run proved deployed, to learn whether the
-//! target answers `OPTIONS` with a route's methods, or with the 405 its
-//! router gives a method it does not route ([`crate::probe::OptionsCalibration`]).
+//! target answers `OPTIONS` with a route's methods, with the 405 its
+//! router gives a method it does not route, or with its no-route 404
+//! ([`crate::probe::OptionsCalibration`]). Each phase's first round also
+//! records, in discovery, the probes a handler answered with a 2xx
+//! ([`crate::probe::ServedAnswer`]): where a wrong method gets the no-route
+//! 404, such an answer shows the path served and the 404'd method missing:
+//!
+//! ```text
+//! GET    /tickets/7  → 200                            implemented (served-2xx)
+//! PATCH  /tickets/7  → 404, same as the no-route answer (Fastify)
+//!   OPTIONS /tickets/7 → 404 no-route, as OPTIONS /health → 404   missing_method (unrouted-method-404)
+//! ```
 
 use crate::contract::{Contract, Method};
 use crate::plan::safe::{self, AlternateKind};
 use crate::plan::{PlannedProbe, PlannedRequest};
-use crate::probe::{Discovery, Exchange, OptionsCalibration, Prober, allow_lists, allow_methods};
+use crate::probe::{
+    Discovery, Exchange, OptionsCalibration, Prober, ServedAnswer, allow_lists, allow_methods,
+};
 
 use super::{Context, Finding, Settings, rules};
 
@@ -58,6 +72,15 @@ pub enum FollowUpKind {
     /// answer): the required body left out, say, passes the parser and
     /// reaches the router.
     NextProbe { step: usize },
+    /// The probe's own request without its body, after that body (a valid
+    /// one: live mode's top-level JSON string) was refused exactly as a
+    /// malformed body to a path that cannot exist is: a parser in front of
+    /// the router refused it, and without a body the request reaches the
+    /// router. Never after safe mode's malformed body (the plan's next
+    /// harmless requests go there): any other harmless request stays
+    /// harmless without its body (a sentinel id, a value its schema
+    /// forbids, a safe method).
+    WithoutBody,
 }
 
 /// A follow-up request and its answer.
@@ -126,6 +149,7 @@ pub async fn run(
     let mut undecided: Vec<usize> = among.to_vec();
     for round in 0..MAX_PER_OPERATION {
         let mut pending = Vec::new();
+        let mut served = Vec::new();
         for &index in &undecided {
             let planned = &run.probes[index];
             let Some(operation) = run.contract.operations.get(planned.operation) else {
@@ -142,6 +166,7 @@ pub async fn run(
             let wanted = if round == 0 {
                 let (finding, wanted) =
                     super::classify_wanting(&context, exchange, run.settings, &[]);
+                served.extend(served_answer(operation, planned, exchange, &finding));
                 first[index] = Some(finding);
                 wanted
             } else {
@@ -159,6 +184,7 @@ pub async fn run(
                 });
             }
         }
+        discovery.served.extend(served);
         // The calibration goes with the first round that sends an
         // `OPTIONS` (after a next harmless request, that is the second).
         if discovery.options_calibration.is_none()
@@ -199,6 +225,37 @@ pub async fn run(
         }
     }
     followed(follow_ups, first)
+}
+
+/// The probe's own request, when its first answer was a handler's 2xx
+/// (`served-2xx`): proof that a route serves that concrete path.
+fn served_answer(
+    operation: &crate::contract::Operation,
+    planned: &PlannedProbe,
+    exchange: Option<&Exchange>,
+    finding: &Finding,
+) -> Option<ServedAnswer> {
+    if finding.rule != rules::SERVED_2XX {
+        return None;
+    }
+    let request = planned.request.as_ref()?;
+    let status = exchange?.outcome.as_ref().ok()?.status;
+    let path = request
+        .path_and_query
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Some(ServedAnswer {
+        method: request.method,
+        described: format!(
+            "{} {path} answered {}",
+            request.method,
+            super::status_text(status)
+        ),
+        path,
+        template: operation.path.clone(),
+    })
 }
 
 fn followed(follow_ups: Vec<Vec<FollowUp>>, first: Vec<Option<Finding>>) -> Vec<Followed> {
@@ -251,6 +308,16 @@ fn request_for(
         FollowUpKind::NextProbe { step } => {
             let next = planned.fallbacks.get(step)?;
             Some((next.request.clone(), None))
+        }
+        FollowUpKind::WithoutBody => {
+            let request = planned.request.as_ref()?;
+            if request.body.is_none() || planned.sends_malformed_body() {
+                return None;
+            }
+            Some((
+                bodiless(request, request.method, &request.path_and_query),
+                None,
+            ))
         }
         FollowUpKind::Below => {
             let request = planned.request.as_ref()?;
@@ -315,7 +382,8 @@ fn calibrate(
         .split(['?', '#'])
         .next()
         .unwrap_or("");
-    let (described, lists_routes, wrong_method_405) = match &exchange.outcome {
+    let (described, lists_routes, wrong_method_405, wrong_method_no_route) = match &exchange.outcome
+    {
         Ok(response) => {
             let allow = allow_methods(response);
             let lists = !matches!(response.status, 404 | 410)
@@ -324,6 +392,8 @@ fn calibrate(
                     .is_some_and(|allow| allow_lists(allow, expected))
                 && !discovery.allow_everywhere(expected);
             let refused = response.status == 405 && discovery.options_405_shows_route();
+            let no_route = matches!(response.status, 404 | 410)
+                && discovery.matching_no_route(path, response).is_some();
             let described = match allow {
                 Some(allow) => format!(
                     "OPTIONS {path} answered {} with Allow: {}",
@@ -332,10 +402,11 @@ fn calibrate(
                 ),
                 None => format!("OPTIONS {path} answered {}", response.status),
             };
-            (described, lists, refused)
+            (described, lists, refused, no_route)
         }
         Err(error) => (
             format!("OPTIONS {path} got no response ({error})"),
+            false,
             false,
             false,
         ),
@@ -348,6 +419,10 @@ fn calibrate(
         format!(
             "this target lists a deployed route's methods ({expected} is served there), so an OPTIONS that gets the no-route response shows a missing route"
         )
+    } else if wrong_method_no_route {
+        format!(
+            "{expected} is served there and OPTIONS gets the no-route response: this target answers a method a routed path does not serve with its no-route 404, so that 404 shows a missing method on a path this run saw served, and proves nothing elsewhere"
+        )
     } else {
         format!(
             "{expected} is served there, yet not listed: an OPTIONS that gets the no-route response proves nothing on this target"
@@ -359,5 +434,6 @@ fn calibrate(
         lists_routes,
         path: path.to_string(),
         wrong_method_405,
+        wrong_method_no_route,
     });
 }

@@ -10,6 +10,7 @@
 
 pub mod followup;
 pub mod rules;
+pub mod s3;
 
 use std::fmt;
 
@@ -320,12 +321,19 @@ pub const STUB_PHRASES: &[&str] = &[
 /// they are data, e.g. the title of an item in a to-do list.
 pub const STUB_MARKERS: &[&str] = &["todo", "tbd", "fixme", "stub", "placeholder"];
 
-/// `GET /pets/1`: the request as evidence names it (the path relative to the
-/// base URL, without the query).
+/// `GET /pets/1`, `GET /rcb?acl`: the request as evidence names it (the
+/// path relative to the base URL, and of the query only what tells the
+/// operation apart: its selector's items, as sent).
 struct ProbeLine<'a> {
     method: Method,
     path_and_query: &'a str,
+    /// The operation's selector, whose query items are shown.
+    selector: Option<&'a crate::contract::Selector>,
 }
+
+/// Path segments longer than this are shortened in evidence (a bucket
+/// name no store can have is 256 characters); reports keep the full URL.
+const SHOWN_SEGMENT_CHARS: usize = 48;
 
 impl<'a> ProbeLine<'a> {
     fn new(context: &'a Context<'_>, exchange: &'a crate::probe::Exchange) -> ProbeLine<'a> {
@@ -339,13 +347,20 @@ impl<'a> ProbeLine<'a> {
         ProbeLine {
             method: exchange.request.method,
             path_and_query,
+            selector: Some(&context.operation.selector),
         }
     }
 
-    fn of(request: &'a crate::plan::PlannedRequest) -> ProbeLine<'a> {
+    /// A follow-up request of the operation `selector` belongs to (`None`
+    /// for one that shows no query, such as `OPTIONS` on the path).
+    fn of(
+        request: &'a crate::plan::PlannedRequest,
+        selector: Option<&'a crate::contract::Selector>,
+    ) -> ProbeLine<'a> {
         ProbeLine {
             method: request.method,
             path_and_query: &request.path_and_query,
+            selector,
         }
     }
 
@@ -355,11 +370,57 @@ impl<'a> ProbeLine<'a> {
             .next()
             .unwrap_or(self.path_and_query)
     }
+
+    /// `?acl`, `?analytics&id=rollcall`: the query pairs the selector names,
+    /// in its order, as sent; empty when it names none.
+    fn selected_query(&self) -> String {
+        let Some(selector) = self.selector else {
+            return String::new();
+        };
+        let sent: Vec<&str> = self
+            .path_and_query
+            .split_once('?')
+            .map(|(_, query)| query.split('&').collect())
+            .unwrap_or_default();
+        let mut shown: Vec<&str> = Vec::new();
+        for name in selector.query_names() {
+            let encoded = crate::plan::serialize::encode_component(name);
+            for pair in &sent {
+                let pair_name = pair.split('=').next().unwrap_or_default();
+                if pair_name == encoded && !shown.contains(pair) {
+                    shown.push(pair);
+                }
+            }
+        }
+        if shown.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", shown.join("&"))
+        }
+    }
 }
 
 impl fmt::Display for ProbeLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path())
+        let segments: Vec<String> = self
+            .path()
+            .split('/')
+            .map(|segment| {
+                if segment.chars().count() > SHOWN_SEGMENT_CHARS {
+                    let kept: String = segment.chars().take(SHOWN_SEGMENT_CHARS - 1).collect();
+                    format!("{kept}…")
+                } else {
+                    segment.to_string()
+                }
+            })
+            .collect();
+        write!(
+            f,
+            "{} {}{}",
+            self.method,
+            segments.join("/"),
+            self.selected_query()
+        )
     }
 }
 
@@ -375,7 +436,14 @@ fn judge_response(
 ) -> Decision {
     let discovery = judge.discovery();
     let status = response.status;
-    let answered = format!("{probe} answered {}", status_text(status));
+    let s3_code = s3::error_code(&response.body);
+    let answered = match &s3_code {
+        Some(code) => format!(
+            "{probe} answered {} with S3 error code {code}",
+            status_text(status)
+        ),
+        None => format!("{probe} answered {}", status_text(status)),
+    };
     let no_route = if probe.method == Method::Head {
         discovery.matching_no_route_without_body(probe.path_and_query, response)
     } else {
@@ -397,15 +465,32 @@ fn judge_response(
         )
         .into();
     }
+    if let Some(decided) = object_store_answer(
+        judge,
+        probe,
+        intent,
+        &answered,
+        response,
+        s3_code.as_deref(),
+    ) {
+        return decided.into();
+    }
     match status {
         501 => finding(rules::HANDLER_501, with_excerpt(answered, response)).into(),
+        411 => finding(
+            rules::LENGTH_REQUIRED,
+            format!(
+                "{answered}: the server or a proxy refused the request for how its body was framed, before any handler ran, so it proves nothing"
+            ),
+        )
+        .into(),
         405 => finding(
             rules::METHOD_405,
             method_not_allowed(answered, probe, response),
         )
         .into(),
         404 => not_found(judge, probe, intent, answered, no_route, follow),
-        401 | 403 => auth(judge, probe, answered, status, no_route, follow),
+        401 | 403 => auth(judge, probe, answered, status, s3_code.as_deref(), no_route, follow),
         429 => {
             let wait = response
                 .header("retry-after")
@@ -447,6 +532,94 @@ fn judge_response(
             format!("{answered}, a status rollcall cannot judge"),
         )
         .into(),
+    }
+}
+
+/// What an S3 error code decides (see [`s3`]): `NotImplemented` with a 501
+/// anywhere; on an object store's contract, a code about a missing
+/// resource, and a HEAD's bare 404 (S3 answers HEAD without a body). `None`
+/// leaves the answer to the other rules.
+fn object_store_answer(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    intent: &Intent,
+    answered: &str,
+    response: &Response,
+    code: Option<&str>,
+) -> Option<Finding> {
+    let context = judge.context;
+    let status = response.status;
+    let meaning = code.map(s3::meaning);
+    if status == 501 && meaning == Some(s3::Meaning::NotImplemented) {
+        return Some(finding(
+            rules::S3_NOT_IMPLEMENTED,
+            format!("{answered}: the store does not implement {probe}"),
+        ));
+    }
+    crate::plan::safe::object_store(&context.contract.document, context.operation)?;
+    // Safe mode's write to a bucket no store can have, accepted: the store
+    // ignores S3's bucket names and may have created it.
+    if (200..300).contains(&status)
+        && !probe.method.is_safe()
+        && let Intent::Sentinel { parameter } = intent
+    {
+        return Some(finding(
+            rules::INVALID_ACCEPTED,
+            format!(
+                "{answered} to a write aimed at a sentinel {parameter} no store may have (a name longer than S3 allows): the store accepted it, and may have created that bucket; check the store for a bucket named rollcall-sentinel-…"
+            ),
+        ));
+    }
+    if !(400..500).contains(&status) {
+        return None;
+    }
+    let sentinel = match intent {
+        Intent::Sentinel { parameter } => {
+            format!(" for a sentinel {parameter} that no store can have")
+        }
+        _ => String::new(),
+    };
+    let looked_up = "the store parsed the request and looked the resource up, which it does before the operation's handler runs (a store without the operation answers NotImplemented instead)";
+    match meaning {
+        Some(s3::Meaning::ResourceMissing) if code == Some("InvalidBucketName") => Some(finding(
+            rules::S3_RESOURCE_MISSING,
+            format!(
+                "{answered}{sentinel}: the store checked the bucket's name before acting, or took the request for CreateBucket (moto does so with a subresource it does not know); the handler itself was not reached"
+            ),
+        )),
+        Some(s3::Meaning::ResourceMissing) => Some(finding(
+            rules::S3_RESOURCE_MISSING,
+            format!("{answered}{sentinel}: {looked_up}; the handler itself was not reached"),
+        )),
+        Some(s3::Meaning::SubresourceMissing) => Some(finding(
+            rules::S3_SUBRESOURCE_MISSING,
+            format!(
+                "{answered}{sentinel}: the operation's own handler looked for what it reads and found none; the handler exists"
+            ),
+        )),
+        // An S3 code that is not about credentials, on a 401 or 403: the
+        // handler judged the object (`InvalidObjectState` for a restore of
+        // an object that is not archived), no gate did.
+        Some(s3::Meaning::Other)
+            if matches!(status, 401 | 403)
+                && code.is_some_and(|code| !s3::is_credentials_code(code)) =>
+        {
+            Some(finding(
+                rules::HANDLER_4XX,
+                format!(
+                    "{answered}{sentinel}: an S3 error about the request, not its credentials: the route is served and its handler refused the request"
+                ),
+            ))
+        }
+        None if probe.method == Method::Head && status == 404 && response.body.is_empty() => {
+            Some(finding(
+                rules::S3_RESOURCE_MISSING,
+                format!(
+                    "{answered} without a body, as S3 answers HEAD for a bucket or key that does not exist{sentinel}: {looked_up}; the handler itself was not reached"
+                ),
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -529,6 +702,9 @@ enum Unsettled {
     RejectedBeforeRouting,
     /// Safe mode's invalid path value, answered with the no-route 404.
     InvalidPathUnrouted,
+    /// Any other body (live mode's valid one, say), refused exactly as a
+    /// malformed body to a path that cannot exist is.
+    BodyRefusedBeforeRouting,
 }
 
 impl Unsettled {
@@ -537,7 +713,9 @@ impl Unsettled {
     fn before_handler(self) -> bool {
         matches!(
             self,
-            Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted
+            Unsettled::RejectedBeforeRouting
+                | Unsettled::InvalidPathUnrouted
+                | Unsettled::BodyRefusedBeforeRouting
         )
     }
 }
@@ -560,6 +738,21 @@ impl Unsettled {
                 rules::INVALID_PATH_UNROUTED,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
+            Unsettled::BodyRefusedBeforeRouting => finding(
+                rules::BODY_REFUSED_BEFORE_ROUTING,
+                format!("{shown}{notes}"),
+            ),
+        }
+    }
+
+    /// How an evidence sentence ends once the route is proven but the
+    /// handler was not reached.
+    fn handler_not_reached(self) -> &'static str {
+        match self {
+            Unsettled::BodyRefusedBeforeRouting => {
+                "the handler itself was not reached (its body was refused first); give the operation an example body the server's parser accepts to reach it"
+            }
+            _ => "the handler itself was not reached in safe mode; run --mode live to reach it",
         }
     }
 }
@@ -573,6 +766,18 @@ fn settle(
 ) -> Decision {
     if !follow {
         return case.unsettled(&shown, "", probe).into();
+    }
+    if case == Unsettled::BodyRefusedBeforeRouting {
+        match without_body(judge, &mut shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(_) => {
+                return Decision {
+                    finding: case.unsettled(&shown, "", probe),
+                    want: Some(FollowUpKind::WithoutBody),
+                };
+            }
+            NextRequest::Decided(decision) => return decision,
+        }
     }
     if case == Unsettled::RejectedBeforeRouting {
         match next_request(judge, &mut shown) {
@@ -593,13 +798,18 @@ fn settle(
             want: Some(FollowUpKind::Options),
         };
     };
+    // Set when OPTIONS got the no-route 404 on a target that answers a
+    // method it does not route there with it, and another method got a
+    // 2xx on this very path: the evidence of a missing method.
+    let mut served_path: Option<String> = None;
     let (described, why) = match read_options(judge, options, method) {
         OptionsReading::Lists { described } => {
             return match case {
-                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
+                _ if case.before_handler() => finding(
                     rules::OPTIONS_ALLOW,
                     format!(
-                        "{shown}; but {described}, which lists {method}: the route is deployed; the handler itself was not reached in safe mode; run --mode live to reach it"
+                        "{shown}; but {described}, which lists {method}: the route is deployed; {}",
+                        case.handler_not_reached()
                     ),
                 ),
                 _ => finding(
@@ -628,7 +838,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration}, which lists the methods of a deployed route"
             );
             return match case {
-                Unsettled::RejectedBeforeRouting | Unsettled::InvalidPathUnrouted => finding(
+                _ if case.before_handler() => finding(
                     rules::OPTIONS_NO_ROUTE,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
@@ -656,7 +866,7 @@ fn settle(
                 "; {described}, the no-route response too, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"
             );
             return match case {
-                Unsettled::RejectedBeforeRouting => finding(
+                Unsettled::RejectedBeforeRouting | Unsettled::BodyRefusedBeforeRouting => finding(
                     rules::UNROUTED_404,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
@@ -664,25 +874,53 @@ fn settle(
             }
             .into();
         }
+        OptionsReading::WrongMethodNoRoute {
+            described,
+            calibration,
+        } => {
+            let discovery = judge.discovery();
+            let served = discovery
+                .served_elsewhere(method, probe.path_and_query, &judge.context.operation.path)
+                .filter(|_| case == Unsettled::NoRoute404);
+            if let Some(served) = served {
+                served_path = Some(format!(
+                    "; {described}, the no-route response too, as {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404; and {} in this run: the path is served, {method} is not",
+                    served.described
+                ));
+            }
+            (
+                described,
+                format!(
+                    "it is the no-route response, but so is {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404, and no other method of this path got a 2xx in this run to show the path served"
+                ),
+            )
+        }
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
+    // Where nothing else settles it: the no-route 404, or, on a path this
+    // run saw served, a missing method.
+    let unsettled = |notes: &str| match &served_path {
+        Some(served) => finding(rules::UNROUTED_METHOD_404, format!("{shown}{served}")),
+        None => case.unsettled(&shown, notes, probe),
+    };
     if case.before_handler() {
         return case.unsettled(&shown, &options_note, probe).into();
     }
     let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
         return Decision {
-            finding: case.unsettled(&shown, &options_note, probe),
+            finding: unsettled(&options_note),
             want: Some(FollowUpKind::SecondValue),
         };
     };
-    let second_line = ProbeLine::of(&second.request);
+    let selector = Some(&judge.context.operation.selector);
+    let second_line = ProbeLine::of(&second.request, selector);
     let response = match &second.exchange.outcome {
         Ok(response) => response,
         Err(error) => {
             let notes =
                 format!("{options_note}; a second value, {second_line}, got no response ({error})");
-            return case.unsettled(&shown, &notes, probe).into();
+            return unsettled(&notes).into();
         }
     };
     let intent = match &second.second_value {
@@ -708,7 +946,7 @@ fn settle(
             "{options_note}; a second value, {second_line}, answered {} too",
             status_text(response.status)
         );
-        return case.unsettled(&shown, &notes, probe).into();
+        return unsettled(&notes).into();
     }
     Finding {
         evidence: format!(
@@ -740,7 +978,7 @@ fn next_request(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
         let Some(sent) = judge.follow_up(FollowUpKind::NextProbe { step }) else {
             return NextRequest::Wanted(step);
         };
-        let line = ProbeLine::of(&sent.request);
+        let line = ProbeLine::of(&sent.request, Some(&judge.context.operation.selector));
         let response = match &sent.exchange.outcome {
             Ok(response) => response,
             Err(error) => {
@@ -763,6 +1001,43 @@ fn next_request(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
         });
     }
     NextRequest::None
+}
+
+/// The probe's own request without its body, after that body was refused
+/// before routing: judged like a first answer (with the follow-ups it asks
+/// for in turn), or noted when it got no answer. Never for safe mode's
+/// malformed body, which alone keeps its request harmless: leaving it out
+/// is the plan's call ([`crate::plan::PlannedProbe::fallbacks`]).
+fn without_body(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
+    let probe = judge.context.probe;
+    let sends_body = probe.request.as_ref().is_some_and(|r| r.body.is_some());
+    if !sends_body || probe.sends_malformed_body() {
+        return NextRequest::None;
+    }
+    let Some(sent) = judge.follow_up(FollowUpKind::WithoutBody) else {
+        return NextRequest::Wanted(0);
+    };
+    let line = ProbeLine::of(&sent.request, Some(&judge.context.operation.selector));
+    let response = match &sent.exchange.outcome {
+        Ok(response) => response,
+        Err(error) => {
+            shown.push_str(&format!(
+                "; the same request without its body, {line}, got no response ({error})"
+            ));
+            return NextRequest::None;
+        }
+    };
+    let inner = judge_response(judge, &line, &probe.intent, &sent.exchange, response, true);
+    NextRequest::Decided(Decision {
+        finding: Finding {
+            evidence: format!(
+                "{shown}; then the same request without its body: {}",
+                inner.finding.evidence
+            ),
+            ..inner.finding
+        },
+        want: inner.want,
+    })
 }
 
 /// What an `OPTIONS` follow-up on an operation's path showed about it.
@@ -796,6 +1071,15 @@ enum OptionsReading {
         described: String,
         calibration: String,
     },
+    /// The no-route response, on a target whose `OPTIONS` on a route this
+    /// run proved deployed got the no-route response too (`calibration`,
+    /// described): a method a routed path does not serve gets the no-route
+    /// 404 here, so this tells a missing method from a missing route only
+    /// on a path this run saw served.
+    WrongMethodNoRoute {
+        described: String,
+        calibration: String,
+    },
     Unclear {
         described: String,
         why: String,
@@ -804,7 +1088,7 @@ enum OptionsReading {
 
 fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> OptionsReading {
     let discovery = judge.discovery();
-    let line = ProbeLine::of(&options.request);
+    let line = ProbeLine::of(&options.request, None);
     let response = match &options.exchange.outcome {
         Ok(response) => response,
         Err(error) => {
@@ -876,6 +1160,12 @@ fn read_options(judge: &Judge<'_, '_>, options: &FollowUp, method: Method) -> Op
                     described,
                     calibration: calibration.described.clone(),
                 },
+                Some(calibration) if calibration.wrong_method_no_route => {
+                    OptionsReading::WrongMethodNoRoute {
+                        described,
+                        calibration: calibration.described.clone(),
+                    }
+                }
                 None if discovery.options_calibration.is_some() => OptionsReading::Unclear {
                     described,
                     why: "it is the no-route response, but the route whose OPTIONS this run checked sits behind another no-route response (another router), so its answer says nothing about this path".to_string(),
@@ -904,7 +1194,7 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             want: Some(FollowUpKind::Options),
         };
     };
-    let path = ProbeLine::of(&options.request).path().to_string();
+    let path = ProbeLine::of(&options.request, None).path().to_string();
     match read_options(judge, options, method) {
         OptionsReading::Lists { described } => finding(
             rules::OPTIONS_ALLOW,
@@ -943,6 +1233,15 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
                 routed_not_method(method)
             ),
         ),
+        OptionsReading::WrongMethodNoRoute {
+            described,
+            calibration,
+        } => finding(
+            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            format!(
+                "{not_probed}; {described}, which does not settle it (so does {calibration} on a route this run proved deployed: this target answers OPTIONS, and any method a path does not route, with its no-route 404)"
+            ),
+        ),
         OptionsReading::Unclear { described, why } => finding(
             rules::SAFE_MODE_NO_HARMLESS_PROBE,
             format!("{not_probed}; {described}, which does not settle it ({why})"),
@@ -964,6 +1263,7 @@ fn auth(
     probe: &ProbeLine<'_>,
     answered: String,
     status: u16,
+    s3_code: Option<&str>,
     no_route: Option<&NoRouteSample>,
     follow: bool,
 ) -> Decision {
@@ -978,7 +1278,10 @@ fn auth(
         ),
     };
     if context.credentials_given {
-        let problem = if status == 401 {
+        // S3 refuses a bad signature or key with 403 and says so.
+        let refused =
+            s3_code.is_some_and(|code| code != "AccessDenied" && s3::is_credentials_code(code));
+        let problem = if status == 401 || refused {
             "they were rejected"
         } else {
             "they do not grant this operation"
@@ -997,8 +1300,16 @@ fn auth(
         rules::AUTH_403
     };
     let schemes = declared_schemes(context.operation);
+    let signed = schemes
+        .iter()
+        .any(|scheme| crate::plan::auth::aws_signature(context.contract, scheme).is_some());
     let needs = if schemes.is_empty() {
         format!("{answered}: the operation needs credentials; pass them with --auth or -H")
+    } else if signed {
+        format!(
+            "{answered}: the operation needs requests signed with AWS Signature Version 4 ({}); sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY",
+            schemes.join(" or ")
+        )
     } else {
         format!(
             "{answered}: the operation needs credentials ({}); pass them with --auth",
@@ -1034,7 +1345,7 @@ fn auth(
         }
         None => return routed("").into(),
     };
-    let below_path = ProbeLine::of(&below.request).path().to_string();
+    let below_path = ProbeLine::of(&below.request, None).path().to_string();
     match &below.exchange.outcome {
         Ok(response)
             if matches!(response.status, 404 | 410)
@@ -1140,6 +1451,36 @@ fn client_error(
     follow: bool,
 ) -> Decision {
     let status = response.status;
+    let malformed = exchange
+        .request
+        .body
+        .as_ref()
+        .is_some_and(crate::plan::body::is_malformed_json);
+    // A valid body (a top-level JSON string, say) refused exactly as a
+    // malformed body to a path that cannot exist is: a parser in front of
+    // the router refused it (Express's strict JSON parser takes only
+    // objects and arrays), so the answer says nothing about the route.
+    let refused_like_malformed = judge.discovery().malformed_body.as_ref().filter(|sample| {
+        !malformed
+            && exchange.request.body.is_some()
+            && !matches!(status, 404 | 405 | 410)
+            && sample
+                .fingerprint
+                .matches_response(response, probe.path_and_query)
+    });
+    if let Some(sample) = refused_like_malformed {
+        let shown = format!(
+            "{answered}, exactly what a malformed JSON body to a path that cannot exist gets (POST {}): a parser in front of the router refused the body (a strict JSON parser takes only objects and arrays), so this says nothing about the route",
+            sample.path
+        );
+        return settle(
+            judge,
+            probe,
+            Unsettled::BodyRefusedBeforeRouting,
+            shown,
+            follow,
+        );
+    }
     let Intent::Invalid { violation } = intent else {
         return finding(
             rules::HANDLER_4XX,
@@ -1152,13 +1493,7 @@ fn client_error(
     // Only the malformed body is refused by a parser in front of the
     // router; a bodiless or valid body reaches the router.
     let before_routing = judge.discovery().malformed_body.as_ref().filter(|sample| {
-        exchange
-            .request
-            .body
-            .as_ref()
-            .is_some_and(crate::plan::body::is_malformed_json)
-            && sample.fingerprint.status == status
-            && !matches!(status, 404 | 405 | 410)
+        malformed && sample.fingerprint.status == status && !matches!(status, 404 | 405 | 410)
     });
     if let Some(sample) = before_routing {
         let shown = format!(

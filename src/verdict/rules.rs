@@ -51,14 +51,18 @@ pub const EXCLUDED_BY_FILTER: &str = "excluded-by-filter";
 pub const SKIPPED_BY_CONTRACT: &str = "skipped-by-contract";
 pub const TRANSPORT_FAILED: &str = "transport-failed";
 pub const HANDLER_501: &str = "handler-501";
+pub const S3_NOT_IMPLEMENTED: &str = "s3-not-implemented";
 pub const METHOD_405: &str = "method-405";
 pub const METHOD_REFUSED: &str = "method-refused";
 pub const NO_ROUTE_404: &str = "no-route-404";
 pub const HANDLER_404: &str = "handler-404";
 pub const SENTINEL_404: &str = "sentinel-404";
+pub const S3_RESOURCE_MISSING: &str = "s3-resource-missing";
+pub const S3_SUBRESOURCE_MISSING: &str = "s3-subresource-missing";
 pub const ALLOWED_404: &str = "allowed-404";
 pub const ROUTED_404: &str = "routed-404";
 pub const UNROUTED_404: &str = "unrouted-404";
+pub const UNROUTED_METHOD_404: &str = "unrouted-method-404";
 pub const NO_ROUTE_UNKNOWN: &str = "no-route-unknown";
 pub const SERVER_5XX: &str = "server-5xx";
 pub const AUTH_401: &str = "auth-401";
@@ -66,6 +70,7 @@ pub const AUTH_403: &str = "auth-403";
 pub const CREDENTIALS_REJECTED: &str = "credentials-rejected";
 pub const AUTH_AFTER_ROUTING: &str = "auth-after-routing";
 pub const RATE_LIMITED: &str = "rate-limited";
+pub const LENGTH_REQUIRED: &str = "length-required";
 pub const CATCH_ALL_2XX: &str = "catch-all-2xx";
 pub const STUB_2XX: &str = "stub-2xx";
 pub const INVALID_ACCEPTED: &str = "invalid-accepted";
@@ -74,6 +79,7 @@ pub const CATCH_ALL_3XX: &str = "catch-all-3xx";
 pub const REDIRECT_3XX: &str = "redirect-3xx";
 pub const VALIDATION_REJECTED: &str = "validation-rejected";
 pub const REJECTED_BEFORE_ROUTING: &str = "rejected-before-routing";
+pub const BODY_REFUSED_BEFORE_ROUTING: &str = "body-refused-before-routing";
 pub const INVALID_PATH_UNROUTED: &str = "invalid-path-unrouted";
 pub const OPTIONS_ALLOW: &str = "options-allow";
 pub const OPTIONS_LACKS_METHOD: &str = "options-lacks-method";
@@ -127,6 +133,13 @@ pub const RULES: &[Rule] = &[
         hint: "Implement the handler, or remove the operation from the contract until it ships.",
     },
     Rule {
+        id: S3_NOT_IMPLEMENTED,
+        verdict: Verdict::NotImplemented,
+        summary: "The object store answered 501 with S3's error code NotImplemented: it understands the request and says it does not implement the operation (MinIO, Ceph RGW and other S3-compatible stores answer so for what they leave out).",
+        proof: Proof::None,
+        hint: "Use a store (or a version) that implements the operation, or leave it out of the contract you check against (rollcall.toml: expect = \"not_implemented\", or a known gap).",
+    },
+    Rule {
         id: METHOD_405,
         verdict: Verdict::MissingMethod,
         summary: "The path exists but answered 405 Method Not Allowed for the declared method.",
@@ -162,6 +175,20 @@ pub const RULES: &[Rule] = &[
         hint: "Nothing to fix: this is how safe mode proves a handler without touching data.",
     },
     Rule {
+        id: S3_RESOURCE_MISSING,
+        verdict: Verdict::Implemented,
+        summary: "The object store answered with S3's error code for a bucket or object that does not exist (NoSuchBucket, NoSuchKey, NoSuchVersion) or a bucket name none can have (InvalidBucketName): it parsed the request and looked the resource up, which it does before the operation's handler runs; a store that lacks the operation answers NotImplemented instead. On an object store every path names a bucket, so no answer is a no-route answer.",
+        proof: Proof::Route,
+        hint: "Nothing to fix; name a bucket (and key) that exists in rollcall.toml's parameters to reach the handler itself.",
+    },
+    Rule {
+        id: S3_SUBRESOURCE_MISSING,
+        verdict: Verdict::Implemented,
+        summary: "The object store answered with the S3 error code the operation's own handler gives for a part of a bucket or object that is not set (NoSuchTagSet, NoSuchLifecycleConfiguration, NoSuchUpload, ...NotFoundError): the handler ran.",
+        proof: Proof::Handler,
+        hint: "Nothing to fix.",
+    },
+    Rule {
         id: ALLOWED_404,
         verdict: Verdict::Implemented,
         summary: "The 404 matches the target's no-route answer, but OPTIONS on the same path lists the method in Allow: the route exists, so the handler answered 404 for a resource that does not exist.",
@@ -178,9 +205,16 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: UNROUTED_404,
         verdict: Verdict::MissingRoute,
-        summary: "Safe mode did not reach the router with the operation's own method, but OPTIONS on its path got the no-route response, while OPTIONS on a route this run proved deployed answers 405: this router answers a method it does not route on a routed path with 405, so no route serves the path.",
+        summary: "The operation's own method did not reach the router (safe mode sent it nothing, or a parser refused its body first), but OPTIONS on its path got the no-route response, while OPTIONS on a route this run proved deployed answers 405: this router answers a method it does not route on a routed path with 405, so no route serves the path.",
         proof: Proof::None,
         hint: "Deploy the route, or check the base path (--target URL path, servers[0].url).",
+    },
+    Rule {
+        id: UNROUTED_METHOD_404,
+        verdict: Verdict::MissingMethod,
+        summary: "The 404 matches the target's no-route answer, and so does OPTIONS on the same path, but another method of this run got a 2xx from a handler on that very path (same template), and OPTIONS on a route this run proved deployed gets the no-route response too: this target answers a method a routed path does not serve with its no-route 404 (Fastify, Rails), so the path is served and the method is not.",
+        proof: Proof::None,
+        hint: "Register the handler for this method on the route, or fix the contract.",
     },
     Rule {
         id: NO_ROUTE_UNKNOWN,
@@ -232,6 +266,13 @@ pub const RULES: &[Rule] = &[
         hint: "Lower --concurrency or rerun later; a Retry-After header says how long to wait.",
     },
     Rule {
+        id: LENGTH_REQUIRED,
+        verdict: Verdict::Unverified,
+        summary: "The operation answered 411 Length Required: the server or a proxy refused the request for how its body was framed, before any handler ran, so it proves nothing.",
+        proof: Proof::None,
+        hint: "Rerun; rollcall sends Content-Length: 0 with a bodiless PUT, POST or PATCH, so a 411 points at a proxy that wants a length on other methods too.",
+    },
+    Rule {
         id: CATCH_ALL_2XX,
         verdict: Verdict::MissingRoute,
         summary: "The 2xx is identical to the target's answer for a path that cannot exist: a catch-all (such as a single-page app's index.html) answered, not a handler.",
@@ -248,7 +289,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: INVALID_ACCEPTED,
         verdict: Verdict::AcceptsInvalid,
-        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids) was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
+        summary: "A safe-mode request that breaks something the contract makes mandatory (a malformed JSON body, a required body left out, a value its schema forbids), or an object store's write to a bucket no store may have, was accepted with a 2xx: the handler does not validate its input, and the request may have changed state.",
         proof: Proof::None,
         hint: "Check the service's data for a change made by the request shown; validate request bodies and parameters before acting.",
     },
@@ -288,6 +329,13 @@ pub const RULES: &[Rule] = &[
         hint: "Run --mode live against a staging deployment, where a valid request reaches the router.",
     },
     Rule {
+        id: BODY_REFUSED_BEFORE_ROUTING,
+        verdict: Verdict::Unverified,
+        summary: "A request's body (a valid one: a top-level JSON string, say) was refused exactly as a malformed JSON body to a path that cannot exist is: a parser in front of the router refused it (Express's strict JSON parser takes only objects and arrays), so the answer says nothing about the route, and neither the same request without its body nor OPTIONS showed it.",
+        proof: Proof::None,
+        hint: "Give the operation an example body the server's parser accepts (an object), or let the route answer OPTIONS.",
+    },
+    Rule {
         id: INVALID_PATH_UNROUTED,
         verdict: Verdict::Unverified,
         summary: "Safe mode's path value, one the parameter's schema forbids, got the no-route 404: a router with typed path parameters (Flask, Django, Spring) matches no route for it, so the 404 says nothing, and OPTIONS on the path with valid values did not settle it either.",
@@ -297,7 +345,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: OPTIONS_ALLOW,
         verdict: Verdict::Implemented,
-        summary: "Safe mode could not reach the handler, but OPTIONS on the operation's path lists the method in Allow (and unknown paths get no such Allow): the route is deployed; the handler was not reached.",
+        summary: "The handler could not be reached (safe mode, or a body refused before routing), but OPTIONS on the operation's path lists the method in Allow (and unknown paths get no such Allow): the route is deployed; the handler was not reached.",
         proof: Proof::Route,
         hint: "Run --mode live against a staging deployment to reach the handler.",
     },

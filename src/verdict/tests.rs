@@ -1719,7 +1719,7 @@ async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options
     assert!(
         findings[1]
             .evidence
-            .contains("so the target may route no OPTIONS at all"),
+            .contains("this target answers OPTIONS, and any method a path does not route, with its no-route 404"),
         "{}",
         findings[1].evidence
     );
@@ -1931,3 +1931,346 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
 }
 
 mod frameworks;
+
+/// Fastify's one 404 for an unknown path and for a wrong method alike
+/// (`Route PATCH:/tickets/7 not found`); `reply.callNotFound()` answers it
+/// for a ticket the handler does not hold.
+async fn fastify_not_found(method: axum::http::Method, uri: Uri) -> axum::response::Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({
+            "message": format!("Route {method}:{} not found", uri.path()),
+            "error": "Not Found",
+            "statusCode": 404
+        })),
+    )
+        .into_response()
+}
+
+/// Like Fastify: no `OPTIONS` routed, a wrong method gets the no-route 404,
+/// and a malformed JSON body is refused with 400 on any path. Ticket 7
+/// exists; `PUT` checks its body before looking the ticket up.
+fn fastify_like() -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { axum::Json(json!({"status": "ok"})) }).fallback(fastify_not_found),
+        )
+        .route(
+            "/tickets/{id}",
+            get(
+                |axum::extract::Path(id): axum::extract::Path<String>,
+                 method: axum::http::Method,
+                 uri: Uri| async move {
+                    if id == "7" {
+                        axum::Json(json!({"id": 7, "status": "todo"})).into_response()
+                    } else {
+                        fastify_not_found(method, uri).await
+                    }
+                },
+            )
+            .put(|| async {
+                (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"message": "body must be object"})),
+                )
+            })
+            .fallback(fastify_not_found),
+        )
+        .fallback(fastify_not_found)
+        .layer(axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, 1 << 20)
+                    .await
+                    .unwrap_or_default();
+                if malformed(&String::from_utf8_lossy(&bytes)) {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        axum::Json(json!({
+                            "statusCode": 400,
+                            "code": "FST_ERR_CTP_INVALID_JSON_BODY",
+                            "error": "Bad Request",
+                            "message": "Body is not valid JSON"
+                        })),
+                    )
+                        .into_response();
+                }
+                let request =
+                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+                next.run(request).await
+            },
+        ))
+}
+
+/// Fastify answers `PATCH /tickets/7` with its no-route 404, and `OPTIONS`
+/// too, but `GET /tickets/7` answered 200 in the same run, and `OPTIONS`
+/// on `/health` (served) gets the no-route 404 as well: this target
+/// answers a method a routed path does not serve with its no-route 404,
+/// so the path is served and PATCH is not. Where nothing got a 2xx on the
+/// very path (a 400, another ticket, another path), it stays no-route.
+#[tokio::test]
+async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_method() {
+    let base = serve(fastify_like()).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/tickets/{ticketId}"),
+        op_with_id(Method::Patch, "/tickets/{id}"),
+        op_with_id(Method::Get, "/reports/{id}"),
+        op_with_id(Method::Put, "/tickets/{ticketId}"),
+        op_with_id(Method::Get, "/tickets/{ticketId}"),
+        operation_with_body(Method::Patch, "/tickets/{ticketId}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/health")),
+        valid(1, get_request("/tickets/7")),
+        valid(2, request(Method::Patch, "/tickets/7")),
+        valid(3, get_request("/reports/7")),
+        valid(4, request(Method::Put, "/tickets/9")),
+        // callNotFound() for a ticket the handler does not hold, while the
+        // only other answer on /tickets/9 is PUT's 400: not a 2xx.
+        valid(5, get_request("/tickets/9")),
+        // Safe mode: the malformed body refused before routing, then the
+        // body left out reaches the router.
+        chained(
+            6,
+            malformed_json(Method::Patch, "/tickets/7"),
+            vec![(
+                "required request body omitted",
+                request(Method::Patch, "/tickets/7"),
+            )],
+        ),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::MissingMethod, "unrouted-method-404"),
+            (Verdict::MissingRoute, "no-route-404"),
+            (Verdict::Implemented, "handler-4xx"),
+            (Verdict::MissingRoute, "no-route-404"),
+            (Verdict::MissingMethod, "unrouted-method-404"),
+        ]
+    );
+    for at in [2, 6] {
+        assert!(
+            findings[at].evidence.ends_with(
+                "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not"
+            ),
+            "{}",
+            findings[at].evidence
+        );
+    }
+    assert!(
+        findings[2]
+            .evidence
+            .contains("OPTIONS /tickets/7 answered 404 Not Found"),
+        "{}",
+        findings[2].evidence
+    );
+}
+
+/// The same answers on a router that answers a wrong method with 405
+/// (axum, like Starlette): there the 405 rules decide, never this one.
+#[tokio::test]
+async fn a_405_router_never_gets_the_served_path_rule() {
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/tickets/{id}",
+            get(|| async { axum::Json(json!({"id": 7})) })
+                .delete(|| async { StatusCode::NOT_FOUND }),
+        );
+    let base = serve(app).await;
+    let contract = contract(vec![
+        op_with_id(Method::Get, "/tickets/{id}"),
+        op_with_id(Method::Delete, "/tickets/{id}"),
+        op_with_id(Method::Patch, "/tickets/{id}"),
+    ]);
+    let probes = [
+        valid(0, get_request("/tickets/7")),
+        valid(1, request(Method::Delete, "/tickets/7")),
+        valid(2, request(Method::Patch, "/tickets/7")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            // axum's OPTIONS answers 405 with an Allow naming DELETE.
+            (Verdict::Implemented, "allowed-404"),
+            (Verdict::MissingMethod, "method-405"),
+        ]
+    );
+}
+
+/// Express's body parser in strict mode refuses a top-level JSON string
+/// with the same 400 as a malformed body, on any path, before routing.
+fn express_strict() -> Router {
+    let notes = axum::routing::post(|body: String| async move {
+        if body.is_empty() {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"error": "text is required"})),
+            )
+                .into_response();
+        }
+        StatusCode::CREATED.into_response()
+    });
+    Router::new()
+        .route(
+            "/labels",
+            express_options("GET,HEAD")
+                .get(|| async { axum::Json(json!([])) })
+                .fallback(express_cannot),
+        )
+        .route(
+            "/notes",
+            express_options("POST")
+                .merge(notes)
+                .fallback(express_cannot),
+        )
+        .fallback(express_cannot)
+        .layer(axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, 1 << 20)
+                    .await
+                    .unwrap_or_default();
+                let strict = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .is_ok_and(|v| v.is_object() || v.is_array());
+                if !bytes.is_empty() && !strict {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        [("content-type", "text/html; charset=utf-8")],
+                        "<pre>Bad Request</pre>",
+                    )
+                        .into_response();
+                }
+                let request =
+                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+                next.run(request).await
+            },
+        ))
+}
+
+fn string_body(method: Method, path: &str) -> PlannedRequest {
+    PlannedRequest {
+        body: Some(crate::plan::Body {
+            content_type: "application/json".into(),
+            bytes: br#""rollcall""#.to_vec(),
+        }),
+        ..request(method, path)
+    }
+}
+
+/// Live mode's valid body, a top-level JSON string, refused exactly as a
+/// malformed body to a path that cannot exist: that 400 says nothing about
+/// the route (it was `handler-4xx`); the same request without its body
+/// reaches the router, and its answer decides.
+#[tokio::test]
+async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodiless_request_decides()
+{
+    let log = Log::default();
+    let base = serve(log.layer(express_strict())).await;
+    let contract = contract(vec![
+        operation(Method::Get, "/labels"),
+        operation_with_body(Method::Post, "/labels"),
+        operation_with_body(Method::Post, "/notes"),
+        operation_with_body(Method::Post, "/orders"),
+    ]);
+    let probes = [
+        valid(0, get_request("/labels")),
+        valid(1, string_body(Method::Post, "/labels")),
+        valid(2, string_body(Method::Post, "/notes")),
+        valid(3, string_body(Method::Post, "/orders")),
+    ];
+
+    let findings = check(&base, &contract, &probes, false).await;
+
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    assert_eq!(
+        decided,
+        [
+            (Verdict::Implemented, "served-2xx"),
+            (Verdict::MissingMethod, "options-lacks-method"),
+            (Verdict::Implemented, "handler-4xx"),
+            (Verdict::MissingRoute, "no-route-404"),
+        ]
+    );
+    assert!(
+        findings[1].evidence.starts_with(
+            "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    assert!(
+        findings[1].evidence.contains(
+            "; then the same request without its body: POST /labels answered 404 Not Found"
+        ),
+        "{}",
+        findings[1].evidence
+    );
+    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(
+        sent.iter().any(|line| line == "POST /labels"),
+        "the request without its body was sent: {sent:?}"
+    );
+}
+
+/// Where no body is left to drop (safe mode's malformed one is the plan's
+/// business) or the request had none, the refusal goes to `OPTIONS`, and
+/// with nothing to show, stays `body-refused-before-routing`.
+#[test]
+fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
+    let unknown = answer(404, &[("content-type", "text/html")], "Cannot GET /x");
+    let refused = answer(
+        400,
+        &[("content-type", "text/html; charset=utf-8")],
+        "<pre>Bad Request</pre>",
+    );
+    let mut discovery = discovery_of(unknown);
+    discovery.malformed_body = Some(crate::probe::NoRouteSample {
+        prefix: String::new(),
+        path: "/rollcall-404-0123456789abcdef".into(),
+        fingerprint: Fingerprint::of(&refused, "/rollcall-404-0123456789abcdef"),
+    });
+    let op = operation_with_body(Method::Put, "/quirks");
+    let finding = judge(
+        &op,
+        &valid(0, string_body(Method::Put, "/quirks")),
+        &discovery,
+        Ok(refused.clone()),
+    );
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Unverified, "body-refused-before-routing")
+    );
+    // A 400 of another shape is the handler's.
+    let own = answer(
+        400,
+        &[("content-type", "application/json")],
+        r#"{"error":"no"}"#,
+    );
+    let finding = judge(
+        &op,
+        &valid(0, string_body(Method::Put, "/quirks")),
+        &discovery,
+        Ok(own),
+    );
+    assert_eq!(
+        (finding.verdict, finding.rule),
+        (Verdict::Implemented, "handler-4xx")
+    );
+}
+
+mod object_store;

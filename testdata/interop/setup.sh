@@ -2,7 +2,8 @@
 # Installs the frameworks of the interop apps (tests/interop.rs):
 #   target/interop/venv   python3 -m venv + pip install -r requirements.txt
 #                         (FastAPI, Flask, Django REST Framework, aiohttp;
-#                         http.server is the standard library's)
+#                         http.server is the standard library's; moto's
+#                         server for tests/s3.rs)
 #   target/interop/node   package.json + package-lock.json, npm ci
 #                         (Express, Fastify, Koa with @koa/router)
 # Idempotent: each part is skipped when it was installed from the same

@@ -108,6 +108,40 @@ pub struct Log {
     deleted: Vec<Vec<String>>,
 }
 
+/// Whether a request with `query` and `headers` is one for the operations
+/// `selector` tells apart: each query item present (with its value, when it
+/// names one), each header item sent. An empty selector takes any request.
+fn selects(
+    selector: &rollcall::contract::Selector,
+    query: Option<&str>,
+    headers: &[(String, String)],
+) -> bool {
+    use rollcall::contract::SelectorPlace;
+    let pairs: Vec<(String, String)> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |t: &str| {
+                percent_encoding::percent_decode_str(t)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (decode(name), decode(value))
+        })
+        .collect();
+    selector.items.iter().all(|item| match item.place {
+        SelectorPlace::Query => pairs.iter().any(|(name, value)| {
+            *name == item.name && item.value.as_ref().is_none_or(|v| v == value)
+        }),
+        SelectorPlace::Header => headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case(&item.name) && item.value.as_ref().is_none_or(|v| v == value)
+        }),
+        SelectorPlace::Marker => true,
+    })
+}
+
 /// One path template and the operations served on it, in document order.
 struct Route {
     template: Template,
@@ -274,13 +308,30 @@ impl MockApi {
                 .cmp(&b.specificity)
                 .then(a.order.cmp(&b.order))
         });
+        let operations = &self.contract().operations;
         let find = |wanted: Method| {
             matching.iter().find_map(|route| {
-                route
+                let same_method: Vec<usize> = route
                     .operations
                     .iter()
-                    .find(|(m, _)| *m == wanted)
-                    .map(|(_, index)| (*route, *index))
+                    .filter(|(m, _)| *m == wanted)
+                    .map(|(_, index)| *index)
+                    .collect();
+                let chosen = match same_method.as_slice() {
+                    [] => None,
+                    [only] => Some(*only),
+                    // Several operations of one method on one path (AWS's
+                    // `/{Bucket}` and `/{Bucket}#acl`, `/#Action=...`): the
+                    // service dispatches on the selector, the fullest first.
+                    several => several
+                        .iter()
+                        .copied()
+                        .filter(|i| selects(&operations[*i].selector, query, headers))
+                        .max_by_key(|i| {
+                            (operations[*i].selector.items.len(), std::cmp::Reverse(*i))
+                        }),
+                };
+                chosen.map(|index| (*route, index))
             })
         };
         let chosen = match method {

@@ -197,7 +197,22 @@ impl RequestValidator {
                     .iter()
                     .find(|(name, _)| *name == parameter.name)
                     .map(|(_, value)| Raw::Text(value.clone())),
-                ParamLocation::Query => query_raw(parameter, operation, &query),
+                // A flag (`enum: [true]`) is sent bare, `?acl`: its presence
+                // is its value.
+                ParamLocation::Query => {
+                    query_raw(parameter, operation, &query).map(|raw| match raw {
+                        Raw::Text(text)
+                            if text.is_empty()
+                                && rollcall::plan::serialize::is_flag(
+                                    &self.contract.document,
+                                    parameter,
+                                ) =>
+                        {
+                            Raw::Text("true".into())
+                        }
+                        other => other,
+                    })
+                }
                 ParamLocation::Header => {
                     let name = parameter.name.to_ascii_lowercase();
                     if ["accept", "content-type", "authorization"].contains(&name.as_str()) {

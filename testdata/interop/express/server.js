@@ -16,7 +16,11 @@
 //   GET    /books/{bookId}/cover            200 {"status": "not implemented yet"}  stub
 //   PUT    /books/{bookId}/cover-image      application/octet-stream, stored  implemented
 //                                           as sent (an empty body is a valid
-//                                           image upload that changes data)
+//                                           image upload that changes data);
+//                                           JSON 404 for unknown ids, so safe
+//                                           mode's /books/not-an-integer/...
+//                                           reaches this handler, which
+//                                           refuses it before acting
 //   POST   /books/{bookId}/loans            body checked, then 501            not_implemented
 //   GET    /authors/{authorId}              next() for unknown ids: Express's implemented
 //                                           "Cannot GET" 404, byte-identical
