@@ -253,6 +253,60 @@ async fn auth_from_an_environment_reference_is_applied_and_masked() {
     server.stop().await;
 }
 
+/// `secret_headers` is `--secret-header` in the file: a header named there
+/// has its value masked in every output of `check` and `list`, and may not
+/// be written as a literal.
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_headers_in_the_config_are_masked_like_the_flag() {
+    const TENANT: &str = "tenant-credential-31337";
+    let server = demo::Server::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "secret_headers = [\"X-Tenant-Id\"]\n{}\n[headers]\nX-Tenant-Id = {{ env = \"TENANT\" }}\n",
+        base_config(&server)
+    );
+    write_config(dir.path(), &config);
+    let env = [("TENANT", TENANT)];
+    let check = rollcall(
+        dir.path(),
+        &["check", "--verbose", "--json", "r.json", "--junit", "r.xml"],
+        &env,
+    )
+    .await;
+    assert_eq!(check.code, 1, "the demo has gaps\n{}", check.all_output());
+    let list = rollcall(dir.path(), &["list"], &env).await;
+    assert!(list.stdout.contains("X-Tenant-Id: ***"), "{}", list.stdout);
+    let json = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
+    assert!(
+        json.contains("\"x-tenant-id\": \"***\""),
+        "the header was sent: {json}"
+    );
+    for out in [
+        check.all_output(),
+        list.all_output(),
+        json,
+        std::fs::read_to_string(dir.path().join("r.xml")).unwrap(),
+    ] {
+        assert!(!out.contains(TENANT), "the credential leaked:\n{out}");
+    }
+
+    write_config(
+        dir.path(),
+        &config.replace("{ env = \"TENANT\" }", &format!("{TENANT:?}")),
+    );
+    let refused = rollcall(dir.path(), &["check"], &[]).await;
+    assert_eq!(refused.code, 2, "{}", refused.all_output());
+    assert!(
+        refused
+            .stderr
+            .contains(": headers.X-Tenant-Id: a credential header"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.all_output().contains(TENANT));
+    server.stop().await;
+}
+
 fn known_gaps(until: &str) -> String {
     let mut text = String::new();
     for label in DEMO_FAILURES {

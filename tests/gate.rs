@@ -6,7 +6,8 @@
 //! SARIF's error results; and the step outputs. Not only PASS against FAIL:
 //! JUnit's failures and errors, the `::error` annotations and SARIF's errors
 //! are the same number, that of the results failing the run plus the
-//! operations whose verdicts differ between targets.
+//! operations whose verdicts differ between targets plus the targets on
+//! which nothing was proven served (which fail every gate).
 //!
 //! Every JSON report is checked against `docs/report.schema.json`, every SARIF
 //! file against the SARIF 2.1.0 schema (`testdata/sarif/`).
@@ -77,10 +78,12 @@ impl Reports {
             self.sarif_errors, self.junit_failures,
             "{context}\nSARIF errors"
         );
-        let failing: usize = self.outputs["flagged"].parse::<usize>().expect("number")
-            + self.outputs["differences"]
-                .parse::<usize>()
-                .expect("number");
+        let count = |name: &str| -> usize {
+            self.outputs[name]
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: {}", self.outputs[name]))
+        };
+        let failing = count("flagged") + count("differences") + count("nothing_served");
         assert_eq!(failing, self.junit_failures, "{scenario}: step outputs");
         assert_eq!(self.outputs["failed"], (!passed).to_string(), "{scenario}");
         assert_eq!(self.outputs["exit_code"], self.code.to_string());
@@ -445,4 +448,106 @@ async fn the_golden_json_report_follows_the_published_schema() {
     let path: PathBuf = repo("testdata/reports/report.json");
     let report = read_json(&path);
     assert_eq!(report["schema_version"], rollcall::report::SCHEMA_VERSION);
+}
+
+/// A target that answers everything with `429` proves nothing served, which
+/// fails the run whatever the gate: under `--parity-only` too, every report
+/// says FAIL, and JUnit (a failing `rollcall: nothing proven served`
+/// testcase in that target's suite), the annotations (one `::error`), SARIF
+/// and the step outputs (`nothing_served`) count it, alone or next to a
+/// target that serves.
+#[tokio::test]
+async fn a_target_where_nothing_was_proven_served_fails_every_report() {
+    let dir = demo_workspace();
+    let limited = support::answering_always(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    let redirecting = support::answering_always(
+        "HTTP/1.1 302 Found\r\nlocation: /login\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    let args = |targets: &[String], extra: &[&str]| {
+        let mut args = vec!["check".to_string(), "specs/demo.yaml".to_string()];
+        for target in targets {
+            args.extend(["--target".to_string(), target.clone()]);
+        }
+        args.extend(["--retries", "0", "--timeout", "5s"].map(String::from));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+
+    for (target, gate) in [
+        (&limited, &[][..]),
+        (&limited, &["--parity-only"][..]),
+        (&redirecting, &["--fail-on", "inconsistent"][..]),
+    ] {
+        let scenario = format!("nothing served, {gate:?}");
+        let run = run_all(dir.path(), args(&[format!("limited={target}")], gate)).await;
+        run.assert_agree(&scenario);
+        assert_eq!(run.code, 1, "{scenario}\n{}", run.stdout);
+        assert_eq!(run.outputs["nothing_served"], "1", "{scenario}");
+        assert!(
+            run.junit_xml.contains(
+                "<testcase name=\"rollcall: nothing proven served\" classname=\"limited.rollcall\" file=\"specs/demo.yaml\""
+            ),
+            "{scenario}\n{}",
+            run.junit_xml
+        );
+        assert!(
+            run.junit_xml
+                .contains("<failure message=\"nothing was proven served on limited: "),
+            "{scenario}\n{}",
+            run.junit_xml
+        );
+        assert!(
+            run.errors.iter().any(|e| e.starts_with(
+                "::error file=specs/demo.yaml,title=rollcall%3A nothing proven served::nothing was proven served on limited: "
+            )),
+            "{scenario}\n{:?}",
+            run.errors
+        );
+    }
+
+    // Next to a target that serves: the annotation names the target, and
+    // the test count grows by that one testcase only. (The pets only: fewer
+    // differences than GitHub's 10 annotations, so none is grouped.)
+    let service = demo::Server::start().await.expect("demo service");
+    let run = run_all(
+        dir.path(),
+        args(
+            &[
+                format!("demo={}", service.url()),
+                format!("limited={limited}"),
+            ],
+            &["--parity-only", "--include", "tag:pets"],
+        ),
+    )
+    .await;
+    service.stop().await;
+    run.assert_agree("a serving and a rate-limited target, --parity-only");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.errors.iter().any(|e| e.contains(
+            ",title=rollcall%3A nothing proven served [limited]::nothing was proven served on limited: "
+        )),
+        "{:?}",
+        run.errors
+    );
+    assert!(
+        !run.errors
+            .iter()
+            .any(|e| e.contains("nothing proven served [demo]")),
+        "{:?}",
+        run.errors
+    );
+    let operations = run.json["operations"].as_array().unwrap().len();
+    let differences = run.outputs["differences"].parse::<usize>().unwrap();
+    assert!(
+        run.junit_xml.lines().nth(1).is_some_and(
+            |root| root.contains(&format!(" tests=\"{}\"", 2 * operations + differences + 1))
+        ),
+        "{}",
+        run.junit_xml
+    );
 }

@@ -1038,18 +1038,12 @@ async fn discovery_costs_a_bounded_number_of_requests_per_target() {
     );
 }
 
-/// A spec read from an https URL gets the targets' TLS options: a server
-/// certificate from an unknown CA is refused (bad input, naming the spec
-/// URL), and `--cacert` trusts it for the spec and the target alike.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec_text = std::fs::read_to_string(two_operations(dir.path())).unwrap();
-    let pki = pki();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &pki.ca_pem).unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(&pki, ClientAuth::None, &[]));
-    let address = raw_server(move |socket| {
+/// An https server (certificate from `pki`'s CA, client certificates as
+/// `client_auth` says) serving `spec_text` at every path ending `.yaml`, and
+/// [`canned_answer`] elsewhere.
+async fn https_spec_server(pki: &Pki, client_auth: ClientAuth, spec_text: String) -> SocketAddr {
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(pki, client_auth, &[]));
+    raw_server(move |socket| {
         let acceptor = acceptor.clone();
         let spec_text = spec_text.clone();
         async move {
@@ -1057,7 +1051,7 @@ async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
                 return;
             };
             let path = read_request_path(&mut tls).await;
-            let answer = if path == "/openapi.yaml" {
+            let answer = if path.ends_with(".yaml") {
                 format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/yaml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{spec_text}",
                     spec_text.len()
@@ -1070,7 +1064,20 @@ async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
             let _ = tls.shutdown().await;
         }
     })
-    .await;
+    .await
+}
+
+/// A spec read from an https URL gets the targets' TLS options: a server
+/// certificate from an unknown CA is refused (bad input, naming the spec
+/// URL), and `--cacert` trusts it for the spec and the target alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_text = std::fs::read_to_string(two_operations(dir.path())).unwrap();
+    let pki = pki();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let address = https_spec_server(&pki, ClientAuth::None, spec_text).await;
     let spec_url = format!("https://{address}/openapi.yaml");
     let run = |extra: Vec<String>| {
         let mut args = vec![
@@ -1103,6 +1110,64 @@ async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
 
     let insecure = run(vec!["--insecure".into()]).await;
     assert_eq!(insecure.code, 0, "{}", insecure.all_output());
+}
+
+/// `list` and `diff` read a contract from an https URL with the same TLS
+/// flags as `check` (they had none): here a server whose certificate comes
+/// from an unknown CA and which requires a client certificate.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_and_diff_read_a_spec_url_with_the_tls_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_text = std::fs::read_to_string(two_operations(dir.path())).unwrap();
+    let pki = pki();
+    let ca = dir.path().join("ca.pem");
+    let cert = dir.path().join("client.pem");
+    let key = dir.path().join("client.key");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    std::fs::write(&cert, &pki.client_cert_pem).unwrap();
+    std::fs::write(&key, &pki.client_key_pem).unwrap();
+    let address = https_spec_server(&pki, ClientAuth::Required, spec_text).await;
+    let spec_url = format!("https://{address}/openapi.yaml");
+    let old_url = format!("https://{address}/old.yaml");
+    let client = [
+        "--client-cert",
+        cert.to_str().unwrap(),
+        "--client-key",
+        key.to_str().unwrap(),
+    ];
+    let cacert = ["--cacert", ca.to_str().unwrap()];
+
+    for command in [vec!["list", &spec_url], vec!["diff", &old_url, &spec_url]] {
+        let run = |flags: &[&[&str]]| {
+            let mut args: Vec<String> = command.iter().map(|a| a.to_string()).collect();
+            args.extend(flags.iter().flat_map(|f| f.iter().map(|a| a.to_string())));
+            run_bounded(args)
+        };
+        let untrusted = run(&[&client]).await;
+        assert_eq!(untrusted.code, 2, "{command:?}\n{}", untrusted.all_output());
+        assert!(
+            untrusted.stderr.to_lowercase().contains("certificate"),
+            "{command:?}\n{}",
+            untrusted.stderr
+        );
+        let no_client_certificate = run(&[&cacert]).await;
+        assert_eq!(
+            no_client_certificate.code,
+            2,
+            "{command:?}\n{}",
+            no_client_certificate.all_output()
+        );
+        let trusted = run(&[&cacert, &client]).await;
+        assert_eq!(trusted.code, 0, "{command:?}\n{}", trusted.all_output());
+        assert!(
+            trusted.stdout.contains("GET /a") || command[0] == "diff",
+            "{}",
+            trusted.stdout
+        );
+        let insecure = run(&[&["--insecure"], &client]).await;
+        assert_eq!(insecure.code, 0, "{command:?}\n{}", insecure.all_output());
+        assert!(!trusted.all_output().contains("PRIVATE KEY"));
+    }
 }
 
 // Issue 12: what a hostile target (and a hostile report path or header) did
@@ -1173,6 +1238,76 @@ async fn retry_after_waits_come_out_of_one_budget_for_the_run() {
         "{}",
         help.stdout
     );
+}
+
+/// A contract whose schemas refer back to themselves through `allOf`,
+/// `anyOf` and `oneOf` (they overflowed the planner's stack) in every place a
+/// schema is read, against a target whose short 2xx answer looks like a
+/// placeholder, so the verdict walks the response schema too: every
+/// operation gets a verdict, in both modes.
+#[tokio::test(flavor = "multi_thread")]
+async fn schemas_referring_to_themselves_through_combinators_are_checked() {
+    let spec = support::repo("testdata/malformed/self-ref-combinators.yaml");
+    let (address, hits) = always(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\ncoming soon",
+    )
+    .await;
+    for mode in ["safe", "live"] {
+        let run = check(&spec, &format!("http://{address}"), &["--mode", mode]).await;
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{mode}\n{}",
+            run.all_output()
+        );
+        let operations = run.report()["operations"].as_array().expect("operations");
+        assert_eq!(operations.len(), 6, "{mode}");
+        for operation in operations {
+            assert!(
+                operation["results"][0]["verdict"].is_string(),
+                "{mode}: {operation}"
+            );
+        }
+    }
+    assert!(hits.total() > 0);
+}
+
+/// A 401 with credentials given is `credentials-rejected`. Credentials sent
+/// in a header named like a credential carrier, or named with
+/// `--secret-header`, are masked as credentials (12.10) and count as
+/// credentials given too; only `Authorization`, `Cookie` and `X-Api-Key`
+/// did, so a rejected `Ocp-Apim-Subscription-Key` read as a gate (`auth-401`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_401_to_credentials_in_any_credential_header_is_a_rejected_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = two_operations(dir.path());
+    let (address, _) = always(
+        "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    let target = format!("http://{address}");
+    for (extra, expected) in [
+        (
+            &["-H", "Ocp-Apim-Subscription-Key: 5f1c0ffee"][..],
+            "credentials-rejected",
+        ),
+        (
+            &["-H", "X-Session-Id: s3ss10n-77"][..],
+            "credentials-rejected",
+        ),
+        (
+            &["-H", "X-Tenant: acme-77", "--secret-header", "x-tenant"][..],
+            "credentials-rejected",
+        ),
+        (&["-H", "X-Tenant: acme-77"][..], "auth-401"),
+    ] {
+        let run = check(&spec, &target, extra).await;
+        assert_eq!(
+            run.result("/a")["rule"],
+            expected,
+            "{extra:?}\n{}",
+            run.all_output()
+        );
+    }
 }
 
 /// 12.12: a target answering everything with 429 (or a redirect) passed

@@ -230,6 +230,50 @@ fn mutually_recursive_schemas_in_a_body_are_handled() {
     assert!(run.stdout.contains("PUT /forests/"), "{}", run.stdout);
 }
 
+/// `Tree: {allOf: [Tree], anyOf: [Tree]}` overflowed the planner's stack
+/// (exit 134): choosing an `anyOf` branch flattened it afresh, which chose
+/// its branch afresh, forever. Used in parameters of every kind and bodies
+/// of every media type, in both modes, it is now listed like any schema.
+#[test]
+fn schemas_referring_to_themselves_through_combinators_are_listed() {
+    for mode in ["safe", "live"] {
+        let run = rollcall(&[
+            "list".as_ref(),
+            malformed("self-ref-combinators.yaml").as_os_str(),
+            "--mode".as_ref(),
+            mode.as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{mode}\n{}", run.all_output());
+        for operation in ["GET /trees/{id}", "PUT /trees/{id}", "POST /trees/xml"] {
+            assert!(run.stdout.contains(operation), "{mode}\n{}", run.stdout);
+        }
+    }
+}
+
+/// 40 schemas, each with two alternatives, the first typed `null`: trying
+/// the branches of one level tries those of the next, 2^40 in all. The
+/// merging gives up at its bound, and the plan says where.
+#[test]
+fn alternatives_nested_past_the_bound_give_a_note() {
+    let spec = support::repo("fuzz/regressions/contract_parse/nested-alternatives.yaml");
+    let run = rollcall(&[
+        "list".as_ref(),
+        spec.as_os_str(),
+        "--mode".as_ref(),
+        "live".as_ref(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(
+        run.stdout.contains(
+            "note: request body (application/json): the allOf/oneOf/anyOf of #/components/schemas/S"
+        ) && run
+            .stdout
+            .contains("the value sent may not match the schema"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn yaml_alias_bomb_is_refused_quickly() {
     list(&malformed("alias-bomb.yaml")).assert_clear_error(&["alias-bomb.yaml", "invalid yaml"]);

@@ -1,5 +1,6 @@
 //! What happens before the first probe: a private contract fetched with
-//! `--spec-header` (sent to the spec's origin only, masked everywhere), and
+//! `--spec-header` (sent to the spec's origin only, masked everywhere; by
+//! `diff` too, for both of its contracts), and
 //! `--wait-for`, which waits for a service that is still starting and gives
 //! up with exit 3 and a message naming the target.
 
@@ -173,6 +174,44 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
         "{}",
         bad.all_output()
     );
+}
+
+/// `diff` compares two private contracts: `--spec-header` is sent to the
+/// origin of each contract read from a URL (two origins here), and its
+/// value is never shown.
+#[tokio::test]
+async fn diff_reads_two_private_contracts_with_spec_header() {
+    let old_seen = Seen::default();
+    let new_seen = Seen::default();
+    let old = spec_server(Arc::clone(&old_seen)).await;
+    let new = spec_server(Arc::clone(&new_seen)).await;
+    let old_url = format!("http://{old}/openapi.yaml");
+    let new_url = format!("http://{new}/openapi.yaml");
+
+    let denied = rollcall(args(&["diff", &old_url, &new_url]), vec![]).await;
+    assert_eq!(denied.code, 2, "{}", denied.all_output());
+    assert!(denied.stderr.contains("401"), "{}", denied.stderr);
+
+    let header = format!("Authorization: Bearer {SPEC_TOKEN}");
+    for format in ["--markdown", "--json"] {
+        let run = rollcall(
+            args(&["diff", &old_url, &new_url, "--spec-header", &header, format]),
+            vec![],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{}", run.all_output());
+        assert!(
+            !run.all_output().contains(SPEC_TOKEN),
+            "the spec token leaked:\n{}",
+            run.all_output()
+        );
+    }
+    for seen in [&old_seen, &new_seen] {
+        assert!(
+            seen.lock().unwrap().iter().any(|h| h.contains(SPEC_TOKEN)),
+            "each contract's server got the header"
+        );
+    }
 }
 
 /// A free loopback port, closed again.

@@ -47,6 +47,17 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
     }
 }
 
+/// [`fixture`] where `canary` answered every probe `auth_required` (nothing
+/// proven served there), with the `--parity-only` gate.
+pub(crate) fn fixture_with_nothing_served_on_canary() -> RunReport {
+    let mut report = fixture();
+    for op in &mut report.operations {
+        op.results[1].verdict = Verdict::AuthRequired;
+    }
+    report.gate = crate::report::Gate::parity_only();
+    report
+}
+
 /// [`fixture`] with the parity comparison of its two targets (reference: `stable`).
 pub(crate) fn fixture_with_parity() -> RunReport {
     let mut report = fixture();
