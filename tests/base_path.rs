@@ -10,9 +10,7 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::Value;
 
-mod support;
-
-use support::{Run, command, read_json, repo, run, verdict_of};
+use crate::support::{Run, command, read_json, repo, run, verdict_of};
 
 /// A service with the contract's paths at the root, on 127.0.0.1.
 async fn serve_at_root() -> String {

@@ -11,9 +11,8 @@ use serde_json::Value;
 
 use rollcall::demo;
 
-mod support;
-
-use support::{Run, read_json, repo, result_of};
+use crate::support;
+use crate::support::{Run, read_json, repo, result_of};
 
 /// Runs the binary in `dir`, where it looks for rollcall.toml.
 async fn rollcall(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {

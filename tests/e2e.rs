@@ -13,9 +13,8 @@ use serde_json::Value;
 
 use rollcall::demo;
 
-mod support;
-
-use support::{Run, args, read_json, repo, result_of, rollcall, verdict_of};
+use crate::support;
+use crate::support::{Run, args, read_json, repo, result_of, rollcall, verdict_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn safe_check_of_demo_service_finds_each_gap_and_changes_nothing() {

@@ -12,15 +12,14 @@
 //! Every JSON report is checked against `docs/report.schema.json`, every SARIF
 //! file against the SARIF 2.1.0 schema (`testdata/sarif/`).
 
-mod parity_support;
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::support;
+use crate::support::rollout;
+use crate::support::{check_demo_args, read_json, repo};
 use rollcall::demo;
 use serde_json::Value;
-use support::{check_demo_args, read_json, repo};
 
 /// Everything one run left behind, read back.
 struct Reports {
@@ -350,7 +349,7 @@ async fn known_gaps_pass_the_run_and_every_report_says_so() {
 #[tokio::test]
 async fn several_targets_and_parity_only_agree_everywhere() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let spec_arg = "invoices.yaml";
     let args = |extra: &[&str]| {
         let mut args = rollout.check_args(extra);
@@ -363,7 +362,7 @@ async fn several_targets_and_parity_only_agree_everywhere() {
     assert_eq!(full.code, 1);
     // The same failure on two targets: annotations that name the target in
     // title and message, never two identical lines.
-    let shared = parity_support::SHARED_GAP;
+    let shared = rollout::SHARED_GAP;
     let about_shared: Vec<&String> = full
         .errors
         .iter()
@@ -379,7 +378,7 @@ async fn several_targets_and_parity_only_agree_everywhere() {
     // JUnit: the target in the testcase name and the failure message.
     assert!(
         full.junit_xml
-            .contains(&format!("<testcase name=\"{shared} [canary]\" classname=\"canary.reports\" file=\"invoices.yaml\" line=\"{}\"", parity_support::spec_line(shared))),
+            .contains(&format!("<testcase name=\"{shared} [canary]\" classname=\"canary.reports\" file=\"invoices.yaml\" line=\"{}\"", rollout::spec_line(shared))),
         "{}",
         full.junit_xml
     );
@@ -398,18 +397,18 @@ async fn several_targets_and_parity_only_agree_everywhere() {
         })
         .expect("tests");
     let operations = full.json["operations"].as_array().unwrap().len();
-    assert_eq!(tests, 2 * operations + parity_support::DIFFERING.len());
+    assert_eq!(tests, 2 * operations + rollout::DIFFERING.len());
 
     // --parity-only: only the differences fail, everywhere.
     let parity_only = run_all(dir.path(), args(&["--parity-only"])).await;
     parity_only.assert_agree("--parity-only with drift");
     assert_eq!(parity_only.code, 1);
-    assert_eq!(parity_only.errors.len(), parity_support::DIFFERING.len());
+    assert_eq!(parity_only.errors.len(), rollout::DIFFERING.len());
     assert!(parity_only.terminal_line.starts_with("FAIL (parity): "));
 
     // Two targets on the same release: they agree; the gap they share is
     // reported (a <skipped>, a warning), and the canary gate passes.
-    let same = parity_support::Server::start(parity_support::Release::Stable).await;
+    let same = rollout::Server::start(rollout::Release::Stable).await;
     let mut agree_args = args(&["--parity-only"]);
     let canary_at = agree_args
         .iter()

@@ -4,14 +4,12 @@
 //! would run it. Also checks that `action.yml` and the workflows parse and
 //! declare what the README promises.
 
-mod parity_support;
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::rollout;
+use crate::support::{check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
-use support::{check_demo_args, repo, rollcall};
 
 struct GithubFiles {
     _dir: tempfile::TempDir,
@@ -378,7 +376,7 @@ fn env_in(files: &GithubFiles, workspace: &std::path::Path) -> Vec<(&'static str
 #[tokio::test]
 async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let files = GithubFiles::new();
     let run = rollcall(rollout.check_args(&[]), env_in(&files, dir.path())).await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -388,17 +386,12 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
         .lines()
         .filter(|l| l.contains(",title=rollcall parity::"))
         .collect();
-    assert_eq!(
-        parity.len(),
-        parity_support::DIFFERING.len(),
-        "{}",
-        run.stdout
-    );
-    for (line, label) in parity.iter().zip(parity_support::DIFFERING) {
+    assert_eq!(parity.len(), rollout::DIFFERING.len(), "{}", run.stdout);
+    for (line, label) in parity.iter().zip(rollout::DIFFERING) {
         let expected = format!(
             "::error file=invoices.yaml,line={},title=rollcall parity::{label}: \
              verdicts differ between targets: stable: ",
-            parity_support::spec_line(label)
+            rollout::spec_line(label)
         );
         assert!(line.starts_with(&expected), "{line}\nexpected {expected}");
         assert!(
@@ -411,7 +404,7 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
     for target in ["stable", "canary"] {
         let shared = format!(
             ",title=handler-501 [{target}]::{} [{target}]: not_implemented",
-            parity_support::SHARED_GAP
+            rollout::SHARED_GAP
         );
         assert!(
             run.stdout
@@ -446,7 +439,7 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
 async fn a_parity_only_gate_has_errors_for_differences_only() {
     use rollcall::report::github::{Level, PARITY_TITLE, annotations};
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let json = dir.path().join("rollcall.json");
     let run = rollcall(
         rollout.check_args(&[
@@ -466,7 +459,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         .collect();
     assert_eq!(
         printed_errors.len(),
-        parity_support::DIFFERING.len(),
+        rollout::DIFFERING.len(),
         "{}",
         run.stdout
     );
@@ -487,12 +480,12 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         .filter(|a| a.level == Level::Error)
         .map(|a| (a.title.as_str(), a.line))
         .collect();
-    let expected: Vec<(&str, Option<u32>)> = parity_support::DIFFERING
+    let expected: Vec<(&str, Option<u32>)> = rollout::DIFFERING
         .iter()
-        .map(|label| (PARITY_TITLE, Some(parity_support::spec_line(label))))
+        .map(|label| (PARITY_TITLE, Some(rollout::spec_line(label))))
         .collect();
     assert_eq!(errors, expected);
-    for label in parity_support::DIFFERING {
+    for label in rollout::DIFFERING {
         let about: Vec<_> = annotations
             .iter()
             .filter(|a| a.message.starts_with(label))
@@ -501,7 +494,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
     }
     let shared: Vec<Level> = annotations
         .iter()
-        .filter(|a| a.message.starts_with(parity_support::SHARED_GAP))
+        .filter(|a| a.message.starts_with(rollout::SHARED_GAP))
         .map(|a| a.level)
         .collect();
     assert_eq!(shared, vec![Level::Warning, Level::Warning]);

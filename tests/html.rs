@@ -11,16 +11,14 @@
 //! Without chromium the browser tests print a loud SKIP, unless `CI` is set
 //! (then they fail: `.ci/run` installs chromium).
 
-mod parity_support;
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::rollout;
+use crate::support::{check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::report::RunReport;
 use serde_json::Value;
-use support::{check_demo_args, repo, rollcall};
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -284,13 +282,13 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let config = dir.path().join("rollcall.toml");
     std::fs::write(
         &config,
         format!(
             "[[known_gaps]]\noperation = {:?}\nreason = \"reports ship in 1.6\"\nuntil = \"2099-12-31\"\n",
-            parity_support::SHARED_GAP
+            rollout::SHARED_GAP
         ),
     )
     .expect("write config");
@@ -308,7 +306,7 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         .iter()
         .map(|d| d.label())
         .collect();
-    assert_eq!(differing, parity_support::DIFFERING);
+    assert_eq!(differing, rollout::DIFFERING);
 
     let (_, result) = selftest(&browser, dir.path(), &html);
     assert_eq!(
@@ -353,7 +351,7 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         .collect();
     assert_eq!(targets, ["stable", "canary"], "{allowances:?}");
     for allowance in allowances {
-        assert_eq!(allowance["label"], parity_support::SHARED_GAP);
+        assert_eq!(allowance["label"], rollout::SHARED_GAP);
         assert_eq!(allowance["allowance"], "known_gap");
         let cell = allowance["cell"].as_str().expect("cell text");
         assert!(cell.starts_with("not_implemented 501"), "{cell}");

@@ -9,15 +9,13 @@
 //! Without `xmllint` the schema part prints a loud SKIP, unless `CI` is set
 //! (then it fails: `.ci/run` installs libxml2-utils).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::support::{repo, rollcall};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use rollcall::demo;
-use support::{repo, rollcall};
 
 /// `rollcall check` against two demo services; the JUnit file's text.
 async fn two_target_junit(dir: &Path) -> String {

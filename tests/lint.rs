@@ -11,12 +11,10 @@
 //! `target/tools/venv`, which `.ci/run` calls) or from `PATH`. Without them a
 //! test prints a loud SKIP, unless `CI` is set: then it fails.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::repo;
+use crate::support::repo;
 use yaml_serde::{Mapping, Value};
 
 /// The workflow files of the repository, and the example users copy.

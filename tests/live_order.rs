@@ -20,13 +20,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::support;
 use rollcall::check::{self, RunOptions, TargetSpec};
 use rollcall::contract::{self, Contract};
 use rollcall::plan::{self, Mode, PlanOptions};
 use rollcall::redact::Redactor;
 use rollcall::report::RunReport;
-
-mod support;
 
 /// What the handlers that need a resource wait before answering: long enough
 /// that a DELETE sent at the same time always gets there first.

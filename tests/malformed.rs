@@ -8,9 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-mod support;
-
-use support::Run;
+use crate::support;
+use crate::support::Run;
 
 impl Run {
     /// Exit 2 with one clear error line that contains every one of `words`.

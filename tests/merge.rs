@@ -13,9 +13,8 @@ use rollcall::contract::Contract;
 use rollcall::demo;
 use rollcall::filter::{self, Filter, Shard};
 
-mod support;
-
-use support::{Run, read_json, repo};
+use crate::support;
+use crate::support::{Run, read_json, repo};
 
 async fn rollcall(args: Vec<String>) -> Run {
     support::rollcall(args, vec![]).await

@@ -3,8 +3,7 @@
 //! loopback server: reports place each operation at the file and line it is written in,
 //! since that is where a reader (or GitHub's annotations) must look.
 
-mod support;
-
+use crate::support;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;

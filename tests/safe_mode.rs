@@ -23,9 +23,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-mod support;
-
-use support::{read_json, repo, result_of, rollcall, verdict_of};
+use crate::support::{read_json, repo, result_of, rollcall, verdict_of};
 
 /// What a test server saw: every request (`METHOD /path`, with
 /// ` +malformed` when its body was not JSON) and its real state changes.

@@ -9,14 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::any;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-
-mod support;
 
 const BEARER: &str = "tok-bearer/8f3a+1c";
 const BASIC_USER: &str = "alice";

@@ -4,18 +4,16 @@
 //! `--wait-for`, which waits for a service that is still starting and gives
 //! up with exit 3 and a message naming the target.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::{args, read_json, repo, rollcall};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rollcall::demo;
-use support::{args, read_json, repo, rollcall};
 
 const SPEC_TOKEN: &str = "spec-s3cret-7781";
 

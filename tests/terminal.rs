@@ -2,10 +2,8 @@
 //! against the demo service, its output piped (as in CI) or on a
 //! pseudo-terminal (`script` from util-linux, as a person at a shell).
 
-mod support;
-
+use crate::support::{Run, check_demo_args, rollcall};
 use rollcall::demo;
-use support::{Run, check_demo_args, rollcall};
 
 async fn check_demo(extra: &[&str], env: Vec<(&'static str, String)>) -> Run {
     let service = demo::Server::start().await.expect("demo service");

@@ -7,14 +7,15 @@
 //! would change its behaviour from outside (GitHub Actions, colour, config
 //! and date overrides); a test sets what it needs.
 
-#![allow(dead_code)] // each test crate uses a different part
-
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+pub mod corpus;
+pub mod rollout;
 
 /// Far above what any run here needs; reaching it means rollcall hung.
 pub const PROCESS_LIMIT: Duration = Duration::from_secs(90);

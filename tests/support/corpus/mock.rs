@@ -377,7 +377,6 @@ impl MockApi {
         let contract = self.contract();
         let operation = &contract.operations[index];
         let request = Request {
-            method: operation.method,
             path,
             query,
             headers,
