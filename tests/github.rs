@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::rollout;
-use crate::support::{check_demo_args, repo, rollcall};
+use crate::support::{assert_contains, assert_lacks, check_demo_args, repo, rollcall};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
 
@@ -151,7 +151,7 @@ async fn no_github_flag_wins_over_the_environment() {
     .await;
     service.stop().await;
     assert_eq!(run.code, 1);
-    assert!(!run.stdout.contains("::error"), "{}", run.stdout);
+    assert_lacks(&run.stdout, "::error");
     assert_eq!(files.summary(), "## earlier step\n\n");
     assert_eq!(files.outputs().len(), 1);
 }
@@ -166,11 +166,7 @@ async fn github_flag_turns_it_on_outside_actions_and_secrets_stay_out() {
     let run = rollcall(check_demo_args(&service, &["--github"]), env).await;
     service.stop().await;
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains("::error file=specs/demo.yaml,"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "::error file=specs/demo.yaml,");
     let summary = files.summary();
     assert!(summary.contains("# rollcall: "));
     let everything = format!(
@@ -312,7 +308,7 @@ async fn demo_serve_runs_the_sample_service_until_stopped() {
     .await;
     drop(child);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("1 not_implemented"), "{}", run.stdout);
+    assert_contains(&run.stdout, "1 not_implemented");
 }
 
 /// A sharded CI matrix ends with `rollcall merge`: in GitHub mode it writes
@@ -343,11 +339,7 @@ async fn merge_publishes_to_github_and_writes_html() {
     )
     .await;
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("::error file=specs/demo.yaml,line="),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "::error file=specs/demo.yaml,line=");
     assert!(
         std::fs::read_to_string(&html)
             .expect("html written")
@@ -552,7 +544,7 @@ async fn nothing_from_the_contract_or_the_target_passes_for_a_workflow_command()
     runs.push(rollcall(args, vec![]).await);
 
     for run in &runs {
-        assert_eq!(run.code, 1, "{}", run.all_output());
+        run.assert_code(1);
         let output = run.all_output();
         assert!(
             !output.chars().any(|c| c.is_control() && c != '\n'),

@@ -459,7 +459,7 @@ async fn list_in_live_mode_shows_the_phases_in_sending_order() {
         .display()
         .to_string();
     let run = support::rollcall(support::args(&["list", &spec, "--mode", "live"]), vec![]).await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     // Everything but the requests themselves.
     let outline: Vec<&str> = run
         .stdout

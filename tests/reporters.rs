@@ -19,6 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use crate::support;
+use crate::support::assert_contains;
 use crate::support::repo;
 use crate::support::rollout;
 use rollcall::demo;
@@ -111,22 +112,6 @@ fn action_defaults(action_yml: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// `name=value` and `name<<DELIM ... DELIM` lines of a `$GITHUB_OUTPUT` file.
-fn read_outputs(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-            out.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_string(), value.to_string());
-        }
-    }
-    out
-}
-
 /// What one of the node actions printed and wrote.
 struct ActionRun {
     ok: bool,
@@ -166,7 +151,7 @@ fn run_action(name: &str, workspace: &Path, inputs: &[(&str, &str)]) -> ActionRu
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     ActionRun {
         ok: output.status.success(),
-        outputs: read_outputs(&outputs),
+        outputs: support::github_outputs(&std::fs::read_to_string(&outputs).unwrap_or_default()),
         summary: std::fs::read_to_string(&summary).unwrap_or_default(),
         stdout: format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)),
     }
@@ -211,17 +196,11 @@ async fn check(workspace: &Path, spec: &str, mut args: Vec<String>) -> Checked {
             })
             .sum()
     };
-    let report = support::read_json(&workspace.join("rollcall.json"));
-    let lines = report["operations"]
-        .as_array()
-        .unwrap()
+    let report = support::read_report(&workspace.join("rollcall.json"));
+    let lines = report
+        .operations
         .iter()
-        .filter_map(|op| {
-            Some((
-                format!("{} {}", op["method"].as_str()?, op["path"].as_str()?),
-                op["line"].as_u64()? as u32,
-            ))
-        })
+        .filter_map(|op| Some((op.label(), op.line?)))
         .collect();
     Checked {
         workspace: workspace.to_path_buf(),
@@ -321,7 +300,7 @@ fn dorny(checked: &Checked) {
     assert_eq!(run.outputs["conclusion"], expected, "{}", run.stdout);
     assert_eq!(run.outputs["failed"], checked.failing.to_string());
     assert_eq!(run.outputs["skipped"], checked.skipped.to_string());
-    assert!(run.summary.contains("rollcall.xml"), "{}", run.summary);
+    assert_contains(&run.summary, "rollcall.xml");
 }
 
 fn enricomi(python: &Path, checked: &Checked) {
@@ -414,10 +393,12 @@ async fn reporters_pass_a_parity_only_gate_whose_targets_agree() {
 async fn reporters_fail_a_run_where_nothing_was_proven_served() {
     let Some(python) = python() else { return };
     let stable = rollout::Server::start(rollout::Release::Stable).await;
-    let limited = support::answering_always(
+    let limited = support::serve::answering_always(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     )
-    .await;
+    .await
+    .0
+    .url();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
     let args = vec![

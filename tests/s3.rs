@@ -25,9 +25,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use rollcall::report::RunReport;
 use serde_json::Value;
 
 use crate::support;
+use crate::support::{assert_contains, assert_lacks};
 use rollcall::contract::{Contract, SelectorPlace};
 use rollcall::plan::{self, Intent, Mode, PlanOptions};
 
@@ -191,11 +193,9 @@ fn list_names_operations_by_path_and_selector_and_shows_bare_subresources() {
     ] {
         assert!(out.contains(line), "`{line}` missing:\n{out}");
     }
-    assert!(
-        run.stderr
-            .contains("security scheme 'hmac' is AWS Signature Version 4"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "security scheme 'hmac' is AWS Signature Version 4",
     );
 }
 
@@ -551,7 +551,7 @@ fn check(
     config: &str,
     extra: &[&str],
     env: &[(&str, &str)],
-) -> (Value, support::Run) {
+) -> (RunReport, support::Run) {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("rollcall.toml"), config).expect("rollcall.toml");
     let report = dir.path().join("report.json");
@@ -580,28 +580,22 @@ fn check(
     }
     command.envs(env.iter().copied());
     let run = support::run_blocking(command);
-    let report = support::read_json(&report);
+    let report = support::read_report(&report);
     (report, run)
 }
 
 /// Label → (verdict, rule, evidence) of the first target.
-fn results(report: &Value) -> Vec<(String, String, String, String)> {
-    report["operations"]
-        .as_array()
-        .expect("operations")
+fn results(report: &RunReport) -> Vec<(String, String, String, String)> {
+    report
+        .operations
         .iter()
         .map(|op| {
-            let result = &op["results"][0];
-            let text = |key: &str| result[key].as_str().unwrap_or_default().to_string();
+            let result = &op.results[0];
             (
-                format!(
-                    "{} {}",
-                    op["method"].as_str().unwrap(),
-                    op["path"].as_str().unwrap()
-                ),
-                text("verdict"),
-                text("rule"),
-                text("evidence"),
+                op.label(),
+                result.verdict.as_str().to_string(),
+                result.rule.clone(),
+                result.evidence.clone(),
             )
         })
         .collect()
@@ -609,7 +603,7 @@ fn results(report: &Value) -> Vec<(String, String, String, String)> {
 
 /// Every operation served, except [`MOTO_500`]'s (which must be the
 /// server errors they are listed as); every result names a registered rule.
-fn assert_live_verdicts(report: &Value, what: &str) {
+fn assert_live_verdicts(report: &RunReport, what: &str) {
     let mut problems = Vec::new();
     for (label, verdict, rule, evidence) in results(report) {
         assert!(
@@ -629,13 +623,12 @@ fn assert_live_verdicts(report: &Value, what: &str) {
     assert!(problems.is_empty(), "{what}:\n{}", problems.join("\n"));
 }
 
-fn sent_urls(report: &Value) -> Vec<String> {
-    report["operations"]
-        .as_array()
-        .expect("operations")
+fn sent_urls(report: &RunReport) -> Vec<String> {
+    report
+        .operations
         .iter()
-        .filter_map(|op| op["results"][0]["request"]["url"].as_str())
-        .map(str::to_string)
+        .filter_map(|op| op.results[0].request.as_ref())
+        .map(|request| request.url.clone())
         .collect()
 }
 
@@ -760,12 +753,9 @@ fn moto_with_signature_checks_accepts_what_rollcall_signs_and_refuses_a_wrong_se
 
     // Unsigned: moto refuses everything, and rollcall said why up front.
     let (_, unsigned) = check(&contract, &moto.url, "safe", "", &[], &[]);
-    assert!(
-        unsigned
-            .stderr
-            .contains("warning: security scheme 'hmac' is AWS Signature Version 4"),
-        "{}",
-        unsigned.stderr
+    assert_contains(
+        &unsigned.stderr,
+        "warning: security scheme 'hmac' is AWS Signature Version 4",
     );
 
     // Signed with the key pair from the environment, as the AWS tools read it.
@@ -780,16 +770,12 @@ fn moto_with_signature_checks_accepts_what_rollcall_signs_and_refuses_a_wrong_se
             ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
         ],
     );
-    assert!(
-        !run.stderr.contains("warning: security scheme"),
-        "{}",
-        run.stderr
-    );
+    assert_lacks(&run.stderr, "warning: security scheme");
     assert_live_verdicts(
         &report,
         "signed live run against moto with signature checks",
     );
-    let report_text = report.to_string();
+    let report_text = serde_json::to_string(&report).expect("JSON");
     for output in [&run.stdout, &run.stderr, &report_text] {
         assert!(!output.contains(&secret), "the secret key was shown");
     }
@@ -825,11 +811,7 @@ fn moto_with_signature_checks_accepts_what_rollcall_signs_and_refuses_a_wrong_se
             );
         }
     }
-    assert!(
-        !run.all_output().contains("not-the-secret"),
-        "{}",
-        run.all_output()
-    );
+    assert_lacks(&run.all_output(), "not-the-secret");
 }
 
 // ---------------------------------------------------------------------------
@@ -1103,11 +1085,7 @@ async fn the_gateway_refuses_unsigned_requests_and_rollcall_says_so() {
             .await
             .expect("join");
     assert!(!gateway.refused.lock().unwrap().is_empty());
-    assert!(
-        run.stderr.contains("--aws-sigv4 aws:amz:REGION:SERVICE"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "--aws-sigv4 aws:amz:REGION:SERVICE");
     let acl = results(&report)
         .into_iter()
         .find(|(label, ..)| label == "GET /{Bucket}?acl")
@@ -1529,13 +1507,9 @@ fn signing_options_are_checked_and_the_secret_never_echoed() {
         support::run_blocking(command)
     };
     let refused = |run: &support::Run, says: &str| {
-        assert_eq!(run.code, 2, "{}", run.all_output());
-        assert!(run.stderr.contains(says), "{}", run.stderr);
-        assert!(
-            !run.all_output().contains("s3cr3t-value"),
-            "{}",
-            run.all_output()
-        );
+        run.assert_code(2);
+        assert_contains(&run.stderr, says);
+        assert_lacks(&run.all_output(), "s3cr3t-value");
     };
     refused(
         &list(&["--user", "AKID:s3cr3t-value"], &[]),
@@ -1573,26 +1547,16 @@ fn signing_options_are_checked_and_the_secret_never_echoed() {
             ("AWS_SECRET_ACCESS_KEY", "s3cr3t-value"),
         ],
     );
-    assert_eq!(signed.code, 0, "{}", signed.all_output());
-    assert!(
-        signed
-            .stderr
-            .contains("signed with AWS Signature Version 4 (aws:amz:eu-west-1:s3)"),
-        "{}",
-        signed.stderr
+    signed.assert_code(0);
+    assert_contains(
+        &signed.stderr,
+        "signed with AWS Signature Version 4 (aws:amz:eu-west-1:s3)",
     );
-    assert!(
-        !signed.stderr.contains("warning: security scheme"),
-        "{}",
-        signed.stderr
-    );
+    assert_lacks(&signed.stderr, "warning: security scheme");
     assert!(!signed.all_output().contains("s3cr3t-value"));
     let unsigned = list(&[], &[]);
-    assert!(
-        unsigned
-            .stderr
-            .contains("warning: security scheme 'hmac' is AWS Signature Version 4"),
-        "{}",
-        unsigned.stderr
+    assert_contains(
+        &unsigned.stderr,
+        "warning: security scheme 'hmac' is AWS Signature Version 4",
     );
 }

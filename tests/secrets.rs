@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support;
+use crate::support::assert_contains;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
@@ -223,7 +224,7 @@ async fn no_output_of_a_check_contains_any_secret() {
         "{json}"
     );
     assert!(json.contains("***"), "nothing was masked: {json}");
-    assert!(verbose.output.contains("curl "), "{}", verbose.output);
+    assert_contains(&verbose.output, "curl ");
     assert_no_secret("terminal report", &normal.output);
     assert_no_secret("verbose terminal report", &verbose.output);
     assert_no_secret("JSON report", &json);
@@ -250,7 +251,7 @@ async fn list_shows_where_credentials_go_but_not_their_values() {
     let json = rollcall(json_args, vec![]).await;
 
     assert_eq!(text.code, 0, "{}", text.output);
-    assert!(text.output.contains("/query"), "{}", text.output);
+    assert_contains(&text.output, "/query");
     assert_no_secret("rollcall list", &text.output);
     assert_eq!(json.code, 0, "{}", json.output);
     assert_no_secret("rollcall list --json", &json.output);
@@ -459,7 +460,7 @@ async fn the_contract_url_never_reaches_any_output() {
 
     let (_, check) = &runs[0];
     assert_eq!(check.code, 0, "{}", check.output);
-    assert!(check.output.contains("warning: "), "{}", check.output);
+    assert_contains(&check.output, "warning: ");
     let json = read(&dir.path().join("r.json"));
     assert!(
         json.contains("has `in: nowhere`"),
@@ -485,8 +486,8 @@ async fn the_contract_url_never_reaches_any_output() {
             assert!(!text.contains(secret), "{what} contains {secret}:\n{text}");
         }
     }
-    assert!(runs[4].1.output.contains("error: "), "{}", runs[4].1.output);
-    assert!(runs[5].1.output.contains("error: "), "{}", runs[5].1.output);
+    assert_contains(&runs[4].1.output, "error: ");
+    assert_contains(&runs[5].1.output, "error: ");
 }
 
 /// Echoes every request header in the body and in `x-echo-*` headers; `/fail`
@@ -581,7 +582,7 @@ async fn credential_headers_are_masked_by_name_and_by_secret_header() {
     ];
 
     assert_eq!(check.code, 1, "/fail is flagged\n{}", check.output);
-    assert!(check.output.contains("curl "), "{}", check.output);
+    assert_contains(&check.output, "curl ");
     let json = read(&dir.path().join("r.json"));
     assert!(
         json.contains("x-echo-x-functions-key"),

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{args, read_json, repo, rollcall};
+use crate::support::{args, assert_contains, assert_lacks, read_report, repo, rollcall};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -94,8 +94,8 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
         vec![],
     )
     .await;
-    assert_eq!(denied.code, 2, "{}", denied.all_output());
-    assert!(denied.stderr.contains("401"), "{}", denied.stderr);
+    denied.assert_code(2);
+    assert_contains(&denied.stderr, "401");
 
     let header = format!("Authorization: Bearer {SPEC_TOKEN}");
     let run = rollcall(
@@ -118,9 +118,9 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     assert_eq!(
-        read_json(&json)["operations"][0]["results"][0]["verdict"],
+        read_report(&json).operations[0].results[0].verdict.as_str(),
         "implemented"
     );
     let outputs = [
@@ -166,12 +166,8 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
     )
     .await;
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("--spec-header"), "{}", bad.stderr);
-    assert!(
-        !bad.all_output().contains(SPEC_TOKEN),
-        "{}",
-        bad.all_output()
-    );
+    assert_contains(&bad.stderr, "--spec-header");
+    assert_lacks(&bad.all_output(), SPEC_TOKEN);
 }
 
 /// `diff` compares two private contracts: `--spec-header` is sent to the
@@ -187,8 +183,8 @@ async fn diff_reads_two_private_contracts_with_spec_header() {
     let new_url = format!("http://{new}/openapi.yaml");
 
     let denied = rollcall(args(&["diff", &old_url, &new_url]), vec![]).await;
-    assert_eq!(denied.code, 2, "{}", denied.all_output());
-    assert!(denied.stderr.contains("401"), "{}", denied.stderr);
+    denied.assert_code(2);
+    assert_contains(&denied.stderr, "401");
 
     let header = format!("Authorization: Bearer {SPEC_TOKEN}");
     for format in ["--markdown", "--json"] {
@@ -197,7 +193,7 @@ async fn diff_reads_two_private_contracts_with_spec_header() {
             vec![],
         )
         .await;
-        assert_eq!(run.code, 0, "{}", run.all_output());
+        run.assert_code(0);
         assert!(
             !run.all_output().contains(SPEC_TOKEN),
             "the spec token leaked:\n{}",
@@ -235,7 +231,7 @@ async fn wait_for_waits_for_a_starting_service_then_probes() {
     };
     // Nothing listens yet: without --wait-for the run is unreachable.
     let early = check(&[]).await;
-    assert_eq!(early.code, 3, "{}", early.all_output());
+    early.assert_code(3);
 
     // The service comes up a moment after rollcall starts waiting.
     let starting = tokio::spawn(async move {
@@ -253,7 +249,7 @@ async fn wait_for_waits_for_a_starting_service_then_probes() {
         "probed the demo, which has gaps\n{}",
         waited.all_output()
     );
-    assert!(waited.stdout.contains("FAIL: "), "{}", waited.stdout);
+    assert_contains(&waited.stdout, "FAIL: ");
 }
 
 #[tokio::test]
@@ -271,17 +267,9 @@ async fn wait_for_gives_up_with_exit_3_naming_the_target() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert!(
-        run.stderr.contains("--wait-for 1s: target late (http://"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("did not answer within 1s"),
-        "{}",
-        run.stderr
-    );
+    run.assert_code(3);
+    assert_contains(&run.stderr, "--wait-for 1s: target late (http://");
+    assert_contains(&run.stderr, "did not answer within 1s");
     assert!(!run.all_output().contains("pw-9931"));
 }
 
@@ -310,7 +298,7 @@ async fn github_outputs_are_written_on_exit_2_and_3() {
         env(&outputs),
     )
     .await;
-    assert_eq!(unreachable.code, 3, "{}", unreachable.all_output());
+    unreachable.assert_code(3);
     let written = std::fs::read_to_string(&outputs).expect("outputs written");
     assert!(written.contains("failed=true\nexit_code=3\n"), "{written}");
     assert!(
