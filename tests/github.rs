@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::rollout;
-use crate::support::{assert_contains, assert_lacks, check_demo_args, repo, rollcall};
+use crate::support::{assert_contains, assert_lacks, check_demo_args, read_report, repo, rollcall};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
 
@@ -102,8 +102,7 @@ async fn github_actions_env_turns_on_annotations_summary_and_outputs() {
         "no annotation starting with {expected}\n{}",
         run.stdout
     );
-    let report: rollcall::report::RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let report = read_report(&json);
     let errors = run
         .stdout
         .lines()
@@ -462,8 +461,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         "{}",
         run.stdout
     );
-    let report: rollcall::report::RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let report = read_report(&json);
     assert_eq!(report.gate, rollcall::report::Gate::parity_only());
 
     let annotations = annotations(&report, Some("invoices.yaml"), None);

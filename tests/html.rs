@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::rollout;
-use crate::support::{check_demo_args, repo, rollcall, skip, succeeded};
+use crate::support::{check_demo_args, read_report, repo, rollcall, skip, succeeded};
 use rollcall::demo;
 use rollcall::report::RunReport;
 use serde_json::Value;
@@ -149,8 +149,7 @@ async fn run_with_reports(
     )
     .await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    let report: RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let report = read_report(&json);
     (html, report)
 }
 
