@@ -30,6 +30,8 @@ mod refs;
 mod responses;
 mod source;
 mod swagger2;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use model::*;
 
