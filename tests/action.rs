@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::{assert_contains, assert_lacks, github_outputs};
+use crate::support::{assert_contains, assert_lacks, github_outputs, run_within, succeeded};
 use rollcall::demo;
 
 const ROLLCALL: &str = env!("CARGO_BIN_EXE_rollcall");
@@ -254,14 +254,14 @@ impl Runner {
             }
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
-        let (code, stdout, stderr) = run_with_limit(command);
+        let run = run_within(command, STEP_LIMIT);
         let text = std::fs::read_to_string(&output_file).expect("GITHUB_OUTPUT");
         StepRun {
             id: id.to_string(),
             uses: None,
-            code,
-            stdout,
-            stderr,
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
             outputs: github_outputs(&text),
         }
     }
@@ -336,32 +336,6 @@ fn make_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-fn run_with_limit(mut command: Command) -> (i32, String, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out_path = dir.path().join("stdout");
-    let err_path = dir.path().join("stderr");
-    command
-        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
-        .stderr(std::fs::File::create(&err_path).expect("stderr file"));
-    let mut child = command.spawn().expect("bash runs");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > STEP_LIMIT {
-            let _ = child.kill();
-            panic!("a step ran past {STEP_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code().unwrap_or(-1),
-        std::fs::read_to_string(out_path).unwrap_or_default(),
-        std::fs::read_to_string(err_path).unwrap_or_default(),
-    )
-}
-
 // ---------------------------------------------------------------------------
 // A fake GitHub release on a loopback port.
 
@@ -429,16 +403,12 @@ impl FakeRelease {
 
     /// Packs `binary` for `target` with the release workflow's script.
     fn add_archive(&self, target: &str, binary: &str) -> PathBuf {
-        let output = Command::new("bash")
-            .arg(repo().join("scripts/package-release.sh"))
-            .args(["archive", target, binary])
-            .arg(self.tag_dir())
-            .output()
-            .expect("package-release.sh runs");
-        assert!(
-            output.status.success(),
-            "package-release.sh archive: {}",
-            String::from_utf8_lossy(&output.stderr)
+        let output = succeeded(
+            Command::new("bash")
+                .arg(repo().join("scripts/package-release.sh"))
+                .args(["archive", target, binary])
+                .arg(self.tag_dir()),
+            "package-release.sh archive",
         );
         PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
     }

@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{repo, skip};
+use crate::support::{repo, skip, succeeded};
 use yaml_serde::{Mapping, Value};
 
 /// The workflow files of the repository, and the example users copy.
@@ -69,15 +69,7 @@ fn action_steps() -> Vec<Value> {
 
 /// Runs a lint command; panics with its output unless it exits 0.
 fn assert_clean(mut command: Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} is not clean:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&mut command, what);
 }
 
 fn actionlint(actionlint: &Path, shellcheck: &Path, files: &[PathBuf], what: &str) {
@@ -215,22 +207,18 @@ fn no_expression_is_expanded_inside_a_script() {
 #[test]
 fn the_crate_holds_the_sources_and_not_the_test_data() {
     let target = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "package",
-            "--list",
-            "--allow-dirty",
-            "--locked",
-            "--offline",
-        ])
-        .current_dir(repo(""))
-        .env("CARGO_TARGET_DIR", target.path())
-        .output()
-        .expect("cargo package --list");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeded(
+        Command::new(env!("CARGO"))
+            .args([
+                "package",
+                "--list",
+                "--allow-dirty",
+                "--locked",
+                "--offline",
+            ])
+            .current_dir(repo(""))
+            .env("CARGO_TARGET_DIR", target.path()),
+        "cargo package --list",
     );
     let files = String::from_utf8_lossy(&output.stdout);
     let files: Vec<&str> = files.lines().collect();

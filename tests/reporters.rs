@@ -304,16 +304,12 @@ fn dorny(checked: &Checked) {
 }
 
 fn enricomi(python: &Path, checked: &Checked) {
-    let output = clean(python.to_str().expect("UTF-8 path"))
-        .arg(repo("testdata/reporters/enricomi/read.py"))
-        .arg("rollcall.xml")
-        .current_dir(&checked.workspace)
-        .output()
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = support::succeeded(
+        clean(python.to_str().expect("UTF-8 path"))
+            .arg(repo("testdata/reporters/enricomi/read.py"))
+            .arg("rollcall.xml")
+            .current_dir(&checked.workspace),
+        "EnricoMi's JUnit parser",
     );
     let read: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(read["parse_errors"], serde_json::json!([]));

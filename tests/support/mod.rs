@@ -233,8 +233,8 @@ pub fn check_blocking(mut command: Command) -> Checked {
     Checked { run, report }
 }
 
-/// Runs a tool a test needs (chromium, python, a script) to the end and
-/// fails the test, showing its stderr, unless it succeeds.
+/// Runs a tool a test needs (chromium, python, a script, a linter) to the
+/// end and fails the test, showing what it printed, unless it succeeds.
 #[track_caller]
 pub fn succeeded(command: &mut Command, what: &str) -> Output {
     let output = command
@@ -242,8 +242,9 @@ pub fn succeeded(command: &mut Command, what: &str) -> Output {
         .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
     assert!(
         output.status.success(),
-        "{what} failed ({}): {}",
+        "{what} failed ({}):\n{}{}",
         output.status,
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
     output
