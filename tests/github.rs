@@ -513,11 +513,9 @@ async fn nothing_from_the_contract_or_the_target_passes_for_a_workflow_command()
             _ => (StatusCode::NOT_FOUND, "::error::not found".to_string()),
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, axum::Router::new().fallback(hostile)).await;
-    });
+    let address = crate::support::serve::serve(axum::Router::new().fallback(hostile))
+        .await
+        .addr;
     let dir = tempfile::tempdir().expect("temp dir");
     let spec = dir.path().join("spec.yaml");
     std::fs::write(

@@ -31,7 +31,7 @@
 //! and pass.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -591,11 +591,9 @@ fn installed() -> Option<&'static Installed> {
     match INSTALLED.get_or_init(install) {
         Ok(installed) => Some(installed),
         Err(why) => {
-            // Straight to stderr: the test harness captures eprintln! of
-            // passing tests, and a skip must not go unnoticed.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! interop tests skipped: {why}\n!!! run testdata/interop/setup.sh to install the frameworks\n"
+            support::skip(
+                "interop tests",
+                &format!("{why}; run testdata/interop/setup.sh to install the frameworks"),
             );
             None
         }

@@ -245,13 +245,8 @@ async fn change_order(
 /// A fresh service on 127.0.0.1, its store, and its address.
 async fn serve() -> (Arc<Store>, SocketAddr) {
     let store = Store::fresh();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = app(Arc::clone(&store));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (store, address)
+    let server = crate::support::serve::serve(app(Arc::clone(&store))).await;
+    (store, server.addr)
 }
 
 fn orders_contract() -> Contract {

@@ -17,12 +17,7 @@ async fn serve() -> String {
             get(|| async { (StatusCode::NOT_IMPLEMENTED, "not implemented") }),
         )
         .fallback(|| async { (StatusCode::OK, "[]") });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}")
+    crate::support::serve::serve(app).await.url()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -13,7 +13,6 @@
 //! the script once, and print a loud skip if that fails (offline).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -57,9 +56,9 @@ fn python() -> Option<&'static Path> {
     match installed {
         Ok(python) => Some(python),
         Err(why) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! reporter tests skipped: {why}\n!!! run testdata/reporters/setup.sh\n"
+            support::skip(
+                "reporter tests",
+                &format!("{why}; run testdata/reporters/setup.sh"),
             );
             None
         }

@@ -19,7 +19,7 @@
 //!   itself held to AWS's published SigV4 test vectors (`testdata/sigv4/`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -265,9 +265,9 @@ fn moto_server() -> Option<PathBuf> {
             if setup.is_ok_and(|o| o.status.success()) && ready(&server) {
                 return Some(server);
             }
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! moto tests skipped: moto_server is not installed; run testdata/interop/setup.sh\n"
+            support::skip(
+                "moto tests",
+                "moto_server is not installed; run testdata/interop/setup.sh",
             );
             None
         })
@@ -878,16 +878,7 @@ async fn gateway_answer(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = support::serve::header_pairs(&parts.headers);
     let resource = path.clone();
     let signed = sigv4_verifier::Request {
         method: &method,
@@ -989,14 +980,7 @@ async fn start_gateway() -> (String, Arc<Gateway>) {
     let app = axum::Router::new()
         .fallback(gateway_answer)
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}"), state)
+    (support::serve::serve(app).await.url(), state)
 }
 
 /// Whether the operation uses a subresource the gateway lacks.

@@ -49,12 +49,7 @@ impl Seen {
 }
 
 async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
+    crate::support::serve::serve(app).await.url()
 }
 
 fn malformed(body: &[u8]) -> bool {

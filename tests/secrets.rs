@@ -126,12 +126,8 @@ async fn echo(method: axum::http::Method, uri: Uri, headers: HeaderMap) -> impl 
 }
 
 async fn serve_echo() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, Router::new().fallback(any(echo))).await;
-    });
-    format!("{address}")
+    let server = crate::support::serve::serve(Router::new().fallback(any(echo))).await;
+    server.addr.to_string()
 }
 
 struct Run {
@@ -367,12 +363,8 @@ async fn serve_spec() -> String {
             _ => (StatusCode::NOT_FOUND, "no".to_string()),
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, Router::new().fallback(any(route))).await;
-    });
-    format!("{address}")
+    let server = crate::support::serve::serve(Router::new().fallback(any(route))).await;
+    server.addr.to_string()
 }
 
 /// 12.2: `rollcall check 'http://u:PW@host/spec.yaml?token=TOK'` put both

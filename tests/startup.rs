@@ -31,14 +31,7 @@ paths:
 type Seen = Arc<Mutex<Vec<String>>>;
 
 async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    address
+    crate::support::serve::serve(app).await.addr
 }
 
 fn record(seen: &Seen, request: &Request) {

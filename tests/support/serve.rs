@@ -170,6 +170,20 @@ pub async fn answering_always(head: &'static str) -> (Server, Hits) {
     (Server { addr }, hits)
 }
 
+/// Every header of a request an axum handler got, as `(name, value)` in
+/// arrival order, the value read as lossy UTF-8.
+pub fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// An address nothing listens on.
 pub async fn closed_port() -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
