@@ -212,11 +212,7 @@ async fn a_base_path_naming_no_target_or_no_path_is_bad_input() {
         &[],
     )
     .await;
-    run.assert_code(2);
-    assert_contains(
-        &run.stderr,
-        "--base-path canary=/: no target has that name (targets: prod)",
-    );
+    run.assert_refused("--base-path canary=/: no target has that name (targets: prod)");
     let run = rollcall_in(
         dir.path(),
         &[
@@ -230,8 +226,7 @@ async fn a_base_path_naming_no_target_or_no_path_is_bad_input() {
         &[],
     )
     .await;
-    run.assert_code(2);
-    assert_contains(&run.stderr, "does not start with '/'");
+    run.assert_refused("does not start with '/'");
 }
 
 #[test]

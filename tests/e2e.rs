@@ -16,7 +16,8 @@ use rollcall::demo;
 
 use crate::support;
 use crate::support::{
-    Run, args, assert_contains, assert_lacks, read_report, repo, result_of, rollcall, verdict_of,
+    Run, args, assert_contains, assert_lacks, check_args, read_report, repo, repo_arg, result_of,
+    rollcall, verdict_of,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,12 +115,7 @@ async fn target_path_is_the_full_base_and_a_wrong_one_shows_missing_routes() {
     let server = demo::Server::start().await.unwrap();
     let explicit = format!("{}api/v1", server.url());
     let run = rollcall(
-        vec![
-            "check".into(),
-            repo("testdata/e2e/served.yaml").display().to_string(),
-            "--target".into(),
-            explicit,
-        ],
+        check_args(&repo_arg("testdata/e2e/served.yaml"), &[explicit], &[]),
         vec![],
     )
     .await;

@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 
 use crate::support::rollout;
-use crate::support::{assert_contains, assert_lacks, check_demo_args, read_report, repo, rollcall};
+use crate::support::{
+    assert_contains, assert_lacks, check_args, check_demo_args, read_report, repo, repo_arg,
+    rollcall,
+};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
 
@@ -295,13 +298,7 @@ async fn demo_serve_runs_the_sample_service_until_stopped() {
         .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
         .to_string();
     let run = rollcall(
-        vec![
-            "check".into(),
-            repo("specs/demo.yaml").display().to_string(),
-            "--target".into(),
-            url,
-            "--quiet".into(),
-        ],
+        check_args(&repo_arg("specs/demo.yaml"), &[url], &["--quiet"]),
         vec![],
     )
     .await;
@@ -527,13 +524,11 @@ async fn nothing_from_the_contract_or_the_target_passes_for_a_workflow_command()
     )
     .expect("write spec");
     let files = GithubFiles::new();
-    let mut args = vec![
-        "check".to_string(),
-        spec.display().to_string(),
-        "--target".into(),
-        format!("http://{address}"),
-        "--verbose".into(),
-    ];
+    let mut args = check_args(
+        &spec.display().to_string(),
+        &[format!("http://{address}")],
+        &["--verbose"],
+    );
 
     let mut runs = vec![rollcall(args.clone(), files.env("true")).await];
     args.push("--github".into());

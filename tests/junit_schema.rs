@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{assert_contains, repo, rollcall, skip};
+use crate::support::{assert_contains, check_args, repo, rollcall, skip};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use rollcall::demo;
@@ -23,16 +23,14 @@ async fn two_target_junit(dir: &Path) -> String {
     let canary = demo::Server::start().await.expect("demo service");
     let junit = dir.join("rollcall.xml");
     let run = rollcall(
-        vec![
-            "check".into(),
-            "specs/demo.yaml".into(),
-            "--target".into(),
-            format!("stable={}", stable.url()),
-            "--target".into(),
-            format!("canary={}", canary.url()),
-            "--junit".into(),
-            junit.display().to_string(),
-        ],
+        check_args(
+            "specs/demo.yaml",
+            &[
+                format!("stable={}", stable.url()),
+                format!("canary={}", canary.url()),
+            ],
+            &["--junit", &junit.display().to_string()],
+        ),
         vec![],
     )
     .await;

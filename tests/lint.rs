@@ -55,6 +55,14 @@ fn tool(name: &str, test: &str) -> Option<PathBuf> {
     on_path
 }
 
+/// [`tool`] for both actionlint and the shellcheck it runs (each missing one said).
+fn actionlint_and_shellcheck(test: &str) -> Option<(PathBuf, PathBuf)> {
+    match (tool("actionlint", test), tool("shellcheck", test)) {
+        (Some(actionlint), Some(shellcheck)) => Some((actionlint, shellcheck)),
+        _ => None,
+    }
+}
+
 fn yaml(path: &str) -> Value {
     let text = std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -87,9 +95,8 @@ fn actionlint(actionlint: &Path, shellcheck: &Path, files: &[PathBuf], what: &st
 
 #[test]
 fn workflows_pass_actionlint_and_shellcheck() {
-    let test = "workflows_pass_actionlint_and_shellcheck";
-    let (Some(actionlint_bin), Some(shellcheck)) =
-        (tool("actionlint", test), tool("shellcheck", test))
+    let Some((actionlint_bin, shellcheck)) =
+        actionlint_and_shellcheck("workflows_pass_actionlint_and_shellcheck")
     else {
         return;
     };
@@ -103,9 +110,8 @@ fn workflows_pass_actionlint_and_shellcheck() {
 /// through shellcheck, every script.
 #[test]
 fn the_composite_action_passes_actionlint_as_a_workflow() {
-    let test = "the_composite_action_passes_actionlint_as_a_workflow";
-    let (Some(actionlint_bin), Some(shellcheck)) =
-        (tool("actionlint", test), tool("shellcheck", test))
+    let Some((actionlint_bin, shellcheck)) =
+        actionlint_and_shellcheck("the_composite_action_passes_actionlint_as_a_workflow")
     else {
         return;
     };

@@ -4,7 +4,6 @@
 //! since that is where a reader (or GitHub's annotations) must look.
 
 use crate::support;
-use crate::support::assert_contains;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -116,8 +115,7 @@ async fn a_report_never_replaces_a_file_the_contract_references() {
         let mut command = support::command(args);
         command.current_dir(dir.path());
         let run = support::run(command).await;
-        run.assert_code(2);
-        assert_contains(&run.stderr, "is a file the contract's $refs name");
+        run.assert_refused("is a file the contract's $refs name");
     }
     assert_eq!(std::fs::read(&referenced).expect("still there"), before);
 }

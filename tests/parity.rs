@@ -340,8 +340,7 @@ async fn reference_and_all_rows_change_what_the_matrix_shows() {
         "prod",
     ])
     .await;
-    unknown.assert_code(2);
-    assert_contains(&unknown.stderr, "--reference prod: no target has that name");
+    unknown.assert_refused("--reference prod: no target has that name");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -742,6 +741,5 @@ async fn malformed_resolve_is_a_usage_error_that_says_the_syntax() {
         "api.test:8080",
     ])
     .await;
-    run.assert_code(2);
-    assert_contains(&run.stderr, "HOST:PORT:ADDR");
+    run.assert_refused("HOST:PORT:ADDR");
 }

@@ -364,15 +364,14 @@ async fn reporters_pass_a_parity_only_gate_whose_targets_agree() {
     let stable = rollout::Server::start(rollout::Release::Stable).await;
     let also_stable = rollout::Server::start(rollout::Release::Stable).await;
     std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
-    let args = vec![
-        "check".to_string(),
-        "./invoices.yaml".to_string(),
-        "--target".to_string(),
-        format!("stable={}", stable.url()),
-        "--target".to_string(),
-        format!("canary={}", also_stable.url()),
-        "--parity-only".to_string(),
-    ];
+    let args = support::check_args(
+        "./invoices.yaml",
+        &[
+            format!("stable={}", stable.url()),
+            format!("canary={}", also_stable.url()),
+        ],
+        &["--parity-only"],
+    );
     let checked = check(dir.path(), "invoices.yaml", args).await;
     assert_eq!(checked.code, 0, "the targets agree");
     assert_eq!(checked.failing, 0);
@@ -396,17 +395,14 @@ async fn reporters_fail_a_run_where_nothing_was_proven_served() {
     .url();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
-    let args = vec![
-        "check".to_string(),
-        "invoices.yaml".to_string(),
-        "--target".to_string(),
-        format!("stable={}", stable.url()),
-        "--target".to_string(),
-        format!("canary={limited}"),
-        "--parity-only".to_string(),
-        "--retries".to_string(),
-        "0".to_string(),
-    ];
+    let args = support::check_args(
+        "invoices.yaml",
+        &[
+            format!("stable={}", stable.url()),
+            format!("canary={limited}"),
+        ],
+        &["--parity-only", "--retries", "0"],
+    );
     let checked = check(dir.path(), "invoices.yaml", args).await;
     assert_eq!(checked.code, 1);
     all_reporters(python, &checked);

@@ -568,8 +568,15 @@ fn check(
         "4".to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
+    let run = run_in(dir.path(), args, env);
+    let report = support::read_report(&report);
+    (report, run)
+}
+
+/// `rollcall ARGS` in `dir` with `env` and no AWS credentials but those in `env`.
+fn run_in(dir: &Path, args: Vec<String>, env: &[(&str, &str)]) -> support::Run {
     let mut command = support::command(args);
-    command.current_dir(dir.path());
+    command.current_dir(dir);
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -579,9 +586,7 @@ fn check(
         command.env_remove(name);
     }
     command.envs(env.iter().copied());
-    let run = support::run_blocking(command);
-    let report = support::read_report(&report);
-    (report, run)
+    support::run_blocking(command)
 }
 
 /// Label → (verdict, rule, evidence) of the first target.
@@ -1477,22 +1482,10 @@ fn signing_options_are_checked_and_the_secret_never_echoed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut args = vec!["list".to_string(), spec.clone()];
         args.extend(extra.iter().map(|s| s.to_string()));
-        let mut command = support::command(args);
-        command.current_dir(dir.path());
-        for name in [
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-            "ROLLCALL_AWS_SIGV4",
-        ] {
-            command.env_remove(name);
-        }
-        command.envs(env.iter().copied());
-        support::run_blocking(command)
+        run_in(dir.path(), args, env)
     };
     let refused = |run: &support::Run, says: &str| {
-        run.assert_code(2);
-        assert_contains(&run.stderr, says);
+        run.assert_refused(says);
         assert_lacks(&run.all_output(), "s3cr3t-value");
     };
     refused(

@@ -537,14 +537,11 @@ async fn credential_headers_are_masked_by_name_and_by_secret_header() {
     for (name, value) in headers {
         request_args.extend(["-H".to_string(), format!("{name}: {value}")]);
     }
-    let mut check_args = vec![
-        "check".to_string(),
-        spec.display().to_string(),
-        "--target".into(),
-        format!("http://{address}"),
-        "--verbose".into(),
-        "--github".into(),
-    ];
+    let mut check_args = crate::support::check_args(
+        &spec.display().to_string(),
+        &[format!("http://{address}")],
+        &["--verbose", "--github"],
+    );
     for (flag, name) in [
         ("--json", "r.json"),
         ("--junit", "r.xml"),

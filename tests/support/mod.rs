@@ -317,16 +317,24 @@ pub fn labels(report: &RunReport) -> Vec<String> {
     report.operations.iter().map(|op| op.label()).collect()
 }
 
-/// `rollcall check specs/demo.yaml --target demo=<service>` plus `extra`.
-pub fn check_demo_args(service: &rollcall::demo::Server, extra: &[&str]) -> Vec<String> {
-    let mut args = vec![
-        "check".to_string(),
-        repo_arg("specs/demo.yaml"),
-        "--target".to_string(),
-        format!("demo={}", service.url()),
-    ];
+/// `rollcall check SPEC --target TARGET...` plus `extra`; a target is a URL
+/// or `NAME=URL`.
+pub fn check_args(spec: &str, targets: &[String], extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["check".to_string(), spec.to_string()];
+    for target in targets {
+        args.extend(["--target".to_string(), target.clone()]);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     args
+}
+
+/// `rollcall check specs/demo.yaml --target demo=<service>` plus `extra`.
+pub fn check_demo_args(service: &rollcall::demo::Server, extra: &[&str]) -> Vec<String> {
+    check_args(
+        &repo_arg("specs/demo.yaml"),
+        &[format!("demo={}", service.url())],
+        extra,
+    )
 }
 
 /// A `$GITHUB_OUTPUT` file's `name=value` lines and `name<<DELIMITER`
