@@ -27,6 +27,15 @@ fn spec() -> String {
     repo_arg("testdata/e2e/root-served.yaml")
 }
 
+/// `rollcall COMMAND <the root-served contract> EXTRA...` in an empty folder.
+async fn on_spec(command: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec();
+    let mut args = vec![command, spec.as_str()];
+    args.extend_from_slice(extra);
+    rollcall_in(dir.path(), &args, &[]).await
+}
+
 /// The base URL of every target of `report`.
 fn bases(report: &RunReport) -> Vec<&str> {
     report.targets.iter().map(|t| t.base_url.as_str()).collect()
@@ -114,13 +123,9 @@ async fn base_path_from_the_config_file_per_target_and_for_all() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_shows_each_targets_base_url_and_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = spec();
-    let run = rollcall_in(
-        dir.path(),
+    let run = on_spec(
+        "list",
         &[
-            "list",
-            &spec,
             "--target",
             "prod=https://api.example.com",
             "--target",
@@ -130,7 +135,6 @@ async fn list_shows_each_targets_base_url_and_why() {
             "--base-path",
             "mock=/",
         ],
-        &[],
     )
     .await;
     run.assert_code(0);
@@ -151,12 +155,7 @@ GET /items/{itemId}  getItem  valid
 ";
     assert_eq!(run.stdout, expected);
 
-    let run = rollcall_in(
-        dir.path(),
-        &["list", &spec, "-t", "http://ci:s3cret-pw@127.0.0.1:4010"],
-        &[],
-    )
-    .await;
+    let run = on_spec("list", &["-t", "http://ci:s3cret-pw@127.0.0.1:4010"]).await;
     assert!(
         run.stdout.contains("http://***:***@127.0.0.1:4010/v1")
             && !run.stdout.contains("s3cret-pw"),
@@ -164,24 +163,15 @@ GET /items/{itemId}  getItem  valid
         run.stdout
     );
 
-    let run = rollcall_in(dir.path(), &["list", &spec], &[]).await;
+    let run = on_spec("list", &[]).await;
     assert_contains(
         &run.stdout,
         "base URL: TARGET + /v1 (the contract's server path), unless the target URL has a path or --base-path is given\n",
     );
 
-    let run = rollcall_in(
-        dir.path(),
-        &[
-            "list",
-            &spec,
-            "--json",
-            "-t",
-            "http://127.0.0.1:4010",
-            "--base-path",
-            "/",
-        ],
-        &[],
+    let run = on_spec(
+        "list",
+        &["--json", "-t", "http://127.0.0.1:4010", "--base-path", "/"],
     )
     .await;
     let listing: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -197,35 +187,13 @@ GET /items/{itemId}  getItem  valid
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_base_path_naming_no_target_or_no_path_is_bad_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = spec();
-    let run = rollcall_in(
-        dir.path(),
-        &[
-            "list",
-            &spec,
-            "-t",
-            "prod=http://127.0.0.1:9",
-            "--base-path",
-            "canary=/",
-        ],
-        &[],
+    let run = on_spec(
+        "list",
+        &["-t", "prod=http://127.0.0.1:9", "--base-path", "canary=/"],
     )
     .await;
     run.assert_refused("--base-path canary=/: no target has that name (targets: prod)");
-    let run = rollcall_in(
-        dir.path(),
-        &[
-            "check",
-            &spec,
-            "-t",
-            "http://127.0.0.1:9",
-            "--base-path",
-            "v1",
-        ],
-        &[],
-    )
-    .await;
+    let run = on_spec("check", &["-t", "http://127.0.0.1:9", "--base-path", "v1"]).await;
     run.assert_refused("does not start with '/'");
 }
 

@@ -17,7 +17,7 @@ use std::process::Command;
 use crate::support::rollout;
 use crate::support::{check_demo_args, read_report, repo, rollcall, skip, succeeded};
 use rollcall::demo;
-use rollcall::report::RunReport;
+use rollcall::report::{OperationReport, RunReport};
 use serde_json::Value;
 
 fn chromium() -> Option<PathBuf> {
@@ -123,6 +123,16 @@ fn selftest_result(dom: &str) -> Value {
         .unwrap_or_else(|e| panic!("selftest result is not JSON ({e}): {text}"))
 }
 
+/// `METHOD /path` of the operations of `report` that `keep` keeps, in order.
+fn labels_where(report: &RunReport, keep: impl Fn(&OperationReport) -> bool) -> Vec<String> {
+    report
+        .operations
+        .iter()
+        .filter(|op| keep(op))
+        .map(|op| op.label())
+        .collect()
+}
+
 fn file_url(path: &Path) -> String {
     url::Url::from_file_path(path)
         .expect("absolute path")
@@ -184,7 +194,7 @@ async fn html_report_works_in_a_headless_browser() {
         Vec::<String>::new(),
         "script errors"
     );
-    let labels: Vec<String> = report.operations.iter().map(|op| op.label()).collect();
+    let labels = labels_where(&report, |_| true);
     assert_eq!(strings(&result["rows"]), labels, "every operation is a row");
     assert_eq!(result["declared"], labels.len());
     assert_eq!(result["injected"], 0);
@@ -194,24 +204,16 @@ async fn html_report_works_in_a_headless_browser() {
     let verdict = result["verdict_filter"]["verdict"]
         .as_str()
         .expect("a verdict filter ran");
-    let expected: Vec<String> = report
-        .operations
-        .iter()
-        .filter(|op| op.results.iter().any(|r| r.verdict.as_str() == verdict))
-        .map(|op| op.label())
-        .collect();
+    let expected = labels_where(&report, |op| {
+        op.results.iter().any(|r| r.verdict.as_str() == verdict)
+    });
     assert!(!expected.is_empty());
     assert_eq!(strings(&result["verdict_filter"]["visible"]), expected);
 
     let tag = result["tag_filter"]["tag"]
         .as_str()
         .expect("a tag filter ran");
-    let expected: Vec<String> = report
-        .operations
-        .iter()
-        .filter(|op| op.tags.iter().any(|t| t == tag))
-        .map(|op| op.label())
-        .collect();
+    let expected = labels_where(&report, |op| op.tags.iter().any(|t| t == tag));
     assert_eq!(strings(&result["tag_filter"]["visible"]), expected);
 
     // One target: hiding it hides every cell.

@@ -55,8 +55,10 @@ fn tool(name: &str, test: &str) -> Option<PathBuf> {
     on_path
 }
 
-/// [`tool`] for both actionlint and the shellcheck it runs (each missing one said).
-fn actionlint_and_shellcheck(test: &str) -> Option<(PathBuf, PathBuf)> {
+/// [`tool`] for both actionlint and the shellcheck it runs, for the
+/// actionlint tests (each missing one said).
+fn linters() -> Option<(PathBuf, PathBuf)> {
+    let test = "actionlint tests";
     match (tool("actionlint", test), tool("shellcheck", test)) {
         (Some(actionlint), Some(shellcheck)) => Some((actionlint, shellcheck)),
         _ => None,
@@ -95,9 +97,7 @@ fn actionlint(actionlint: &Path, shellcheck: &Path, files: &[PathBuf], what: &st
 
 #[test]
 fn workflows_pass_actionlint_and_shellcheck() {
-    let Some((actionlint_bin, shellcheck)) =
-        actionlint_and_shellcheck("workflows_pass_actionlint_and_shellcheck")
-    else {
+    let Some((actionlint_bin, shellcheck)) = linters() else {
         return;
     };
     let files: Vec<PathBuf> = WORKFLOWS.iter().map(|w| repo(w)).collect();
@@ -110,9 +110,7 @@ fn workflows_pass_actionlint_and_shellcheck() {
 /// through shellcheck, every script.
 #[test]
 fn the_composite_action_passes_actionlint_as_a_workflow() {
-    let Some((actionlint_bin, shellcheck)) =
-        actionlint_and_shellcheck("the_composite_action_passes_actionlint_as_a_workflow")
-    else {
+    let Some((actionlint_bin, shellcheck)) = linters() else {
         return;
     };
     let action = yaml("action.yml");
