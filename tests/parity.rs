@@ -8,7 +8,7 @@
 //!
 //! Golden files: `testdata/parity/matrix.md` (the Markdown parity section)
 //! and `testdata/parity/capability.diff` (the capability diff). After an
-//! intended change: `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test parity`, then
+//! intended change: `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test integration parity::`, then
 //! read the diff.
 
 use std::collections::HashMap;
