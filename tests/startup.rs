@@ -90,37 +90,32 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
     denied.assert_refused("401");
 
     let header = format!("Authorization: Bearer {SPEC_TOKEN}");
-    let run = rollcall(
-        args(&[
-            "check",
-            &spec_url,
-            "--target",
-            &format!("http://{service}"),
-            "--spec-header",
-            &header,
-            "--verbose",
-            "--github",
-            "--json",
-            &json.display().to_string(),
-            "--junit",
-            &junit.display().to_string(),
-            "--markdown",
-            &markdown.display().to_string(),
-        ]),
-        vec![],
-    )
-    .await;
+    let reports = [
+        ("--json", &json),
+        ("--junit", &junit),
+        ("--markdown", &markdown),
+    ];
+    let mut check = args(&[
+        "check",
+        &spec_url,
+        "--target",
+        &format!("http://{service}"),
+        "--spec-header",
+        &header,
+        "--verbose",
+        "--github",
+    ]);
+    for (flag, path) in reports {
+        check.extend([flag.to_string(), path.display().to_string()]);
+    }
+    let run = rollcall(check, vec![]).await;
     run.assert_code(0);
     assert_eq!(
         read_report(&json).operations[0].results[0].verdict.as_str(),
         "implemented"
     );
-    let outputs = [
-        run.all_output(),
-        std::fs::read_to_string(&json).unwrap(),
-        std::fs::read_to_string(&junit).unwrap(),
-        std::fs::read_to_string(&markdown).unwrap(),
-    ];
+    let mut outputs = vec![run.all_output()];
+    outputs.extend(reports.map(|(_, path)| std::fs::read_to_string(path).unwrap()));
     for output in &outputs {
         assert!(
             !output.contains(SPEC_TOKEN),
