@@ -323,12 +323,15 @@ fn first_unsendable(prober: &Prober, contract: &Contract, plan: &Plan) -> Option
     })
 }
 
-/// Whether the user gave credentials: `--auth`, or a header that carries them.
-pub fn carries_credentials(options: &PlanOptions) -> bool {
+/// Whether the user gave credentials: `--auth`, or an `-H` header that
+/// carries one, as the run's `redactor` judges headers
+/// ([`Redactor::is_credential_header`]: the same headers are masked).
+pub fn carries_credentials(options: &PlanOptions, redactor: &Redactor) -> bool {
     !options.credentials.is_empty()
-        || options.headers.iter().any(|(name, _)| {
-            ["authorization", "cookie", "x-api-key"].contains(&name.to_ascii_lowercase().as_str())
-        })
+        || options
+            .headers
+            .iter()
+            .any(|(name, _)| redactor.is_credential_header(name))
 }
 
 /// What one target answered: discovery, and per operation the finding and the

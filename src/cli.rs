@@ -165,7 +165,8 @@ pub struct RequestArgs {
     /// Extra header for every request, repeatable. Values of credential headers
     /// are shown as *** in every output: Authorization, Cookie, any header an
     /// apiKey scheme names, any whose name contains key, token, secret, auth,
-    /// session, signature or password, and those named by --secret-header.
+    /// session, signature, password or credential, and those named by
+    /// --secret-header.
     ///
     /// Example: -H 'X-Tenant: acme'
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
@@ -173,7 +174,8 @@ pub struct RequestArgs {
 
     /// A header whose value is a credential although its name does not say
     /// so: its value is shown as *** in every output (reports, curl lines,
-    /// errors), wherever it appears. Repeatable.
+    /// errors), wherever it appears, and a 401 to it reads as a rejected
+    /// credential. Repeatable; adds to `secret_headers` in rollcall.toml.
     ///
     /// Example: --secret-header X-Tenant-Id
     #[arg(long = "secret-header", value_name = "NAME")]
@@ -287,6 +289,17 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
 
+    #[command(flatten)]
+    pub fetch: SpecFetchArgs,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+}
+
+/// How a contract given as a URL, and what its `$ref`s name, are read
+/// (shared by `check`, `list` and `diff`; the TLS flags are [`TlsArgs`]).
+#[derive(Debug, Args)]
+pub struct SpecFetchArgs {
     /// Follow `$ref`s to http(s) URLs of other origins. Off by default: a
     /// contract must not make rollcall fetch arbitrary hosts. Relative file
     /// `$ref`s of a local contract, and `$ref`s of a contract read from a URL
@@ -295,20 +308,17 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_remote_refs: bool,
 
-    /// Header for fetching a SPEC given as a URL (a private contract behind
-    /// auth), repeatable. Sent only to the spec URL's own origin (scheme, host
-    /// and port: its `$ref`s there too), never to targets; its value is shown
-    /// as *** in every output.
+    /// Header for fetching a contract given as a URL (a private contract
+    /// behind auth), repeatable. Sent only to the origin (scheme, host and
+    /// port) of each contract read from a URL, its `$ref`s there too; never
+    /// to targets or other hosts. Its value is shown as *** in every output.
     ///
     /// Example: --spec-header "Authorization: Bearer $SPEC_TOKEN"
     #[arg(long = "spec-header", value_name = "'NAME: VALUE'")]
     pub spec_headers: Vec<String>,
-
-    #[command(flatten)]
-    pub request: RequestArgs,
 }
 
-impl PlanArgs {
+impl SpecFetchArgs {
     pub fn parsed_spec_headers(&self) -> Result<Vec<(String, String)>, String> {
         self.spec_headers
             .iter()
@@ -514,6 +524,12 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub tls: TlsArgs,
 
+    /// Speak HTTP/2 from the first byte to plain-http targets (h2c prior
+    /// knowledge), for servers that do not speak HTTP/1.1. Over https, HTTP/2
+    /// is negotiated without it.
+    #[arg(long)]
+    pub http2_prior_knowledge: bool,
+
     #[command(flatten)]
     pub parity: ParityArgs,
 
@@ -631,15 +647,23 @@ impl PlanArgs {
                         .push(format!("{}={}", credential.scheme, credential.value));
                 }
             }
-            let cli_spec_headers = self.parsed_spec_headers()?;
+            let cli_spec_headers = self.fetch.parsed_spec_headers()?;
             for (name, value) in &config.spec_headers {
                 if !cli_spec_headers
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(name))
                 {
-                    self.spec_headers.push(format!("{name}: {value}"));
+                    self.fetch.spec_headers.push(format!("{name}: {value}"));
                 }
             }
+            // Names add up: the file's, then those of --secret-header.
+            let from_flags = std::mem::take(&mut self.request.secret_headers);
+            self.request.secret_headers = config
+                .secret_headers
+                .iter()
+                .cloned()
+                .chain(from_flags)
+                .collect();
             if self.request.aws_sigv4.is_none() {
                 self.request.aws_sigv4.clone_from(&config.aws_sigv4);
             }
@@ -765,21 +789,26 @@ impl SelectionArgs {
     }
 }
 
-/// How targets' certificates are trusted, and the client's own certificate.
+/// How servers' certificates are trusted, and the client's own certificate:
+/// for the targets (`check`) and for a contract given as an https URL
+/// (`check`, `list`, `diff`).
 #[derive(Debug, Args)]
 pub struct TlsArgs {
-    /// Accept any TLS certificate (self-signed, expired, wrong host). Only for
-    /// targets you trust by other means; prefer --cacert.
+    /// Accept any TLS certificate (self-signed, expired, wrong host) from the
+    /// targets and from a contract's URL. Only for servers you trust by other
+    /// means; prefer --cacert.
     #[arg(long, short = 'k')]
     pub insecure: bool,
 
-    /// Also trust the CA certificates in this PEM file (e.g. an internal CA).
+    /// Also trust the CA certificates in this PEM file (e.g. an internal CA),
+    /// for the targets and a contract's URL.
     ///
     /// Example: --cacert internal-ca.pem
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
-    /// Present this client certificate (PEM) to targets that require mTLS; needs --client-key.
+    /// Present this client certificate (PEM) to servers that require mTLS (the
+    /// targets, a contract's URL); needs --client-key.
     ///
     /// Example: --client-cert client.pem --client-key client.key
     #[arg(long, value_name = "FILE", requires = "client_key")]
@@ -788,12 +817,6 @@ pub struct TlsArgs {
     /// The private key (PEM) of --client-cert.
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
-
-    /// Speak HTTP/2 from the first byte to plain-http targets (h2c prior
-    /// knowledge), for servers that do not speak HTTP/1.1. Over https, HTTP/2
-    /// is negotiated without it.
-    #[arg(long)]
-    pub http2_prior_knowledge: bool,
 }
 
 /// Several targets compared, every instance behind a name, repeated probes,
@@ -894,9 +917,11 @@ pub struct DiffArgs {
     #[arg(long)]
     pub allow_removals: bool,
 
-    /// Follow `$ref`s to http(s) URLs of other origins (see `check --help`).
-    #[arg(long)]
-    pub allow_remote_refs: bool,
+    #[command(flatten)]
+    pub fetch: SpecFetchArgs,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -906,6 +931,9 @@ pub struct ListArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Print JSON instead of text.
     #[arg(long)]

@@ -24,7 +24,9 @@
 //! Secrets: `[auth]` values must be `{ env = "VARIABLE" }`; a literal is
 //! refused, so a token can never be committed by accident. `[headers]` take
 //! literals too, except credential headers (`Authorization`, `Cookie`,
-//! `X-API-Key`, `Proxy-Authorization`), which must come from the environment.
+//! `X-API-Key`, `Proxy-Authorization`, and those `secret_headers` names),
+//! which must come from the environment. `secret_headers = ["X-Tenant-Id"]`
+//! is `--secret-header`: those headers' values are masked in every output.
 //! Error messages name the key, never a value.
 //!
 //! Known gaps and `expect` are applied to a finished [`RunReport`] by
@@ -217,6 +219,9 @@ pub struct Config {
     pub wait_for: Option<Duration>,
     /// `[spec_headers]`: `--spec-header` (credential headers from the environment).
     pub spec_headers: Vec<(String, String)>,
+    /// `secret_headers = ["X-Tenant-Id"]`: `--secret-header`, header names
+    /// whose values are credentials.
+    pub secret_headers: Vec<String>,
     pub operations: Vec<OperationEntry>,
     /// `[parameters]`: values by parameter name for every operation that
     /// declares one (an operation's own `parameters` win).
@@ -263,6 +268,7 @@ impl fmt::Debug for Config {
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>(),
             )
+            .field("secret_headers", &self.secret_headers)
             .field("operations", &self.operations.len())
             .field("parameters", &self.parameters)
             .field("known_gaps", &self.known_gaps)
@@ -308,6 +314,8 @@ struct RawConfig {
     wait_for: Option<TimeoutValue>,
     #[serde(default)]
     spec_headers: IndexMap<String, Spanned<HeaderValue>>,
+    #[serde(default)]
+    secret_headers: Vec<Spanned<String>>,
     #[serde(default)]
     operations: IndexMap<String, Spanned<RawOperation>>,
     #[serde(default)]
@@ -673,10 +681,41 @@ impl Config {
             });
         }
 
-        config.headers = headers(raw.headers, "headers", env, &mut config.secrets)
-            .map_err(|(offset, key, message)| invalid(offset, key, message))?;
-        config.spec_headers = headers(raw.spec_headers, "spec_headers", env, &mut config.secrets)
-            .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+        for name in raw.secret_headers {
+            let offset = name.span().start;
+            let name = name.into_inner().trim().to_string();
+            if !is_header_name(&name) {
+                return Err(invalid(
+                    offset,
+                    "secret_headers".into(),
+                    format!("{name:?} is not a valid header name"),
+                ));
+            }
+            config.secret_headers.push(name);
+        }
+        let credential = |name: &str| {
+            CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+                || config
+                    .secret_headers
+                    .iter()
+                    .any(|secret| secret.eq_ignore_ascii_case(name))
+        };
+        config.headers = headers(
+            raw.headers,
+            "headers",
+            env,
+            &credential,
+            &mut config.secrets,
+        )
+        .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+        config.spec_headers = headers(
+            raw.spec_headers,
+            "spec_headers",
+            env,
+            &credential,
+            &mut config.secrets,
+        )
+        .map_err(|(offset, key, message)| invalid(offset, key, message))?;
 
         for (key, entry) in raw.operations {
             let offset = entry.span().start;
@@ -689,6 +728,7 @@ impl Config {
                 entry.headers,
                 &format!("{section}.headers"),
                 env,
+                &credential,
                 &mut config.secrets,
             )
             .map_err(|(offset, key, message)| invalid(offset, key, message))?;
@@ -905,18 +945,20 @@ fn unset(variable: &str) -> String {
 
 type Located = (usize, String, String);
 
-/// Header entries with `{ env }` values read; literal credential headers refused.
+/// Header entries with `{ env }` values read; literal values of
+/// `credential` headers refused.
 fn headers(
     raw: IndexMap<String, Spanned<HeaderValue>>,
     section: &str,
     env: &dyn Fn(&str) -> Option<String>,
+    credential: &dyn Fn(&str) -> bool,
     secrets: &mut Vec<String>,
 ) -> Result<Vec<(String, String)>, Located> {
     let mut out = Vec::new();
     for (name, value) in raw {
         let offset = value.span().start;
         let key = format!("{section}.{}", quoted_key(&name));
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+        if !is_header_name(&name) {
             return Err((offset, key, "not a valid header name".into()));
         }
         let text = match value.into_inner() {
@@ -926,9 +968,7 @@ fn headers(
                 secrets.push(secret.clone());
                 secret
             }
-            HeaderValue::Literal(_)
-                if CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str()) =>
-            {
+            HeaderValue::Literal(_) if credential(&name) => {
                 return Err((
                     offset,
                     key,
@@ -941,6 +981,11 @@ fn headers(
         out.push((name, text));
     }
     Ok(out)
+}
+
+/// Whether `name` can name a header: visible ASCII, no `:`.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }
 
 /// `spec` relative to the config file's folder (URLs and absolute paths as is).
@@ -1111,6 +1156,42 @@ operation = "listOrders"
 reason = "orders move to v2"
 until = 2026-12-01
 "#;
+
+    #[test]
+    fn secret_headers_are_read_and_their_literal_values_refused() {
+        let config = parse(
+            "secret_headers = [\"X-Tenant-Id\", \" X-Build \"]\n[headers]\nX-Tenant-Id = { env = \"TENANT\" }\n",
+        )
+        .unwrap();
+        assert_eq!(config.secret_headers, ["X-Tenant-Id", "X-Build"]);
+        assert!(config.secrets.contains(&"acme".to_string()));
+        for (text, at) in [
+            (
+                "secret_headers = [\"X-Tenant-Id\"]\n[headers]\nx-tenant-id = \"acme\"\n",
+                (3, "headers.x-tenant-id"),
+            ),
+            (
+                "secret_headers = [\"X-Build\"]\n[spec_headers]\nX-Build = \"b-1\"\n",
+                (3, "spec_headers.X-Build"),
+            ),
+            (
+                "secret_headers = [\"X-Build\"]\n[operations.getPet]\nheaders = { X-Build = \"b-1\" }\n",
+                (3, "operations.getPet.headers.X-Build"),
+            ),
+        ] {
+            let (line, key, message) = error(text);
+            assert_eq!((line, key.as_str()), at, "{text}");
+            assert!(message.contains("credential header"), "{message}");
+            assert!(!message.contains("acme") && !message.contains("b-1"));
+        }
+        let (line, key, message) = error("\nsecret_headers = [\"X Tenant\"]\n");
+        assert_eq!((line, key.as_str()), (2, "secret_headers"));
+        assert!(message.contains("not a valid header name"), "{message}");
+        assert!(
+            parse("[headers]\nX-Tenant-Id = \"acme\"\n").is_ok(),
+            "not secret unless named"
+        );
+    }
 
     #[test]
     fn fail_on_is_read_and_refuses_implemented() {
@@ -1501,6 +1582,7 @@ mod example_tests {
             )]
         );
         assert!(config.secrets.contains(&"value-of-SPEC_TOKEN".to_string()));
+        assert_eq!(config.secret_headers, ["X-Tenant-Id"]);
     }
 }
 

@@ -351,22 +351,15 @@ pub fn names_parts(key: &str, method: Method, path: &str, operation_id: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::SourceLocation;
+    use crate::contract::testing;
 
     fn operation(method: Method, path: &str, id: Option<&str>, tags: &[&str]) -> Operation {
-        Operation {
-            method,
-            path: path.to_string(),
-            selector: Default::default(),
-            operation_id: id.map(str::to_string),
-            summary: None,
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            deprecated: false,
-            parameters: Vec::new(),
-            request_body: None,
-            security: Vec::new(),
-            responses: Vec::new(),
-            location: SourceLocation::default(),
+        let operation = testing::operation(method, path)
+            .with_tags(tags)
+            .with_responses(&[]);
+        match id {
+            Some(id) => operation.with_id(id),
+            None => operation,
         }
     }
 

@@ -24,7 +24,7 @@ use rollcall::report::{self, RunReport, terminal::TerminalOptions};
 
 use cli::{
     CheckArgs, Cli, ColorWhen, Command, DemoArgs, DiffArgs, ListArgs, MergeArgs, OutputArgs,
-    PlanArgs, ReportFiles, RequestArgs, TlsArgs,
+    PlanArgs, ReportFiles, RequestArgs, SpecFetchArgs, TlsArgs,
 };
 
 /// An error on its way to the one place that prints it, with its exit code.
@@ -137,9 +137,10 @@ fn early_redactor(command: &Command) -> Redactor {
     let mut redactor = Redactor::default();
     // --spec-header values: every one may be a credential for the contract.
     let spec_headers = match command {
-        Command::Check(a) => a.plan.spec_headers.as_slice(),
-        Command::List(a) => a.plan.spec_headers.as_slice(),
-        _ => &[],
+        Command::Check(a) => a.plan.fetch.spec_headers.as_slice(),
+        Command::List(a) => a.plan.fetch.spec_headers.as_slice(),
+        Command::Diff(a) => a.fetch.spec_headers.as_slice(),
+        Command::Demo(_) | Command::Merge(_) => &[],
     };
     for raw in spec_headers {
         if let Some((_, secret)) = raw.split_once(':') {
@@ -209,6 +210,18 @@ async fn load_contract(
         }
     }
     Ok(contract)
+}
+
+/// How `check`, `list` and `diff` read a contract given as a URL: the
+/// `$ref` policy, `--spec-header`s (each sent to the origin of the contract
+/// being read) and the TLS flags.
+fn load_options(fetch: &SpecFetchArgs, tls: &TlsOptions) -> Result<LoadOptions, Failure> {
+    Ok(LoadOptions {
+        allow_remote_refs: fetch.allow_remote_refs,
+        headers: fetch.parsed_spec_headers().map_err(Failure::bad_input)?,
+        tls: tls.clone(),
+        ..LoadOptions::default()
+    })
 }
 
 /// `--auth` values, then `ROLLCALL_AUTH_<SCHEME>` for schemes not given on the command line.
@@ -324,7 +337,11 @@ fn plan_run(
     for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
         redactor.add_secret(secret);
     }
-    for (_, value) in args.parsed_spec_headers().map_err(Failure::bad_input)? {
+    for (_, value) in args
+        .fetch
+        .parsed_spec_headers()
+        .map_err(Failure::bad_input)?
+    {
         redactor.add_secret(&value);
     }
     let plan = plan::build(contract, &options).map_err(Failure::bad_input)?;
@@ -339,15 +356,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let targets = args.target.parsed().map_err(Failure::bad_input)?;
     let quiet = args.output.quiet;
     let tls = tls_options(&args.tls)?;
-    let load = LoadOptions {
-        allow_remote_refs: args.plan.allow_remote_refs,
-        headers: args
-            .plan
-            .parsed_spec_headers()
-            .map_err(Failure::bad_input)?,
-        tls: tls.clone(),
-        ..LoadOptions::default()
-    };
+    let load = load_options(&args.plan.fetch, &tls)?;
     let mut contract = load_contract(&args.plan.spec, &load, quiet, redactor).await?;
     contract.require_operations().map_err(Failure::bad_input)?;
     let (since, since_files) = match release_diff(args, &mut contract, &load, redactor).await? {
@@ -393,7 +402,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
         retries: args.retries,
         retry_budget: RetryBudget::new(args.retry_budget),
         rate_per_second: args.rate,
-        http2_prior_knowledge: args.tls.http2_prior_knowledge,
+        http2_prior_knowledge: args.http2_prior_knowledge,
         on_probe_done: progress.clone().map(|bar| {
             Arc::new(move || {
                 // Follow-up requests (discovery, retries) can outnumber the plan.
@@ -428,7 +437,7 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
     let run_options = RunOptions {
         targets,
         probe,
-        credentials_given: check::carries_credentials(&options) || signed,
+        credentials_given: check::carries_credentials(&options, redactor) || signed,
         repeat: usize::from(args.parity.repeat),
         verdict: args.verdict_settings(),
         gate: args.gate(),
@@ -705,10 +714,7 @@ async fn release_diff(
 
 /// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
 async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
-    let load = LoadOptions {
-        allow_remote_refs: args.allow_remote_refs,
-        ..LoadOptions::default()
-    };
+    let load = load_options(&args.fetch, &tls_options(&args.tls)?)?;
     let old = load_contract(&args.old, &load, false, redactor).await?;
     let new = load_contract(&args.new, &load, false, redactor).await?;
     let mut diff = ContractDiff::between(&old, &new);
@@ -833,14 +839,7 @@ fn for_the_reader(text: &str) -> std::borrow::Cow<'_, str> {
 
 async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
     let targets = args.target.parsed().map_err(Failure::bad_input)?;
-    let load = LoadOptions {
-        allow_remote_refs: args.plan.allow_remote_refs,
-        headers: args
-            .plan
-            .parsed_spec_headers()
-            .map_err(Failure::bad_input)?,
-        ..LoadOptions::default()
-    };
+    let load = load_options(&args.plan.fetch, &tls_options(&args.tls)?)?;
     let mut contract = load_contract(&args.plan.spec, &load, false, redactor).await?;
     let target_urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
     let urls = RunUrls {

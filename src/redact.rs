@@ -1,8 +1,8 @@
 //! Redaction, the one place secrets are masked: credentials given with
 //! `--auth`, values of sensitive headers (`Authorization`, `Cookie`, any
 //! header a security scheme or `--secret-header` names, any header whose
-//! name says `key`, `token`, `secret`, `auth`, `session`, `signature` or
-//! `password`), API keys in query strings and cookies, passwords in URLs,
+//! name says `key`, `token`, `secret`, `auth`, `session`, `signature`,
+//! `password` or `credential`), API keys in query strings and cookies, passwords in URLs,
 //! and the userinfo and query values of a contract's URL all become `***`
 //! before anything is printed, written to a report, or put into an error
 //! message.
@@ -467,9 +467,18 @@ impl Redactor {
         self.text(&out)
     }
 
-    /// Whether header `lower_name` carries a credential: a known one, one
-    /// the contract's apiKey schemes or `--secret-header` name, or one whose
-    /// name says so ([`SENSITIVE_HEADER_PARTS`]).
+    /// Whether header `name` (any case) carries a credential: the one
+    /// notion of it, for masking and for reading a 401 as a rejected
+    /// credential (`check::carries_credentials`). A known one
+    /// (`Authorization`, `Cookie`, `X-Api-Key`, ...), one the contract's
+    /// apiKey schemes or `--secret-header` name, or one whose name says so
+    /// (`key`, `token`, `secret`, `auth`, `session`, `signature`, `password`,
+    /// `credential`; not `WWW-Authenticate`).
+    pub fn is_credential_header(&self, name: &str) -> bool {
+        self.is_sensitive_header(&name.trim().to_ascii_lowercase())
+    }
+
+    /// [`Redactor::is_credential_header`] for a lower-cased name.
     fn is_sensitive_header(&self, lower_name: &str) -> bool {
         SENSITIVE_HEADERS.contains(&lower_name)
             || self.api_key_headers.iter().any(|n| n == lower_name)
@@ -1031,6 +1040,37 @@ mod tests {
             "https://h/p?monkey=1",
             "query names keep the narrower rule"
         );
+    }
+
+    #[test]
+    fn credential_headers_are_one_notion_whatever_the_case() {
+        let contract = contract_with_schemes(vec![(
+            "tenant",
+            SecurityScheme::ApiKey {
+                name: "X-Tenant".into(),
+                location: ParamLocation::Header,
+            },
+        )]);
+        let r = Redactor::for_run_with_secret_headers(
+            Some(&contract),
+            &options(&[], &[]),
+            &[],
+            &[" X-Build-Pass ".to_string()],
+        );
+        for credential in [
+            "Authorization",
+            "cookie",
+            "Ocp-Apim-Subscription-Key",
+            "X-Functions-Key",
+            "x-session-id",
+            "X-TENANT",
+            "x-build-pass",
+        ] {
+            assert!(r.is_credential_header(credential), "{credential}");
+        }
+        for other in ["X-Env", "Accept", "WWW-Authenticate", "X-Tenants-Region"] {
+            assert!(!r.is_credential_header(other), "{other}");
+        }
     }
 
     #[test]

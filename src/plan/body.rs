@@ -112,19 +112,25 @@ pub fn malformed_json(media_type: &str) -> Body {
 /// producible, the first media type with an empty body (see
 /// [`unproducible_note`]). `None` when the body declares no media type.
 pub fn valid_body(document: &Value, request_body: &RequestBody) -> Option<Body> {
-    valid_body_for(document, request_body, None)
+    valid_body_for(document, request_body, None, &mut Vec::new())
 }
 
 /// [`valid_body`] for the operation `operation_id`, which names an XML
-/// document whose schema names none (`<createPetRequest>`).
+/// document whose schema names none (`<createPetRequest>`). Where synthesis
+/// gave up on the body's schema, a note is added to `notes`.
 pub fn valid_body_for(
     document: &Value,
     request_body: &RequestBody,
     operation_id: Option<&str>,
+    notes: &mut Vec<String>,
 ) -> Option<Body> {
     for media in &request_body.content {
         let kind = media_kind(&media.media_type);
-        let value = || synth::media_value(document, media);
+        let mut value = || {
+            let synthesized = synth::media_synthesis(document, media)?;
+            notes.extend(synthesized.note(&format!("request body ({})", media.media_type)));
+            Some(synthesized.value)
+        };
         let (content_type, bytes) = match kind {
             MediaKind::Json | MediaKind::AnyAsJson => {
                 let value = value().unwrap_or_else(|| Value::Object(Default::default()));

@@ -519,13 +519,22 @@ fn assemble(
     let mut notes = Vec::new();
     let configured_value =
         |parameter: &Parameter| configured.and_then(|c| c.parameter(&parameter.name));
-    let value_of = |index: usize, parameter: &Parameter| -> Value {
-        match overrides.iter().find(|(i, _)| *i == index) {
-            Some((_, value)) => value.clone(),
-            None => configured_value(parameter)
-                .cloned()
-                .unwrap_or_else(|| synth::parameter_value(document, parameter)),
+    // The value sent for a parameter, noting where synthesis gave up on its schema.
+    let value_of = |index: usize, parameter: &Parameter, notes: &mut Vec<String>| -> Value {
+        if let Some((_, value)) = overrides.iter().find(|(i, _)| *i == index) {
+            return value.clone();
         }
+        if let Some(value) = configured_value(parameter) {
+            return value.clone();
+        }
+        let synthesized = synth::parameter_synthesis(document, parameter);
+        let what = format!(
+            "{} parameter '{}'",
+            parameter_location(parameter.location),
+            parameter.name
+        );
+        notes.extend(synthesized.note(&what));
+        synthesized.value
     };
 
     let mut path = serialize::render_path(&operation.path, &mut |name| {
@@ -537,7 +546,7 @@ fn assemble(
         match declared {
             Some((index, parameter)) => {
                 let (text, note) =
-                    synth::path_text(document, parameter, &value_of(index, parameter));
+                    synth::path_text(document, parameter, &value_of(index, parameter, &mut notes));
                 notes.extend(note);
                 text
             }
@@ -575,7 +584,7 @@ fn assemble(
             .filter(|_| !overrides.iter().any(|(i, _)| *i == index));
         let value = match fixed {
             Some(fixed) => Value::String(fixed.clone()),
-            None => value_of(index, parameter),
+            None => value_of(index, parameter, &mut notes),
         };
         // A flag (`?acl`, S3's subresources) is named, not given a value.
         let is_true = value == Value::Bool(true) || value.as_str() == Some("true");
@@ -694,7 +703,12 @@ fn assemble(
                 .as_ref()
                 .filter(|request_body| sends_declared_body(operation.method, request_body))
                 .and_then(|request_body| {
-                    body::valid_body_for(document, request_body, operation.operation_id.as_deref())
+                    body::valid_body_for(
+                        document,
+                        request_body,
+                        operation.operation_id.as_deref(),
+                        &mut notes,
+                    )
                 }),
         },
     };
@@ -706,6 +720,16 @@ fn assemble(
         body,
     };
     (request, notes)
+}
+
+/// `path`, `query`, `header` or `cookie`, as a note names a parameter.
+fn parameter_location(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
 }
 
 /// Drops the encoded `name=value` pairs of `pairs` whose name is that of

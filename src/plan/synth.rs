@@ -14,9 +14,13 @@
 //! `$ref`s are followed through the whole document (internal pointers only;
 //! the loader bundles external files in), `allOf` is merged, the first
 //! non-null `oneOf`/`anyOf` branch is taken. Synthesis is bounded (nesting
-//! depth, value count, string and array sizes), a recursive schema stops at
-//! the first repeat, and no schema value, however malformed, makes it panic.
-//! The same schema always gives the same value.
+//! depth, value count, string and array sizes, and the merging of one level:
+//! its depth and the schemas it may take in, the trials of `oneOf`/`anyOf`
+//! branches included), a recursive schema stops at the first repeat (through
+//! properties, items and combinators alike), and no schema value, however
+//! malformed, makes it panic or overflow the stack. Where a merging bound
+//! cut a schema short, [`Synthesized::gave_up`] says where, for the plan's
+//! notes. The same schema always gives the same value.
 
 use serde_json::{Map, Number, Value};
 
@@ -37,46 +41,85 @@ const MAX_ITEMS: u64 = 32;
 const MAX_STRING_LEN: u64 = 4096;
 /// How deep `allOf`/`oneOf`/`anyOf` merging goes within one schema.
 const MAX_MERGE_LEVEL: usize = 32;
+/// Schemas one level's merging may take in, the `oneOf`/`anyOf` branches it
+/// tries included: alternatives nested in alternatives multiply.
+const MAX_MERGE_STEPS: usize = 256;
+
+/// A synthesized value, and where synthesis gave up on the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synthesized {
+    pub value: Value,
+    /// The schema (its `$ref`, else `the inline schema`) whose
+    /// `allOf`/`oneOf`/`anyOf` nest past what one level's merging follows
+    /// ([`MAX_MERGE_LEVEL`] deep, [`MAX_MERGE_STEPS`] schemas): the value
+    /// may not satisfy it. `None` when every schema was followed.
+    pub gave_up: Option<String>,
+}
+
+impl Synthesized {
+    /// The plan note for a value synthesized for `what` (`request body`,
+    /// `query parameter 'q'`), when synthesis gave up.
+    pub fn note(&self, what: &str) -> Option<String> {
+        self.gave_up.as_ref().map(|at| {
+            format!(
+                "{what}: the allOf/oneOf/anyOf of {at} nest past what rollcall follows \
+                 ({MAX_MERGE_LEVEL} levels, or {MAX_MERGE_STEPS} schemas merged into one); \
+                 the value sent may not match the schema"
+            )
+        })
+    }
+}
 
 /// A valid-looking value for `parameter`: its example, else its content's
 /// example or schema, else its schema, else the placeholder string.
 pub fn parameter_value(document: &Value, parameter: &Parameter) -> Value {
+    parameter_synthesis(document, parameter).value
+}
+
+/// [`parameter_value`], and where synthesis gave up on its schema.
+pub fn parameter_synthesis(document: &Value, parameter: &Parameter) -> Synthesized {
+    let declared = |value: Value| Synthesized {
+        value,
+        gave_up: None,
+    };
     if let Some(example) = parameter.example.as_ref().filter(|e| !e.is_null()) {
-        return example.clone();
+        return declared(example.clone());
     }
     if let Some(content) = &parameter.content
-        && let Some(value) = media_value(document, content)
+        && let Some(synthesized) = media_synthesis(document, content)
     {
-        return value;
+        return synthesized;
     }
     match &parameter.schema {
-        Some(schema) => schema_value(document, schema),
-        None => Value::String(PLACEHOLDER.into()),
+        Some(schema) => Synthesizer::new(document, false).synthesize(schema),
+        None => declared(Value::String(PLACEHOLDER.into())),
     }
 }
 
 /// The media type's example, else a value for its schema; `None` when it
 /// declares neither.
 pub fn media_value(document: &Value, media: &MediaType) -> Option<Value> {
+    media_synthesis(document, media).map(|s| s.value)
+}
+
+/// [`media_value`], and where synthesis gave up on its schema.
+pub fn media_synthesis(document: &Value, media: &MediaType) -> Option<Synthesized> {
     if let Some(example) = media.example.as_ref().filter(|e| !e.is_null()) {
-        return Some(example.clone());
+        return Some(Synthesized {
+            value: example.clone(),
+            gave_up: None,
+        });
     }
     media
         .schema
         .as_ref()
-        .map(|schema| body_value(document, schema))
+        .map(|schema| Synthesizer::new(document, true).synthesize(schema))
 }
 
 /// A value for `schema`: declared (example, examples, default, const, enum)
 /// or synthesized.
 pub fn schema_value(document: &Value, schema: &Value) -> Value {
-    let mut synth = Synthesizer {
-        document,
-        nodes: 0,
-        fill_top: false,
-        non_empty: false,
-    };
-    synth.value(schema, &mut Vec::new(), 0)
+    Synthesizer::new(document, false).synthesize(schema).value
 }
 
 /// [`schema_value`] for a request body: where no property is required, the
@@ -84,13 +127,7 @@ pub fn schema_value(document: &Value, schema: &Value) -> Value {
 /// body rather than an empty form or `{}` (live mode sends it to a handler
 /// that acts on it).
 pub fn body_value(document: &Value, schema: &Value) -> Value {
-    let mut synth = Synthesizer {
-        document,
-        nodes: 0,
-        fill_top: true,
-        non_empty: false,
-    };
-    synth.value(schema, &mut Vec::new(), 0)
+    Synthesizer::new(document, true).synthesize(schema).value
 }
 
 /// The text of a path parameter's `value` as the path carries it, unless
@@ -166,10 +203,8 @@ fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Value> {
         return vec![Value::String(PLACEHOLDER.into())];
     };
     let mut synth = Synthesizer {
-        document,
-        nodes: 0,
-        fill_top: true,
         non_empty: true,
+        ..Synthesizer::new(document, true)
     };
     let flat = flatten(document, schema);
     let mut candidates = vec![synth.value(schema, &mut Vec::new(), 0)];
@@ -216,13 +251,9 @@ fn is_empty_value(value: &Value) -> bool {
 /// `oneOf`/`anyOf` branch merged in: the keywords that apply to a value at
 /// this level, for callers that inspect types and bounds.
 pub fn flatten(document: &Value, schema: &Value) -> Map<String, Value> {
-    let synth = Synthesizer {
-        document,
-        nodes: 0,
-        fill_top: false,
-        non_empty: false,
-    };
-    synth.flatten(schema, &[]).schema
+    Synthesizer::new(document, false)
+        .flatten(schema, &[])
+        .schema
 }
 
 /// The type a value of this (flattened) schema has: `type` (the first
@@ -317,6 +348,25 @@ struct Flat {
     /// The `$ref`s of the `oneOf`/`anyOf` branches taken, outermost first: they name the
     /// concrete type a `discriminator` must announce.
     branches: Vec<String>,
+    /// Schemas taken in so far, branch trials included ([`MAX_MERGE_STEPS`]).
+    steps: usize,
+    /// Where a merging bound cut this level short ([`Synthesized::gave_up`]).
+    gave_up: Option<String>,
+}
+
+impl Flat {
+    /// Notes that a bound cut the merging short, at the reference being
+    /// followed (the first place wins).
+    fn give_up(&mut self) {
+        if self.gave_up.is_none() {
+            self.gave_up = Some(
+                self.refs
+                    .last()
+                    .cloned()
+                    .unwrap_or_else(|| "the inline schema".to_string()),
+            );
+        }
+    }
 }
 
 struct Synthesizer<'a> {
@@ -325,13 +375,33 @@ struct Synthesizer<'a> {
     /// Whether the top-level object gets an optional property when it has
     /// no required one ([`body_value`]).
     fill_top: bool,
+    /// The first place a level's merging was cut short ([`Synthesized::gave_up`]).
+    gave_up: Option<String>,
     /// Whether every value must have a non-empty text: declared values
     /// that are empty are passed over, and strings get at least one
     /// character ([`path_text`]).
     non_empty: bool,
 }
 
-impl Synthesizer<'_> {
+impl<'a> Synthesizer<'a> {
+    fn new(document: &'a Value, fill_top: bool) -> Synthesizer<'a> {
+        Synthesizer {
+            document,
+            nodes: 0,
+            fill_top,
+            gave_up: None,
+            non_empty: false,
+        }
+    }
+
+    fn synthesize(mut self, schema: &Value) -> Synthesized {
+        let value = self.value(schema, &mut Vec::new(), 0);
+        Synthesized {
+            value,
+            gave_up: self.gave_up,
+        }
+    }
+
     fn flatten(&self, schema: &Value, active: &[String]) -> Flat {
         let mut flat = Flat::default();
         self.absorb(schema, active, &mut flat, 0);
@@ -341,7 +411,9 @@ impl Synthesizer<'_> {
     /// Merges `schema` into `flat`; keywords already there win, so a node's
     /// own keywords override those of its `$ref` target and its `allOf` parts.
     fn absorb(&self, schema: &Value, active: &[String], flat: &mut Flat, level: usize) {
-        if level > MAX_MERGE_LEVEL {
+        flat.steps += 1;
+        if level > MAX_MERGE_LEVEL || flat.steps > MAX_MERGE_STEPS {
+            flat.give_up();
             return;
         }
         let mut current = schema;
@@ -374,7 +446,7 @@ impl Synthesizer<'_> {
             }
             for combinator in ["oneOf", "anyOf"] {
                 if let Some(Value::Array(branches)) = object.get(combinator)
-                    && let Some(branch) = self.first_non_null_branch(branches, active)
+                    && let Some(branch) = self.first_non_null_branch(branches, active, flat, level)
                 {
                     if let Some(reference) = branch.get("$ref").and_then(Value::as_str) {
                         flat.branches.push(reference.to_string());
@@ -399,18 +471,34 @@ impl Synthesizer<'_> {
         }
     }
 
+    /// The first branch that is neither `false` nor typed `null`, else the
+    /// first. Each is tried as a part of `flat`'s level: the references
+    /// already followed there are not followed again (a branch that refers
+    /// back to the schema adds nothing), and the trial counts towards the
+    /// level's depth and steps.
     fn first_non_null_branch<'v>(
         &self,
         branches: &'v [Value],
         active: &[String],
+        flat: &mut Flat,
+        level: usize,
     ) -> Option<&'v Value> {
-        branches
-            .iter()
-            .find(|branch| {
-                let flat = self.flatten(branch, active);
-                !flat.never && effective_type(&flat.schema) != Some("null")
-            })
-            .or(branches.first())
+        for branch in branches {
+            let mut trial = Flat {
+                refs: flat.refs.clone(),
+                steps: flat.steps,
+                ..Flat::default()
+            };
+            self.absorb(branch, active, &mut trial, level + 1);
+            flat.steps = trial.steps;
+            if flat.gave_up.is_none() {
+                flat.gave_up = trial.gave_up;
+            }
+            if !trial.never && effective_type(&trial.schema) != Some("null") {
+                return Some(branch);
+            }
+        }
+        branches.first()
     }
 
     fn value(&mut self, schema: &Value, active: &mut Vec<String>, depth: usize) -> Value {
@@ -420,6 +508,9 @@ impl Synthesizer<'_> {
 
     fn value_of_flat(&mut self, flat: Flat, active: &mut Vec<String>, depth: usize) -> Value {
         self.nodes += 1;
+        if self.gave_up.is_none() {
+            self.gave_up.clone_from(&flat.gave_up);
+        }
         if flat.never {
             return Value::Null;
         }
@@ -695,7 +786,16 @@ fn merge_properties(schema: &mut Map<String, Value>, properties: &Value) {
     };
     for (name, property) in properties {
         match merged.get_mut(name) {
-            // Both levels constrain the property: keep both, merged when synthesized.
+            // Both levels constrain the property: keep both, merged when
+            // synthesized. A third joins the same `allOf`, so merging many
+            // levels never nests the property schema deeper.
+            Some(Value::Object(existing))
+                if existing.len() == 1 && existing.get("allOf").is_some_and(Value::is_array) =>
+            {
+                if let Some(Value::Array(parts)) = existing.get_mut("allOf") {
+                    parts.push(property.clone());
+                }
+            }
             Some(existing) => {
                 let both = Value::Array(vec![existing.take(), property.clone()]);
                 *existing = Value::Object(Map::from_iter([("allOf".to_string(), both)]));
@@ -1270,6 +1370,116 @@ mod tests {
         assert_eq!(
             schema_value(&document, &json!({"$ref": "#/components/schemas/Self"})),
             json!(1)
+        );
+    }
+
+    /// `Tree: {allOf: [Tree], anyOf: [Tree]}` overflowed the stack: trying
+    /// an `anyOf` branch flattened it afresh, which tried its own branch
+    /// afresh, forever. A branch that refers back adds nothing; every walker
+    /// that flattens (violation, safe, body) ends on it.
+    #[test]
+    fn self_references_through_combinators_add_nothing_in_every_walker() {
+        let document = json!({"components": {"schemas": {
+            "Tree": {
+                "type": "object",
+                "allOf": [{"$ref": "#/components/schemas/Tree"}],
+                "anyOf": [{"$ref": "#/components/schemas/Tree"}],
+                "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Tree"}]
+            },
+            "Id": {"anyOf": [{"$ref": "#/components/schemas/Id"}, {"type": "integer"}]}
+        }}});
+        let tree = json!({"$ref": "#/components/schemas/Tree"});
+        let synthesized = Synthesizer::new(&document, true).synthesize(&tree);
+        assert_eq!(synthesized.value, json!({}));
+        assert_eq!(synthesized.gave_up, None, "nothing was cut short");
+        assert_eq!(effective_type(&flatten(&document, &tree)), Some("object"));
+
+        use crate::plan::violation::{Wire, expectation, rejects};
+        assert!(rejects(&document, &tree, &json!("x"), Wire::Json));
+        let _ = expectation(&document, &tree);
+        let id = crate::plan::tests::param(
+            "id",
+            crate::contract::ParamLocation::Path,
+            true,
+            json!({"$ref": "#/components/schemas/Id"}),
+        );
+        let operation = crate::plan::tests::op(crate::contract::Method::Delete, "/x/{id}");
+        let _ = crate::plan::safe::sentinel(&document, &operation, &id);
+        let _ = crate::plan::safe::violating_value(&document, &id);
+        let media = MediaType {
+            media_type: "application/xml".into(),
+            schema: Some(tree.clone()),
+            example: None,
+            encoding: None,
+        };
+        let xml = crate::plan::body::xml_document(&document, Some(&tree), &json!({"a": {}}));
+        assert!(xml.contains("<Tree>"), "{xml}");
+        let _ = crate::plan::body::multipart_encode(&document, &media, &json!({"a": [1]}));
+    }
+
+    /// Forty levels of two alternatives, the first typed `null`: trying one
+    /// level's branches tries the next level's, 2^40 trials unbounded. The
+    /// merging stops at its bound and says where.
+    #[test]
+    fn merging_past_its_bound_gives_up_and_says_where() {
+        let mut schemas = Map::new();
+        for level in 0..40 {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", level + 1)});
+            schemas.insert(
+                format!("S{level}"),
+                json!({"anyOf": [{"type": "null", "allOf": [next.clone()]}, {"allOf": [next]}]}),
+            );
+        }
+        schemas.insert("S40".into(), json!({"type": "integer"}));
+        let document = json!({"components": {"schemas": schemas}});
+        let schema = json!({"$ref": "#/components/schemas/S0"});
+        let synthesized = Synthesizer::new(&document, false).synthesize(&schema);
+        let at = synthesized.gave_up.clone().expect("gave up");
+        assert!(at.starts_with("#/components/schemas/S"), "{at}");
+        let note = synthesized.note("request body").expect("a note");
+        assert!(
+            note.starts_with(&format!(
+                "request body: the allOf/oneOf/anyOf of {at} nest past"
+            )),
+            "{note}"
+        );
+
+        // A chain within the bound is followed to its end, without a note.
+        let mut schemas = Map::new();
+        for level in 0..10 {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", level + 1)});
+            schemas.insert(format!("S{level}"), json!({"allOf": [next]}));
+        }
+        schemas.insert("S10".into(), json!({"type": "integer", "minimum": 5}));
+        let document = json!({"components": {"schemas": schemas}});
+        let synthesized = Synthesizer::new(&document, false).synthesize(&schema);
+        assert_eq!(synthesized.value, json!(5));
+        assert_eq!(synthesized.gave_up, None);
+    }
+
+    /// A property constrained at many merged levels stays one `allOf` deep,
+    /// however many levels add to it.
+    #[test]
+    fn a_property_merged_from_many_levels_nests_no_deeper() {
+        let mut schemas = Map::new();
+        for level in 0..20 {
+            let next = json!({"$ref": format!("#/components/schemas/S{}", level + 1)});
+            schemas.insert(
+                format!("S{level}"),
+                json!({"allOf": [next], "properties": {"p": {"minimum": level}}}),
+            );
+        }
+        schemas.insert("S20".into(), json!({"type": "object", "required": ["p"]}));
+        let document = json!({"components": {"schemas": schemas}});
+        let flat = flatten(&document, &json!({"$ref": "#/components/schemas/S0"}));
+        let p = &flat["properties"]["p"];
+        assert_eq!(p["allOf"].as_array().map(Vec::len), Some(20), "{p}");
+        assert!(
+            p["allOf"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|part| part.get("allOf").is_none())
         );
     }
 

@@ -4,12 +4,15 @@
 //!
 //! Annotations (workflow commands on stdout), one per flagged result and,
 //! with several targets, one per operation whose verdicts differ between
-//! them, pointing at the line of the spec that declares the operation.
-//! Parity differences, failures and unreachable targets are errors;
-//! inconclusive results and open known gaps warnings. With `--parity-only`
-//! only parity differences are errors (see [`annotations`]):
+//! them, pointing at the line of the spec that declares the operation, and
+//! one per target on which nothing was proven served, at the spec.
+//! Those targets, parity differences, failures and unreachable targets are
+//! errors; inconclusive results and open known gaps warnings. With
+//! `--parity-only` only parity differences and those targets are errors
+//! (see [`annotations`]):
 //!
 //! ```text
+//! ::error file=specs/petstore.yaml,title=rollcall%3A nothing proven served [canary]::nothing was proven served on canary: 9 operations probed, none served (9 unverified)
 //! ::error file=specs/petstore.yaml,line=40,title=rollcall parity::POST /pets: verdicts differ between targets: stable: implemented, canary: not_implemented (reference: stable)
 //! ::error file=specs/petstore.yaml,line=40,title=handler-501::POST /pets [canary]: not_implemented: answered 501
 //! ::warning file=specs/petstore.yaml,line=95,title=auth-401::GET /admin/stats: auth_required: 401 with WWW-Authenticate: Bearer
@@ -31,6 +34,8 @@
 //! ...
 //! total=18
 //! flagged=6
+//! differences=1
+//! nothing_served=0
 //! inconclusive=4
 //! failed=true
 //! junit=reports/rollcall.xml
@@ -40,7 +45,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::report::{OperationReport, RunReport, Standing, TargetResult, markdown, workspace_path};
+use crate::report::{
+    OperationReport, RunReport, Standing, TargetFailure, TargetResult, markdown, workspace_path,
+};
 use crate::verdict::{Outcome, Verdict};
 
 /// Annotations GitHub shows per level (error, warning, notice) and step.
@@ -202,10 +209,11 @@ pub fn annotation_file(spec_path: &str, workspace: Option<&Path>) -> Option<Stri
     workspace_path(spec_path, workspace)
 }
 
-/// Annotations for every operation whose verdicts differ between targets
-/// and every flagged result, each at the level its standing against the gate
-/// gives ([`RunReport::standing`]): errors first (parity differences, which
-/// fail every gate, then the results that fail the run), then warnings
+/// Annotations for every target on which nothing was proven served, every
+/// operation whose verdicts differ between targets and every flagged result,
+/// each at the level its standing against the gate gives
+/// ([`RunReport::standing`]): errors first (those targets and the parity
+/// differences, which fail every gate, then the results that fail the run), then warnings
 /// (results the gate lets through: inconclusive verdicts, open known gaps,
 /// verdicts `--fail-on` or `--parity-only` do not gate); `skipped` results
 /// that fail nothing are not annotated. So the errors are exactly the JUnit
@@ -231,7 +239,8 @@ pub fn annotations(
             .as_ref()
             .is_some_and(|p| p.difference(op.method, &op.path).is_some())
     };
-    let mut errors = parity_annotations(report, file, workspace);
+    let mut errors = target_failure_annotations(report, file);
+    errors.extend(parity_annotations(report, file, workspace));
     let mut warnings = Vec::new();
     for (op, result) in report.flagged() {
         let level = match report.standing(result) {
@@ -292,6 +301,29 @@ struct Pending {
 
 /// Title of the annotation for an operation whose verdicts differ between targets.
 pub const PARITY_TITLE: &str = "rollcall parity";
+
+/// One error per target on which nothing was proven served
+/// ([`RunReport::target_failures`]), at the spec (no line: no operation is
+/// to blame): `nothing was proven served on canary: 9 operations probed,
+/// none served (9 unverified)`.
+fn target_failure_annotations(report: &RunReport, file: Option<&str>) -> Vec<Pending> {
+    let several_targets = report.targets.len() > 1;
+    report
+        .target_failures()
+        .into_iter()
+        .map(|failure| Pending {
+            overflow_name: format!("{} ({})", failure.target, TargetFailure::TITLE),
+            parity: false,
+            annotation: Annotation {
+                level: Level::Error,
+                file: file.map(str::to_string),
+                line: None,
+                title: failure.title(several_targets),
+                message: failure.message,
+            },
+        })
+        .collect()
+}
 
 /// One error per operation whose verdicts differ between targets, at the
 /// operation's line:
@@ -503,9 +535,11 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 /// Step outputs in `$GITHUB_OUTPUT` syntax: the count of every verdict (zero
 /// included, so a later step can always read it), `total`, `flagged` (the
 /// results that fail the run, as the gate decides: JUnit's failures and
-/// errors in the targets' suites), `differences` (operations whose verdicts
-/// differ between targets), `inconclusive`, `failed` (whether the run exits
-/// non-zero), `exit_code`, and the path of each report written.
+/// errors in the targets' operation testcases), `differences` (operations
+/// whose verdicts differ between targets), `nothing_served` (targets on
+/// which nothing was proven served; `flagged + differences + nothing_served`
+/// is JUnit's failures and errors), `inconclusive`, `failed` (whether the
+/// run exits non-zero), `exit_code`, and the path of each report written.
 pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> String {
     let counts = report.verdict_counts();
     let mut out = String::new();
@@ -519,6 +553,11 @@ pub fn outputs(report: &RunReport, exit_code: u8, paths: &ReportPaths<'_>) -> St
     output(&mut out, "total", &report.results().count().to_string());
     output(&mut out, "flagged", &report.failing().to_string());
     output(&mut out, "differences", &report.differences().to_string());
+    output(
+        &mut out,
+        "nothing_served",
+        &report.targets_with_nothing_served().len().to_string(),
+    );
     output(
         &mut out,
         "inconclusive",
@@ -742,6 +781,24 @@ mod tests {
     }
 
     #[test]
+    fn a_target_where_nothing_was_proven_served_is_one_error_and_an_output() {
+        let report = crate::report::testing::fixture_with_nothing_served_on_canary();
+        let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"), None)
+            .into_iter()
+            .filter(|a| a.level == Level::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "--parity-only: nothing else fails");
+        assert_eq!(
+            errors[0].command(),
+            "::error file=spec.yaml,title=rollcall%3A nothing proven served [canary]::\
+             nothing was proven served on canary: 9 operations probed, none served (9 auth_required)"
+        );
+        let outputs = outputs(&report, 1, &[]);
+        assert!(outputs.contains("\nnothing_served=1\n"), "{outputs}");
+        assert!(outputs.contains("\nflagged=0\n"), "{outputs}");
+    }
+
+    #[test]
     fn more_than_ten_parity_errors_are_grouped_too() {
         let mut report = copies_of_post_pets(12);
         report.parity = Some(report.parity_matrix().compare("stable"));
@@ -847,10 +904,12 @@ mod tests {
     }
 
     /// The fixture with `n` operations `POST /things<i>`, each failing on
-    /// canary only (as `POST /pets` does).
+    /// canary only (as `POST /pets` does), then `GET /health`, served on
+    /// both (so canary proved something served).
     fn copies_of_post_pets(n: u32) -> RunReport {
         let mut report = fixture();
         let template = report.operations[2].clone();
+        let health = report.operations[0].clone();
         report.operations = (0..n)
             .map(|i| OperationReport {
                 path: format!("/things{i}"),
@@ -858,6 +917,7 @@ mod tests {
                 ..template.clone()
             })
             .collect();
+        report.operations.push(health);
         report
     }
 

@@ -37,7 +37,12 @@
 //! reporters agree with the exit code: a result that fails the run is a
 //! `<failure>` (an `<error>` when the target was unreachable); one that does
 //! not (an inconclusive verdict, an open known gap, a verdict `--fail-on` or
-//! `--parity-only` does not gate) is `<skipped>`, never a `<failure>`. With
+//! `--parity-only` does not gate) is `<skipped>`, never a `<failure>`. A
+//! target on which nothing was proven served fails the run whatever the gate
+//! ([`RunReport::target_failures`]): its suite holds one more testcase,
+//! `rollcall: nothing proven served`, with a `<failure
+//! type="rollcall-nothing-served">` (a suite has it only then, like the
+//! parity suite's testcases, so the test count stays the operations'). With
 //! several targets the testcase name and the message name the target, so
 //! reporters' annotations for two targets never look the same. Text is
 //! escaped (never CDATA, which a body containing `]]>` would break) and
@@ -57,7 +62,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::parity::Parity;
 use crate::report::{
-    OperationReport, RunReport, Standing, TargetInfo, TargetResult, workspace, workspace_path,
+    OperationReport, RunReport, Standing, TargetFailure, TargetInfo, TargetResult, workspace,
+    workspace_path,
 };
 use crate::verdict::{Outcome, rules};
 
@@ -98,8 +104,14 @@ struct Counts {
 }
 
 impl Counts {
-    fn of_target(report: &RunReport, target: &str) -> Counts {
+    /// The counts of a target's suite: its operations' testcases, and the
+    /// one of its [`TargetFailure`] if it has one.
+    fn of_target(report: &RunReport, target: &str, failure: Option<&TargetFailure>) -> Counts {
         let mut counts = Counts::default();
+        if failure.is_some() {
+            counts.tests += 1;
+            counts.failures += 1;
+        }
         for op in &report.operations {
             counts.tests += 1;
             match result_for(op, target) {
@@ -161,10 +173,13 @@ impl JunitWriter<'_> {
     fn report(&mut self, report: &RunReport) -> io::Result<()> {
         self.writer
             .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        let target_failures = report.target_failures();
+        let failure_of =
+            |target: &TargetInfo| target_failures.iter().find(|f| f.target == target.name);
         let per_target: Vec<Counts> = report
             .targets
             .iter()
-            .map(|t| Counts::of_target(report, &t.name))
+            .map(|t| Counts::of_target(report, &t.name, failure_of(t)))
             .collect();
         let parity_counts = report.parity.as_ref().map(|parity| Counts {
             tests: parity.differences.len(),
@@ -188,7 +203,7 @@ impl JunitWriter<'_> {
         push(&mut suites, "time", &seconds(report.duration_ms));
         self.writer.write_event(Event::Start(suites))?;
         for (target, counts) in report.targets.iter().zip(per_target) {
-            self.suite(report, target, counts)?;
+            self.suite(report, target, counts, failure_of(target))?;
         }
         if let (Some(parity), Some(counts)) = (&report.parity, parity_counts) {
             self.parity_suite(report, parity, counts)?;
@@ -196,7 +211,13 @@ impl JunitWriter<'_> {
         self.end("testsuites")
     }
 
-    fn suite(&mut self, report: &RunReport, target: &TargetInfo, counts: Counts) -> io::Result<()> {
+    fn suite(
+        &mut self,
+        report: &RunReport,
+        target: &TargetInfo,
+        counts: Counts,
+        failure: Option<&TargetFailure>,
+    ) -> io::Result<()> {
         let mut suite = BytesStart::new("testsuite");
         push(&mut suite, "name", &target.name);
         for (name, value) in counts.attributes() {
@@ -224,6 +245,9 @@ impl JunitWriter<'_> {
 
         for op in &report.operations {
             self.testcase(report, target, op)?;
+        }
+        if let Some(failure) = failure {
+            self.target_failure(report, failure)?;
         }
 
         if !target.discovery.is_empty() {
@@ -297,6 +321,35 @@ impl JunitWriter<'_> {
         self.text(&details(result))?;
         self.end(element)?;
         self.end_testcase(op)
+    }
+
+    /// `<testcase name="rollcall: nothing proven served">` (with several
+    /// targets `... [canary]`) at the spec file, failing with the verdicts
+    /// of what was probed there and what to check.
+    fn target_failure(&mut self, report: &RunReport, failure: &TargetFailure) -> io::Result<()> {
+        let mut case = BytesStart::new("testcase");
+        push(&mut case, "name", &failure.title(report.targets.len() > 1));
+        push(
+            &mut case,
+            "classname",
+            &format!("{}.rollcall", failure.target),
+        );
+        if let Some(file) = &self.spec_file {
+            push(&mut case, "file", file);
+        }
+        push(&mut case, "time", &seconds(0));
+        self.writer.write_event(Event::Start(case))?;
+        let mut element = BytesStart::new("failure");
+        push(&mut element, "message", &failure.message);
+        push(&mut element, "type", TargetFailure::RULE);
+        self.writer.write_event(Event::Start(element))?;
+        self.text(&format!(
+            "rule: {}\nhint: {}\n",
+            TargetFailure::RULE,
+            TargetFailure::HINT
+        ))?;
+        self.end("failure")?;
+        self.end("testcase")
     }
 
     /// Closes a testcase; with `--since`, its `<system-out>` first says how
@@ -783,6 +836,41 @@ mod tests {
         assert_eq!(failures[0]["type"], "not_implemented");
         assert_eq!(attributes_of(&parsed, "error").len(), 0);
         assert!(xml.contains("(not failing the run: --fail-on)"));
+    }
+
+    /// A target where nothing was proven served fails the run under any
+    /// gate: its suite gets one failing testcase more, counted in the suite
+    /// and the root, and the other suite none.
+    #[test]
+    fn a_target_where_nothing_was_proven_served_is_one_failing_testcase() {
+        let report = crate::report::testing::fixture_with_nothing_served_on_canary();
+        assert!(!report.passed());
+        let xml = render_in(&report, Some(Path::new("/work")));
+        let parsed = parse(&xml);
+        assert_eq!(
+            parsed.testcases,
+            [("stable".to_string(), 9), ("canary".to_string(), 10)]
+        );
+        let case = attributes_of(&parsed, "testcase")
+            .into_iter()
+            .find(|c| c["name"] == "rollcall: nothing proven served [canary]")
+            .expect("the target's testcase");
+        assert_eq!(case["classname"], "canary.rollcall");
+        assert!(!case.contains_key("line"));
+        let failures = attributes_of(&parsed, "failure");
+        assert_eq!(failures.len(), 1, "--parity-only: nothing else fails");
+        assert_eq!(failures[0]["type"], "rollcall-nothing-served");
+        assert!(
+            failures[0]["message"]
+                .starts_with("nothing was proven served on canary: 9 operations probed"),
+            "{:?}",
+            failures[0]
+        );
+        let suites = attributes_of(&parsed, "testsuite");
+        assert_eq!([&suites[1]["tests"], &suites[1]["failures"]], ["10", "1"]);
+        assert_eq!([&suites[0]["tests"], &suites[0]["failures"]], ["9", "0"]);
+        let root = attributes_of(&parsed, "testsuites")[0];
+        assert_eq!([&root["tests"], &root["failures"]], ["19", "1"]);
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //! through the [`crate::redact::Redactor`], so no renderer can leak a secret.
 //!
 //! Whether a result fails the run is decided once, by [`RunReport::standing`]
-//! against the run's [`Gate`] (`--fail-on`, `--strict`, `--parity-only`), and
-//! every renderer asks it, so the exit code and every report agree.
+//! against the run's [`Gate`] (`--fail-on`, `--strict`, `--parity-only`);
+//! what fails the run beyond single results is decided once too: operations
+//! whose verdicts differ between targets ([`RunReport::parity`]) and targets
+//! on which nothing was proven served ([`RunReport::target_failures`]). Every
+//! renderer asks these, so the exit code and every report agree.
 
 pub mod curl;
 pub mod github;
@@ -221,6 +224,42 @@ pub enum Standing {
     NotGated,
     /// An open known gap of rollcall.toml: a JUnit `<skipped>`, a warning.
     KnownGap,
+}
+
+/// A failure of the run that belongs to one target as a whole, not to one
+/// of its results: something was probed there and nothing was proven served
+/// ([`RunReport::target_failures`]). Every report writes it from here: JUnit
+/// as one more failing testcase in the target's suite, GitHub mode as one
+/// `::error`, SARIF as one `error` result, the step outputs count it in
+/// `nothing_served`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetFailure {
+    pub target: String,
+    /// `nothing was proven served on canary: 2 operations probed, none
+    /// served (2 unverified)`.
+    pub message: String,
+}
+
+impl TargetFailure {
+    /// The JUnit testcase's name and the annotation's title (with several
+    /// targets followed by ` [target]`).
+    pub const TITLE: &'static str = "rollcall: nothing proven served";
+    /// The SARIF rule id and the JUnit failure type.
+    pub const RULE: &'static str = "rollcall-nothing-served";
+    /// What it means and what to check.
+    pub const HINT: &'static str = "every probe of this target failed or was \
+        inconclusive (a 429, a redirect, a 401 without credentials, no answer), so nothing \
+        shows that it serves the contract: check the target's URL, its rate limits and the \
+        credentials given";
+
+    /// [`TargetFailure::TITLE`], with several targets followed by ` [target]`.
+    pub fn title(&self, several_targets: bool) -> String {
+        if several_targets {
+            format!("{} [{}]", TargetFailure::TITLE, self.target)
+        } else {
+            TargetFailure::TITLE.to_string()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -496,6 +535,33 @@ impl RunReport {
             .collect()
     }
 
+    /// One [`TargetFailure`] per target on which nothing was proven served
+    /// ([`RunReport::targets_with_nothing_served`]), in target order: each
+    /// fails the run whatever the gate.
+    pub fn target_failures(&self) -> Vec<TargetFailure> {
+        self.targets_with_nothing_served()
+            .into_iter()
+            .map(|target| {
+                let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
+                for (_, result) in self.results() {
+                    if result.target == target && result.verdict != Verdict::Skipped {
+                        *counts.entry(result.verdict).or_insert(0) += 1;
+                    }
+                }
+                let probed: usize = counts.values().sum();
+                let verdicts: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+                TargetFailure {
+                    target: target.to_string(),
+                    message: format!(
+                        "nothing was proven served on {target}: {probed} {} probed, none served ({})",
+                        plural(probed, "operation", "operations"),
+                        verdicts.join(", ")
+                    ),
+                }
+            })
+            .collect()
+    }
+
     /// Number of results that fail the run ([`Standing::Fails`]).
     pub fn failing(&self) -> usize {
         self.results()
@@ -510,9 +576,9 @@ impl RunReport {
 
     /// Whether the run passes its [`Gate`]: no result fails it and the
     /// targets agree. Whatever the gate, a run in which some target proved
-    /// nothing served ([`RunReport::targets_with_nothing_served`]) does not
-    /// pass: a target that answers every probe with `429` or a redirect
-    /// shows nothing.
+    /// nothing served ([`RunReport::target_failures`]) does not pass: a
+    /// target that answers every probe with `429` or a redirect shows
+    /// nothing.
     pub fn passed(&self) -> bool {
         self.failing() == 0
             && self.differences() == 0
@@ -972,6 +1038,26 @@ mod tests {
             "{}",
             report.conclusion()
         );
+    }
+
+    #[test]
+    fn a_target_failure_says_what_was_probed_there() {
+        let mut report = super::testing::fixture_with_nothing_served_on_canary();
+        report.operations[0].results[1].verdict = Verdict::Skipped;
+        report.operations[1].results[1].verdict = Verdict::Unverified;
+        let failures = report.target_failures();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].target, "canary");
+        assert_eq!(
+            failures[0].message,
+            "nothing was proven served on canary: 8 operations probed, none served \
+             (7 auth_required, 1 unverified)"
+        );
+        assert_eq!(
+            failures[0].title(true),
+            "rollcall: nothing proven served [canary]"
+        );
+        assert!(!report.passed());
     }
 
     #[test]

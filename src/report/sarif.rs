@@ -15,8 +15,10 @@
 //!
 //! Levels follow the gate, like the GitHub annotations
 //! ([`super::github::annotations`] without the per-step limit): a result
-//! that fails the run, and an operation whose verdicts differ between
-//! targets (rule `rollcall-parity`), is an `error`; a flagged result the gate
+//! that fails the run, an operation whose verdicts differ between targets
+//! (rule `rollcall-parity`), and a target on which nothing was proven served
+//! (rule `rollcall-nothing-served`, at the spec without a line) is an
+//! `error`; a flagged result the gate
 //! lets through (inconclusive, an open known gap, a verdict `--fail-on` does
 //! not name) a `warning`; `skipped` results and passes are left out. The
 //! file is the spec's (or the operation's own file's) workspace-relative
@@ -27,7 +29,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::report::{RunReport, Standing, workspace, workspace_path};
+use crate::report::{RunReport, Standing, TargetFailure, workspace, workspace_path};
 use crate::verdict::{Verdict, rules};
 
 /// The rule id of a difference between targets.
@@ -69,6 +71,19 @@ pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
         }
     };
     let mut results = Vec::new();
+    for failure in report.target_failures() {
+        results.push(json!({
+            "ruleId": TargetFailure::RULE,
+            "ruleIndex": index_of(TargetFailure::RULE),
+            "level": "error",
+            "message": {"text": failure.message},
+            "locations": location(None, None),
+            "partialFingerprints": {
+                "rollcallResult/v1": format!("{}|{}", failure.target, TargetFailure::RULE)
+            },
+            "properties": {"target": failure.target},
+        }));
+    }
     if let Some(parity) = &report.parity {
         for difference in &parity.differences {
             let op = report
@@ -153,6 +168,15 @@ fn rule_descriptor(id: &str) -> Value {
             "name": "VerdictsDifferBetweenTargets",
             "shortDescription": {"text": "The operation's verdict differs between targets."},
             "help": {"text": "Deploy the same build to every target (or compare against the right --reference)."},
+            "defaultConfiguration": {"level": "error"},
+        });
+    }
+    if id == TargetFailure::RULE {
+        return json!({
+            "id": TargetFailure::RULE,
+            "name": "NothingProvenServed",
+            "shortDescription": {"text": "Nothing was proven served on the target."},
+            "help": {"text": TargetFailure::HINT},
             "defaultConfiguration": {"level": "error"},
         });
     }
