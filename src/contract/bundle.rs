@@ -180,6 +180,11 @@ pub(crate) fn bundle(
     document: &mut Value,
     remote: &Remote<'_>,
 ) -> Result<Bundle, BundleStop> {
+    // Most contracts are one file: a read-only look for a reference to another file spares
+    // them the rewriting walk (and its path bookkeeping), which would change nothing.
+    if !names_another_file(document, Kind::Keywords) {
+        return Ok(Bundle::default());
+    }
     let mut ids = HashSet::new();
     collect_ids(document, &mut ids);
     let mut bundler = Bundler {
@@ -221,6 +226,40 @@ pub(crate) fn bundle(
     Ok(Bundle {
         files: bundler.files.into_iter().map(|(_, file)| file).collect(),
     })
+}
+
+/// Whether a `$ref` (or a discriminator `mapping` value) under `value`, walked as
+/// [`Bundler::walk`] does, has a file part: the only references the root file's rewriting
+/// changes or refuses.
+fn names_another_file(value: &Value, kind: Kind) -> bool {
+    let has_file_part = |reference: &str| !reference.starts_with('#');
+    match value {
+        // One pass over the entries: a lookup of `$ref` and `discriminator` in every object
+        // would hash each of them.
+        Value::Object(map) => map.iter().any(|(key, child)| match (key.as_str(), child) {
+            ("$ref", Value::String(reference)) => has_file_part(reference),
+            ("discriminator", Value::Object(discriminator))
+                if discriminator
+                    .get("mapping")
+                    .and_then(Value::as_object)
+                    .is_some_and(|mapping| {
+                        mapping
+                            .values()
+                            .filter_map(Value::as_str)
+                            .any(has_file_part)
+                    }) =>
+            {
+                true
+            }
+            (_, Value::Object(_) | Value::Array(_)) => refs::child_kind(kind, key, child)
+                .is_some_and(|child_kind| names_another_file(child, child_kind)),
+            _ => false,
+        }),
+        Value::Array(items) => items
+            .iter()
+            .any(|item| names_another_file(item, Kind::Keywords)),
+        _ => false,
+    }
 }
 
 /// `$id`s of 3.1 schema resources: references to them are internal, not files.

@@ -249,15 +249,12 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
         root_format: format,
         bundle: &bundle,
     };
-    if version == openapi3::SpecVersion::V2_0 {
-        if let Err(problem) = refs::check(&document) {
-            return Err(ref_error(&files, problem).into());
-        }
-    }
     let mut normalized = if version == openapi3::SpecVersion::V2_0 {
+        let checked = refs::check(&document).map_err(|problem| ref_error(&files, problem))?;
         // Swagger 2.0 is rewritten into the 3.0 shape; the document downstream stages follow
         // `$ref`s in is that rewritten one (operations and schemas keep their pointers).
-        let (converted, notes) = swagger2::to_openapi3(&document);
+        let (converted, notes) =
+            swagger2::to_openapi3(std::mem::take(&mut document), checked.names_paths);
         document = converted;
         let mut normalized = openapi3::normalize(source, &document, openapi3::SpecVersion::V3_0);
         normalized
@@ -282,7 +279,7 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
             (checked.join(), normalized)
         });
         match checked {
-            Ok(Ok(())) => {}
+            Ok(Ok(_)) => {}
             Ok(Err(problem)) => return Err(ref_error(&files, problem).into()),
             Err(panic) => std::panic::resume_unwind(panic),
         }

@@ -315,6 +315,36 @@ fn merge_parameter(parameters: &mut Vec<Parameter>, parameter: Parameter) {
     }
 }
 
+/// The keys of a Parameter object that [`Reader::parameter`] reads.
+const PARAMETER_KEYS: [&str; 11] = [
+    "name",
+    "in",
+    "required",
+    "deprecated",
+    "style",
+    "explode",
+    "allowReserved",
+    "content",
+    "schema",
+    "example",
+    "examples",
+];
+
+/// The values of `keys` in `map`, in one pass over its entries: a lookup per key would hash
+/// each of them (the parameters of a large contract are read tens of thousands of times).
+fn fields<'m, const N: usize>(
+    map: &'m Map<String, Value>,
+    keys: [&str; N],
+) -> [Option<&'m Value>; N] {
+    let mut found = [None; N];
+    for (key, value) in map {
+        if let Some(i) = keys.iter().position(|k| k == key) {
+            found[i] = Some(value);
+        }
+    }
+    found
+}
+
 /// Where a node is, as a chain of segments; the JSON pointer string is built only when a
 /// warning or an operation's location needs it (most nodes never do).
 #[derive(Debug, Clone, Copy)]
@@ -396,7 +426,12 @@ impl<'a> Reader<'a> {
     }
 
     fn string_field(&mut self, map: &Map<String, Value>, key: &str, at: At<'_>) -> Option<String> {
-        match map.get(key)? {
+        self.string_value(map.get(key), key, at)
+    }
+
+    /// `value`, the value of `key`, as a string; a warning when it is something else.
+    fn string_value(&mut self, value: Option<&Value>, key: &str, at: At<'_>) -> Option<String> {
+        match value? {
             Value::String(s) => Some(s.clone()),
             other => {
                 self.warn(
@@ -409,7 +444,12 @@ impl<'a> Reader<'a> {
     }
 
     fn bool_field(&mut self, map: &Map<String, Value>, key: &str, at: At<'_>) -> Option<bool> {
-        match map.get(key)? {
+        self.bool_value(map.get(key), key, at)
+    }
+
+    /// `value`, the value of `key`, as a boolean; a warning when it is something else.
+    fn bool_value(&mut self, value: Option<&Value>, key: &str, at: At<'_>) -> Option<bool> {
+        match value? {
             Value::Bool(b) => Some(*b),
             other => {
                 self.warn(
@@ -941,14 +981,27 @@ impl<'a> Reader<'a> {
     fn parameter(&mut self, value: &'a Value, at: At<'_>) -> Option<Parameter> {
         let (map, target) = self.mapping(value, at, "parameter")?;
         let at = target.as_deref().map_or(at, At::Pointer);
-        let name = match map.get("name") {
+        let [
+            name,
+            location,
+            required,
+            deprecated,
+            style,
+            explode,
+            allow_reserved,
+            content,
+            schema,
+            example,
+            examples,
+        ] = fields(map, PARAMETER_KEYS);
+        let name = match name {
             Some(Value::String(name)) if !name.is_empty() => name.clone(),
             _ => {
                 self.warn(at, "parameter has no `name`; skipped");
                 return None;
             }
         };
-        let location = match map.get("in") {
+        let location = match location {
             Some(Value::String(declared)) => match ParamLocation::parse(declared) {
                 Some(location) => location,
                 None => {
@@ -968,13 +1021,17 @@ impl<'a> Reader<'a> {
             }
         };
         // Path parameters are required by definition, whatever the document says.
-        let required =
-            location == ParamLocation::Path || self.bool_field(map, "required", at) == Some(true);
-        let deprecated = self.bool_field(map, "deprecated", at).unwrap_or(false);
-        let style = self.string_field(map, "style", at);
-        let explode = self.bool_field(map, "explode", at);
-        let allow_reserved = self.bool_field(map, "allowReserved", at).unwrap_or(false);
-        let content = match map.get("content") {
+        let required = location == ParamLocation::Path
+            || self.bool_value(required, "required", at) == Some(true);
+        let deprecated = self
+            .bool_value(deprecated, "deprecated", at)
+            .unwrap_or(false);
+        let style = self.string_value(style, "style", at);
+        let explode = self.bool_value(explode, "explode", at);
+        let allow_reserved = self
+            .bool_value(allow_reserved, "allowReserved", at)
+            .unwrap_or(false);
+        let content = match content {
             Some(Value::Object(content)) => content.iter().next().map(|(media_type, value)| {
                 let content_at = at.key("content");
                 self.media_type(media_type, value, content_at.key(media_type))
@@ -996,18 +1053,28 @@ impl<'a> Reader<'a> {
             style,
             explode,
             allow_reserved,
-            schema: map.get("schema").cloned(),
-            example: self.example(map, at),
+            schema: schema.cloned(),
+            example: self.example_of(example, examples, at),
             content,
         })
     }
 
     /// `example`, else the `value` of the first of `examples` that has one.
     fn example(&mut self, map: &'a Map<String, Value>, at: At<'_>) -> Option<Value> {
-        if let Some(example) = map.get("example") {
+        self.example_of(map.get("example"), map.get("examples"), at)
+    }
+
+    /// [`Self::example`] from the values of `example` and `examples`.
+    fn example_of(
+        &mut self,
+        example: Option<&'a Value>,
+        examples: Option<&'a Value>,
+        at: At<'_>,
+    ) -> Option<Value> {
+        if let Some(example) = example {
             return Some(example.clone());
         }
-        let Some(Value::Object(examples)) = map.get("examples") else {
+        let Some(Value::Object(examples)) = examples else {
             return None;
         };
         let examples_at = at.key("examples");

@@ -37,13 +37,31 @@ pub(crate) fn segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
         .map(|rest| rest.split('/'))
         .into_iter()
         .flatten()
-        .map(|segment| {
-            if segment.contains('~') {
-                Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
-            } else {
-                Cow::Borrowed(segment)
+        .map(unescape)
+}
+
+/// `~1` as `/` and `~0` as `~`, in one pass (every segment of a path item's pointer has a
+/// `~1`); any other `~` is kept.
+fn unescape(segment: &str) -> Cow<'_, str> {
+    if !segment.contains('~') {
+        return Cow::Borrowed(segment);
+    }
+    let mut out = String::with_capacity(segment.len());
+    let mut chars = segment.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('~', Some('1')) => {
+                out.push('/');
+                chars.next();
             }
-        })
+            ('~', Some('0')) => {
+                out.push('~');
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The node `pointer` names in `document`, like `Value::pointer` but
@@ -74,6 +92,21 @@ fn array_index(segment: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_unescape_as_the_rfc_says() {
+        for (escaped, plain) in [
+            ("a~1b", "a/b"),
+            ("~0~1", "~/"),
+            ("~01", "~1"),
+            ("~~1", "~/"),
+            ("~~01", "~~1"),
+            ("a~", "a~"),
+            ("~2é~1", "~2é/"),
+        ] {
+            assert_eq!(unescape(escaped), plain, "{escaped}");
+        }
+    }
 
     #[test]
     fn get_finds_what_value_pointer_finds() {

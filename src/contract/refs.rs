@@ -95,10 +95,19 @@ pub(crate) struct RefProblem {
     pub issue: RefIssue,
 }
 
+/// What the check found besides problems.
+#[derive(Debug, Default)]
+pub(crate) struct Checked {
+    /// Some `$ref` names the document itself, `paths` or a node inside it (legal, rare):
+    /// rewriting `paths` must then leave the original readable to follow it.
+    pub names_paths: bool,
+}
+
 /// Checks every `$ref` in the document. Literal data (`example`, `default`, `const`, `enum`,
 /// an Example's `value`, `x-` extensions) is not looked into: a `$ref` there is just data.
-pub(crate) fn check(document: &Value) -> Result<(), RefProblem> {
+pub(crate) fn check(document: &Value) -> Result<Checked, RefProblem> {
     let mut checker = Checker {
+        names_paths: false,
         document,
         path: Vec::new(),
         resources: Vec::new(),
@@ -201,6 +210,7 @@ struct Checker<'a> {
     /// Internal refs already found in the document: a large contract names
     /// the same few hundred schemas thousands of times.
     found_in_document: HashSet<&'a str>,
+    names_paths: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -274,6 +284,9 @@ impl<'a> Checker<'a> {
             return Ok(());
         }
         let found = decode_fragment(fragment).is_some_and(|pointer| {
+            if pointer.is_empty() || pointer == "/paths" || pointer.starts_with("/paths/") {
+                self.names_paths = true;
+            }
             if pointer.is_empty() {
                 true
             } else if pointer.starts_with('/') {
@@ -300,7 +313,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn finish(self) -> Result<(), RefProblem> {
+    fn finish(self) -> Result<Checked, RefProblem> {
         for (holder, reference) in self.deferred {
             let (base, fragment) = reference.split_once('#').unwrap_or((reference, ""));
             let issue = if base.is_empty() {
@@ -317,7 +330,9 @@ impl<'a> Checker<'a> {
             };
             return Err(RefProblem { holder, issue });
         }
-        Ok(())
+        Ok(Checked {
+            names_paths: self.names_paths,
+        })
     }
 }
 
@@ -355,7 +370,7 @@ mod tests {
             resolve(&doc, &doc["a"]).map(|_| ()),
             Err(RefIssue::Cycle("#/b".into()))
         );
-        assert_eq!(check(&doc), Ok(()), "a cycle is not dangling");
+        assert_eq!(check(&doc).map(drop), Ok(()), "a cycle is not dangling");
     }
 
     #[test]
@@ -388,7 +403,7 @@ mod tests {
             },
             "x-tool": {"$ref": "#/nothing"}
         });
-        assert_eq!(check(&doc), Ok(()));
+        assert_eq!(check(&doc).map(drop), Ok(()));
         let doc = json!({"properties": {"example": {"$ref": "#/nothing"}}});
         assert!(
             check(&doc).is_err(),
@@ -414,7 +429,7 @@ mod tests {
                   "properties": {"n": {"$ref": "#/$defs/n"}, "m": {"$ref": "#name"}}},
             "t": {"$ref": "https://example.com/pet"}
         });
-        assert_eq!(check(&doc), Ok(()));
+        assert_eq!(check(&doc).map(drop), Ok(()));
         let doc = json!({"t": {"$ref": "#missing"}});
         assert!(matches!(
             check(&doc),

@@ -351,8 +351,11 @@ const YAML_NODE_BYTES: u64 = 32;
 /// under it, or when the text does not parse (the real parser says why).
 fn yaml_alias_expansion(text: &str) -> Option<(usize, usize)> {
     use saphyr_parser::{Event, Parser};
-    // Without both an anchor and an alias there is nothing to expand (most contracts).
-    if !(has_yaml_token(text, b'&') && has_yaml_token(text, b'*')) {
+    // Without an alias naming an anchor there is nothing to expand (most contracts; a
+    // description's `**bold**` looks like an alias, but names no anchor). The parse below
+    // costs a quarter of loading a large YAML contract.
+    let anchors: std::collections::HashSet<&str> = yaml_token_names(text, b'&').collect();
+    if anchors.is_empty() || !yaml_token_names(text, b'*').any(|name| anchors.contains(name)) {
         return None;
     }
     let mut anchored: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
@@ -403,17 +406,28 @@ fn yaml_alias_expansion(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// Whether `marker` (`&` of an anchor, `*` of an alias) starts a token somewhere: at the
-/// start of a line or after a space, `[`, `{` or `,`, and followed by a name.
-fn has_yaml_token(text: &str, marker: u8) -> bool {
+/// The names after `marker` (`&` of an anchor, `*` of an alias) where it starts a token: at
+/// the start of a line or after a space, `[`, `{` or `,`; a name runs to a blank or a flow
+/// indicator, as YAML's does, so an alias and its anchor give the same name.
+fn yaml_token_names(text: &str, marker: u8) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        b == marker
-            && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b','))
-            && bytes
-                .get(i + 1)
-                .is_some_and(|next| !next.is_ascii_whitespace())
-    })
+    (0..bytes.len())
+        .filter(move |&i| bytes[i] == marker)
+        .filter_map(move |i| {
+            if i > 0 && !matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',') {
+                return None;
+            }
+            let rest = &bytes[i + 1..];
+            let len = rest
+                .iter()
+                .position(|b| {
+                    b.is_ascii_whitespace() || matches!(b, b',' | b'[' | b']' | b'{' | b'}')
+                })
+                .unwrap_or(rest.len());
+            // The marker is ASCII and the name ends before an ASCII byte or at the end: both
+            // are character boundaries.
+            (len > 0).then(|| &text[i + 1..i + 1 + len])
+        })
 }
 
 fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
@@ -832,6 +846,26 @@ mod tests {
             }
             other => panic!("expected Invalid, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn aliases_in_flow_collections_count_toward_the_expansion_bound() {
+        // The alias names end at `,` and `]`: they must match the anchor's name.
+        let scalar = "x".repeat(1 << 20);
+        let aliases = vec!["*big"; 70].join(",");
+        let text = format!("a: &big {scalar}\nb: [{aliases}]\n");
+        assert_eq!(
+            yaml_alias_expansion(&text),
+            Some((2, 320)),
+            "the 64th alias passes 64 MiB"
+        );
+        // Markdown that looks like aliases names no anchor.
+        let text = format!("a: &big {scalar}\nd: '**Note** *x*'\nb: [{aliases}]\n");
+        assert!(yaml_alias_expansion(&text).is_some());
+        assert_eq!(
+            yaml_alias_expansion("a: &page 1\nd: |\n  **Note**: *see* below\n"),
+            None
+        );
     }
 
     #[test]

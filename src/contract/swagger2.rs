@@ -29,19 +29,38 @@ use super::pointer;
 /// What could not be carried over exactly, with the pointer of the node.
 pub(crate) type ConversionNote = (String, String);
 
-/// The document in OpenAPI 3.0 form, and notes on what was approximated.
-pub(crate) fn to_openapi3(document: &Value) -> (Value, Vec<ConversionNote>) {
-    let Value::Object(root) = document else {
-        return (document.clone(), Vec::new());
+/// The document in OpenAPI 3.0 form, and notes on what was approximated. `paths` is
+/// rewritten with its nodes moved, not copied, and so is the rest of the document
+/// (`definitions`, the bulk of most): only the shared `parameters` are rebuilt from a view of
+/// the 2.0 document, in which `$ref`s are followed. `names_paths` says a `$ref` names `paths`
+/// or a node in it (`refs::check` tells): the view then keeps a copy of the 2.0 `paths`.
+pub(crate) fn to_openapi3(document: Value, names_paths: bool) -> (Value, Vec<ConversionNote>) {
+    let Value::Object(mut root) = document else {
+        return (document, Vec::new());
     };
-    let mut converter = Converter {
-        document,
-        notes: Vec::new(),
+    let paths = root.get_mut("paths").map(std::mem::take);
+    let view = Value::Object(root);
+    let with_paths = match (&paths, names_paths) {
+        (Some(paths), true) => {
+            let mut copy = view.clone();
+            copy["paths"] = paths.clone();
+            Some(copy)
+        }
+        _ => None,
+    };
+    let Rewritten {
+        mut paths,
+        mut parameters,
+        server,
+        security_schemes,
+        notes,
+    } = rewritten(with_paths.as_ref().unwrap_or(&view), paths);
+    drop(with_paths);
+    let Value::Object(root) = view else {
+        unreachable!("built as an object above")
     };
     let mut out = Map::with_capacity(root.len() + 2);
     out.insert("openapi".into(), json!("3.0.3"));
-    let global_consumes = media_list(root.get("consumes"));
-    let global_produces = media_list(root.get("produces"));
     for (key, value) in root {
         match key.as_str() {
             "swagger"
@@ -52,27 +71,20 @@ pub(crate) fn to_openapi3(document: &Value) -> (Value, Vec<ConversionNote>) {
             | "produces"
             | "securityDefinitions" => {}
             "paths" => {
-                out.insert(
-                    key.clone(),
-                    converter.paths(value, &global_consumes, &global_produces),
-                );
+                out.insert(key, paths.take().unwrap_or(value));
             }
             "parameters" => {
-                out.insert(key.clone(), converter.shared_parameters(value));
+                out.insert(key, parameters.take().unwrap_or(value));
             }
             _ => {
-                out.insert(key.clone(), value.clone());
+                out.insert(key, value);
             }
         }
     }
-    if let Some(server) = server_url(root) {
+    if let Some(server) = server {
         out.insert("servers".into(), json!([{ "url": server }]));
     }
-    if let Some(Value::Object(definitions)) = root.get("securityDefinitions") {
-        let schemes: Map<String, Value> = definitions
-            .iter()
-            .map(|(name, scheme)| (name.clone(), security_scheme(scheme)))
-            .collect();
+    if let Some(schemes) = security_schemes {
         let components = out
             .entry("components")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -80,7 +92,59 @@ pub(crate) fn to_openapi3(document: &Value) -> (Value, Vec<ConversionNote>) {
             components.insert("securitySchemes".into(), Value::Object(schemes));
         }
     }
-    (Value::Object(out), converter.notes)
+    (Value::Object(out), notes)
+}
+
+/// The top-level values that change in 3.0 form.
+struct Rewritten {
+    paths: Option<Value>,
+    parameters: Option<Value>,
+    server: Option<String>,
+    security_schemes: Option<Map<String, Value>>,
+    notes: Vec<ConversionNote>,
+}
+
+/// `paths` (taken out of `document`) and the rest rewritten, with `$ref`s followed in
+/// `document`.
+fn rewritten(document: &Value, mut paths: Option<Value>) -> Rewritten {
+    let Value::Object(root) = document else {
+        unreachable!("to_openapi3 passes an object")
+    };
+    let mut converter = Converter {
+        document,
+        notes: Vec::new(),
+    };
+    let global_consumes = media_list(root.get("consumes"));
+    let global_produces = media_list(root.get("produces"));
+    // In document order, as their notes are.
+    let (mut converted_paths, mut parameters) = (None, None);
+    for (key, value) in root {
+        match key.as_str() {
+            "paths" => {
+                converted_paths = paths
+                    .take()
+                    .map(|paths| converter.paths(paths, &global_consumes, &global_produces));
+            }
+            "parameters" => parameters = Some(converter.shared_parameters(value)),
+            _ => {}
+        }
+    }
+    let security_schemes = match root.get("securityDefinitions") {
+        Some(Value::Object(definitions)) => Some(
+            definitions
+                .iter()
+                .map(|(name, scheme)| (name.clone(), security_scheme(scheme)))
+                .collect(),
+        ),
+        _ => None,
+    };
+    Rewritten {
+        paths: converted_paths,
+        parameters,
+        server: server_url(root),
+        security_schemes,
+        notes: converter.notes,
+    }
 }
 
 /// `scheme://host/basePath`, or just `basePath` when there is no host; `None` when neither.
@@ -180,9 +244,17 @@ const SCHEMA_KEYS: &[&str] = &[
 /// A 2.0 `items` (or parameter) value description as a 3.0 schema: `type: file` is a binary
 /// string, nested `collectionFormat`s are dropped.
 fn value_schema(map: &Map<String, Value>) -> Value {
+    // One pass over the parameter's keys (a lookup per schema keyword hashes each of them),
+    // then the keywords in `SCHEMA_KEYS` order.
+    let mut found: [Option<&Value>; SCHEMA_KEYS.len()] = [None; SCHEMA_KEYS.len()];
+    for (key, value) in map {
+        if let Some(i) = SCHEMA_KEYS.iter().position(|k| k == key) {
+            found[i] = Some(value);
+        }
+    }
     let mut schema = Map::new();
-    for key in SCHEMA_KEYS {
-        let Some(value) = map.get(*key) else { continue };
+    for (key, value) in SCHEMA_KEYS.iter().zip(found) {
+        let Some(value) = value else { continue };
         let value = match (*key, value) {
             ("items", Value::Object(items)) => value_schema(items),
             ("type", Value::String(t)) if t == "file" => {
@@ -212,7 +284,10 @@ impl<'a> Converter<'a> {
         self.notes.push((at.to_string(), message.into()));
     }
 
-    fn resolve(&self, parameter: &'a Value) -> Option<Resolved<'a>> {
+    fn resolve<'r>(&self, parameter: &'r Value) -> Option<Resolved<'r>>
+    where
+        'a: 'r,
+    {
         let (target, _) = super::refs::resolve(self.document, parameter).ok()?;
         let map = target.as_object()?;
         Some(Resolved {
@@ -231,7 +306,7 @@ impl<'a> Converter<'a> {
                 let at = pointer::child("/parameters", name);
                 let out = match parameter.as_object() {
                     Some(map) if !matches!(parameter_in(map), "body" | "formData") => {
-                        self.parameter(map, &at)
+                        self.parameter(map.clone(), &at)
                     }
                     // Body and formData parameters are folded into request bodies where used.
                     _ => parameter.clone(),
@@ -243,30 +318,41 @@ impl<'a> Converter<'a> {
     }
 
     /// A non-body 2.0 parameter in 3.0 form.
-    fn parameter(&mut self, map: &Map<String, Value>, at: &str) -> Value {
+    fn parameter(&mut self, map: Map<String, Value>, at: &str) -> Value {
         if map.contains_key("$ref") {
-            return Value::Object(map.clone());
+            return Value::Object(map);
         }
-        let mut out = Map::new();
-        for (key, value) in map {
-            let keep = matches!(
-                key.as_str(),
-                "name" | "in" | "description" | "required" | "deprecated"
-            ) || (key.starts_with("x-") && key != "x-example");
-            if keep {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-        out.insert("schema".into(), value_schema(map));
-        if let Some(example) = map.get("x-example") {
-            out.insert("example".into(), example.clone());
-        }
-        if map.get("type").and_then(Value::as_str) == Some("array") {
-            let location = parameter_in(map);
+        let schema = value_schema(&map);
+        let array_style = (map.get("type").and_then(Value::as_str) == Some("array")).then(|| {
+            let location = parameter_in(&map).to_string();
             let format = map
                 .get("collectionFormat")
                 .and_then(Value::as_str)
-                .unwrap_or("csv");
+                .unwrap_or("csv")
+                .to_string();
+            (location, format)
+        });
+        let mut out = Map::new();
+        let mut example = None;
+        for (key, value) in map {
+            if key == "x-example" {
+                example = Some(value);
+                continue;
+            }
+            let keep = matches!(
+                key.as_str(),
+                "name" | "in" | "description" | "required" | "deprecated"
+            ) || key.starts_with("x-");
+            if keep {
+                out.insert(key, value);
+            }
+        }
+        out.insert("schema".into(), schema);
+        if let Some(example) = example {
+            out.insert("example".into(), example);
+        }
+        if let Some((location, format)) = array_style {
+            let (location, format) = (location.as_str(), format.as_str());
             let (style, explode) = match (format, location) {
                 ("multi", _) => ("form", true),
                 ("ssv", "query") => ("spaceDelimited", false),
@@ -296,53 +382,53 @@ impl<'a> Converter<'a> {
 
     fn paths(
         &mut self,
-        value: &'a Value,
+        value: Value,
         global_consumes: &Option<Vec<String>>,
         global_produces: &Option<Vec<String>>,
     ) -> Value {
         let Value::Object(paths) = value else {
-            return value.clone();
+            return value;
         };
         let mut out = Map::with_capacity(paths.len());
         for (path, item) in paths {
-            let at = pointer::child("/paths", path);
-            // A `$ref`'d path item (2.0 allows only external ones) is converted inline.
-            let target = match super::refs::resolve(self.document, item) {
-                Ok((Value::Object(target), _)) if !path.starts_with("x-") => Some(target),
-                _ => None,
+            let at = pointer::child("/paths", &path);
+            let converted = match item {
+                _ if path.starts_with("x-") => item,
+                Value::Object(map) if !map.contains_key("$ref") => {
+                    self.path_item(map, &at, global_consumes, global_produces)
+                }
+                // A `$ref`'d path item (2.0 allows only external ones) is converted inline.
+                other => match super::refs::resolve(self.document, &other) {
+                    Ok((Value::Object(target), _)) => {
+                        self.path_item(target.clone(), &at, global_consumes, global_produces)
+                    }
+                    _ => other,
+                },
             };
-            let converted = match target {
-                Some(target) => self.path_item(target, &at, global_consumes, global_produces),
-                None => item.clone(),
-            };
-            out.insert(path.clone(), converted);
+            out.insert(path, converted);
         }
         Value::Object(out)
     }
 
     fn path_item(
         &mut self,
-        item: &'a Map<String, Value>,
+        item: Map<String, Value>,
         at: &str,
         global_consumes: &Option<Vec<String>>,
         global_produces: &Option<Vec<String>>,
     ) -> Value {
-        let shared: Vec<&'a Value> = item
+        // Read by every operation for its body and formData parameters.
+        let shared: Vec<Value> = item
             .get("parameters")
             .and_then(Value::as_array)
-            .map(|p| p.iter().collect())
+            .cloned()
             .unwrap_or_default();
         let mut out = Map::with_capacity(item.len());
         for (key, value) in item {
-            let key_at = pointer::child(at, key);
+            let key_at = pointer::child(at, &key);
             let converted = match (key.as_str(), value) {
                 ("parameters", Value::Array(parameters)) => {
-                    let kept = parameters
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, p)| self.non_body(p, &pointer::index(&key_at, i)))
-                        .collect();
-                    Value::Array(kept)
+                    Value::Array(self.non_body_list(parameters, &key_at))
                 }
                 (method, Value::Object(operation))
                     if super::Method::from_path_item_key(method).is_some() =>
@@ -355,29 +441,50 @@ impl<'a> Converter<'a> {
                         global_produces,
                     )
                 }
-                _ => value.clone(),
+                (_, value) => value,
             };
-            out.insert(key.clone(), converted);
+            out.insert(key, converted);
         }
         Value::Object(out)
     }
 
+    /// The 3.0 forms of the non-body parameters of a `parameters` list at `at`.
+    fn non_body_list(&mut self, parameters: Vec<Value>, at: &str) -> Vec<Value> {
+        parameters
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.non_body(p, &pointer::index(at, i)))
+            .collect()
+    }
+
     /// The 3.0 form of a non-body parameter; `None` for body and formData ones.
-    fn non_body(&mut self, parameter: &'a Value, at: &str) -> Option<Value> {
-        match self.resolve(parameter) {
-            Some(resolved) if matches!(resolved.location, "body" | "formData") => None,
-            // A `$ref`'d one is inlined: its target may sit in a bundled file, unconverted.
-            Some(resolved) => Some(self.parameter(resolved.map, at)),
-            // Unreadable: left for the 3.0 reader to warn about.
-            None => Some(parameter.clone()),
+    fn non_body(&mut self, parameter: Value, at: &str) -> Option<Value> {
+        match parameter {
+            Value::Object(map) if !map.contains_key("$ref") => {
+                if matches!(parameter_in(&map), "body" | "formData") {
+                    None
+                } else {
+                    Some(self.parameter(map, at))
+                }
+            }
+            other => match self.resolve(&other) {
+                Some(resolved) if matches!(resolved.location, "body" | "formData") => None,
+                // A `$ref`'d one is inlined: its target may sit in a bundled file, unconverted.
+                Some(resolved) => {
+                    let map = resolved.map.clone();
+                    Some(self.parameter(map, at))
+                }
+                // Unreadable: left for the 3.0 reader to warn about.
+                None => Some(other),
+            },
         }
     }
 
     fn operation(
         &mut self,
-        operation: &'a Map<String, Value>,
+        operation: Map<String, Value>,
         at: &str,
-        shared: &[&'a Value],
+        shared: &[Value],
         global_consumes: &Option<Vec<String>>,
         global_produces: &Option<Vec<String>>,
     ) -> Value {
@@ -387,17 +494,52 @@ impl<'a> Converter<'a> {
         let produces = media_list(operation.get("produces"))
             .or_else(|| global_produces.clone())
             .unwrap_or_default();
-        let own: Vec<&'a Value> = operation
+        let (request_body, both_note) = self.request_body(&operation, shared, &consumes);
+
+        let mut out = Map::with_capacity(operation.len() + 1);
+        for (key, value) in operation {
+            let key_at = pointer::child(at, &key);
+            match (key.as_str(), value) {
+                ("consumes" | "produces", _) => {}
+                ("parameters", Value::Array(parameters)) => {
+                    let kept = self.non_body_list(parameters, &key_at);
+                    out.insert(key, Value::Array(kept));
+                }
+                ("responses", Value::Object(responses)) => {
+                    out.insert(key, responses_with_content(responses, &produces));
+                }
+                (_, value) => {
+                    out.insert(key, value);
+                }
+            }
+        }
+        if both_note {
+            self.note(
+                at,
+                "declares both `body` and `formData` parameters; the body one is used",
+            );
+        }
+        if let Some(request_body) = request_body {
+            out.insert("requestBody".into(), request_body);
+        }
+        Value::Object(out)
+    }
+
+    /// The request body the body and formData parameters of the path item and the operation
+    /// make (the operation's win by name), and whether both kinds were declared.
+    fn request_body(
+        &mut self,
+        operation: &Map<String, Value>,
+        shared: &[Value],
+        consumes: &[String],
+    ) -> (Option<Value>, bool) {
+        let own = operation
             .get("parameters")
             .and_then(Value::as_array)
-            .map(|p| p.iter().collect())
-            .unwrap_or_default();
-
-        // Body and formData parameters of the path item and the operation (the operation's win
-        // by name); they become the request body.
-        let mut body: Option<Resolved<'a>> = None;
-        let mut form: Vec<Resolved<'a>> = Vec::new();
-        for parameter in shared.iter().chain(own.iter()) {
+            .map_or(&[][..], Vec::as_slice);
+        let mut body: Option<Resolved<'_>> = None;
+        let mut form: Vec<Resolved<'_>> = Vec::new();
+        for parameter in shared.iter().chain(own) {
             let Some(resolved) = self.resolve(parameter) else {
                 continue;
             };
@@ -411,111 +553,74 @@ impl<'a> Converter<'a> {
                 _ => {}
             }
         }
-
-        let mut out = Map::with_capacity(operation.len() + 1);
-        for (key, value) in operation {
-            let key_at = pointer::child(at, key);
-            match (key.as_str(), value) {
-                ("consumes" | "produces", _) => {}
-                ("parameters", Value::Array(parameters)) => {
-                    let kept = parameters
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, p)| self.non_body(p, &pointer::index(&key_at, i)))
-                        .collect();
-                    out.insert(key.clone(), Value::Array(kept));
-                }
-                ("responses", Value::Object(responses)) => {
-                    out.insert(key.clone(), responses_with_content(responses, &produces));
-                }
-                _ => {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
+        match (body, form.is_empty()) {
+            (Some(body), _) => (Some(body_request(body.map, consumes)), !form.is_empty()),
+            (None, false) => (Some(form_request(&form, consumes)), false),
+            (None, true) => (None, false),
         }
-        let request_body = match (body, form.is_empty()) {
-            (Some(body), _) => {
-                if !form.is_empty() {
-                    self.note(
-                        at,
-                        "declares both `body` and `formData` parameters; the body one is used",
-                    );
-                }
-                Some(body_request(body.map, &consumes))
-            }
-            (None, false) => Some(self.form_request(&form, &consumes)),
-            (None, true) => None,
-        };
-        if let Some(request_body) = request_body {
-            out.insert("requestBody".into(), request_body);
-        }
-        Value::Object(out)
     }
+}
 
-    /// `formData` parameters as one object schema under the form media types `consumes` names
-    /// (multipart when a file is among them and nothing is declared).
-    fn form_request(&mut self, form: &[Resolved<'a>], consumes: &[String]) -> Value {
-        let mut properties = Map::new();
-        let mut required = Vec::new();
-        let mut encoding = Map::new();
-        let mut has_file = false;
-        for field in form {
-            let Some(name) = field.map.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let mut schema = value_schema(field.map);
-            if field.map.get("type").and_then(Value::as_str) == Some("file") {
-                has_file = true;
-            }
-            if let (Some(example), Value::Object(schema)) =
-                (field.map.get("x-example"), &mut schema)
-            {
-                schema.insert("example".into(), example.clone());
-            }
-            properties.insert(name.to_string(), schema);
-            if field.map.get("required") == Some(&Value::Bool(true)) {
-                required.push(json!(name));
-            }
-            if field.map.get("type").and_then(Value::as_str) == Some("array") {
-                let multi =
-                    field.map.get("collectionFormat").and_then(Value::as_str) == Some("multi");
-                encoding.insert(name.to_string(), json!({"style": "form", "explode": multi}));
-            }
-        }
-        let mut schema = json!({"type": "object", "properties": properties});
-        if !required.is_empty() {
-            schema["required"] = Value::Array(required.clone());
-        }
-        let declared: Vec<&str> = consumes
-            .iter()
-            .map(String::as_str)
-            .filter(|m| {
-                let essence = m
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                essence == "multipart/form-data" || essence == "application/x-www-form-urlencoded"
-            })
-            .collect();
-        let media_types = if !declared.is_empty() {
-            declared
-        } else if has_file {
-            vec!["multipart/form-data"]
-        } else {
-            vec!["application/x-www-form-urlencoded"]
+/// `formData` parameters as one object schema under the form media types `consumes` names
+/// (multipart when a file is among them and nothing is declared).
+fn form_request(form: &[Resolved<'_>], consumes: &[String]) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    let mut encoding = Map::new();
+    let mut has_file = false;
+    for field in form {
+        let Some(name) = field.map.get("name").and_then(Value::as_str) else {
+            continue;
         };
-        let mut content = Map::new();
-        for media_type in media_types {
-            let mut media = json!({"schema": schema.clone()});
-            if !encoding.is_empty() {
-                media["encoding"] = Value::Object(encoding.clone());
-            }
-            content.insert(media_type.to_string(), media);
+        let mut schema = value_schema(field.map);
+        if field.map.get("type").and_then(Value::as_str) == Some("file") {
+            has_file = true;
         }
-        json!({"required": !required.is_empty(), "content": content})
+        if let (Some(example), Value::Object(schema)) = (field.map.get("x-example"), &mut schema) {
+            schema.insert("example".into(), example.clone());
+        }
+        properties.insert(name.to_string(), schema);
+        if field.map.get("required") == Some(&Value::Bool(true)) {
+            required.push(json!(name));
+        }
+        if field.map.get("type").and_then(Value::as_str) == Some("array") {
+            let multi = field.map.get("collectionFormat").and_then(Value::as_str) == Some("multi");
+            encoding.insert(name.to_string(), json!({"style": "form", "explode": multi}));
+        }
     }
+    let mut schema = json!({"type": "object", "properties": properties});
+    if !required.is_empty() {
+        schema["required"] = Value::Array(required.clone());
+    }
+    let declared: Vec<&str> = consumes
+        .iter()
+        .map(String::as_str)
+        .filter(|m| {
+            let essence = m
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            essence == "multipart/form-data" || essence == "application/x-www-form-urlencoded"
+        })
+        .collect();
+    let media_types = if !declared.is_empty() {
+        declared
+    } else if has_file {
+        vec!["multipart/form-data"]
+    } else {
+        vec!["application/x-www-form-urlencoded"]
+    };
+    let mut content = Map::new();
+    for media_type in media_types {
+        let mut media = json!({"schema": schema.clone()});
+        if !encoding.is_empty() {
+            media["encoding"] = Value::Object(encoding.clone());
+        }
+        content.insert(media_type.to_string(), media);
+    }
+    json!({"required": !required.is_empty(), "content": content})
 }
 
 fn parameter_in(map: &Map<String, Value>) -> &str {
@@ -556,40 +661,40 @@ fn body_request(map: &Map<String, Value>, consumes: &[String]) -> Value {
 }
 
 /// Responses with a `schema` get it under every `produces` media type (JSON by default).
-fn responses_with_content(responses: &Map<String, Value>, produces: &[String]) -> Value {
+fn responses_with_content(responses: Map<String, Value>, produces: &[String]) -> Value {
     let media_types: Vec<&str> = if produces.is_empty() {
         vec!["application/json"]
     } else {
         produces.iter().map(String::as_str).collect()
     };
     let converted = responses
-        .iter()
+        .into_iter()
         .map(|(status, response)| {
-            let converted = match response.as_object() {
-                Some(map) if map.contains_key("schema") && !map.contains_key("$ref") => {
-                    let mut out: Map<String, Value> = map
-                        .iter()
-                        .filter(|(k, _)| !matches!(k.as_str(), "schema" | "examples"))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
+            let converted = match response {
+                Value::Object(mut map)
+                    if map.contains_key("schema") && !map.contains_key("$ref") =>
+                {
+                    // Removed keeping the order of the rest.
+                    let schema = map.shift_remove("schema").unwrap_or_default();
+                    let examples = map.shift_remove("examples");
                     let content: Map<String, Value> = media_types
                         .iter()
                         .map(|media_type| {
-                            let mut media = json!({"schema": map["schema"].clone()});
+                            let mut media = json!({"schema": schema.clone()});
                             if let Some(example) =
-                                map.get("examples").and_then(|e| e.get(*media_type))
+                                examples.as_ref().and_then(|e| e.get(*media_type))
                             {
                                 media["example"] = example.clone();
                             }
                             (media_type.to_string(), media)
                         })
                         .collect();
-                    out.insert("content".into(), Value::Object(content));
-                    Value::Object(out)
+                    map.insert("content".into(), Value::Object(content));
+                    Value::Object(map)
                 }
-                _ => response.clone(),
+                other => other,
             };
-            (status.clone(), converted)
+            (status, converted)
         })
         .collect();
     Value::Object(converted)
@@ -624,7 +729,7 @@ mod tests {
             {"name": "pipes", "in": "query", "type": "array", "items": {"type": "string"}, "collectionFormat": "pipes"},
             {"name": "tsv", "in": "header", "type": "array", "items": {"type": "string"}, "collectionFormat": "tsv"}
         ]}}}});
-        let (converted, notes) = to_openapi3(&doc);
+        let (converted, notes) = to_openapi3(doc, false);
         let params = &converted["paths"]["/a"]["get"]["parameters"];
         assert_eq!(params[0]["style"], "form");
         assert_eq!(params[0]["explode"], false);
@@ -646,7 +751,7 @@ mod tests {
             "key": {"type": "apiKey", "name": "X-Key", "in": "header"},
             "oauth": {"type": "oauth2", "flow": "implicit", "authorizationUrl": "https://x", "scopes": {}}
         }, "paths": {}});
-        let (converted, _) = to_openapi3(&doc);
+        let (converted, _) = to_openapi3(doc, false);
         assert_eq!(
             converted["components"]["securitySchemes"],
             json!({
@@ -655,6 +760,32 @@ mod tests {
                 "oauth": {"type": "oauth2", "flows": {}}
             })
         );
+    }
+
+    #[test]
+    fn a_parameter_ref_into_paths_is_followed_in_the_original() {
+        // `paths` is rewritten in place: a `$ref` into it must still see the 2.0 parameter.
+        let text = json!({"swagger": "2.0", "paths": {
+            "/a": {"post": {"parameters": [{"in": "body", "name": "b", "schema": {"type": "object"}}],
+                            "responses": {"200": {"description": "ok"}}}},
+            "/b": {"post": {"parameters": [{"$ref": "#/paths/~1a/post/parameters/0"}],
+                            "responses": {"200": {"description": "ok"}}}}
+        }})
+        .to_string();
+        let contract = super::super::parse("refs.json", text.as_bytes()).expect("loads");
+        for op in &contract.operations {
+            let body = op
+                .request_body
+                .as_ref()
+                .expect("a body from the body parameter");
+            assert_eq!(
+                body.content[0].schema,
+                Some(json!({"type": "object"})),
+                "{}",
+                op.label()
+            );
+        }
+        assert_eq!(contract.operations.len(), 2);
     }
 
     #[test]
@@ -677,7 +808,8 @@ mod tests {
         for document in odd {
             let text = document.to_string();
             let _ = super::super::parse("odd.json", text.as_bytes());
-            let _ = to_openapi3(&document);
+            let _ = to_openapi3(document.clone(), false);
+            let _ = to_openapi3(document.clone(), true);
         }
     }
 }
