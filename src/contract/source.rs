@@ -13,7 +13,8 @@
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{ContractError, LoadOptions, SourceLocation, locate};
+use super::locate::{self, Format, saturate};
+use super::{ContractError, LoadOptions, SourceLocation};
 
 /// Refuse to buffer more than this from a file or a URL: a spec is never this big, an
 /// endless stream is.
@@ -21,28 +22,6 @@ const MAX_SPEC_BYTES: usize = 256 * 1024 * 1024;
 
 /// Redirects a contract URL may take, all within its origin.
 const MAX_REDIRECTS: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Json,
-    Yaml,
-}
-
-impl Format {
-    pub(crate) fn detect(text: &str) -> Format {
-        match text.trim_start().as_bytes().first() {
-            Some(b'{') => Format::Json,
-            _ => Format::Yaml,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Format::Json => "JSON",
-            Format::Yaml => "YAML",
-        }
-    }
-}
 
 /// The bytes of `spec`: an http(s) URL is fetched, `file://` and anything else read from disk.
 /// `options.headers` are sent only when the URL's origin is `header_origin`.
@@ -510,10 +489,6 @@ fn describe_pointer(pointer: &str) -> String {
     } else {
         format!("the mapping at {pointer}")
     }
-}
-
-pub(crate) fn saturate(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Two keys of one mapping that read the same once stringified (`1:` and `"1":`).
