@@ -20,6 +20,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value};
 
 use super::serialize::{encode_component, safe_header_text};
 use super::{Credential, PlanError};
@@ -138,6 +139,18 @@ pub fn aws_signature<'c>(contract: &'c Contract, name: &str) -> Option<&'c str> 
         .iter()
         .any(|k| k.eq_ignore_ascii_case(kind))
         .then_some(kind)
+}
+
+/// The contract's security scheme objects (OpenAPI 3 and Swagger 2.0 homes).
+pub(crate) fn security_schemes(document: &Value) -> impl Iterator<Item = &Map<String, Value>> {
+    let schemes = document
+        .pointer("/components/securitySchemes")
+        .or_else(|| document.get("securityDefinitions"))
+        .and_then(Value::as_object);
+    schemes
+        .into_iter()
+        .flat_map(|schemes| schemes.values())
+        .filter_map(Value::as_object)
 }
 
 /// The AWS Signature Version 4 schemes that some operation requires, with

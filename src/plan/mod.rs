@@ -18,15 +18,20 @@
 //! ```
 //!
 //! Where each part lives: [`synth`] (values from examples and schemas),
-//! [`serialize`] (styles and percent-encoding), [`body`] (media types),
-//! [`auth`] (credentials), [`safe`] (what safe mode may send),
-//! [`violation`] (whether a schema surely rejects a value), [`listing`]
-//! (`rollcall list`), and here the assembly of a request and the base-URL rule.
+//! [`violation`] (whether a schema surely rejects a value), [`path`] (the
+//! text a path parameter takes in its segment), [`serialize`] (styles and
+//! percent-encoding), [`media`] (which body a media type asks for), [`body`]
+//! (bodies of every media type), [`auth`] (credentials and security
+//! schemes), [`safe`] (what safe mode may send), [`listing`] (`rollcall
+//! list`), and here the assembly of a request and the base-URL rule. Each
+//! imports only those before it in this list.
 
 pub mod auth;
 pub mod body;
 pub mod listing;
+pub mod media;
 pub mod order;
+pub mod path;
 mod pattern;
 pub mod safe;
 pub mod serialize;
@@ -475,7 +480,7 @@ pub fn notes(operation: &Operation, probe: &PlannedProbe) -> Vec<String> {
         ));
     }
     if let (Some(sent), Some(declared)) = (&request.body, &operation.request_body)
-        && body::media_kind(&sent.content_type) == body::MediaKind::Unsupported
+        && media::media_kind(&sent.content_type) == media::MediaKind::Unsupported
     {
         notes.extend(body::unproducible_note(declared));
     }
@@ -546,7 +551,7 @@ fn assemble(
         match declared {
             Some((index, parameter)) => {
                 let (text, note) =
-                    synth::path_text(document, parameter, &value_of(index, parameter, &mut notes));
+                    path::path_text(document, parameter, &value_of(index, parameter, &mut notes));
                 notes.extend(note);
                 text
             }
@@ -767,7 +772,7 @@ fn configured_body(operation: &Operation, value: &Value) -> Body {
         .collect();
     let content_type = declared
         .iter()
-        .find(|m| body::media_kind(m) == body::MediaKind::Json)
+        .find(|m| media::media_kind(m) == media::MediaKind::Json)
         .or(declared.first())
         .copied()
         .unwrap_or("application/json")
