@@ -18,13 +18,13 @@
 //! ```
 //!
 //! Where each part lives: [`synth`] (values from examples and schemas),
-//! [`violation`] (whether a schema surely rejects a value), [`path`] (the
-//! text a path parameter takes in its segment), [`serialize`] (styles and
-//! percent-encoding), [`media`] (which body a media type asks for), [`body`]
-//! (bodies of every media type), [`auth`] (credentials and security
-//! schemes), [`safe`] (what safe mode may send), [`listing`] (`rollcall
-//! list`), and here the assembly of a request and the base-URL rule. Each
-//! imports only those before it in this list.
+//! [`violation`] (whether a schema surely rejects a value), [`media`] (which
+//! body a media type asks for), [`serialize`] (styles and percent-encoding),
+//! [`path`] (the text a path parameter takes in its segment), [`auth`]
+//! (credentials and security schemes), [`body`] (bodies of every media
+//! type), [`safe`] (what safe mode may send), [`listing`] (`rollcall list`),
+//! and here the assembly of a request and the base-URL rule. Each imports
+//! only those before it in this list.
 
 pub mod auth;
 pub mod body;
