@@ -721,11 +721,11 @@ async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
     diff.old.path = redactor.url(&diff.old.path);
     diff.new.path = redactor.url(&diff.new.path);
     let text = if args.json {
-        diff.json()
+        report::diff::json(&diff)
     } else if args.markdown {
-        diff.markdown()
+        report::diff::markdown(&diff)
     } else {
-        diff.text()
+        report::diff::text(&diff)
     };
     print_out(&text);
     if diff.removed.is_empty() || args.allow_removals {

@@ -384,6 +384,16 @@ impl ParamLocation {
             _ => None,
         }
     }
+
+    /// `path`, `query`, `header` or `cookie`, as the contract writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -535,7 +535,7 @@ fn assemble(
         let synthesized = synth::parameter_synthesis(document, parameter);
         let what = format!(
             "{} parameter '{}'",
-            parameter_location(parameter.location),
+            parameter.location.as_str(),
             parameter.name
         );
         notes.extend(synthesized.note(&what));
@@ -725,16 +725,6 @@ fn assemble(
         body,
     };
     (request, notes)
-}
-
-/// `path`, `query`, `header` or `cookie`, as a note names a parameter.
-fn parameter_location(location: ParamLocation) -> &'static str {
-    match location {
-        ParamLocation::Path => "path",
-        ParamLocation::Query => "query",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
-    }
 }
 
 /// Drops the encoded `name=value` pairs of `pairs` whose name is that of

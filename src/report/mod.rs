@@ -11,6 +11,7 @@
 //! renderer asks these, so the exit code and every report agree.
 
 pub mod curl;
+pub mod diff;
 pub mod github;
 pub mod html;
 pub mod json;
