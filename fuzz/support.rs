@@ -27,12 +27,12 @@ pub fn load_and_plan(source: &str, bytes: &[u8]) {
             continue;
         };
         let redactor = Redactor::for_run(Some(&contract), &options, &[]);
-        let text = plan::listing::text(&contract, &plan, &[], &redactor);
+        let text = rollcall::report::listing::text(&contract, &plan, &[], &redactor);
         assert!(
             !text.chars().any(|c| c.is_control() && c != '\n'),
             "a raw control character in the listing: {text:?}"
         );
-        let _ = plan::listing::json(&contract, &plan, &[], &redactor);
+        let _ = rollcall::report::listing::json(&contract, &plan, &[], &redactor);
     }
 }
 

@@ -856,17 +856,17 @@ async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failur
         ));
     }
     check::plan_excluded(&mut contract, &mut plan, excluded);
-    let listed: Vec<plan::listing::ListedTarget> = targets
+    let listed: Vec<report::listing::ListedTarget> = targets
         .iter()
-        .map(|t| plan::listing::ListedTarget {
+        .map(|t| report::listing::ListedTarget {
             name: t.name.clone(),
             base: t.base(&contract),
         })
         .collect();
     let text = if args.json {
-        plan::listing::json(&contract, &plan, &listed, redactor)
+        report::listing::json(&contract, &plan, &listed, redactor)
     } else {
-        plan::listing::text(&contract, &plan, &listed, redactor)
+        report::listing::text(&contract, &plan, &listed, redactor)
     };
     print_out(&text);
     // The process exits next; freeing a large contract would only delay it.

@@ -22,13 +22,13 @@
 //! body a media type asks for), [`serialize`] (styles and percent-encoding),
 //! [`path`] (the text a path parameter takes in its segment), [`auth`]
 //! (credentials and security schemes), [`body`] (bodies of every media
-//! type), [`safe`] (what safe mode may send), [`listing`] (`rollcall list`),
-//! and here the assembly of a request and the base-URL rule. Each imports
-//! only those before it in this list.
+//! type), [`safe`] (what safe mode may send), [`order`] (when a live run
+//! sends each probe), and here the assembly of a request and the base-URL
+//! rule. Each imports only those before it in this list. `rollcall list`
+//! shows a plan through [`crate::report::listing`].
 
 pub mod auth;
 pub mod body;
-pub mod listing;
 pub mod media;
 pub mod order;
 pub mod path;
