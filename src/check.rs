@@ -15,7 +15,6 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::contract::Contract;
 use crate::contract::diff::{ContractDiff, ReleaseChange};
 use crate::filter::Excluded;
-use crate::parity;
 use crate::plan::{self, BasePath, Intent, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
@@ -363,7 +362,7 @@ fn merge_rounds(rounds: Vec<RoundOutcome>) -> TargetOutcome {
     let count = rounds.iter().map(|r| r.results.len()).max().unwrap_or(0);
     let mut results = Vec::with_capacity(count);
     for index in 0..count {
-        let samples: Vec<(parity::Sample, &(Finding, Option<Exchange>))> = rounds
+        let samples: Vec<(verdict::repeats::Sample, &(Finding, Option<Exchange>))> = rounds
             .iter()
             .filter_map(|round| round.results.get(index)?.as_ref())
             .map(|result| {
@@ -372,15 +371,15 @@ fn merge_rounds(rounds: Vec<RoundOutcome>) -> TargetOutcome {
                     .as_ref()
                     .and_then(|x| x.outcome.as_ref().ok())
                     .map(|r| r.status);
-                let sample = parity::Sample {
+                let sample = verdict::repeats::Sample {
                     verdict: result.0.verdict,
                     status,
                 };
                 (sample, result)
             })
             .collect();
-        let verdicts: Vec<parity::Sample> = samples.iter().map(|(s, _)| *s).collect();
-        let merged = match parity::merge_repeats(&verdicts) {
+        let verdicts: Vec<verdict::repeats::Sample> = samples.iter().map(|(s, _)| *s).collect();
+        let merged = match verdict::repeats::merge(&verdicts) {
             Some((shown, finding)) => Some((finding, samples[shown].1.1.clone())),
             None => samples.first().map(|(_, result)| (*result).clone()),
         };

@@ -13,7 +13,6 @@ pub mod config;
 pub mod contract;
 pub mod demo;
 pub mod filter;
-pub mod parity;
 pub mod plan;
 pub mod printable;
 pub mod probe;

@@ -60,7 +60,7 @@ use quick_xml::Writer;
 use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use crate::parity::Parity;
+use crate::report::parity::Parity;
 use crate::report::{
     OperationReport, RunReport, Standing, TargetFailure, TargetInfo, TargetResult, workspace,
     workspace_path,

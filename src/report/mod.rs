@@ -20,6 +20,7 @@ pub mod listing;
 pub mod markdown;
 pub mod merge;
 pub mod output;
+pub mod parity;
 #[cfg(test)]
 mod parity_tests;
 pub mod sarif;
@@ -34,9 +35,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Method;
 use crate::contract::diff::ReleaseChange;
-use crate::parity::{Matrix, Parity, Row};
 use crate::plan::Mode;
 use crate::verdict::{Outcome, Verdict};
+use parity::{Matrix, Parity, Row};
 
 /// The version of the JSON report's format ([`RunReport::schema_version`]),
 /// described by `docs/report.schema.json`. Raised when a field changes

@@ -188,7 +188,7 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
         .filter(|row| all || !row.agrees())
         .collect();
     if !rows.is_empty() {
-        let cell = |row: &crate::parity::Row, column: usize| -> (String, bool) {
+        let cell = |row: &crate::report::parity::Row, column: usize| -> (String, bool) {
             let verdict = row.verdicts.get(column).copied().flatten();
             let differs = column != reference && verdict != row.verdicts[reference];
             let text = verdict.map_or("no_result", Verdict::as_str);

@@ -9,6 +9,7 @@
 //! is documented in `docs/verdicts.md`.
 
 pub mod followup;
+pub mod repeats;
 pub mod rules;
 pub mod s3;
 
