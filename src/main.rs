@@ -325,7 +325,7 @@ fn plan_run(
         .as_ref()
         .map(|c| c.overrides())
         .unwrap_or_default();
-    *redactor = Redactor::for_run_with_secret_headers(
+    *redactor = plan::auth::redactor(
         Some(contract),
         &options,
         urls.targets,
@@ -897,7 +897,7 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, Failure> {
         connect_to: Vec::new(),
         base_path: None,
     };
-    let redactor = Redactor::for_run(Some(&contract), &options, &[]);
+    let redactor = plan::auth::redactor(Some(&contract), &options, &[], &[]);
     let run_options = RunOptions {
         targets: vec![target],
         ..RunOptions::default()

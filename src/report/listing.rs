@@ -624,7 +624,7 @@ mod tests {
             ..PlanOptions::default()
         };
         let plan = build(&contract, &options).expect("plan builds");
-        let redactor = Redactor::for_run(Some(&contract), &options, &[]);
+        let redactor = crate::plan::auth::redactor(Some(&contract), &options, &[], &[]);
         (contract, plan, redactor)
     }
 
