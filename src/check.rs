@@ -682,7 +682,7 @@ fn target_result(
     TargetResult {
         target: target.to_string(),
         verdict: finding.verdict,
-        rule: finding.rule.to_string(),
+        rule: finding.rule.into(),
         status: response.as_ref().map(|r| r.status),
         evidence: redactor.text(&with_retry_note(&finding.evidence, exchange)),
         elapsed_ms: exchange.map_or(0, |x| x.elapsed.as_millis() as u64),

@@ -293,7 +293,7 @@ pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
             .map(|target| TargetResult {
                 target: target.name.clone(),
                 verdict: finding.verdict,
-                rule: finding.rule.to_string(),
+                rule: finding.rule.into(),
                 status: None,
                 evidence: entry.evidence.clone(),
                 elapsed_ms: 0,

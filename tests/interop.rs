@@ -39,7 +39,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rollcall::verdict::rules::{self, Proof};
+use rollcall::verdict::rules::{Proof, Rule};
 use serde_json::Value;
 
 /// The bearer token every app with gated operations accepts.
@@ -897,12 +897,14 @@ fn problems(report: &Value, expected: &Expected) -> Vec<String> {
             problems.push(format!("{label}: missing from the report"));
             continue;
         };
-        let rule = rules::rule(&seen.rule);
+        let rule = Rule::from_id(&seen.rule);
         match rule {
             None => problems.push(format!("{label}: rule '{}' is not registered", seen.rule)),
-            Some(rule) if rule.verdict.as_str() != seen.verdict => problems.push(format!(
+            Some(rule) if rule.verdict().as_str() != seen.verdict => problems.push(format!(
                 "{label}: rule '{}' gives {}, but the verdict is {}",
-                seen.rule, rule.verdict, seen.verdict
+                seen.rule,
+                rule.verdict(),
+                seen.verdict
             )),
             Some(_) => {}
         }
@@ -918,7 +920,7 @@ fn problems(report: &Value, expected: &Expected) -> Vec<String> {
             ));
         } else if (route_only || live != "implemented")
             && verdict == "implemented"
-            && !rule.is_some_and(|rule| rule.proof == Proof::Route)
+            && !rule.is_some_and(|rule| rule.proof() == Proof::Route)
         {
             // Safe mode could not reach the handler harmlessly: saying
             // `implemented` is honest only as a proof of the route.

@@ -615,7 +615,8 @@ fn assert_live_verdicts(report: &Value, what: &str) {
     let mut problems = Vec::new();
     for (label, verdict, rule, evidence) in results(report) {
         assert!(
-            rollcall::verdict::rules::rule(&rule).is_some_and(|r| r.verdict.as_str() == verdict),
+            rollcall::verdict::Rule::from_id(&rule)
+                .is_some_and(|r| r.verdict().as_str() == verdict),
             "{label}: rule {rule} does not give {verdict}"
         );
         let expected = match MOTO_500.iter().find(|(l, _)| *l == label) {

@@ -32,7 +32,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::report::{AllowanceKind, OperationReport, RunReport, TargetResult};
-use crate::verdict::{Outcome, Verdict, rules};
+use crate::verdict::{Outcome, Verdict};
 
 /// The report as one HTML document, ending with a newline.
 pub fn render(report: &RunReport) -> String {
@@ -398,10 +398,10 @@ fn detail(
         classes(result.verdict),
         result.verdict,
         escape(&result.evidence),
-        escape(&result.rule)
+        escape(result.rule.as_str())
     );
-    if let Some(rule) = rules::rule(&result.rule) {
-        let _ = write!(out, ": {}", escape(rule.hint));
+    if let Some(rule) = result.rule.rule() {
+        let _ = write!(out, ": {}", escape(rule.hint()));
     }
     out.push_str("</p>");
     if let Some(allowance) = &result.allowance {

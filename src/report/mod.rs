@@ -36,7 +36,8 @@ use serde::{Deserialize, Serialize};
 use crate::contract::Method;
 use crate::contract::diff::ReleaseChange;
 use crate::plan::Mode;
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::rules::Proof;
+use crate::verdict::{Outcome, RuleId, Verdict};
 use parity::{Matrix, Parity, Row};
 
 /// The version of the JSON report's format ([`RunReport::schema_version`]),
@@ -318,8 +319,8 @@ impl OperationReport {
 pub struct TargetResult {
     pub target: String,
     pub verdict: Verdict,
-    /// Id of the verdict rule that decided it (see `docs/verdicts.md`).
-    pub rule: String,
+    /// The verdict rule that decided it (see `docs/verdicts.md`), as its id.
+    pub rule: RuleId,
     /// Status of the deciding response, if one came back.
     pub status: Option<u16>,
     pub evidence: String,
@@ -595,8 +596,9 @@ impl RunReport {
         self.results()
             .filter(|(_, r)| {
                 r.verdict == Verdict::Implemented
-                    && crate::verdict::rules::rule(&r.rule)
-                        .is_some_and(|rule| rule.proof == crate::verdict::rules::Proof::Route)
+                    && r.rule
+                        .rule()
+                        .is_some_and(|rule| rule.proof() == Proof::Route)
             })
             .count()
     }

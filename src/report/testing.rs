@@ -439,7 +439,7 @@ fn exchange(
     TargetResult {
         target: target.into(),
         verdict,
-        rule: format!("test.{verdict}"),
+        rule: format!("test.{verdict}").into(),
         status: response.as_ref().map(|r| r.status),
         evidence: match response.as_ref() {
             Some(r) => format!("answered {}", r.status),

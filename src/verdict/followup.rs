@@ -50,7 +50,7 @@ use crate::probe::{
     Discovery, Exchange, OptionsCalibration, Prober, ServedAnswer, allow_lists, allow_methods,
 };
 
-use super::{Context, Finding, Settings, rules};
+use super::{Context, Finding, Rule, Settings, rules};
 
 /// The most follow-up requests one operation gets on one target.
 pub const MAX_PER_OPERATION: usize = 2;
@@ -235,7 +235,7 @@ fn served_answer(
     exchange: Option<&Exchange>,
     finding: &Finding,
 ) -> Option<ServedAnswer> {
-    if finding.rule != rules::SERVED_2XX {
+    if finding.rule != Rule::Served2xx {
         return None;
     }
     let request = planned.request.as_ref()?;
@@ -353,8 +353,8 @@ fn calibration_request(
         .zip(first)
         .filter_map(|(planned, finding)| {
             let request = planned.request.as_ref()?;
-            let proof = rules::rule(finding.as_ref()?.rule).map(|r| r.proof);
-            (proof == Some(rules::Proof::Handler)).then_some(request)
+            let proof = finding.as_ref()?.rule.proof();
+            (proof == rules::Proof::Handler).then_some(request)
         });
     let mut chosen: Option<&PlannedRequest> = None;
     for request in proven {

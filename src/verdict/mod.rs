@@ -1,6 +1,6 @@
 //! Verdict: decide, per operation and target, whether the operation is really
 //! served, and say why in an `evidence` sentence a person can act on. Every
-//! decision cites a rule from the registry in [`rules`].
+//! decision cites a [`Rule`] of the registry in [`rules`].
 //!
 //! A decision reads the operation's answer together with what discovery
 //! learned about the target and, where the answer leaves the route in doubt,
@@ -22,6 +22,7 @@ use crate::plan::Intent;
 use crate::probe::{NoRouteSample, Response, allow_lists, allow_methods};
 
 pub use followup::{FollowUp, FollowUpKind};
+pub use rules::{Rule, RuleId};
 
 /// The verdict vocabulary, shared by every report and the docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -118,8 +119,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub verdict: Verdict,
-    /// Id of the rule in [`rules::RULES`] that decided it.
-    pub rule: &'static str,
+    /// The rule that decided it.
+    pub rule: Rule,
     /// One sentence a person can act on.
     pub evidence: String,
 }
@@ -250,12 +251,12 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
         return match &context.probe.intent {
             Intent::Unverifiable { reason } => unverifiable(judge, reason),
             Intent::Skipped { reason } => finding(
-                rules::SKIPPED_BY_CONTRACT,
+                Rule::SkippedByContract,
                 format!("not probed: {reason} (x-rollcall-skip)"),
             )
             .into(),
             _ => finding(
-                rules::NOT_PROBED,
+                Rule::NotProbed,
                 format!(
                     "{} was planned but no request was sent",
                     context.operation.label()
@@ -267,7 +268,7 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
     let probe = ProbeLine::new(context, exchange);
     match &exchange.outcome {
         Err(error) => finding(
-            rules::TRANSPORT_FAILED,
+            Rule::TransportFailed,
             format!("{probe} got no response: {error}"),
         )
         .into(),
@@ -282,14 +283,11 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
     }
 }
 
-/// A finding for `rule_id`, with the verdict the registry gives that rule.
-fn finding(rule_id: &'static str, evidence: String) -> Finding {
-    let verdict = rules::rule(rule_id)
-        .map(|r| r.verdict)
-        .expect("every rule id used in code is registered in rules::RULES");
+/// A finding by `rule`, with the verdict the registry gives it.
+fn finding(rule: Rule, evidence: String) -> Finding {
     Finding {
-        verdict,
-        rule: rule_id,
+        verdict: rule.verdict(),
+        rule,
         evidence,
     }
 }
@@ -297,7 +295,7 @@ fn finding(rule_id: &'static str, evidence: String) -> Finding {
 /// The finding for an operation that a filter left out.
 pub fn skipped(operation: &crate::contract::Operation) -> Finding {
     finding(
-        rules::EXCLUDED_BY_FILTER,
+        Rule::ExcludedByFilter,
         format!("{} was excluded by --include/--exclude", operation.label()),
     )
 }
@@ -458,7 +456,7 @@ fn judge_response(
     if let Some(refusal) = refusal {
         let method = probe.method;
         return finding(
-            rules::METHOD_REFUSED,
+            Rule::MethodRefused,
             format!(
                 "{answered}, exactly as {method} on a path that cannot exist does ({}): the server or a proxy in front of it does not implement {method}; the handler was never reached",
                 refusal.describe()
@@ -477,16 +475,16 @@ fn judge_response(
         return decided.into();
     }
     match status {
-        501 => finding(rules::HANDLER_501, with_excerpt(answered, response)).into(),
+        501 => finding(Rule::Handler501, with_excerpt(answered, response)).into(),
         411 => finding(
-            rules::LENGTH_REQUIRED,
+            Rule::LengthRequired,
             format!(
                 "{answered}: the server or a proxy refused the request for how its body was framed, before any handler ran, so it proves nothing"
             ),
         )
         .into(),
         405 => finding(
-            rules::METHOD_405,
+            Rule::Method405,
             method_not_allowed(answered, probe, response),
         )
         .into(),
@@ -498,14 +496,14 @@ fn judge_response(
                 .map(|v| format!(" (Retry-After: {})", v.trim()))
                 .unwrap_or_default();
             finding(
-                rules::RATE_LIMITED,
+                Rule::RateLimited,
                 format!(
                     "{answered}{wait}: the target limited the rate before the operation could be judged"
                 ),
             )
             .into()
         }
-        500..=599 => finding(rules::SERVER_5XX, server_error(answered, status, response)).into(),
+        500..=599 => finding(Rule::Server5xx, server_error(answered, status, response)).into(),
         200..=299 => success(judge, probe, intent, answered, response, no_route).into(),
         300..=399 => {
             let location = response.header("location").map_or_else(
@@ -514,14 +512,14 @@ fn judge_response(
             );
             match no_route {
                 Some(sample) => finding(
-                    rules::CATCH_ALL_3XX,
+                    Rule::CatchAll3xx,
                     format!(
                         "{answered} ({location}), the same redirect unknown paths get ({}): it proves nothing about the operation",
                         sample.describe()
                     ),
                 ),
                 None => finding(
-                    rules::REDIRECT_3XX,
+                    Rule::Redirect3xx,
                     format!("{answered} ({location}); the redirect was not followed"),
                 ),
             }
@@ -529,7 +527,7 @@ fn judge_response(
         }
         400..=499 => client_error(judge, probe, intent, exchange, answered, response, follow),
         _ => finding(
-            rules::UNEXPECTED_STATUS,
+            Rule::UnexpectedStatus,
             format!("{answered}, a status rollcall cannot judge"),
         )
         .into(),
@@ -553,7 +551,7 @@ fn object_store_answer(
     let meaning = code.map(s3::meaning);
     if status == 501 && meaning == Some(s3::Meaning::NotImplemented) {
         return Some(finding(
-            rules::S3_NOT_IMPLEMENTED,
+            Rule::S3NotImplemented,
             format!("{answered}: the store does not implement {probe}"),
         ));
     }
@@ -565,7 +563,7 @@ fn object_store_answer(
         && let Intent::Sentinel { parameter } = intent
     {
         return Some(finding(
-            rules::INVALID_ACCEPTED,
+            Rule::InvalidAccepted,
             format!(
                 "{answered} to a write aimed at a sentinel {parameter} no store may have (a name longer than S3 allows): the store accepted it, and may have created that bucket; check the store for a bucket named rollcall-sentinel-…"
             ),
@@ -583,17 +581,17 @@ fn object_store_answer(
     let looked_up = "the store parsed the request and looked the resource up, which it does before the operation's handler runs (a store without the operation answers NotImplemented instead)";
     match meaning {
         Some(s3::Meaning::ResourceMissing) if code == Some("InvalidBucketName") => Some(finding(
-            rules::S3_RESOURCE_MISSING,
+            Rule::S3ResourceMissing,
             format!(
                 "{answered}{sentinel}: the store checked the bucket's name before acting, or took the request for CreateBucket (moto does so with a subresource it does not know); the handler itself was not reached"
             ),
         )),
         Some(s3::Meaning::ResourceMissing) => Some(finding(
-            rules::S3_RESOURCE_MISSING,
+            Rule::S3ResourceMissing,
             format!("{answered}{sentinel}: {looked_up}; the handler itself was not reached"),
         )),
         Some(s3::Meaning::SubresourceMissing) => Some(finding(
-            rules::S3_SUBRESOURCE_MISSING,
+            Rule::S3SubresourceMissing,
             format!(
                 "{answered}{sentinel}: the operation's own handler looked for what it reads and found none; the handler exists"
             ),
@@ -606,7 +604,7 @@ fn object_store_answer(
                 && code.is_some_and(|code| !s3::is_credentials_code(code)) =>
         {
             Some(finding(
-                rules::HANDLER_4XX,
+                Rule::Handler4xx,
                 format!(
                     "{answered}{sentinel}: an S3 error about the request, not its credentials: the route is served and its handler refused the request"
                 ),
@@ -614,7 +612,7 @@ fn object_store_answer(
         }
         None if probe.method == Method::Head && status == 404 && response.body.is_empty() => {
             Some(finding(
-                rules::S3_RESOURCE_MISSING,
+                Rule::S3ResourceMissing,
                 format!(
                     "{answered} without a body, as S3 answers HEAD for a bucket or key that does not exist{sentinel}: {looked_up}; the handler itself was not reached"
                 ),
@@ -678,13 +676,13 @@ fn not_found(
     let differs = format!("differs from the no-route response ({})", sample.describe());
     match intent {
         Intent::Sentinel { parameter } => finding(
-            rules::SENTINEL_404,
+            Rule::Sentinel404,
             format!(
                 "{answered} for a sentinel {parameter} that cannot exist, and the answer {differs}: the handler is deployed"
             ),
         ),
         _ => finding(
-            rules::HANDLER_404,
+            Rule::Handler404,
             format!("{answered}, which {differs}: the handler exists, the resource does not"),
         ),
     }
@@ -727,22 +725,21 @@ impl Unsettled {
     fn unsettled(self, shown: &str, notes: &str, probe: &ProbeLine<'_>) -> Finding {
         match self {
             Unsettled::NoRoute404 => finding(
-                rules::NO_ROUTE_404,
+                Rule::NoRoute404,
                 format!("{shown}{notes}: no route serves {probe}"),
             ),
-            Unsettled::Unknown404 => finding(rules::NO_ROUTE_UNKNOWN, format!("{shown}{notes}")),
+            Unsettled::Unknown404 => finding(Rule::NoRouteUnknown, format!("{shown}{notes}")),
             Unsettled::RejectedBeforeRouting => finding(
-                rules::REJECTED_BEFORE_ROUTING,
+                Rule::RejectedBeforeRouting,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
             Unsettled::InvalidPathUnrouted => finding(
-                rules::INVALID_PATH_UNROUTED,
+                Rule::InvalidPathUnrouted,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
-            Unsettled::BodyRefusedBeforeRouting => finding(
-                rules::BODY_REFUSED_BEFORE_ROUTING,
-                format!("{shown}{notes}"),
-            ),
+            Unsettled::BodyRefusedBeforeRouting => {
+                finding(Rule::BodyRefusedBeforeRouting, format!("{shown}{notes}"))
+            }
         }
     }
 
@@ -807,14 +804,14 @@ fn settle(
         OptionsReading::Lists { described } => {
             return match case {
                 _ if case.before_handler() => finding(
-                    rules::OPTIONS_ALLOW,
+                    Rule::OptionsAllow,
                     format!(
                         "{shown}; but {described}, which lists {method}: the route is deployed; {}",
                         case.handler_not_reached()
                     ),
                 ),
                 _ => finding(
-                    rules::ALLOWED_404,
+                    Rule::Allowed404,
                     format!(
                         "{shown}, but {described}, which lists {method}: the handler exists, the resource does not"
                     ),
@@ -824,7 +821,7 @@ fn settle(
         }
         OptionsReading::Lacks { described } => {
             return finding(
-                rules::OPTIONS_LACKS_METHOD,
+                Rule::OptionsLacksMethod,
                 format!(
                     "{shown}; {described}, which lists other methods but not {method}: the path is routed, {method} is not"
                 ),
@@ -840,7 +837,7 @@ fn settle(
             );
             return match case {
                 _ if case.before_handler() => finding(
-                    rules::OPTIONS_NO_ROUTE,
+                    Rule::OptionsNoRoute,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
                 _ => case.unsettled(&shown, &notes, probe),
@@ -850,7 +847,7 @@ fn settle(
         OptionsReading::Routed405 { described, unknown } => {
             if case == Unsettled::NoRoute404 {
                 return finding(
-                    rules::ROUTED_404,
+                    Rule::Routed404,
                     format!(
                         "{shown}, but {described}, while a path that cannot exist gets a 404 there ({unknown}): a route matches the path, and this router answers a method it does not route with 405, not 404; so {method} was routed, and its handler answered the 404: the handler exists, the resource does not"
                     ),
@@ -868,7 +865,7 @@ fn settle(
             );
             return match case {
                 Unsettled::RejectedBeforeRouting | Unsettled::BodyRefusedBeforeRouting => finding(
-                    rules::UNROUTED_404,
+                    Rule::Unrouted404,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
                 _ => case.unsettled(&shown, &notes, probe),
@@ -902,7 +899,7 @@ fn settle(
     // Where nothing else settles it: the no-route 404, or, on a path this
     // run saw served, a missing method.
     let unsettled = |notes: &str| match &served_path {
-        Some(served) => finding(rules::UNROUTED_METHOD_404, format!("{shown}{served}")),
+        Some(served) => finding(Rule::UnroutedMethod404, format!("{shown}{served}")),
         None => case.unsettled(&shown, notes, probe),
     };
     if case.before_handler() {
@@ -941,7 +938,7 @@ fn settle(
     .finding;
     if matches!(
         inner.rule,
-        rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN | rules::INVALID_PATH_UNROUTED
+        Rule::NoRoute404 | Rule::NoRouteUnknown | Rule::InvalidPathUnrouted
     ) {
         let notes = format!(
             "{options_note}; a second value, {second_line}, answered {} too",
@@ -1191,20 +1188,20 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
     let not_probed = format!("not probed in safe mode: {reason}");
     let Some(options) = judge.follow_up(FollowUpKind::Options) else {
         return Decision {
-            finding: finding(rules::SAFE_MODE_NO_HARMLESS_PROBE, not_probed),
+            finding: finding(Rule::SafeModeNoHarmlessProbe, not_probed),
             want: Some(FollowUpKind::Options),
         };
     };
     let path = ProbeLine::of(&options.request, None).path().to_string();
     match read_options(judge, options, method) {
         OptionsReading::Lists { described } => finding(
-            rules::OPTIONS_ALLOW,
+            Rule::OptionsAllow,
             format!(
                 "route deployed: {described}, which lists {method}; the handler was not reached in safe mode (no request to it is both harmless and rejectable); run --mode live to reach it"
             ),
         ),
         OptionsReading::Lacks { described } => finding(
-            rules::OPTIONS_LACKS_METHOD,
+            Rule::OptionsLacksMethod,
             format!(
                 "{described}, which lists other methods but not {method}: the path is routed, {method} is not (safe mode sent {method} nothing: no request to it is harmless)"
             ),
@@ -1213,7 +1210,7 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             described,
             calibration,
         } => finding(
-            rules::OPTIONS_NO_ROUTE,
+            Rule::OptionsNoRoute,
             format!(
                 "{described}, this target's no-route response, while {calibration}, which lists the methods of a deployed route: no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
             ),
@@ -1222,13 +1219,13 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             described,
             calibration,
         } => finding(
-            rules::UNROUTED_404,
+            Rule::Unrouted404,
             format!(
                 "{described}, this target's no-route response, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, so no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
             ),
         ),
         OptionsReading::Routed405 { described, .. } => finding(
-            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            Rule::SafeModeNoHarmlessProbe,
             format!(
                 "{not_probed}; {described}, which does not settle it ({})",
                 routed_not_method(method)
@@ -1238,13 +1235,13 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             described,
             calibration,
         } => finding(
-            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            Rule::SafeModeNoHarmlessProbe,
             format!(
                 "{not_probed}; {described}, which does not settle it (so does {calibration} on a route this run proved deployed: this target answers OPTIONS, and any method a path does not route, with its no-route 404)"
             ),
         ),
         OptionsReading::Unclear { described, why } => finding(
-            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            Rule::SafeModeNoHarmlessProbe,
             format!("{not_probed}; {described}, which does not settle it ({why})"),
         ),
     }
@@ -1293,12 +1290,12 @@ fn auth(
         if no_route.is_some() {
             evidence.push_str(&gate);
         }
-        return finding(rules::CREDENTIALS_REJECTED, evidence).into();
+        return finding(Rule::CredentialsRejected, evidence).into();
     }
     let rule = if status == 401 {
-        rules::AUTH_401
+        Rule::Auth401
     } else {
-        rules::AUTH_403
+        Rule::Auth403
     };
     let schemes = declared_schemes(context.operation);
     let signed = schemes
@@ -1329,7 +1326,7 @@ fn auth(
     };
     let routed = |below: &str| {
         finding(
-            rules::AUTH_AFTER_ROUTING,
+            Rule::AuthAfterRouting,
             format!(
                 "route deployed: {answered}, while paths that cannot exist{below} get the no-route response ({}): routing runs before the credentials check, so the route exists; the handler was not reached; pass credentials with --auth to reach it",
                 sample.describe()
@@ -1412,7 +1409,7 @@ fn success(
 ) -> Finding {
     if let Some(sample) = no_route {
         return finding(
-            rules::CATCH_ALL_2XX,
+            Rule::CatchAll2xx,
             format!(
                 "{answered}, identical to the answer for a path that cannot exist ({}): a catch-all answered, not a handler for {probe}",
                 sample.describe()
@@ -1427,19 +1424,19 @@ fn success(
     };
     if let Some(placeholder) = stub_text(response, judge.settings, &declared) {
         return finding(
-            rules::STUB_2XX,
+            Rule::Stub2xx,
             format!("{answered} but the body says {placeholder}: a placeholder, not a handler"),
         );
     }
     if let Intent::Invalid { violation } = intent {
         return finding(
-            rules::INVALID_ACCEPTED,
+            Rule::InvalidAccepted,
             format!(
                 "{answered} to a request its contract forbids ({violation}): the handler accepts invalid input, and this safe-mode request may have changed state; check the service's data"
             ),
         );
     }
-    finding(rules::SERVED_2XX, answered)
+    finding(Rule::Served2xx, answered)
 }
 
 fn client_error(
@@ -1484,7 +1481,7 @@ fn client_error(
     }
     let Intent::Invalid { violation } = intent else {
         return finding(
-            rules::HANDLER_4XX,
+            Rule::Handler4xx,
             format!(
                 "{answered}: the route is served and its handler or validation refused the request"
             ),
@@ -1512,7 +1509,7 @@ fn client_error(
         );
     }
     finding(
-        rules::VALIDATION_REJECTED,
+        Rule::ValidationRejected,
         format!(
             "route deployed: the deliberately invalid request to {probe} ({violation}) was rejected with {}; the handler itself was not reached in safe mode; run --mode live to reach it",
             status_text(status)

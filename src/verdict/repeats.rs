@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Finding, Outcome, Verdict, rules};
+use super::{Finding, Outcome, Rule, Verdict};
 
 /// What one repeat of a probe got: its verdict and the status of the answer
 /// (none when no answer came back or nothing was sent).
@@ -72,7 +72,7 @@ pub fn merge(samples: &[Sample]) -> Option<(usize, Finding)> {
         representative,
         Finding {
             verdict: Verdict::Inconsistent,
-            rule: rules::REPEATS_DISAGREE,
+            rule: Rule::RepeatsDisagree,
             evidence: parts.join("; "),
         },
     ))
@@ -105,7 +105,7 @@ mod tests {
         let (representative, finding) =
             merge(&[served, stub, served, stub, stub]).expect("they disagree");
         assert_eq!(finding.verdict, Verdict::Inconsistent);
-        assert_eq!(finding.rule, rules::REPEATS_DISAGREE);
+        assert_eq!(finding.rule, Rule::RepeatsDisagree);
         assert_eq!(
             finding.evidence,
             "3 of 5 requests answered 501 (not_implemented); 2 of 5 answered 200 (implemented)"
