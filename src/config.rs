@@ -19,6 +19,7 @@
 //! operation = "PATCH /invoices/{invoice_id}"
 //! reason = "partial updates ship in 2.4"
 //! until = "2027-01-31"
+//! rule = "handler-501"                     # optional: only this failure
 //! ```
 //!
 //! Secrets: `[auth]` values must be `{ env = "VARIABLE" }`; a literal is
@@ -173,6 +174,9 @@ pub struct KnownGap {
     pub reason: String,
     /// Last day the gap is accepted (inclusive).
     pub until: Date,
+    /// `rule = "handler-501"`: only a failure decided by this rule is the
+    /// known gap; the operation failing another way fails the run.
+    pub rule: Option<crate::verdict::Rule>,
     pub line: usize,
 }
 
@@ -412,6 +416,7 @@ struct RawKnownGap {
     operation: String,
     reason: String,
     until: DateValue,
+    rule: Option<Spanned<String>>,
 }
 
 /// `{ env = "VARIABLE" }`; a literal string is refused (see the module docs).
@@ -774,10 +779,19 @@ impl Config {
                     "say why the gap is accepted".into(),
                 ));
             }
+            let rule = match &gap.rule {
+                Some(id) => {
+                    Some(id.get_ref().parse::<crate::verdict::Rule>().map_err(|e| {
+                        invalid(id.span().start, format!("{key}.rule"), e.to_string())
+                    })?)
+                }
+                None => None,
+            };
             config.known_gaps.push(KnownGap {
                 operation: gap.operation.trim().to_string(),
                 reason: gap.reason.trim().to_string(),
                 until: gap.until.0,
+                rule,
                 line: line_of(text, offset),
             });
         }
@@ -908,7 +922,12 @@ impl Config {
                     });
                 }
                 let Some(gap) = gap else { continue };
-                result.allowance = Some(if result.counted_outcome() == Outcome::Pass {
+                let passes = result.counted_outcome() == Outcome::Pass;
+                if !passes && gap.rule.is_some_and(|rule| result.rule != rule) {
+                    // Failing another way than the gap says: not this gap.
+                    continue;
+                }
+                result.allowance = Some(if passes {
                     Allowance {
                         kind: AllowanceKind::Fixed,
                         message: format!(
@@ -1507,6 +1526,50 @@ until = 2026-12-01
                 .message
                 .starts_with("fixed: remove it from known gaps")
         );
+    }
+
+    #[test]
+    fn known_gap_naming_a_rule_covers_only_that_failure() {
+        use crate::verdict::Rule;
+        let mut report = fixture();
+        let label = failing_label(&report);
+        let (rule, other) = (Rule::Handler501, Rule::Method405);
+        for op in report
+            .operations
+            .iter_mut()
+            .filter(|op| op.label() == label)
+        {
+            for result in &mut op.results {
+                result.rule = rule.into();
+            }
+        }
+        let gap = |rule: &str| {
+            parse(&format!(
+                "[[known_gaps]]\noperation = \"{label}\"\nreason = \"r\"\nuntil = \"2027-01-31\"\nrule = \"{rule}\"\n"
+            ))
+            .unwrap()
+        };
+        let failing = |report: &RunReport| {
+            report
+                .results()
+                .find(|(op, r)| op.label() == label && r.verdict.outcome() == Outcome::Fail)
+                .map(|(_, r)| r.clone())
+                .unwrap()
+        };
+        let mut named = report.clone();
+        gap(rule.id()).apply_allowances(&mut named, "2027-01-01".parse().unwrap());
+        assert!(failing(&named).is_known_gap());
+        gap(other.id()).apply_allowances(&mut report, "2027-01-01".parse().unwrap());
+        assert_eq!(failing(&report).allowance, None);
+    }
+
+    #[test]
+    fn known_gap_rule_must_be_a_rule_id() {
+        let (line, key, message) = error(
+            "[[known_gaps]]\noperation = \"GET /a\"\nreason = \"r\"\nuntil = \"2027-01-31\"\nrule = \"no-such-rule\"\n",
+        );
+        assert_eq!((line, key.as_str()), (5, "known_gaps[1].rule"));
+        assert!(message.contains("no-such-rule"), "{message}");
     }
 
     #[test]
