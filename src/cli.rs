@@ -228,6 +228,21 @@ impl RequestArgs {
             .collect()
     }
 
+    /// The plan options these flags ask for: the mode, the `--auth`
+    /// credentials and `-H` headers (the run adds the rest).
+    pub fn plan_options(&self) -> Result<rollcall::plan::PlanOptions, String> {
+        Ok(rollcall::plan::PlanOptions {
+            mode: self.mode,
+            credentials: self
+                .parsed_auth()?
+                .into_iter()
+                .map(|(scheme, value)| rollcall::plan::Credential { scheme, value })
+                .collect(),
+            headers: self.parsed_headers()?,
+            overrides: Vec::new(),
+        })
+    }
+
     /// The AWS Signature Version 4 signer `--aws-sigv4` asks for, with its
     /// key pair from `--user` or `env` (the AWS_* variables); `None` without
     /// `--aws-sigv4`.
@@ -324,6 +339,21 @@ impl SpecFetchArgs {
             .iter()
             .map(|h| parse_header(h).map_err(|e| format!("--spec-header: {e}")))
             .collect()
+    }
+
+    /// How `check`, `list` and `diff` read a contract given as a URL: the
+    /// `$ref` policy, `--spec-header`s (each sent to the origin of the
+    /// contract being read) and the TLS flags.
+    pub fn load_options(
+        &self,
+        tls: &rollcall::probe::TlsOptions,
+    ) -> Result<rollcall::contract::LoadOptions, String> {
+        Ok(rollcall::contract::LoadOptions {
+            allow_remote_refs: self.allow_remote_refs,
+            headers: self.parsed_spec_headers()?,
+            tls: tls.clone(),
+            ..rollcall::contract::LoadOptions::default()
+        })
     }
 }
 
@@ -580,6 +610,59 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
+    /// The run these arguments (with the config file applied) ask for, as
+    /// the library takes it: every value parsed, every named file read.
+    /// `redactor` holds the secrets known before the run; `protected` are
+    /// the files besides the contracts and the config that no report may
+    /// overwrite (GitHub's).
+    pub fn request(
+        &self,
+        redactor: rollcall::redact::Redactor,
+        observer: std::sync::Arc<dyn rollcall::check::Observer>,
+        protected: Vec<rollcall::report::output::Input>,
+    ) -> Result<rollcall::check::CheckRequest, String> {
+        use rollcall::probe::{ProbeOptions, RetryBudget};
+        let targets = self.target.parsed()?;
+        let base = self
+            .plan
+            .request(targets, self.tls.options()?, redactor, observer)?;
+        let mut inputs: Vec<_> = self.plan.selection.config_input().into_iter().collect();
+        inputs.extend(self.tls.inputs());
+        inputs.extend(protected);
+        Ok(rollcall::check::CheckRequest {
+            since: self.parity.since.clone(),
+            only_new: self.parity.only_new,
+            resolve: self.parity.resolve.clone(),
+            each_address: self.parity.each_address,
+            wait_for: self.wait_for,
+            reference: self.parity.reference.clone(),
+            reference_origin: self.parity.reference_origin.clone(),
+            probe: ProbeOptions {
+                signer: base.probe.signer.clone(),
+                timeout: self.timeout,
+                concurrency: usize::from(self.concurrency),
+                tls: base.probe.tls.clone(),
+                retries: self.retries,
+                retry_budget: RetryBudget::new(self.retry_budget),
+                rate_per_second: self.rate,
+                http2_prior_knowledge: self.http2_prior_knowledge,
+                ..ProbeOptions::default()
+            },
+            repeat: self.parity.repeat,
+            verdict: self.verdict_settings(),
+            gate: self.gate(),
+            outputs: self
+                .files
+                .named()
+                .into_iter()
+                .map(|(_, flag, path)| (flag, path.to_path_buf()))
+                .collect(),
+            protected: inputs,
+            quiet: self.output.quiet,
+            ..base
+        })
+    }
+
     /// The gate these options ask for (precedence in [`rollcall::report::Gate`]).
     pub fn gate(&self) -> rollcall::report::Gate {
         rollcall::report::Gate {
@@ -611,6 +694,51 @@ fn typed(matches: Option<&ArgMatches>, id: &str) -> bool {
 }
 
 impl PlanArgs {
+    /// What these arguments ask of planning, as a [`rollcall::check::CheckRequest`]
+    /// that probes nothing more (what `list` needs; `check` adds the rest).
+    pub fn request(
+        &self,
+        targets: Vec<TargetSpec>,
+        tls: rollcall::probe::TlsOptions,
+        redactor: rollcall::redact::Redactor,
+        observer: std::sync::Arc<dyn rollcall::check::Observer>,
+    ) -> Result<rollcall::check::CheckRequest, String> {
+        let load = self.fetch.load_options(&tls)?;
+        let signer = self
+            .request
+            .signer(&|name| std::env::var(name).ok())?
+            .map(std::sync::Arc::new);
+        Ok(rollcall::check::CheckRequest {
+            spec: self.spec.clone(),
+            load,
+            since: None,
+            only_new: false,
+            selection: self.selection.filter()?,
+            config: self.selection.loaded.clone(),
+            plan: self.request.plan_options()?,
+            secret_headers: self.request.secret_headers.clone(),
+            targets,
+            resolve: Vec::new(),
+            each_address: false,
+            wait_for: None,
+            reference: None,
+            reference_origin: None,
+            probe: rollcall::probe::ProbeOptions {
+                signer,
+                tls,
+                ..rollcall::probe::ProbeOptions::default()
+            },
+            repeat: 1,
+            verdict: rollcall::verdict::Settings::default(),
+            gate: rollcall::report::Gate::default(),
+            outputs: Vec::new(),
+            protected: Vec::new(),
+            quiet: false,
+            redactor,
+            observer,
+        })
+    }
+
     /// Loads the config file (`--config`, else ./rollcall.toml if present)
     /// and fills in what the command line left unset of the spec, the mode,
     /// the credentials and headers and the selection: a flag the user gave
@@ -765,6 +893,16 @@ impl ListArgs {
 }
 
 impl SelectionArgs {
+    /// The config file the run read, if any: no report may overwrite it.
+    pub fn config_input(&self) -> Option<rollcall::report::output::Input> {
+        self.loaded
+            .as_ref()
+            .map(|config| rollcall::report::output::Input {
+                what: "the config file".to_string(),
+                path: config.path.clone(),
+            })
+    }
+
     /// The operation selection: the command line's rules where given, else
     /// the config file's, plus the file's `skip` entries.
     pub fn filter(&self) -> Result<rollcall::filter::Filter, String> {
@@ -817,6 +955,51 @@ pub struct TlsArgs {
     /// The private key (PEM) of --client-cert.
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Reads the certificate files the flags name; a missing or unreadable
+    /// file is bad input, named with its flag.
+    pub fn options(&self) -> Result<rollcall::probe::TlsOptions, String> {
+        let read = |flag: &str, path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| format!("{flag} {}: cannot read: {e}", path.display()))
+        };
+        let extra_roots_pem = match &self.cacert {
+            Some(path) => Some(read("--cacert", path)?),
+            None => None,
+        };
+        let client_identity_pem = match (&self.client_cert, &self.client_key) {
+            (Some(cert), Some(key)) => {
+                let mut pem = read("--client-cert", cert)?;
+                pem.push(b'\n');
+                pem.extend(read("--client-key", key)?);
+                Some(pem)
+            }
+            _ => None,
+        };
+        Ok(rollcall::probe::TlsOptions {
+            accept_invalid_certs: self.insecure,
+            extra_roots_pem,
+            client_identity_pem,
+        })
+    }
+
+    /// The certificate and key files of the flags: no report may overwrite them.
+    pub fn inputs(&self) -> Vec<rollcall::report::output::Input> {
+        [
+            ("--cacert", &self.cacert),
+            ("--client-cert", &self.client_cert),
+            ("--client-key", &self.client_key),
+        ]
+        .into_iter()
+        .filter_map(|(flag, path)| {
+            path.as_ref().map(|path| rollcall::report::output::Input {
+                what: format!("the {flag} file"),
+                path: path.clone(),
+            })
+        })
+        .collect()
+    }
 }
 
 /// Several targets compared, every instance behind a name, repeated probes,

@@ -4,7 +4,7 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,11 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{CommandFactory, FromArgMatches};
 
 use rollcall::check::{self, RunOptions, TargetSpec, exit};
-use rollcall::contract::diff::ContractDiff;
-use rollcall::contract::{self, Contract, LoadOptions};
-use rollcall::plan::{self, Credential, PlanOptions};
+use rollcall::contract;
+use rollcall::plan::{self, PlanOptions};
 use rollcall::printable;
-use rollcall::probe::{ProbeOptions, RetryBudget, TlsOptions};
 use rollcall::redact::Redactor;
 use rollcall::report::markdown::MarkdownOptions;
 use rollcall::report::output::{self, Input, Output};
@@ -24,13 +22,22 @@ use rollcall::report::{self, RunReport, terminal::TerminalOptions};
 
 use cli::{
     CheckArgs, Cli, ColorWhen, Command, DemoArgs, DiffArgs, ListArgs, MergeArgs, OutputArgs,
-    PlanArgs, ReportFiles, RequestArgs, SpecFetchArgs, TlsArgs,
+    ReportFiles, RequestArgs,
 };
 
 /// An error on its way to the one place that prints it, with its exit code.
 struct Failure {
     message: String,
     code: u8,
+}
+
+impl From<check::CheckError> for Failure {
+    fn from(error: check::CheckError) -> Failure {
+        Failure {
+            code: error.exit_code(),
+            message: error.to_string(),
+        }
+    }
 }
 
 impl Failure {
@@ -81,11 +88,11 @@ fn main() -> ExitCode {
         }
     };
     // Secrets known before anything runs, so even an early error is masked.
-    let mut redactor = early_redactor(&cli.command);
+    let redactor = early_redactor(&cli.command);
     let result = runtime.block_on(async {
         match &cli.command {
-            Command::Check(args) => run_check(args, &mut redactor).await,
-            Command::List(args) => run_list(args, &mut redactor).await,
+            Command::Check(args) => run_check(args, &redactor).await,
+            Command::List(args) => run_list(args, &redactor).await,
             Command::Demo(args) => run_demo(args).await,
             Command::Diff(args) => run_diff(args, &redactor).await,
             Command::Merge(args) => run_merge(args),
@@ -192,273 +199,16 @@ fn contract_urls(command: &Command) -> Vec<&str> {
     }
 }
 
-/// Loads a contract and prints its warnings (unless `quiet`), masked by
-/// `redactor` (the contract's own URL may hold a token) and on one line each.
-async fn load_contract(
-    spec: &str,
-    options: &LoadOptions,
-    quiet: bool,
-    redactor: &Redactor,
-) -> Result<Contract, Failure> {
-    let contract = contract::load(spec, options)
-        .await
+async fn run_check(args: &CheckArgs, redactor: &Redactor) -> Result<u8, Failure> {
+    let observer = Arc::new(Stderr::new(progress_wanted(args)));
+    let request = args
+        .request(
+            redactor.clone(),
+            observer,
+            github_inputs(args.github.enabled()),
+        )
         .map_err(Failure::bad_input)?;
-    if !quiet {
-        for warning in &contract.warnings {
-            let warning = printable::line(&redactor.text(&warning.to_string()));
-            print_err(&format!("warning: {warning}"));
-        }
-    }
-    Ok(contract)
-}
-
-/// How `check`, `list` and `diff` read a contract given as a URL: the
-/// `$ref` policy, `--spec-header`s (each sent to the origin of the contract
-/// being read) and the TLS flags.
-fn load_options(fetch: &SpecFetchArgs, tls: &TlsOptions) -> Result<LoadOptions, Failure> {
-    Ok(LoadOptions {
-        allow_remote_refs: fetch.allow_remote_refs,
-        headers: fetch.parsed_spec_headers().map_err(Failure::bad_input)?,
-        tls: tls.clone(),
-        ..LoadOptions::default()
-    })
-}
-
-/// `--auth` values, then `ROLLCALL_AUTH_<SCHEME>` for schemes not given on the command line.
-fn plan_options(request: &RequestArgs, contract: &Contract) -> Result<PlanOptions, Failure> {
-    let mut credentials: Vec<Credential> = request
-        .parsed_auth()
-        .map_err(Failure::bad_input)?
-        .into_iter()
-        .map(|(scheme, value)| Credential { scheme, value })
-        .collect();
-    for (name, _) in &contract.security_schemes {
-        if credentials.iter().any(|c| &c.scheme == name) {
-            continue;
-        }
-        if let Ok(value) = std::env::var(auth_env_var(name)) {
-            if !value.is_empty() {
-                credentials.push(Credential {
-                    scheme: name.clone(),
-                    value,
-                });
-            }
-        }
-    }
-    Ok(PlanOptions {
-        mode: request.mode,
-        credentials,
-        headers: request.parsed_headers().map_err(Failure::bad_input)?,
-        overrides: Vec::new(),
-    })
-}
-
-/// `bearerAuth` → `ROLLCALL_AUTH_BEARERAUTH`; `api-key` → `ROLLCALL_AUTH_API_KEY`.
-fn auth_env_var(scheme: &str) -> String {
-    let suffix: String = scheme
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("ROLLCALL_AUTH_{suffix}")
-}
-
-/// The AWS Signature Version 4 signer (`--aws-sigv4`), its secrets made
-/// known to `redactor`; and the warning, unless quiet, when the contract
-/// declares AWS signing and none is configured.
-fn aws_signer(
-    request: &RequestArgs,
-    contract: &Contract,
-    redactor: &mut Redactor,
-    quiet: bool,
-) -> Result<Option<Arc<rollcall::probe::sigv4::SigV4>>, Failure> {
-    let signer = request
-        .signer(&|name| std::env::var(name).ok())
-        .map_err(Failure::bad_input)?;
-    if let Some(signer) = &signer {
-        for secret in signer.secrets() {
-            redactor.add_secret(secret);
-        }
-    } else if !quiet {
-        for (scheme, kind) in plan::auth::required_aws_signatures(contract) {
-            print_err(&format!(
-                "warning: security scheme '{scheme}' is AWS Signature Version 4 (x-amazon-apigateway-authtype: {kind}): S3 and the stores that speak its protocol refuse unsigned requests; sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
-            ));
-        }
-    }
-    Ok(signer.map(Arc::new))
-}
-
-/// What `check` and `list` share once the contract is loaded: the
-/// operations the selection leaves out (taken out of `contract`), the plan
-/// options from flags, config file and environment, and the plan. `redactor`
-/// becomes the one for all their secrets and the `target_urls`.
-struct Planned {
-    options: PlanOptions,
-    excluded: Vec<rollcall::filter::Excluded>,
-    plan: plan::Plan,
-}
-
-/// The URLs whose secrets a run masks: its targets and its contracts.
-struct RunUrls<'a> {
-    targets: &'a [&'a str],
-    contracts: &'a [&'a str],
-}
-
-fn plan_run(
-    args: &PlanArgs,
-    contract: &mut Contract,
-    urls: &RunUrls<'_>,
-    redactor: &mut Redactor,
-    quiet: bool,
-) -> Result<Planned, Failure> {
-    let excluded = select_operations(args, contract, quiet)?;
-    let mut options = plan_options(&args.request, contract)?;
-    options.overrides = args
-        .selection
-        .loaded
-        .as_ref()
-        .map(|c| c.overrides())
-        .unwrap_or_default();
-    *redactor = plan::auth::redactor(
-        Some(contract),
-        &options,
-        urls.targets,
-        &args.request.secret_headers,
-    );
-    for contract_url in urls.contracts {
-        redactor.add_contract_url(contract_url);
-    }
-    for secret in args.selection.loaded.iter().flat_map(|c| &c.secrets) {
-        redactor.add_secret(secret);
-    }
-    for (_, value) in args
-        .fetch
-        .parsed_spec_headers()
-        .map_err(Failure::bad_input)?
-    {
-        redactor.add_secret(&value);
-    }
-    let plan = plan::build(contract, &options).map_err(Failure::bad_input)?;
-    Ok(Planned {
-        options,
-        excluded,
-        plan,
-    })
-}
-
-async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
-    let targets = args.target.parsed().map_err(Failure::bad_input)?;
-    let quiet = args.output.quiet;
-    let tls = tls_options(&args.tls)?;
-    let load = load_options(&args.plan.fetch, &tls)?;
-    let mut contract = load_contract(&args.plan.spec, &load, quiet, redactor).await?;
-    contract.require_operations().map_err(Failure::bad_input)?;
-    let (since, since_files) = match release_diff(args, &mut contract, &load, redactor).await? {
-        Some((diff, files)) => (Some(diff), files),
-        None => (None, Vec::new()),
-    };
-    let urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
-    let contracts: Vec<&str> = [Some(args.plan.spec.as_str()), args.parity.since.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    let Planned {
-        options,
-        excluded,
-        plan,
-    } = plan_run(
-        &args.plan,
-        &mut contract,
-        &RunUrls {
-            targets: &urls,
-            contracts: &contracts,
-        },
-        redactor,
-        quiet,
-    )?;
-    // Every report path is checked before anything is sent.
-    let mut inputs = contract_inputs(&contract, &contracts, &since_files);
-    inputs.extend(config_input(&args.plan));
-    inputs.extend(tls_inputs(&args.tls));
-    inputs.extend(github_inputs(args.github.enabled()));
-    output::check(&args.files.outputs(), &inputs).map_err(Failure::bad_input)?;
-    let probes_to_send = plan.probes.iter().filter(|p| p.request.is_some()).count()
-        * targets.len()
-        * usize::from(args.parity.repeat).max(1);
-    let signer = aws_signer(&args.plan.request, &contract, redactor, quiet)?;
-    let signed = signer.is_some();
-    let progress = progress_bar(probes_to_send, args);
-    let probe = ProbeOptions {
-        signer,
-        timeout: args.timeout,
-        concurrency: usize::from(args.concurrency),
-        tls,
-        retries: args.retries,
-        retry_budget: RetryBudget::new(args.retry_budget),
-        rate_per_second: args.rate,
-        http2_prior_knowledge: args.http2_prior_knowledge,
-        on_probe_done: progress.clone().map(|bar| {
-            Arc::new(move || {
-                // Follow-up requests (discovery, retries) can outnumber the plan.
-                if bar.length().is_some_and(|len| bar.position() >= len) {
-                    bar.inc_length(1);
-                }
-                bar.inc(1);
-            }) as rollcall::probe::ProbeDone
-        }),
-        ..ProbeOptions::default()
-    };
-    // A host that does not resolve is a target that cannot be reached.
-    let targets = check::expand_targets(&targets, &args.parity.resolve, args.parity.each_address)
-        .await
-        .map_err(|e| Failure {
-            message: e.to_string(),
-            code: exit::UNREACHABLE,
-        })?;
-    if let Some(within) = args.wait_for {
-        check::wait_for_targets(&targets, &contract, &plan, &probe, within)
-            .await
-            .map_err(|e| Failure {
-                message: e.to_string(),
-                code: exit::UNREACHABLE,
-            })?;
-    }
-    let reference =
-        check::reference_target(&targets, args.parity.reference.as_deref()).map_err(|e| {
-            let origin = args.parity.reference_origin.as_deref();
-            Failure::bad_input(format!("{} {e}", origin.unwrap_or("--reference")))
-        })?;
-    let run_options = RunOptions {
-        targets,
-        probe,
-        credentials_given: check::carries_credentials(&options, redactor) || signed,
-        repeat: usize::from(args.parity.repeat),
-        verdict: args.verdict_settings(),
-        gate: args.gate(),
-    };
-    let contract = Arc::new(contract);
-    let plan = Arc::new(plan);
-    // The process exits right after the reports; freeing a large contract's
-    // document and plan would only delay that (tens of ms for a 10 MB spec).
-    std::mem::forget((Arc::clone(&contract), Arc::clone(&plan)));
-    let report = check::run(contract, plan, &run_options, redactor)
-        .await
-        .map_err(Failure::bad_input);
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
-    let mut report = report?;
-    check::compare_targets(&mut report, &reference);
-    if let Some(diff) = &since {
-        check::mark_release_changes(&mut report, diff);
-    }
-    finish_report(&mut report, args, excluded)?;
+    let report = check::execute(&request).await?;
     let code = deliver(
         &report,
         &Delivery {
@@ -468,44 +218,9 @@ async fn run_check(args: &CheckArgs, redactor: &mut Redactor) -> Result<u8, Fail
             all_parity_rows: args.parity.all,
         },
     )?;
-    // Like the contract: the process exits next, freeing would only delay it.
+    // The process exits next: freeing the report would only delay it.
     std::mem::forget(report);
     Ok(code)
-}
-
-/// `--include`/`--exclude`/`--exclude-deprecated`/`--shard` and
-/// rollcall.toml's `skip`s: takes the operations not to probe out of the
-/// contract (returned, to be reported as skipped). Warns first about config
-/// entries that name no operation of the spec.
-fn select_operations(
-    args: &PlanArgs,
-    contract: &mut Contract,
-    quiet: bool,
-) -> Result<Vec<rollcall::filter::Excluded>, Failure> {
-    if let Some(config) = &args.selection.loaded
-        && !quiet
-    {
-        for warning in config.unmatched(contract) {
-            print_err(&format!("warning: {}", printable::line(&warning)));
-        }
-    }
-    let filter = args.selection.filter().map_err(Failure::bad_input)?;
-    Ok(rollcall::filter::apply(contract, &filter))
-}
-
-/// Puts the excluded operations back as skipped, then applies rollcall.toml's
-/// known gaps and expected verdicts (as of today, or `ROLLCALL_TODAY`).
-fn finish_report(
-    report: &mut RunReport,
-    args: &CheckArgs,
-    excluded: Vec<rollcall::filter::Excluded>,
-) -> Result<(), Failure> {
-    rollcall::filter::report_excluded(report, excluded);
-    if let Some(config) = &args.plan.selection.loaded {
-        let today = rollcall::config::Date::today().map_err(Failure::bad_input)?;
-        config.apply_allowances(report, today);
-    }
-    Ok(())
 }
 
 /// `rollcall merge`: shard reports in, one report set out, exit code as `check`.
@@ -600,60 +315,6 @@ fn deliver(report: &RunReport, how: &Delivery<'_>) -> Result<u8, Failure> {
     Ok(code)
 }
 
-/// The files the contracts were read from (the specs, the files their
-/// `$ref`s named, `more_files` of the `--since` one; not URLs), which no
-/// report may overwrite.
-fn contract_inputs(contract: &Contract, specs: &[&str], more_files: &[String]) -> Vec<Input> {
-    let specs = specs.iter().map(|spec| (spec.to_string(), "a contract"));
-    let referenced = contract
-        .referenced_files
-        .iter()
-        .chain(more_files)
-        .map(|file| (file.clone(), "a file the contract's $refs name"));
-    specs
-        .chain(referenced)
-        .filter_map(|(name, what)| {
-            let lower = name.get(..8).unwrap_or(&name).to_ascii_lowercase();
-            if lower.starts_with("http://") || lower.starts_with("https://") {
-                return None;
-            }
-            let path = match url::Url::parse(&name) {
-                Ok(url) if url.scheme() == "file" => url.to_file_path().ok()?,
-                _ => PathBuf::from(&name),
-            };
-            Some(Input {
-                what: what.to_string(),
-                path,
-            })
-        })
-        .collect()
-}
-
-/// The config file the run read, if any.
-fn config_input(args: &PlanArgs) -> Option<Input> {
-    args.selection.loaded.as_ref().map(|config| Input {
-        what: "the config file".to_string(),
-        path: config.path.clone(),
-    })
-}
-
-/// The certificate and key files of the TLS flags.
-fn tls_inputs(args: &TlsArgs) -> Vec<Input> {
-    [
-        ("--cacert", &args.cacert),
-        ("--client-cert", &args.client_cert),
-        ("--client-key", &args.client_key),
-    ]
-    .into_iter()
-    .filter_map(|(flag, path)| {
-        path.as_ref().map(|path| Input {
-            what: format!("the {flag} file"),
-            path: path.clone(),
-        })
-    })
-    .collect()
-}
-
 /// In GitHub mode, the files GitHub mode appends to: a report must not
 /// replace what earlier steps wrote there.
 fn github_inputs(github: bool) -> Vec<Input> {
@@ -675,51 +336,12 @@ fn github_inputs(github: bool) -> Vec<Input> {
     .collect()
 }
 
-/// With `--since OLD_SPEC`: how the contract differs from the older one,
-/// and the files the older one's `$ref`s named (inputs too); with
-/// `--only-new` too, the contract keeps only its new and changed operations.
-async fn release_diff(
-    args: &CheckArgs,
-    contract: &mut Contract,
-    load: &LoadOptions,
-    redactor: &Redactor,
-) -> Result<Option<(ContractDiff, Vec<String>)>, Failure> {
-    let Some(old_spec) = &args.parity.since else {
-        return Ok(None);
-    };
-    // --spec-header is for the spec's origin: an older contract elsewhere gets none.
-    let origin = |spec: &str| url::Url::parse(spec).ok().map(|u| u.origin());
-    let load = if origin(old_spec).is_some() && origin(old_spec) == origin(&args.plan.spec) {
-        load.clone()
-    } else {
-        LoadOptions {
-            headers: Vec::new(),
-            ..load.clone()
-        }
-    };
-    let old = load_contract(old_spec, &load, args.output.quiet, redactor).await?;
-    let diff = ContractDiff::between(&old, contract);
-    if args.parity.only_new {
-        let declared = contract.operations.len();
-        check::keep_new_and_changed(contract, &diff);
-        if !args.output.quiet {
-            print_err(&format!(
-                "--only-new: probing {} of {declared} operations (new or changed since the --since contract)",
-                contract.operations.len()
-            ));
-        }
-    }
-    Ok(Some((diff, old.referenced_files)))
-}
-
 /// `rollcall diff OLD NEW`: exit 1 when operations were removed, unless allowed.
 async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
-    let load = load_options(&args.fetch, &tls_options(&args.tls)?)?;
-    let old = load_contract(&args.old, &load, false, redactor).await?;
-    let new = load_contract(&args.new, &load, false, redactor).await?;
-    let mut diff = ContractDiff::between(&old, &new);
-    diff.old.path = redactor.url(&diff.old.path);
-    diff.new.path = redactor.url(&diff.new.path);
+    let tls = args.tls.options().map_err(Failure::bad_input)?;
+    let load = args.fetch.load_options(&tls).map_err(Failure::bad_input)?;
+    let diff =
+        check::diff_contracts(&args.old, &args.new, &load, redactor, &Stderr::new(false)).await?;
     let text = if args.json {
         report::diff::json(&diff)
     } else if args.markdown {
@@ -735,55 +357,70 @@ async fn run_diff(args: &DiffArgs, redactor: &Redactor) -> Result<u8, Failure> {
     }
 }
 
-/// A progress bar on stderr while the probes run: only on a terminal, never
-/// in CI, in GitHub mode or with --quiet (piped output stays clean). It is
-/// cleared when the run ends, so the report reads the same either way.
-fn progress_bar(probes: usize, args: &CheckArgs) -> Option<indicatif::ProgressBar> {
-    let wanted = probes > 0
-        && !args.output.quiet
+/// Whether a progress bar shows on stderr while the probes run: only on a
+/// terminal, never in CI, in GitHub mode or with --quiet (piped output
+/// stays clean). It is cleared when the run ends, so the report reads the
+/// same either way.
+fn progress_wanted(args: &CheckArgs) -> bool {
+    !args.output.quiet
         && !args.github.enabled()
         && std::env::var_os("CI").is_none_or(|v| v.is_empty())
-        && std::io::stderr().is_terminal();
-    if !wanted {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(probes as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "probing: {pos}/{len} requests {wide_bar} {elapsed}",
-    ) {
-        bar.set_style(style);
-    }
-    Some(bar)
+        && std::io::stderr().is_terminal()
 }
 
-/// Reads the certificate files named by the TLS flags; a missing or
-/// unreadable file is bad input, named with its flag.
-fn tls_options(args: &TlsArgs) -> Result<TlsOptions, Failure> {
-    let read = |flag: &str, path: &Path| {
-        std::fs::read(path)
-            .map_err(|e| Failure::bad_input(format!("{flag} {}: cannot read: {e}", path.display())))
-    };
-    let extra_roots_pem = match &args.cacert {
-        Some(path) => Some(read("--cacert", path)?),
-        None => None,
-    };
-    let client_identity_pem = match (&args.client_cert, &args.client_key) {
-        (Some(cert), Some(key)) => {
-            let mut pem = read("--client-cert", cert)?;
-            pem.push(b'\n');
-            pem.extend(read("--client-key", key)?);
-            Some(pem)
+/// What a run says while it runs, on stderr: its lines, and a progress bar
+/// when wanted.
+struct Stderr {
+    progress: bool,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Stderr {
+    fn new(progress: bool) -> Stderr {
+        Stderr {
+            progress,
+            bar: std::sync::Mutex::new(None),
         }
-        _ => None,
-    };
-    Ok(TlsOptions {
-        accept_invalid_certs: args.insecure,
-        extra_roots_pem,
-        client_identity_pem,
-    })
+    }
+}
+
+impl check::Observer for Stderr {
+    fn line(&self, line: &str) {
+        print_err(line);
+    }
+
+    fn probing(&self, probes: usize) -> Option<rollcall::probe::ProbeDone> {
+        if !self.progress || probes == 0 {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(probes as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "probing: {pos}/{len} requests {wide_bar} {elapsed}",
+        ) {
+            bar.set_style(style);
+        }
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar.clone());
+        }
+        Some(Arc::new(move || {
+            // Follow-up requests (discovery, retries) can outnumber the plan.
+            if bar.length().is_some_and(|len| bar.position() >= len) {
+                bar.inc_length(1);
+            }
+            bar.inc(1);
+        }))
+    }
+
+    fn probed(&self) {
+        if let Ok(slot) = self.bar.lock()
+            && let Some(bar) = slot.as_ref()
+        {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn print_terminal(report: &RunReport, output: &OutputArgs, all_parity_rows: bool) {
@@ -837,26 +474,20 @@ fn for_the_reader(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failure> {
+async fn run_list(args: &ListArgs, redactor: &Redactor) -> Result<u8, Failure> {
     let targets = args.target.parsed().map_err(Failure::bad_input)?;
-    let load = load_options(&args.plan.fetch, &tls_options(&args.tls)?)?;
-    let mut contract = load_contract(&args.plan.spec, &load, false, redactor).await?;
-    let target_urls: Vec<&str> = targets.iter().map(|t| t.url.as_str()).collect();
-    let urls = RunUrls {
-        targets: &target_urls,
-        contracts: &[args.plan.spec.as_str()],
-    };
-    let Planned {
-        excluded, mut plan, ..
-    } = plan_run(&args.plan, &mut contract, &urls, redactor, false)?;
-    if let Some(signer) = aws_signer(&args.plan.request, &contract, redactor, false)? {
-        print_err(&format!(
-            "note: every request is signed with AWS Signature Version 4 ({}) as it is sent; the requests below are shown unsigned",
-            signer.provider
-        ));
-    }
-    check::plan_excluded(&mut contract, &mut plan, excluded);
-    let listed: Vec<report::listing::ListedTarget> = targets
+    let tls = args.tls.options().map_err(Failure::bad_input)?;
+    let request = args
+        .plan
+        .request(targets, tls, redactor.clone(), Arc::new(Stderr::new(false)))
+        .map_err(Failure::bad_input)?;
+    let check::Listing {
+        contract,
+        plan,
+        redactor,
+    } = check::plan_listing(&request).await?;
+    let listed: Vec<report::listing::ListedTarget> = request
+        .targets
         .iter()
         .map(|t| report::listing::ListedTarget {
             name: t.name.clone(),
@@ -864,9 +495,9 @@ async fn run_list(args: &ListArgs, redactor: &mut Redactor) -> Result<u8, Failur
         })
         .collect();
     let text = if args.json {
-        report::listing::json(&contract, &plan, &listed, redactor)
+        report::listing::json(&contract, &plan, &listed, &redactor)
     } else {
-        report::listing::text(&contract, &plan, &listed, redactor)
+        report::listing::text(&contract, &plan, &listed, &redactor)
     };
     print_out(&text);
     // The process exits next; freeing a large contract would only delay it.

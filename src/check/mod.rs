@@ -6,6 +6,12 @@
 //! [`exit_code`] turns a finished report into the exit code its [`Gate`]
 //! gives.
 
+mod execute;
+
+pub use execute::{
+    CheckError, CheckRequest, Listing, Observer, Silent, diff_contracts, execute, plan_listing,
+};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
