@@ -703,7 +703,35 @@ impl PlanArgs {
         redactor: rollcall::redact::Redactor,
         observer: std::sync::Arc<dyn rollcall::check::Observer>,
     ) -> Result<rollcall::check::CheckRequest, String> {
-        let load = self.fetch.load_options(&tls)?;
+        let mut load = self.fetch.load_options(&tls)?;
+        let mut plan = self.request.plan_options()?;
+        if let Some(config) = &self.selection.loaded {
+            // `--auth`, `-H` and `--spec-header` for a scheme or header name
+            // win; the file's fill in the rest.
+            let unnamed = |given: &[(String, String)], name: &str| {
+                !given.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+            };
+            for credential in &config.credentials {
+                if !plan
+                    .credentials
+                    .iter()
+                    .any(|c| c.scheme == credential.scheme)
+                {
+                    plan.credentials.push(credential.clone());
+                }
+            }
+            // Values trimmed, as `-H` trims them.
+            for (name, value) in &config.headers {
+                if unnamed(&plan.headers, name) {
+                    plan.headers.push((name.clone(), value.trim().to_string()));
+                }
+            }
+            for (name, value) in &config.spec_headers {
+                if unnamed(&load.headers, name) {
+                    load.headers.push((name.clone(), value.trim().to_string()));
+                }
+            }
+        }
         let signer = self
             .request
             .signer(&|name| std::env::var(name).ok())?
@@ -715,7 +743,7 @@ impl PlanArgs {
             only_new: false,
             selection: self.selection.filter()?,
             config: self.selection.loaded.clone(),
-            plan: self.request.plan_options()?,
+            plan,
             secret_headers: self.request.secret_headers.clone(),
             targets,
             resolve: Vec::new(),
@@ -763,27 +791,12 @@ impl PlanArgs {
                 self.request.mode = mode;
             }
             self.selection.exclude_deprecated |= config.exclude_deprecated.unwrap_or(false);
-            // `--auth`/`-H` for a scheme or header name win; the file's fill the rest.
-            let cli_auth = self.request.parsed_auth()?;
-            for credential in &config.credentials {
-                if !cli_auth
-                    .iter()
-                    .any(|(scheme, _)| *scheme == credential.scheme)
-                {
-                    self.request
-                        .auth
-                        .push(format!("{}={}", credential.scheme, credential.value));
-                }
-            }
-            let cli_spec_headers = self.fetch.parsed_spec_headers()?;
-            for (name, value) in &config.spec_headers {
-                if !cli_spec_headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
-                {
-                    self.fetch.spec_headers.push(format!("{name}: {value}"));
-                }
-            }
+            // The file's credentials and headers are merged as typed values
+            // in `request` (a flag for a scheme or header name wins); the
+            // flags are checked here, with the file's other errors.
+            self.request.parsed_auth()?;
+            self.fetch.parsed_spec_headers()?;
+            self.request.parsed_headers()?;
             // Names add up: the file's, then those of --secret-header.
             let from_flags = std::mem::take(&mut self.request.secret_headers);
             self.request.secret_headers = config
@@ -794,15 +807,6 @@ impl PlanArgs {
                 .collect();
             if self.request.aws_sigv4.is_none() {
                 self.request.aws_sigv4.clone_from(&config.aws_sigv4);
-            }
-            let cli_headers = self.request.parsed_headers()?;
-            for (name, value) in &config.headers {
-                if !cli_headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
-                {
-                    self.request.headers.push(format!("{name}: {value}"));
-                }
             }
         }
         if self.spec.is_empty() {

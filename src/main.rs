@@ -179,6 +179,18 @@ fn early_redactor(command: &Command) -> Redactor {
             redactor.add_secret(password);
         }
     }
+    let config = match command {
+        Command::Check(a) => a.plan.selection.loaded.as_ref(),
+        Command::List(a) => a.plan.selection.loaded.as_ref(),
+        Command::Demo(_) | Command::Diff(_) | Command::Merge(_) => None,
+    };
+    if let Some(config) = config {
+        // The file's credentials and header values, as the flags' above.
+        let headers = config.headers.iter().chain(&config.spec_headers);
+        for value in headers.map(|(_, value)| value).chain(&config.secrets) {
+            redactor.add_secret(value.trim());
+        }
+    }
     for contract in contract_urls(command) {
         redactor.add_contract_url(contract);
     }
