@@ -17,7 +17,7 @@
 #   config                   rollcall.toml, read into typed values
 #   check                    the run: the one way through the pipeline
 #   demo                     the sample service and its check
-#   cli main                 the binary: arguments in, exit code out
+#   cli console main         the binary: arguments in, output and exit code out
 #
 # Inside a top-level module, sibling modules (contract::bundle and
 # contract::refs, say) must not import each other in a circle. A child may
@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LAYERS="printable tls redact contract plan probe verdict report config check demo cli main"
+LAYERS="printable tls redact contract plan probe verdict report config check demo cli console main"
 
 # The modules of the binary: main.rs and the ones it declares.
 binary_modules="$(sed -n 's/^ *\(pub \)\{0,1\}mod \([a-z_0-9]*\);.*/\2/p' src/main.rs | tr '\n' ' ')"

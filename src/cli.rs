@@ -10,6 +10,7 @@ use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use rollcall::check::{BasePathSpec, TargetSpec};
 use rollcall::plan::{BasePath, Mode};
 use rollcall::probe::resolve::ResolveOverride;
+use rollcall::redact::Redactor;
 use rollcall::verdict::Verdict;
 
 const EXIT_CODES: &str = "\
@@ -497,6 +498,121 @@ impl TargetArgs {
         rollcall::check::apply_base_paths(&mut targets, &self.base_paths)
             .map_err(|e| format!("--base-path {e}"))?;
         Ok(targets)
+    }
+}
+
+impl Command {
+    /// `--github` (or its environment variable) was given.
+    pub fn github_flag(&self) -> bool {
+        match self {
+            Command::Check(args) => args.github.github,
+            Command::Merge(args) => args.github.github,
+            Command::List(_) | Command::Demo(_) | Command::Diff(_) => false,
+        }
+    }
+
+    /// Whether the command publishes to GitHub Actions (annotations, step
+    /// summary, outputs).
+    pub fn github_enabled(&self) -> bool {
+        match self {
+            Command::Check(a) => a.github.enabled(),
+            Command::Merge(a) => a.github.enabled(),
+            Command::List(_) | Command::Demo(_) | Command::Diff(_) => false,
+        }
+    }
+
+    /// The secrets known before anything runs (flag values, the config
+    /// file's, URL passwords and the contracts' URLs), so that even an early
+    /// error is masked.
+    pub fn early_redactor(&self) -> Redactor {
+        let command = self;
+        let (request, targets): (Option<&RequestArgs>, Vec<&str>) = match command {
+            Command::Check(a) => (
+                Some(&a.plan.request),
+                a.target.targets.iter().map(String::as_str).collect(),
+            ),
+            Command::List(a) => (
+                Some(&a.plan.request),
+                a.target
+                    .targets
+                    .iter()
+                    .map(String::as_str)
+                    .chain([a.plan.spec.as_str()])
+                    .collect(),
+            ),
+            Command::Demo(_) => (None, vec![]),
+            Command::Diff(a) => (None, vec![a.old.as_str(), a.new.as_str()]),
+            Command::Merge(_) => (None, vec![]),
+        };
+        let mut redactor = Redactor::default();
+        // --spec-header values: every one may be a credential for the contract.
+        let spec_headers = match command {
+            Command::Check(a) => a.plan.fetch.spec_headers.as_slice(),
+            Command::List(a) => a.plan.fetch.spec_headers.as_slice(),
+            Command::Diff(a) => a.fetch.spec_headers.as_slice(),
+            Command::Demo(_) | Command::Merge(_) => &[],
+        };
+        for raw in spec_headers {
+            if let Some((_, secret)) = raw.split_once(':') {
+                redactor.add_secret(secret.trim());
+            }
+        }
+        if let Some(request) = request {
+            // `--user ACCESS_KEY:SECRET_KEY`: the secret key.
+            if let Some((_, secret)) = request.user.as_deref().and_then(|u| u.split_once(':')) {
+                redactor.add_secret(secret);
+            }
+            for raw in request.auth.iter().chain(&request.headers) {
+                // Whatever follows the first '=' or ':' may be a secret; mask it
+                // before we even know whether the value parses.
+                if let Some((_, secret)) = raw.split_once(['=', ':']) {
+                    redactor.add_secret(secret.trim());
+                }
+            }
+        }
+        for target in targets {
+            // As `TargetSpec` reads it: `NAME=URL`, where a name has no ':' or '/'.
+            let url = match target.split_once('=') {
+                Some((name, url)) if !name.contains([':', '/']) => url.trim(),
+                _ => target.trim(),
+            };
+            if let Ok(parsed) = url::Url::parse(url)
+                && let Some(password) = parsed.password()
+            {
+                redactor.add_secret(password);
+            }
+        }
+        let config = match command {
+            Command::Check(a) => a.plan.selection.loaded.as_ref(),
+            Command::List(a) => a.plan.selection.loaded.as_ref(),
+            Command::Demo(_) | Command::Diff(_) | Command::Merge(_) => None,
+        };
+        if let Some(config) = config {
+            // The file's credentials and header values, as the flags' above.
+            let headers = config.headers.iter().chain(&config.spec_headers);
+            for value in headers.map(|(_, value)| value).chain(&config.secrets) {
+                redactor.add_secret(value.trim());
+            }
+        }
+        for contract in command.contract_urls() {
+            redactor.add_contract_url(contract);
+        }
+        redactor
+    }
+
+    /// The contracts a command reads, as the user named them (file paths or
+    /// URLs): the userinfo and query of a URL among them are secrets.
+    fn contract_urls(&self) -> Vec<&str> {
+        let command = self;
+        match command {
+            Command::Check(a) => [Some(a.plan.spec.as_str()), a.parity.since.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Command::List(a) => vec![a.plan.spec.as_str()],
+            Command::Diff(a) => vec![a.old.as_str(), a.new.as_str()],
+            Command::Demo(_) | Command::Merge(_) => vec![],
+        }
     }
 }
 

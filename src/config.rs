@@ -43,9 +43,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
-use crate::check::TargetSpec;
 use crate::contract::Contract;
 use crate::filter::{self, Filter, Rule};
+use crate::plan::target::TargetSpec;
 use crate::plan::{BasePath, BasePathError, Credential, Mode, OperationOverride};
 use crate::report::{Allowance, AllowanceKind, RunReport};
 use crate::verdict::{Outcome, Verdict};
@@ -654,7 +654,7 @@ impl Config {
                 .map_err(|(key, message)| invalid(offset, key, message))?;
             for (key, entry, base_path) in entries {
                 let mut target: TargetSpec =
-                    entry.parse().map_err(|e: crate::check::TargetSpecError| {
+                    entry.parse().map_err(|e: crate::plan::target::TargetSpecError| {
                         invalid(offset, key.clone(), e.to_string())
                     })?;
                 if let Some(base_path) = base_path {

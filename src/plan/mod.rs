@@ -23,8 +23,8 @@
 //! [`path`] (the text a path parameter takes in its segment), [`auth`]
 //! (credentials and security schemes), [`body`] (bodies of every media
 //! type), [`safe`] (what safe mode may send), [`order`] (when a live run
-//! sends each probe), and here the assembly of a request and the base-URL
-//! rule. Each imports only those before it in this list. `rollcall list`
+//! sends each probe), [`target`] (the targets as named and their base
+//! paths), and here the assembly of a request and the base-URL rule. Each imports only those before it in this list. `rollcall list`
 //! shows a plan through [`crate::report::listing`].
 
 pub mod auth;
@@ -36,6 +36,7 @@ mod pattern;
 pub mod safe;
 pub mod serialize;
 pub mod synth;
+pub mod target;
 pub mod violation;
 
 use std::fmt;
