@@ -1025,7 +1025,7 @@ impl SelectionArgs {
 
     /// The operation selection: the command line's rules where given, else
     /// the config file's, plus the file's `skip` entries.
-    pub fn filter(&self) -> Result<rollcall::filter::Filter, String> {
+    pub fn filter(&self) -> Result<rollcall::plan::filter::Filter, String> {
         let mut filter = self.loaded.as_ref().map(|c| c.filter()).unwrap_or_default();
         let parse = |rules: &[String], flag: &str| {
             rules

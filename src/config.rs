@@ -44,7 +44,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::contract::Contract;
-use crate::filter::{self, Filter, Rule};
+use crate::plan::filter::{Filter, Rule};
 use crate::plan::target::TargetSpec;
 use crate::plan::{BasePath, BasePathError, Credential, Mode, OperationOverride};
 use crate::report::{Allowance, AllowanceKind, RunReport};
@@ -654,9 +654,11 @@ impl Config {
                 .map_err(|(key, message)| invalid(offset, key, message))?;
             for (key, entry, base_path) in entries {
                 let mut target: TargetSpec =
-                    entry.parse().map_err(|e: crate::plan::target::TargetSpecError| {
-                        invalid(offset, key.clone(), e.to_string())
-                    })?;
+                    entry
+                        .parse()
+                        .map_err(|e: crate::plan::target::TargetSpecError| {
+                            invalid(offset, key.clone(), e.to_string())
+                        })?;
                 if let Some(base_path) = base_path {
                     let path = base_path.parse().map_err(|e: BasePathError| {
                         invalid(offset, format!("{key}.base_path"), e.to_string())
@@ -847,12 +849,7 @@ impl Config {
     /// Warnings for entries that name no operation of `contract` (a typo,
     /// or an operation removed from the spec).
     pub fn unmatched(&self, contract: &Contract) -> Vec<String> {
-        let names_any = |key: &str| {
-            contract
-                .operations
-                .iter()
-                .any(|op| filter::names_operation(key, op))
-        };
+        let names_any = |key: &str| contract.operations.iter().any(|op| op.is_named(key));
         let mut warnings = Vec::new();
         for entry in &self.operations {
             if !names_any(&entry.key) {
@@ -891,7 +888,7 @@ impl Config {
     pub fn apply_allowances(&self, report: &mut RunReport, today: Date) {
         for operation in &mut report.operations {
             let names = |key: &str| {
-                filter::names_parts(
+                crate::contract::names(
                     key,
                     operation.method,
                     &operation.path,

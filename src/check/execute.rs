@@ -19,7 +19,7 @@ use std::time::Duration;
 use crate::config::{Config, Date};
 use crate::contract::diff::ContractDiff;
 use crate::contract::{self, Contract, LoadOptions};
-use crate::filter::{self, Excluded, Filter};
+use crate::plan::filter::{self, Excluded, Filter};
 use crate::plan::{self, Credential, Plan, PlanOptions};
 use crate::printable;
 use crate::probe::resolve::ResolveOverride;
@@ -188,7 +188,7 @@ pub async fn execute(request: &CheckRequest) -> Result<RunReport, CheckError> {
     if let Some(diff) = &since {
         super::mark_release_changes(&mut report, diff);
     }
-    filter::report_excluded(&mut report, excluded);
+    super::report_excluded(&mut report, excluded);
     if let Some(config) = &request.config {
         let today = Date::today().map_err(|e| bad(&redactor, &e))?;
         config.apply_allowances(&mut report, today);

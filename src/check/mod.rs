@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::contract::Contract;
 use crate::contract::diff::{ContractDiff, ReleaseChange};
-use crate::filter::Excluded;
+use crate::plan::filter::Excluded;
 pub use crate::plan::target::{BasePathSpec, TargetSpec, TargetSpecError, apply_base_paths};
 use crate::plan::{self, Intent, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
@@ -778,8 +778,51 @@ pub fn keep_new_and_changed(contract: &mut Contract, diff: &ContractDiff) {
         .retain(|op| diff.change_of(op.method, &op.key()) != ReleaseChange::Unchanged);
 }
 
+/// Puts the excluded operations back into `report` at their contract
+/// positions, each `skipped` (rule `excluded-by-filter`) on every target,
+/// and recomputes the summary.
+pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
+    for entry in excluded {
+        let finding = verdict::skipped(&entry.operation);
+        let results = report
+            .targets
+            .iter()
+            .map(|target| TargetResult {
+                target: target.name.clone(),
+                verdict: finding.verdict,
+                rule: finding.rule.into(),
+                status: None,
+                evidence: entry.evidence.clone(),
+                elapsed_ms: 0,
+                request: None,
+                response: None,
+                allowance: None,
+            })
+            .collect();
+        let operation = &entry.operation;
+        let position = entry.position.min(report.operations.len());
+        report.operations.insert(
+            position,
+            OperationReport {
+                method: operation.method,
+                path: operation.key(),
+                operation_id: operation.operation_id.clone(),
+                tags: operation.tags.clone(),
+                line: operation.location.line,
+                // No run redactor here: credentials in a spec URL are masked all the same.
+                file: operation
+                    .external_file(&report.spec.path)
+                    .map(|f| crate::redact::Redactor::default().url(f)),
+                change: None,
+                results,
+            },
+        );
+    }
+    report.summary = report.verdict_counts();
+}
+
 /// Puts the operations a selection took out of `contract`
-/// ([`crate::filter::apply`]) back in their places, in the contract and in
+/// ([`crate::plan::filter::apply`]) back in their places, in the contract and in
 /// its `plan`, each planned as skipped with the reason: what `list` shows
 /// for them, as `check` reports them skipped and sends them nothing.
 pub fn plan_excluded(contract: &mut Contract, plan: &mut Plan, excluded: Vec<Excluded>) {

@@ -17,7 +17,8 @@
 //!                                                          harmless and rejectable: ...
 //! ```
 //!
-//! Where each part lives: [`synth`] (values from examples and schemas),
+//! Where each part lives: [`filter`] (which operations a run probes:
+//! `--include`, `--exclude`, `--shard`, skips), [`synth`] (values from examples and schemas),
 //! [`violation`] (whether a schema surely rejects a value), [`media`] (which
 //! body a media type asks for), [`serialize`] (styles and percent-encoding),
 //! [`path`] (the text a path parameter takes in its segment), [`auth`]
@@ -29,6 +30,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod filter;
 pub mod media;
 pub mod order;
 pub mod path;
@@ -337,7 +339,7 @@ fn plan_operation(
     let configured = options
         .overrides
         .iter()
-        .find(|(key, _)| key == EVERY_OPERATION || crate::filter::names_operation(key, operation))
+        .find(|(key, _)| key == EVERY_OPERATION || operation.is_named(key))
         .map(|(_, o)| o);
     let request_for = |overrides: &[(usize, Value)], body: &BodyPlan| {
         let (mut request, notes) = assemble(
