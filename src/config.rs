@@ -328,6 +328,24 @@ struct RawConfig {
     known_gaps: Vec<Spanned<RawKnownGap>>,
 }
 
+/// The config file being read, for errors that name its line.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    /// The error for `key` at byte `offset`.
+    fn invalid(&self, offset: usize, key: String, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, offset),
+            key,
+            message,
+        }
+    }
+}
+
 /// One entry of `targets`: its key for errors (`targets.stable`,
 /// `targets[2]`), `[NAME=]URL`, and its own base path.
 type TargetEntry = (String, String, Option<String>);
@@ -555,36 +573,48 @@ impl Config {
         text: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let invalid = |offset: usize, key: String, message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(text, offset),
-            key,
-            message,
-        };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let source = Source { path, text };
+        let mut raw: RawConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            invalid(offset, key_at(text, offset), e.message().trim().to_string())
+            source.invalid(offset, key_at(text, offset), e.message().trim().to_string())
         })?;
 
         let mut config = Config {
             path: path.to_path_buf(),
-            spec: raw.spec.map(|spec| relative_to(path, &spec)),
-            mode: raw.mode,
-            timeout: raw.timeout.map(|t| t.0),
-            concurrency: raw.concurrency,
-            strict: raw.strict,
-            exclude_deprecated: raw.exclude_deprecated,
-            stub_phrases: raw.stub_phrases,
-            stub_detection: raw.stub_detection,
-            parity_only: raw.parity_only,
-            repeat: raw.repeat,
-            each_address: raw.each_address,
-            all_parity_rows: raw.all_parity_rows,
-            wait_for: raw.wait_for.map(|t| t.0),
+            spec: raw.spec.take().map(|spec| relative_to(path, &spec)),
+            mode: raw.mode.take(),
+            timeout: raw.timeout.take().map(|t| t.0),
+            concurrency: raw.concurrency.take(),
+            strict: raw.strict.take(),
+            exclude_deprecated: raw.exclude_deprecated.take(),
+            stub_phrases: raw.stub_phrases.take(),
+            stub_detection: raw.stub_detection.take(),
+            parity_only: raw.parity_only.take(),
+            repeat: raw.repeat.take(),
+            each_address: raw.each_address.take(),
+            all_parity_rows: raw.all_parity_rows.take(),
+            wait_for: raw.wait_for.take().map(|t| t.0),
             ..Config::default()
         };
 
-        if let Some(fail_on) = raw.fail_on {
+        config.read_settings(&source, &mut raw)?;
+        config.read_targets(&source, raw.targets.take())?;
+        config.read_secrets(&source, &mut raw, env)?;
+        config.read_operations(&source, std::mem::take(&mut raw.operations), env)?;
+        config.parameters = raw.parameters.into_iter().collect();
+        config.read_known_gaps(&source, raw.known_gaps)?;
+        Ok(config)
+    }
+
+    /// `fail_on`, `aws_sigv4`, `reference`, `include`/`exclude`, `base_path`.
+    fn read_settings(
+        &mut self,
+        source: &Source<'_>,
+        raw: &mut RawConfig,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        if let Some(fail_on) = raw.fail_on.take() {
             let offset = fail_on.span().start;
             let verdicts = fail_on.into_inner();
             if verdicts.contains(&Verdict::Implemented) {
@@ -601,19 +631,19 @@ impl Config {
                     "name at least one verdict, e.g. fail_on = [\"not_implemented\"]".into(),
                 ));
             }
-            config.fail_on = Some(verdicts);
+            self.fail_on = Some(verdicts);
         }
 
-        if let Some(provider) = raw.aws_sigv4 {
+        if let Some(provider) = raw.aws_sigv4.take() {
             let offset = provider.span().start;
             let provider = provider.into_inner();
             provider
                 .parse::<crate::probe::sigv4::Provider>()
                 .map_err(|e| invalid(offset, "aws_sigv4".into(), e.to_string()))?;
-            config.aws_sigv4 = Some(provider);
+            self.aws_sigv4 = Some(provider);
         }
 
-        if let Some(reference) = raw.reference {
+        if let Some(reference) = raw.reference.take() {
             let offset = reference.span().start;
             let name = reference.into_inner().trim().to_string();
             if name.is_empty() {
@@ -623,7 +653,7 @@ impl Config {
                     "name the target the others must match, e.g. reference = \"stable\"".into(),
                 ));
             }
-            config.reference = Some((name, line_of(text, offset)));
+            self.reference = Some((name, line_of(source.text, offset)));
         }
 
         let rules = |list: Vec<Spanned<String>>, key: &str| {
@@ -636,19 +666,29 @@ impl Config {
                 })
                 .collect::<Result<Vec<Rule>, ConfigError>>()
         };
-        config.include = rules(raw.include, "include")?;
-        config.exclude = rules(raw.exclude, "exclude")?;
+        self.include = rules(std::mem::take(&mut raw.include), "include")?;
+        self.exclude = rules(std::mem::take(&mut raw.exclude), "exclude")?;
 
-        if let Some(base_path) = raw.base_path {
+        if let Some(base_path) = raw.base_path.take() {
             let offset = base_path.span().start;
             let path = base_path
                 .into_inner()
                 .parse()
                 .map_err(|e: BasePathError| invalid(offset, "base_path".into(), e.to_string()))?;
-            config.base_path = Some(path);
+            self.base_path = Some(path);
         }
+        Ok(())
+    }
 
-        if let Some(targets) = raw.targets {
+    /// `[targets]`, each with its own base path.
+    fn read_targets(
+        &mut self,
+        source: &Source<'_>,
+        targets: Option<Spanned<toml::Value>>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        if let Some(targets) = targets {
             let offset = targets.span().start;
             let entries = target_entries(targets.into_inner())
                 .map_err(|(key, message)| invalid(offset, key, message))?;
@@ -665,30 +705,42 @@ impl Config {
                     })?;
                     target.base_path = Some(path);
                 }
-                if config.targets.iter().any(|t| t.name == target.name) {
+                if self.targets.iter().any(|t| t.name == target.name) {
                     return Err(invalid(
                         offset,
                         key,
                         format!("two targets are named '{}'", target.name),
                     ));
                 }
-                config.targets.push(target);
+                self.targets.push(target);
             }
         }
+        Ok(())
+    }
 
-        for (name, value) in raw.auth {
+    /// `[auth]`, `secret_headers`, `[headers]` and `[spec_headers]`, values
+    /// read through `env`.
+    fn read_secrets(
+        &mut self,
+        source: &Source<'_>,
+        raw: &mut RawConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        for (name, value) in std::mem::take(&mut raw.auth) {
             let offset = value.span().start;
             let variable = value.into_inner().0;
             let secret = read_env(env, &variable)
                 .ok_or_else(|| invalid(offset, format!("auth.{name}"), unset(&variable)))?;
-            config.secrets.push(secret.clone());
-            config.credentials.push(Credential {
+            self.secrets.push(secret.clone());
+            self.credentials.push(Credential {
                 scheme: name,
                 value: secret,
             });
         }
 
-        for name in raw.secret_headers {
+        for name in std::mem::take(&mut raw.secret_headers) {
             let offset = name.span().start;
             let name = name.into_inner().trim().to_string();
             if !is_header_name(&name) {
@@ -698,33 +750,41 @@ impl Config {
                     format!("{name:?} is not a valid header name"),
                 ));
             }
-            config.secret_headers.push(name);
+            self.secret_headers.push(name);
         }
-        let credential = |name: &str| {
-            CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-                || config
-                    .secret_headers
-                    .iter()
-                    .any(|secret| secret.eq_ignore_ascii_case(name))
-        };
-        config.headers = headers(
-            raw.headers,
+        let secret_headers = self.secret_headers.clone();
+        let credential = |name: &str| is_credential_header(&secret_headers, name);
+        self.headers = headers(
+            std::mem::take(&mut raw.headers),
             "headers",
             env,
             &credential,
-            &mut config.secrets,
+            &mut self.secrets,
         )
         .map_err(|(offset, key, message)| invalid(offset, key, message))?;
-        config.spec_headers = headers(
-            raw.spec_headers,
+        self.spec_headers = headers(
+            std::mem::take(&mut raw.spec_headers),
             "spec_headers",
             env,
             &credential,
-            &mut config.secrets,
+            &mut self.secrets,
         )
         .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+        Ok(())
+    }
 
-        for (key, entry) in raw.operations {
+    /// The `[operations."..."]` entries.
+    fn read_operations(
+        &mut self,
+        source: &Source<'_>,
+        operations: IndexMap<String, Spanned<RawOperation>>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        let secret_headers = self.secret_headers.clone();
+        let credential = |name: &str| is_credential_header(&secret_headers, name);
+        for (key, entry) in operations {
             let offset = entry.span().start;
             let entry = entry.into_inner();
             let section = format!("operations.{}", quoted_key(&key));
@@ -736,7 +796,7 @@ impl Config {
                 &format!("{section}.headers"),
                 env,
                 &credential,
-                &mut config.secrets,
+                &mut self.secrets,
             )
             .map_err(|(offset, key, message)| invalid(offset, key, message))?;
             if let Some(skip) = &entry.skip
@@ -748,9 +808,9 @@ impl Config {
                     "give the reason to skip it, e.g. skip = \"needs a real payment\"".into(),
                 ));
             }
-            config.operations.push(OperationEntry {
+            self.operations.push(OperationEntry {
                 key,
-                line: line_of(text, offset),
+                line: line_of(source.text, offset),
                 request: OperationOverride {
                     parameters: entry.parameters.into_iter().collect(),
                     body: entry.body,
@@ -760,10 +820,18 @@ impl Config {
                 skip: entry.skip.map(|s| s.trim().to_string()),
             });
         }
+        Ok(())
+    }
 
-        config.parameters = raw.parameters.into_iter().collect();
-
-        for (index, gap) in raw.known_gaps.into_iter().enumerate() {
+    /// The `[[known_gaps]]` entries.
+    fn read_known_gaps(
+        &mut self,
+        source: &Source<'_>,
+        known_gaps: Vec<Spanned<RawKnownGap>>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        for (index, gap) in known_gaps.into_iter().enumerate() {
             let offset = gap.span().start;
             let gap = gap.into_inner();
             let key = format!("known_gaps[{}]", index + 1);
@@ -789,15 +857,15 @@ impl Config {
                 }
                 None => None,
             };
-            config.known_gaps.push(KnownGap {
+            self.known_gaps.push(KnownGap {
                 operation: gap.operation.trim().to_string(),
                 reason: gap.reason.trim().to_string(),
                 until: gap.until.0,
                 rule,
-                line: line_of(text, offset),
+                line: line_of(source.text, offset),
             });
         }
-        Ok(config)
+        Ok(())
     }
 
     /// The file's operation selection: include/exclude rules, deprecated
@@ -997,6 +1065,15 @@ fn headers(
         out.push((name, text));
     }
     Ok(out)
+}
+
+/// Whether header `name` carries a credential: one of
+/// [`CREDENTIAL_HEADERS`] or of the file's `secret_headers`.
+fn is_credential_header(secret_headers: &[String], name: &str) -> bool {
+    CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+        || secret_headers
+            .iter()
+            .any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
 /// Whether `name` can name a header: visible ASCII, no `:`.
