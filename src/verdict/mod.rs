@@ -765,29 +765,8 @@ fn settle(
     if !follow {
         return case.unsettled(&shown, "", probe).into();
     }
-    if case == Unsettled::BodyRefusedBeforeRouting {
-        match without_body(judge, &mut shown) {
-            NextRequest::None => {}
-            NextRequest::Wanted(_) => {
-                return Decision {
-                    finding: case.unsettled(&shown, "", probe),
-                    want: Some(FollowUpKind::WithoutBody),
-                };
-            }
-            NextRequest::Decided(decision) => return decision,
-        }
-    }
-    if case == Unsettled::RejectedBeforeRouting {
-        match next_request(judge, &mut shown) {
-            NextRequest::None => {}
-            NextRequest::Wanted(step) => {
-                return Decision {
-                    finding: case.unsettled(&shown, "", probe),
-                    want: Some(FollowUpKind::NextProbe { step }),
-                };
-            }
-            NextRequest::Decided(decision) => return decision,
-        }
+    if let Some(decision) = next_harmless_request(judge, probe, case, &mut shown) {
+        return decision;
     }
     let method = probe.method;
     let Some(options) = judge.follow_up(FollowUpKind::Options) else {
@@ -876,38 +855,100 @@ fn settle(
             described,
             calibration,
         } => {
-            let discovery = judge.discovery();
-            let served = discovery
-                .served_elsewhere(method, probe.path_and_query, &judge.context.operation.path)
-                .filter(|_| case == Unsettled::NoRoute404);
-            if let Some(served) = served {
-                served_path = Some(format!(
-                    "; {described}, the no-route response too, as {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404; and {} in this run: the path is served, {method} is not",
-                    served.described
-                ));
-            }
-            (
-                described,
-                format!(
-                    "it is the no-route response, but so is {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404, and no other method of this path got a 2xx in this run to show the path served"
-                ),
-            )
+            let reading = wrong_method_no_route(judge, probe, case, &described, &calibration);
+            served_path = reading.1;
+            (described, reading.0)
         }
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
+    settle_by_second_value(judge, probe, case, &shown, &options_note, served_path)
+}
+
+/// OPTIONS got the no-route response on a target that answers a method a
+/// routed path does not serve with it: why that does not settle it, and,
+/// where another method of this path got a 2xx in this run, the evidence of
+/// a missing method.
+fn wrong_method_no_route(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    described: &str,
+    calibration: &str,
+) -> (String, Option<String>) {
+    let method = probe.method;
+    let discovery = judge.discovery();
+    let served = discovery
+        .served_elsewhere(method, probe.path_and_query, &judge.context.operation.path)
+        .filter(|_| case == Unsettled::NoRoute404);
+    let served_path = served.map(|served| format!(
+        "; {described}, the no-route response too, as {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404; and {} in this run: the path is served, {method} is not",
+        served.described
+    ));
+    let why = format!(
+        "it is the no-route response, but so is {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404, and no other method of this path got a 2xx in this run to show the path served"
+    );
+    (why, served_path)
+}
+
+/// Before OPTIONS: safe mode's next harmless request, for an answer that
+/// refused the body or the request before routing (the decision, or the
+/// request wanted next); `None` where none applies.
+fn next_harmless_request(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    shown: &mut String,
+) -> Option<Decision> {
+    if case == Unsettled::BodyRefusedBeforeRouting {
+        match without_body(judge, shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(_) => {
+                return Some(Decision {
+                    finding: case.unsettled(shown, "", probe),
+                    want: Some(FollowUpKind::WithoutBody),
+                });
+            }
+            NextRequest::Decided(decision) => return Some(decision),
+        }
+    }
+    if case == Unsettled::RejectedBeforeRouting {
+        match next_request(judge, shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(step) => {
+                return Some(Decision {
+                    finding: case.unsettled(shown, "", probe),
+                    want: Some(FollowUpKind::NextProbe { step }),
+                });
+            }
+            NextRequest::Decided(decision) => return Some(decision),
+        }
+    }
+    None
+}
+
+/// After OPTIONS left it open: a second parameter value, asked for or
+/// read; an answer that differs from the no-route one settles it.
+fn settle_by_second_value(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    shown: &str,
+    options_note: &str,
+    served_path: Option<String>,
+) -> Decision {
     // Where nothing else settles it: the no-route 404, or, on a path this
     // run saw served, a missing method.
     let unsettled = |notes: &str| match &served_path {
         Some(served) => finding(Rule::UnroutedMethod404, format!("{shown}{served}")),
-        None => case.unsettled(&shown, notes, probe),
+        None => case.unsettled(shown, notes, probe),
     };
     if case.before_handler() {
-        return case.unsettled(&shown, &options_note, probe).into();
+        return case.unsettled(shown, options_note, probe).into();
     }
     let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
         return Decision {
-            finding: unsettled(&options_note),
+            finding: unsettled(options_note),
             want: Some(FollowUpKind::SecondValue),
         };
     };
