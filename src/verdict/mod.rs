@@ -6,12 +6,17 @@
 //! learned about the target and, where the answer leaves the route in doubt,
 //! the safe follow-up requests it asked for ([`follow_up_wanted`], sent by
 //! [`followup`]); the evidence records that chain. The order of the checks
-//! is documented in `docs/verdicts.md`.
+//! is documented in `docs/verdicts.md`. What a 401 or 403 proves is judged
+//! in `auth.rs`, whether a 2xx body is a placeholder in `stub.rs`.
 
+mod auth;
 pub mod followup;
 pub mod repeats;
 pub mod rules;
 pub mod s3;
+mod stub;
+
+pub use stub::{STUB_MARKERS, STUB_PHRASES};
 
 use std::fmt;
 
@@ -300,25 +305,8 @@ pub fn skipped(operation: &crate::contract::Operation) -> Finding {
     )
 }
 
-/// Bodies larger than this are never taken for stubs: placeholders are short.
-const STUB_BODY_LIMIT: usize = 4096;
 /// Characters of a response body quoted in evidence.
 const EVIDENCE_EXCERPT_CHARS: usize = 120;
-
-/// Phrases that mark a placeholder wherever they stand, as whole words
-/// (`--stub-phrase` adds more).
-pub const STUB_PHRASES: &[&str] = &[
-    "not yet implemented",
-    "not implemented",
-    "unimplemented",
-    "to be implemented",
-    "coming soon",
-    "under construction",
-];
-/// Words that mark a placeholder only when they are the whole text or lead
-/// it before a colon (`TODO`, `stub`, `TODO: implement`): as ordinary words
-/// they are data, e.g. the title of an item in a to-do list.
-pub const STUB_MARKERS: &[&str] = &["todo", "tbd", "fixme", "stub", "placeholder"];
 
 /// `GET /pets/1`, `GET /rcb?acl`: the request as evidence names it (the
 /// path relative to the base URL, and of the query only what tells the
@@ -489,7 +477,7 @@ fn judge_response(
         )
         .into(),
         404 => not_found(judge, probe, intent, answered, no_route, follow),
-        401 | 403 => auth(judge, probe, answered, status, s3_code.as_deref(), no_route, follow),
+        401 | 403 => auth::judge(judge, probe, answered, status, s3_code.as_deref(), no_route, follow),
         429 => {
             let wait = response
                 .header("retry-after")
@@ -1297,139 +1285,6 @@ fn routed_not_method(method: Method) -> String {
     )
 }
 
-fn auth(
-    judge: &Judge<'_, '_>,
-    probe: &ProbeLine<'_>,
-    answered: String,
-    status: u16,
-    s3_code: Option<&str>,
-    no_route: Option<&NoRouteSample>,
-    follow: bool,
-) -> Decision {
-    let context = judge.context;
-    let gate = match no_route.map(|sample| sample.prefix.as_str()) {
-        Some("") | None => {
-            "; unknown paths get the same answer, so it comes from a gate in front of every route"
-                .to_string()
-        }
-        Some(prefix) => format!(
-            "; unknown paths under {prefix} get the same answer, so it comes from a gate in front of every route there"
-        ),
-    };
-    if context.credentials_given {
-        // S3 refuses a bad signature or key with 403 and says so.
-        let refused =
-            s3_code.is_some_and(|code| code != "AccessDenied" && s3::is_credentials_code(code));
-        let problem = if status == 401 || refused {
-            "they were rejected"
-        } else {
-            "they do not grant this operation"
-        };
-        let mut evidence = format!(
-            "{answered} although credentials were given: {problem} (a credentials problem, not a missing route)"
-        );
-        if no_route.is_some() {
-            evidence.push_str(&gate);
-        }
-        return finding(Rule::CredentialsRejected, evidence).into();
-    }
-    let rule = if status == 401 {
-        Rule::Auth401
-    } else {
-        Rule::Auth403
-    };
-    let schemes = declared_schemes(context.operation);
-    let signed = schemes
-        .iter()
-        .any(|scheme| crate::plan::auth::aws_signature(context.contract, scheme).is_some());
-    let needs = if schemes.is_empty() {
-        format!("{answered}: the operation needs credentials; pass them with --auth or -H")
-    } else if signed {
-        format!(
-            "{answered}: the operation needs requests signed with AWS Signature Version 4 ({}); sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY",
-            schemes.join(" or ")
-        )
-    } else {
-        format!(
-            "{answered}: the operation needs credentials ({}); pass them with --auth",
-            schemes.join(" or ")
-        )
-    };
-    if no_route.is_some() {
-        return finding(rule, format!("{needs}{gate}")).into();
-    }
-    let discovery = judge.discovery();
-    let Some(sample) = discovery
-        .sample_for(probe.path_and_query)
-        .filter(|_| discovery.routes_before_auth(probe.path_and_query) == Some(true))
-    else {
-        return finding(rule, needs).into();
-    };
-    let routed = |below: &str| {
-        finding(
-            Rule::AuthAfterRouting,
-            format!(
-                "route deployed: {answered}, while paths that cannot exist{below} get the no-route response ({}): routing runs before the credentials check, so the route exists; the handler was not reached; pass credentials with --auth to reach it",
-                sample.describe()
-            ),
-        )
-    };
-    let below = match judge.follow_up(FollowUpKind::Below) {
-        Some(below) => below,
-        None if follow => {
-            return Decision {
-                finding: routed(""),
-                want: Some(FollowUpKind::Below),
-            };
-        }
-        None => return routed("").into(),
-    };
-    let below_path = ProbeLine::of(&below.request, None).path().to_string();
-    match &below.exchange.outcome {
-        Ok(response)
-            if matches!(response.status, 404 | 410)
-                && discovery
-                    .matching_no_route(&below.request.path_and_query, response)
-                    .is_some() =>
-        {
-            routed(&format!(", even {below_path} just below it,"))
-        }
-        Ok(response) if matches!(response.status, 401 | 403) => finding(
-            rule,
-            format!(
-                "{needs}; {below_path}, a path below it that cannot exist, gets {} too: a gate guards this part of the API, so the route is not proven",
-                response.status
-            ),
-        ),
-        Ok(response) => finding(
-            rule,
-            format!(
-                "{needs}; {below_path}, a path below it that cannot exist, answered {}, so whether routing runs before the credentials check here is not known",
-                status_text(response.status)
-            ),
-        ),
-        Err(error) => finding(
-            rule,
-            format!("{needs}; {below_path}, a path below it, got no response ({error})"),
-        ),
-    }
-    .into()
-}
-
-fn declared_schemes(operation: &crate::contract::Operation) -> Vec<&str> {
-    let mut names: Vec<&str> = Vec::new();
-    for name in operation
-        .security
-        .iter()
-        .flat_map(|alternative| alternative.iter().map(|(name, _)| name.as_str()))
-    {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    names
-}
-
 fn server_error(answered: String, status: u16, response: &Response) -> String {
     let answered = with_excerpt(answered, response);
     match status {
@@ -1463,7 +1318,7 @@ fn success(
             .contract
             .declares_response_value(context.operation, response.status, text)
     };
-    if let Some(placeholder) = stub_text(response, judge.settings, &declared) {
+    if let Some(placeholder) = stub::stub_text(response, judge.settings, &declared) {
         return finding(
             Rule::Stub2xx,
             format!("{answered} but the body says {placeholder}: a placeholder, not a handler"),
@@ -1582,136 +1437,6 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
         shown.push('…');
     }
     format!("{sentence}: {shown}")
-}
-
-/// The placeholder text of a small 2xx body (quoted), if the body is only a
-/// message that reads as "not implemented" (see [`placeholder_in`]), or plain
-/// text that does. `declared` tells whether a text is a value the response
-/// schema declares (an enum member): that is data, whatever it says.
-fn stub_text(
-    response: &Response,
-    settings: &Settings,
-    declared: &dyn Fn(&str) -> bool,
-) -> Option<String> {
-    if !settings.stub_detection || response.truncated || response.body.len() > STUB_BODY_LIMIT {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&response.body);
-    let extra: Vec<String> = settings
-        .stub_phrases
-        .iter()
-        .map(|phrase| normalize_words(phrase).trim().to_string())
-        .filter(|phrase| !phrase.is_empty())
-        .collect();
-    let is_placeholder = |text: &str| is_stub_text(text, &extra) && !declared(text);
-    let found = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(value) => placeholder_in(&value, false, &is_placeholder).map(str::to_string),
-        Err(_) => is_placeholder(&text).then(|| text.trim().to_string()),
-    }?;
-    let one_line = found.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut shown: String = one_line.chars().take(EVIDENCE_EXCERPT_CHARS).collect();
-    if shown.len() < one_line.len() {
-        shown.push('…');
-    }
-    Some(format!("\"{shown}\""))
-}
-
-/// Words that make a field a message rather than data (`message`,
-/// `errorMessage`, `error_description`, `detail`), matched against the
-/// field name's words.
-const MESSAGE_FIELDS: &[&str] = &[
-    "message", "messages", "msg", "error", "errors", "err", "detail", "details", "reason", "info",
-    "notice", "warning", "hint",
-];
-
-fn is_message_field(name: &str) -> bool {
-    normalize_words(name)
-        .split(' ')
-        .any(|word| MESSAGE_FIELDS.contains(&word))
-}
-
-/// The placeholder text in a JSON body that is only a message: a string; an
-/// object whose only field (nulls aside) is such a message (`{"data":
-/// {"error": "not_implemented"}}`), or whose message fields (`message`,
-/// `error`, `detail`, ...) carry one. A list is data (`[{"id": 12,
-/// "status": "todo"}]`), and so are the other fields of a record (`{"id":
-/// 12, "status": "todo"}`); inside a message field (`in_message`) every
-/// value is message, lists included (`{"errors": ["not implemented"]}`).
-fn placeholder_in<'v>(
-    value: &'v serde_json::Value,
-    in_message: bool,
-    is_placeholder: &dyn Fn(&str) -> bool,
-) -> Option<&'v str> {
-    match value {
-        serde_json::Value::String(s) => is_placeholder(s).then_some(s.as_str()),
-        serde_json::Value::Array(items) if in_message => items
-            .iter()
-            .find_map(|item| placeholder_in(item, true, is_placeholder)),
-        serde_json::Value::Object(fields) => {
-            let mut present = fields.iter().filter(|(_, value)| !value.is_null());
-            match (present.next(), present.next()) {
-                (Some((name, only)), None) => {
-                    placeholder_in(only, in_message || is_message_field(name), is_placeholder)
-                }
-                _ => fields
-                    .iter()
-                    .filter(|(name, _)| in_message || is_message_field(name))
-                    .find_map(|(_, field)| placeholder_in(field, true, is_placeholder)),
-            }
-        }
-        _ => None,
-    }
-}
-
-/// Whether `text` reads as a placeholder: a built-in phrase or one of
-/// `extra` (already normalized) as whole words, or a marker word alone.
-fn is_stub_text(text: &str, extra: &[String]) -> bool {
-    let words = normalize_words(text);
-    if STUB_PHRASES
-        .iter()
-        .copied()
-        .chain(extra.iter().map(String::as_str))
-        .any(|phrase| contains_words(&words, phrase))
-    {
-        return true;
-    }
-    let trimmed = words.trim_matches(|c: char| !c.is_alphanumeric());
-    STUB_MARKERS.iter().any(|marker| {
-        trimmed
-            .strip_prefix(marker)
-            .is_some_and(|rest| rest.is_empty() || rest.trim_start().starts_with(':'))
-    })
-}
-
-/// Lower-cased, with `_`, `-` and runs of whitespace as one space and
-/// camel case split (`NotImplemented`, `not_implemented` → `not implemented`).
-fn normalize_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut previous_lower = false;
-    for c in text.chars() {
-        if c.is_whitespace() || c == '_' || c == '-' {
-            if !out.ends_with(' ') {
-                out.push(' ');
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && previous_lower {
-            out.push(' ');
-        }
-        previous_lower = c.is_lowercase();
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
-/// Whether `phrase` occurs in `text` as whole words.
-fn contains_words(text: &str, phrase: &str) -> bool {
-    let is_word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    text.match_indices(phrase).any(|(at, _)| {
-        !is_word_char(text[..at].chars().next_back())
-            && !is_word_char(text[at + phrase.len()..].chars().next())
-    })
 }
 
 #[cfg(test)]
