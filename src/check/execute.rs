@@ -118,6 +118,11 @@ pub enum CheckError {
 }
 
 impl CheckError {
+    /// Bad input, its message masked by `redactor`.
+    fn masked(redactor: &Redactor, error: &dyn std::fmt::Display) -> CheckError {
+        CheckError::BadInput(redactor.text(&error.to_string()))
+    }
+
     /// The process exit code for this error ([`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -132,19 +137,14 @@ impl CheckError {
 /// caller renders it and turns it into an exit code ([`super::exit_code`]).
 pub async fn execute(request: &CheckRequest) -> Result<RunReport, CheckError> {
     let mut redactor = request.redactor.clone();
-    let bad = |redactor: &Redactor, e: &dyn std::fmt::Display| {
-        CheckError::BadInput(redactor.text(&e.to_string()))
-    };
-    let mut contract = load_contract(&request.spec, &request.load, request, &redactor)
-        .await
-        .map_err(|e| bad(&redactor, &e))?;
+    let bad = CheckError::masked;
+    let mut contract = load_contract(request, &request.spec, &request.load).await?;
     contract
         .require_operations()
         .map_err(|e| bad(&redactor, &e))?;
-    let (since, since_files) = match release_diff(request, &mut contract, &redactor).await {
-        Ok(Some((diff, files))) => (Some(diff), files),
-        Ok(None) => (None, Vec::new()),
-        Err(e) => return Err(bad(&redactor, &e)),
+    let (since, since_files) = match release_diff(request, &mut contract).await? {
+        Some((diff, files)) => (Some(diff), files),
+        None => (None, Vec::new()),
     };
     let contracts: Vec<&str> = [Some(request.spec.as_str()), request.since.as_deref()]
         .into_iter()
@@ -209,14 +209,9 @@ pub struct Listing {
 /// `check` would send, for `rollcall list`.
 pub async fn plan_listing(request: &CheckRequest) -> Result<Listing, CheckError> {
     let mut redactor = request.redactor.clone();
-    let bad = |redactor: &Redactor, e: &dyn std::fmt::Display| {
-        CheckError::BadInput(redactor.text(&e.to_string()))
-    };
-    let mut contract = load_contract(&request.spec, &request.load, request, &redactor)
-        .await
-        .map_err(|e| bad(&redactor, &e))?;
+    let mut contract = load_contract(request, &request.spec, &request.load).await?;
     let planned = plan_run(request, &mut contract, &[&request.spec], &mut redactor)
-        .map_err(|e| bad(&redactor, &e))?;
+        .map_err(|e| CheckError::masked(&redactor, &e))?;
     match &request.probe.signer {
         Some(signer) => {
             for secret in signer.secrets() {
@@ -333,12 +328,14 @@ async fn probe_and_judge(
 /// observer, masked by `redactor` (the contract's own URL may hold a
 /// token) and on one line each.
 async fn load_contract(
+    request: &CheckRequest,
     spec: &str,
     options: &LoadOptions,
-    request: &CheckRequest,
-    redactor: &Redactor,
-) -> Result<Contract, contract::ContractError> {
-    let contract = contract::load(spec, options).await?;
+) -> Result<Contract, CheckError> {
+    let redactor = &request.redactor;
+    let contract = contract::load(spec, options)
+        .await
+        .map_err(|e| CheckError::masked(redactor, &e))?;
     if !request.quiet {
         warn(&contract, redactor, request.observer.as_ref());
     }
@@ -351,8 +348,7 @@ async fn load_contract(
 async fn release_diff(
     request: &CheckRequest,
     contract: &mut Contract,
-    redactor: &Redactor,
-) -> Result<Option<(ContractDiff, Vec<String>)>, contract::ContractError> {
+) -> Result<Option<(ContractDiff, Vec<String>)>, CheckError> {
     let Some(old_spec) = &request.since else {
         return Ok(None);
     };
@@ -366,7 +362,7 @@ async fn release_diff(
             ..request.load.clone()
         }
     };
-    let old = load_contract(old_spec, &load, request, redactor).await?;
+    let old = load_contract(request, old_spec, &load).await?;
     let diff = ContractDiff::between(&old, contract);
     if request.only_new {
         let declared = contract.operations.len();
