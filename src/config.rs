@@ -31,11 +31,11 @@
 //! Error messages name the key, never a value.
 //!
 //! Known gaps and `expect` are applied to a finished [`RunReport`] by
-//! [`Config::apply_allowances`], with the date passed in (so tests choose it).
+//! [`Config::apply_allowances`] (through [`crate::report::allowances`],
+//! where the notes are made), with the date passed in (so tests choose it).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use indexmap::IndexMap;
@@ -47,8 +47,9 @@ use crate::contract::Contract;
 use crate::plan::filter::{Filter, Rule};
 use crate::plan::target::TargetSpec;
 use crate::plan::{BasePath, BasePathError, Credential, Mode, OperationOverride};
-use crate::report::{Allowance, AllowanceKind, RunReport};
-use crate::verdict::{Outcome, Verdict};
+pub use crate::report::allowances::{Date, KnownGap};
+use crate::report::{RunReport, allowances};
+use crate::verdict::Verdict;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "rollcall.toml";
@@ -88,52 +89,6 @@ pub enum ConfigError {
     BadToday(String),
 }
 
-/// A calendar date, `YYYY-MM-DD` (known-gap `until`, "today").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-}
-
-impl FromStr for Date {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Date, String> {
-        let bad = || format!("'{text}' is not a date; expected YYYY-MM-DD, e.g. 2027-01-31");
-        let mut parts = text.trim().split('-');
-        let (Some(y), Some(m), Some(d), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad());
-        };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return Err(bad());
-        }
-        let year: u16 = y.parse().map_err(|_| bad())?;
-        let month: u8 = m.parse().map_err(|_| bad())?;
-        let day: u8 = d.parse().map_err(|_| bad())?;
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return Err(bad()),
-        };
-        if day == 0 || day > days_in_month {
-            return Err(bad());
-        }
-        Ok(Date { year, month, day })
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
 impl Date {
     /// Today in UTC, or [`TODAY_ENV`] when it is set.
     pub fn today() -> Result<Date, ConfigError> {
@@ -164,20 +119,6 @@ pub struct OperationEntry {
     pub expect: Option<Verdict>,
     /// Do not probe it; report it as skipped with this reason.
     pub skip: Option<String>,
-}
-
-/// One `[[known_gaps]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownGap {
-    /// `METHOD /path` or an operationId.
-    pub operation: String,
-    pub reason: String,
-    /// Last day the gap is accepted (inclusive).
-    pub until: Date,
-    /// `rule = "handler-501"`: only a failure decided by this rule is the
-    /// known gap; the operation failing another way fails the run.
-    pub rule: Option<crate::verdict::Rule>,
-    pub line: usize,
 }
 
 /// A loaded config file. Every field is what the file says, `None` (or
@@ -954,68 +895,12 @@ impl Config {
     /// not fail the run; one past `until` fails it again; one that now
     /// passes asks to be removed). `today` decides expiry.
     pub fn apply_allowances(&self, report: &mut RunReport, today: Date) {
-        for operation in &mut report.operations {
-            let names = |key: &str| {
-                crate::contract::names(
-                    key,
-                    operation.method,
-                    &operation.path,
-                    operation.operation_id.as_deref(),
-                )
-            };
-            let expect = self
-                .operations
-                .iter()
-                .find(|o| o.expect.is_some() && names(&o.key))
-                .and_then(|o| o.expect);
-            let gap = self.known_gaps.iter().find(|g| names(&g.operation));
-            for result in &mut operation.results {
-                if let Some(expected) = expect {
-                    result.allowance = Some(if result.verdict == expected {
-                        Allowance {
-                            kind: AllowanceKind::Expected,
-                            message: format!("expected: {expected} (rollcall.toml)"),
-                        }
-                    } else {
-                        Allowance {
-                            kind: AllowanceKind::Unexpected,
-                            message: format!(
-                                "rollcall.toml expects {expected}, got {}",
-                                result.verdict
-                            ),
-                        }
-                    });
-                }
-                let Some(gap) = gap else { continue };
-                let passes = result.counted_outcome() == Outcome::Pass;
-                if !passes && gap.rule.is_some_and(|rule| result.rule != rule) {
-                    // Failing another way than the gap says: not this gap.
-                    continue;
-                }
-                result.allowance = Some(if passes {
-                    Allowance {
-                        kind: AllowanceKind::Fixed,
-                        message: format!(
-                            "fixed: remove it from known gaps (listed: {})",
-                            gap.reason
-                        ),
-                    }
-                } else if today <= gap.until {
-                    Allowance {
-                        kind: AllowanceKind::KnownGap,
-                        message: format!("known gap: {}, until {}", gap.reason, gap.until),
-                    }
-                } else {
-                    Allowance {
-                        kind: AllowanceKind::Expired,
-                        message: format!(
-                            "known gap expired on {}: {}; it fails the run again",
-                            gap.until, gap.reason
-                        ),
-                    }
-                });
-            }
-        }
+        let expected: Vec<(&str, Verdict)> = self
+            .operations
+            .iter()
+            .filter_map(|o| o.expect.map(|verdict| (o.key.as_str(), verdict)))
+            .collect();
+        allowances::apply(report, &expected, &self.known_gaps, today);
     }
 }
 
@@ -1186,7 +1071,9 @@ fn key_at(text: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::AllowanceKind;
     use crate::report::testing::fixture;
+    use crate::verdict::Outcome;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("rollcall.toml"), text, &|name| match name {

@@ -10,6 +10,7 @@
 //! on which nothing was proven served ([`RunReport::target_failures`]). Every
 //! renderer asks these, so the exit code and every report agree.
 
+pub mod allowances;
 pub mod curl;
 pub mod diff;
 pub mod github;
