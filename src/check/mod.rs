@@ -7,6 +7,7 @@
 //! gives.
 
 mod execute;
+pub mod followup;
 
 pub use execute::{
     CheckError, CheckRequest, Listing, Observer, Silent, diff_contracts, execute, plan_listing,
@@ -358,7 +359,7 @@ async fn probe_target(
     let mut followed: Vec<verdict::followup::Followed> = vec![Default::default(); count];
     let mut sent = vec![true; count];
     // Safe follow-up requests for answers that leave the route in doubt.
-    let follow_up_run = verdict::followup::Run {
+    let follow_up_run = followup::Run {
         prober,
         contract,
         probes: &probes,
@@ -386,7 +387,7 @@ async fn probe_target(
             exchanges[index] = Some(exchange);
         }
         let mut phase_followed =
-            verdict::followup::run(&follow_up_run, &mut discovery, &exchanges, &phase.probes).await;
+            followup::run(&follow_up_run, &mut discovery, &exchanges, &phase.probes).await;
         for &index in &phase.probes {
             if let Some(slot) = phase_followed.get_mut(index) {
                 followed[index] = std::mem::take(slot);

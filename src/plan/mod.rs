@@ -31,6 +31,7 @@
 pub mod auth;
 pub mod body;
 pub mod filter;
+pub mod followup;
 pub mod media;
 pub mod order;
 pub mod path;

@@ -53,13 +53,13 @@ pub struct Discovery {
     /// or a proxy in front of it, does not pass them through at all.
     pub refused_methods: Vec<MethodRefusal>,
     /// Whether `OPTIONS` on a route this run proved deployed lists its
-    /// methods; set after the probes (see `verdict::followup`), and needed
+    /// methods; set after the probes (see `check::followup`), and needed
     /// before an `OPTIONS` answered with the no-route response may count as
     /// proof that a route is missing (Rails, for one, routes no `OPTIONS`).
     pub options_calibration: Option<OptionsCalibration>,
     /// The probes of this run that a handler answered with a 2xx, by
     /// concrete path; added after each phase's probes (see
-    /// `verdict::followup`). On a target that answers a method a routed
+    /// `check::followup`). On a target that answers a method a routed
     /// path does not serve with its no-route 404, such an answer shows
     /// that the path is served, so another method's no-route 404 there
     /// shows the method missing.

@@ -16,6 +16,7 @@
 //! present a client certificate for mTLS.
 
 mod discovery;
+pub mod followup;
 mod mask;
 pub mod resolve;
 pub mod sigv4;

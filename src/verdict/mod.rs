@@ -4,8 +4,9 @@
 //!
 //! A decision reads the operation's answer together with what discovery
 //! learned about the target and, where the answer leaves the route in doubt,
-//! the safe follow-up requests it asked for ([`follow_up_wanted`], sent by
-//! [`followup`]); the evidence records that chain. The order of the checks
+//! the safe follow-up requests it asked for ([`follow_up_wanted`]; built by
+//! [`crate::plan::followup`], sent by the run, `check::followup`); the
+//! evidence records that chain. Nothing here sends a request. The order of the checks
 //! is documented in `docs/verdicts.md`. What a 401 or 403 proves is judged
 //! in `auth.rs`, whether a 2xx body is a placeholder in `stub.rs`.
 
@@ -169,7 +170,7 @@ pub fn classify(context: &Context<'_>, exchange: Option<&crate::probe::Exchange>
 }
 
 /// Classifies one probe's exchange together with the follow-up requests
-/// sent after it (see [`followup`]).
+/// sent after it (see `check::followup`, which sends them).
 pub fn classify_with(
     context: &Context<'_>,
     exchange: Option<&crate::probe::Exchange>,
@@ -200,7 +201,7 @@ pub fn follow_up_wanted(
 
 /// [`classify_with`] and [`follow_up_wanted`] from one decision (for an
 /// operation that has not had its share of follow-ups).
-fn classify_wanting(
+pub fn classify_wanting(
     context: &Context<'_>,
     exchange: Option<&crate::probe::Exchange>,
     settings: &Settings,

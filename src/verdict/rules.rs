@@ -151,7 +151,7 @@ impl Rule {
         Rule::RepeatsDisagree,
     ];
 
-    /// The rule's row of the [`REGISTRY`].
+    /// The rule's row of the registry (the `REGISTRY` table below).
     pub const fn info(self) -> RuleInfo {
         REGISTRY[self as usize]
     }

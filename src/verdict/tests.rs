@@ -62,7 +62,7 @@ async fn check_on(
     for (i, exchange) in prober.probe_all(requests).await {
         exchanges[i] = Some(exchange);
     }
-    let run = followup::Run {
+    let run = crate::check::followup::Run {
         prober,
         contract,
         probes,
@@ -71,7 +71,7 @@ async fn check_on(
         credentials_given,
     };
     let all: Vec<usize> = (0..probes.len()).collect();
-    let followed = followup::run(&run, &mut discovery, &exchanges, &all).await;
+    let followed = crate::check::followup::run(&run, &mut discovery, &exchanges, &all).await;
     probes
         .iter()
         .zip(&exchanges)
