@@ -5,6 +5,10 @@
 //! through the redactor, into a [`RunReport`] that every renderer reads.
 //! [`exit_code`] turns a finished report into the exit code its [`Gate`]
 //! gives.
+//!
+//! [`execute`] is the run as one call, from a [`CheckRequest`] (loading,
+//! the release diff, selection and planning before this module's [`run`]);
+//! [`followup`] owns the follow-up loop of each target.
 
 mod execute;
 pub mod followup;
