@@ -143,7 +143,7 @@ async fn fetch(
         .apply(builder)
         .map_err(|e| failed(e.to_string()))?
         .build()
-        .map_err(|e| failed(error_chain(&e.without_url())))?;
+        .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?;
     let mut request = client.get(url);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
@@ -151,7 +151,7 @@ async fn fetch(
     let mut response = request
         .send()
         .await
-        .map_err(|e| failed(error_chain(&e.without_url())))?;
+        .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?;
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered HTTP {status}")));
@@ -160,7 +160,7 @@ async fn fetch(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| failed(error_chain(&e.without_url())))?
+        .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?
     {
         if body.len() + chunk.len() > MAX_SPEC_BYTES {
             return Err(failed(format!(
@@ -171,21 +171,6 @@ async fn fetch(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// reqwest's top-level message ("error sending request") hides the cause; join the chain.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let text = inner.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = inner.source();
-    }
-    message
 }
 
 /// The bytes as text, without a UTF-8 byte order mark.
