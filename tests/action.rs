@@ -19,8 +19,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::support::{assert_contains, assert_lacks, github_outputs, run_within, succeeded};
 use rollcall::demo;
 
 const ROLLCALL: &str = env!("CARGO_BIN_EXE_rollcall");
@@ -253,15 +254,15 @@ impl Runner {
             }
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
-        let (code, stdout, stderr) = run_with_limit(command);
+        let run = run_within(command, STEP_LIMIT);
         let text = std::fs::read_to_string(&output_file).expect("GITHUB_OUTPUT");
         StepRun {
             id: id.to_string(),
             uses: None,
-            code,
-            stdout,
-            stderr,
-            outputs: parse_outputs(&text),
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+            outputs: github_outputs(&text),
         }
     }
 
@@ -335,47 +336,6 @@ fn make_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-fn run_with_limit(mut command: Command) -> (i32, String, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out_path = dir.path().join("stdout");
-    let err_path = dir.path().join("stderr");
-    command
-        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
-        .stderr(std::fs::File::create(&err_path).expect("stderr file"));
-    let mut child = command.spawn().expect("bash runs");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > STEP_LIMIT {
-            let _ = child.kill();
-            panic!("a step ran past {STEP_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code().unwrap_or(-1),
-        std::fs::read_to_string(out_path).unwrap_or_default(),
-        std::fs::read_to_string(err_path).unwrap_or_default(),
-    )
-}
-
-/// GitHub's output file: `name=value` lines and `name<<DELIMITER` blocks.
-fn parse_outputs(text: &str) -> BTreeMap<String, String> {
-    let mut outputs = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-            outputs.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            outputs.insert(name.to_string(), value.to_string());
-        }
-    }
-    outputs
-}
-
 // ---------------------------------------------------------------------------
 // A fake GitHub release on a loopback port.
 
@@ -443,16 +403,12 @@ impl FakeRelease {
 
     /// Packs `binary` for `target` with the release workflow's script.
     fn add_archive(&self, target: &str, binary: &str) -> PathBuf {
-        let output = Command::new("bash")
-            .arg(repo().join("scripts/package-release.sh"))
-            .args(["archive", target, binary])
-            .arg(self.tag_dir())
-            .output()
-            .expect("package-release.sh runs");
-        assert!(
-            output.status.success(),
-            "package-release.sh archive: {}",
-            String::from_utf8_lossy(&output.stderr)
+        let output = succeeded(
+            Command::new("bash")
+                .arg(repo().join("scripts/package-release.sh"))
+                .args(["archive", target, binary])
+                .arg(self.tag_dir()),
+            "package-release.sh archive",
         );
         PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
     }
@@ -534,11 +490,7 @@ async fn release_binary_is_downloaded_verified_and_checks_the_service() {
     assert_eq!(install.outputs["version"], version());
     let bin = PathBuf::from(&install.outputs["bin"]);
     assert!(bin.starts_with(runner.path("runner-temp")), "{bin:?}");
-    assert!(
-        install.stdout.contains("matches SHA256SUMS"),
-        "{}",
-        install.stdout
-    );
+    assert_contains(&install.stdout, "matches SHA256SUMS");
     // No source build: neither the cache steps nor cargo ran.
     assert_eq!(run.ids(), ["install", "check"], "{}", run.log());
     let name = format!("rollcall-{}-{target}.tar.gz", version());
@@ -607,12 +559,9 @@ async fn a_checksum_mismatch_fails_the_step_and_runs_nothing() {
     assert_eq!(run.code(), 1, "{}", run.log());
     assert_eq!(run.ids(), ["install"], "nothing runs after a mismatch");
     let install = run.step("install");
-    assert!(
-        install
-            .stdout
-            .contains("::error title=rollcall action::checksum mismatch"),
-        "{}",
-        install.stdout
+    assert_contains(
+        &install.stdout,
+        "::error title=rollcall action::checksum mismatch",
     );
     assert!(!install.outputs.contains_key("bin"));
     // The tampered archive was neither kept nor unpacked.
@@ -640,11 +589,7 @@ async fn a_release_without_a_checksum_file_is_refused() {
         .await
         .expect("join");
     assert_eq!(install.code, 1, "{}{}", install.stdout, install.stderr);
-    assert!(
-        install.stdout.contains("an unverified binary is not run"),
-        "{}",
-        install.stdout
-    );
+    assert_contains(&install.stdout, "an unverified binary is not run");
 }
 
 // ---------------------------------------------------------------------------
@@ -723,15 +668,14 @@ async fn a_missing_binary_builds_from_the_action_source_with_its_own_toolchain()
     let install = run.step("install");
     assert_eq!(install.outputs["from"], "source", "{}", run.log());
     assert_eq!(install.outputs["build"], "true");
-    assert!(
-        install.stdout.contains(&format!(
+    assert_contains(
+        &install.stdout,
+        &format!(
             "release v{} has no rollcall-{}-{}.tar.gz",
             version(),
             version(),
             runner_arch().1
-        )),
-        "{}",
-        install.stdout
+        ),
     );
     let key = &install.outputs["cache-key"];
     assert!(key.starts_with(&format!("rollcall-build-Linux-{}-", runner.runner_arch)));
@@ -811,7 +755,7 @@ async fn a_branch_or_local_ref_builds_from_source_without_asking_for_a_release()
                 .expect("join");
         assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
         assert_eq!(install.outputs["build"], "true", "ref {action_ref:?}");
-        assert!(install.stdout.contains(reason), "{}", install.stdout);
+        assert_contains(&install.stdout, reason);
     }
     assert!(release.requests().is_empty(), "{:?}", release.requests());
 }
@@ -930,11 +874,7 @@ async fn inputs_become_rollcall_arguments_as_shell_words_never_evaluated() {
             step.stdout
         );
     }
-    assert!(
-        !step.stdout.contains("::add-mask::canary"),
-        "{}",
-        step.stdout
-    );
+    assert_lacks(&step.stdout, "::add-mask::canary");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -959,11 +899,7 @@ async fn credentials_are_masked_as_workflow_command_data_and_passed_in_the_envir
             .expect("join");
     assert_eq!(step.code, 0, "{}{}", step.stdout, step.stderr);
     // `%` is escaped, or the runner would unescape %0A and mask another string.
-    assert!(
-        step.stdout.contains("::add-mask::100%250Asure\n"),
-        "{}",
-        step.stdout
-    );
+    assert_contains(&step.stdout, "::add-mask::100%250Asure\n");
     let env = std::fs::read_to_string(&env_file).expect("env");
     assert!(
         env.contains("ROLLCALL_AUTH_BEARERAUTH=100%0Asure\n"),

@@ -10,41 +10,45 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::Value;
 
-mod support;
+use rollcall::report::RunReport;
 
-use support::{Run, command, read_json, repo, run, verdict_of};
+use crate::support::serve::serve;
+use crate::support::{Run, assert_contains, read_report, repo_arg, rollcall_in, verdict_of};
 
 /// A service with the contract's paths at the root, on 127.0.0.1.
 async fn serve_at_root() -> String {
     let app = Router::new()
         .route("/ping", get(|| async { "pong" }))
         .route("/items/{id}", get(|| async { "an item" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
+    serve(app).await.url()
 }
 
 fn spec() -> String {
-    repo("testdata/e2e/root-served.yaml").display().to_string()
+    repo_arg("testdata/e2e/root-served.yaml")
 }
 
-async fn rollcall_in(dir: &Path, args: &[&str]) -> Run {
-    let mut command = command(args);
-    command.current_dir(dir);
-    run(command).await
+/// `rollcall COMMAND <the root-served contract> EXTRA...` in an empty folder.
+async fn on_spec(command: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec();
+    let mut args = vec![command, spec.as_str()];
+    args.extend_from_slice(extra);
+    rollcall_in(dir.path(), &args, &[]).await
 }
 
-async fn check_json(dir: &Path, extra: &[&str]) -> (Run, Value) {
+/// The base URL of every target of `report`.
+fn bases(report: &RunReport) -> Vec<&str> {
+    report.targets.iter().map(|t| t.base_url.as_str()).collect()
+}
+
+async fn check_json(dir: &Path, extra: &[&str]) -> (Run, RunReport) {
     let report = dir.join("report.json");
     let spec = spec();
     let report_arg = report.display().to_string();
     let mut args = vec!["check", spec.as_str(), "--json", report_arg.as_str()];
     args.extend_from_slice(extra);
-    let run = rollcall_in(dir, &args).await;
-    let json = read_json(&report);
+    let run = rollcall_in(dir, &args, &[]).await;
+    let json = read_report(&report);
     (run, json)
 }
 
@@ -54,21 +58,25 @@ async fn base_path_slash_finds_a_service_at_the_root() {
     let dir = tempfile::tempdir().unwrap();
 
     let (run, report) = check_json(dir.path(), &["--target", &url]).await;
-    assert_eq!(run.code, 1, "{}", run.all_output());
+    run.assert_code(1);
     assert_eq!(
-        report["targets"][0]["base_url"],
+        report.targets[0].base_url,
         format!("{url}/v1"),
         "by default the contract's server path is appended"
     );
     assert_eq!(verdict_of(&report, "GET /ping"), "missing_route");
 
     let (run, report) = check_json(dir.path(), &["--target", &url, "--base-path", "/"]).await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(report["targets"][0]["base_url"], format!("{url}/"));
+    run.assert_code(0);
+    assert_eq!(report.targets[0].base_url, format!("{url}/"));
     assert_eq!(verdict_of(&report, "GET /ping"), "implemented");
     assert_eq!(verdict_of(&report, "GET /items/{itemId}"), "implemented");
     assert_eq!(
-        report["operations"][0]["results"][0]["request"]["url"],
+        report.operations[0].results[0]
+            .request
+            .as_ref()
+            .unwrap()
+            .url,
         format!("{url}/ping")
     );
 
@@ -78,8 +86,8 @@ async fn base_path_slash_finds_a_service_at_the_root() {
         &["--target", &format!("mock={url}"), "--base-path", "mock=/"],
     )
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(report["targets"][0]["base_url"], format!("{url}/"));
+    run.assert_code(0);
+    assert_eq!(report.targets[0].base_url, format!("{url}/"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -97,14 +105,9 @@ async fn base_path_from_the_config_file_per_target_and_for_all() {
     )
     .unwrap();
     let (run, report) = check_json(dir.path(), &[]).await;
-    let bases: Vec<&str> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["base_url"].as_str().unwrap())
-        .collect();
+    let found = bases(&report);
     assert_eq!(
-        bases,
+        found,
         [format!("{url}/"), format!("{url}/gateway/v1")],
         "{}",
         run.all_output()
@@ -114,24 +117,15 @@ async fn base_path_from_the_config_file_per_target_and_for_all() {
     // A flag wins over the file: for every target, then for one.
     let (_, report) =
         check_json(dir.path(), &["--base-path", "/", "--base-path", "proxy=/x"]).await;
-    let bases: Vec<&str> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["base_url"].as_str().unwrap())
-        .collect();
-    assert_eq!(bases, [format!("{url}/"), format!("{url}/gateway/x")]);
+    let found = bases(&report);
+    assert_eq!(found, [format!("{url}/"), format!("{url}/gateway/x")]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_shows_each_targets_base_url_and_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = spec();
-    let run = rollcall_in(
-        dir.path(),
+    let run = on_spec(
+        "list",
         &[
-            "list",
-            &spec,
             "--target",
             "prod=https://api.example.com",
             "--target",
@@ -143,7 +137,7 @@ async fn list_shows_each_targets_base_url_and_why() {
         ],
     )
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     let expected = "\
 Root-served 1.0 (OpenAPI 3.0.3), safe mode
 
@@ -161,11 +155,7 @@ GET /items/{itemId}  getItem  valid
 ";
     assert_eq!(run.stdout, expected);
 
-    let run = rollcall_in(
-        dir.path(),
-        &["list", &spec, "-t", "http://ci:s3cret-pw@127.0.0.1:4010"],
-    )
-    .await;
+    let run = on_spec("list", &["-t", "http://ci:s3cret-pw@127.0.0.1:4010"]).await;
     assert!(
         run.stdout.contains("http://***:***@127.0.0.1:4010/v1")
             && !run.stdout.contains("s3cret-pw"),
@@ -173,26 +163,15 @@ GET /items/{itemId}  getItem  valid
         run.stdout
     );
 
-    let run = rollcall_in(dir.path(), &["list", &spec]).await;
-    assert!(
-        run.stdout.contains(
-            "base URL: TARGET + /v1 (the contract's server path), unless the target URL has a path or --base-path is given\n"
-        ),
-        "{}",
-        run.stdout
+    let run = on_spec("list", &[]).await;
+    assert_contains(
+        &run.stdout,
+        "base URL: TARGET + /v1 (the contract's server path), unless the target URL has a path or --base-path is given\n",
     );
 
-    let run = rollcall_in(
-        dir.path(),
-        &[
-            "list",
-            &spec,
-            "--json",
-            "-t",
-            "http://127.0.0.1:4010",
-            "--base-path",
-            "/",
-        ],
+    let run = on_spec(
+        "list",
+        &["--json", "-t", "http://127.0.0.1:4010", "--base-path", "/"],
     )
     .await;
     let listing: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -208,45 +187,14 @@ GET /items/{itemId}  getItem  valid
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_base_path_naming_no_target_or_no_path_is_bad_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = spec();
-    let run = rollcall_in(
-        dir.path(),
-        &[
-            "list",
-            &spec,
-            "-t",
-            "prod=http://127.0.0.1:9",
-            "--base-path",
-            "canary=/",
-        ],
+    let run = on_spec(
+        "list",
+        &["-t", "prod=http://127.0.0.1:9", "--base-path", "canary=/"],
     )
     .await;
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(
-        run.stderr
-            .contains("--base-path canary=/: no target has that name (targets: prod)"),
-        "{}",
-        run.stderr
-    );
-    let run = rollcall_in(
-        dir.path(),
-        &[
-            "check",
-            &spec,
-            "-t",
-            "http://127.0.0.1:9",
-            "--base-path",
-            "v1",
-        ],
-    )
-    .await;
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(
-        run.stderr.contains("does not start with '/'"),
-        "{}",
-        run.stderr
-    );
+    run.assert_refused("--base-path canary=/: no target has that name (targets: prod)");
+    let run = on_spec("check", &["-t", "http://127.0.0.1:9", "--base-path", "v1"]).await;
+    run.assert_refused("does not start with '/'");
 }
 
 #[test]

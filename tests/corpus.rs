@@ -9,15 +9,14 @@
 //! missing the test fetches it once; if that fails it
 //! skips loudly, except under `CI=true`, where it fails with the command to run.
 
-mod contract_support;
-
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use contract_support::validator::{Judgement, Request, RequestValidator};
-use contract_support::{corpus_dir, corpus_files, load};
+use crate::support;
+use crate::support::corpus::validator::{Judgement, Request, RequestValidator};
+use crate::support::corpus::{corpus_dir, corpus_files, load};
 use rollcall::contract::Contract;
 use rollcall::plan::{self, Intent, Mode, PlanOptions, PlannedRequest};
 
@@ -349,11 +348,11 @@ fn no_safe_probe_is_a_valid_request_for_its_operation() {
                 headers.push(("Content-Type".to_string(), body.content_type.clone()));
             }
             let body = request.body.as_ref().map_or(&[][..], |b| &b.bytes[..]);
-            let sent = Request::planned(request.method, &request.path_and_query, &headers, body);
+            let sent = Request::planned(&request.path_and_query, &headers, body);
             let label = contract.operations[probe.operation].label();
             let shown = format!(
                 "{} | {label} | {:?} | {} {}{}",
-                contract_support::short_name(&corpus, path),
+                support::corpus::short_name(&corpus, path),
                 intent,
                 request.method,
                 request.path_and_query,

@@ -9,13 +9,16 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
+use rollcall::plan::Mode;
 use serde_json::Value;
 
 use rollcall::demo;
 
-mod support;
-
-use support::{Run, args, read_json, repo, result_of, rollcall, verdict_of};
+use crate::support;
+use crate::support::{
+    Run, args, assert_contains, assert_lacks, check_args, read_report, repo, repo_arg, result_of,
+    rollcall, verdict_of,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn safe_check_of_demo_service_finds_each_gap_and_changes_nothing() {
@@ -43,21 +46,21 @@ async fn safe_check_of_demo_service_finds_each_gap_and_changes_nothing() {
         "flagged operations exit 1\n{}",
         run.all_output()
     );
-    let report = read_json(&json);
+    let report = read_report(&json);
     for (label, expected) in demo::EXPECTED {
         assert_eq!(verdict_of(&report, label), expected.as_str(), "{label}");
     }
     assert_eq!(server.state_changes(), 0, "safe mode must change nothing");
-    assert_eq!(report["mode"], "safe");
-    assert_eq!(report["tool"], "rollcall");
-    assert_eq!(report["spec"]["title"], "Petstore (rollcall demo)");
+    assert_eq!(report.mode, Mode::Safe);
+    assert_eq!(report.tool, "rollcall");
+    assert_eq!(report.spec.title, "Petstore (rollcall demo)");
     let missing = result_of(&report, "PATCH /pets/{petId}");
-    assert_eq!(missing["status"], 405);
+    assert_eq!(missing.status, Some(405));
     assert!(
-        missing["evidence"].as_str().unwrap().contains("GET"),
-        "the Allow set is in the evidence: {missing}"
+        missing.evidence.contains("GET"),
+        "the Allow set is in the evidence: {missing:?}"
     );
-    assert!(run.stdout.contains("not_implemented"), "{}", run.stdout);
+    assert_contains(&run.stdout, "not_implemented");
     server.stop().await;
 }
 
@@ -80,11 +83,11 @@ async fn live_mode_reaches_handlers_with_valid_requests() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 1, "{}", run.all_output());
-    let report = read_json(&json);
-    assert_eq!(report["mode"], "live");
+    run.assert_code(1);
+    let report = read_report(&json);
+    assert_eq!(report.mode, Mode::Live);
     assert_eq!(verdict_of(&report, "POST /pets"), "implemented");
-    assert_eq!(result_of(&report, "POST /pets")["status"], 201);
+    assert_eq!(result_of(&report, "POST /pets").status, Some(201));
     assert!(server.state_changes() > 0, "live mode sends valid requests");
     server.stop().await;
 }
@@ -102,7 +105,7 @@ async fn served_contract_exits_zero() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     assert_eq!(server.state_changes(), 0);
     server.stop().await;
 }
@@ -112,12 +115,7 @@ async fn target_path_is_the_full_base_and_a_wrong_one_shows_missing_routes() {
     let server = demo::Server::start().await.unwrap();
     let explicit = format!("{}api/v1", server.url());
     let run = rollcall(
-        vec![
-            "check".into(),
-            repo("testdata/e2e/served.yaml").display().to_string(),
-            "--target".into(),
-            explicit,
-        ],
+        check_args(&repo_arg("testdata/e2e/served.yaml"), &[explicit], &[]),
         vec![],
     )
     .await;
@@ -144,11 +142,8 @@ async fn target_path_is_the_full_base_and_a_wrong_one_shows_missing_routes() {
     )
     .await;
     assert_eq!(run.code, 1);
-    let report = read_json(&json);
-    assert_eq!(
-        report["targets"][0]["base_url"],
-        format!("{}v2", server.url())
-    );
+    let report = read_report(&json);
+    assert_eq!(report.targets[0].base_url, format!("{}v2", server.url()));
     assert_eq!(verdict_of(&report, "GET /health"), "missing_route");
     server.stop().await;
 }
@@ -182,7 +177,7 @@ async fn credentials_are_applied_and_never_shown() {
         format!("bearerAuth={}", demo::ADMIN_TOKEN),
     ]);
     let run = rollcall(with_flag, vec![]).await;
-    let report = read_json(&json);
+    let report = read_report(&json);
     assert_eq!(
         verdict_of(&report, "GET /admin/stats"),
         "implemented",
@@ -206,7 +201,7 @@ async fn credentials_are_applied_and_never_shown() {
         vec![("ROLLCALL_AUTH_BEARERAUTH", demo::ADMIN_TOKEN.to_string())],
     )
     .await;
-    let report = read_json(&json);
+    let report = read_report(&json);
     assert_eq!(verdict_of(&report, "GET /admin/stats"), "implemented");
     assert!(!run.all_output().contains(demo::ADMIN_TOKEN));
 
@@ -217,13 +212,10 @@ async fn credentials_are_applied_and_never_shown() {
         "bearerAuth=wrong-token-456".to_string(),
     ]);
     let run = rollcall(wrong, vec![]).await;
-    let report = read_json(&json);
+    let report = read_report(&json);
     let admin = result_of(&report, "GET /admin/stats");
-    assert_eq!(admin["verdict"], "auth_required");
-    assert!(
-        admin["evidence"].as_str().unwrap().contains("credential"),
-        "{admin}"
-    );
+    assert_eq!(admin.verdict.as_str(), "auth_required");
+    assert!(admin.evidence.contains("credential"), "{admin:?}");
     assert!(!run.all_output().contains("wrong-token-456"));
     assert!(
         !std::fs::read_to_string(&json)
@@ -282,8 +274,8 @@ async fn server_errors_timeouts_skips_and_unverifiable_operations_get_their_verd
         vec![],
     )
     .await;
-    assert_eq!(run.code, 1, "{}", run.all_output());
-    let report = read_json(&json);
+    run.assert_code(1);
+    let report = read_report(&json);
     assert_eq!(verdict_of(&report, "GET /ok"), "implemented");
     assert_eq!(verdict_of(&report, "GET /boom"), "server_error");
     assert_eq!(verdict_of(&report, "GET /slow"), "unreachable");
@@ -314,7 +306,7 @@ async fn no_reachable_target_exits_three() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 3, "{}", run.all_output());
+    run.assert_code(3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -326,7 +318,7 @@ async fn demo_command_exits_zero_and_writes_its_junit() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     let xml = std::fs::read_to_string(&junit).unwrap();
     for (label, _) in demo::EXPECTED {
         let name = format!("name=\"{label}\"");
@@ -351,8 +343,8 @@ async fn demo_command_exits_zero_and_writes_its_junit() {
 async fn bad_input(list: &[&str]) -> Run {
     let run = rollcall(args(list), vec![]).await;
     assert_eq!(run.code, 2, "exit 2 for {list:?}\n{}", run.all_output());
-    assert!(run.stderr.contains("error"), "{}", run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_contains(&run.stderr, "error");
+    assert_lacks(&run.stderr, "panicked");
     run
 }
 
@@ -376,21 +368,21 @@ async fn bad_input_gets_a_clear_error_and_exit_two() {
         .display()
         .to_string();
     let run = bad_input(&["check", &invalid_json, "--target", t]).await;
-    assert!(run.stderr.contains("invalid.json:"), "{}", run.stderr);
+    assert_contains(&run.stderr, "invalid.json:");
 
     let dangling = repo("testdata/malformed/dangling-ref.yaml")
         .display()
         .to_string();
     let run = bad_input(&["check", &dangling, "--target", t]).await;
-    assert!(run.stderr.contains("$ref"), "{}", run.stderr);
+    assert_contains(&run.stderr, "$ref");
 
     // Swagger 2.0 is read, not refused: `list` plans its one operation under its basePath.
     let swagger = repo("testdata/contract/swagger2.json")
         .display()
         .to_string();
     let run = rollcall(args(&["list", &swagger]), vec![]).await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("GET /pets"), "{}", run.stdout);
+    run.assert_code(0);
+    assert_contains(&run.stdout, "GET /pets");
 
     let demo_spec = repo("specs/demo.yaml").display().to_string();
     let run = bad_input(&[
@@ -416,7 +408,7 @@ async fn bad_input_gets_a_clear_error_and_exit_two() {
         "prod=ftp://user:pa55word@h",
     ])
     .await;
-    assert!(!run.stderr.contains("pa55word"), "{}", run.stderr);
+    assert_lacks(&run.stderr, "pa55word");
 
     bad_input(&["check", &demo_spec, "--target", "not a url"]).await;
     bad_input(&["check", &demo_spec, "--target", t, "--timeout", "soon"]).await;
@@ -430,7 +422,7 @@ async fn bad_input_gets_a_clear_error_and_exit_two() {
         "Authorization Bearer abc123xyz",
     ])
     .await;
-    assert!(!run.stderr.contains("abc123xyz"), "{}", run.stderr);
+    assert_lacks(&run.stderr, "abc123xyz");
     bad_input(&["check", &demo_spec]).await;
 }
 
@@ -438,7 +430,7 @@ async fn bad_input_gets_a_clear_error_and_exit_two() {
 async fn list_shows_the_plan_without_sending_anything() {
     let demo_spec = repo("specs/demo.yaml").display().to_string();
     let run = rollcall(args(&["list", &demo_spec]), vec![]).await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     for (label, _) in demo::EXPECTED {
         assert!(
             run.stdout.contains(label),
@@ -463,7 +455,7 @@ async fn list_shows_the_plan_without_sending_anything() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     let _: Value = serde_json::from_str(&run.stdout).expect("list --json prints JSON");
     assert!(!run.stdout.contains("list-secret-789"));
 }
@@ -555,11 +547,6 @@ async fn two_reports_into_one_file_are_refused_before_probing() {
         same_via_dot.to_str().unwrap(),
     ])
     .await;
-    assert!(
-        run.stderr
-            .contains("--json and --markdown name the same file"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "--json and --markdown name the same file");
     assert!(!json.exists(), "nothing was written");
 }

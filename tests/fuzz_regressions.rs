@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 #[path = "../fuzz/support.rs"]
 mod support;
 
-fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+/// Runs `check` on every regression input of the fuzz target `target`,
+/// naming each on stderr first (the one a crash leaves last is the culprit).
+fn replay(target: &str, check: impl Fn(&[u8])) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/regressions")
         .join(target);
@@ -22,47 +24,40 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         "no regression inputs in {}",
         dir.display()
     );
-    files
-        .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(&path).expect("read regression input");
-            (path, bytes)
-        })
-        .collect()
+    for path in files {
+        eprintln!("{}", path.display());
+        check(&std::fs::read(&path).expect("read regression input"));
+    }
 }
 
 #[test]
 fn contract_loading_survives_every_regression_input() {
-    for (path, bytes) in inputs("contract_parse") {
-        eprintln!("{}", path.display());
-        support::load_and_plan("fuzz.yaml", &bytes);
-    }
+    replay("contract_parse", |bytes| {
+        support::load_and_plan("fuzz.yaml", bytes);
+    });
 }
 
 #[test]
 fn ref_resolution_survives_every_regression_input() {
-    for (path, bytes) in inputs("ref_resolution") {
-        eprintln!("{}", path.display());
-        if let Some(document) = support::with_fuzzed_components(&bytes) {
+    replay("ref_resolution", |bytes| {
+        if let Some(document) = support::with_fuzzed_components(bytes) {
             support::load_and_plan("refs.json", &document);
         }
-    }
+    });
 }
 
 #[test]
 fn yaml_aliases_are_bounded_for_every_regression_input() {
-    for (path, bytes) in inputs("yaml_aliases") {
-        eprintln!("{}", path.display());
-        support::load_yaml_with_aliases(&bytes);
-    }
+    replay("yaml_aliases", |bytes| {
+        support::load_yaml_with_aliases(bytes);
+    });
 }
 
 #[test]
 fn request_synthesis_survives_every_regression_input() {
-    for (path, bytes) in inputs("request_synthesis") {
-        eprintln!("{}", path.display());
-        if let Some(document) = support::with_fuzzed_schema(&bytes) {
+    replay("request_synthesis", |bytes| {
+        if let Some(document) = support::with_fuzzed_schema(bytes) {
             support::load_and_plan("schema.json", &document);
         }
-    }
+    });
 }

@@ -12,15 +12,17 @@
 //! Every JSON report is checked against `docs/report.schema.json`, every SARIF
 //! file against the SARIF 2.1.0 schema (`testdata/sarif/`).
 
-mod parity_support;
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::support;
+use crate::support::rollout;
+use crate::support::serve::answering_always;
+use crate::support::{assert_contains, check_demo_args, read_report, repo};
 use rollcall::demo;
+use rollcall::report::RunReport;
+use rollcall::verdict::Verdict;
 use serde_json::Value;
-use support::{check_demo_args, read_json, repo};
 
 /// Everything one run left behind, read back.
 struct Reports {
@@ -35,7 +37,7 @@ struct Reports {
     errors: Vec<String>,
     sarif_errors: usize,
     outputs: BTreeMap<String, String>,
-    json: Value,
+    json: RunReport,
 }
 
 impl Reports {
@@ -181,7 +183,7 @@ async fn run_all(dir: &Path, mut args: Vec<String>) -> Reports {
             .collect(),
         sarif_errors,
         outputs,
-        json: read_json(&file("r.json")),
+        json: read_report(&file("r.json")),
         stdout: run.stdout,
     }
 }
@@ -242,23 +244,13 @@ async fn default_gate_strict_and_fail_on_agree_everywhere() {
     let strict = run_all(dir.path(), demo_args(&service, &["--strict"])).await;
     strict.assert_agree("--strict");
     assert_eq!(strict.code, 1);
-    assert!(
-        strict
-            .junit_xml
-            .contains("<failure message=\"auth_required: "),
-        "{}",
-        strict.junit_xml
-    );
+    assert_contains(&strict.junit_xml, "<failure message=\"auth_required: ");
     assert!(
         strict.errors.len() > default.errors.len(),
         "auth_required is an error under --strict"
     );
-    assert!(
-        strict.terminal_line.contains("failing: --strict"),
-        "{}",
-        strict.terminal_line
-    );
-    assert_eq!(strict.json["gate"]["strict"], true);
+    assert_contains(&strict.terminal_line, "failing: --strict");
+    assert!(strict.json.gate.strict);
 
     // Only a verdict the demo does not show fails: the run passes, and the
     // 501 is reported, not failed.
@@ -269,16 +261,10 @@ async fn default_gate_strict_and_fail_on_agree_everywhere() {
     .await;
     fail_on.assert_agree("--fail-on inconsistent");
     assert_eq!(fail_on.code, 0, "{}", fail_on.stdout);
-    assert!(
-        fail_on
-            .junit_xml
-            .contains("(not failing the run: --fail-on)"),
-        "{}",
-        fail_on.junit_xml
-    );
+    assert_contains(&fail_on.junit_xml, "(not failing the run: --fail-on)");
     assert_eq!(
-        fail_on.json["gate"]["failing_verdicts"],
-        serde_json::json!(["inconsistent"])
+        fail_on.json.gate.failing_verdicts(),
+        [Verdict::Inconsistent]
     );
 
     // --fail-on with --strict: the listed verdict plus the inconclusive ones.
@@ -298,25 +284,17 @@ async fn known_gaps_pass_the_run_and_every_report_says_so() {
     let dir = demo_workspace();
     let first = run_all(dir.path(), demo_args(&service, &[])).await;
     // Every operation that fails the run becomes a known gap.
-    let failing: Vec<String> = first.json["operations"]
-        .as_array()
-        .unwrap()
+    let failing_verdicts = first.json.gate.failing_verdicts();
+    let failing: Vec<String> = first
+        .json
+        .operations
         .iter()
         .filter(|op| {
-            op["results"].as_array().unwrap().iter().any(|r| {
-                first.json["gate"]["failing_verdicts"]
-                    .as_array()
-                    .unwrap()
-                    .contains(&r["verdict"])
-            })
+            op.results
+                .iter()
+                .any(|r| failing_verdicts.contains(&r.verdict))
         })
-        .map(|op| {
-            format!(
-                "{} {}",
-                op["method"].as_str().unwrap(),
-                op["path"].as_str().unwrap()
-            )
-        })
+        .map(|op| op.label())
         .collect();
     assert!(!failing.is_empty());
     let mut config = String::new();
@@ -335,11 +313,7 @@ async fn known_gaps_pass_the_run_and_every_report_says_so() {
     service.stop().await;
     gaps.assert_agree("known gaps");
     assert_eq!(gaps.code, 0, "{}", gaps.stdout);
-    assert!(
-        gaps.terminal_line.contains("known gap"),
-        "{}",
-        gaps.terminal_line
-    );
+    assert_contains(&gaps.terminal_line, "known gap");
     assert!(gaps.junit_xml.contains("<skipped message=\"known gap: "));
     assert!(
         gaps.stdout.lines().any(|l| l.starts_with("::warning ")),
@@ -350,7 +324,7 @@ async fn known_gaps_pass_the_run_and_every_report_says_so() {
 #[tokio::test]
 async fn several_targets_and_parity_only_agree_everywhere() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let spec_arg = "invoices.yaml";
     let args = |extra: &[&str]| {
         let mut args = rollout.check_args(extra);
@@ -363,7 +337,7 @@ async fn several_targets_and_parity_only_agree_everywhere() {
     assert_eq!(full.code, 1);
     // The same failure on two targets: annotations that name the target in
     // title and message, never two identical lines.
-    let shared = parity_support::SHARED_GAP;
+    let shared = rollout::SHARED_GAP;
     let about_shared: Vec<&String> = full
         .errors
         .iter()
@@ -377,11 +351,12 @@ async fn several_targets_and_parity_only_agree_everywhere() {
     unique.dedup();
     assert_eq!(unique.len(), full.errors.len(), "no two annotations alike");
     // JUnit: the target in the testcase name and the failure message.
-    assert!(
-        full.junit_xml
-            .contains(&format!("<testcase name=\"{shared} [canary]\" classname=\"canary.reports\" file=\"invoices.yaml\" line=\"{}\"", parity_support::spec_line(shared))),
-        "{}",
-        full.junit_xml
+    assert_contains(
+        &full.junit_xml,
+        &format!(
+            "<testcase name=\"{shared} [canary]\" classname=\"canary.reports\" file=\"invoices.yaml\" line=\"{}\"",
+            rollout::spec_line(shared)
+        ),
     );
     assert!(
         full.junit_xml
@@ -397,19 +372,19 @@ async fn several_targets_and_parity_only_agree_everywhere() {
             l[start..][..l[start..].find('"')?].parse().ok()
         })
         .expect("tests");
-    let operations = full.json["operations"].as_array().unwrap().len();
-    assert_eq!(tests, 2 * operations + parity_support::DIFFERING.len());
+    let operations = full.json.operations.len();
+    assert_eq!(tests, 2 * operations + rollout::DIFFERING.len());
 
     // --parity-only: only the differences fail, everywhere.
     let parity_only = run_all(dir.path(), args(&["--parity-only"])).await;
     parity_only.assert_agree("--parity-only with drift");
     assert_eq!(parity_only.code, 1);
-    assert_eq!(parity_only.errors.len(), parity_support::DIFFERING.len());
+    assert_eq!(parity_only.errors.len(), rollout::DIFFERING.len());
     assert!(parity_only.terminal_line.starts_with("FAIL (parity): "));
 
     // Two targets on the same release: they agree; the gap they share is
     // reported (a <skipped>, a warning), and the canary gate passes.
-    let same = parity_support::Server::start(parity_support::Release::Stable).await;
+    let same = rollout::Server::start(rollout::Release::Stable).await;
     let mut agree_args = args(&["--parity-only"]);
     let canary_at = agree_args
         .iter()
@@ -424,12 +399,9 @@ async fn several_targets_and_parity_only_agree_everywhere() {
             .terminal_line
             .starts_with("PASS (parity): all 2 targets agree; ")
     );
-    assert!(
-        agree
-            .junit_xml
-            .contains("not_implemented on canary: GET /reports answered 501"),
-        "{}",
-        agree.junit_xml
+    assert_contains(
+        &agree.junit_xml,
+        "not_implemented on canary: GET /reports answered 501",
     );
     assert!(
         agree
@@ -446,8 +418,8 @@ async fn several_targets_and_parity_only_agree_everywhere() {
 #[tokio::test]
 async fn the_golden_json_report_follows_the_published_schema() {
     let path: PathBuf = repo("testdata/reports/report.json");
-    let report = read_json(&path);
-    assert_eq!(report["schema_version"], rollcall::report::SCHEMA_VERSION);
+    let report = read_report(&path);
+    assert_eq!(report.schema_version, rollcall::report::SCHEMA_VERSION);
 }
 
 /// A target that answers everything with `429` proves nothing served, which
@@ -459,14 +431,18 @@ async fn the_golden_json_report_follows_the_published_schema() {
 #[tokio::test]
 async fn a_target_where_nothing_was_proven_served_fails_every_report() {
     let dir = demo_workspace();
-    let limited = support::answering_always(
+    let limited = answering_always(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     )
-    .await;
-    let redirecting = support::answering_always(
+    .await
+    .0
+    .url();
+    let redirecting = answering_always(
         "HTTP/1.1 302 Found\r\nlocation: /login\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     )
-    .await;
+    .await
+    .0
+    .url();
     let args = |targets: &[String], extra: &[&str]| {
         let mut args = vec!["check".to_string(), "specs/demo.yaml".to_string()];
         for target in targets {
@@ -541,7 +517,7 @@ async fn a_target_where_nothing_was_proven_served_fails_every_report() {
         "{:?}",
         run.errors
     );
-    let operations = run.json["operations"].as_array().unwrap().len();
+    let operations = run.json.operations.len();
     let differences = run.outputs["differences"].parse::<usize>().unwrap();
     assert!(
         run.junit_xml.lines().nth(1).is_some_and(

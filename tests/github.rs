@@ -4,14 +4,15 @@
 //! would run it. Also checks that `action.yml` and the workflows parse and
 //! declare what the README promises.
 
-mod parity_support;
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::rollout;
+use crate::support::{
+    assert_contains, assert_lacks, check_args, check_demo_args, read_report, repo, repo_arg,
+    rollcall,
+};
 use rollcall::demo;
 use rollcall::verdict::{Outcome, Verdict};
-use support::{check_demo_args, repo, rollcall};
 
 struct GithubFiles {
     _dir: tempfile::TempDir,
@@ -104,8 +105,7 @@ async fn github_actions_env_turns_on_annotations_summary_and_outputs() {
         "no annotation starting with {expected}\n{}",
         run.stdout
     );
-    let report: rollcall::report::RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let report = read_report(&json);
     let errors = run
         .stdout
         .lines()
@@ -153,7 +153,7 @@ async fn no_github_flag_wins_over_the_environment() {
     .await;
     service.stop().await;
     assert_eq!(run.code, 1);
-    assert!(!run.stdout.contains("::error"), "{}", run.stdout);
+    assert_lacks(&run.stdout, "::error");
     assert_eq!(files.summary(), "## earlier step\n\n");
     assert_eq!(files.outputs().len(), 1);
 }
@@ -168,11 +168,7 @@ async fn github_flag_turns_it_on_outside_actions_and_secrets_stay_out() {
     let run = rollcall(check_demo_args(&service, &["--github"]), env).await;
     service.stop().await;
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains("::error file=specs/demo.yaml,"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "::error file=specs/demo.yaml,");
     let summary = files.summary();
     assert!(summary.contains("# rollcall: "));
     let everything = format!(
@@ -302,19 +298,13 @@ async fn demo_serve_runs_the_sample_service_until_stopped() {
         .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
         .to_string();
     let run = rollcall(
-        vec![
-            "check".into(),
-            repo("specs/demo.yaml").display().to_string(),
-            "--target".into(),
-            url,
-            "--quiet".into(),
-        ],
+        check_args(&repo_arg("specs/demo.yaml"), &[url], &["--quiet"]),
         vec![],
     )
     .await;
     drop(child);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("1 not_implemented"), "{}", run.stdout);
+    assert_contains(&run.stdout, "1 not_implemented");
 }
 
 /// A sharded CI matrix ends with `rollcall merge`: in GitHub mode it writes
@@ -345,11 +335,7 @@ async fn merge_publishes_to_github_and_writes_html() {
     )
     .await;
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("::error file=specs/demo.yaml,line="),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "::error file=specs/demo.yaml,line=");
     assert!(
         std::fs::read_to_string(&html)
             .expect("html written")
@@ -378,7 +364,7 @@ fn env_in(files: &GithubFiles, workspace: &std::path::Path) -> Vec<(&'static str
 #[tokio::test]
 async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let files = GithubFiles::new();
     let run = rollcall(rollout.check_args(&[]), env_in(&files, dir.path())).await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -388,17 +374,12 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
         .lines()
         .filter(|l| l.contains(",title=rollcall parity::"))
         .collect();
-    assert_eq!(
-        parity.len(),
-        parity_support::DIFFERING.len(),
-        "{}",
-        run.stdout
-    );
-    for (line, label) in parity.iter().zip(parity_support::DIFFERING) {
+    assert_eq!(parity.len(), rollout::DIFFERING.len(), "{}", run.stdout);
+    for (line, label) in parity.iter().zip(rollout::DIFFERING) {
         let expected = format!(
             "::error file=invoices.yaml,line={},title=rollcall parity::{label}: \
              verdicts differ between targets: stable: ",
-            parity_support::spec_line(label)
+            rollout::spec_line(label)
         );
         assert!(line.starts_with(&expected), "{line}\nexpected {expected}");
         assert!(
@@ -411,7 +392,7 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
     for target in ["stable", "canary"] {
         let shared = format!(
             ",title=handler-501 [{target}]::{} [{target}]: not_implemented",
-            parity_support::SHARED_GAP
+            rollout::SHARED_GAP
         );
         assert!(
             run.stdout
@@ -446,7 +427,7 @@ async fn parity_differences_are_error_annotations_and_in_the_step_summary() {
 async fn a_parity_only_gate_has_errors_for_differences_only() {
     use rollcall::report::github::{Level, PARITY_TITLE, annotations};
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let json = dir.path().join("rollcall.json");
     let run = rollcall(
         rollout.check_args(&[
@@ -466,7 +447,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         .collect();
     assert_eq!(
         printed_errors.len(),
-        parity_support::DIFFERING.len(),
+        rollout::DIFFERING.len(),
         "{}",
         run.stdout
     );
@@ -477,8 +458,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         "{}",
         run.stdout
     );
-    let report: rollcall::report::RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let report = read_report(&json);
     assert_eq!(report.gate, rollcall::report::Gate::parity_only());
 
     let annotations = annotations(&report, Some("invoices.yaml"), None);
@@ -487,12 +467,12 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
         .filter(|a| a.level == Level::Error)
         .map(|a| (a.title.as_str(), a.line))
         .collect();
-    let expected: Vec<(&str, Option<u32>)> = parity_support::DIFFERING
+    let expected: Vec<(&str, Option<u32>)> = rollout::DIFFERING
         .iter()
-        .map(|label| (PARITY_TITLE, Some(parity_support::spec_line(label))))
+        .map(|label| (PARITY_TITLE, Some(rollout::spec_line(label))))
         .collect();
     assert_eq!(errors, expected);
-    for label in parity_support::DIFFERING {
+    for label in rollout::DIFFERING {
         let about: Vec<_> = annotations
             .iter()
             .filter(|a| a.message.starts_with(label))
@@ -501,7 +481,7 @@ async fn a_parity_only_gate_has_errors_for_differences_only() {
     }
     let shared: Vec<Level> = annotations
         .iter()
-        .filter(|a| a.message.starts_with(parity_support::SHARED_GAP))
+        .filter(|a| a.message.starts_with(rollout::SHARED_GAP))
         .map(|a| a.level)
         .collect();
     assert_eq!(shared, vec![Level::Warning, Level::Warning]);
@@ -530,11 +510,9 @@ async fn nothing_from_the_contract_or_the_target_passes_for_a_workflow_command()
             _ => (StatusCode::NOT_FOUND, "::error::not found".to_string()),
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, axum::Router::new().fallback(hostile)).await;
-    });
+    let address = crate::support::serve::serve(axum::Router::new().fallback(hostile))
+        .await
+        .addr;
     let dir = tempfile::tempdir().expect("temp dir");
     let spec = dir.path().join("spec.yaml");
     std::fs::write(
@@ -546,20 +524,18 @@ async fn nothing_from_the_contract_or_the_target_passes_for_a_workflow_command()
     )
     .expect("write spec");
     let files = GithubFiles::new();
-    let mut args = vec![
-        "check".to_string(),
-        spec.display().to_string(),
-        "--target".into(),
-        format!("http://{address}"),
-        "--verbose".into(),
-    ];
+    let mut args = check_args(
+        &spec.display().to_string(),
+        &[format!("http://{address}")],
+        &["--verbose"],
+    );
 
     let mut runs = vec![rollcall(args.clone(), files.env("true")).await];
     args.push("--github".into());
     runs.push(rollcall(args, vec![]).await);
 
     for run in &runs {
-        assert_eq!(run.code, 1, "{}", run.all_output());
+        run.assert_code(1);
         let output = run.all_output();
         assert!(
             !output.chars().any(|c| c.is_control() && c != '\n'),

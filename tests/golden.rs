@@ -1,12 +1,14 @@
 //! The demo's JUnit report against a golden file. What varies between runs
 //! (durations, timestamps, the port, Date headers, discovery's random paths)
 //! is masked before comparing. To update the golden file deliberately:
-//! `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test golden`, then read the diff.
-
-use std::path::Path;
+//! `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test integration golden::`, then
+//! read the diff.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
+
+use crate::support::golden::assert_golden;
+use crate::support::{args, command, run_blocking};
 
 fn normalize(xml: &str) -> String {
     let mut out = String::with_capacity(xml.len());
@@ -50,13 +52,14 @@ fn mask_after(text: &str, marker: &str, keep: impl Fn(char) -> bool, mask: &str)
 fn demo_junit_matches_golden_file_and_is_well_formed() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("rollcall-demo.xml");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(["demo", "--quiet", "--junit"])
-        .arg(&junit)
-        .env("NO_COLOR", "1")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let mut demo = command(args(&[
+        "demo",
+        "--quiet",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    demo.env("NO_COLOR", "1");
+    run_blocking(demo).assert_code(0);
     let xml = std::fs::read_to_string(&junit).unwrap();
 
     // Well-formed, and every operation exactly once in the one suite.
@@ -87,17 +90,5 @@ fn demo_junit_matches_golden_file_and_is_well_formed() {
     testcases.sort();
     assert_eq!(testcases, expected);
 
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/golden/demo.junit.xml");
-    let actual = normalize(&xml);
-    if std::env::var_os("ROLLCALL_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-    if actual != expected {
-        let diff = similar::TextDiff::from_lines(&expected, &actual)
-            .unified_diff()
-            .header("golden", "actual")
-            .to_string();
-        panic!("the demo's JUnit differs from testdata/golden/demo.junit.xml:\n{diff}");
-    }
+    assert_golden("testdata/golden/demo.junit.xml", &normalize(&xml));
 }

@@ -5,57 +5,20 @@
 //! asserts the verdict and evidence a user sees, and that the run ends: every
 //! binary run is killed (and the test fails) if it outlives a generous limit.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
 
-mod support;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    report: Option<Value>,
-}
-
-impl Run {
-    fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    fn report(&self) -> &Value {
-        self.report
-            .as_ref()
-            .unwrap_or_else(|| panic!("no JSON report\n{}", self.all_output()))
-    }
-
-    /// The result for `GET <path>` on the first target.
-    fn result(&self, path: &str) -> &Value {
-        self.report()["operations"]
-            .as_array()
-            .expect("operations")
-            .iter()
-            .find(|op| op["path"] == path)
-            .map(|op| &op["results"][0])
-            .unwrap_or_else(|| panic!("{path} missing from the report\n{}", self.all_output()))
-    }
-
-    fn verdict(&self, path: &str) -> &str {
-        self.result(path)["verdict"].as_str().unwrap_or("")
-    }
-
-    fn evidence(&self, path: &str) -> &str {
-        self.result(path)["evidence"].as_str().unwrap_or("")
-    }
-}
+use crate::support;
+use crate::support::serve::{
+    Hits, answering, closed_port, raw_server, raw_server_on, read_request,
+};
+use crate::support::{Checked, Run, args, assert_contains, assert_lacks, command};
 
 /// A contract of `GET` operations on `paths`, written into `dir`.
 fn spec_with(dir: &Path, paths: &[String]) -> PathBuf {
@@ -74,70 +37,36 @@ fn two_operations(dir: &Path) -> PathBuf {
     spec_with(dir, &["/a".to_string(), "/b".to_string()])
 }
 
-/// Runs `rollcall check SPEC --target URL --json … EXTRA`, off the async
-/// runtime so this process's servers keep serving, and kills it past
-/// [`PROCESS_LIMIT`].
-async fn check(spec: &Path, target: &str, extra: &[&str]) -> Run {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let json = dir.path().join("report.json");
-    let mut args: Vec<String> = vec![
-        "check".into(),
-        spec.display().to_string(),
-        "--target".into(),
-        target.into(),
-        "--json".into(),
-        json.display().to_string(),
-    ];
+/// Runs `rollcall check SPEC --target URL --json … EXTRA` (with a 2 s
+/// timeout unless `extra` gives one), killed past the support's limit.
+async fn check(spec: &Path, target: &str, extra: &[&str]) -> Checked {
+    let mut args = args(&["check", spec.to_str().unwrap(), "--target", target]);
     if !extra.contains(&"--timeout") {
         args.extend(["--timeout".to_string(), "2s".to_string()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    let mut run = run_bounded(args).await;
-    run.report = std::fs::read_to_string(&json)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok());
-    run
+    crate::support::check(command(args)).await
 }
 
-/// Runs the binary to the end (killed past [`support::PROCESS_LIMIT`]).
+/// [`check`] of the two operations `GET /a` and `GET /b` against `target`.
+async fn check_url(target: &str, extra: &[&str]) -> Checked {
+    let dir = tempfile::tempdir().unwrap();
+    check(&two_operations(dir.path()), target, extra).await
+}
+
+/// [`check_url`] of `http://ADDRESS`.
+async fn check_two(address: SocketAddr, extra: &[&str]) -> Checked {
+    check_url(&format!("http://{address}"), extra).await
+}
+
+/// Runs the binary to the end (killed past the support's limit).
 async fn run_bounded(args: Vec<String>) -> Run {
-    let run = support::run(support::command(args)).await;
-    Run {
-        code: run.code,
-        stdout: run.stdout,
-        stderr: run.stderr,
-        report: None,
-    }
+    crate::support::run(command(args)).await
 }
 
-/// A raw TCP server on 127.0.0.1 running `handle` for every connection.
-async fn raw_server<F, Fut>(handle: F) -> SocketAddr
-where
-    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(handle(socket));
-        }
-    });
-    address
-}
-
-/// Reads one request head; returns its path (empty when none arrived).
-async fn read_request_path<S: AsyncReadExt + Unpin>(socket: &mut S) -> String {
-    let mut head = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buffer[..n]),
-        }
-    }
-    let line = String::from_utf8_lossy(&head);
-    line.split_whitespace().nth(1).unwrap_or("").to_string()
+/// Reads one request; returns its path (empty when none arrived).
+async fn read_request_path<S: tokio::io::AsyncRead + Unpin>(socket: &mut S) -> String {
+    read_request(socket).await.path().to_string()
 }
 
 /// `200 ok` for the contract's `/a` and `/b`, `404` for anything else (so
@@ -160,42 +89,48 @@ fn answer_for(path: &str, extra_headers: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A server on `address` answering [`canned_answer`], counting requests per path.
+async fn canned_server_on(address: &str) -> (SocketAddr, Hits) {
+    let hits = Hits::default();
+    let seen = hits.clone();
+    let address = raw_server_on(address, move |mut socket| {
+        let seen = seen.clone();
+        async move {
+            let path = read_request_path(&mut socket).await;
+            seen.record(&path);
+            let _ = socket.write_all(&canned_answer(&path)).await;
+        }
+    })
+    .await;
+    (address, hits)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_connection_is_unreachable_and_exits_3() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    drop(listener);
+    let run = check_two(closed_port().await.addr, &[]).await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
-
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
     assert!(
-        run.evidence("/a").to_lowercase().contains("refused"),
+        run.evidence("GET /a").to_lowercase().contains("refused"),
         "{}",
-        run.evidence("/a")
+        run.evidence("GET /a")
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_closed_right_after_accept_is_unreachable() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|socket| async move { drop(socket) }).await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
-    assert!(!run.evidence("/a").is_empty());
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
+    assert!(!run.evidence("GET /a").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reset_in_the_middle_of_the_headers_is_unreachable() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         read_request_path(&mut socket).await;
         let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").await;
@@ -205,17 +140,15 @@ async fn reset_in_the_middle_of_the_headers_is_unreachable() {
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
-    assert!(!run.evidence("/a").is_empty());
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
+    assert!(!run.evidence("GET /a").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reset_in_the_middle_of_the_body_keeps_the_status_as_evidence() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         let path = read_request_path(&mut socket).await;
         if path == "/a" || path == "/b" {
@@ -229,16 +162,14 @@ async fn reset_in_the_middle_of_the_body_keeps_the_status_as_evidence() {
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.verdict("/a"), "implemented", "{}", run.all_output());
-    assert_eq!(run.result("/a")["response"]["truncated"], true);
+    assert_eq!(run.verdict("GET /a"), "implemented", "{}", run.all_output());
+    assert!(run.result("GET /a").response.as_ref().unwrap().truncated);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn headers_trickled_byte_by_byte_end_at_the_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         read_request_path(&mut socket).await;
         for byte in b"HTTP/1.1 200 OK\r\nX-Slow: ".iter().cycle() {
@@ -250,26 +181,15 @@ async fn headers_trickled_byte_by_byte_end_at_the_timeout() {
     })
     .await;
 
-    let run = check(
-        &spec,
-        &format!("http://{address}"),
-        &["--timeout", "1s", "--retries", "0"],
-    )
-    .await;
+    let run = check_two(address, &["--timeout", "1s", "--retries", "0"]).await;
 
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
-    assert!(
-        run.evidence("/a").contains("timed out after 1s"),
-        "{}",
-        run.evidence("/a")
-    );
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
+    assert_contains(run.evidence("GET /a"), "timed out after 1s");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn body_trickled_byte_by_byte_ends_at_the_timeout_with_the_status_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         let path = read_request_path(&mut socket).await;
         if path != "/a" && path != "/b" {
@@ -286,16 +206,14 @@ async fn body_trickled_byte_by_byte_ends_at_the_timeout_with_the_status_kept() {
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &["--timeout", "1s"]).await;
+    let run = check_two(address, &["--timeout", "1s"]).await;
 
-    assert_eq!(run.verdict("/a"), "implemented", "{}", run.all_output());
-    assert_eq!(run.result("/a")["response"]["truncated"], true);
+    assert_eq!(run.verdict("GET /a"), "implemented", "{}", run.all_output());
+    assert!(run.result("GET /a").response.as_ref().unwrap().truncated);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_body_stops_at_the_cap() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         let path = read_request_path(&mut socket).await;
         if path != "/a" && path != "/b" {
@@ -312,17 +230,15 @@ async fn endless_body_stops_at_the_cap() {
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
-    assert_eq!(run.result("/a")["response"]["truncated"], true);
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
+    assert!(run.result("GET /a").response.as_ref().unwrap().truncated);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn enormous_headers_are_refused_with_a_clear_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         read_request_path(&mut socket).await;
         let _ = socket.write_all(b"HTTP/1.1 200 OK\r\n").await;
@@ -336,21 +252,15 @@ async fn enormous_headers_are_refused_with_a_clear_reason() {
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
-    assert!(
-        run.evidence("/a").contains("too large"),
-        "{}",
-        run.evidence("/a")
-    );
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
+    assert_contains(run.evidence("GET /a"), "too large");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_http_is_unreachable_with_a_parse_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(|mut socket| async move {
         read_request_path(&mut socket).await;
         let _ = socket
@@ -359,62 +269,36 @@ async fn invalid_http_is_unreachable_with_a_parse_error() {
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
     assert!(
-        run.evidence("/a").to_lowercase().contains("invalid"),
+        run.evidence("GET /a").to_lowercase().contains("invalid"),
         "{}",
-        run.evidence("/a")
+        run.evidence("GET /a")
     );
-}
-
-/// Counts requests per path.
-#[derive(Default, Clone)]
-struct Hits(Arc<Mutex<HashMap<String, usize>>>);
-
-impl Hits {
-    fn record(&self, path: &str) {
-        *self.0.lock().unwrap().entry(path.to_string()).or_default() += 1;
-    }
-    fn of(&self, path: &str) -> usize {
-        self.0.lock().unwrap().get(path).copied().unwrap_or(0)
-    }
-    fn total(&self) -> usize {
-        self.0.lock().unwrap().values().sum()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn redirect_loop_is_reported_once_and_never_followed() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
-    let hits = Hits::default();
-    let seen = hits.clone();
-    let address = raw_server(move |mut socket| {
-        let seen = seen.clone();
-        async move {
-            let path = read_request_path(&mut socket).await;
-            seen.record(&path);
-            let answer = match path.as_str() {
-                "/a" => b"HTTP/1.1 301 Moved Permanently\r\nlocation: /b\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
-                "/b" => b"HTTP/1.1 301 Moved Permanently\r\nlocation: /a\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
-                other => canned_answer(other),
-            };
-            let _ = socket.write_all(&answer).await;
-        }
+    let (address, hits) = answering(|path, _| match path {
+        "/a" => b"HTTP/1.1 301 Moved Permanently\r\nlocation: /b\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+        "/b" => b"HTTP/1.1 301 Moved Permanently\r\nlocation: /a\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+        other => canned_answer(other),
     })
     .await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.result("/a")["status"], 301, "{}", run.all_output());
-    assert!(
-        run.evidence("/a").contains("Location: /b") && run.evidence("/a").contains("not followed"),
+    assert_eq!(
+        run.result("GET /a").status,
+        Some(301),
         "{}",
-        run.evidence("/a")
+        run.all_output()
     );
+    assert_contains(run.evidence("GET /a"), "Location: /b");
+    assert_contains(run.evidence("GET /a"), "not followed");
     assert_eq!(hits.of("/a"), 1, "the redirect to /a was followed");
     assert_eq!(hits.of("/b"), 1, "the redirect to /b was followed");
 }
@@ -431,33 +315,18 @@ async fn redirect_to_another_host_is_reported_and_credentials_never_go_there() {
          paths:\n  /a:\n    get:\n      responses:\n        '200': {description: OK}\n",
     )
     .unwrap();
-    let elsewhere_hits = Hits::default();
-    let seen = elsewhere_hits.clone();
     // Another loopback address stands for another host.
-    let elsewhere = TcpListener::bind("127.0.0.2:0").await.unwrap();
-    let elsewhere_address = elsewhere.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = elsewhere.accept().await {
-            let path = read_request_path(&mut socket).await;
-            seen.record(&path);
-            let _ = socket.write_all(&canned_answer(&path)).await;
-        }
-    });
+    let (elsewhere_address, elsewhere_hits) = canned_server_on("127.0.0.2:0").await;
     let location = format!("http://{elsewhere_address}/a");
     let redirect = location.clone();
-    let address = raw_server(move |mut socket| {
-        let redirect = redirect.clone();
-        async move {
-            let path = read_request_path(&mut socket).await;
-            let answer = if path == "/a" {
-                format!(
-                    "HTTP/1.1 302 Found\r\nlocation: {redirect}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                )
-                .into_bytes()
-            } else {
-                canned_answer(&path)
-            };
-            let _ = socket.write_all(&answer).await;
+    let (address, _) = answering(move |path, _| {
+        if path == "/a" {
+            format!(
+                "HTTP/1.1 302 Found\r\nlocation: {redirect}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            .into_bytes()
+        } else {
+            canned_answer(path)
         }
     })
     .await;
@@ -469,13 +338,13 @@ async fn redirect_to_another_host_is_reported_and_credentials_never_go_there() {
     )
     .await;
 
-    assert_eq!(run.result("/a")["status"], 302, "{}", run.all_output());
-    assert!(
-        run.evidence("/a")
-            .contains(&format!("Location: {location}")),
+    assert_eq!(
+        run.result("GET /a").status,
+        Some(302),
         "{}",
-        run.evidence("/a")
+        run.all_output()
     );
+    assert_contains(run.evidence("GET /a"), &format!("Location: {location}"));
     assert_eq!(elsewhere_hits.total(), 0, "the other host was contacted");
     assert!(!run.all_output().contains("tok-elsewhere-5150"));
 }
@@ -520,6 +389,38 @@ fn pki() -> Pki {
         server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
         client_cert_pem: client_cert.pem(),
         client_key_pem: client_key.serialize_pem(),
+    }
+}
+
+/// [`Pki`]'s CA, client certificate and client key, written to files.
+struct PkiFiles {
+    _dir: tempfile::TempDir,
+    ca: String,
+    cert: String,
+    key: String,
+}
+
+impl Pki {
+    fn files(&self) -> PkiFiles {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        PkiFiles {
+            ca: write("ca.pem", &self.ca_pem),
+            cert: write("client.pem", &self.client_cert_pem),
+            key: write("client.key", &self.client_key_pem),
+            _dir: dir,
+        }
+    }
+}
+
+impl PkiFiles {
+    /// `--client-cert FILE --client-key FILE`.
+    fn client(&self) -> [&str; 4] {
+        ["--client-cert", &self.cert, "--client-key", &self.key]
     }
 }
 
@@ -574,16 +475,14 @@ async fn https_server(config: Arc<rustls::ServerConfig>) -> SocketAddr {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn certificate_from_an_unknown_ca_is_a_clear_tls_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let pki = pki();
     let address = https_server(server_tls(&pki, ClientAuth::None, &[])).await;
 
-    let run = check(&spec, &format!("https://{address}"), &[]).await;
+    let run = check_url(&format!("https://{address}"), &[]).await;
 
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "unreachable");
-    let evidence = run.evidence("/a").to_lowercase();
+    run.assert_code(3);
+    assert_eq!(run.verdict("GET /a"), "unreachable");
+    let evidence = run.evidence("GET /a").to_lowercase();
     assert!(
         evidence.contains("certificate") && evidence.contains("issuer"),
         "{evidence}"
@@ -592,100 +491,62 @@ async fn certificate_from_an_unknown_ca_is_a_clear_tls_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn insecure_accepts_a_certificate_from_an_unknown_ca() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let pki = pki();
     let address = https_server(server_tls(&pki, ClientAuth::None, &[])).await;
 
-    let run = check(&spec, &format!("https://{address}"), &["--insecure"]).await;
+    let run = check_url(&format!("https://{address}"), &["--insecure"]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cacert_trusts_the_given_ca() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let pki = pki();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let files = pki.files();
     let address = https_server(server_tls(&pki, ClientAuth::None, &[])).await;
 
-    let run = check(
-        &spec,
-        &format!("https://{address}"),
-        &["--cacert", ca.to_str().unwrap()],
-    )
-    .await;
+    let run = check_url(&format!("https://{address}"), &["--cacert", &files.ca]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unreadable_or_empty_cacert_is_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "not a certificate\n").unwrap();
+    let nope = dir.path().join("nope.pem");
 
-    let missing = check(
-        &spec,
-        "http://127.0.0.1:9",
-        &["--cacert", dir.path().join("nope.pem").to_str().unwrap()],
-    )
-    .await;
-    let not_pem = check(
-        &spec,
-        "http://127.0.0.1:9",
-        &["--cacert", empty.to_str().unwrap()],
-    )
-    .await;
-
-    assert_eq!(missing.code, 2, "{}", missing.all_output());
-    assert!(missing.stderr.contains("--cacert"), "{}", missing.stderr);
-    assert_eq!(not_pem.code, 2, "{}", not_pem.all_output());
-    assert!(not_pem.stderr.contains("--cacert"), "{}", not_pem.stderr);
+    for ca in [&nope, &empty] {
+        let run = check_url("http://127.0.0.1:9", &["--cacert", ca.to_str().unwrap()]).await;
+        run.assert_refused("--cacert");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mtls_target_is_served_only_with_the_client_certificate() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let pki = pki();
-    let ca = dir.path().join("ca.pem");
-    let cert = dir.path().join("client.pem");
-    let key = dir.path().join("client.key");
-    std::fs::write(&ca, &pki.ca_pem).unwrap();
-    std::fs::write(&cert, &pki.client_cert_pem).unwrap();
-    std::fs::write(&key, &pki.client_key_pem).unwrap();
+    let files = pki.files();
     let address = https_server(server_tls(&pki, ClientAuth::Required, &[])).await;
     let url = format!("https://{address}");
 
-    let without = check(&spec, &url, &["--cacert", ca.to_str().unwrap()]).await;
-    let with = check(
-        &spec,
+    let without = check_url(&url, &["--cacert", &files.ca]).await;
+    let with = check_url(
         &url,
-        &[
-            "--cacert",
-            ca.to_str().unwrap(),
-            "--client-cert",
-            cert.to_str().unwrap(),
-            "--client-key",
-            key.to_str().unwrap(),
-        ],
+        &[&["--cacert", &files.ca][..], &files.client()].concat(),
     )
     .await;
 
     assert_eq!(
-        without.verdict("/a"),
+        without.verdict("GET /a"),
         "unreachable",
         "{}",
         without.all_output()
     );
-    assert_eq!(with.code, 0, "{}", with.all_output());
-    assert_eq!(with.verdict("/a"), "implemented");
+    with.assert_code(0);
+    assert_eq!(with.verdict("GET /a"), "implemented");
     assert!(!with.all_output().contains("PRIVATE KEY"));
 }
 
@@ -716,11 +577,8 @@ where
 
 #[tokio::test(flavor = "multi_thread")]
 async fn http2_only_server_over_tls_is_reached_through_alpn() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let pki = pki();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let files = pki.files();
     let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(&pki, ClientAuth::None, &[b"h2"]));
     let address = raw_server(move |socket| {
         let acceptor = acceptor.clone();
@@ -732,34 +590,29 @@ async fn http2_only_server_over_tls_is_reached_through_alpn() {
     })
     .await;
 
-    let run = check(
-        &spec,
-        &format!("https://{address}"),
-        &["--cacert", ca.to_str().unwrap()],
-    )
-    .await;
+    let run = check_url(&format!("https://{address}"), &["--cacert", &files.ca]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
-    assert_eq!(
-        run.result("/a")["response"]["headers"]["x-protocol"],
-        "HTTP/2.0"
-    );
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
+    let response = run.result("GET /a").response.as_ref().unwrap();
+    assert_eq!(response.headers["x-protocol"], "HTTP/2.0");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn h2c_only_server_needs_http2_prior_knowledge() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let address = raw_server(serve_h2).await;
-    let url = format!("http://{address}");
 
-    let plain = check(&spec, &url, &[]).await;
-    let prior_knowledge = check(&spec, &url, &["--http2-prior-knowledge"]).await;
+    let plain = check_two(address, &[]).await;
+    let prior_knowledge = check_two(address, &["--http2-prior-knowledge"]).await;
 
-    assert_eq!(plain.verdict("/a"), "unreachable", "{}", plain.all_output());
-    assert_eq!(prior_knowledge.code, 0, "{}", prior_knowledge.all_output());
-    assert_eq!(prior_knowledge.verdict("/a"), "implemented");
+    assert_eq!(
+        plain.verdict("GET /a"),
+        "unreachable",
+        "{}",
+        plain.all_output()
+    );
+    prior_knowledge.assert_code(0);
+    assert_eq!(prior_knowledge.verdict("GET /a"), "implemented");
 }
 
 /// `/a` answers `status` with `Retry-After: <retry_after>` to its first
@@ -791,58 +644,50 @@ async fn busy_server(status: &'static str, retry_after: &str, times: usize) -> (
 
 #[tokio::test(flavor = "multi_thread")]
 async fn too_many_requests_with_retry_after_is_retried_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let (address, hits) = busy_server("429 Too Many Requests", "1", 2).await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
-    assert!(
-        run.evidence("/a")
-            .contains("answered 429 twice (Retry-After: 1) before 200"),
-        "{}",
-        run.evidence("/a")
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
+    assert_contains(
+        run.evidence("GET /a"),
+        "answered 429 twice (Retry-After: 1) before 200",
     );
     assert_eq!(hits.of("/a"), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unavailable_with_retry_after_is_retried_up_to_the_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let (address, hits) = busy_server("503 Service Unavailable", "1", 100).await;
 
-    let run = check(&spec, &format!("http://{address}"), &["--retries", "1"]).await;
+    let run = check_two(address, &["--retries", "1"]).await;
 
-    assert_eq!(run.verdict("/a"), "server_error", "{}", run.all_output());
-    assert!(
-        run.evidence("/a")
-            .contains("answered 503 once (Retry-After: 1) before 503"),
+    assert_eq!(
+        run.verdict("GET /a"),
+        "server_error",
         "{}",
-        run.evidence("/a")
+        run.all_output()
+    );
+    assert_contains(
+        run.evidence("GET /a"),
+        "answered 503 once (Retry-After: 1) before 503",
     );
     assert_eq!(hits.of("/a"), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retry_after_as_an_http_date_is_waited_for_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(1));
     let (address, hits) = busy_server("429 Too Many Requests", &date, 1).await;
 
-    let run = check(&spec, &format!("http://{address}"), &[]).await;
+    let run = check_two(address, &[]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
-    assert!(
-        run.evidence("/a").contains(&format!(
-            "answered 429 once (Retry-After: {date}) before 200"
-        )),
-        "{}",
-        run.evidence("/a")
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
+    assert_contains(
+        run.evidence("GET /a"),
+        &format!("answered 429 once (Retry-After: {date}) before 200"),
     );
     assert_eq!(hits.of("/a"), 2);
 }
@@ -874,24 +719,17 @@ async fn one_answer_per_connection(reset: bool) -> (SocketAddr, Hits) {
 }
 
 async fn stale_keep_alive_connection_is_retried_on_a_new_one(reset: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let (address, answered) = one_answer_per_connection(reset).await;
 
     // One request at a time, so every other request reuses a connection.
-    let run = check(
-        &spec,
-        &format!("http://{address}"),
-        &["--concurrency", "1", "--retries", "0"],
-    )
-    .await;
+    let run = check_two(address, &["--concurrency", "1", "--retries", "0"]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(run.verdict("/a"), "implemented");
-    assert_eq!(run.verdict("/b"), "implemented");
-    let retried: Vec<&str> = ["/a", "/b"]
+    run.assert_code(0);
+    assert_eq!(run.verdict("GET /a"), "implemented");
+    assert_eq!(run.verdict("GET /b"), "implemented");
+    let retried: Vec<&str> = ["GET /a", "GET /b"]
         .into_iter()
-        .map(|path| run.evidence(path))
+        .map(|label| run.evidence(label))
         .filter(|evidence| {
             evidence.contains("on a reused connection, retried on a new one before 200")
         })
@@ -915,6 +753,7 @@ async fn keep_alive_connection_reset_under_a_request_is_retried_on_a_new_one() {
 async fn target_dying_mid_run_still_gives_a_full_report() {
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<String> = (0..40).map(|i| format!("/op{i}")).collect();
+    let labels: Vec<String> = paths.iter().map(|path| format!("GET {path}")).collect();
     let spec = spec_with(dir.path(), &paths);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -948,8 +787,8 @@ async fn target_dying_mid_run_still_gives_a_full_report() {
     )
     .await;
 
-    assert_eq!(run.code, 1, "{}", run.all_output());
-    let verdicts: Vec<&str> = paths.iter().map(|p| run.verdict(p)).collect();
+    run.assert_code(1);
+    let verdicts: Vec<&str> = labels.iter().map(|label| run.verdict(label)).collect();
     assert!(verdicts.contains(&"implemented"), "{verdicts:?}");
     assert!(verdicts.contains(&"unreachable"), "{verdicts:?}");
     assert_eq!(verdicts.len(), 40);
@@ -957,34 +796,18 @@ async fn target_dying_mid_run_still_gives_a_full_report() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_must_be_a_positive_number_per_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
+    let run = check_url("http://127.0.0.1:9", &["--rate", "0/s"]).await;
 
-    let run = check(&spec, "http://127.0.0.1:9", &["--rate", "0/s"]).await;
-
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(run.stderr.contains("--rate"), "{}", run.stderr);
+    run.assert_refused("--rate");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limited_run_still_probes_every_operation() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
-    let hits = Hits::default();
-    let seen = hits.clone();
-    let address = raw_server(move |mut socket| {
-        let seen = seen.clone();
-        async move {
-            let path = read_request_path(&mut socket).await;
-            seen.record(&path);
-            let _ = socket.write_all(&canned_answer(&path)).await;
-        }
-    })
-    .await;
+    let (address, hits) = answering(|path, _| canned_answer(path)).await;
 
-    let run = check(&spec, &format!("http://{address}"), &["--rate", "50/s"]).await;
+    let run = check_two(address, &["--rate", "50/s"]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     assert_eq!(hits.of("/a"), 1);
     assert_eq!(hits.of("/b"), 1);
 }
@@ -995,34 +818,19 @@ async fn extra_requests(operations: usize) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<String> = (0..operations).map(|i| format!("/res{i}/items")).collect();
     let spec = spec_with(dir.path(), &paths);
-    let hits = Hits::default();
-    let seen = hits.clone();
-    let address = raw_server(move |mut socket| {
-        let seen = seen.clone();
-        async move {
-            let path = read_request_path(&mut socket).await;
-            seen.record(&path);
-            let declared = path
-                .strip_prefix("/res")
-                .and_then(|rest| rest.strip_suffix("/items"))
-                .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n < operations));
-            let answer = if declared {
-                canned_answer("/a")
-            } else {
-                canned_answer(&path)
-            };
-            let _ = socket.write_all(&answer).await;
-        }
+    let (address, hits) = answering(move |path, _| {
+        let declared = path
+            .strip_prefix("/res")
+            .and_then(|rest| rest.strip_suffix("/items"))
+            .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n < operations));
+        canned_answer(if declared { "/a" } else { path })
     })
     .await;
 
     let run = check(&spec, &format!("http://{address}"), &[]).await;
 
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert_eq!(
-        run.report()["operations"].as_array().unwrap().len(),
-        operations
-    );
+    run.assert_code(0);
+    assert_eq!(run.report().operations.len(), operations);
     hits.total() - operations
 }
 
@@ -1091,14 +899,7 @@ async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
     };
 
     let untrusted = run(vec![]).await;
-    assert_eq!(untrusted.code, 2, "{}", untrusted.all_output());
-    assert!(
-        untrusted
-            .stderr
-            .contains(&format!("cannot fetch spec {spec_url}")),
-        "{}",
-        untrusted.stderr
-    );
+    untrusted.assert_refused(&format!("cannot fetch spec {spec_url}"));
     assert!(
         untrusted.stderr.to_lowercase().contains("certificate"),
         "{}",
@@ -1106,10 +907,10 @@ async fn a_spec_url_gets_the_same_tls_options_as_the_targets() {
     );
 
     let trusted = run(vec!["--cacert".into(), ca.display().to_string()]).await;
-    assert_eq!(trusted.code, 0, "{}", trusted.all_output());
+    trusted.assert_code(0);
 
     let insecure = run(vec!["--insecure".into()]).await;
-    assert_eq!(insecure.code, 0, "{}", insecure.all_output());
+    insecure.assert_code(0);
 }
 
 /// `list` and `diff` read a contract from an https URL with the same TLS
@@ -1195,16 +996,13 @@ async fn always(head: &'static str) -> (SocketAddr, Hits) {
 /// budget for the run: once spent, no more retries, and the report says so.
 #[tokio::test(flavor = "multi_thread")]
 async fn retry_after_waits_come_out_of_one_budget_for_the_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let (address, hits) = always(
         "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     )
     .await;
 
-    let run = check(
-        &spec,
-        &format!("http://{address}"),
+    let run = check_two(
+        address,
         &[
             "--retries",
             "2",
@@ -1216,28 +1014,26 @@ async fn retry_after_waits_come_out_of_one_budget_for_the_run() {
     )
     .await;
 
-    assert_eq!(run.verdict("/a"), "server_error", "{}", run.all_output());
-    let distinct = hits.0.lock().unwrap().len();
+    assert_eq!(
+        run.verdict("GET /a"),
+        "server_error",
+        "{}",
+        run.all_output()
+    );
+    let distinct = hits.paths();
     let retried = hits.total() - distinct;
     assert!(
         retried <= 2,
         "{retried} retries of 1 s each within a 2 s budget\n{}",
         run.all_output()
     );
-    let warnings = run.report()["warnings"].to_string();
+    let warnings = run.report().warnings.join("\n");
     assert!(warnings.contains("retry budget"), "{warnings}");
-    assert!(
-        run.stdout.contains("warning: the retry budget"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "warning: the retry budget");
 
     let help = run_bounded(support::args(&["check", "--help"])).await;
-    assert!(
-        help.stdout.contains("--retry-budget") && help.stdout.contains("whole run"),
-        "{}",
-        help.stdout
-    );
+    assert_contains(&help.stdout, "--retry-budget");
+    assert_contains(&help.stdout, "whole run");
 }
 
 /// A contract whose schemas refer back to themselves through `allOf`,
@@ -1259,12 +1055,13 @@ async fn schemas_referring_to_themselves_through_combinators_are_checked() {
             "{mode}\n{}",
             run.all_output()
         );
-        let operations = run.report()["operations"].as_array().expect("operations");
+        let operations = &run.report().operations;
         assert_eq!(operations.len(), 6, "{mode}");
         for operation in operations {
             assert!(
-                operation["results"][0]["verdict"].is_string(),
-                "{mode}: {operation}"
+                !operation.results.is_empty(),
+                "{mode}: {} has a verdict",
+                operation.label()
             );
         }
     }
@@ -1302,7 +1099,7 @@ async fn a_401_to_credentials_in_any_credential_header_is_a_rejected_credential(
     ] {
         let run = check(&spec, &target, extra).await;
         assert_eq!(
-            run.result("/a")["rule"],
+            run.result("GET /a").rule,
             expected,
             "{extra:?}\n{}",
             run.all_output()
@@ -1314,8 +1111,6 @@ async fn a_401_to_credentials_in_any_credential_header_is_a_rejected_credential(
 /// (`PASS: 0 of 2 served, 2 inconclusive`). Nothing proven served is no pass.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_target_that_only_rate_limits_or_redirects_does_not_pass() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let (limiting, _) =
         always("HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
             .await;
@@ -1329,15 +1124,15 @@ async fn a_target_that_only_rate_limits_or_redirects_does_not_pass() {
         if strict {
             extra.push("--strict");
         }
-        let run = check(&spec, &format!("http://{address}"), &extra).await;
+        let run = check_two(address, &extra).await;
 
-        assert_eq!(run.code, 1, "{}", run.all_output());
+        run.assert_code(1);
         let expected = if strict {
             "FAIL: nothing was proven served; 2 inconclusive (failing: --strict)"
         } else {
             "FAIL: nothing was proven served; 0 of 2 served, 2 inconclusive"
         };
-        assert!(run.stdout.contains(expected), "{}", run.stdout);
+        assert_contains(&run.stdout, expected);
     }
 }
 
@@ -1347,25 +1142,14 @@ async fn a_target_that_only_rate_limits_or_redirects_does_not_pass() {
 /// `--auth` is percent-encoded where a header cannot carry it.)
 #[tokio::test(flavor = "multi_thread")]
 async fn a_header_value_no_header_can_carry_is_bad_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = two_operations(dir.path());
     let (address, hits) =
         always("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
 
-    let run = check(
-        &spec,
-        &format!("http://{address}"),
-        &["-H", "X-Api-Key: sec\nret-77"],
-    )
-    .await;
+    let run = check_two(address, &["-H", "X-Api-Key: sec\nret-77"]).await;
 
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(
-        run.stderr.contains("X-Api-Key") && run.stderr.contains("cannot carry"),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.all_output().contains("ret-77"), "{}", run.all_output());
+    run.assert_refused("X-Api-Key");
+    assert_contains(&run.stderr, "cannot carry");
+    assert_lacks(&run.all_output(), "ret-77");
     assert_eq!(hits.total(), 0, "nothing is sent");
 }
 
@@ -1391,12 +1175,8 @@ async fn a_url_no_request_can_carry_is_bad_input() {
 
     let run = check(&spec, &format!("http://{address}"), &[]).await;
 
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(
-        run.stderr.contains("GET /aaaa") && run.stderr.contains("cannot be an HTTP request target"),
-        "{}",
-        run.stderr
-    );
+    run.assert_refused("GET /aaaa");
+    assert_contains(&run.stderr, "cannot be an HTTP request target");
     assert!(
         run.stderr.len() < 1000,
         "the error names the operation briefly"
@@ -1421,8 +1201,7 @@ async fn an_unwritable_report_path_stops_the_run_before_any_probe() {
     )
     .await;
 
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(run.stderr.contains("--junit"), "{}", run.stderr);
+    run.assert_refused("--junit");
     assert_eq!(hits.total(), 0, "nothing is sent");
     assert!(run.report.is_none(), "no report of a run that did not run");
 }
@@ -1460,12 +1239,7 @@ async fn a_report_that_fails_to_write_costs_only_itself() {
         "every operation is served\n{}",
         run.all_output()
     );
-    assert!(
-        run.stderr
-            .contains("error: --junit /dev/full: cannot write"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "error: --junit /dev/full: cannot write");
     assert!(run.report.is_some(), "the JSON report is written");
     assert!(markdown.exists(), "the Markdown report is written");
 }
@@ -1529,11 +1303,6 @@ async fn a_report_never_replaces_an_input_or_another_report() {
     std::fs::write(&shard, "{}").unwrap();
     let shard_arg = shard.display().to_string();
     let merge = run_bounded(support::args(&["merge", &shard_arg, "--json", &shard_arg])).await;
-    assert_eq!(merge.code, 2, "{}", merge.all_output());
-    assert!(
-        merge.stderr.contains("is a report to merge"),
-        "{}",
-        merge.stderr
-    );
+    merge.assert_refused("is a report to merge");
     assert_eq!(std::fs::read_to_string(&shard).unwrap(), "{}");
 }

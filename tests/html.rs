@@ -11,16 +11,14 @@
 //! Without chromium the browser tests print a loud SKIP, unless `CI` is set
 //! (then they fail: `.ci/run` installs chromium).
 
-mod parity_support;
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::rollout;
+use crate::support::{check_demo_args, read_report, repo, rollcall, skip, succeeded};
 use rollcall::demo;
-use rollcall::report::RunReport;
+use rollcall::report::{OperationReport, RunReport};
 use serde_json::Value;
-use support::{check_demo_args, repo, rollcall};
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -48,14 +46,10 @@ fn chromium() -> Option<PathBuf> {
 fn browser_or_skip(test: &str) -> Option<PathBuf> {
     match chromium() {
         Some(path) => Some(path),
-        None if std::env::var_os("CI").is_some() => {
-            panic!(
-                "{test}: chromium is not installed (apt-get install -y chromium); CI requires the browser test"
-            )
-        }
         None => {
-            eprintln!(
-                "\n*** SKIP {test}: chromium not found; install it (apt-get install -y chromium) to run the browser test ***\n"
+            skip(
+                test,
+                "chromium is not installed (apt-get install -y chromium)",
             );
             None
         }
@@ -64,7 +58,8 @@ fn browser_or_skip(test: &str) -> Option<PathBuf> {
 
 /// Runs headless chromium on `page` and returns what it printed on stdout.
 fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> String {
-    let output = Command::new(browser)
+    let mut command = Command::new(browser);
+    command
         .args([
             "--headless",
             "--no-sandbox",
@@ -78,14 +73,8 @@ fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> String
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
-        .arg(url)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .arg(url);
+    let output = succeeded(&mut command, "chromium");
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -134,6 +123,16 @@ fn selftest_result(dom: &str) -> Value {
         .unwrap_or_else(|e| panic!("selftest result is not JSON ({e}): {text}"))
 }
 
+/// `METHOD /path` of the operations of `report` that `keep` keeps, in order.
+fn labels_where(report: &RunReport, keep: impl Fn(&OperationReport) -> bool) -> Vec<String> {
+    report
+        .operations
+        .iter()
+        .filter(|op| keep(op))
+        .map(|op| op.label())
+        .collect()
+}
+
 fn file_url(path: &Path) -> String {
     url::Url::from_file_path(path)
         .expect("absolute path")
@@ -160,8 +159,7 @@ async fn run_with_reports(
     )
     .await;
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    let report: RunReport =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    let report = read_report(&json);
     (html, report)
 }
 
@@ -196,7 +194,7 @@ async fn html_report_works_in_a_headless_browser() {
         Vec::<String>::new(),
         "script errors"
     );
-    let labels: Vec<String> = report.operations.iter().map(|op| op.label()).collect();
+    let labels = labels_where(&report, |_| true);
     assert_eq!(strings(&result["rows"]), labels, "every operation is a row");
     assert_eq!(result["declared"], labels.len());
     assert_eq!(result["injected"], 0);
@@ -206,24 +204,16 @@ async fn html_report_works_in_a_headless_browser() {
     let verdict = result["verdict_filter"]["verdict"]
         .as_str()
         .expect("a verdict filter ran");
-    let expected: Vec<String> = report
-        .operations
-        .iter()
-        .filter(|op| op.results.iter().any(|r| r.verdict.as_str() == verdict))
-        .map(|op| op.label())
-        .collect();
+    let expected = labels_where(&report, |op| {
+        op.results.iter().any(|r| r.verdict.as_str() == verdict)
+    });
     assert!(!expected.is_empty());
     assert_eq!(strings(&result["verdict_filter"]["visible"]), expected);
 
     let tag = result["tag_filter"]["tag"]
         .as_str()
         .expect("a tag filter ran");
-    let expected: Vec<String> = report
-        .operations
-        .iter()
-        .filter(|op| op.tags.iter().any(|t| t == tag))
-        .map(|op| op.label())
-        .collect();
+    let expected = labels_where(&report, |op| op.tags.iter().any(|t| t == tag));
     assert_eq!(strings(&result["tag_filter"]["visible"]), expected);
 
     // One target: hiding it hides every cell.
@@ -284,13 +274,13 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let config = dir.path().join("rollcall.toml");
     std::fs::write(
         &config,
         format!(
             "[[known_gaps]]\noperation = {:?}\nreason = \"reports ship in 1.6\"\nuntil = \"2099-12-31\"\n",
-            parity_support::SHARED_GAP
+            rollout::SHARED_GAP
         ),
     )
     .expect("write config");
@@ -308,7 +298,7 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         .iter()
         .map(|d| d.label())
         .collect();
-    assert_eq!(differing, parity_support::DIFFERING);
+    assert_eq!(differing, rollout::DIFFERING);
 
     let (_, result) = selftest(&browser, dir.path(), &html);
     assert_eq!(
@@ -353,7 +343,7 @@ async fn parity_marks_filter_and_known_gaps_work_in_a_headless_browser() {
         .collect();
     assert_eq!(targets, ["stable", "canary"], "{allowances:?}");
     for allowance in allowances {
-        assert_eq!(allowance["label"], parity_support::SHARED_GAP);
+        assert_eq!(allowance["label"], rollout::SHARED_GAP);
         assert_eq!(allowance["allowance"], "known_gap");
         let cell = allowance["cell"].as_str().expect("cell text");
         assert!(cell.starts_with("not_implemented 501"), "{cell}");

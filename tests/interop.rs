@@ -31,21 +31,27 @@
 //! and pass.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rollcall::plan::Mode;
+use rollcall::report::RunReport;
 use rollcall::verdict::rules::{Proof, Rule};
+
+use crate::support;
 use serde_json::Value;
 
 /// The bearer token every app with gated operations accepts.
 const TOKEN: &str = "interop-token";
 /// How long an app may take to start and answer (a bound, not an assertion).
 const STARTUP_LIMIT: Duration = Duration::from_secs(60);
+/// How long one run may take before it counts as hung (a bound, not an assertion).
+const RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// One declared operation: its true verdict in live mode (what the handler
 /// really does) and the verdict safe mode must give. The two differ only
@@ -585,11 +591,9 @@ fn installed() -> Option<&'static Installed> {
     match INSTALLED.get_or_init(install) {
         Ok(installed) => Some(installed),
         Err(why) => {
-            // Straight to stderr: the test harness captures eprintln! of
-            // passing tests, and a skip must not go unnoticed.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! interop tests skipped: {why}\n!!! run testdata/interop/setup.sh to install the frameworks\n"
+            support::skip(
+                "interop tests",
+                &format!("{why}; run testdata/interop/setup.sh to install the frameworks"),
             );
             None
         }
@@ -773,48 +777,37 @@ struct Check {
     /// Only to prove that no secret was shown.
     stdout: String,
     stderr: String,
-    report: Value,
+    report: RunReport,
 }
 
 fn rollcall_check(app: &App, mode: &str, extra: &[&str]) -> Check {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let json = dir.path().join("report.json");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall"));
-    command
-        .arg("check")
-        .arg(app.spec.contract())
-        .args(["--target", &app.base_url, "--mode", mode, "--json"])
-        .arg(&json)
-        .args(extra)
-        // An empty working directory, so no ./rollcall.toml is picked up, and
-        // no ROLLCALL_* variable of the caller's changes the run.
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::null());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("ROLLCALL_") {
-            command.env_remove(name);
-        }
+    let mut command = support::command(
+        [
+            "check",
+            &app.spec.contract().display().to_string(),
+            "--target",
+            &app.base_url,
+            "--mode",
+            mode,
+            "--json",
+            &json.display().to_string(),
+        ]
+        .iter()
+        .chain(extra),
+    );
+    // An empty working directory, so no ./rollcall.toml is picked up.
+    command.current_dir(dir.path()).env("NO_COLOR", "1");
+    let run = support::run_within(command, RUN_LIMIT);
+    if !json.exists() {
+        panic!("rollcall wrote no JSON report\n{}", run.all_output());
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("the rollcall binary runs");
-    let stdout = String::from_utf8_lossy(&stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    let report = std::fs::read_to_string(&json)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-        .unwrap_or_else(|e| {
-            panic!("rollcall wrote no readable JSON report ({e})\n{stdout}\n{stderr}")
-        });
     Check {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
-        report,
+        code: run.code,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        report: support::read_report(&json),
     }
 }
 
@@ -826,25 +819,22 @@ struct Seen {
     exchange: String,
 }
 
-fn seen(report: &Value, label: &str) -> Option<Seen> {
-    let (method, path) = label.split_once(' ')?;
-    let op = report["operations"]
-        .as_array()?
-        .iter()
-        .find(|op| op["method"] == method && op["path"] == path)?;
-    let result = &op["results"][0];
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let response = &result["response"];
+fn seen(report: &RunReport, label: &str) -> Option<Seen> {
+    let op = report.operations.iter().find(|op| op.label() == label)?;
+    let result = op.results.first()?;
+    let request = result.request.as_ref();
+    let response = result.response.as_ref();
     Some(Seen {
-        verdict: text(&result["verdict"]),
-        rule: text(&result["rule"]),
-        evidence: text(&result["evidence"]),
+        verdict: result.verdict.as_str().to_string(),
+        rule: result.rule.to_string(),
+        evidence: result.evidence.clone(),
         exchange: format!(
             "{} {} -> {} {}",
-            text(&result["request"]["method"]),
-            text(&result["request"]["url"]),
-            response["status"],
-            text(&response["body"])
+            request.map_or(String::new(), |r| r.method.to_string()),
+            request.map_or("", |r| r.url.as_str()),
+            response.map_or("null".to_string(), |r| r.status.to_string()),
+            response
+                .map_or("", |r| r.body.as_str())
                 .chars()
                 .take(160)
                 .collect::<String>()
@@ -883,9 +873,9 @@ fn expected_safe(spec: &AppSpec, overrides: &[(&'static str, &'static str)]) -> 
 }
 
 /// Every problem with the report, as readable lines (empty when all is right).
-fn problems(report: &Value, expected: &Expected) -> Vec<String> {
+fn problems(report: &RunReport, expected: &Expected) -> Vec<String> {
     let mut problems = Vec::new();
-    let declared = report["operations"].as_array().map_or(0, Vec::len);
+    let declared = report.operations.len();
     if declared != expected.len() {
         problems.push(format!(
             "the report has {declared} operations, the contract declares {}",
@@ -936,7 +926,7 @@ fn problems(report: &Value, expected: &Expected) -> Vec<String> {
 }
 
 /// The verdicts of two runs that differ, as readable lines.
-fn differences(first: &Value, second: &Value, spec: &AppSpec) -> Vec<String> {
+fn differences(first: &RunReport, second: &RunReport, spec: &AppSpec) -> Vec<String> {
     spec.ops
         .iter()
         .filter_map(|op| {
@@ -1000,7 +990,7 @@ fn live_runs_give_every_operation_its_true_verdict_twice(spec: &'static AppSpec)
     let mut all = Vec::new();
     for (run, (check, changes)) in runs.iter().enumerate() {
         let run = run + 1;
-        assert_eq!(check.report["mode"], "live");
+        assert_eq!(check.report.mode, Mode::Live);
         if check.code != 1 {
             all.push(format!(
                 "run {run}: exit code {}, expected 1 (flagged operations)",
@@ -1073,7 +1063,7 @@ fn safe_runs_change_nothing_and_prove_what_harmless_probes_can(spec: &'static Ap
         ));
     }
     for ((what, _, expected), check) in runs.iter().zip(&checks) {
-        assert_eq!(check.report["mode"], "safe");
+        assert_eq!(check.report.mode, Mode::Safe);
         if check.code != 1 {
             all.push(format!(
                 "{what}: exit code {}, expected 1 (flagged operations)",

@@ -11,12 +11,10 @@
 //! `target/tools/venv`, which `.ci/run` calls) or from `PATH`. Without them a
 //! test prints a loud SKIP, unless `CI` is set: then it fails.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::repo;
+use crate::support::{repo, skip, succeeded};
 use yaml_serde::{Mapping, Value};
 
 /// The workflow files of the repository, and the example users copy.
@@ -49,12 +47,22 @@ fn tool(name: &str, test: &str) -> Option<PathBuf> {
             .find(|path| path.is_file())
     });
     if on_path.is_none() {
-        if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-            panic!("{name} is not installed: CI must run scripts/install-lint-tools.sh");
-        }
-        eprintln!("\n*** SKIP {test}: {name} not found; run scripts/install-lint-tools.sh ***\n");
+        skip(
+            test,
+            &format!("{name} is not installed (scripts/install-lint-tools.sh)"),
+        );
     }
     on_path
+}
+
+/// [`tool`] for both actionlint and the shellcheck it runs, for the
+/// actionlint tests (each missing one said).
+fn linters() -> Option<(PathBuf, PathBuf)> {
+    let test = "actionlint tests";
+    match (tool("actionlint", test), tool("shellcheck", test)) {
+        (Some(actionlint), Some(shellcheck)) => Some((actionlint, shellcheck)),
+        _ => None,
+    }
 }
 
 fn yaml(path: &str) -> Value {
@@ -71,15 +79,7 @@ fn action_steps() -> Vec<Value> {
 
 /// Runs a lint command; panics with its output unless it exits 0.
 fn assert_clean(mut command: Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} is not clean:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&mut command, what);
 }
 
 fn actionlint(actionlint: &Path, shellcheck: &Path, files: &[PathBuf], what: &str) {
@@ -97,10 +97,7 @@ fn actionlint(actionlint: &Path, shellcheck: &Path, files: &[PathBuf], what: &st
 
 #[test]
 fn workflows_pass_actionlint_and_shellcheck() {
-    let test = "workflows_pass_actionlint_and_shellcheck";
-    let (Some(actionlint_bin), Some(shellcheck)) =
-        (tool("actionlint", test), tool("shellcheck", test))
-    else {
+    let Some((actionlint_bin, shellcheck)) = linters() else {
         return;
     };
     let files: Vec<PathBuf> = WORKFLOWS.iter().map(|w| repo(w)).collect();
@@ -113,10 +110,7 @@ fn workflows_pass_actionlint_and_shellcheck() {
 /// through shellcheck, every script.
 #[test]
 fn the_composite_action_passes_actionlint_as_a_workflow() {
-    let test = "the_composite_action_passes_actionlint_as_a_workflow";
-    let (Some(actionlint_bin), Some(shellcheck)) =
-        (tool("actionlint", test), tool("shellcheck", test))
-    else {
+    let Some((actionlint_bin, shellcheck)) = linters() else {
         return;
     };
     let action = yaml("action.yml");
@@ -217,22 +211,18 @@ fn no_expression_is_expanded_inside_a_script() {
 #[test]
 fn the_crate_holds_the_sources_and_not_the_test_data() {
     let target = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "package",
-            "--list",
-            "--allow-dirty",
-            "--locked",
-            "--offline",
-        ])
-        .current_dir(repo(""))
-        .env("CARGO_TARGET_DIR", target.path())
-        .output()
-        .expect("cargo package --list");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeded(
+        Command::new(env!("CARGO"))
+            .args([
+                "package",
+                "--list",
+                "--allow-dirty",
+                "--locked",
+                "--offline",
+            ])
+            .current_dir(repo(""))
+            .env("CARGO_TARGET_DIR", target.path()),
+        "cargo package --list",
     );
     let files = String::from_utf8_lossy(&output.stdout);
     let files: Vec<&str> = files.lines().collect();

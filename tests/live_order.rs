@@ -20,13 +20,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::support;
 use rollcall::check::{self, RunOptions, TargetSpec};
 use rollcall::contract::{self, Contract};
 use rollcall::plan::{self, Mode, PlanOptions};
 use rollcall::redact::Redactor;
 use rollcall::report::RunReport;
-
-mod support;
 
 /// What the handlers that need a resource wait before answering: long enough
 /// that a DELETE sent at the same time always gets there first.
@@ -246,13 +245,8 @@ async fn change_order(
 /// A fresh service on 127.0.0.1, its store, and its address.
 async fn serve() -> (Arc<Store>, SocketAddr) {
     let store = Store::fresh();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = app(Arc::clone(&store));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (store, address)
+    let server = crate::support::serve::serve(app(Arc::clone(&store))).await;
+    (store, server.addr)
 }
 
 fn orders_contract() -> Contract {
@@ -460,7 +454,7 @@ async fn list_in_live_mode_shows_the_phases_in_sending_order() {
         .display()
         .to_string();
     let run = support::rollcall(support::args(&["list", &spec, "--mode", "live"]), vec![]).await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     // Everything but the requests themselves.
     let outline: Vec<&str> = run
         .stdout

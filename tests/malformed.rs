@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-mod support;
-
-use support::Run;
+use crate::support;
+use crate::support::Run;
+use crate::support::{assert_contains, assert_lacks};
 
 impl Run {
     /// Exit 2 with one clear error line that contains every one of `words`.
@@ -50,7 +50,7 @@ impl Run {
             self.code,
             self.all_output()
         );
-        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert_lacks(&self.stderr, "panicked");
     }
 }
 
@@ -90,8 +90,8 @@ fn check_unreachable(spec: &Path, targets: &[&str]) -> Run {
         args.extend(["--target".into(), std::ffi::OsString::from(target)]);
     }
     let run = support::run_blocking(support::command(args));
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run.assert_code(3);
+    assert_lacks(&run.stderr, "panicked");
     run
 }
 
@@ -164,8 +164,8 @@ fn top_level_containers_of_the_wrong_type_are_errors_with_file_line_and_field() 
 fn a_contract_without_operations_lists_empty_but_cannot_be_checked() {
     let spec = malformed("empty-paths.yaml");
     let run = list(&spec);
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("0 operations"), "{}", run.stdout);
+    run.assert_code(0);
+    assert_contains(&run.stdout, "0 operations");
     check(&spec).assert_clear_error(&[
         "empty-paths.yaml:3:1: `paths` is empty: the contract declares no operations to check",
     ]);
@@ -194,40 +194,35 @@ fn a_contract_without_operations_lists_empty_but_cannot_be_checked() {
 #[test]
 fn operations_as_strings_or_numbers_are_skipped_with_a_warning() {
     let run = list(&malformed("operation-as-string.yaml"));
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("GET /users"), "{}", run.stdout);
-    assert!(!run.stdout.contains("/pets"), "{}", run.stdout);
-    assert!(run.stderr.contains("`get` is a string"), "{}", run.stderr);
-    assert!(run.stderr.contains("`post` is a number"), "{}", run.stderr);
+    run.assert_code(0);
+    assert_contains(&run.stdout, "GET /users");
+    assert_lacks(&run.stdout, "/pets");
+    assert_contains(&run.stderr, "`get` is a string");
+    assert_contains(&run.stderr, "`post` is a number");
 }
 
 #[test]
 fn wrong_types_everywhere_are_warnings_not_crashes() {
     let run = list(&malformed("wrong-types-everywhere.yaml"));
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("GET /users/{id}"), "{}", run.stdout);
-    assert!(
-        run.stderr
-            .contains("`responses` is a list, expected a mapping"),
-        "{}",
-        run.stderr
-    );
+    run.assert_code(0);
+    assert_contains(&run.stdout, "GET /users/{id}");
+    assert_contains(&run.stderr, "`responses` is a list, expected a mapping");
 }
 
 #[test]
 fn self_references_are_reported_and_the_rest_is_listed() {
     let run = list(&malformed("ref-self.yaml"));
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("POST /nodes"), "{}", run.stdout);
-    assert!(run.stderr.contains("never ends"), "{}", run.stderr);
+    run.assert_code(0);
+    assert_contains(&run.stdout, "POST /nodes");
+    assert_contains(&run.stderr, "never ends");
 }
 
 #[test]
 fn mutually_recursive_schemas_in_a_body_are_handled() {
     let run = list(&malformed("ref-cycle-body.yaml"));
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("POST /trees"), "{}", run.stdout);
-    assert!(run.stdout.contains("PUT /forests/"), "{}", run.stdout);
+    run.assert_code(0);
+    assert_contains(&run.stdout, "POST /trees");
+    assert_contains(&run.stdout, "PUT /forests/");
 }
 
 /// `Tree: {allOf: [Tree], anyOf: [Tree]}` overflowed the planner's stack
@@ -262,16 +257,12 @@ fn alternatives_nested_past_the_bound_give_a_note() {
         "--mode".as_ref(),
         "live".as_ref(),
     ]);
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(
-        run.stdout.contains(
-            "note: request body (application/json): the allOf/oneOf/anyOf of #/components/schemas/S"
-        ) && run
-            .stdout
-            .contains("the value sent may not match the schema"),
-        "{}",
-        run.stdout
+    run.assert_code(0);
+    assert_contains(
+        &run.stdout,
+        "note: request body (application/json): the allOf/oneOf/anyOf of #/components/schemas/S",
     );
+    assert_contains(&run.stdout, "the value sent may not match the schema");
 }
 
 #[test]
@@ -349,8 +340,8 @@ fn ten_thousand_schemas_chained_by_refs_in_a_body_are_handled() {
     );
     let spec = generated(dir.path(), "chain.json", &json);
     let run = list(&spec);
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    assert!(run.stdout.contains("POST /chain"), "{}", run.stdout);
+    run.assert_code(0);
+    assert_contains(&run.stdout, "POST /chain");
 }
 
 #[test]
@@ -538,17 +529,10 @@ fn escapes_in_the_contract_never_reach_the_terminal() {
             run.all_output()
         );
     }
-    assert_eq!(listed.code, 0, "{}", listed.all_output());
-    assert!(
-        listed.stderr.contains(r"warning: ") && listed.stderr.contains(r"qu\u{1b}]0;pwn\u{7}ery"),
-        "{}",
-        listed.stderr
-    );
-    assert!(
-        listed.stdout.contains(r"GET /a\u{1b}[31m ::warning::x"),
-        "{}",
-        listed.stdout
-    );
+    listed.assert_code(0);
+    assert_contains(&listed.stderr, r"warning: ");
+    assert_contains(&listed.stderr, r"qu\u{1b}]0;pwn\u{7}ery");
+    assert_contains(&listed.stdout, r"GET /a\u{1b}[31m ::warning::x");
     assert!(
         !listed.stdout.lines().any(|l| l.starts_with("::")),
         "{}",
@@ -698,12 +682,8 @@ fn a_contract_from_a_url_reads_its_own_origin_and_others_only_when_allowed() {
     });
 
     let same_origin = rollcall(&["list".as_ref(), server.url("/api/same.yaml").as_ref()]);
-    assert_eq!(same_origin.code, 0, "{}", same_origin.all_output());
-    assert!(
-        same_origin.stdout.contains("GET /a?limit="),
-        "{}",
-        same_origin.stdout
-    );
+    same_origin.assert_code(0);
+    assert_contains(&same_origin.stdout, "GET /a?limit=");
 
     let refused = rollcall(&["list".as_ref(), server.url("/api/spec.yaml").as_ref()]);
     refused.assert_clear_error(&["--allow-remote-refs", "schemas.yaml"]);
@@ -714,12 +694,8 @@ fn a_contract_from_a_url_reads_its_own_origin_and_others_only_when_allowed() {
         server.url("/api/spec.yaml").as_ref(),
         "--allow-remote-refs".as_ref(),
     ]);
-    assert_eq!(allowed.code, 0, "{}", allowed.all_output());
-    assert!(
-        allowed.stdout.contains("GET /a?limit="),
-        "{}",
-        allowed.stdout
-    );
+    allowed.assert_code(0);
+    assert_contains(&allowed.stdout, "GET /a?limit=");
 }
 
 /// 12.6: the contract fetch followed redirects to other hosts and sent a
@@ -748,7 +724,7 @@ fn a_contract_url_redirects_only_within_its_origin_and_sends_no_referer() {
         "list".as_ref(),
         server.url("/moved.yaml?token=tok-in-url-31").as_ref(),
     ]);
-    assert_eq!(moved.code, 0, "{}", moved.all_output());
+    moved.assert_code(0);
     let followed = server.requests();
     assert!(
         followed.iter().any(|r| r.starts_with("GET /spec.yaml")),
@@ -766,10 +742,6 @@ fn a_contract_url_redirects_only_within_its_origin_and_sends_no_referer() {
         server.url("/away.yaml?token=tok-in-url-31").as_ref(),
     ]);
     away.assert_clear_error(&["another origin", &format!("http://{}", other.address)]);
-    assert!(
-        !away.all_output().contains("tok-in-url-31"),
-        "{}",
-        away.all_output()
-    );
+    assert_lacks(&away.all_output(), "tok-in-url-31");
     assert!(other.requests().is_empty(), "{:?}", other.requests());
 }

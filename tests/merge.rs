@@ -13,30 +13,21 @@ use rollcall::contract::Contract;
 use rollcall::demo;
 use rollcall::plan::filter::{self, Filter, Shard};
 
-mod support;
+use crate::support;
+use rollcall::report::RunReport;
 
-use support::{Run, read_json, repo};
+use crate::support::{Run, assert_contains, read_report, repo};
 
 async fn rollcall(args: Vec<String>) -> Run {
     support::rollcall(args, vec![]).await
 }
 
 /// `(label, verdict)` of every operation of a JSON report, in report order.
-fn verdicts(report: &Value) -> Vec<(String, String)> {
-    report["operations"]
-        .as_array()
-        .unwrap()
+fn verdicts(report: &RunReport) -> Vec<(String, String)> {
+    report
+        .operations
         .iter()
-        .map(|op| {
-            (
-                format!(
-                    "{} {}",
-                    op["method"].as_str().unwrap(),
-                    op["path"].as_str().unwrap()
-                ),
-                op["results"][0]["verdict"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|op| (op.label(), op.results[0].verdict.as_str().to_string()))
         .collect()
 }
 
@@ -66,7 +57,7 @@ async fn every_operation_is_in_exactly_one_shard() {
         let run = check(&url, &json, &["--shard", &format!("{index}/3")]).await;
         assert!(matches!(run.code, 0 | 1), "{}", run.stderr);
         seen.extend(
-            verdicts(&read_json(&json))
+            verdicts(&read_report(&json))
                 .into_iter()
                 .map(|(label, _)| label),
         );
@@ -159,14 +150,14 @@ async fn merged_shard_reports_equal_one_full_run() {
         "same exit code as the full run\n{}",
         run.stderr
     );
-    let full = read_json(&full);
-    let merged_report = read_json(&merged);
+    let full = read_report(&full);
+    let merged_report = read_report(&merged);
     assert_eq!(
         verdicts(&merged_report),
         verdicts(&full),
         "same operations, order and verdicts"
     );
-    assert_eq!(merged_report["summary"], full["summary"]);
+    assert_eq!(merged_report.summary, full.summary);
     let junit = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(
         junit.matches("<testcase ").count(),
@@ -178,7 +169,7 @@ async fn merged_shard_reports_equal_one_full_run() {
             .unwrap()
             .contains("GET /orders")
     );
-    assert!(run.stdout.contains("FAIL"), "{}", run.stdout);
+    assert_contains(&run.stdout, "FAIL");
     server.stop().await;
 }
 
@@ -190,10 +181,10 @@ async fn merge_refuses_reports_of_another_spec_or_the_same_shard_twice() {
     let (one, two) = (dir.path().join("1.json"), dir.path().join("2.json"));
     check(&url, &one, &["--shard", "1/2"]).await;
     check(&url, &two, &["--shard", "2/2"]).await;
-    let mut other = read_json(&two);
-    other["spec"]["title"] = Value::String("Another API".into());
+    let mut other = read_report(&two);
+    other.spec.title = "Another API".into();
     let other_path = dir.path().join("other.json");
-    std::fs::write(&other_path, other.to_string()).unwrap();
+    std::fs::write(&other_path, serde_json::to_string(&other).unwrap()).unwrap();
 
     let merge = |a: &Path, b: &Path| {
         rollcall(vec![
@@ -204,17 +195,17 @@ async fn merge_refuses_reports_of_another_spec_or_the_same_shard_twice() {
     };
     let run = merge(&one, &other_path).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("another spec"), "{}", run.stderr);
-    assert!(run.stderr.contains("Another API"), "{}", run.stderr);
+    assert_contains(&run.stderr, "another spec");
+    assert_contains(&run.stderr, "Another API");
 
     let run = merge(&one, &one).await;
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("same shard"), "{}", run.stderr);
+    assert_contains(&run.stderr, "same shard");
 
     let not_json = dir.path().join("notes.txt");
     std::fs::write(&not_json, "hello").unwrap();
     let run = merge(&one, &not_json).await;
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("notes.txt"), "{}", run.stderr);
+    assert_contains(&run.stderr, "notes.txt");
     server.stop().await;
 }

@@ -3,8 +3,7 @@
 //! loopback server: reports place each operation at the file and line it is written in,
 //! since that is where a reader (or GitHub's annotations) must look.
 
-mod support;
-
+use crate::support;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -17,12 +16,7 @@ async fn serve() -> String {
             get(|| async { (StatusCode::NOT_IMPLEMENTED, "not implemented") }),
         )
         .fallback(|| async { (StatusCode::OK, "[]") });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}")
+    crate::support::serve::serve(app).await.url()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,12 +115,7 @@ async fn a_report_never_replaces_a_file_the_contract_references() {
         let mut command = support::command(args);
         command.current_dir(dir.path());
         let run = support::run(command).await;
-        assert_eq!(run.code, 2, "{}", run.all_output());
-        assert!(
-            run.stderr.contains("is a file the contract's $refs name"),
-            "{}",
-            run.stderr
-        );
+        run.assert_refused("is a file the contract's $refs name");
     }
     assert_eq!(std::fs::read(&referenced).expect("still there"), before);
 }

@@ -8,12 +8,11 @@
 //!
 //! Golden files: `testdata/parity/matrix.md` (the Markdown parity section)
 //! and `testdata/parity/capability.diff` (the capability diff). After an
-//! intended change: `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test parity`, then
+//! intended change: `ROLLCALL_UPDATE_GOLDEN=1 cargo test --test integration parity::`, then
 //! read the diff.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -21,14 +20,16 @@ use axum::extract::{Request, State};
 use axum::http::header::HOST;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use rollcall::report::RunReport;
 use serde_json::Value;
 use tower::ServiceExt;
 
-mod parity_support;
-mod support;
-
-use parity_support::{Release, app};
-use support::{Run, operation, read_json};
+use crate::support;
+use crate::support::golden;
+use crate::support::rollout::{Release, app};
+use crate::support::{
+    Run, assert_contains, assert_lacks, labels, operation, read_report, result_of, verdict_of,
+};
 
 const V1: &str = "testdata/parity/invoices-v1.yaml";
 const V2: &str = "testdata/parity/invoices-v2.yaml";
@@ -131,28 +132,27 @@ async fn rollcall(args: &[&str]) -> Run {
 }
 
 /// `(label, {target: verdict})` of every parity difference.
-fn differences(report: &Value) -> Vec<(String, Vec<(String, String)>)> {
-    report["parity"]["differences"]
-        .as_array()
+fn differences(report: &RunReport) -> Vec<(String, Vec<(String, String)>)> {
+    report
+        .parity
+        .as_ref()
         .expect("a parity object with differences")
+        .differences
         .iter()
         .map(|d| {
-            let verdicts = d["verdicts"]
-                .as_object()
-                .unwrap()
+            let verdicts = d
+                .verdicts
                 .iter()
-                .map(|(t, v)| (t.clone(), v.as_str().unwrap().to_string()))
+                .map(|(t, v)| (t.clone(), v.as_str().to_string()))
                 .collect();
-            (
-                format!(
-                    "{} {}",
-                    d["method"].as_str().unwrap(),
-                    d["path"].as_str().unwrap()
-                ),
-                verdicts,
-            )
+            (d.label(), verdicts)
         })
         .collect()
+}
+
+/// The target the others must match.
+fn reference(report: &RunReport) -> &str {
+    &report.parity.as_ref().expect("a parity object").reference
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -161,26 +161,9 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// [`golden::assert_golden`] of `testdata/parity/NAME`.
 fn assert_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/parity")
-        .join(name);
-    if std::env::var("ROLLCALL_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (ROLLCALL_UPDATE_GOLDEN=1 creates it)",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{} differs (ROLLCALL_UPDATE_GOLDEN=1 rewrites it if intended):\n{}",
-        path.display(),
-        similar::TextDiff::from_lines(expected.as_str(), actual).unified_diff()
-    );
+    golden::assert_golden(&format!("testdata/parity/{name}"), actual);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -212,17 +195,12 @@ async fn each_address_finds_the_instance_running_the_old_build_with_host_kept() 
         run.all_output()
     );
 
-    let report = read_json(&json);
+    let report = read_report(&json);
     let first = format!("{host}@127.0.0.1");
     let second = format!("{host}@127.0.0.2");
-    let names: Vec<&str> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = report.targets.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, [first.as_str(), second.as_str()]);
-    assert_eq!(report["parity"]["reference"], first.as_str());
+    assert_eq!(reference(&report), first.as_str());
     assert_eq!(
         differences(&report),
         [
@@ -279,8 +257,8 @@ async fn parity_matrix_and_capability_diff_show_what_canary_adds() {
         markdown.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "{}", run.all_output());
-    let report = read_json(&json);
+    run.assert_code(1);
+    let report = read_report(&json);
     assert_eq!(
         differences(&report),
         [
@@ -294,12 +272,9 @@ async fn parity_matrix_and_capability_diff_show_what_canary_adds() {
             ),
         ]
     );
-    assert!(
-        run.stdout.contains(
-            "PARITY FAIL: 2 of 5 operations differ between 2 targets (reference: stable)"
-        ),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "PARITY FAIL: 2 of 5 operations differ between 2 targets (reference: stable)",
     );
 
     let text = std::fs::read_to_string(&markdown).unwrap();
@@ -342,8 +317,8 @@ async fn reference_and_all_rows_change_what_the_matrix_shows() {
         markdown.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "{}", run.all_output());
-    assert_eq!(read_json(&json)["parity"]["reference"], "canary");
+    run.assert_code(1);
+    assert_eq!(reference(&read_report(&json)), "canary");
     let text = std::fs::read_to_string(&markdown).unwrap();
     assert!(
         text.contains("| `GET /health` | implemented | implemented |"),
@@ -365,14 +340,7 @@ async fn reference_and_all_rows_change_what_the_matrix_shows() {
         "prod",
     ])
     .await;
-    assert_eq!(unknown.code, 2, "{}", unknown.all_output());
-    assert!(
-        unknown
-            .stderr
-            .contains("--reference prod: no target has that name"),
-        "{}",
-        unknown.stderr
-    );
+    unknown.assert_refused("--reference prod: no target has that name");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -413,11 +381,7 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
         "both lack the 1.5 operations: a gap, but no disagreement\n{}",
         same_gaps.all_output()
     );
-    assert!(
-        same_gaps.stdout.contains("PARITY OK: 5 operations"),
-        "{}",
-        same_gaps.stdout
-    );
+    assert_contains(&same_gaps.stdout, "PARITY OK: 5 operations");
     // The gate passed: no line may say FAIL, and the PASS line says why the
     // shared gaps did not count.
     assert!(
@@ -425,22 +389,16 @@ async fn parity_only_fails_on_disagreement_and_not_on_shared_gaps() {
         "{}",
         same_gaps.stdout
     );
-    assert!(
-        same_gaps.stdout.contains(
-            "PASS (parity): all 2 targets agree; 2 operations flagged on every target, not gated by --parity-only"
-        ),
-        "{}",
-        same_gaps.stdout
+    assert_contains(
+        &same_gaps.stdout,
+        "PASS (parity): all 2 targets agree; 2 operations flagged on every target, not gated by --parity-only",
     );
 
     let drift = check(canary_new.url()).await;
-    assert_eq!(drift.code, 1, "{}", drift.all_output());
-    assert!(
-        drift.stdout.contains(
-            "FAIL (parity): 2 of 5 operations differ between 2 targets (reference: stable)"
-        ),
-        "{}",
-        drift.stdout
+    drift.assert_code(1);
+    assert_contains(
+        &drift.stdout,
+        "FAIL (parity): 2 of 5 operations differ between 2 targets (reference: stable)",
     );
     assert!(
         !drift.stdout.lines().any(|l| l.starts_with("PASS")),
@@ -495,29 +453,20 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
         "parity_only: gaps every target shares do not fail\n{}",
         run.all_output()
     );
-    let report = read_json(&json);
-    let names: Vec<&str> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let report = read_report(&json);
+    let names: Vec<&str> = report.targets.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         names,
         ["stable@127.0.0.1", "stable@127.0.0.2", "canary"],
         "each_address"
     );
-    assert_eq!(report["parity"]["reference"], "canary");
+    assert_eq!(reference(&report), "canary");
     assert!(
         run.stdout.contains("GET /health "),
         "all_parity_rows shows agreeing rows too\n{}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("PASS (parity): all 3 targets agree"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "PASS (parity): all 3 targets agree");
     let with_two_rounds = requests();
     assert!(!second.hosts.lock().unwrap().is_empty());
 
@@ -535,9 +484,9 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
         "1",
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    run.assert_code(0);
     assert_eq!(
-        read_json(&json)["parity"]["reference"],
+        reference(&read_report(&json)),
         "stable@127.0.0.1",
         "--reference wins over the file"
     );
@@ -564,17 +513,17 @@ async fn parity_settings_come_from_the_config_file_and_flags_override_them() {
         "without parity_only the shared gaps fail\n{}",
         run.all_output()
     );
-    let report = read_json(&json);
-    assert_eq!(report["gate"].get("parity_only"), None, "the default gate");
+    let report = read_report(&json);
+    assert!(!report.gate.parity_only, "the default gate");
     assert_eq!(
-        report["targets"].as_array().unwrap().len(),
+        report.targets.len(),
         2,
         "--no-each-address: stable is one target again"
     );
 
     write("prod");
     let run = rollcall(&["check", "--config", config_arg, "--resolve", &resolve]).await;
-    assert_eq!(run.code, 2, "{}", run.all_output());
+    run.assert_code(2);
     assert!(
         run.stderr.contains(&format!(
             "{}:2: reference prod: no target has that name",
@@ -599,11 +548,11 @@ async fn a_single_target_report_has_no_parity() {
         json.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    let report = read_json(&json);
-    assert!(report.get("parity").is_none(), "{report}");
-    assert!(operation(&report, "GET /health").get("change").is_none());
-    assert!(!run.stdout.contains("PARITY"), "{}", run.stdout);
+    run.assert_code(0);
+    let report = read_report(&json);
+    assert!(report.parity.is_none(), "{report:?}");
+    assert!(operation(&report, "GET /health").change.is_none());
+    assert_lacks(&run.stdout, "PARITY");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -622,12 +571,12 @@ async fn repeat_flags_an_operation_that_flaps_behind_a_load_balancer() {
         json.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 1, "{}", run.all_output());
-    let report = read_json(&json);
-    let patch = &operation(&report, "PATCH /invoices/{invoiceId}")["results"][0];
-    assert_eq!(patch["verdict"], "inconsistent", "{patch}");
-    assert_eq!(patch["rule"], "repeats-disagree");
-    let evidence = patch["evidence"].as_str().unwrap();
+    run.assert_code(1);
+    let report = read_report(&json);
+    let patch = result_of(&report, "PATCH /invoices/{invoiceId}");
+    assert_eq!(patch.verdict.as_str(), "inconsistent", "{patch:?}");
+    assert_eq!(patch.rule, "repeats-disagree");
+    let evidence = &patch.evidence;
     assert!(
         evidence.contains("of 4 requests answered 405 (missing_method)")
             || evidence.contains("of 4 answered 405 (missing_method)"),
@@ -635,11 +584,11 @@ async fn repeat_flags_an_operation_that_flaps_behind_a_load_balancer() {
     );
     assert!(evidence.contains("(implemented)"), "{evidence}");
     assert_eq!(
-        operation(&report, "GET /health")["results"][0]["verdict"],
+        verdict_of(&report, "GET /health"),
         "implemented",
         "both builds serve it: no flapping"
     );
-    assert!(run.stdout.contains("inconsistent"), "{}", run.stdout);
+    assert_contains(&run.stdout, "inconsistent");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -661,8 +610,8 @@ async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_ju
         markdown.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
-    let report = read_json(&json);
+    run.assert_code(0);
+    let report = read_report(&json);
     for (label, change) in [
         ("GET /health", "unchanged"),
         ("GET /invoices", "changed"),
@@ -670,7 +619,11 @@ async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_ju
         ("PATCH /invoices/{invoiceId}", "new"),
         ("POST /invoices/{invoiceId}/send", "new"),
     ] {
-        assert_eq!(operation(&report, label)["change"], change, "{label}");
+        assert_eq!(
+            operation(&report, label).change.map(|c| c.as_str()),
+            Some(change),
+            "{label}"
+        );
     }
     let text = std::fs::read_to_string(&markdown).unwrap();
     assert!(
@@ -694,35 +647,17 @@ async fn since_marks_new_changed_and_unchanged_operations_and_only_new_probes_ju
         json.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(only_new.code, 0, "{}", only_new.all_output());
-    let report = read_json(&json);
-    let labels: Vec<String> = report["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|op| {
-            format!(
-                "{} {}",
-                op["method"].as_str().unwrap(),
-                op["path"].as_str().unwrap()
-            )
-        })
-        .collect();
+    only_new.assert_code(0);
+    let report = read_report(&json);
     assert_eq!(
-        labels,
+        labels(&report),
         [
             "GET /invoices",
             "PATCH /invoices/{invoiceId}",
             "POST /invoices/{invoiceId}/send"
         ]
     );
-    assert!(
-        only_new
-            .stderr
-            .contains("--only-new: probing 3 of 5 operations"),
-        "{}",
-        only_new.stderr
-    );
+    assert_contains(&only_new.stderr, "--only-new: probing 3 of 5 operations");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -735,7 +670,7 @@ async fn only_new_without_since_is_a_usage_error() {
         "--only-new",
     ])
     .await;
-    assert_eq!(run.code, 2, "{}", run.all_output());
+    run.assert_code(2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -762,7 +697,7 @@ async fn diff_lists_what_a_release_adds_removes_and_changes() {
     }
 
     let allowed = rollcall(&["diff", &repo(V1), &repo(V2), "--allow-removals"]).await;
-    assert_eq!(allowed.code, 0, "{}", allowed.all_output());
+    allowed.assert_code(0);
 
     let json = rollcall(&["diff", &repo(V1), &repo(V2), "--json"]).await;
     let parsed: Value = serde_json::from_str(&json.stdout).expect("diff --json is JSON");
@@ -775,29 +710,24 @@ async fn diff_lists_what_a_release_adds_removes_and_changes() {
     assert_eq!(parsed["unchanged"], 2);
 
     let markdown = rollcall(&["diff", &repo(V1), &repo(V2), "--markdown"]).await;
-    assert!(
-        markdown.stdout.contains("## Removed\n\n| Operation | Operation id |\n| --- | --- |\n| `DELETE /invoices/{id}` | `deleteInvoice` |"),
-        "{}",
-        markdown.stdout
+    assert_contains(
+        &markdown.stdout,
+        "## Removed\n\n| Operation | Operation id |\n| --- | --- |\n| `DELETE /invoices/{id}` | `deleteInvoice` |",
     );
 
     let backwards = rollcall(&["diff", &repo(V2), &repo(V1)]).await;
-    assert!(
-        backwards.stdout.contains("Removed (2):"),
-        "{}",
-        backwards.stdout
-    );
+    assert_contains(&backwards.stdout, "Removed (2):");
     assert_eq!(backwards.code, 1);
 
     let same = rollcall(&["diff", &repo(V2), &repo(V2)]).await;
-    assert_eq!(same.code, 0, "{}", same.all_output());
+    same.assert_code(0);
     assert!(
         same.stdout
             .contains("No operation was added, removed or changed.")
     );
 
     let missing = rollcall(&["diff", &repo(V1), &repo("testdata/parity/nope.yaml")]).await;
-    assert_eq!(missing.code, 2, "{}", missing.all_output());
+    missing.assert_code(2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -811,6 +741,5 @@ async fn malformed_resolve_is_a_usage_error_that_says_the_syntax() {
         "api.test:8080",
     ])
     .await;
-    assert_eq!(run.code, 2, "{}", run.all_output());
-    assert!(run.stderr.contains("HOST:PORT:ADDR"), "{}", run.stderr);
+    run.assert_refused("HOST:PORT:ADDR");
 }

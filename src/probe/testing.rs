@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::contract::{Contract, Method, Operation, RequestBody, SourceLocation};
+use crate::contract::{Contract, Method, Operation, RequestBody};
 use crate::plan::{Body, Intent, PlannedProbe, PlannedRequest};
 
 use super::{ProbeOptions, Prober, Target};
@@ -112,31 +112,13 @@ pub fn options_with_timeout(timeout: Duration) -> ProbeOptions {
     }
 }
 
-pub fn operation(method: Method, path: &str) -> Operation {
-    Operation {
-        method,
-        path: path.into(),
-        selector: Default::default(),
-        operation_id: None,
-        summary: None,
-        tags: vec![],
-        deprecated: false,
-        parameters: vec![],
-        request_body: None,
-        security: vec![],
-        responses: vec!["200".into()],
-        location: SourceLocation::default(),
-    }
-}
+pub use crate::contract::testing::operation;
 
 pub fn operation_with_body(method: Method, path: &str) -> Operation {
-    Operation {
-        request_body: Some(RequestBody {
-            required: true,
-            content: vec![],
-        }),
-        ..operation(method, path)
-    }
+    operation(method, path).with_body(RequestBody {
+        required: true,
+        content: vec![],
+    })
 }
 
 pub fn contract(operations: Vec<Operation>) -> Contract {

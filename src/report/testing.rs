@@ -6,7 +6,6 @@
 //! `ROLLCALL_UPDATE_GOLDEN=1 cargo test --lib report` and review the diff.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use crate::contract::Method;
 use crate::plan::Mode;
@@ -18,33 +17,16 @@ use crate::verdict::Verdict;
 const STABLE: &str = "http://127.0.0.1:8080/api/v1";
 const CANARY: &str = "http://127.0.0.1:8081/api/v1";
 
+// The golden-file helper of the integration tests too: one comparison, one
+// way to regenerate (`ROLLCALL_UPDATE_GOLDEN=1`).
+#[path = "../../tests/support/golden.rs"]
+mod golden;
+
 /// Compares `actual` with `testdata/reports/<name>`, or rewrites the file when
 /// `ROLLCALL_UPDATE_GOLDEN=1`.
+#[track_caller]
 pub(crate) fn assert_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/reports")
-        .join(name);
-    if std::env::var("ROLLCALL_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, actual).expect("golden file is writable");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e} (create it with ROLLCALL_UPDATE_GOLDEN=1)",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(expected.as_str(), actual)
-            .unified_diff()
-            .header(&format!("{name} (golden)"), &format!("{name} (rendered)"))
-            .to_string();
-        panic!(
-            "{} differs from the rendered report \
-             (ROLLCALL_UPDATE_GOLDEN=1 rewrites it if the change is intended):\n{diff}",
-            path.display()
-        );
-    }
+    golden::assert_golden(&format!("testdata/reports/{name}"), actual);
 }
 
 /// [`fixture`] where `canary` answered every probe `auth_required` (nothing

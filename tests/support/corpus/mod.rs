@@ -4,8 +4,6 @@
 //! and a server built from a contract that serves its operations the way a
 //! chosen framework would ([`mock`]).
 
-#![allow(dead_code)] // each test crate uses a different part
-
 pub mod mock;
 pub mod validator;
 
@@ -34,7 +32,7 @@ pub fn corpus_dir() -> Option<PathBuf> {
             }
             eprintln!(
                 "\n!!!!!!!! SKIPPED: the contract corpus is missing and could not be fetched; \
-                 run `{FETCH}` and then `cargo test --test corpus` !!!!!!!!\n"
+                 run `{FETCH}` and then `cargo test --test integration corpus::` !!!!!!!!\n"
             );
             return None;
         }

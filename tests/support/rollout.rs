@@ -8,8 +8,6 @@
 //! `canary` runs release 1.5. Both answer `GET /reports` with 501: a gap
 //! they share.
 
-#![allow(dead_code)] // each test crate uses a different part
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 

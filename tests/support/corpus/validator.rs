@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonschema::{Draft, Registry, Validator};
 use percent_encoding::percent_decode_str;
-use rollcall::contract::{Contract, MediaType, Method, Operation, ParamLocation, Parameter};
+use rollcall::contract::{Contract, MediaType, Operation, ParamLocation, Parameter};
 use serde_json::{Map, Value, json};
 
 /// The base URI the contract is registered under.
@@ -41,7 +41,6 @@ const BASE: &str = "urn:rollcall:contract";
 /// A request as it reaches the server, relative to the API's base path.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
-    pub method: Method,
     /// The path as sent (percent-encoded), relative to the base path, no query.
     pub path: &'a str,
     pub query: Option<&'a str>,
@@ -52,7 +51,6 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// Splits `path_and_query` (as rollcall plans it) into path and query.
     pub fn planned(
-        method: Method,
         path_and_query: &'a str,
         headers: &'a [(String, String)],
         body: &'a [u8],
@@ -62,7 +60,6 @@ impl<'a> Request<'a> {
             None => (path_and_query, None),
         };
         Request {
-            method,
             path,
             query,
             headers,
@@ -87,12 +84,6 @@ pub enum Judgement {
     Invalid(String),
     /// A schema it needs could not be compiled (the reason says which).
     Unknown(String),
-}
-
-impl Judgement {
-    pub fn is_valid(&self) -> bool {
-        matches!(self, Judgement::Valid)
-    }
 }
 
 /// How the contract's schemas are turned into 2020-12.

@@ -252,16 +252,7 @@ impl MockApi {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        let headers: Vec<(String, String)> = parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = crate::support::serve::header_pairs(&parts.headers);
         let method_name = parts.method.as_str().to_string();
         let full_path = parts.uri.path().to_string();
         let query = parts.uri.query().map(str::to_string);
@@ -377,7 +368,6 @@ impl MockApi {
         let contract = self.contract();
         let operation = &contract.operations[index];
         let request = Request {
-            method: operation.method,
             path,
             query,
             headers,

@@ -1,0 +1,64 @@
+//! Operations for the unit tests, built in one place: an [`Operation`]
+//! literal names every field, so each copy of it would change with the model.
+//! Start from [`operation`] (nothing declared but a `200` response) and set
+//! what the test is about:
+//!
+//! ```text
+//! operation(Method::Get, "/pets/{petId}").with_id("getPet").with_tags(&["pets"])
+//! ```
+
+use super::{Method, Operation, Parameter, RequestBody};
+
+/// `METHOD path`, declaring nothing but a `200` response.
+pub fn operation(method: Method, path: &str) -> Operation {
+    Operation {
+        method,
+        path: path.into(),
+        selector: Default::default(),
+        operation_id: None,
+        summary: None,
+        tags: vec![],
+        deprecated: false,
+        parameters: vec![],
+        request_body: None,
+        security: vec![],
+        responses: vec!["200".into()],
+        location: Default::default(),
+    }
+}
+
+impl Operation {
+    /// With `operationId: id`.
+    pub(crate) fn with_id(self, id: &str) -> Operation {
+        Operation {
+            operation_id: Some(id.into()),
+            ..self
+        }
+    }
+
+    pub(crate) fn with_tags(self, tags: &[&str]) -> Operation {
+        Operation {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..self
+        }
+    }
+
+    /// With these response keys (`200`, `2XX`, `default`) instead of `200`.
+    pub(crate) fn with_responses(self, responses: &[&str]) -> Operation {
+        Operation {
+            responses: responses.iter().map(|r| r.to_string()).collect(),
+            ..self
+        }
+    }
+
+    pub(crate) fn with_parameters(self, parameters: Vec<Parameter>) -> Operation {
+        Operation { parameters, ..self }
+    }
+
+    pub(crate) fn with_body(self, body: RequestBody) -> Operation {
+        Operation {
+            request_body: Some(body),
+            ..self
+        }
+    }
+}
