@@ -7,7 +7,6 @@
 
 use rollcall::contract;
 use rollcall::plan::{self, Mode, PlanOptions};
-use rollcall::redact::Redactor;
 
 /// Loads `bytes` as a contract and, when it loads, plans it in safe and live
 /// mode and renders the listing `rollcall list` prints (text and JSON).
@@ -26,13 +25,13 @@ pub fn load_and_plan(source: &str, bytes: &[u8]) {
         let Ok(plan) = plan::build(&contract, &options) else {
             continue;
         };
-        let redactor = Redactor::for_run(Some(&contract), &options, &[]);
-        let text = plan::listing::text(&contract, &plan, &[], &redactor);
+        let redactor = plan::auth::redactor(Some(&contract), &options, &[], &[]);
+        let text = rollcall::report::listing::text(&contract, &plan, &[], &redactor);
         assert!(
             !text.chars().any(|c| c.is_control() && c != '\n'),
             "a raw control character in the listing: {text:?}"
         );
-        let _ = plan::listing::json(&contract, &plan, &[], &redactor);
+        let _ = rollcall::report::listing::json(&contract, &plan, &[], &redactor);
     }
 }
 

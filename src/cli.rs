@@ -10,6 +10,7 @@ use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use rollcall::check::{BasePathSpec, TargetSpec};
 use rollcall::plan::{BasePath, Mode};
 use rollcall::probe::resolve::ResolveOverride;
+use rollcall::redact::Redactor;
 use rollcall::verdict::Verdict;
 
 const EXIT_CODES: &str = "\
@@ -228,6 +229,21 @@ impl RequestArgs {
             .collect()
     }
 
+    /// The plan options these flags ask for: the mode, the `--auth`
+    /// credentials and `-H` headers (the run adds the rest).
+    pub fn plan_options(&self) -> Result<rollcall::plan::PlanOptions, String> {
+        Ok(rollcall::plan::PlanOptions {
+            mode: self.mode,
+            credentials: self
+                .parsed_auth()?
+                .into_iter()
+                .map(|(scheme, value)| rollcall::plan::Credential { scheme, value })
+                .collect(),
+            headers: self.parsed_headers()?,
+            overrides: Vec::new(),
+        })
+    }
+
     /// The AWS Signature Version 4 signer `--aws-sigv4` asks for, with its
     /// key pair from `--user` or `env` (the AWS_* variables); `None` without
     /// `--aws-sigv4`.
@@ -324,6 +340,21 @@ impl SpecFetchArgs {
             .iter()
             .map(|h| parse_header(h).map_err(|e| format!("--spec-header: {e}")))
             .collect()
+    }
+
+    /// How `check`, `list` and `diff` read a contract given as a URL: the
+    /// `$ref` policy, `--spec-header`s (each sent to the origin of the
+    /// contract being read) and the TLS flags.
+    pub fn load_options(
+        &self,
+        tls: &rollcall::probe::TlsOptions,
+    ) -> Result<rollcall::contract::LoadOptions, String> {
+        Ok(rollcall::contract::LoadOptions {
+            allow_remote_refs: self.allow_remote_refs,
+            headers: self.parsed_spec_headers()?,
+            tls: tls.clone(),
+            ..rollcall::contract::LoadOptions::default()
+        })
     }
 }
 
@@ -470,6 +501,121 @@ impl TargetArgs {
     }
 }
 
+impl Command {
+    /// `--github` (or its environment variable) was given.
+    pub fn github_flag(&self) -> bool {
+        match self {
+            Command::Check(args) => args.github.github,
+            Command::Merge(args) => args.github.github,
+            Command::List(_) | Command::Demo(_) | Command::Diff(_) => false,
+        }
+    }
+
+    /// Whether the command publishes to GitHub Actions (annotations, step
+    /// summary, outputs).
+    pub fn github_enabled(&self) -> bool {
+        match self {
+            Command::Check(a) => a.github.enabled(),
+            Command::Merge(a) => a.github.enabled(),
+            Command::List(_) | Command::Demo(_) | Command::Diff(_) => false,
+        }
+    }
+
+    /// The secrets known before anything runs (flag values, the config
+    /// file's, URL passwords and the contracts' URLs), so that even an early
+    /// error is masked.
+    pub fn early_redactor(&self) -> Redactor {
+        let command = self;
+        let (request, targets): (Option<&RequestArgs>, Vec<&str>) = match command {
+            Command::Check(a) => (
+                Some(&a.plan.request),
+                a.target.targets.iter().map(String::as_str).collect(),
+            ),
+            Command::List(a) => (
+                Some(&a.plan.request),
+                a.target
+                    .targets
+                    .iter()
+                    .map(String::as_str)
+                    .chain([a.plan.spec.as_str()])
+                    .collect(),
+            ),
+            Command::Demo(_) => (None, vec![]),
+            Command::Diff(a) => (None, vec![a.old.as_str(), a.new.as_str()]),
+            Command::Merge(_) => (None, vec![]),
+        };
+        let mut redactor = Redactor::default();
+        // --spec-header values: every one may be a credential for the contract.
+        let spec_headers = match command {
+            Command::Check(a) => a.plan.fetch.spec_headers.as_slice(),
+            Command::List(a) => a.plan.fetch.spec_headers.as_slice(),
+            Command::Diff(a) => a.fetch.spec_headers.as_slice(),
+            Command::Demo(_) | Command::Merge(_) => &[],
+        };
+        for raw in spec_headers {
+            if let Some((_, secret)) = raw.split_once(':') {
+                redactor.add_secret(secret.trim());
+            }
+        }
+        if let Some(request) = request {
+            // `--user ACCESS_KEY:SECRET_KEY`: the secret key.
+            if let Some((_, secret)) = request.user.as_deref().and_then(|u| u.split_once(':')) {
+                redactor.add_secret(secret);
+            }
+            for raw in request.auth.iter().chain(&request.headers) {
+                // Whatever follows the first '=' or ':' may be a secret; mask it
+                // before we even know whether the value parses.
+                if let Some((_, secret)) = raw.split_once(['=', ':']) {
+                    redactor.add_secret(secret.trim());
+                }
+            }
+        }
+        for target in targets {
+            // As `TargetSpec` reads it: `NAME=URL`, where a name has no ':' or '/'.
+            let url = match target.split_once('=') {
+                Some((name, url)) if !name.contains([':', '/']) => url.trim(),
+                _ => target.trim(),
+            };
+            if let Ok(parsed) = url::Url::parse(url)
+                && let Some(password) = parsed.password()
+            {
+                redactor.add_secret(password);
+            }
+        }
+        let config = match command {
+            Command::Check(a) => a.plan.selection.loaded.as_ref(),
+            Command::List(a) => a.plan.selection.loaded.as_ref(),
+            Command::Demo(_) | Command::Diff(_) | Command::Merge(_) => None,
+        };
+        if let Some(config) = config {
+            // The file's credentials and header values, as the flags' above.
+            let headers = config.headers.iter().chain(&config.spec_headers);
+            for value in headers.map(|(_, value)| value).chain(&config.secrets) {
+                redactor.add_secret(value.trim());
+            }
+        }
+        for contract in command.contract_urls() {
+            redactor.add_contract_url(contract);
+        }
+        redactor
+    }
+
+    /// The contracts a command reads, as the user named them (file paths or
+    /// URLs): the userinfo and query of a URL among them are secrets.
+    fn contract_urls(&self) -> Vec<&str> {
+        let command = self;
+        match command {
+            Command::Check(a) => [Some(a.plan.spec.as_str()), a.parity.since.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Command::List(a) => vec![a.plan.spec.as_str()],
+            Command::Diff(a) => vec![a.old.as_str(), a.new.as_str()],
+            Command::Demo(_) | Command::Merge(_) => vec![],
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -580,6 +726,59 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
+    /// The run these arguments (with the config file applied) ask for, as
+    /// the library takes it: every value parsed, every named file read.
+    /// `redactor` holds the secrets known before the run; `protected` are
+    /// the files besides the contracts and the config that no report may
+    /// overwrite (GitHub's).
+    pub fn request(
+        &self,
+        redactor: rollcall::redact::Redactor,
+        observer: std::sync::Arc<dyn rollcall::check::Observer>,
+        protected: Vec<rollcall::report::output::Input>,
+    ) -> Result<rollcall::check::CheckRequest, String> {
+        use rollcall::probe::{ProbeOptions, RetryBudget};
+        let targets = self.target.parsed()?;
+        let base = self
+            .plan
+            .request(targets, self.tls.options()?, redactor, observer)?;
+        let mut inputs: Vec<_> = self.plan.selection.config_input().into_iter().collect();
+        inputs.extend(self.tls.inputs());
+        inputs.extend(protected);
+        Ok(rollcall::check::CheckRequest {
+            since: self.parity.since.clone(),
+            only_new: self.parity.only_new,
+            resolve: self.parity.resolve.clone(),
+            each_address: self.parity.each_address,
+            wait_for: self.wait_for,
+            reference: self.parity.reference.clone(),
+            reference_origin: self.parity.reference_origin.clone(),
+            probe: ProbeOptions {
+                signer: base.probe.signer.clone(),
+                timeout: self.timeout,
+                concurrency: usize::from(self.concurrency),
+                tls: base.probe.tls.clone(),
+                retries: self.retries,
+                retry_budget: RetryBudget::new(self.retry_budget),
+                rate_per_second: self.rate,
+                http2_prior_knowledge: self.http2_prior_knowledge,
+                ..ProbeOptions::default()
+            },
+            repeat: self.parity.repeat,
+            verdict: self.verdict_settings(),
+            gate: self.gate(),
+            outputs: self
+                .files
+                .named()
+                .into_iter()
+                .map(|(_, flag, path)| (flag, path.to_path_buf()))
+                .collect(),
+            protected: inputs,
+            quiet: self.output.quiet,
+            ..base
+        })
+    }
+
     /// The gate these options ask for (precedence in [`rollcall::report::Gate`]).
     pub fn gate(&self) -> rollcall::report::Gate {
         rollcall::report::Gate {
@@ -611,6 +810,79 @@ fn typed(matches: Option<&ArgMatches>, id: &str) -> bool {
 }
 
 impl PlanArgs {
+    /// What these arguments ask of planning, as a [`rollcall::check::CheckRequest`]
+    /// that probes nothing more (what `list` needs; `check` adds the rest).
+    pub fn request(
+        &self,
+        targets: Vec<TargetSpec>,
+        tls: rollcall::probe::TlsOptions,
+        redactor: rollcall::redact::Redactor,
+        observer: std::sync::Arc<dyn rollcall::check::Observer>,
+    ) -> Result<rollcall::check::CheckRequest, String> {
+        let mut load = self.fetch.load_options(&tls)?;
+        let mut plan = self.request.plan_options()?;
+        if let Some(config) = &self.selection.loaded {
+            // `--auth`, `-H` and `--spec-header` for a scheme or header name
+            // win; the file's fill in the rest.
+            let unnamed = |given: &[(String, String)], name: &str| {
+                !given.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+            };
+            for credential in &config.credentials {
+                if !plan
+                    .credentials
+                    .iter()
+                    .any(|c| c.scheme == credential.scheme)
+                {
+                    plan.credentials.push(credential.clone());
+                }
+            }
+            // Values trimmed, as `-H` trims them.
+            for (name, value) in &config.headers {
+                if unnamed(&plan.headers, name) {
+                    plan.headers.push((name.clone(), value.trim().to_string()));
+                }
+            }
+            for (name, value) in &config.spec_headers {
+                if unnamed(&load.headers, name) {
+                    load.headers.push((name.clone(), value.trim().to_string()));
+                }
+            }
+        }
+        let signer = self
+            .request
+            .signer(&|name| std::env::var(name).ok())?
+            .map(std::sync::Arc::new);
+        Ok(rollcall::check::CheckRequest {
+            spec: self.spec.clone(),
+            load,
+            since: None,
+            only_new: false,
+            selection: self.selection.filter()?,
+            config: self.selection.loaded.clone(),
+            plan,
+            secret_headers: self.request.secret_headers.clone(),
+            targets,
+            resolve: Vec::new(),
+            each_address: false,
+            wait_for: None,
+            reference: None,
+            reference_origin: None,
+            probe: rollcall::probe::ProbeOptions {
+                signer,
+                tls,
+                ..rollcall::probe::ProbeOptions::default()
+            },
+            repeat: 1,
+            verdict: rollcall::verdict::Settings::default(),
+            gate: rollcall::report::Gate::default(),
+            outputs: Vec::new(),
+            protected: Vec::new(),
+            quiet: false,
+            redactor,
+            observer,
+        })
+    }
+
     /// Loads the config file (`--config`, else ./rollcall.toml if present)
     /// and fills in what the command line left unset of the spec, the mode,
     /// the credentials and headers and the selection: a flag the user gave
@@ -635,27 +907,12 @@ impl PlanArgs {
                 self.request.mode = mode;
             }
             self.selection.exclude_deprecated |= config.exclude_deprecated.unwrap_or(false);
-            // `--auth`/`-H` for a scheme or header name win; the file's fill the rest.
-            let cli_auth = self.request.parsed_auth()?;
-            for credential in &config.credentials {
-                if !cli_auth
-                    .iter()
-                    .any(|(scheme, _)| *scheme == credential.scheme)
-                {
-                    self.request
-                        .auth
-                        .push(format!("{}={}", credential.scheme, credential.value));
-                }
-            }
-            let cli_spec_headers = self.fetch.parsed_spec_headers()?;
-            for (name, value) in &config.spec_headers {
-                if !cli_spec_headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
-                {
-                    self.fetch.spec_headers.push(format!("{name}: {value}"));
-                }
-            }
+            // The file's credentials and headers are merged as typed values
+            // in `request` (a flag for a scheme or header name wins); the
+            // flags are checked here, with the file's other errors.
+            self.request.parsed_auth()?;
+            self.fetch.parsed_spec_headers()?;
+            self.request.parsed_headers()?;
             // Names add up: the file's, then those of --secret-header.
             let from_flags = std::mem::take(&mut self.request.secret_headers);
             self.request.secret_headers = config
@@ -666,15 +923,6 @@ impl PlanArgs {
                 .collect();
             if self.request.aws_sigv4.is_none() {
                 self.request.aws_sigv4.clone_from(&config.aws_sigv4);
-            }
-            let cli_headers = self.request.parsed_headers()?;
-            for (name, value) in &config.headers {
-                if !cli_headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
-                {
-                    self.request.headers.push(format!("{name}: {value}"));
-                }
             }
         }
         if self.spec.is_empty() {
@@ -765,9 +1013,19 @@ impl ListArgs {
 }
 
 impl SelectionArgs {
+    /// The config file the run read, if any: no report may overwrite it.
+    pub fn config_input(&self) -> Option<rollcall::report::output::Input> {
+        self.loaded
+            .as_ref()
+            .map(|config| rollcall::report::output::Input {
+                what: "the config file".to_string(),
+                path: config.path.clone(),
+            })
+    }
+
     /// The operation selection: the command line's rules where given, else
     /// the config file's, plus the file's `skip` entries.
-    pub fn filter(&self) -> Result<rollcall::filter::Filter, String> {
+    pub fn filter(&self) -> Result<rollcall::plan::filter::Filter, String> {
         let mut filter = self.loaded.as_ref().map(|c| c.filter()).unwrap_or_default();
         let parse = |rules: &[String], flag: &str| {
             rules
@@ -817,6 +1075,51 @@ pub struct TlsArgs {
     /// The private key (PEM) of --client-cert.
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Reads the certificate files the flags name; a missing or unreadable
+    /// file is bad input, named with its flag.
+    pub fn options(&self) -> Result<rollcall::probe::TlsOptions, String> {
+        let read = |flag: &str, path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| format!("{flag} {}: cannot read: {e}", path.display()))
+        };
+        let extra_roots_pem = match &self.cacert {
+            Some(path) => Some(read("--cacert", path)?),
+            None => None,
+        };
+        let client_identity_pem = match (&self.client_cert, &self.client_key) {
+            (Some(cert), Some(key)) => {
+                let mut pem = read("--client-cert", cert)?;
+                pem.push(b'\n');
+                pem.extend(read("--client-key", key)?);
+                Some(pem)
+            }
+            _ => None,
+        };
+        Ok(rollcall::probe::TlsOptions {
+            accept_invalid_certs: self.insecure,
+            extra_roots_pem,
+            client_identity_pem,
+        })
+    }
+
+    /// The certificate and key files of the flags: no report may overwrite them.
+    pub fn inputs(&self) -> Vec<rollcall::report::output::Input> {
+        [
+            ("--cacert", &self.cacert),
+            ("--client-cert", &self.client_cert),
+            ("--client-key", &self.client_key),
+        ]
+        .into_iter()
+        .filter_map(|(flag, path)| {
+            path.as_ref().map(|path| rollcall::report::output::Input {
+                what: format!("the {flag} file"),
+                path: path.clone(),
+            })
+        })
+        .collect()
+    }
 }
 
 /// Several targets compared, every instance behind a name, repeated probes,

@@ -19,6 +19,7 @@
 //! operation = "PATCH /invoices/{invoice_id}"
 //! reason = "partial updates ship in 2.4"
 //! until = "2027-01-31"
+//! rule = "handler-501"                     # optional: only this failure
 //! ```
 //!
 //! Secrets: `[auth]` values must be `{ env = "VARIABLE" }`; a literal is
@@ -30,11 +31,11 @@
 //! Error messages name the key, never a value.
 //!
 //! Known gaps and `expect` are applied to a finished [`RunReport`] by
-//! [`Config::apply_allowances`], with the date passed in (so tests choose it).
+//! [`Config::apply_allowances`] (through [`crate::report::allowances`],
+//! where the notes are made), with the date passed in (so tests choose it).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use indexmap::IndexMap;
@@ -42,12 +43,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
-use crate::check::TargetSpec;
 use crate::contract::Contract;
-use crate::filter::{self, Filter, Rule};
+use crate::plan::filter::{Filter, Rule};
+use crate::plan::target::TargetSpec;
 use crate::plan::{BasePath, BasePathError, Credential, Mode, OperationOverride};
-use crate::report::{Allowance, AllowanceKind, RunReport};
-use crate::verdict::{Outcome, Verdict};
+pub use crate::report::allowances::{Date, KnownGap};
+use crate::report::{RunReport, allowances};
+use crate::verdict::Verdict;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "rollcall.toml";
@@ -87,52 +89,6 @@ pub enum ConfigError {
     BadToday(String),
 }
 
-/// A calendar date, `YYYY-MM-DD` (known-gap `until`, "today").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-}
-
-impl FromStr for Date {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Date, String> {
-        let bad = || format!("'{text}' is not a date; expected YYYY-MM-DD, e.g. 2027-01-31");
-        let mut parts = text.trim().split('-');
-        let (Some(y), Some(m), Some(d), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad());
-        };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return Err(bad());
-        }
-        let year: u16 = y.parse().map_err(|_| bad())?;
-        let month: u8 = m.parse().map_err(|_| bad())?;
-        let day: u8 = d.parse().map_err(|_| bad())?;
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return Err(bad()),
-        };
-        if day == 0 || day > days_in_month {
-            return Err(bad());
-        }
-        Ok(Date { year, month, day })
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
 impl Date {
     /// Today in UTC, or [`TODAY_ENV`] when it is set.
     pub fn today() -> Result<Date, ConfigError> {
@@ -163,17 +119,6 @@ pub struct OperationEntry {
     pub expect: Option<Verdict>,
     /// Do not probe it; report it as skipped with this reason.
     pub skip: Option<String>,
-}
-
-/// One `[[known_gaps]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownGap {
-    /// `METHOD /path` or an operationId.
-    pub operation: String,
-    pub reason: String,
-    /// Last day the gap is accepted (inclusive).
-    pub until: Date,
-    pub line: usize,
 }
 
 /// A loaded config file. Every field is what the file says, `None` (or
@@ -324,6 +269,24 @@ struct RawConfig {
     known_gaps: Vec<Spanned<RawKnownGap>>,
 }
 
+/// The config file being read, for errors that name its line.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    /// The error for `key` at byte `offset`.
+    fn invalid(&self, offset: usize, key: String, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, offset),
+            key,
+            message,
+        }
+    }
+}
+
 /// One entry of `targets`: its key for errors (`targets.stable`,
 /// `targets[2]`), `[NAME=]URL`, and its own base path.
 type TargetEntry = (String, String, Option<String>);
@@ -412,6 +375,7 @@ struct RawKnownGap {
     operation: String,
     reason: String,
     until: DateValue,
+    rule: Option<Spanned<String>>,
 }
 
 /// `{ env = "VARIABLE" }`; a literal string is refused (see the module docs).
@@ -550,36 +514,48 @@ impl Config {
         text: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let invalid = |offset: usize, key: String, message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(text, offset),
-            key,
-            message,
-        };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let source = Source { path, text };
+        let mut raw: RawConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            invalid(offset, key_at(text, offset), e.message().trim().to_string())
+            source.invalid(offset, key_at(text, offset), e.message().trim().to_string())
         })?;
 
         let mut config = Config {
             path: path.to_path_buf(),
-            spec: raw.spec.map(|spec| relative_to(path, &spec)),
-            mode: raw.mode,
-            timeout: raw.timeout.map(|t| t.0),
-            concurrency: raw.concurrency,
-            strict: raw.strict,
-            exclude_deprecated: raw.exclude_deprecated,
-            stub_phrases: raw.stub_phrases,
-            stub_detection: raw.stub_detection,
-            parity_only: raw.parity_only,
-            repeat: raw.repeat,
-            each_address: raw.each_address,
-            all_parity_rows: raw.all_parity_rows,
-            wait_for: raw.wait_for.map(|t| t.0),
+            spec: raw.spec.take().map(|spec| relative_to(path, &spec)),
+            mode: raw.mode.take(),
+            timeout: raw.timeout.take().map(|t| t.0),
+            concurrency: raw.concurrency.take(),
+            strict: raw.strict.take(),
+            exclude_deprecated: raw.exclude_deprecated.take(),
+            stub_phrases: raw.stub_phrases.take(),
+            stub_detection: raw.stub_detection.take(),
+            parity_only: raw.parity_only.take(),
+            repeat: raw.repeat.take(),
+            each_address: raw.each_address.take(),
+            all_parity_rows: raw.all_parity_rows.take(),
+            wait_for: raw.wait_for.take().map(|t| t.0),
             ..Config::default()
         };
 
-        if let Some(fail_on) = raw.fail_on {
+        config.read_settings(&source, &mut raw)?;
+        config.read_targets(&source, raw.targets.take())?;
+        config.read_secrets(&source, &mut raw, env)?;
+        config.read_operations(&source, std::mem::take(&mut raw.operations), env)?;
+        config.parameters = raw.parameters.into_iter().collect();
+        config.read_known_gaps(&source, raw.known_gaps)?;
+        Ok(config)
+    }
+
+    /// `fail_on`, `aws_sigv4`, `reference`, `include`/`exclude`, `base_path`.
+    fn read_settings(
+        &mut self,
+        source: &Source<'_>,
+        raw: &mut RawConfig,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        if let Some(fail_on) = raw.fail_on.take() {
             let offset = fail_on.span().start;
             let verdicts = fail_on.into_inner();
             if verdicts.contains(&Verdict::Implemented) {
@@ -596,19 +572,19 @@ impl Config {
                     "name at least one verdict, e.g. fail_on = [\"not_implemented\"]".into(),
                 ));
             }
-            config.fail_on = Some(verdicts);
+            self.fail_on = Some(verdicts);
         }
 
-        if let Some(provider) = raw.aws_sigv4 {
+        if let Some(provider) = raw.aws_sigv4.take() {
             let offset = provider.span().start;
             let provider = provider.into_inner();
             provider
                 .parse::<crate::probe::sigv4::Provider>()
                 .map_err(|e| invalid(offset, "aws_sigv4".into(), e.to_string()))?;
-            config.aws_sigv4 = Some(provider);
+            self.aws_sigv4 = Some(provider);
         }
 
-        if let Some(reference) = raw.reference {
+        if let Some(reference) = raw.reference.take() {
             let offset = reference.span().start;
             let name = reference.into_inner().trim().to_string();
             if name.is_empty() {
@@ -618,7 +594,7 @@ impl Config {
                     "name the target the others must match, e.g. reference = \"stable\"".into(),
                 ));
             }
-            config.reference = Some((name, line_of(text, offset)));
+            self.reference = Some((name, line_of(source.text, offset)));
         }
 
         let rules = |list: Vec<Spanned<String>>, key: &str| {
@@ -631,57 +607,81 @@ impl Config {
                 })
                 .collect::<Result<Vec<Rule>, ConfigError>>()
         };
-        config.include = rules(raw.include, "include")?;
-        config.exclude = rules(raw.exclude, "exclude")?;
+        self.include = rules(std::mem::take(&mut raw.include), "include")?;
+        self.exclude = rules(std::mem::take(&mut raw.exclude), "exclude")?;
 
-        if let Some(base_path) = raw.base_path {
+        if let Some(base_path) = raw.base_path.take() {
             let offset = base_path.span().start;
             let path = base_path
                 .into_inner()
                 .parse()
                 .map_err(|e: BasePathError| invalid(offset, "base_path".into(), e.to_string()))?;
-            config.base_path = Some(path);
+            self.base_path = Some(path);
         }
+        Ok(())
+    }
 
-        if let Some(targets) = raw.targets {
+    /// `[targets]`, each with its own base path.
+    fn read_targets(
+        &mut self,
+        source: &Source<'_>,
+        targets: Option<Spanned<toml::Value>>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        if let Some(targets) = targets {
             let offset = targets.span().start;
             let entries = target_entries(targets.into_inner())
                 .map_err(|(key, message)| invalid(offset, key, message))?;
             for (key, entry, base_path) in entries {
                 let mut target: TargetSpec =
-                    entry.parse().map_err(|e: crate::check::TargetSpecError| {
-                        invalid(offset, key.clone(), e.to_string())
-                    })?;
+                    entry
+                        .parse()
+                        .map_err(|e: crate::plan::target::TargetSpecError| {
+                            invalid(offset, key.clone(), e.to_string())
+                        })?;
                 if let Some(base_path) = base_path {
                     let path = base_path.parse().map_err(|e: BasePathError| {
                         invalid(offset, format!("{key}.base_path"), e.to_string())
                     })?;
                     target.base_path = Some(path);
                 }
-                if config.targets.iter().any(|t| t.name == target.name) {
+                if self.targets.iter().any(|t| t.name == target.name) {
                     return Err(invalid(
                         offset,
                         key,
                         format!("two targets are named '{}'", target.name),
                     ));
                 }
-                config.targets.push(target);
+                self.targets.push(target);
             }
         }
+        Ok(())
+    }
 
-        for (name, value) in raw.auth {
+    /// `[auth]`, `secret_headers`, `[headers]` and `[spec_headers]`, values
+    /// read through `env`.
+    fn read_secrets(
+        &mut self,
+        source: &Source<'_>,
+        raw: &mut RawConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        for (name, value) in std::mem::take(&mut raw.auth) {
             let offset = value.span().start;
             let variable = value.into_inner().0;
             let secret = read_env(env, &variable)
                 .ok_or_else(|| invalid(offset, format!("auth.{name}"), unset(&variable)))?;
-            config.secrets.push(secret.clone());
-            config.credentials.push(Credential {
+            self.secrets.push(secret.clone());
+            self.credentials.push(Credential {
                 scheme: name,
                 value: secret,
             });
         }
 
-        for name in raw.secret_headers {
+        for name in std::mem::take(&mut raw.secret_headers) {
             let offset = name.span().start;
             let name = name.into_inner().trim().to_string();
             if !is_header_name(&name) {
@@ -691,33 +691,41 @@ impl Config {
                     format!("{name:?} is not a valid header name"),
                 ));
             }
-            config.secret_headers.push(name);
+            self.secret_headers.push(name);
         }
-        let credential = |name: &str| {
-            CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-                || config
-                    .secret_headers
-                    .iter()
-                    .any(|secret| secret.eq_ignore_ascii_case(name))
-        };
-        config.headers = headers(
-            raw.headers,
+        let secret_headers = self.secret_headers.clone();
+        let credential = |name: &str| is_credential_header(&secret_headers, name);
+        self.headers = headers(
+            std::mem::take(&mut raw.headers),
             "headers",
             env,
             &credential,
-            &mut config.secrets,
+            &mut self.secrets,
         )
         .map_err(|(offset, key, message)| invalid(offset, key, message))?;
-        config.spec_headers = headers(
-            raw.spec_headers,
+        self.spec_headers = headers(
+            std::mem::take(&mut raw.spec_headers),
             "spec_headers",
             env,
             &credential,
-            &mut config.secrets,
+            &mut self.secrets,
         )
         .map_err(|(offset, key, message)| invalid(offset, key, message))?;
+        Ok(())
+    }
 
-        for (key, entry) in raw.operations {
+    /// The `[operations."..."]` entries.
+    fn read_operations(
+        &mut self,
+        source: &Source<'_>,
+        operations: IndexMap<String, Spanned<RawOperation>>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        let secret_headers = self.secret_headers.clone();
+        let credential = |name: &str| is_credential_header(&secret_headers, name);
+        for (key, entry) in operations {
             let offset = entry.span().start;
             let entry = entry.into_inner();
             let section = format!("operations.{}", quoted_key(&key));
@@ -729,7 +737,7 @@ impl Config {
                 &format!("{section}.headers"),
                 env,
                 &credential,
-                &mut config.secrets,
+                &mut self.secrets,
             )
             .map_err(|(offset, key, message)| invalid(offset, key, message))?;
             if let Some(skip) = &entry.skip
@@ -741,9 +749,9 @@ impl Config {
                     "give the reason to skip it, e.g. skip = \"needs a real payment\"".into(),
                 ));
             }
-            config.operations.push(OperationEntry {
+            self.operations.push(OperationEntry {
                 key,
-                line: line_of(text, offset),
+                line: line_of(source.text, offset),
                 request: OperationOverride {
                     parameters: entry.parameters.into_iter().collect(),
                     body: entry.body,
@@ -753,10 +761,18 @@ impl Config {
                 skip: entry.skip.map(|s| s.trim().to_string()),
             });
         }
+        Ok(())
+    }
 
-        config.parameters = raw.parameters.into_iter().collect();
-
-        for (index, gap) in raw.known_gaps.into_iter().enumerate() {
+    /// The `[[known_gaps]]` entries.
+    fn read_known_gaps(
+        &mut self,
+        source: &Source<'_>,
+        known_gaps: Vec<Spanned<RawKnownGap>>,
+    ) -> Result<(), ConfigError> {
+        let invalid =
+            |offset: usize, key: String, message: String| source.invalid(offset, key, message);
+        for (index, gap) in known_gaps.into_iter().enumerate() {
             let offset = gap.span().start;
             let gap = gap.into_inner();
             let key = format!("known_gaps[{}]", index + 1);
@@ -774,14 +790,23 @@ impl Config {
                     "say why the gap is accepted".into(),
                 ));
             }
-            config.known_gaps.push(KnownGap {
+            let rule = match &gap.rule {
+                Some(id) => {
+                    Some(id.get_ref().parse::<crate::verdict::Rule>().map_err(|e| {
+                        invalid(id.span().start, format!("{key}.rule"), e.to_string())
+                    })?)
+                }
+                None => None,
+            };
+            self.known_gaps.push(KnownGap {
                 operation: gap.operation.trim().to_string(),
                 reason: gap.reason.trim().to_string(),
                 until: gap.until.0,
-                line: line_of(text, offset),
+                rule,
+                line: line_of(source.text, offset),
             });
         }
-        Ok(config)
+        Ok(())
     }
 
     /// The file's operation selection: include/exclude rules, deprecated
@@ -833,12 +858,7 @@ impl Config {
     /// Warnings for entries that name no operation of `contract` (a typo,
     /// or an operation removed from the spec).
     pub fn unmatched(&self, contract: &Contract) -> Vec<String> {
-        let names_any = |key: &str| {
-            contract
-                .operations
-                .iter()
-                .any(|op| filter::names_operation(key, op))
-        };
+        let names_any = |key: &str| contract.operations.iter().any(|op| op.is_named(key));
         let mut warnings = Vec::new();
         for entry in &self.operations {
             if !names_any(&entry.key) {
@@ -875,63 +895,12 @@ impl Config {
     /// not fail the run; one past `until` fails it again; one that now
     /// passes asks to be removed). `today` decides expiry.
     pub fn apply_allowances(&self, report: &mut RunReport, today: Date) {
-        for operation in &mut report.operations {
-            let names = |key: &str| {
-                filter::names_parts(
-                    key,
-                    operation.method,
-                    &operation.path,
-                    operation.operation_id.as_deref(),
-                )
-            };
-            let expect = self
-                .operations
-                .iter()
-                .find(|o| o.expect.is_some() && names(&o.key))
-                .and_then(|o| o.expect);
-            let gap = self.known_gaps.iter().find(|g| names(&g.operation));
-            for result in &mut operation.results {
-                if let Some(expected) = expect {
-                    result.allowance = Some(if result.verdict == expected {
-                        Allowance {
-                            kind: AllowanceKind::Expected,
-                            message: format!("expected: {expected} (rollcall.toml)"),
-                        }
-                    } else {
-                        Allowance {
-                            kind: AllowanceKind::Unexpected,
-                            message: format!(
-                                "rollcall.toml expects {expected}, got {}",
-                                result.verdict
-                            ),
-                        }
-                    });
-                }
-                let Some(gap) = gap else { continue };
-                result.allowance = Some(if result.counted_outcome() == Outcome::Pass {
-                    Allowance {
-                        kind: AllowanceKind::Fixed,
-                        message: format!(
-                            "fixed: remove it from known gaps (listed: {})",
-                            gap.reason
-                        ),
-                    }
-                } else if today <= gap.until {
-                    Allowance {
-                        kind: AllowanceKind::KnownGap,
-                        message: format!("known gap: {}, until {}", gap.reason, gap.until),
-                    }
-                } else {
-                    Allowance {
-                        kind: AllowanceKind::Expired,
-                        message: format!(
-                            "known gap expired on {}: {}; it fails the run again",
-                            gap.until, gap.reason
-                        ),
-                    }
-                });
-            }
-        }
+        let expected: Vec<(&str, Verdict)> = self
+            .operations
+            .iter()
+            .filter_map(|o| o.expect.map(|verdict| (o.key.as_str(), verdict)))
+            .collect();
+        allowances::apply(report, &expected, &self.known_gaps, today);
     }
 }
 
@@ -981,6 +950,15 @@ fn headers(
         out.push((name, text));
     }
     Ok(out)
+}
+
+/// Whether header `name` carries a credential: one of
+/// [`CREDENTIAL_HEADERS`] or of the file's `secret_headers`.
+fn is_credential_header(secret_headers: &[String], name: &str) -> bool {
+    CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+        || secret_headers
+            .iter()
+            .any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
 /// Whether `name` can name a header: visible ASCII, no `:`.
@@ -1093,7 +1071,9 @@ fn key_at(text: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::AllowanceKind;
     use crate::report::testing::fixture;
+    use crate::verdict::Outcome;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("rollcall.toml"), text, &|name| match name {
@@ -1507,6 +1487,50 @@ until = 2026-12-01
                 .message
                 .starts_with("fixed: remove it from known gaps")
         );
+    }
+
+    #[test]
+    fn known_gap_naming_a_rule_covers_only_that_failure() {
+        use crate::verdict::Rule;
+        let mut report = fixture();
+        let label = failing_label(&report);
+        let (rule, other) = (Rule::Handler501, Rule::Method405);
+        for op in report
+            .operations
+            .iter_mut()
+            .filter(|op| op.label() == label)
+        {
+            for result in &mut op.results {
+                result.rule = rule.into();
+            }
+        }
+        let gap = |rule: &str| {
+            parse(&format!(
+                "[[known_gaps]]\noperation = \"{label}\"\nreason = \"r\"\nuntil = \"2027-01-31\"\nrule = \"{rule}\"\n"
+            ))
+            .unwrap()
+        };
+        let failing = |report: &RunReport| {
+            report
+                .results()
+                .find(|(op, r)| op.label() == label && r.verdict.outcome() == Outcome::Fail)
+                .map(|(_, r)| r.clone())
+                .unwrap()
+        };
+        let mut named = report.clone();
+        gap(rule.id()).apply_allowances(&mut named, "2027-01-01".parse().unwrap());
+        assert!(failing(&named).is_known_gap());
+        gap(other.id()).apply_allowances(&mut report, "2027-01-01".parse().unwrap());
+        assert_eq!(failing(&report).allowance, None);
+    }
+
+    #[test]
+    fn known_gap_rule_must_be_a_rule_id() {
+        let (line, key, message) = error(
+            "[[known_gaps]]\noperation = \"GET /a\"\nreason = \"r\"\nuntil = \"2027-01-31\"\nrule = \"no-such-rule\"\n",
+        );
+        assert_eq!((line, key.as_str()), (5, "known_gaps[1].rule"));
+        assert!(message.contains("no-such-rule"), "{message}");
     }
 
     #[test]

@@ -2,18 +2,16 @@
 //! served by a deployed build.
 //!
 //! The data flows one way: [`contract`] (load and normalize the spec) →
-//! [`plan`] (a concrete request per operation) → [`probe`] (send, concurrently,
-//! per target) → [`verdict`] (classify with evidence) → [`parity`] (compare
-//! verdicts between targets and repeats) → [`report`] (terminal, JUnit, JSON,
-//! Markdown). [`check`] runs that pipeline; the binary is a thin command-line
+//! [`plan`] (which operations, and a concrete request for each) → [`probe`]
+//! (send, concurrently, per target) → [`verdict`] (classify with evidence) →
+//! [`report`] (parity between targets; terminal, JUnit, JSON, Markdown...).
+//! [`check::execute`] runs that pipeline; the binary is a thin command-line
 //! layer over it.
 
 pub mod check;
 pub mod config;
 pub mod contract;
 pub mod demo;
-pub mod filter;
-pub mod parity;
 pub mod plan;
 pub mod printable;
 pub mod probe;
@@ -29,4 +27,25 @@ pub const USER_AGENT: &str = concat!("rollcall/", env!("CARGO_PKG_VERSION"));
 /// provider (see README, "Dependencies"), so every client constructor calls this.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod layering {
+    /// The module graph flows one way (contract ← plan ← probe ← verdict ←
+    /// report, the run above them, the binary on top) and has no circle:
+    /// `scripts/module-graph.sh` reads it from the sources and says where not.
+    #[test]
+    fn modules_import_only_the_layers_below_them() {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/module-graph.sh");
+        let output = std::process::Command::new("bash")
+            .arg(script)
+            .output()
+            .expect("bash runs scripts/module-graph.sh");
+        assert!(
+            output.status.success(),
+            "bash scripts/module-graph.sh fails:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

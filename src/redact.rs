@@ -20,6 +20,10 @@
 //! on the wire: base64 inside a basic `Authorization` header, percent-encoded
 //! in a path, query string or userinfo, escaped inside a JSON body; and where
 //! an excerpt cut it short, its start is masked too.
+//!
+//! The redactor knows nothing of contracts or plans: a run hands it its
+//! secrets as text ([`RunSecrets`]: credentials, headers, API-key names,
+//! URLs), so every layer can mask with it.
 
 use std::fmt;
 
@@ -27,10 +31,47 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str};
 
-use crate::contract::{Contract, ParamLocation, SecurityScheme};
-use crate::plan::PlanOptions;
-
 pub const MASK: &str = "***";
+
+/// What a run knows to be secret, for [`Redactor::for_run`].
+#[derive(Debug, Default)]
+pub struct RunSecrets<'a> {
+    /// The credentials given for the contract's security schemes.
+    pub credentials: Vec<GivenCredential<'a>>,
+    /// The headers sent with every request (`-H`, `[headers]`): the values
+    /// of credential headers among them are secrets.
+    pub headers: &'a [(String, String)],
+    /// Header names whose values are credentials although the names do not
+    /// say so (`--secret-header`).
+    pub secret_headers: &'a [String],
+    pub api_keys: ApiKeyNames,
+    /// URLs whose passwords and sensitive query values are secrets (the targets).
+    pub urls: &'a [&'a str],
+}
+
+/// A credential given for a security scheme.
+pub struct GivenCredential<'a> {
+    pub value: &'a str,
+    /// Whether it is sent as HTTP basic auth (`user:password`, or its
+    /// base64): then the base64 and the password alone are secrets too.
+    pub basic: bool,
+}
+
+/// Never prints the value.
+impl fmt::Debug for GivenCredential<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GivenCredential(***, basic: {})", self.basic)
+    }
+}
+
+/// The parameter names the contract's API-key security schemes declare, by
+/// where the key goes: their values are credentials.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeyNames {
+    pub headers: Vec<String>,
+    pub cookies: Vec<String>,
+    pub query: Vec<String>,
+}
 
 /// Headers whose whole value is a credential.
 const SENSITIVE_HEADERS: &[&str] = &[
@@ -189,52 +230,28 @@ impl fmt::Debug for Redactor {
 
 impl Redactor {
     /// A redactor for one run: every credential value (and its encoded forms,
-    /// e.g. the base64 of a basic credential), every value of a sensitive
-    /// header in `options.headers`, the names of API-key parameters the
-    /// contract's security schemes declare, and passwords in `urls`.
-    pub fn for_run(contract: Option<&Contract>, options: &PlanOptions, urls: &[&str]) -> Redactor {
-        Redactor::for_run_with_secret_headers(contract, options, urls, &[])
-    }
-
-    /// [`Redactor::for_run`], with `secret_headers` (`--secret-header NAME`)
-    /// treated as credential headers too: their values are masked wherever
-    /// they appear.
-    pub fn for_run_with_secret_headers(
-        contract: Option<&Contract>,
-        options: &PlanOptions,
-        urls: &[&str],
-        secret_headers: &[String],
-    ) -> Redactor {
-        let mut redactor = Redactor {
-            secret_headers: secret_headers
+    /// e.g. the base64 of a basic credential), every value of a credential
+    /// header among the run's headers, the names of API-key parameters the
+    /// contract's security schemes declare, the header names given as
+    /// secret, and passwords and tokens in the run's URLs.
+    pub fn for_run(secrets: &RunSecrets<'_>) -> Redactor {
+        let lower = |names: &[String]| -> Vec<String> {
+            names
                 .iter()
                 .map(|name| name.trim().to_ascii_lowercase())
-                .collect(),
+                .collect()
+        };
+        let mut redactor = Redactor {
+            secret_headers: lower(secrets.secret_headers),
+            api_key_headers: lower(&secrets.api_keys.headers),
+            api_key_cookies: lower(&secrets.api_keys.cookies),
+            api_key_query: lower(&secrets.api_keys.query),
             ..Redactor::default()
         };
-        if let Some(contract) = contract {
-            for (_, scheme) in &contract.security_schemes {
-                if let SecurityScheme::ApiKey { name, location } = scheme {
-                    let name = name.to_ascii_lowercase();
-                    match location {
-                        ParamLocation::Header => redactor.api_key_headers.push(name),
-                        ParamLocation::Cookie => redactor.api_key_cookies.push(name),
-                        ParamLocation::Query => redactor.api_key_query.push(name),
-                        ParamLocation::Path => {}
-                    }
-                }
-            }
-        }
-        for credential in &options.credentials {
-            redactor.add_secret(&credential.value);
-            let declared = contract.and_then(|c| c.security_scheme(&credential.scheme));
-            let is_basic = match declared {
-                Some(SecurityScheme::Http { scheme }) => scheme.eq_ignore_ascii_case("basic"),
-                Some(_) => false,
-                None => credential.scheme.to_ascii_lowercase().contains("basic"),
-            };
-            if is_basic {
-                redactor.add_basic_credential(&credential.value);
+        for credential in &secrets.credentials {
+            redactor.add_secret(credential.value);
+            if credential.basic {
+                redactor.add_basic_credential(credential.value);
                 // The user may have given the credential already encoded.
                 if !credential.value.contains(':')
                     && let Ok(decoded) = BASE64.decode(credential.value.trim())
@@ -245,9 +262,9 @@ impl Redactor {
                     redactor.add_basic_credential(&user_pass);
                 }
             }
-            redactor.add_authorization_parts(&credential.value);
+            redactor.add_authorization_parts(credential.value);
         }
-        for (name, value) in &options.headers {
+        for (name, value) in secrets.headers {
             let name = name.to_ascii_lowercase();
             if name == "cookie" {
                 redactor.add_secret(value);
@@ -257,7 +274,7 @@ impl Redactor {
                 redactor.add_authorization_parts(value);
             }
         }
-        for url in urls {
+        for url in secrets.urls {
             redactor.add_url_secrets(url);
         }
         redactor
@@ -683,7 +700,22 @@ fn lowercase_percent_escapes(encoded: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Credential;
+    use crate::contract::{Contract, ParamLocation, SecurityScheme};
+    use crate::plan::{Credential, PlanOptions};
+
+    /// The redactor a run with `options` on `contract` (if any) gets.
+    fn for_run(contract: Option<&Contract>, options: &PlanOptions, urls: &[&str]) -> Redactor {
+        for_run_with_secret_headers(contract, options, urls, &[])
+    }
+
+    fn for_run_with_secret_headers(
+        contract: Option<&Contract>,
+        options: &PlanOptions,
+        urls: &[&str],
+        secret_headers: &[String],
+    ) -> Redactor {
+        crate::plan::auth::redactor(contract, options, urls, secret_headers)
+    }
 
     fn contract_with_schemes(schemes: Vec<(&str, SecurityScheme)>) -> Contract {
         Contract {
@@ -723,7 +755,7 @@ mod tests {
 
     #[test]
     fn credential_is_masked_in_text_header_and_url() {
-        let r = Redactor::for_run(None, &options(&[("bearerAuth", "tok-3141592")], &[]), &[]);
+        let r = for_run(None, &options(&[("bearerAuth", "tok-3141592")], &[]), &[]);
         assert_eq!(
             r.text("sent tok-3141592 twice: tok-3141592"),
             "sent *** twice: ***"
@@ -737,7 +769,7 @@ mod tests {
 
     #[test]
     fn percent_encoded_credential_is_masked_in_urls() {
-        let r = Redactor::for_run(None, &options(&[("k", "a b/c+d&é")], &[]), &[]);
+        let r = for_run(None, &options(&[("k", "a b/c+d&é")], &[]), &[]);
         for encoded in [
             "a%20b%2Fc%2Bd%26%C3%A9",
             "a+b%2Fc%2Bd%26%C3%A9",
@@ -752,7 +784,7 @@ mod tests {
 
     #[test]
     fn json_escaped_credential_is_masked_in_bodies() {
-        let r = Redactor::for_run(None, &options(&[("k", r#"pa"ss\word"#)], &[]), &[]);
+        let r = for_run(None, &options(&[("k", r#"pa"ss\word"#)], &[]), &[]);
         assert_eq!(
             r.text(r#"{"password":"pa\"ss\\word"}"#),
             r#"{"password":"***"}"#
@@ -767,7 +799,7 @@ mod tests {
                 scheme: "basic".into(),
             },
         )]);
-        let r = Redactor::for_run(
+        let r = for_run(
             Some(&contract),
             &options(&[("basicAuth", "ci-bot:s3cr3t-pw")], &[]),
             &[],
@@ -781,7 +813,7 @@ mod tests {
 
     #[test]
     fn pre_encoded_basic_credential_masks_the_decoded_password() {
-        let r = Redactor::for_run(
+        let r = for_run(
             None,
             &options(&[("basic", &BASE64.encode("ci-bot:s3cr3t-pw"))], &[]),
             &[],
@@ -797,7 +829,7 @@ mod tests {
                 scheme: "basic".into(),
             },
         )]);
-        let r = Redactor::for_run(
+        let r = for_run(
             Some(&contract),
             &options(&[("basicAuth", "u:abc")], &[]),
             &[],
@@ -823,7 +855,7 @@ mod tests {
 
     #[test]
     fn sensitive_header_values_from_options_are_masked_everywhere() {
-        let r = Redactor::for_run(
+        let r = for_run(
             None,
             &options(
                 &[],
@@ -871,7 +903,7 @@ mod tests {
     #[test]
     fn basic_authorization_header_masks_decoded_password() {
         let header = format!("Basic {}", BASE64.encode("deploy:hunter22"));
-        let r = Redactor::for_run(None, &options(&[], &[("Authorization", &header)]), &[]);
+        let r = for_run(None, &options(&[], &[("Authorization", &header)]), &[]);
         assert_eq!(
             r.text("login deploy:hunter22 / hunter22"),
             "login *** / ***"
@@ -887,7 +919,7 @@ mod tests {
                 location: ParamLocation::Header,
             },
         )]);
-        let r = Redactor::for_run(
+        let r = for_run(
             Some(&contract),
             &options(&[], &[("X-Tenant-Key", "tenant-777")]),
             &[],
@@ -922,7 +954,7 @@ mod tests {
                 location: ParamLocation::Cookie,
             },
         )]);
-        let r = Redactor::for_run(
+        let r = for_run(
             Some(&contract),
             &options(&[], &[("Cookie", "pref=cookie-key-1; theme=dark")]),
             &[],
@@ -936,7 +968,7 @@ mod tests {
     #[test]
     fn url_password_and_user_are_masked() {
         let target = "https://ci:p%40ss-w0rd@api.example.com/v1";
-        let r = Redactor::for_run(None, &options(&[], &[]), &[target]);
+        let r = for_run(None, &options(&[], &[]), &[target]);
         assert_eq!(r.url(target), "https://***:***@api.example.com/v1");
         assert_eq!(
             r.url("http://someone:else@h:8080/x?y=1"),
@@ -976,7 +1008,7 @@ mod tests {
             },
         )]);
         let target = "http://h/?appid=abcd-1234";
-        let r = Redactor::for_run(Some(&contract), &options(&[], &[]), &[target]);
+        let r = for_run(Some(&contract), &options(&[], &[]), &[target]);
         assert_eq!(
             r.url("http://h/pets?appid=zzz&limit=1"),
             "http://h/pets?appid=***&limit=1"
@@ -986,7 +1018,7 @@ mod tests {
 
     #[test]
     fn normal_content_is_not_masked() {
-        let r = Redactor::for_run(
+        let r = for_run(
             None,
             &options(
                 &[("bearerAuth", "tok-3141592")],
@@ -1010,7 +1042,7 @@ mod tests {
 
     #[test]
     fn debug_output_does_not_show_secrets() {
-        let r = Redactor::for_run(None, &options(&[("k", "tok-3141592")], &[]), &[]);
+        let r = for_run(None, &options(&[("k", "tok-3141592")], &[]), &[]);
         assert!(!format!("{r:?}").contains("tok-3141592"));
     }
 
@@ -1024,7 +1056,7 @@ mod tests {
             ("X-Signature", "sig-0badf00d"),
             ("X-Session-Id", "sess-99aa88"),
         ];
-        let r = Redactor::for_run(None, &options(&[], &headers), &[]);
+        let r = for_run(None, &options(&[], &headers), &[]);
         for (name, value) in headers {
             assert_eq!(r.header_value(name, value), MASK, "{name}");
             assert_eq!(r.text(&format!("echo {value}")), "echo ***", "{name}");
@@ -1051,7 +1083,7 @@ mod tests {
                 location: ParamLocation::Header,
             },
         )]);
-        let r = Redactor::for_run_with_secret_headers(
+        let r = for_run_with_secret_headers(
             Some(&contract),
             &options(&[], &[]),
             &[],
@@ -1075,7 +1107,7 @@ mod tests {
 
     #[test]
     fn secret_header_names_mark_any_header_as_a_credential() {
-        let r = Redactor::for_run_with_secret_headers(
+        let r = for_run_with_secret_headers(
             None,
             &options(&[], &[("X-Tenant", "tenant-credential-1")]),
             &[],

@@ -46,7 +46,7 @@ impl TlsOptions {
         let mut builder = builder.danger_accept_invalid_certs(self.accept_invalid_certs);
         if let Some(pem) = &self.extra_roots_pem {
             let roots = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| TlsError::Certificate(chain(&e)))?;
+                .map_err(|e| TlsError::Certificate(error_chain(&e)))?;
             if roots.is_empty() {
                 return Err(TlsError::Certificate(
                     "no PEM certificate (-----BEGIN CERTIFICATE-----) found".into(),
@@ -56,15 +56,16 @@ impl TlsOptions {
         }
         if let Some(pem) = &self.client_identity_pem {
             let identity = reqwest::Identity::from_pem(pem)
-                .map_err(|e| TlsError::ClientIdentity(chain(&e)))?;
+                .map_err(|e| TlsError::ClientIdentity(error_chain(&e)))?;
             builder = builder.identity(identity);
         }
         Ok(builder)
     }
 }
 
-/// A certificate error with its causes (reqwest's own sentence says little).
-fn chain(error: &dyn std::error::Error) -> String {
+/// An error with its causes, each once (reqwest's own sentence, "error
+/// sending request" or a certificate error, hides them).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut cause = error.source();
     while let Some(inner) = cause {

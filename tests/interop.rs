@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use rollcall::plan::Mode;
 use rollcall::report::RunReport;
-use rollcall::verdict::rules::{self, Proof};
+use rollcall::verdict::rules::{Proof, Rule};
 
 use crate::support;
 use serde_json::Value;
@@ -826,7 +826,7 @@ fn seen(report: &RunReport, label: &str) -> Option<Seen> {
     let response = result.response.as_ref();
     Some(Seen {
         verdict: result.verdict.as_str().to_string(),
-        rule: result.rule.clone(),
+        rule: result.rule.to_string(),
         evidence: result.evidence.clone(),
         exchange: format!(
             "{} {} -> {} {}",
@@ -887,12 +887,14 @@ fn problems(report: &RunReport, expected: &Expected) -> Vec<String> {
             problems.push(format!("{label}: missing from the report"));
             continue;
         };
-        let rule = rules::rule(&seen.rule);
+        let rule = Rule::from_id(&seen.rule);
         match rule {
             None => problems.push(format!("{label}: rule '{}' is not registered", seen.rule)),
-            Some(rule) if rule.verdict.as_str() != seen.verdict => problems.push(format!(
+            Some(rule) if rule.verdict().as_str() != seen.verdict => problems.push(format!(
                 "{label}: rule '{}' gives {}, but the verdict is {}",
-                seen.rule, rule.verdict, seen.verdict
+                seen.rule,
+                rule.verdict(),
+                seen.verdict
             )),
             Some(_) => {}
         }
@@ -908,7 +910,7 @@ fn problems(report: &RunReport, expected: &Expected) -> Vec<String> {
             ));
         } else if (route_only || live != "implemented")
             && verdict == "implemented"
-            && !rule.is_some_and(|rule| rule.proof == Proof::Route)
+            && !rule.is_some_and(|rule| rule.proof() == Proof::Route)
         {
             // Safe mode could not reach the handler harmlessly: saying
             // `implemented` is honest only as a proof of the route.

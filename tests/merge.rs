@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use rollcall::contract::Contract;
 use rollcall::demo;
-use rollcall::filter::{self, Filter, Shard};
+use rollcall::plan::filter::{self, Filter, Shard};
 
 use crate::support;
 use rollcall::report::RunReport;

@@ -599,7 +599,7 @@ fn results(report: &RunReport) -> Vec<(String, String, String, String)> {
             (
                 op.label(),
                 result.verdict.as_str().to_string(),
-                result.rule.clone(),
+                result.rule.to_string(),
                 result.evidence.clone(),
             )
         })
@@ -612,7 +612,8 @@ fn assert_live_verdicts(report: &RunReport, what: &str) {
     let mut problems = Vec::new();
     for (label, verdict, rule, evidence) in results(report) {
         assert!(
-            rollcall::verdict::rules::rule(&rule).is_some_and(|r| r.verdict.as_str() == verdict),
+            rollcall::verdict::Rule::from_id(&rule)
+                .is_some_and(|r| r.verdict().as_str() == verdict),
             "{label}: rule {rule} does not give {verdict}"
         );
         let expected = match MOTO_500.iter().find(|(l, _)| *l == label) {

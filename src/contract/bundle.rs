@@ -25,12 +25,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::refs::{self, Kind};
-use super::source::{self, Format};
+use super::locate::Format;
+use super::refs::{self, BUNDLE_KEY, Kind};
+use super::source;
 use super::{ContractError, SourceLocation, locate, pointer};
-
-/// Where bundled files live in the root document.
-pub(crate) const BUNDLE_KEY: &str = "x-rollcall-bundled";
 
 /// More distinct files than any real contract is split into: a guard against generated loops
 /// of ever-new file names.

@@ -1,7 +1,7 @@
 //! Contract diff: what one contract adds, removes and changes relative to
-//! another, operation by operation. `rollcall diff OLD NEW` prints it, and
-//! `rollcall check NEW --since OLD` marks every operation of a run as
-//! new, changed or unchanged with it.
+//! another, operation by operation. `rollcall diff OLD NEW` prints it
+//! ([`crate::report::diff`] renders it), and `rollcall check NEW --since
+//! OLD` marks every operation of a run as new, changed or unchanged with it.
 //!
 //! Operations are matched by method and path template, with the names of
 //! path parameters ignored (`/pets/{id}` and `/pets/{petId}` are one route to
@@ -27,13 +27,11 @@
 //! ```
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{Contract, Method, Operation, ParamLocation, SecurityRequirement};
-// Control characters (a hostile contract's ESC) shown escaped, never interpreted.
-use crate::printable::escape_controls as clean;
 
 /// Everything that differs between two contracts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,15 +146,11 @@ impl fmt::Display for Change {
             } => write!(
                 f,
                 "parameter added: {} `{name}` ({})",
-                location_name(*location),
+                location.as_str(),
                 if *required { "required" } else { "optional" }
             ),
             Change::ParameterRemoved { location, name } => {
-                write!(
-                    f,
-                    "parameter removed: {} `{name}`",
-                    location_name(*location)
-                )
+                write!(f, "parameter removed: {} `{name}`", location.as_str())
             }
             Change::ParameterRequired {
                 location,
@@ -166,7 +160,7 @@ impl fmt::Display for Change {
                 f,
                 "parameter now {}: {} `{name}`",
                 if *required { "required" } else { "optional" },
-                location_name(*location)
+                location.as_str()
             ),
             Change::RequestBodyAdded {
                 required,
@@ -296,123 +290,6 @@ impl ContractDiff {
             ReleaseChange::Unchanged
         }
     }
-
-    /// `2 added, 1 removed, 1 changed, 7 unchanged`.
-    pub fn summary_line(&self) -> String {
-        format!(
-            "{} added, {} removed, {} changed, {} unchanged",
-            self.added.len(),
-            self.removed.len(),
-            self.changed.len(),
-            self.unchanged
-        )
-    }
-
-    /// The diff as text for a terminal (see the module example).
-    pub fn text(&self) -> String {
-        let mut out = format!(
-            "{} → {}\n",
-            clean(&self.old.describe()),
-            clean(&self.new.describe())
-        );
-        let width = self
-            .added
-            .iter()
-            .chain(&self.removed)
-            .chain(self.changed.iter().map(|c| &c.operation))
-            .map(|op| op.method.as_str().len())
-            .max()
-            .unwrap_or(0);
-        let line = |out: &mut String, sign: char, op: &OperationRef| {
-            let _ = writeln!(
-                out,
-                "  {sign} {:<width$} {}",
-                op.method.as_str(),
-                clean(&op.path)
-            );
-        };
-        if !self.added.is_empty() {
-            let _ = writeln!(out, "\nAdded ({}):", self.added.len());
-            for op in &self.added {
-                line(&mut out, '+', op);
-            }
-        }
-        if !self.removed.is_empty() {
-            let _ = writeln!(out, "\nRemoved ({}):", self.removed.len());
-            for op in &self.removed {
-                line(&mut out, '-', op);
-            }
-        }
-        if !self.changed.is_empty() {
-            let _ = writeln!(out, "\nChanged ({}):", self.changed.len());
-            for changed in &self.changed {
-                line(&mut out, '~', &changed.operation);
-                for change in &changed.changes {
-                    let _ = writeln!(out, "      {}", clean(&change.to_string()));
-                }
-            }
-        }
-        if self.is_empty() {
-            out.push_str("\nNo operation was added, removed or changed.\n");
-        }
-        let _ = writeln!(out, "\n{}", self.summary_line());
-        out
-    }
-
-    /// The diff as pretty JSON (this structure), ending with a newline.
-    pub fn json(&self) -> String {
-        // Plain data with string keys: serializing cannot fail.
-        let mut text = serde_json::to_string_pretty(self).expect("a ContractDiff serializes");
-        text.push('\n');
-        text
-    }
-
-    /// The diff as Markdown, for a pull-request comment.
-    pub fn markdown(&self) -> String {
-        use crate::report::markdown::{code, escape};
-        let mut out = format!(
-            "# Contract diff: {} → {}\n\n**{}**\n\n",
-            escape(&self.old.describe()),
-            escape(&self.new.describe()),
-            self.summary_line()
-        );
-        let table = |out: &mut String, title: &str, ops: &[OperationRef]| {
-            if ops.is_empty() {
-                return;
-            }
-            let _ = writeln!(
-                out,
-                "## {title}\n\n| Operation | Operation id |\n| --- | --- |"
-            );
-            for op in ops {
-                let id = op.operation_id.as_deref().map(code).unwrap_or_default();
-                let _ = writeln!(out, "| {} | {id} |", code(&op.label()));
-            }
-            out.push('\n');
-        };
-        table(&mut out, "Added", &self.added);
-        table(&mut out, "Removed", &self.removed);
-        if !self.changed.is_empty() {
-            out.push_str("## Changed\n\n| Operation | Change |\n| --- | --- |\n");
-            for changed in &self.changed {
-                for change in &changed.changes {
-                    let _ = writeln!(
-                        out,
-                        "| {} | {} |",
-                        code(&changed.operation.label()),
-                        markdown_change(change)
-                    );
-                }
-            }
-            out.push('\n');
-        }
-        if self.is_empty() {
-            out.push_str("No operation was added, removed or changed.\n");
-        }
-        out.truncate(out.trim_end().len());
-        out.push('\n');
-        out
-    }
 }
 
 impl SpecRef {
@@ -422,52 +299,6 @@ impl SpecRef {
             title: contract.title.clone(),
             version: contract.version.clone(),
         }
-    }
-
-    /// `Petstore 1.1.0 (new.yaml)`.
-    fn describe(&self) -> String {
-        format!("{} {} ({})", self.title, self.version, self.path)
-    }
-}
-
-/// A change as a Markdown cell: names in code spans, the rest escaped.
-fn markdown_change(change: &Change) -> String {
-    use crate::report::markdown::{code, escape};
-    let location = |l: &ParamLocation| location_name(*l);
-    match change {
-        Change::ParameterAdded {
-            location: l,
-            name,
-            required,
-        } => format!(
-            "parameter added: {} {} ({})",
-            location(l),
-            code(name),
-            if *required { "required" } else { "optional" }
-        ),
-        Change::ParameterRemoved { location: l, name } => {
-            format!("parameter removed: {} {}", location(l), code(name))
-        }
-        Change::ParameterRequired {
-            location: l,
-            name,
-            required,
-        } => format!(
-            "parameter now {}: {} {}",
-            if *required { "required" } else { "optional" },
-            location(l),
-            code(name)
-        ),
-        other => escape(&other.to_string()),
-    }
-}
-
-fn location_name(location: ParamLocation) -> &'static str {
-    match location {
-        ParamLocation::Path => "path",
-        ParamLocation::Query => "query",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
     }
 }
 
@@ -668,7 +499,7 @@ fn security(requirements: &[SecurityRequirement]) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::contract::parse;
 
@@ -740,7 +571,8 @@ paths:
       responses: {'200': {description: ok}}
 "#;
 
-    fn shop_diff() -> ContractDiff {
+    /// Two versions of a shop, and their diff: every kind of change.
+    pub(crate) fn shop_diff() -> ContractDiff {
         ContractDiff::between(&contract("old.yaml", OLD), &contract("new.yaml", NEW))
     }
 
@@ -820,7 +652,7 @@ paths:
         assert!(diff.is_empty());
         assert_eq!(diff.unchanged, 4);
         assert!(
-            diff.text()
+            crate::report::diff::text(&diff)
                 .contains("No operation was added, removed or changed.")
         );
     }
@@ -847,30 +679,6 @@ paths:
         ];
         assert_eq!(security(&a), security(&b));
         assert_eq!(security(&a), ["apiKey + oauth[read,write]", "none"]);
-    }
-
-    #[test]
-    fn json_reads_back_and_names_change_kinds() {
-        let diff = shop_diff();
-        let text = diff.json();
-        let back: ContractDiff = serde_json::from_str(&text).expect("own JSON parses");
-        assert_eq!(back, diff);
-        assert!(text.contains("\"kind\": \"media_type_added\""), "{text}");
-    }
-
-    #[test]
-    fn markdown_escapes_names_from_the_contract() {
-        let mut diff = shop_diff();
-        diff.changed[0].changes.push(Change::ParameterAdded {
-            location: ParamLocation::Query,
-            name: "a|b".into(),
-            required: false,
-        });
-        let text = diff.markdown();
-        assert!(
-            text.contains("| `GET /items` | parameter added: query `a\\|b` (optional) |"),
-            "{text}"
-        );
     }
 
     #[test]

@@ -14,7 +14,34 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, Span};
 
 use super::pointer;
-use super::source::{Format, saturate};
+
+/// The text format of a spec or of a file its `$ref`s name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    pub(crate) fn detect(text: &str) -> Format {
+        match text.trim_start().as_bytes().first() {
+            Some(b'{') => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+        }
+    }
+}
+
+/// `n` as a line or column number, `u32::MAX` past it.
+pub(crate) fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Position {

@@ -42,8 +42,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use bundle::{Bundle, BundleStop, Remote};
+use locate::Format;
 use refs::RefIssue;
-use source::Format;
 
 /// How to load a contract.
 #[derive(Clone)]

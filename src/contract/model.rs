@@ -178,6 +178,13 @@ impl Operation {
         format!("{}{}", self.path, self.selector.suffix())
     }
 
+    /// Whether `key` (`METHOD /path`, method case-insensitive, or an
+    /// operationId) names this operation: the one matching rule for every
+    /// per-operation entry of `rollcall.toml`.
+    pub fn is_named(&self, key: &str) -> bool {
+        names(key, self.method, &self.key(), self.operation_id.as_deref())
+    }
+
     /// `GET /{Bucket}#acl`: the label as AWS's contracts spell the path key,
     /// for pointing a user who wrote it that way at [`Operation::label`].
     pub fn declared_label(&self) -> String {
@@ -195,6 +202,19 @@ impl Operation {
             .collect();
         format!("{} {}#{}", self.method, self.path, items.join("&"))
     }
+}
+
+/// [`Operation::is_named`] for an operation known by its parts (e.g. in a
+/// report): its method, its path key ([`Operation::key`]) and operationId.
+pub fn names(key: &str, method: Method, path: &str, operation_id: Option<&str>) -> bool {
+    let key = key.trim();
+    if let Some((key_method, key_path)) = key.split_once(' ')
+        && key_method.eq_ignore_ascii_case(method.as_str())
+        && key_path.trim() == path
+    {
+        return true;
+    }
+    operation_id == Some(key)
 }
 
 /// The part of a declared path key after `#` (or `?`), which AWS's contracts
@@ -382,6 +402,16 @@ impl ParamLocation {
             "header" => Some(ParamLocation::Header),
             "cookie" => Some(ParamLocation::Cookie),
             _ => None,
+        }
+    }
+
+    /// `path`, `query`, `header` or `cookie`, as the contract writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
         }
     }
 }

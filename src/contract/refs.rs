@@ -11,6 +11,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+/// Where the bundler ([`super::bundle`]) puts the files a contract's `$ref`s name, in the
+/// root document: refs into them are followed like any other.
+pub(crate) const BUNDLE_KEY: &str = "x-rollcall-bundled";
+
 /// Longer chains than this are treated as a cycle.
 pub(crate) const MAX_REF_CHAIN: usize = 64;
 
@@ -167,7 +171,7 @@ pub(crate) fn child_kind(kind: Kind, key: &str, value: &Value) -> Option<Kind> {
         Kind::Named => Kind::Keywords,
         Kind::ExampleMap => Kind::Example,
         Kind::Keywords | Kind::Example => {
-            let bundled = key == super::bundle::BUNDLE_KEY;
+            let bundled = key == BUNDLE_KEY;
             if !bundled
                 && (key.starts_with("x-")
                     || LITERAL_KEYS.contains(&key)

@@ -13,7 +13,8 @@
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{ContractError, LoadOptions, SourceLocation, locate};
+use super::locate::{self, Format, saturate};
+use super::{ContractError, LoadOptions, SourceLocation};
 
 /// Refuse to buffer more than this from a file or a URL: a spec is never this big, an
 /// endless stream is.
@@ -21,28 +22,6 @@ const MAX_SPEC_BYTES: usize = 256 * 1024 * 1024;
 
 /// Redirects a contract URL may take, all within its origin.
 const MAX_REDIRECTS: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Json,
-    Yaml,
-}
-
-impl Format {
-    pub(crate) fn detect(text: &str) -> Format {
-        match text.trim_start().as_bytes().first() {
-            Some(b'{') => Format::Json,
-            _ => Format::Yaml,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Format::Json => "JSON",
-            Format::Yaml => "YAML",
-        }
-    }
-}
 
 /// The bytes of `spec`: an http(s) URL is fetched, `file://` and anything else read from disk.
 /// `options.headers` are sent only when the URL's origin is `header_origin`.
@@ -164,7 +143,7 @@ async fn fetch(
         .apply(builder)
         .map_err(|e| failed(e.to_string()))?
         .build()
-        .map_err(|e| failed(error_chain(&e.without_url())))?;
+        .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?;
     let mut request = client.get(url);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
@@ -172,7 +151,7 @@ async fn fetch(
     let mut response = request
         .send()
         .await
-        .map_err(|e| failed(error_chain(&e.without_url())))?;
+        .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?;
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered HTTP {status}")));
@@ -181,7 +160,7 @@ async fn fetch(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| failed(error_chain(&e.without_url())))?
+        .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?
     {
         if body.len() + chunk.len() > MAX_SPEC_BYTES {
             return Err(failed(format!(
@@ -192,21 +171,6 @@ async fn fetch(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// reqwest's top-level message ("error sending request") hides the cause; join the chain.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let text = inner.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = inner.source();
-    }
-    message
 }
 
 /// The bytes as text, without a UTF-8 byte order mark.
@@ -524,10 +488,6 @@ fn describe_pointer(pointer: &str) -> String {
     } else {
         format!("the mapping at {pointer}")
     }
-}
-
-pub(crate) fn saturate(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Two keys of one mapping that read the same once stringified (`1:` and `"1":`).

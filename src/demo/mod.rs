@@ -54,6 +54,80 @@ pub const EXPECTED: &[(&str, Verdict)] = &[
     ("GET /admin/stats", Verdict::AuthRequired),
 ];
 
+/// `rollcall demo`: starts the sample service on a free port, checks it
+/// against the demo contract in safe mode, stops it; the report, with its
+/// texts masked like any run's.
+pub async fn check() -> Result<RunReport, crate::check::CheckError> {
+    use crate::check::{CheckError, RunOptions, TargetSpec};
+    use crate::plan::{self, PlanOptions};
+    let bad = |e: &dyn std::fmt::Display| CheckError::BadInput(e.to_string());
+    let server = Server::start()
+        .await
+        .map_err(|e| bad(&format!("cannot start the demo service: {e}")))?;
+    let contract = crate::contract::parse(SPEC_PATH, SPEC.as_bytes()).map_err(|e| bad(&e))?;
+    let options = PlanOptions::default();
+    let plan = plan::build(&contract, &options).map_err(|e| bad(&e))?;
+    let target = TargetSpec {
+        name: "demo".into(),
+        url: server.url(),
+        connect_to: Vec::new(),
+        base_path: None,
+    };
+    let redactor = plan::auth::redactor(Some(&contract), &options, &[], &[]);
+    let run_options = RunOptions {
+        targets: vec![target],
+        ..RunOptions::default()
+    };
+    let report = crate::check::run(Arc::new(contract), Arc::new(plan), &run_options, &redactor)
+        .await
+        .map_err(|e| bad(&e))?;
+    server.stop().await;
+    Ok(report)
+}
+
+/// What `rollcall demo` says after its report, and its exit code: every
+/// verdict as built (0), or the ones that differ (1).
+pub fn summary(report: &RunReport, junit: &std::path::Path) -> (String, u8) {
+    let mismatches = unexpected_verdicts(report);
+    if mismatches.is_empty() {
+        let text = format!(
+            "\ndemo: every verdict is the one the sample service was built to show; JUnit written to {}\n",
+            junit.display()
+        );
+        return (text, crate::check::exit::SERVED);
+    }
+    let mut text = "\ndemo: some verdicts differ from what the sample service was built to show:\n"
+        .to_string();
+    for m in mismatches {
+        text.push_str(&format!("  {m}\n"));
+    }
+    (text, crate::check::exit::FLAGGED)
+}
+
+/// Whether `path` holds a JUnit report rollcall wrote (which `rollcall
+/// demo` may overwrite; any other file it refuses to).
+pub fn is_rollcall_report(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|s| s.contains("<testsuites name=\"rollcall\""))
+        .unwrap_or(false)
+}
+
+/// Until Ctrl-C, or SIGTERM on Unix: how long `rollcall demo --serve` serves.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// Operations whose verdict differs from [`EXPECTED`], as readable lines.
 pub fn unexpected_verdicts(report: &RunReport) -> Vec<String> {
     let mut problems = Vec::new();

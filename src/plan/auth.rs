@@ -20,10 +20,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value};
 
 use super::serialize::{encode_component, safe_header_text};
-use super::{Credential, PlanError};
+use super::{Credential, PlanError, PlanOptions};
 use crate::contract::{Contract, Operation, ParamLocation, SecurityScheme};
+use crate::redact::{ApiKeyNames, GivenCredential, Redactor, RunSecrets};
 
 /// The credentials of one run, each checked against its scheme.
 #[derive(Clone, Default)]
@@ -138,6 +140,63 @@ pub fn aws_signature<'c>(contract: &'c Contract, name: &str) -> Option<&'c str> 
         .iter()
         .any(|k| k.eq_ignore_ascii_case(kind))
         .then_some(kind)
+}
+
+/// The redactor for a run planned with `options` on `contract` (`None`: no
+/// contract read yet): the credentials (basic ones as the contract declares
+/// them, or as their scheme's name says), the headers, the API-key names
+/// the contract's schemes declare, `secret_headers` and the secrets of `urls`.
+pub fn redactor(
+    contract: Option<&Contract>,
+    options: &PlanOptions,
+    urls: &[&str],
+    secret_headers: &[String],
+) -> Redactor {
+    let mut api_keys = ApiKeyNames::default();
+    for (_, scheme) in contract.iter().flat_map(|c| &c.security_schemes) {
+        if let SecurityScheme::ApiKey { name, location } = scheme {
+            match location {
+                ParamLocation::Header => api_keys.headers.push(name.clone()),
+                ParamLocation::Cookie => api_keys.cookies.push(name.clone()),
+                ParamLocation::Query => api_keys.query.push(name.clone()),
+                ParamLocation::Path => {}
+            }
+        }
+    }
+    let credentials = options
+        .credentials
+        .iter()
+        .map(|credential| {
+            let basic = match contract.and_then(|c| c.security_scheme(&credential.scheme)) {
+                Some(SecurityScheme::Http { scheme }) => scheme.eq_ignore_ascii_case("basic"),
+                Some(_) => false,
+                None => credential.scheme.to_ascii_lowercase().contains("basic"),
+            };
+            GivenCredential {
+                value: &credential.value,
+                basic,
+            }
+        })
+        .collect();
+    Redactor::for_run(&RunSecrets {
+        credentials,
+        headers: &options.headers,
+        secret_headers,
+        api_keys,
+        urls,
+    })
+}
+
+/// The contract's security scheme objects (OpenAPI 3 and Swagger 2.0 homes).
+pub(crate) fn security_schemes(document: &Value) -> impl Iterator<Item = &Map<String, Value>> {
+    let schemes = document
+        .pointer("/components/securitySchemes")
+        .or_else(|| document.get("securityDefinitions"))
+        .and_then(Value::as_object);
+    schemes
+        .into_iter()
+        .flat_map(|schemes| schemes.values())
+        .filter_map(Value::as_object)
 }
 
 /// The AWS Signature Version 4 schemes that some operation requires, with

@@ -23,6 +23,7 @@
 use serde_json::{Map, Value};
 
 use super::Body;
+use super::media::{MediaKind, is_json_media_type, media_kind};
 use super::serialize::{encode_component, query_pairs, scalar_text};
 use super::synth;
 use crate::contract::{MediaType, ParamLocation, Parameter, RequestBody};
@@ -35,57 +36,6 @@ pub const MULTIPART_BOUNDARY: &str = "rollcall-boundary-6f1d2c";
 
 /// The content of every generated file part and binary body.
 pub const GENERATED_FILE: &[u8] = b"rollcall test file\n";
-
-/// The kinds of body rollcall can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    Json,
-    /// `*/*` or `application/*`: anything goes, so JSON is sent.
-    AnyAsJson,
-    Form,
-    Multipart,
-    Xml,
-    /// Opaque bytes: `application/octet-stream`, images, audio, video, PDF, ZIP.
-    Binary,
-    Text,
-    Unsupported,
-}
-
-/// The media type without parameters, lower-cased: `application/json`.
-fn essence(media_type: &str) -> String {
-    media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
-pub fn media_kind(media_type: &str) -> MediaKind {
-    let essence = essence(media_type);
-    let subtype = essence.split_once('/').map_or("", |(_, sub)| sub);
-    match essence.as_str() {
-        "*/*" | "application/*" => MediaKind::AnyAsJson,
-        "application/x-www-form-urlencoded" => MediaKind::Form,
-        "multipart/form-data" => MediaKind::Multipart,
-        "text/plain" => MediaKind::Text,
-        "application/octet-stream" | "application/pdf" | "application/zip" => MediaKind::Binary,
-        _ if subtype == "json" || subtype.ends_with("+json") => MediaKind::Json,
-        _ if subtype == "xml" || subtype.ends_with("+xml") => MediaKind::Xml,
-        _ if ["image/", "audio/", "video/"]
-            .iter()
-            .any(|top| essence.starts_with(top)) =>
-        {
-            MediaKind::Binary
-        }
-        _ => MediaKind::Unsupported,
-    }
-}
-
-/// `application/json`, `text/json`, `application/problem+json`, ...
-pub fn is_json_media_type(media_type: &str) -> bool {
-    media_kind(media_type) == MediaKind::Json
-}
 
 /// The first JSON media type the body declares.
 pub fn first_json(request_body: &RequestBody) -> Option<&MediaType> {
@@ -391,7 +341,7 @@ fn is_aws_header_member(name: &str) -> bool {
 /// say `xml: {wrapped: false}` (S3's `<TagSet><Tag>…</Tag></TagSet>`, but
 /// `<CORSRule>` repeated), the other way round from OpenAPI's default.
 pub fn aws_xml_conventions(document: &Value) -> bool {
-    super::safe::security_schemes(document)
+    super::auth::security_schemes(document)
         .any(|scheme| scheme.contains_key("x-amazon-apigateway-authtype"))
 }
 

@@ -17,20 +17,29 @@
 //!                                                          harmless and rejectable: ...
 //! ```
 //!
-//! Where each part lives: [`synth`] (values from examples and schemas),
-//! [`serialize`] (styles and percent-encoding), [`body`] (media types),
-//! [`auth`] (credentials), [`safe`] (what safe mode may send),
-//! [`violation`] (whether a schema surely rejects a value), [`listing`]
-//! (`rollcall list`), and here the assembly of a request and the base-URL rule.
+//! Where each part lives: [`filter`] (which operations a run probes:
+//! `--include`, `--exclude`, `--shard`, skips), [`synth`] (values from examples and schemas),
+//! [`violation`] (whether a schema surely rejects a value), [`media`] (which
+//! body a media type asks for), [`serialize`] (styles and percent-encoding),
+//! [`path`] (the text a path parameter takes in its segment), [`auth`]
+//! (credentials and security schemes), [`body`] (bodies of every media
+//! type), [`safe`] (what safe mode may send), [`order`] (when a live run
+//! sends each probe), [`target`] (the targets as named and their base
+//! paths), and here the assembly of a request and the base-URL rule. Each imports only those before it in this list. `rollcall list`
+//! shows a plan through [`crate::report::listing`].
 
 pub mod auth;
 pub mod body;
-pub mod listing;
+pub mod filter;
+pub mod followup;
+pub mod media;
 pub mod order;
+pub mod path;
 mod pattern;
 pub mod safe;
 pub mod serialize;
 pub mod synth;
+pub mod target;
 pub mod violation;
 
 use std::fmt;
@@ -331,7 +340,7 @@ fn plan_operation(
     let configured = options
         .overrides
         .iter()
-        .find(|(key, _)| key == EVERY_OPERATION || crate::filter::names_operation(key, operation))
+        .find(|(key, _)| key == EVERY_OPERATION || operation.is_named(key))
         .map(|(_, o)| o);
     let request_for = |overrides: &[(usize, Value)], body: &BodyPlan| {
         let (mut request, notes) = assemble(
@@ -475,7 +484,7 @@ pub fn notes(operation: &Operation, probe: &PlannedProbe) -> Vec<String> {
         ));
     }
     if let (Some(sent), Some(declared)) = (&request.body, &operation.request_body)
-        && body::media_kind(&sent.content_type) == body::MediaKind::Unsupported
+        && media::media_kind(&sent.content_type) == media::MediaKind::Unsupported
     {
         notes.extend(body::unproducible_note(declared));
     }
@@ -517,26 +526,11 @@ fn assemble(
     configured: Option<&OperationOverride>,
 ) -> (PlannedRequest, Vec<String>) {
     let mut notes = Vec::new();
-    let configured_value =
-        |parameter: &Parameter| configured.and_then(|c| c.parameter(&parameter.name));
-    // The value sent for a parameter, noting where synthesis gave up on its schema.
-    let value_of = |index: usize, parameter: &Parameter, notes: &mut Vec<String>| -> Value {
-        if let Some((_, value)) = overrides.iter().find(|(i, _)| *i == index) {
-            return value.clone();
-        }
-        if let Some(value) = configured_value(parameter) {
-            return value.clone();
-        }
-        let synthesized = synth::parameter_synthesis(document, parameter);
-        let what = format!(
-            "{} parameter '{}'",
-            parameter_location(parameter.location),
-            parameter.name
-        );
-        notes.extend(synthesized.note(&what));
-        synthesized.value
+    let values = Values {
+        document,
+        overrides,
+        configured,
     };
-
     let mut path = serialize::render_path(&operation.path, &mut |name| {
         let declared = operation
             .parameters
@@ -545,8 +539,8 @@ fn assemble(
             .find(|(_, p)| p.location == ParamLocation::Path && p.name == name);
         match declared {
             Some((index, parameter)) => {
-                let (text, note) =
-                    synth::path_text(document, parameter, &value_of(index, parameter, &mut notes));
+                let value = values.value_of(index, parameter, &mut notes);
+                let (text, note) = path::path_text(document, parameter, &value);
                 notes.extend(note);
                 text
             }
@@ -554,11 +548,107 @@ fn assemble(
         }
     });
 
+    let Declared {
+        mut query,
+        mut headers,
+        mut cookies,
+        mut selected_query,
+    } = declared_parameters(&values, operation, &mut notes);
+    let applied = credentials_for(
+        credentials,
+        operation,
+        overrides,
+        &mut Parameters {
+            query: &mut query,
+            headers: &headers,
+            cookies: &mut cookies,
+        },
+        &mut notes,
+    );
+    undeclared_selector_pairs(operation, &mut selected_query);
+    selected_query.sort_by_key(|(at, _)| *at);
+    let rest = std::mem::take(&mut query);
+    query = selected_query
+        .into_iter()
+        .flat_map(|(_, pairs)| pairs)
+        .collect();
+    query.extend(rest);
+    query.extend(applied.query);
+    replace_headers(&mut headers, applied.headers);
+    cookies.extend(applied.cookies);
+    if !cookies.is_empty() {
+        headers.push(("Cookie".to_string(), cookies.join("; ")));
+    }
+    replace_headers(&mut headers, extra_headers.to_vec());
+
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query.join("&"));
+    }
+
+    let body = planned_body(document, operation, body, configured, &mut notes);
+
+    let request = PlannedRequest {
+        method: operation.method,
+        path_and_query: path,
+        headers,
+        body,
+    };
+    (request, notes)
+}
+
+/// Where a parameter's value comes from: safe mode's `overrides` (by
+/// parameter index), else the configured value, else synthesis from the
+/// contract.
+struct Values<'a> {
+    document: &'a Value,
+    overrides: &'a [(usize, Value)],
+    configured: Option<&'a OperationOverride>,
+}
+
+impl Values<'_> {
+    fn configured(&self, parameter: &Parameter) -> Option<&Value> {
+        self.configured.and_then(|c| c.parameter(&parameter.name))
+    }
+
+    /// The value sent for a parameter, noting where synthesis gave up on its schema.
+    fn value_of(&self, index: usize, parameter: &Parameter, notes: &mut Vec<String>) -> Value {
+        if let Some((_, value)) = self.overrides.iter().find(|(i, _)| *i == index) {
+            return value.clone();
+        }
+        if let Some(value) = self.configured(parameter) {
+            return value.clone();
+        }
+        let synthesized = synth::parameter_synthesis(self.document, parameter);
+        let what = format!(
+            "{} parameter '{}'",
+            parameter.location.as_str(),
+            parameter.name
+        );
+        notes.extend(synthesized.note(&what));
+        synthesized.value
+    }
+}
+
+/// The query pairs, headers and cookies of the parameters sent besides the
+/// path's (the required ones, those configured, those the selector names).
+struct Declared {
+    query: Vec<String>,
+    headers: Vec<(String, String)>,
+    cookies: Vec<String>,
+    /// The selector's query pairs, by the item's position: they lead the
+    /// query, in the selector's order (`?analytics&id=...`).
+    selected_query: Vec<(usize, Vec<String>)>,
+}
+
+fn declared_parameters(
+    values: &Values<'_>,
+    operation: &Operation,
+    notes: &mut Vec<String>,
+) -> Declared {
     let mut query = Vec::new();
     let mut headers = Vec::new();
     let mut cookies = Vec::new();
-    // The selector's query pairs, by the item's position: they lead the
-    // query, in the selector's order (`?analytics&id=...`).
     let mut selected_query: Vec<(usize, Vec<String>)> = Vec::new();
     let position = |name: &str| {
         operation
@@ -575,22 +665,22 @@ fn assemble(
             .selector
             .item_for(&parameter.name, parameter.location);
         let wanted =
-            parameter.required || configured_value(parameter).is_some() || selected.is_some();
+            parameter.required || values.configured(parameter).is_some() || selected.is_some();
         if !wanted || parameter.location == ParamLocation::Path {
             continue;
         }
         let fixed = selected
             .and_then(|item| item.value.as_ref())
-            .filter(|_| !overrides.iter().any(|(i, _)| *i == index));
+            .filter(|_| !values.overrides.iter().any(|(i, _)| *i == index));
         let value = match fixed {
             Some(fixed) => Value::String(fixed.clone()),
-            None => value_of(index, parameter, &mut notes),
+            None => values.value_of(index, parameter, notes),
         };
         // A flag (`?acl`, S3's subresources) is named, not given a value.
         let is_true = value == Value::Bool(true) || value.as_str() == Some("true");
         if parameter.location == ParamLocation::Query
             && is_true
-            && serialize::is_flag(document, parameter)
+            && serialize::is_flag(values.document, parameter)
         {
             let flag = vec![serialize::encode_component(&parameter.name)];
             match selected {
@@ -615,6 +705,33 @@ fn assemble(
         }
     }
 
+    Declared {
+        query,
+        headers,
+        cookies,
+        selected_query,
+    }
+}
+
+/// The query pairs, headers and cookies of the declared parameters, as
+/// [`credentials_for`] sees them.
+struct Parameters<'a> {
+    query: &'a mut Vec<String>,
+    headers: &'a [(String, String)],
+    cookies: &'a mut Vec<String>,
+}
+
+/// The credentials `operation` is sent with. A credential named like a
+/// declared parameter is sent once, as the credential (its parameter
+/// dropped from `parameters`), except where safe mode's invalid value is
+/// what keeps the probe harmless; each case noted.
+fn credentials_for(
+    credentials: &auth::Credentials<'_>,
+    operation: &Operation,
+    overrides: &[(usize, Value)],
+    parameters: &mut Parameters<'_>,
+    notes: &mut Vec<String>,
+) -> auth::Applied {
     // A credential named like a declared parameter (SoundCloud's apiKey
     // `client_id` in the query of an operation that declares `client_id`)
     // is sent once: the credential wins.
@@ -632,9 +749,10 @@ fn assemble(
             "query parameter '{name}' carries safe mode's invalid value, so the credential of the same name is left out"
         ));
     }
-    let replaced_query = drop_pairs_named_like(&mut query, &applied.query);
-    let replaced_cookies = drop_pairs_named_like(&mut cookies, &applied.cookies);
-    let replaced_headers: Vec<String> = headers
+    let replaced_query = drop_pairs_named_like(parameters.query, &applied.query);
+    let replaced_cookies = drop_pairs_named_like(parameters.cookies, &applied.cookies);
+    let replaced_headers: Vec<String> = parameters
+        .headers
         .iter()
         .filter(|(name, _)| {
             applied
@@ -655,8 +773,15 @@ fn assemble(
             ));
         }
     }
-    // A `name=value` of the selector that no parameter declares
-    // (`/#Action=AssumeRole`) is sent as it is written.
+    applied
+}
+
+/// The `name=value` items of the selector that no parameter declares
+/// (`/#Action=AssumeRole`), sent as they are written, by their position.
+fn undeclared_selector_pairs(
+    operation: &Operation,
+    selected_query: &mut Vec<(usize, Vec<String>)>,
+) {
     for (at, item) in operation.selector.items.iter().enumerate() {
         let declared = operation
             .parameters
@@ -673,27 +798,18 @@ fn assemble(
             selected_query.push((at, vec![pair]));
         }
     }
-    selected_query.sort_by_key(|(at, _)| *at);
-    let rest = std::mem::take(&mut query);
-    query = selected_query
-        .into_iter()
-        .flat_map(|(_, pairs)| pairs)
-        .collect();
-    query.extend(rest);
-    query.extend(applied.query);
-    replace_headers(&mut headers, applied.headers);
-    cookies.extend(applied.cookies);
-    if !cookies.is_empty() {
-        headers.push(("Cookie".to_string(), cookies.join("; ")));
-    }
-    replace_headers(&mut headers, extra_headers.to_vec());
+}
 
-    if !query.is_empty() {
-        path.push('?');
-        path.push_str(&query.join("&"));
-    }
-
-    let body = match body {
+/// The body `plan` asks for: none, the malformed JSON one, or the valid one
+/// (the configured body, else one built from the contract).
+fn planned_body(
+    document: &Value,
+    operation: &Operation,
+    plan: &BodyPlan,
+    configured: Option<&OperationOverride>,
+    notes: &mut Vec<String>,
+) -> Option<Body> {
+    match plan {
         BodyPlan::Omit => None,
         BodyPlan::MalformedJson(media_type) => Some(body::malformed_json(media_type)),
         BodyPlan::Valid => match configured.and_then(|c| c.body.as_ref()) {
@@ -707,28 +823,10 @@ fn assemble(
                         document,
                         request_body,
                         operation.operation_id.as_deref(),
-                        &mut notes,
+                        notes,
                     )
                 }),
         },
-    };
-
-    let request = PlannedRequest {
-        method: operation.method,
-        path_and_query: path,
-        headers,
-        body,
-    };
-    (request, notes)
-}
-
-/// `path`, `query`, `header` or `cookie`, as a note names a parameter.
-fn parameter_location(location: ParamLocation) -> &'static str {
-    match location {
-        ParamLocation::Path => "path",
-        ParamLocation::Query => "query",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
     }
 }
 
@@ -767,7 +865,7 @@ fn configured_body(operation: &Operation, value: &Value) -> Body {
         .collect();
     let content_type = declared
         .iter()
-        .find(|m| body::media_kind(m) == body::MediaKind::Json)
+        .find(|m| media::media_kind(m) == media::MediaKind::Json)
         .or(declared.first())
         .copied()
         .unwrap_or("application/json")

@@ -40,7 +40,9 @@
 use serde_json::{Map, Value, json};
 
 use super::Mode;
-use super::body::{self, MediaKind};
+use super::auth::security_schemes;
+use super::body;
+use super::media::{MediaKind, media_kind};
 use super::pattern;
 use super::serialize;
 use super::synth::{self, effective_type, integer_range};
@@ -211,7 +213,7 @@ fn empty_body_rejected(document: &Value, media: &MediaType) -> bool {
     let Some(schema) = &media.schema else {
         return false;
     };
-    match body::media_kind(&media.media_type) {
+    match media_kind(&media.media_type) {
         // Frameworks read an empty JSON or XML body as nothing, {} or
         // null; a handler reading the raw text sees "".
         MediaKind::Json | MediaKind::AnyAsJson | MediaKind::Xml => {
@@ -336,18 +338,6 @@ pub fn object_store(document: &Value, operation: &Operation) -> Option<ObjectSto
     (named_bucket && shaped).then_some(ObjectStore { bucket })
 }
 
-/// The contract's security scheme objects (OpenAPI 3 and Swagger 2.0 homes).
-pub(crate) fn security_schemes(document: &Value) -> impl Iterator<Item = &Map<String, Value>> {
-    let schemes = document
-        .pointer("/components/securitySchemes")
-        .or_else(|| document.get("securityDefinitions"))
-        .and_then(Value::as_object);
-    schemes
-        .into_iter()
-        .flat_map(|schemes| schemes.values())
-        .filter_map(Value::as_object)
-}
-
 /// Safe mode's one harmless request for an object store's write: the same
 /// valid request, aimed at a bucket no store can have or create (a name
 /// longer than any store allows, see [`uncreatable_bucket`]). A store
@@ -403,7 +393,7 @@ pub fn route_path(document: &Value, operation: &Operation) -> String {
         .find(|p| p.location == ParamLocation::Path && p.name == name)
     {
         Some(parameter) => {
-            synth::path_text(
+            super::path::path_text(
                 document,
                 parameter,
                 &synth::parameter_value(document, parameter),

@@ -124,7 +124,7 @@ fn is_json_media(parameter: &Parameter) -> bool {
     parameter
         .content
         .as_ref()
-        .is_some_and(|c| super::body::is_json_media_type(&c.media_type))
+        .is_some_and(|c| super::media::is_json_media_type(&c.media_type))
 }
 
 fn explode(parameter: &Parameter, default: bool) -> bool {

@@ -25,7 +25,6 @@
 use serde_json::{Map, Number, Value};
 
 use super::pattern;
-use super::serialize;
 use crate::contract::{MediaType, Parameter};
 
 /// The string used where a schema says nothing more specific.
@@ -130,70 +129,13 @@ pub fn body_value(document: &Value, schema: &Value) -> Value {
     Synthesizer::new(document, true).synthesize(schema).value
 }
 
-/// The text of a path parameter's `value` as the path carries it, unless
-/// that text is empty or a dot segment (`/controlSets//status`, an empty
-/// object; `.` and `..`, which HTTP clients remove from a path): then the
-/// text of the first non-empty value the parameter's schema allows (a
-/// string of at least one character, one item, one property). With a note
-/// for the plan saying what was replaced, or that the schema allows no
-/// value that fills a segment (the empty text is sent then).
-///
-/// ```text
-/// controlSetId {type: string, pattern: '.*', minLength: 0}   ""  → "a"-like, 1 character
-/// object {type: object, properties: {name: ...}}, simple      {}  → name,rollcall
-/// object {type: object, properties: {name: ...}}, label       {}  → .name,rollcall
-/// id {type: string, maxLength: 0}                             ""  → "" (noted)
-/// ```
-pub fn path_text(
-    document: &Value,
-    parameter: &Parameter,
-    value: &Value,
-) -> (String, Option<String>) {
-    let text = serialize::path_value(parameter, value);
-    if serialize::fills_segment(&text) {
-        return (text, None);
-    }
-    let problem = if text.is_empty() {
-        "an empty path segment".to_string()
-    } else {
-        format!("the dot segment '{text}', which HTTP clients remove from a path")
-    };
-    let replacement = non_empty_candidates(document, parameter)
-        .into_iter()
-        .map(|candidate| serialize::path_value(parameter, &candidate))
-        .find(|candidate| serialize::fills_segment(candidate));
-    let name = &parameter.name;
-    match replacement {
-        Some(replacement) => {
-            let note = format!(
-                "path parameter '{name}': {} would leave {problem}; sent '{replacement}', a non-empty value its schema allows",
-                shown_value(value)
-            );
-            (replacement, Some(note))
-        }
-        None => {
-            let note = format!(
-                "path parameter '{name}': its schema allows no value that fills a path segment, so the request has {problem} and may not reach the route"
-            );
-            (text, Some(note))
-        }
-    }
-}
-
-/// `""`, `{}`, `[]` or the JSON text of a value, for notes.
-fn shown_value(value: &Value) -> String {
-    match value {
-        Value::String(text) => format!("'{text}'"),
-        other => other.to_string(),
-    }
-}
-
 /// Values of the parameter's schema whose text is not empty, most natural
 /// first: the schema's first non-empty declared value or a synthesized one
 /// (strings of at least one character, arrays of one item, objects with a
-/// property), then its other declared values, then the placeholder; each
-/// one the schema may accept.
-fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Value> {
+/// property), then its other declared values, then the placeholder. Some
+/// may break the schema (a declared value outside its bounds): the caller
+/// checks them.
+pub fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Value> {
     let schema = parameter
         .content
         .as_ref()
@@ -212,10 +154,7 @@ fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Value> {
     if matches!(effective_type(&flat), None | Some("string")) {
         candidates.push(Value::String(PLACEHOLDER.into()));
     }
-    candidates.retain(|candidate| {
-        !is_empty_value(candidate)
-            && !super::violation::rejects(document, schema, candidate, super::violation::Wire::Json)
-    });
+    candidates.retain(|candidate| !is_empty_value(candidate));
     candidates
 }
 
@@ -379,7 +318,7 @@ struct Synthesizer<'a> {
     gave_up: Option<String>,
     /// Whether every value must have a non-empty text: declared values
     /// that are empty are passed over, and strings get at least one
-    /// character ([`path_text`]).
+    /// character ([`super::path::path_text`]).
     non_empty: bool,
 }
 
@@ -1061,7 +1000,7 @@ mod tests {
     /// The text a planned path carries for a parameter, and its note.
     fn segment(parameter: &Parameter) -> (String, Option<String>) {
         let value = parameter_value(&json!({}), parameter);
-        path_text(&json!({}), parameter, &value)
+        crate::plan::path::path_text(&json!({}), parameter, &value)
     }
 
     /// AWS Audit Manager's `controlSetId: {pattern: ".*", minLength: 0}`
@@ -1075,7 +1014,7 @@ mod tests {
         );
         let (text, note) = segment(&audit);
         assert!(
-            serialize::fills_segment(&text) && text.chars().count() == 1,
+            crate::plan::serialize::fills_segment(&text) && text.chars().count() == 1,
             "{text}"
         );
         let note = note.expect("a note on the replaced value");

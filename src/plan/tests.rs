@@ -1281,7 +1281,8 @@ fn query_credential_named_like_a_parameter_is_sent_once_and_wins() {
             "query parameter 'client_id' is sent once, as the credential: a security scheme of the operation uses the same name"
         ]
     );
-    let listed = listing::text(&contract, &plan, &[], &crate::redact::Redactor::default());
+    let listed =
+        crate::report::listing::text(&contract, &plan, &[], &crate::redact::Redactor::default());
     assert!(
         listed.contains("    note: query parameter 'client_id' is sent once, as the credential"),
         "{listed}"

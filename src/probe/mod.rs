@@ -1,7 +1,9 @@
 //! Probe: send planned requests to a target over HTTP, concurrently and with
 //! bounded resources, and capture what came back (status, headers, the first
 //! bytes of the body) as evidence. Before the probes, a short discovery phase
-//! learns how the target answers for routes that cannot exist.
+//! learns how the target answers for routes that cannot exist
+//! (`discovery.rs`), comparing answers with what varies between requests
+//! masked (`mask.rs`).
 //!
 //! Redirects are never followed (a 3xx is evidence), bodies are read up to a
 //! cap, the timeout bounds each whole attempt (body included), and every
@@ -14,6 +16,8 @@
 //! present a client certificate for mTLS.
 
 mod discovery;
+pub mod followup;
+mod mask;
 pub mod resolve;
 pub mod sigv4;
 #[cfg(test)]

@@ -265,7 +265,7 @@ pub fn annotations(
                 title: if several_targets {
                     format!("{} [{}]", result.rule, result.target)
                 } else {
-                    result.rule.clone()
+                    result.rule.to_string()
                 },
                 message: format!("{subject}: {}: {}", result.verdict, result.evidence),
             },

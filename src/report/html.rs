@@ -32,7 +32,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::report::{AllowanceKind, OperationReport, RunReport, TargetResult};
-use crate::verdict::{Outcome, Verdict, rules};
+use crate::verdict::{Outcome, Verdict};
 
 /// The report as one HTML document, ending with a newline.
 pub fn render(report: &RunReport) -> String {
@@ -196,33 +196,7 @@ fn matrix(out: &mut String, report: &RunReport) {
                 ""
             }
         );
-        if let Some(id) = &op.operation_id {
-            let _ = write!(out, " <small>{}</small>", escape(id));
-        }
-        match (&op.file, op.line) {
-            (Some(file), Some(line)) => {
-                let _ = write!(
-                    out,
-                    " <small class=\"line\">{} line {line}</small>",
-                    escape(file)
-                );
-            }
-            (None, Some(line)) => {
-                let _ = write!(out, " <small class=\"line\">line {line}</small>");
-            }
-            (_, None) => {}
-        }
-        if differs {
-            out.push_str(" <span class=\"differs\">verdicts differ</span>");
-        }
-        out.push_str("</td><td class=\"tags\">");
-        for tag in &op.tags {
-            let _ = write!(
-                out,
-                "<span class=\"tag\" data-tag=\"{0}\">{0}</span> ",
-                escape(tag)
-            );
-        }
+        label_and_tags(out, op, differs);
         out.push_str("</td>");
         for (target_index, target) in report.targets.iter().enumerate() {
             match op.results.iter().find(|r| r.target == target.name) {
@@ -279,6 +253,38 @@ fn matrix(out: &mut String, report: &RunReport) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
+}
+
+/// The rest of an operation's label cell (its operationId, where it is
+/// declared, whether its verdicts differ), then its tags cell.
+fn label_and_tags(out: &mut String, op: &OperationReport, differs: bool) {
+    if let Some(id) = &op.operation_id {
+        let _ = write!(out, " <small>{}</small>", escape(id));
+    }
+    match (&op.file, op.line) {
+        (Some(file), Some(line)) => {
+            let _ = write!(
+                out,
+                " <small class=\"line\">{} line {line}</small>",
+                escape(file)
+            );
+        }
+        (None, Some(line)) => {
+            let _ = write!(out, " <small class=\"line\">line {line}</small>");
+        }
+        (_, None) => {}
+    }
+    if differs {
+        out.push_str(" <span class=\"differs\">verdicts differ</span>");
+    }
+    out.push_str("</td><td class=\"tags\">");
+    for tag in &op.tags {
+        let _ = write!(
+            out,
+            "<span class=\"tag\" data-tag=\"{0}\">{0}</span> ",
+            escape(tag)
+        );
+    }
 }
 
 /// The parity headline and, for each target other than the reference, the
@@ -398,10 +404,10 @@ fn detail(
         classes(result.verdict),
         result.verdict,
         escape(&result.evidence),
-        escape(&result.rule)
+        escape(result.rule.as_str())
     );
-    if let Some(rule) = rules::rule(&result.rule) {
-        let _ = write!(out, ": {}", escape(rule.hint));
+    if let Some(rule) = result.rule.rule() {
+        let _ = write!(out, ": {}", escape(rule.hint()));
     }
     out.push_str("</p>");
     if let Some(allowance) = &result.allowance {

@@ -60,12 +60,12 @@ use quick_xml::Writer;
 use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use crate::parity::Parity;
+use crate::report::parity::Parity;
 use crate::report::{
     OperationReport, RunReport, Standing, TargetFailure, TargetInfo, TargetResult, workspace,
     workspace_path,
 };
-use crate::verdict::{Outcome, rules};
+use crate::verdict::Outcome;
 
 /// Name of the suite comparing the targets: a `/` cannot occur in a target
 /// name, so no target's suite can be called this.
@@ -464,8 +464,8 @@ impl JunitWriter<'_> {
 /// registry knows it, then the replayable exchange.
 fn details(result: &TargetResult) -> String {
     let mut text = format!("rule: {}\n", result.rule);
-    if let Some(rule) = rules::rule(&result.rule) {
-        text.push_str(&format!("hint: {}\n", rule.hint));
+    if let Some(rule) = result.rule.rule() {
+        text.push_str(&format!("hint: {}\n", rule.hint()));
     }
     text.push('\n');
     text.push_str(&result.transcript());

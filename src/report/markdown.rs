@@ -164,7 +164,7 @@ fn flagged(out: &mut String, report: &RunReport) {
             operation_cell(op),
             escape(&result.target),
             result.verdict,
-            code(&result.rule),
+            code(result.rule.as_str()),
             escape(&result.evidence)
         );
     }
@@ -320,8 +320,8 @@ fn all_operations(out: &mut String, report: &RunReport) {
                     status: Some(status),
                     rule,
                     ..
-                }) => format!("{verdict} ({status}) {}", code(rule)),
-                Some(result) => format!("{} {}", result.verdict, code(&result.rule)),
+                }) => format!("{verdict} ({status}) {}", code(rule.as_str())),
+                Some(result) => format!("{} {}", result.verdict, code(result.rule.as_str())),
                 None => "no result".to_string(),
             };
             let _ = write!(out, " {cell} |");

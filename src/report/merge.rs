@@ -53,6 +53,20 @@ pub enum MergeError {
     },
 }
 
+/// Reads the JSON reports at `paths` and merges them; an error names the
+/// file it is about.
+pub fn merge_files(paths: &[std::path::PathBuf]) -> Result<RunReport, String> {
+    let mut reports = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let report =
+            crate::report::json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        reports.push(report);
+    }
+    merge(reports).map_err(|e| e.to_string())
+}
+
 /// One report holding every operation of `reports` (see the module docs).
 pub fn merge(reports: Vec<RunReport>) -> Result<RunReport, MergeError> {
     let mut reports = reports.into_iter();

@@ -10,14 +10,18 @@
 //! on which nothing was proven served ([`RunReport::target_failures`]). Every
 //! renderer asks these, so the exit code and every report agree.
 
+pub mod allowances;
 pub mod curl;
+pub mod diff;
 pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod listing;
 pub mod markdown;
 pub mod merge;
 pub mod output;
+pub mod parity;
 #[cfg(test)]
 mod parity_tests;
 pub mod sarif;
@@ -32,9 +36,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Method;
 use crate::contract::diff::ReleaseChange;
-use crate::parity::{Matrix, Parity, Row};
 use crate::plan::Mode;
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::rules::Proof;
+use crate::verdict::{Outcome, RuleId, Verdict};
+use parity::{Matrix, Parity, Row};
 
 /// The version of the JSON report's format ([`RunReport::schema_version`]),
 /// described by `docs/report.schema.json`. Raised when a field changes
@@ -315,8 +320,8 @@ impl OperationReport {
 pub struct TargetResult {
     pub target: String,
     pub verdict: Verdict,
-    /// Id of the verdict rule that decided it (see `docs/verdicts.md`).
-    pub rule: String,
+    /// The verdict rule that decided it (see `docs/verdicts.md`), as its id.
+    pub rule: RuleId,
     /// Status of the deciding response, if one came back.
     pub status: Option<u16>,
     pub evidence: String,
@@ -592,8 +597,9 @@ impl RunReport {
         self.results()
             .filter(|(_, r)| {
                 r.verdict == Verdict::Implemented
-                    && crate::verdict::rules::rule(&r.rule)
-                        .is_some_and(|rule| rule.proof == crate::verdict::rules::Proof::Route)
+                    && r.rule
+                        .rule()
+                        .is_some_and(|rule| rule.proof() == Proof::Route)
             })
             .count()
     }

@@ -30,7 +30,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::report::{RunReport, Standing, TargetFailure, workspace, workspace_path};
-use crate::verdict::{Verdict, rules};
+use crate::verdict::{Rule, Verdict};
 
 /// The rule id of a difference between targets.
 pub const PARITY_RULE: &str = "rollcall-parity";
@@ -121,7 +121,7 @@ pub fn render_in(report: &RunReport, workspace: Option<&Path>) -> String {
         }
         results.push(json!({
             "ruleId": result.rule,
-            "ruleIndex": index_of(&result.rule),
+            "ruleIndex": index_of(result.rule.as_str()),
             "level": level,
             "message": {"text": text},
             "locations": location(op.file.as_deref(), op.line),
@@ -180,13 +180,13 @@ fn rule_descriptor(id: &str) -> Value {
             "defaultConfiguration": {"level": "error"},
         });
     }
-    match rules::rule(id) {
+    match Rule::from_id(id) {
         Some(rule) => json!({
-            "id": rule.id,
-            "shortDescription": {"text": rule.summary},
-            "help": {"text": rule.hint},
+            "id": rule.id(),
+            "shortDescription": {"text": rule.summary()},
+            "help": {"text": rule.hint()},
             "defaultConfiguration": {"level": "error"},
-            "properties": {"verdict": rule.verdict},
+            "properties": {"verdict": rule.verdict()},
         }),
         None => json!({"id": id}),
     }

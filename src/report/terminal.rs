@@ -188,7 +188,7 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
         .filter(|row| all || !row.agrees())
         .collect();
     if !rows.is_empty() {
-        let cell = |row: &crate::parity::Row, column: usize| -> (String, bool) {
+        let cell = |row: &crate::report::parity::Row, column: usize| -> (String, bool) {
             let verdict = row.verdicts.get(column).copied().flatten();
             let differs = column != reference && verdict != row.verdicts[reference];
             let text = verdict.map_or("no_result", Verdict::as_str);
@@ -332,7 +332,9 @@ impl Layout {
             0
         };
         let rule_width = column_width(
-            lines.iter().map(|(_, r)| r.rule.chars().count() + 2),
+            lines
+                .iter()
+                .map(|(_, r)| r.rule.as_str().chars().count() + 2),
             MAX_LABEL_WIDTH,
         );
         Layout {
@@ -354,8 +356,8 @@ impl Layout {
         if let Some(change) = op.change.filter(|c| *c != ReleaseChange::Unchanged) {
             let _ = write!(rest, "  ({change})");
         }
-        if !result.rule.is_empty() {
-            let rule = format!("[{}]", clean(&result.rule));
+        if !result.rule.as_str().is_empty() {
+            let rule = format!("[{}]", clean(result.rule.as_str()));
             let _ = write!(rest, "  {}", pad(&rule, self.rule_width));
         }
         if !result.evidence.is_empty() {

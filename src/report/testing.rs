@@ -49,7 +49,53 @@ pub(crate) fn fixture_with_parity() -> RunReport {
 
 /// A run over two targets, `stable` and `canary`, where every verdict occurs.
 pub(crate) fn fixture() -> RunReport {
-    let operations = vec![
+    let operations = [health_and_pets(), pet_changes(), owner_admin_and_root()].concat();
+    let mut report = RunReport {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: "rollcall".into(),
+        version: "0.1.0".into(),
+        mode: Mode::Safe,
+        spec: SpecInfo {
+            path: "specs/petstore.yaml".into(),
+            title: "Pet Store".into(),
+            version: "1.2.0".into(),
+            openapi: "3.1.0".into(),
+        },
+        targets: vec![
+            TargetInfo {
+                name: "stable".into(),
+                base_url: STABLE.into(),
+                discovery: vec![
+                    "unknown paths answer 404 text/plain \"404 page not found\"".into(),
+                    "unknown methods answer 405 with an Allow header".into(),
+                ],
+            },
+            TargetInfo {
+                name: "canary".into(),
+                base_url: CANARY.into(),
+                discovery: vec!["unknown paths answer 404 text/html \"<h1>Not Found</h1>\"".into()],
+            },
+        ],
+        operations,
+        summary: BTreeMap::new(),
+        route_only: 0,
+        parity: None,
+        gate: crate::report::Gate::default(),
+        warnings: vec![
+            "specs/petstore.yaml:150:9: parameter 'sort' of GET /pets has no schema; sent as a string"
+                .into(),
+        ],
+        started_at: "2026-03-01T12:00:00Z".into(),
+        duration_ms: 842,
+    };
+    report.summary = report.verdict_counts();
+    report.route_only = report.route_only_count();
+    report
+}
+
+/// The fixture's `GET /health`, `GET /pets`, `POST /pets`, `GET /pets/{petId}`.
+fn health_and_pets() -> Vec<OperationReport> {
+    vec![
         operation(Method::Get, "/health", &[], Some(14), || {
             vec![
                 served("stable", Method::Get, "/health", 200, 3),
@@ -120,6 +166,12 @@ pub(crate) fn fixture() -> RunReport {
                 },
             ]
         }),
+    ]
+}
+
+/// The fixture's `DELETE` and `PUT /pets/{petId}`.
+fn pet_changes() -> Vec<OperationReport> {
+    vec![
         operation(Method::Delete, "/pets/{petId}", &["pets"], Some(80), || {
             vec![
                 TargetResult {
@@ -177,6 +229,12 @@ pub(crate) fn fixture() -> RunReport {
                 },
             ]
         }),
+    ]
+}
+
+/// The fixture's `GET /pets/{petId}/owner`, `GET /admin/stats`, `POST /`.
+fn owner_admin_and_root() -> Vec<OperationReport> {
+    vec![
         operation(
             Method::Get,
             "/pets/{petId}/owner",
@@ -280,48 +338,7 @@ pub(crate) fn fixture() -> RunReport {
                 },
             ]
         }),
-    ];
-    let mut report = RunReport {
-        schema_version: crate::report::SCHEMA_VERSION,
-        tool: "rollcall".into(),
-        version: "0.1.0".into(),
-        mode: Mode::Safe,
-        spec: SpecInfo {
-            path: "specs/petstore.yaml".into(),
-            title: "Pet Store".into(),
-            version: "1.2.0".into(),
-            openapi: "3.1.0".into(),
-        },
-        targets: vec![
-            TargetInfo {
-                name: "stable".into(),
-                base_url: STABLE.into(),
-                discovery: vec![
-                    "unknown paths answer 404 text/plain \"404 page not found\"".into(),
-                    "unknown methods answer 405 with an Allow header".into(),
-                ],
-            },
-            TargetInfo {
-                name: "canary".into(),
-                base_url: CANARY.into(),
-                discovery: vec!["unknown paths answer 404 text/html \"<h1>Not Found</h1>\"".into()],
-            },
-        ],
-        operations,
-        summary: BTreeMap::new(),
-        route_only: 0,
-        parity: None,
-        gate: crate::report::Gate::default(),
-        warnings: vec![
-            "specs/petstore.yaml:150:9: parameter 'sort' of GET /pets has no schema; sent as a string"
-                .into(),
-        ],
-        started_at: "2026-03-01T12:00:00Z".into(),
-        duration_ms: 842,
-    };
-    report.summary = report.verdict_counts();
-    report.route_only = report.route_only_count();
-    report
+    ]
 }
 
 fn operation(
@@ -421,7 +438,7 @@ fn exchange(
     TargetResult {
         target: target.into(),
         verdict,
-        rule: format!("test.{verdict}"),
+        rule: format!("test.{verdict}").into(),
         status: response.as_ref().map(|r| r.status),
         evidence: match response.as_ref() {
             Some(r) => format!("answered {}", r.status),

@@ -1,16 +1,23 @@
 //! Verdict: decide, per operation and target, whether the operation is really
 //! served, and say why in an `evidence` sentence a person can act on. Every
-//! decision cites a rule from the registry in [`rules`].
+//! decision cites a [`Rule`] of the registry in [`rules`].
 //!
 //! A decision reads the operation's answer together with what discovery
 //! learned about the target and, where the answer leaves the route in doubt,
-//! the safe follow-up requests it asked for ([`follow_up_wanted`], sent by
-//! [`followup`]); the evidence records that chain. The order of the checks
-//! is documented in `docs/verdicts.md`.
+//! the safe follow-up requests it asked for ([`follow_up_wanted`]; built by
+//! [`crate::plan::followup`], sent by the run, `check::followup`); the
+//! evidence records that chain. Nothing here sends a request. The order of the checks
+//! is documented in `docs/verdicts.md`. What a 401 or 403 proves is judged
+//! in `auth.rs`, whether a 2xx body is a placeholder in `stub.rs`.
 
+mod auth;
 pub mod followup;
+pub mod repeats;
 pub mod rules;
 pub mod s3;
+mod stub;
+
+pub use stub::{STUB_MARKERS, STUB_PHRASES};
 
 use std::fmt;
 
@@ -21,6 +28,7 @@ use crate::plan::Intent;
 use crate::probe::{NoRouteSample, Response, allow_lists, allow_methods};
 
 pub use followup::{FollowUp, FollowUpKind};
+pub use rules::{Rule, RuleId};
 
 /// The verdict vocabulary, shared by every report and the docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -117,8 +125,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub verdict: Verdict,
-    /// Id of the rule in [`rules::RULES`] that decided it.
-    pub rule: &'static str,
+    /// The rule that decided it.
+    pub rule: Rule,
     /// One sentence a person can act on.
     pub evidence: String,
 }
@@ -162,7 +170,7 @@ pub fn classify(context: &Context<'_>, exchange: Option<&crate::probe::Exchange>
 }
 
 /// Classifies one probe's exchange together with the follow-up requests
-/// sent after it (see [`followup`]).
+/// sent after it (see `check::followup`, which sends them).
 pub fn classify_with(
     context: &Context<'_>,
     exchange: Option<&crate::probe::Exchange>,
@@ -193,7 +201,7 @@ pub fn follow_up_wanted(
 
 /// [`classify_with`] and [`follow_up_wanted`] from one decision (for an
 /// operation that has not had its share of follow-ups).
-fn classify_wanting(
+pub fn classify_wanting(
     context: &Context<'_>,
     exchange: Option<&crate::probe::Exchange>,
     settings: &Settings,
@@ -249,12 +257,12 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
         return match &context.probe.intent {
             Intent::Unverifiable { reason } => unverifiable(judge, reason),
             Intent::Skipped { reason } => finding(
-                rules::SKIPPED_BY_CONTRACT,
+                Rule::SkippedByContract,
                 format!("not probed: {reason} (x-rollcall-skip)"),
             )
             .into(),
             _ => finding(
-                rules::NOT_PROBED,
+                Rule::NotProbed,
                 format!(
                     "{} was planned but no request was sent",
                     context.operation.label()
@@ -266,7 +274,7 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
     let probe = ProbeLine::new(context, exchange);
     match &exchange.outcome {
         Err(error) => finding(
-            rules::TRANSPORT_FAILED,
+            Rule::TransportFailed,
             format!("{probe} got no response: {error}"),
         )
         .into(),
@@ -281,14 +289,11 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
     }
 }
 
-/// A finding for `rule_id`, with the verdict the registry gives that rule.
-fn finding(rule_id: &'static str, evidence: String) -> Finding {
-    let verdict = rules::rule(rule_id)
-        .map(|r| r.verdict)
-        .expect("every rule id used in code is registered in rules::RULES");
+/// A finding by `rule`, with the verdict the registry gives it.
+fn finding(rule: Rule, evidence: String) -> Finding {
     Finding {
-        verdict,
-        rule: rule_id,
+        verdict: rule.verdict(),
+        rule,
         evidence,
     }
 }
@@ -296,30 +301,13 @@ fn finding(rule_id: &'static str, evidence: String) -> Finding {
 /// The finding for an operation that a filter left out.
 pub fn skipped(operation: &crate::contract::Operation) -> Finding {
     finding(
-        rules::EXCLUDED_BY_FILTER,
+        Rule::ExcludedByFilter,
         format!("{} was excluded by --include/--exclude", operation.label()),
     )
 }
 
-/// Bodies larger than this are never taken for stubs: placeholders are short.
-const STUB_BODY_LIMIT: usize = 4096;
 /// Characters of a response body quoted in evidence.
 const EVIDENCE_EXCERPT_CHARS: usize = 120;
-
-/// Phrases that mark a placeholder wherever they stand, as whole words
-/// (`--stub-phrase` adds more).
-pub const STUB_PHRASES: &[&str] = &[
-    "not yet implemented",
-    "not implemented",
-    "unimplemented",
-    "to be implemented",
-    "coming soon",
-    "under construction",
-];
-/// Words that mark a placeholder only when they are the whole text or lead
-/// it before a colon (`TODO`, `stub`, `TODO: implement`): as ordinary words
-/// they are data, e.g. the title of an item in a to-do list.
-pub const STUB_MARKERS: &[&str] = &["todo", "tbd", "fixme", "stub", "placeholder"];
 
 /// `GET /pets/1`, `GET /rcb?acl`: the request as evidence names it (the
 /// path relative to the base URL, and of the query only what tells the
@@ -457,7 +445,7 @@ fn judge_response(
     if let Some(refusal) = refusal {
         let method = probe.method;
         return finding(
-            rules::METHOD_REFUSED,
+            Rule::MethodRefused,
             format!(
                 "{answered}, exactly as {method} on a path that cannot exist does ({}): the server or a proxy in front of it does not implement {method}; the handler was never reached",
                 refusal.describe()
@@ -476,35 +464,35 @@ fn judge_response(
         return decided.into();
     }
     match status {
-        501 => finding(rules::HANDLER_501, with_excerpt(answered, response)).into(),
+        501 => finding(Rule::Handler501, with_excerpt(answered, response)).into(),
         411 => finding(
-            rules::LENGTH_REQUIRED,
+            Rule::LengthRequired,
             format!(
                 "{answered}: the server or a proxy refused the request for how its body was framed, before any handler ran, so it proves nothing"
             ),
         )
         .into(),
         405 => finding(
-            rules::METHOD_405,
+            Rule::Method405,
             method_not_allowed(answered, probe, response),
         )
         .into(),
         404 => not_found(judge, probe, intent, answered, no_route, follow),
-        401 | 403 => auth(judge, probe, answered, status, s3_code.as_deref(), no_route, follow),
+        401 | 403 => auth::judge(judge, probe, answered, status, s3_code.as_deref(), no_route, follow),
         429 => {
             let wait = response
                 .header("retry-after")
                 .map(|v| format!(" (Retry-After: {})", v.trim()))
                 .unwrap_or_default();
             finding(
-                rules::RATE_LIMITED,
+                Rule::RateLimited,
                 format!(
                     "{answered}{wait}: the target limited the rate before the operation could be judged"
                 ),
             )
             .into()
         }
-        500..=599 => finding(rules::SERVER_5XX, server_error(answered, status, response)).into(),
+        500..=599 => finding(Rule::Server5xx, server_error(answered, status, response)).into(),
         200..=299 => success(judge, probe, intent, answered, response, no_route).into(),
         300..=399 => {
             let location = response.header("location").map_or_else(
@@ -513,14 +501,14 @@ fn judge_response(
             );
             match no_route {
                 Some(sample) => finding(
-                    rules::CATCH_ALL_3XX,
+                    Rule::CatchAll3xx,
                     format!(
                         "{answered} ({location}), the same redirect unknown paths get ({}): it proves nothing about the operation",
                         sample.describe()
                     ),
                 ),
                 None => finding(
-                    rules::REDIRECT_3XX,
+                    Rule::Redirect3xx,
                     format!("{answered} ({location}); the redirect was not followed"),
                 ),
             }
@@ -528,7 +516,7 @@ fn judge_response(
         }
         400..=499 => client_error(judge, probe, intent, exchange, answered, response, follow),
         _ => finding(
-            rules::UNEXPECTED_STATUS,
+            Rule::UnexpectedStatus,
             format!("{answered}, a status rollcall cannot judge"),
         )
         .into(),
@@ -552,7 +540,7 @@ fn object_store_answer(
     let meaning = code.map(s3::meaning);
     if status == 501 && meaning == Some(s3::Meaning::NotImplemented) {
         return Some(finding(
-            rules::S3_NOT_IMPLEMENTED,
+            Rule::S3NotImplemented,
             format!("{answered}: the store does not implement {probe}"),
         ));
     }
@@ -564,7 +552,7 @@ fn object_store_answer(
         && let Intent::Sentinel { parameter } = intent
     {
         return Some(finding(
-            rules::INVALID_ACCEPTED,
+            Rule::InvalidAccepted,
             format!(
                 "{answered} to a write aimed at a sentinel {parameter} no store may have (a name longer than S3 allows): the store accepted it, and may have created that bucket; check the store for a bucket named rollcall-sentinel-…"
             ),
@@ -582,17 +570,17 @@ fn object_store_answer(
     let looked_up = "the store parsed the request and looked the resource up, which it does before the operation's handler runs (a store without the operation answers NotImplemented instead)";
     match meaning {
         Some(s3::Meaning::ResourceMissing) if code == Some("InvalidBucketName") => Some(finding(
-            rules::S3_RESOURCE_MISSING,
+            Rule::S3ResourceMissing,
             format!(
                 "{answered}{sentinel}: the store checked the bucket's name before acting, or took the request for CreateBucket (moto does so with a subresource it does not know); the handler itself was not reached"
             ),
         )),
         Some(s3::Meaning::ResourceMissing) => Some(finding(
-            rules::S3_RESOURCE_MISSING,
+            Rule::S3ResourceMissing,
             format!("{answered}{sentinel}: {looked_up}; the handler itself was not reached"),
         )),
         Some(s3::Meaning::SubresourceMissing) => Some(finding(
-            rules::S3_SUBRESOURCE_MISSING,
+            Rule::S3SubresourceMissing,
             format!(
                 "{answered}{sentinel}: the operation's own handler looked for what it reads and found none; the handler exists"
             ),
@@ -605,7 +593,7 @@ fn object_store_answer(
                 && code.is_some_and(|code| !s3::is_credentials_code(code)) =>
         {
             Some(finding(
-                rules::HANDLER_4XX,
+                Rule::Handler4xx,
                 format!(
                     "{answered}{sentinel}: an S3 error about the request, not its credentials: the route is served and its handler refused the request"
                 ),
@@ -613,7 +601,7 @@ fn object_store_answer(
         }
         None if probe.method == Method::Head && status == 404 && response.body.is_empty() => {
             Some(finding(
-                rules::S3_RESOURCE_MISSING,
+                Rule::S3ResourceMissing,
                 format!(
                     "{answered} without a body, as S3 answers HEAD for a bucket or key that does not exist{sentinel}: {looked_up}; the handler itself was not reached"
                 ),
@@ -677,13 +665,13 @@ fn not_found(
     let differs = format!("differs from the no-route response ({})", sample.describe());
     match intent {
         Intent::Sentinel { parameter } => finding(
-            rules::SENTINEL_404,
+            Rule::Sentinel404,
             format!(
                 "{answered} for a sentinel {parameter} that cannot exist, and the answer {differs}: the handler is deployed"
             ),
         ),
         _ => finding(
-            rules::HANDLER_404,
+            Rule::Handler404,
             format!("{answered}, which {differs}: the handler exists, the resource does not"),
         ),
     }
@@ -726,22 +714,21 @@ impl Unsettled {
     fn unsettled(self, shown: &str, notes: &str, probe: &ProbeLine<'_>) -> Finding {
         match self {
             Unsettled::NoRoute404 => finding(
-                rules::NO_ROUTE_404,
+                Rule::NoRoute404,
                 format!("{shown}{notes}: no route serves {probe}"),
             ),
-            Unsettled::Unknown404 => finding(rules::NO_ROUTE_UNKNOWN, format!("{shown}{notes}")),
+            Unsettled::Unknown404 => finding(Rule::NoRouteUnknown, format!("{shown}{notes}")),
             Unsettled::RejectedBeforeRouting => finding(
-                rules::REJECTED_BEFORE_ROUTING,
+                Rule::RejectedBeforeRouting,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
             Unsettled::InvalidPathUnrouted => finding(
-                rules::INVALID_PATH_UNROUTED,
+                Rule::InvalidPathUnrouted,
                 format!("{shown}{notes}; run --mode live to reach it"),
             ),
-            Unsettled::BodyRefusedBeforeRouting => finding(
-                rules::BODY_REFUSED_BEFORE_ROUTING,
-                format!("{shown}{notes}"),
-            ),
+            Unsettled::BodyRefusedBeforeRouting => {
+                finding(Rule::BodyRefusedBeforeRouting, format!("{shown}{notes}"))
+            }
         }
     }
 
@@ -767,29 +754,8 @@ fn settle(
     if !follow {
         return case.unsettled(&shown, "", probe).into();
     }
-    if case == Unsettled::BodyRefusedBeforeRouting {
-        match without_body(judge, &mut shown) {
-            NextRequest::None => {}
-            NextRequest::Wanted(_) => {
-                return Decision {
-                    finding: case.unsettled(&shown, "", probe),
-                    want: Some(FollowUpKind::WithoutBody),
-                };
-            }
-            NextRequest::Decided(decision) => return decision,
-        }
-    }
-    if case == Unsettled::RejectedBeforeRouting {
-        match next_request(judge, &mut shown) {
-            NextRequest::None => {}
-            NextRequest::Wanted(step) => {
-                return Decision {
-                    finding: case.unsettled(&shown, "", probe),
-                    want: Some(FollowUpKind::NextProbe { step }),
-                };
-            }
-            NextRequest::Decided(decision) => return decision,
-        }
+    if let Some(decision) = next_harmless_request(judge, probe, case, &mut shown) {
+        return decision;
     }
     let method = probe.method;
     let Some(options) = judge.follow_up(FollowUpKind::Options) else {
@@ -806,14 +772,14 @@ fn settle(
         OptionsReading::Lists { described } => {
             return match case {
                 _ if case.before_handler() => finding(
-                    rules::OPTIONS_ALLOW,
+                    Rule::OptionsAllow,
                     format!(
                         "{shown}; but {described}, which lists {method}: the route is deployed; {}",
                         case.handler_not_reached()
                     ),
                 ),
                 _ => finding(
-                    rules::ALLOWED_404,
+                    Rule::Allowed404,
                     format!(
                         "{shown}, but {described}, which lists {method}: the handler exists, the resource does not"
                     ),
@@ -823,7 +789,7 @@ fn settle(
         }
         OptionsReading::Lacks { described } => {
             return finding(
-                rules::OPTIONS_LACKS_METHOD,
+                Rule::OptionsLacksMethod,
                 format!(
                     "{shown}; {described}, which lists other methods but not {method}: the path is routed, {method} is not"
                 ),
@@ -839,7 +805,7 @@ fn settle(
             );
             return match case {
                 _ if case.before_handler() => finding(
-                    rules::OPTIONS_NO_ROUTE,
+                    Rule::OptionsNoRoute,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
                 _ => case.unsettled(&shown, &notes, probe),
@@ -849,7 +815,7 @@ fn settle(
         OptionsReading::Routed405 { described, unknown } => {
             if case == Unsettled::NoRoute404 {
                 return finding(
-                    rules::ROUTED_404,
+                    Rule::Routed404,
                     format!(
                         "{shown}, but {described}, while a path that cannot exist gets a 404 there ({unknown}): a route matches the path, and this router answers a method it does not route with 405, not 404; so {method} was routed, and its handler answered the 404: the handler exists, the resource does not"
                     ),
@@ -867,7 +833,7 @@ fn settle(
             );
             return match case {
                 Unsettled::RejectedBeforeRouting | Unsettled::BodyRefusedBeforeRouting => finding(
-                    rules::UNROUTED_404,
+                    Rule::Unrouted404,
                     format!("{shown}{notes}: no route serves {probe}"),
                 ),
                 _ => case.unsettled(&shown, &notes, probe),
@@ -878,38 +844,100 @@ fn settle(
             described,
             calibration,
         } => {
-            let discovery = judge.discovery();
-            let served = discovery
-                .served_elsewhere(method, probe.path_and_query, &judge.context.operation.path)
-                .filter(|_| case == Unsettled::NoRoute404);
-            if let Some(served) = served {
-                served_path = Some(format!(
-                    "; {described}, the no-route response too, as {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404; and {} in this run: the path is served, {method} is not",
-                    served.described
-                ));
-            }
-            (
-                described,
-                format!(
-                    "it is the no-route response, but so is {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404, and no other method of this path got a 2xx in this run to show the path served"
-                ),
-            )
+            let reading = wrong_method_no_route(judge, probe, case, &described, &calibration);
+            served_path = reading.1;
+            (described, reading.0)
         }
         OptionsReading::Unclear { described, why } => (described, why),
     };
     let options_note = format!("; {described}, which does not settle it ({why})");
+    settle_by_second_value(judge, probe, case, &shown, &options_note, served_path)
+}
+
+/// OPTIONS got the no-route response on a target that answers a method a
+/// routed path does not serve with it: why that does not settle it, and,
+/// where another method of this path got a 2xx in this run, the evidence of
+/// a missing method.
+fn wrong_method_no_route(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    described: &str,
+    calibration: &str,
+) -> (String, Option<String>) {
+    let method = probe.method;
+    let discovery = judge.discovery();
+    let served = discovery
+        .served_elsewhere(method, probe.path_and_query, &judge.context.operation.path)
+        .filter(|_| case == Unsettled::NoRoute404);
+    let served_path = served.map(|served| format!(
+        "; {described}, the no-route response too, as {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404; and {} in this run: the path is served, {method} is not",
+        served.described
+    ));
+    let why = format!(
+        "it is the no-route response, but so is {calibration} on a route this run proved deployed: this target answers a method a routed path does not serve with its no-route 404, and no other method of this path got a 2xx in this run to show the path served"
+    );
+    (why, served_path)
+}
+
+/// Before OPTIONS: safe mode's next harmless request, for an answer that
+/// refused the body or the request before routing (the decision, or the
+/// request wanted next); `None` where none applies.
+fn next_harmless_request(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    shown: &mut String,
+) -> Option<Decision> {
+    if case == Unsettled::BodyRefusedBeforeRouting {
+        match without_body(judge, shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(_) => {
+                return Some(Decision {
+                    finding: case.unsettled(shown, "", probe),
+                    want: Some(FollowUpKind::WithoutBody),
+                });
+            }
+            NextRequest::Decided(decision) => return Some(decision),
+        }
+    }
+    if case == Unsettled::RejectedBeforeRouting {
+        match next_request(judge, shown) {
+            NextRequest::None => {}
+            NextRequest::Wanted(step) => {
+                return Some(Decision {
+                    finding: case.unsettled(shown, "", probe),
+                    want: Some(FollowUpKind::NextProbe { step }),
+                });
+            }
+            NextRequest::Decided(decision) => return Some(decision),
+        }
+    }
+    None
+}
+
+/// After OPTIONS left it open: a second parameter value, asked for or
+/// read; an answer that differs from the no-route one settles it.
+fn settle_by_second_value(
+    judge: &Judge<'_, '_>,
+    probe: &ProbeLine<'_>,
+    case: Unsettled,
+    shown: &str,
+    options_note: &str,
+    served_path: Option<String>,
+) -> Decision {
     // Where nothing else settles it: the no-route 404, or, on a path this
     // run saw served, a missing method.
     let unsettled = |notes: &str| match &served_path {
-        Some(served) => finding(rules::UNROUTED_METHOD_404, format!("{shown}{served}")),
-        None => case.unsettled(&shown, notes, probe),
+        Some(served) => finding(Rule::UnroutedMethod404, format!("{shown}{served}")),
+        None => case.unsettled(shown, notes, probe),
     };
     if case.before_handler() {
-        return case.unsettled(&shown, &options_note, probe).into();
+        return case.unsettled(shown, options_note, probe).into();
     }
     let Some(second) = judge.follow_up(FollowUpKind::SecondValue) else {
         return Decision {
-            finding: unsettled(&options_note),
+            finding: unsettled(options_note),
             want: Some(FollowUpKind::SecondValue),
         };
     };
@@ -940,7 +968,7 @@ fn settle(
     .finding;
     if matches!(
         inner.rule,
-        rules::NO_ROUTE_404 | rules::NO_ROUTE_UNKNOWN | rules::INVALID_PATH_UNROUTED
+        Rule::NoRoute404 | Rule::NoRouteUnknown | Rule::InvalidPathUnrouted
     ) {
         let notes = format!(
             "{options_note}; a second value, {second_line}, answered {} too",
@@ -1190,20 +1218,20 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
     let not_probed = format!("not probed in safe mode: {reason}");
     let Some(options) = judge.follow_up(FollowUpKind::Options) else {
         return Decision {
-            finding: finding(rules::SAFE_MODE_NO_HARMLESS_PROBE, not_probed),
+            finding: finding(Rule::SafeModeNoHarmlessProbe, not_probed),
             want: Some(FollowUpKind::Options),
         };
     };
     let path = ProbeLine::of(&options.request, None).path().to_string();
     match read_options(judge, options, method) {
         OptionsReading::Lists { described } => finding(
-            rules::OPTIONS_ALLOW,
+            Rule::OptionsAllow,
             format!(
                 "route deployed: {described}, which lists {method}; the handler was not reached in safe mode (no request to it is both harmless and rejectable); run --mode live to reach it"
             ),
         ),
         OptionsReading::Lacks { described } => finding(
-            rules::OPTIONS_LACKS_METHOD,
+            Rule::OptionsLacksMethod,
             format!(
                 "{described}, which lists other methods but not {method}: the path is routed, {method} is not (safe mode sent {method} nothing: no request to it is harmless)"
             ),
@@ -1212,7 +1240,7 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             described,
             calibration,
         } => finding(
-            rules::OPTIONS_NO_ROUTE,
+            Rule::OptionsNoRoute,
             format!(
                 "{described}, this target's no-route response, while {calibration}, which lists the methods of a deployed route: no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
             ),
@@ -1221,13 +1249,13 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             described,
             calibration,
         } => finding(
-            rules::UNROUTED_404,
+            Rule::Unrouted404,
             format!(
                 "{described}, this target's no-route response, while {calibration} on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, so no route serves {path} (safe mode sent {method} nothing: no request to it is harmless)"
             ),
         ),
         OptionsReading::Routed405 { described, .. } => finding(
-            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            Rule::SafeModeNoHarmlessProbe,
             format!(
                 "{not_probed}; {described}, which does not settle it ({})",
                 routed_not_method(method)
@@ -1237,13 +1265,13 @@ fn unverifiable(judge: &Judge<'_, '_>, reason: &str) -> Decision {
             described,
             calibration,
         } => finding(
-            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            Rule::SafeModeNoHarmlessProbe,
             format!(
                 "{not_probed}; {described}, which does not settle it (so does {calibration} on a route this run proved deployed: this target answers OPTIONS, and any method a path does not route, with its no-route 404)"
             ),
         ),
         OptionsReading::Unclear { described, why } => finding(
-            rules::SAFE_MODE_NO_HARMLESS_PROBE,
+            Rule::SafeModeNoHarmlessProbe,
             format!("{not_probed}; {described}, which does not settle it ({why})"),
         ),
     }
@@ -1256,139 +1284,6 @@ fn routed_not_method(method: Method) -> String {
     format!(
         "a 405 that paths which cannot exist do not get shows that a route matches the path, but not that {method} is routed there"
     )
-}
-
-fn auth(
-    judge: &Judge<'_, '_>,
-    probe: &ProbeLine<'_>,
-    answered: String,
-    status: u16,
-    s3_code: Option<&str>,
-    no_route: Option<&NoRouteSample>,
-    follow: bool,
-) -> Decision {
-    let context = judge.context;
-    let gate = match no_route.map(|sample| sample.prefix.as_str()) {
-        Some("") | None => {
-            "; unknown paths get the same answer, so it comes from a gate in front of every route"
-                .to_string()
-        }
-        Some(prefix) => format!(
-            "; unknown paths under {prefix} get the same answer, so it comes from a gate in front of every route there"
-        ),
-    };
-    if context.credentials_given {
-        // S3 refuses a bad signature or key with 403 and says so.
-        let refused =
-            s3_code.is_some_and(|code| code != "AccessDenied" && s3::is_credentials_code(code));
-        let problem = if status == 401 || refused {
-            "they were rejected"
-        } else {
-            "they do not grant this operation"
-        };
-        let mut evidence = format!(
-            "{answered} although credentials were given: {problem} (a credentials problem, not a missing route)"
-        );
-        if no_route.is_some() {
-            evidence.push_str(&gate);
-        }
-        return finding(rules::CREDENTIALS_REJECTED, evidence).into();
-    }
-    let rule = if status == 401 {
-        rules::AUTH_401
-    } else {
-        rules::AUTH_403
-    };
-    let schemes = declared_schemes(context.operation);
-    let signed = schemes
-        .iter()
-        .any(|scheme| crate::plan::auth::aws_signature(context.contract, scheme).is_some());
-    let needs = if schemes.is_empty() {
-        format!("{answered}: the operation needs credentials; pass them with --auth or -H")
-    } else if signed {
-        format!(
-            "{answered}: the operation needs requests signed with AWS Signature Version 4 ({}); sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY",
-            schemes.join(" or ")
-        )
-    } else {
-        format!(
-            "{answered}: the operation needs credentials ({}); pass them with --auth",
-            schemes.join(" or ")
-        )
-    };
-    if no_route.is_some() {
-        return finding(rule, format!("{needs}{gate}")).into();
-    }
-    let discovery = judge.discovery();
-    let Some(sample) = discovery
-        .sample_for(probe.path_and_query)
-        .filter(|_| discovery.routes_before_auth(probe.path_and_query) == Some(true))
-    else {
-        return finding(rule, needs).into();
-    };
-    let routed = |below: &str| {
-        finding(
-            rules::AUTH_AFTER_ROUTING,
-            format!(
-                "route deployed: {answered}, while paths that cannot exist{below} get the no-route response ({}): routing runs before the credentials check, so the route exists; the handler was not reached; pass credentials with --auth to reach it",
-                sample.describe()
-            ),
-        )
-    };
-    let below = match judge.follow_up(FollowUpKind::Below) {
-        Some(below) => below,
-        None if follow => {
-            return Decision {
-                finding: routed(""),
-                want: Some(FollowUpKind::Below),
-            };
-        }
-        None => return routed("").into(),
-    };
-    let below_path = ProbeLine::of(&below.request, None).path().to_string();
-    match &below.exchange.outcome {
-        Ok(response)
-            if matches!(response.status, 404 | 410)
-                && discovery
-                    .matching_no_route(&below.request.path_and_query, response)
-                    .is_some() =>
-        {
-            routed(&format!(", even {below_path} just below it,"))
-        }
-        Ok(response) if matches!(response.status, 401 | 403) => finding(
-            rule,
-            format!(
-                "{needs}; {below_path}, a path below it that cannot exist, gets {} too: a gate guards this part of the API, so the route is not proven",
-                response.status
-            ),
-        ),
-        Ok(response) => finding(
-            rule,
-            format!(
-                "{needs}; {below_path}, a path below it that cannot exist, answered {}, so whether routing runs before the credentials check here is not known",
-                status_text(response.status)
-            ),
-        ),
-        Err(error) => finding(
-            rule,
-            format!("{needs}; {below_path}, a path below it, got no response ({error})"),
-        ),
-    }
-    .into()
-}
-
-fn declared_schemes(operation: &crate::contract::Operation) -> Vec<&str> {
-    let mut names: Vec<&str> = Vec::new();
-    for name in operation
-        .security
-        .iter()
-        .flat_map(|alternative| alternative.iter().map(|(name, _)| name.as_str()))
-    {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    names
 }
 
 fn server_error(answered: String, status: u16, response: &Response) -> String {
@@ -1411,7 +1306,7 @@ fn success(
 ) -> Finding {
     if let Some(sample) = no_route {
         return finding(
-            rules::CATCH_ALL_2XX,
+            Rule::CatchAll2xx,
             format!(
                 "{answered}, identical to the answer for a path that cannot exist ({}): a catch-all answered, not a handler for {probe}",
                 sample.describe()
@@ -1424,21 +1319,21 @@ fn success(
             .contract
             .declares_response_value(context.operation, response.status, text)
     };
-    if let Some(placeholder) = stub_text(response, judge.settings, &declared) {
+    if let Some(placeholder) = stub::stub_text(response, judge.settings, &declared) {
         return finding(
-            rules::STUB_2XX,
+            Rule::Stub2xx,
             format!("{answered} but the body says {placeholder}: a placeholder, not a handler"),
         );
     }
     if let Intent::Invalid { violation } = intent {
         return finding(
-            rules::INVALID_ACCEPTED,
+            Rule::InvalidAccepted,
             format!(
                 "{answered} to a request its contract forbids ({violation}): the handler accepts invalid input, and this safe-mode request may have changed state; check the service's data"
             ),
         );
     }
-    finding(rules::SERVED_2XX, answered)
+    finding(Rule::Served2xx, answered)
 }
 
 fn client_error(
@@ -1483,7 +1378,7 @@ fn client_error(
     }
     let Intent::Invalid { violation } = intent else {
         return finding(
-            rules::HANDLER_4XX,
+            Rule::Handler4xx,
             format!(
                 "{answered}: the route is served and its handler or validation refused the request"
             ),
@@ -1511,7 +1406,7 @@ fn client_error(
         );
     }
     finding(
-        rules::VALIDATION_REJECTED,
+        Rule::ValidationRejected,
         format!(
             "route deployed: the deliberately invalid request to {probe} ({violation}) was rejected with {}; the handler itself was not reached in safe mode; run --mode live to reach it",
             status_text(status)
@@ -1543,136 +1438,6 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
         shown.push('…');
     }
     format!("{sentence}: {shown}")
-}
-
-/// The placeholder text of a small 2xx body (quoted), if the body is only a
-/// message that reads as "not implemented" (see [`placeholder_in`]), or plain
-/// text that does. `declared` tells whether a text is a value the response
-/// schema declares (an enum member): that is data, whatever it says.
-fn stub_text(
-    response: &Response,
-    settings: &Settings,
-    declared: &dyn Fn(&str) -> bool,
-) -> Option<String> {
-    if !settings.stub_detection || response.truncated || response.body.len() > STUB_BODY_LIMIT {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&response.body);
-    let extra: Vec<String> = settings
-        .stub_phrases
-        .iter()
-        .map(|phrase| normalize_words(phrase).trim().to_string())
-        .filter(|phrase| !phrase.is_empty())
-        .collect();
-    let is_placeholder = |text: &str| is_stub_text(text, &extra) && !declared(text);
-    let found = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(value) => placeholder_in(&value, false, &is_placeholder).map(str::to_string),
-        Err(_) => is_placeholder(&text).then(|| text.trim().to_string()),
-    }?;
-    let one_line = found.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut shown: String = one_line.chars().take(EVIDENCE_EXCERPT_CHARS).collect();
-    if shown.len() < one_line.len() {
-        shown.push('…');
-    }
-    Some(format!("\"{shown}\""))
-}
-
-/// Words that make a field a message rather than data (`message`,
-/// `errorMessage`, `error_description`, `detail`), matched against the
-/// field name's words.
-const MESSAGE_FIELDS: &[&str] = &[
-    "message", "messages", "msg", "error", "errors", "err", "detail", "details", "reason", "info",
-    "notice", "warning", "hint",
-];
-
-fn is_message_field(name: &str) -> bool {
-    normalize_words(name)
-        .split(' ')
-        .any(|word| MESSAGE_FIELDS.contains(&word))
-}
-
-/// The placeholder text in a JSON body that is only a message: a string; an
-/// object whose only field (nulls aside) is such a message (`{"data":
-/// {"error": "not_implemented"}}`), or whose message fields (`message`,
-/// `error`, `detail`, ...) carry one. A list is data (`[{"id": 12,
-/// "status": "todo"}]`), and so are the other fields of a record (`{"id":
-/// 12, "status": "todo"}`); inside a message field (`in_message`) every
-/// value is message, lists included (`{"errors": ["not implemented"]}`).
-fn placeholder_in<'v>(
-    value: &'v serde_json::Value,
-    in_message: bool,
-    is_placeholder: &dyn Fn(&str) -> bool,
-) -> Option<&'v str> {
-    match value {
-        serde_json::Value::String(s) => is_placeholder(s).then_some(s.as_str()),
-        serde_json::Value::Array(items) if in_message => items
-            .iter()
-            .find_map(|item| placeholder_in(item, true, is_placeholder)),
-        serde_json::Value::Object(fields) => {
-            let mut present = fields.iter().filter(|(_, value)| !value.is_null());
-            match (present.next(), present.next()) {
-                (Some((name, only)), None) => {
-                    placeholder_in(only, in_message || is_message_field(name), is_placeholder)
-                }
-                _ => fields
-                    .iter()
-                    .filter(|(name, _)| in_message || is_message_field(name))
-                    .find_map(|(_, field)| placeholder_in(field, true, is_placeholder)),
-            }
-        }
-        _ => None,
-    }
-}
-
-/// Whether `text` reads as a placeholder: a built-in phrase or one of
-/// `extra` (already normalized) as whole words, or a marker word alone.
-fn is_stub_text(text: &str, extra: &[String]) -> bool {
-    let words = normalize_words(text);
-    if STUB_PHRASES
-        .iter()
-        .copied()
-        .chain(extra.iter().map(String::as_str))
-        .any(|phrase| contains_words(&words, phrase))
-    {
-        return true;
-    }
-    let trimmed = words.trim_matches(|c: char| !c.is_alphanumeric());
-    STUB_MARKERS.iter().any(|marker| {
-        trimmed
-            .strip_prefix(marker)
-            .is_some_and(|rest| rest.is_empty() || rest.trim_start().starts_with(':'))
-    })
-}
-
-/// Lower-cased, with `_`, `-` and runs of whitespace as one space and
-/// camel case split (`NotImplemented`, `not_implemented` → `not implemented`).
-fn normalize_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut previous_lower = false;
-    for c in text.chars() {
-        if c.is_whitespace() || c == '_' || c == '-' {
-            if !out.ends_with(' ') {
-                out.push(' ');
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && previous_lower {
-            out.push(' ');
-        }
-        previous_lower = c.is_lowercase();
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
-/// Whether `phrase` occurs in `text` as whole words.
-fn contains_words(text: &str, phrase: &str) -> bool {
-    let is_word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    text.match_indices(phrase).any(|(at, _)| {
-        !is_word_char(text[..at].chars().next_back())
-            && !is_word_char(text[at + phrase.len()..].chars().next())
-    })
 }
 
 #[cfg(test)]

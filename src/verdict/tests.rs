@@ -62,7 +62,7 @@ async fn check_on(
     for (i, exchange) in prober.probe_all(requests).await {
         exchanges[i] = Some(exchange);
     }
-    let run = followup::Run {
+    let run = crate::check::followup::Run {
         prober,
         contract,
         probes,
@@ -71,7 +71,7 @@ async fn check_on(
         credentials_given,
     };
     let all: Vec<usize> = (0..probes.len()).collect();
-    let followed = followup::run(&run, &mut discovery, &exchanges, &all).await;
+    let followed = crate::check::followup::run(&run, &mut discovery, &exchanges, &all).await;
     probes
         .iter()
         .zip(&exchanges)
@@ -195,7 +195,7 @@ async fn pet_store_operations_get_the_verdicts_their_answers_show() {
 
     let findings = check(&base, &pet_store_contract(), &pet_store_probes(), false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -213,11 +213,8 @@ async fn pet_store_operations_get_the_verdicts_their_answers_show() {
         ]
     );
     for finding in &findings {
-        assert!(rules::rule(finding.rule).is_some(), "{}", finding.rule);
-        assert_eq!(
-            rules::rule(finding.rule).map(|r| r.verdict),
-            Some(finding.verdict)
-        );
+        assert_eq!(Rule::from_id(finding.rule.id()), Some(finding.rule));
+        assert_eq!(Some(finding.rule.verdict()), Some(finding.verdict));
     }
 }
 
@@ -369,7 +366,7 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
     let with = check(&base, &contract, &probes, true).await;
 
     assert_eq!(
-        (without[0].verdict, without[0].rule),
+        (without[0].verdict, without[0].rule.id()),
         (Verdict::Implemented, "auth-after-routing")
     );
     assert!(
@@ -387,7 +384,7 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
         without[0].evidence
     );
     assert_eq!(
-        (with[0].verdict, with[0].rule),
+        (with[0].verdict, with[0].rule.id()),
         (Verdict::AuthRequired, "credentials-rejected")
     );
     assert!(
@@ -454,7 +451,7 @@ async fn a_to_do_list_is_data_and_its_placeholder_sibling_is_a_stub() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.id()).collect();
     assert_eq!(rules, ["served-2xx", "served-2xx", "stub-2xx"]);
 }
 
@@ -552,7 +549,7 @@ async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
     .await;
 
     assert_eq!(
-        (findings[0].verdict, findings[0].rule),
+        (findings[0].verdict, findings[0].rule.id()),
         (Verdict::Unverified, "rejected-before-routing")
     );
     assert!(
@@ -626,7 +623,7 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
 
     let finding = &findings[0];
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::NotImplemented, "handler-501")
     );
     assert!(
@@ -673,7 +670,7 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
     let findings = check(&base, &contract, &[probe], false).await;
 
     assert_eq!(
-        (findings[0].verdict, findings[0].rule),
+        (findings[0].verdict, findings[0].rule.id()),
         (Verdict::AcceptsInvalid, "invalid-accepted"),
         "{}",
         findings[0].evidence
@@ -715,7 +712,7 @@ fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
     let finding = judge(&op, &probe, &discovery, Ok(answer(400, &[], "bad count")));
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Implemented, "validation-rejected")
     );
 }
@@ -736,7 +733,7 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
     let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "invalid-path-unrouted")
     );
     assert!(
@@ -770,7 +767,7 @@ async fn spa_catch_all_answering_200_is_a_missing_route() {
 
     assert_eq!(findings[0].rule, "served-2xx");
     assert_eq!(
-        (findings[1].verdict, findings[1].rule),
+        (findings[1].verdict, findings[1].rule.id()),
         (Verdict::MissingRoute, "catch-all-2xx")
     );
 }
@@ -783,7 +780,7 @@ async fn unreachable_target_is_unreachable_with_the_error_kind() {
     let findings = check(&closed, &contract, &[valid(0, get_request("/pets"))], false).await;
 
     assert_eq!(
-        (findings[0].verdict, findings[0].rule),
+        (findings[0].verdict, findings[0].rule.id()),
         (Verdict::Unreachable, "transport-failed")
     );
     assert!(
@@ -920,7 +917,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
     );
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "rate-limited")
     );
     assert!(
@@ -935,7 +932,7 @@ fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let trailing_slash = answer(308, &[("location", "/pets/")], "");
     let finding = judge_get("/pets", trailing_slash, &axum_discovery());
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Implemented, "redirect-3xx")
     );
     assert!(
@@ -947,7 +944,7 @@ fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "catch-all-3xx")
     );
 }
@@ -992,7 +989,7 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
     let finding = classify(&context, Some(&exchange));
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::AuthRequired, "credentials-rejected")
     );
     assert!(
@@ -1028,7 +1025,7 @@ fn unauthorized_without_credentials_names_the_declared_schemes() {
 fn not_found_without_a_no_route_sample_is_unverified() {
     let none = judge_get("/pets/1", answer(404, &[], ""), &Discovery::default());
     assert_eq!(
-        (none.verdict, none.rule),
+        (none.verdict, none.rule.id()),
         (Verdict::Unverified, "no-route-unknown")
     );
 
@@ -1038,7 +1035,7 @@ fn not_found_without_a_no_route_sample_is_unverified() {
         &discovery_of(answer(401, &[], "")),
     );
     assert_eq!(
-        (behind_auth.verdict, behind_auth.rule),
+        (behind_auth.verdict, behind_auth.rule.id()),
         (Verdict::Unverified, "no-route-unknown")
     );
 }
@@ -1061,7 +1058,7 @@ fn head_404_is_compared_without_a_body() {
     );
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::MissingRoute, "no-route-404")
     );
 }
@@ -1077,7 +1074,7 @@ fn invalid_request_accepted_with_2xx_is_served_without_validation() {
     );
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::AcceptsInvalid, "invalid-accepted")
     );
 }
@@ -1087,7 +1084,7 @@ fn conflict_on_a_valid_probe_is_a_handler_4xx() {
     let finding = judge_get("/pets", answer(409, &[], ""), &axum_discovery());
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Implemented, "handler-4xx")
     );
 }
@@ -1097,7 +1094,7 @@ fn informational_status_is_unexpected() {
     let finding = judge_get("/pets", answer(103, &[], ""), &axum_discovery());
 
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "unexpected-status")
     );
 }
@@ -1236,7 +1233,7 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     );
     // Not a declared value: still a placeholder.
     let stub = judged(1, "/tasks/12", r#"{"status":"TODO: implement"}"#);
-    assert_eq!((stub.verdict, stub.rule), (Verdict::Stub, "stub-2xx"));
+    assert_eq!((stub.verdict, stub.rule.id()), (Verdict::Stub, "stub-2xx"));
     assert_eq!(
         stub.evidence,
         "GET /tasks/12 answered 200 OK but the body says \"TODO: implement\": a placeholder, not a handler"
@@ -1363,7 +1360,7 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -1445,14 +1442,14 @@ async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler
 
     for finding in &findings[1..] {
         assert_eq!(
-            (finding.verdict, finding.rule),
+            (finding.verdict, finding.rule.id()),
             (Verdict::Implemented, "routed-404"),
             "{}",
             finding.evidence
         );
     }
     assert_eq!(
-        rules::rule("routed-404").map(|r| r.proof),
+        Rule::from_id("routed-404").map(|r| r.proof()),
         Some(rules::Proof::Handler)
     );
     let evidence = &findings[2].evidence;
@@ -1520,7 +1517,7 @@ async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles
 
     for finding in &findings[1..] {
         assert_eq!(
-            (finding.verdict, finding.rule),
+            (finding.verdict, finding.rule.id()),
             (Verdict::Implemented, "validation-rejected"),
             "{}",
             finding.evidence
@@ -1622,7 +1619,7 @@ async fn express_missing_method_and_missing_route_are_told_apart_by_options() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -1659,7 +1656,7 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -1669,10 +1666,7 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
             (Verdict::MissingRoute, "options-no-route"),
         ]
     );
-    assert_eq!(
-        rules::rule(findings[1].rule).map(|r| r.proof),
-        Some(rules::Proof::Route)
-    );
+    assert_eq!(Some(findings[1].rule.proof()), Some(rules::Proof::Route));
     assert!(
         findings[1].evidence.starts_with(
             "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode"
@@ -1710,7 +1704,7 @@ async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options
     let findings = check(&base, &contract, &probes, false).await;
 
     assert_eq!(
-        (findings[1].verdict, findings[1].rule),
+        (findings[1].verdict, findings[1].rule.id()),
         (Verdict::Unverified, "safe-mode-no-harmless-probe")
     );
     assert!(
@@ -1766,7 +1760,7 @@ async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
         let findings = check(&base, &contract, &probes, false).await;
 
         assert_eq!(
-            (findings[0].verdict, findings[0].rule),
+            (findings[0].verdict, findings[0].rule.id()),
             (Verdict::NotImplemented, "method-refused"),
             "{status}: {}",
             findings[0].evidence
@@ -1779,7 +1773,7 @@ async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
             findings[0].evidence
         );
         assert_eq!(
-            (findings[1].verdict, findings[1].rule),
+            (findings[1].verdict, findings[1].rule.id()),
             (Verdict::NotImplemented, "handler-501")
         );
     }
@@ -1814,7 +1808,7 @@ async fn auth_gate_over_part_of_the_api_keeps_401_inconclusive() {
     let findings = check(&base, &contract, &probes, false).await;
 
     assert_eq!(
-        (findings[1].verdict, findings[1].rule),
+        (findings[1].verdict, findings[1].rule.id()),
         (Verdict::AuthRequired, "auth-401")
     );
     assert!(
@@ -2041,7 +2035,7 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -2097,7 +2091,7 @@ async fn a_405_router_never_gets_the_served_path_rule() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -2193,7 +2187,7 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule)).collect();
+    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
         decided,
         [
@@ -2249,7 +2243,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         Ok(refused.clone()),
     );
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "body-refused-before-routing")
     );
     // A 400 of another shape is the handler's.
@@ -2265,7 +2259,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         Ok(own),
     );
     assert_eq!(
-        (finding.verdict, finding.rule),
+        (finding.verdict, finding.rule.id()),
         (Verdict::Implemented, "handler-4xx")
     );
 }

@@ -283,7 +283,7 @@ fn a_contract_that_only_names_a_bucket_is_no_object_store() {
 fn filters_and_config_keys_name_operations_by_their_key() {
     let contract = store();
     let named = |rule: &str| -> Vec<String> {
-        let rule: crate::filter::Rule = rule.parse().expect("a rule");
+        let rule: crate::plan::filter::Rule = rule.parse().expect("a rule");
         contract
             .operations
             .iter()
@@ -307,12 +307,9 @@ fn filters_and_config_keys_name_operations_by_their_key() {
         .iter()
         .find(|op| op.operation_id.as_deref() == Some("PutBucketTagging"))
         .expect("PutBucketTagging");
-    assert!(crate::filter::names_operation(
-        "PUT /{Bucket}?tagging",
-        tagging
-    ));
-    assert!(crate::filter::names_operation("PutBucketTagging", tagging));
-    assert!(!crate::filter::names_operation("PUT /{Bucket}", tagging));
+    assert!(tagging.is_named("PUT /{Bucket}?tagging"));
+    assert!(tagging.is_named("PutBucketTagging"));
+    assert!(!tagging.is_named("PUT /{Bucket}"));
 }
 
 #[test]

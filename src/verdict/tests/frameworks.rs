@@ -353,7 +353,7 @@ async fn every_stack_gets_the_verdicts_its_router_shows() {
 
         let findings = check(&base, &api(), &probes(), false).await;
 
-        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.id()).collect();
         assert_eq!(
             rules,
             stack.expected(),
@@ -382,7 +382,7 @@ async fn safe_mode_shows_a_missing_route_where_routed_paths_answer_options_with_
 
     let labels = &findings[5];
     assert_eq!(
-        (labels.verdict, labels.rule),
+        (labels.verdict, labels.rule.id()),
         (Verdict::MissingRoute, "unrouted-404")
     );
     assert_eq!(
@@ -437,7 +437,7 @@ async fn options_learned_under_one_router_say_nothing_about_a_path_behind_anothe
     let findings = check(&base, &contract, &probes, false).await;
 
     assert_eq!(
-        (findings[2].verdict, findings[2].rule),
+        (findings[2].verdict, findings[2].rule.id()),
         (Verdict::Unverified, "safe-mode-no-harmless-probe"),
         "{}",
         findings[2].evidence
@@ -451,7 +451,7 @@ async fn options_learned_under_one_router_say_nothing_about_a_path_behind_anothe
     );
     // Behind the router the calibration spoke for, the 405 still counts.
     assert_eq!(
-        (findings[3].verdict, findings[3].rule),
+        (findings[3].verdict, findings[3].rule.id()),
         (Verdict::MissingRoute, "unrouted-404"),
         "{}",
         findings[3].evidence

@@ -92,13 +92,13 @@ async fn s3_error_codes_say_who_answered() {
     for mode in [Mode::Safe, Mode::Live] {
         let findings = judged(mode).await;
         let torrent = of(&findings, "GET /{Bucket}/{Key}?torrent");
-        assert_eq!(torrent.rule, rules::S3_NOT_IMPLEMENTED, "{torrent:?}");
+        assert_eq!(torrent.rule, Rule::S3NotImplemented, "{torrent:?}");
         assert_eq!(
             torrent.evidence,
             "GET /rollcall/rollcall?torrent answered 501 Not Implemented with S3 error code NotImplemented: the store does not implement GET /rollcall/rollcall?torrent"
         );
         let acl = of(&findings, "GET /{Bucket}?list-type=2");
-        assert_eq!(acl.rule, rules::S3_RESOURCE_MISSING, "{acl:?}");
+        assert_eq!(acl.rule, Rule::S3ResourceMissing, "{acl:?}");
         assert!(
             acl.evidence.starts_with(
                 "GET /rollcall?list-type=2 answered 404 Not Found with S3 error code NoSuchBucket: the store parsed the request and looked the resource up"
@@ -106,11 +106,11 @@ async fn s3_error_codes_say_who_answered() {
             "{acl:?}"
         );
         let tags = of(&findings, "GET /{Bucket}?tagging");
-        assert_eq!(tags.rule, rules::S3_SUBRESOURCE_MISSING, "{tags:?}");
+        assert_eq!(tags.rule, Rule::S3SubresourceMissing, "{tags:?}");
         let head = of(&findings, "HEAD /{Bucket}");
-        assert_eq!(head.rule, rules::S3_RESOURCE_MISSING, "{head:?}");
+        assert_eq!(head.rule, Rule::S3ResourceMissing, "{head:?}");
         let restore = of(&findings, "POST /{Bucket}/{Key}?restore");
-        assert_eq!(restore.rule, rules::HANDLER_4XX, "{restore:?}");
+        assert_eq!(restore.rule, Rule::Handler4xx, "{restore:?}");
         assert!(
             restore.evidence.contains("InvalidObjectState"),
             "{restore:?}"
@@ -118,7 +118,7 @@ async fn s3_error_codes_say_who_answered() {
     }
     let safe = judged(Mode::Safe).await;
     let tagging = of(&safe, "PUT /{Bucket}?tagging");
-    assert_eq!(tagging.rule, rules::S3_RESOURCE_MISSING, "{tagging:?}");
+    assert_eq!(tagging.rule, Rule::S3ResourceMissing, "{tagging:?}");
     // The 256-character bucket is shortened in evidence; reports keep it whole.
     assert!(
         tagging.evidence.starts_with("PUT /rollcall-sentinel-")
@@ -153,7 +153,7 @@ async fn an_applications_missing_route_behind_s3_hosting_is_still_missing() {
         "{:?}",
         findings[0]
     );
-    assert_eq!(findings[0].rule, rules::NO_ROUTE_404, "{:?}", findings[0]);
+    assert_eq!(findings[0].rule, Rule::NoRoute404, "{:?}", findings[0]);
 }
 
 /// A store that takes any bucket name and acts on every write.

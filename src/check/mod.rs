@@ -5,18 +5,27 @@
 //! through the redactor, into a [`RunReport`] that every renderer reads.
 //! [`exit_code`] turns a finished report into the exit code its [`Gate`]
 //! gives.
+//!
+//! [`execute`] is the run as one call, from a [`CheckRequest`] (loading,
+//! the release diff, selection and planning before this module's [`run`]);
+//! [`followup`] owns the follow-up loop of each target.
+
+mod execute;
+pub mod followup;
+
+pub use execute::{
+    CheckError, CheckRequest, Listing, Observer, Silent, diff_contracts, execute, plan_listing,
+};
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::contract::Contract;
 use crate::contract::diff::{ContractDiff, ReleaseChange};
-use crate::filter::Excluded;
-use crate::parity;
-use crate::plan::{self, BasePath, Intent, Plan, PlanOptions, PlannedProbe};
+use crate::plan::filter::Excluded;
+pub use crate::plan::target::{BasePathSpec, TargetSpec, TargetSpecError, apply_base_paths};
+use crate::plan::{self, Intent, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
 use crate::redact::Redactor;
@@ -40,132 +49,6 @@ pub mod exit {
 
 /// How many bytes of a request or response body a report keeps.
 const REPORT_BODY_EXCERPT: usize = 2048;
-
-/// `--target [NAME=]URL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetSpec {
-    pub name: String,
-    pub url: url::Url,
-    /// Addresses to connect to instead of resolving the URL's host
-    /// (`--resolve`, `--each-address`); empty for a plain `--target`.
-    pub connect_to: Vec<std::net::SocketAddr>,
-    /// `--base-path`: what follows the URL instead of the contract's server
-    /// path (see [`plan::target_base`]); `None`: the default rule.
-    pub base_path: Option<BasePath>,
-}
-
-impl TargetSpec {
-    /// Where this target's requests go: the base-URL rule applied to it.
-    pub fn base(&self, contract: &Contract) -> plan::BaseUrl {
-        plan::target_base(&self.url, self.base_path.as_ref(), contract)
-    }
-}
-
-/// `--base-path [NAME=]PATH`: a base path for every target, or for the
-/// target named NAME.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BasePathSpec {
-    pub target: Option<String>,
-    pub path: BasePath,
-}
-
-impl FromStr for BasePathSpec {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<BasePathSpec, String> {
-        // A target name never contains '/', and a path starts with one.
-        let (target, path) = match value.split_once('=') {
-            Some((name, path)) if !name.contains('/') => (Some(name.trim()), path),
-            _ => (None, value),
-        };
-        if target == Some("") {
-            return Err("empty target name before '='".to_string());
-        }
-        Ok(BasePathSpec {
-            target: target.map(str::to_string),
-            path: path
-                .parse()
-                .map_err(|e: plan::BasePathError| e.to_string())?,
-        })
-    }
-}
-
-/// Gives `targets` the base paths of `specs`: those for every target
-/// first, then those naming one, a later one winning over an earlier one.
-/// A spec naming no target is an error that says which names there are.
-pub fn apply_base_paths(targets: &mut [TargetSpec], specs: &[BasePathSpec]) -> Result<(), String> {
-    for spec in specs.iter().filter(|s| s.target.is_none()) {
-        for target in targets.iter_mut() {
-            target.base_path = Some(spec.path.clone());
-        }
-    }
-    for spec in specs {
-        let Some(name) = &spec.target else { continue };
-        let Some(target) = targets.iter_mut().find(|t| &t.name == name) else {
-            let known: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
-            return Err(format!(
-                "{name}={}: no target has that name (targets: {})",
-                spec.path,
-                known.join(", ")
-            ));
-        };
-        target.base_path = Some(spec.path.clone());
-    }
-    Ok(())
-}
-
-/// Why a `--target` value was refused. Never echoes the value, which may hold
-/// credentials.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TargetSpecError {
-    #[error(
-        "not an absolute http(s) URL ({0}); expected [NAME=]URL, e.g. stable=https://api.example.com"
-    )]
-    BadUrl(String),
-    #[error("unsupported scheme '{0}': only http and https targets can be probed")]
-    Scheme(String),
-    #[error("empty target name before '='")]
-    EmptyName,
-}
-
-impl FromStr for TargetSpec {
-    type Err = TargetSpecError;
-
-    fn from_str(value: &str) -> Result<TargetSpec, TargetSpecError> {
-        // A name never contains ':' or '/', so `https://h/?a=b` is not NAME=URL.
-        let (name, raw_url) = match value.split_once('=') {
-            Some((name, rest)) if !name.contains([':', '/']) => (Some(name.trim()), rest.trim()),
-            _ => (None, value.trim()),
-        };
-        if name == Some("") {
-            return Err(TargetSpecError::EmptyName);
-        }
-        let url = url::Url::parse(raw_url).map_err(|e| TargetSpecError::BadUrl(e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(TargetSpecError::Scheme(url.scheme().to_string()));
-        }
-        let name = match name {
-            Some(name) => name.to_string(),
-            None => match (url.host_str(), url.port()) {
-                (Some(host), Some(port)) => format!("{host}:{port}"),
-                (Some(host), None) => host.to_string(),
-                (None, _) => return Err(TargetSpecError::BadUrl("no host".into())),
-            },
-        };
-        Ok(TargetSpec {
-            name,
-            url,
-            connect_to: Vec::new(),
-            base_path: None,
-        })
-    }
-}
-
-impl fmt::Display for TargetSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.name, self.url)
-    }
-}
 
 /// Everything a run needs besides the contract, its plan and the redactor:
 /// where to send the probes, how, how often, and how to judge the answers.
@@ -363,7 +246,7 @@ fn merge_rounds(rounds: Vec<RoundOutcome>) -> TargetOutcome {
     let count = rounds.iter().map(|r| r.results.len()).max().unwrap_or(0);
     let mut results = Vec::with_capacity(count);
     for index in 0..count {
-        let samples: Vec<(parity::Sample, &(Finding, Option<Exchange>))> = rounds
+        let samples: Vec<(verdict::repeats::Sample, &(Finding, Option<Exchange>))> = rounds
             .iter()
             .filter_map(|round| round.results.get(index)?.as_ref())
             .map(|result| {
@@ -372,15 +255,15 @@ fn merge_rounds(rounds: Vec<RoundOutcome>) -> TargetOutcome {
                     .as_ref()
                     .and_then(|x| x.outcome.as_ref().ok())
                     .map(|r| r.status);
-                let sample = parity::Sample {
+                let sample = verdict::repeats::Sample {
                     verdict: result.0.verdict,
                     status,
                 };
                 (sample, result)
             })
             .collect();
-        let verdicts: Vec<parity::Sample> = samples.iter().map(|(s, _)| *s).collect();
-        let merged = match parity::merge_repeats(&verdicts) {
+        let verdicts: Vec<verdict::repeats::Sample> = samples.iter().map(|(s, _)| *s).collect();
+        let merged = match verdict::repeats::merge(&verdicts) {
             Some((shown, finding)) => Some((finding, samples[shown].1.1.clone())),
             None => samples.first().map(|(_, result)| (*result).clone()),
         };
@@ -480,7 +363,7 @@ async fn probe_target(
     let mut followed: Vec<verdict::followup::Followed> = vec![Default::default(); count];
     let mut sent = vec![true; count];
     // Safe follow-up requests for answers that leave the route in doubt.
-    let follow_up_run = verdict::followup::Run {
+    let follow_up_run = followup::Run {
         prober,
         contract,
         probes: &probes,
@@ -508,7 +391,7 @@ async fn probe_target(
             exchanges[index] = Some(exchange);
         }
         let mut phase_followed =
-            verdict::followup::run(&follow_up_run, &mut discovery, &exchanges, &phase.probes).await;
+            followup::run(&follow_up_run, &mut discovery, &exchanges, &phase.probes).await;
         for &index in &phase.probes {
             if let Some(slot) = phase_followed.get_mut(index) {
                 followed[index] = std::mem::take(slot);
@@ -683,7 +566,7 @@ fn target_result(
     TargetResult {
         target: target.to_string(),
         verdict: finding.verdict,
-        rule: finding.rule.to_string(),
+        rule: finding.rule.into(),
         status: response.as_ref().map(|r| r.status),
         evidence: redactor.text(&with_retry_note(&finding.evidence, exchange)),
         elapsed_ms: exchange.map_or(0, |x| x.elapsed.as_millis() as u64),
@@ -900,8 +783,51 @@ pub fn keep_new_and_changed(contract: &mut Contract, diff: &ContractDiff) {
         .retain(|op| diff.change_of(op.method, &op.key()) != ReleaseChange::Unchanged);
 }
 
+/// Puts the excluded operations back into `report` at their contract
+/// positions, each `skipped` (rule `excluded-by-filter`) on every target,
+/// and recomputes the summary.
+pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
+    for entry in excluded {
+        let finding = verdict::skipped(&entry.operation);
+        let results = report
+            .targets
+            .iter()
+            .map(|target| TargetResult {
+                target: target.name.clone(),
+                verdict: finding.verdict,
+                rule: finding.rule.into(),
+                status: None,
+                evidence: entry.evidence.clone(),
+                elapsed_ms: 0,
+                request: None,
+                response: None,
+                allowance: None,
+            })
+            .collect();
+        let operation = &entry.operation;
+        let position = entry.position.min(report.operations.len());
+        report.operations.insert(
+            position,
+            OperationReport {
+                method: operation.method,
+                path: operation.key(),
+                operation_id: operation.operation_id.clone(),
+                tags: operation.tags.clone(),
+                line: operation.location.line,
+                // No run redactor here: credentials in a spec URL are masked all the same.
+                file: operation
+                    .external_file(&report.spec.path)
+                    .map(|f| crate::redact::Redactor::default().url(f)),
+                change: None,
+                results,
+            },
+        );
+    }
+    report.summary = report.verdict_counts();
+}
+
 /// Puts the operations a selection took out of `contract`
-/// ([`crate::filter::apply`]) back in their places, in the contract and in
+/// ([`crate::plan::filter::apply`]) back in their places, in the contract and in
 /// its `plan`, each planned as skipped with the reason: what `list` shows
 /// for them, as `check` reports them skipped and sends them nothing.
 pub fn plan_excluded(contract: &mut Contract, plan: &mut Plan, excluded: Vec<Excluded>) {

@@ -30,8 +30,6 @@ use std::str::FromStr;
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::contract::{Contract, Method, Operation};
-use crate::report::{OperationReport, RunReport, TargetResult};
-use crate::verdict;
 
 /// One `--include`/`--exclude` rule.
 #[derive(Debug, Clone)]
@@ -221,11 +219,7 @@ impl Filter {
         {
             return Selection::OtherShard;
         }
-        if let Some((_, reason)) = self
-            .skips
-            .iter()
-            .find(|(key, _)| names_operation(key, operation))
-        {
+        if let Some((_, reason)) = self.skips.iter().find(|(key, _)| operation.is_named(key)) {
             return Selection::Excluded(format!("{label} is skipped in rollcall.toml: {reason}"));
         }
         if self.exclude_deprecated && operation.deprecated {
@@ -258,7 +252,7 @@ pub struct Excluded {
 
 /// Takes every operation `filter` does not probe out of `contract`: other
 /// shards' are dropped, excluded ones are returned (in contract order) for
-/// [`report_excluded`].
+/// the run to report as skipped.
 pub fn apply(contract: &mut Contract, filter: &Filter) -> Vec<Excluded> {
     if filter.is_empty() {
         return Vec::new();
@@ -279,73 +273,6 @@ pub fn apply(contract: &mut Contract, filter: &Filter) -> Vec<Excluded> {
         reported += 1;
     }
     excluded
-}
-
-/// Puts the excluded operations back into `report` at their contract
-/// positions, each `skipped` (rule `excluded-by-filter`) on every target,
-/// and recomputes the summary.
-pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
-    for entry in excluded {
-        let finding = verdict::skipped(&entry.operation);
-        let results = report
-            .targets
-            .iter()
-            .map(|target| TargetResult {
-                target: target.name.clone(),
-                verdict: finding.verdict,
-                rule: finding.rule.to_string(),
-                status: None,
-                evidence: entry.evidence.clone(),
-                elapsed_ms: 0,
-                request: None,
-                response: None,
-                allowance: None,
-            })
-            .collect();
-        let operation = &entry.operation;
-        let position = entry.position.min(report.operations.len());
-        report.operations.insert(
-            position,
-            OperationReport {
-                method: operation.method,
-                path: operation.key(),
-                operation_id: operation.operation_id.clone(),
-                tags: operation.tags.clone(),
-                line: operation.location.line,
-                // No run redactor here: credentials in a spec URL are masked all the same.
-                file: operation
-                    .external_file(&report.spec.path)
-                    .map(|f| crate::redact::Redactor::default().url(f)),
-                change: None,
-                results,
-            },
-        );
-    }
-    report.summary = report.verdict_counts();
-}
-
-/// Whether `key` (`METHOD /path`, method case-insensitive, or an
-/// operationId) names `operation`: the one matching rule for every
-/// per-operation entry of `rollcall.toml`.
-pub fn names_operation(key: &str, operation: &Operation) -> bool {
-    names_parts(
-        key,
-        operation.method,
-        &operation.key(),
-        operation.operation_id.as_deref(),
-    )
-}
-
-/// [`names_operation`] for an operation known by its parts (e.g. in a report).
-pub fn names_parts(key: &str, method: Method, path: &str, operation_id: Option<&str>) -> bool {
-    let key = key.trim();
-    if let Some((key_method, key_path)) = key.split_once(' ')
-        && key_method.eq_ignore_ascii_case(method.as_str())
-        && key_path.trim() == path
-    {
-        return true;
-    }
-    operation_id == Some(key)
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@
 //! ```
 //!
 //! In live mode the operations are grouped by the phase they are sent in
-//! ([`super::order`]), with why a creation or removal is one when the
+//! ([`crate::plan::order`]), with why a creation or removal is one when the
 //! method does not say it; operations that send nothing come last:
 //!
 //! ```text
@@ -97,9 +97,11 @@
 
 use serde::Serialize;
 
-use super::order::{self, Order, Role, Step};
-use super::{BaseSource, BaseUrl, Intent, Mode, Plan, PlannedProbe, PlannedRequest, target_base};
 use crate::contract::{Contract, Method};
+use crate::plan::order::{self, Order, Role, Step};
+use crate::plan::{
+    BaseSource, BaseUrl, Intent, Mode, Plan, PlannedProbe, PlannedRequest, target_base,
+};
 use crate::printable::{column_width, escape_controls, line, pad};
 use crate::redact::Redactor;
 
@@ -622,7 +624,7 @@ mod tests {
             ..PlanOptions::default()
         };
         let plan = build(&contract, &options).expect("plan builds");
-        let redactor = Redactor::for_run(Some(&contract), &options, &[]);
+        let redactor = crate::plan::auth::redactor(Some(&contract), &options, &[], &[]);
         (contract, plan, redactor)
     }
 
