@@ -73,12 +73,18 @@ impl TlsOptions {
         url: &url::Url,
     ) -> Result<reqwest::ClientBuilder, TlsError> {
         let builder = self.apply(builder)?;
-        if may_use_tls(url, |name| std::env::var(name).ok()) {
+        if speaks_tls_to(url) {
             Ok(builder)
         } else {
             Ok(builder.tls_certs_only(std::iter::empty()))
         }
     }
+}
+
+/// Whether a client connecting to `url` (and following no redirect) may
+/// speak TLS: an `https:` URL, or a proxy reached over TLS.
+pub fn speaks_tls_to(url: &url::Url) -> bool {
+    may_use_tls(url, |name| std::env::var(name).ok())
 }
 
 /// Whether a client connecting to `url` may speak TLS: an `https:` URL, or a
