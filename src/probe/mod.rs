@@ -921,6 +921,15 @@ fn build_client(
         // changes nothing but its cost (two lookups per request).
         builder = builder.no_proxy();
     }
+    if target.base_url.scheme() == "http"
+        && !options.http2_prior_knowledge
+        && !crate::tls::speaks_tls_to(&target.base_url)
+    {
+        // HTTP/1.1 only: the client's own retries are for HTTP/2 refusals
+        // (REFUSED_STREAM, a graceful GOAWAY) and never apply, but it would
+        // still copy every request to be ready for them.
+        builder = builder.retry(reqwest::retry::never().max_retries_per_request(0));
+    }
     if connection == Connection::Fresh {
         builder = builder.pool_max_idle_per_host(0);
     }
