@@ -790,9 +790,15 @@ impl Prober {
         for (name, value) in headers {
             let header_name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| TransportError::Other(format!("invalid header name '{name}'")))?;
-            // The value may be a credential: never echo it.
-            let header_value = HeaderValue::from_str(value)
-                .map_err(|_| TransportError::Other(format!("invalid value for header '{name}'")))?;
+            let header_value = if value == crate::USER_AGENT {
+                // Ours, and a constant: no copy to make.
+                HeaderValue::from_static(crate::USER_AGENT)
+            } else {
+                // The value may be a credential: never echo it.
+                HeaderValue::from_str(value).map_err(|_| {
+                    TransportError::Other(format!("invalid value for header '{name}'"))
+                })?
+            };
             header_map.append(header_name, header_value);
         }
         let client = self.client_for(connection);
@@ -828,17 +834,14 @@ impl Prober {
                 .insert(info.local_addr());
         }
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let value = match value.to_str() {
-                    Ok(text) => text.to_owned(),
-                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                };
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
+        let mut headers = Vec::with_capacity(response.headers().len());
+        headers.extend(response.headers().iter().map(|(name, value)| {
+            let value = match value.to_str() {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            (name.as_str().to_owned(), value)
+        }));
         let (body, truncated) = read_capped(&mut response, self.options.body_cap).await;
         Ok(Response {
             status,
