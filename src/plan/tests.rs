@@ -1,8 +1,6 @@
 //! Planner tests on small hand-built contracts: the request each operation
 //! gets (method, path and query, headers, body), per mode, with credentials.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -11,19 +9,7 @@ use crate::contract::{
 };
 
 pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract {
-    Contract {
-        source: "test.yaml".into(),
-        title: "Test API".into(),
-        version: "1.0".into(),
-        spec_version: "3.1.0".into(),
-        servers: vec![],
-        operations,
-        webhooks: Vec::new(),
-        security_schemes: vec![],
-        warnings: vec![],
-        referenced_files: Vec::new(),
-        document: Arc::new(document),
-    }
+    crate::contract::testing::contract(operations).with_document(document)
 }
 
 pub(crate) use crate::contract::testing::operation as op;
