@@ -1323,31 +1323,17 @@ mod tests {
                 .iter()
                 .any(|(p, m)| *p == pointer && m.contains(text))
         };
-        assert!(
-            has("/paths/~1a/get", "expected an operation mapping"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1a/post/parameters/0", "no `name`"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1a/post/parameters/1", "in: formData"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1a/post/requestBody", "requestBody is a number"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1b~1{id}/get", "no path parameter `id`"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1b~1{id}/get", "`other` is declared"),
-            "{messages:?}"
-        );
-        assert!(has("/paths/~1c", "path item is a number"), "{messages:?}");
+        for (pointer, text) in [
+            ("/paths/~1a/get", "expected an operation mapping"),
+            ("/paths/~1a/post/parameters/0", "no `name`"),
+            ("/paths/~1a/post/parameters/1", "in: formData"),
+            ("/paths/~1a/post/requestBody", "requestBody is a number"),
+            ("/paths/~1b~1{id}/get", "no path parameter `id`"),
+            ("/paths/~1b~1{id}/get", "`other` is declared"),
+            ("/paths/~1c", "path item is a number"),
+        ] {
+            assert!(has(pointer, text), "{pointer}: {text}: {messages:?}");
+        }
     }
 
     #[test]
