@@ -18,6 +18,27 @@ use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError
 
 const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
 
+/// Asserts that `evidence` contains `part`, and shows it where it does not.
+#[track_caller]
+fn assert_contains(evidence: &str, part: &str) {
+    assert!(evidence.contains(part), "{evidence}");
+}
+
+#[track_caller]
+fn assert_starts_with(evidence: &str, start: &str) {
+    assert!(evidence.starts_with(start), "{evidence}");
+}
+
+#[track_caller]
+fn assert_ends_with(evidence: &str, end: &str) {
+    assert!(evidence.ends_with(end), "{evidence}");
+}
+
+/// Each finding's verdict and rule.
+fn decided(findings: &[Finding]) -> Vec<(Verdict, &str)> {
+    findings.iter().map(|f| (f.verdict, f.rule.id())).collect()
+}
+
 /// Runs discovery, every planned probe and their follow-ups against `base`
 /// (as `check` does), and classifies each.
 async fn check(
@@ -167,6 +188,12 @@ fn pet_store_contract() -> Contract {
     ])
 }
 
+/// Runs `probes` against [`pet_store`] with its contract, without credentials.
+async fn check_pet_store(probes: &[PlannedProbe]) -> Vec<Finding> {
+    let base = serve(pet_store()).await;
+    check(&base, &pet_store_contract(), probes, false).await
+}
+
 fn pet_store_probes() -> Vec<PlannedProbe> {
     vec![
         valid(0, get_request("/pets?limit=1")),
@@ -191,13 +218,10 @@ fn pet_store_probes() -> Vec<PlannedProbe> {
 
 #[tokio::test]
 async fn pet_store_operations_get_the_verdicts_their_answers_show() {
-    let base = serve(pet_store()).await;
+    let findings = check_pet_store(&pet_store_probes()).await;
 
-    let findings = check(&base, &pet_store_contract(), &pet_store_probes(), false).await;
-
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "validation-rejected"),
@@ -220,114 +244,69 @@ async fn pet_store_operations_get_the_verdicts_their_answers_show() {
 
 #[tokio::test]
 async fn missing_route_when_404_matches_fingerprint() {
-    let base = serve(pet_store()).await;
-    let contract = pet_store_contract();
-
-    let findings = check(
-        &base,
-        &contract,
-        &[
-            valid(0, get_request("/pets?limit=1")),
-            valid(8, get_request("/reports")),
-        ],
-        false,
-    )
+    let findings = check_pet_store(&[
+        valid(0, get_request("/pets?limit=1")),
+        valid(8, get_request("/reports")),
+    ])
     .await;
 
     let evidence = &findings[1].evidence;
     assert_eq!(findings[1].verdict, Verdict::MissingRoute);
-    assert!(
-        evidence.starts_with(
-            "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-"
-        ),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-",
     );
-    assert!(
-        evidence.ends_with("no route serves GET /reports"),
-        "{evidence}"
-    );
-    assert!(
-        evidence.contains("→ 404, no content type, empty body"),
-        "{evidence}"
-    );
-    assert!(
-        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"),
-        "{evidence}"
+    assert_ends_with(evidence, "no route serves GET /reports");
+    assert_contains(evidence, "→ 404, no content type, empty body");
+    assert_contains(
+        evidence,
+        "; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404",
     );
 }
 
 #[tokio::test]
 async fn handler_404_with_json_body_is_implemented() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[
-            valid(2, get_request("/pets/1")),
-            sentinel(2, "petId", get_request("/pets/rollcall-0000")),
-        ],
-        false,
-    )
+    let findings = check_pet_store(&[
+        valid(2, get_request("/pets/1")),
+        sentinel(2, "petId", get_request("/pets/rollcall-0000")),
+    ])
     .await;
 
     assert_eq!(findings[0].verdict, Verdict::Implemented);
-    assert!(
-        findings[0]
-            .evidence
-            .ends_with("the handler exists, the resource does not"),
-        "{}",
-        findings[0].evidence
+    assert_ends_with(
+        &findings[0].evidence,
+        "the handler exists, the resource does not",
     );
-    assert!(
-        findings[1]
-            .evidence
-            .contains("for a sentinel petId that cannot exist"),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "for a sentinel petId that cannot exist",
     );
 }
 
 #[tokio::test]
 async fn method_405_names_the_allowed_methods() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(3, request(Method::Patch, "/pets/1"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(3, request(Method::Patch, "/pets/1"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::MissingMethod);
     let evidence = &findings[0].evidence;
-    assert!(
-        evidence
-            .starts_with("PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: "),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: ",
     );
     assert!(
         evidence.contains("GET") && evidence.contains("DELETE"),
         "{evidence}"
     );
-    assert!(evidence.ends_with("but PATCH is not served"), "{evidence}");
+    assert_ends_with(evidence, "but PATCH is not served");
 }
 
 #[tokio::test]
 async fn handler_501_quotes_the_body() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[sentinel(
-            4,
-            "petId",
-            request(Method::Delete, "/pets/rollcall-0000"),
-        )],
-        false,
-    )
+    let findings = check_pet_store(&[sentinel(
+        4,
+        "petId",
+        request(Method::Delete, "/pets/rollcall-0000"),
+    )])
     .await;
 
     assert_eq!(findings[0].verdict, Verdict::NotImplemented);
@@ -339,15 +318,7 @@ async fn handler_501_quotes_the_body() {
 
 #[tokio::test]
 async fn server_500_is_a_server_error() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(5, get_request("/orders"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(5, get_request("/orders"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::ServerError);
     assert_eq!(
@@ -369,44 +340,27 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
         (without[0].verdict, without[0].rule.id()),
         (Verdict::Implemented, "auth-after-routing")
     );
-    assert!(
-        without[0].evidence.starts_with(
-            "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-"
-        ),
-        "{}",
-        without[0].evidence
+    assert_starts_with(
+        &without[0].evidence,
+        "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-",
     );
-    assert!(
-        without[0]
-            .evidence
-            .ends_with("pass credentials with --auth to reach it"),
-        "{}",
-        without[0].evidence
+    assert_ends_with(
+        &without[0].evidence,
+        "pass credentials with --auth to reach it",
     );
     assert_eq!(
         (with[0].verdict, with[0].rule.id()),
         (Verdict::AuthRequired, "credentials-rejected")
     );
-    assert!(
-        with[0]
-            .evidence
-            .contains("although credentials were given: they were rejected (a credentials problem, not a missing route)"),
-        "{}",
-        with[0].evidence
+    assert_contains(
+        &with[0].evidence,
+        "although credentials were given: they were rejected (a credentials problem, not a missing route)",
     );
 }
 
 #[tokio::test]
 async fn stub_when_2xx_body_says_not_implemented() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(7, get_request("/status"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(7, get_request("/status"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::Stub);
     assert_eq!(
@@ -457,15 +411,7 @@ async fn a_to_do_list_is_data_and_its_placeholder_sibling_is_a_stub() {
 
 #[tokio::test]
 async fn invalid_probe_rejected_with_422_is_validation_rejected() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[invalid(1, malformed_json(Method::Post, "/pets"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[invalid(1, malformed_json(Method::Post, "/pets"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::Implemented);
     assert_eq!(findings[0].rule, "validation-rejected");
@@ -481,6 +427,14 @@ fn malformed(body: &str) -> bool {
     !body.is_empty() && serde_json::from_str::<serde_json::Value>(body).is_err()
 }
 
+/// `express.json()`'s answer to `body`, where it refuses it.
+fn refused_by_body_parser(body: &str) -> Option<(StatusCode, &'static str)> {
+    malformed(body).then_some((
+        StatusCode::BAD_REQUEST,
+        "SyntaxError: Unexpected end of JSON input",
+    ))
+}
+
 /// Unknown paths answer like Express's final handler, which names the method
 /// and the path; bodies are parsed (and malformed ones refused) before routing.
 fn express_like() -> Router {
@@ -488,22 +442,10 @@ fn express_like() -> Router {
         .route("/pets", get(|| async { axum::Json(json!([])) }))
         .fallback(
             |method: axum::http::Method, uri: Uri, body: String| async move {
-                if malformed(&body) {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        "SyntaxError: Unexpected end of JSON input",
-                    )
-                        .into_response();
+                if let Some(refused) = refused_by_body_parser(&body) {
+                    return refused.into_response();
                 }
-                let page = EXPRESS_404
-                    .replace("{method}", method.as_str())
-                    .replace("{path}", uri.path());
-                (
-                    StatusCode::NOT_FOUND,
-                    [("content-type", "text/html; charset=utf-8")],
-                    page,
-                )
-                    .into_response()
+                express_cannot(method, uri).await
             },
         )
 }
@@ -552,11 +494,7 @@ async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
         (findings[0].verdict, findings[0].rule.id()),
         (Verdict::Unverified, "rejected-before-routing")
     );
-    assert!(
-        findings[0].evidence.contains("gets 400 too"),
-        "{}",
-        findings[0].evidence
-    );
+    assert_contains(&findings[0].evidence, "gets 400 too");
 }
 
 /// A probe whose malformed body comes first, then `fallbacks`.
@@ -587,11 +525,8 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
         "/jobs",
         axum::routing::post(|uri: Uri, body: String| async move {
             // express.json() runs before every route.
-            if malformed(&body) {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "SyntaxError: Unexpected end of JSON input",
-                );
+            if let Some(refused) = refused_by_body_parser(&body) {
+                return refused;
             }
             if uri.query() == Some("hang=1") {
                 std::future::pending::<()>().await;
@@ -626,19 +561,13 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
         (finding.verdict, finding.rule.id()),
         (Verdict::NotImplemented, "handler-501")
     );
-    assert!(
-        finding
-            .evidence
-            .contains("bodies are checked before routing")
-            && finding
-                .evidence
-                .contains("the next harmless request, POST /jobs, got no response")
-            && finding
-                .evidence
-                .contains("then the next harmless request: POST /jobs answered 501"),
-        "{}",
-        finding.evidence
-    );
+    for part in [
+        "bodies are checked before routing",
+        "the next harmless request, POST /jobs, got no response",
+        "then the next harmless request: POST /jobs answered 501",
+    ] {
+        assert_contains(&finding.evidence, part);
+    }
 }
 
 /// The next harmless request accepted with a 2xx is no pass either.
@@ -647,11 +576,8 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
     let app = express_like().route(
         "/drafts",
         axum::routing::post(|body: String| async move {
-            if malformed(&body) {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "SyntaxError: Unexpected end of JSON input",
-                );
+            if let Some(refused) = refused_by_body_parser(&body) {
+                return refused;
             }
             (StatusCode::CREATED, "saved")
         }),
@@ -675,12 +601,9 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
         "{}",
         findings[0].evidence
     );
-    assert!(
-        findings[0]
-            .evidence
-            .contains("then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)"),
-        "{}",
-        findings[0].evidence
+    assert_contains(
+        &findings[0].evidence,
+        "then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)",
     );
 }
 
@@ -691,11 +614,7 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
 fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
     let op = operation_with_body(Method::Post, "/orders");
     let mut discovery = axum_discovery();
-    discovery.malformed_body = Some(crate::probe::NoRouteSample {
-        prefix: String::new(),
-        path: UNKNOWN.into(),
-        fingerprint: Fingerprint::of(&answer(400, &[], "SyntaxError"), UNKNOWN),
-    });
+    discovery.malformed_body = Some(sample(&answer(400, &[], "SyntaxError")));
     let mut sent = request(Method::Post, "/orders?count=not-an-integer");
     sent.body = Some(crate::plan::Body {
         content_type: "application/json".into(),
@@ -736,11 +655,7 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
         (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "invalid-path-unrouted")
     );
-    assert!(
-        finding.evidence.contains("typed path parameters"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "typed path parameters");
 }
 
 #[tokio::test]
@@ -783,12 +698,9 @@ async fn unreachable_target_is_unreachable_with_the_error_kind() {
         (findings[0].verdict, findings[0].rule.id()),
         (Verdict::Unreachable, "transport-failed")
     );
-    assert!(
-        findings[0]
-            .evidence
-            .starts_with("GET /pets got no response: connection failed: "),
-        "{}",
-        findings[0].evidence
+    assert_starts_with(
+        &findings[0].evidence,
+        "GET /pets got no response: connection failed: ",
     );
 }
 
@@ -808,14 +720,19 @@ fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> crate::probe::Re
     }
 }
 
+/// `answer`, sampled at the root for [`UNKNOWN`], a path that cannot exist.
+fn sample(answer: &crate::probe::Response) -> crate::probe::NoRouteSample {
+    crate::probe::NoRouteSample {
+        prefix: String::new(),
+        path: UNKNOWN.into(),
+        fingerprint: Fingerprint::of(answer, UNKNOWN),
+    }
+}
+
 /// Discovery that saw `unknown` for a path that cannot exist.
 fn discovery_of(unknown: crate::probe::Response) -> Discovery {
     Discovery {
-        no_route: vec![crate::probe::NoRouteSample {
-            prefix: String::new(),
-            path: UNKNOWN.into(),
-            fingerprint: Fingerprint::of(&unknown, UNKNOWN),
-        }],
+        no_route: vec![sample(&unknown)],
         ..Discovery::default()
     }
 }
@@ -824,14 +741,12 @@ fn axum_discovery() -> Discovery {
     discovery_of(answer(404, &[], ""))
 }
 
-fn judge(
-    operation: &Operation,
-    probe: &PlannedProbe,
-    discovery: &Discovery,
+/// `request` as sent to a test address, and what came of it.
+fn exchange(
+    request: &PlannedRequest,
     outcome: Result<crate::probe::Response, TransportError>,
-) -> Finding {
-    let request = probe.request.as_ref().expect("a planned request");
-    let exchange = Exchange {
+) -> Exchange {
+    Exchange {
         request: SentRequest {
             method: request.method,
             url: format!("http://127.0.0.1:9{}", request.path_and_query),
@@ -841,16 +756,46 @@ fn judge(
         outcome,
         elapsed: Duration::ZERO,
         retries: Vec::new(),
-    };
+    }
+}
+
+/// `decide` on the context of `operation`, the only one of its contract,
+/// probed with `probe`.
+fn in_context<T>(
+    operation: &Operation,
+    probe: &PlannedProbe,
+    discovery: &Discovery,
+    credentials_given: bool,
+    decide: impl FnOnce(&Context<'_>) -> T,
+) -> T {
     let declared = contract(vec![operation.clone()]);
-    let context = Context {
+    decide(&Context {
         contract: &declared,
         operation,
         probe,
         discovery,
-        credentials_given: false,
-    };
-    classify(&context, Some(&exchange))
+        credentials_given,
+    })
+}
+
+/// The exchange of `probe`'s request, answered with `outcome`.
+fn exchange_of(
+    probe: &PlannedProbe,
+    outcome: Result<crate::probe::Response, TransportError>,
+) -> Exchange {
+    exchange(probe.request.as_ref().expect("a planned request"), outcome)
+}
+
+fn judge(
+    operation: &Operation,
+    probe: &PlannedProbe,
+    discovery: &Discovery,
+    outcome: Result<crate::probe::Response, TransportError>,
+) -> Finding {
+    let exchange = exchange_of(probe, outcome);
+    in_context(operation, probe, discovery, false, |context| {
+        classify(context, Some(&exchange))
+    })
 }
 
 fn judge_get(path: &str, response: crate::probe::Response, discovery: &Discovery) -> Finding {
@@ -872,17 +817,10 @@ fn unverifiable_plan_is_unverified_with_the_plans_reason() {
         },
         None,
     );
-    let discovery = Discovery::default();
-    let declared = contract(vec![op.clone()]);
-    let context = Context {
-        contract: &declared,
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: false,
-    };
 
-    let finding = classify(&context, None);
+    let finding = in_context(&op, &probe, &Discovery::default(), false, |context| {
+        classify(context, None)
+    });
 
     assert_eq!(finding.verdict, Verdict::Unverified);
     assert_eq!(finding.rule, "safe-mode-no-harmless-probe");
@@ -920,11 +858,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
         (finding.verdict, finding.rule.id()),
         (Verdict::Unverified, "rate-limited")
     );
-    assert!(
-        finding.evidence.contains("(Retry-After: 30)"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "(Retry-After: 30)");
 }
 
 #[test]
@@ -935,11 +869,7 @@ fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
         (finding.verdict, finding.rule.id()),
         (Verdict::Implemented, "redirect-3xx")
     );
-    assert!(
-        finding.evidence.contains("(Location: /pets/)"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "(Location: /pets/)");
 
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));
@@ -964,38 +894,19 @@ fn gateway_5xx_says_the_service_behind_did_not_answer() {
 fn forbidden_with_credentials_is_a_credentials_problem() {
     let op = operation(Method::Get, "/admin");
     let probe = valid(0, get_request("/admin"));
-    let discovery = axum_discovery();
-    let request = probe.request.clone().expect("request");
-    let exchange = Exchange {
-        request: SentRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1:9/admin".into(),
-            headers: request.headers,
-            body: None,
-        },
-        outcome: Ok(answer(403, &[], "")),
-        elapsed: Duration::ZERO,
-        retries: Vec::new(),
-    };
-    let declared = contract(vec![op.clone()]);
-    let context = Context {
-        contract: &declared,
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: true,
-    };
+    let exchange = exchange_of(&probe, Ok(answer(403, &[], "")));
 
-    let finding = classify(&context, Some(&exchange));
+    let finding = in_context(&op, &probe, &axum_discovery(), true, |context| {
+        classify(context, Some(&exchange))
+    });
 
     assert_eq!(
         (finding.verdict, finding.rule.id()),
         (Verdict::AuthRequired, "credentials-rejected")
     );
-    assert!(
-        finding
-            .evidence
-            .contains("a credentials problem, not a missing route")
+    assert_contains(
+        &finding.evidence,
+        "a credentials problem, not a missing route",
     );
 }
 
@@ -1202,17 +1113,10 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     let judged = |index: usize, path: &str, body: &str| {
         let probe = valid(index, get_request(path));
         let discovery = axum_discovery();
-        let exchange = Exchange {
-            request: SentRequest {
-                method: Method::Get,
-                url: format!("http://127.0.0.1:9{path}"),
-                headers: vec![],
-                body: None,
-            },
-            outcome: Ok(answer(200, &[("content-type", "application/json")], body)),
-            elapsed: Duration::ZERO,
-            retries: Vec::new(),
-        };
+        let exchange = exchange_of(
+            &probe,
+            Ok(answer(200, &[("content-type", "application/json")], body)),
+        );
         let context = Context {
             contract: &tasks,
             operation: &tasks.operations[index],
@@ -1360,9 +1264,8 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "allowed-404"),
@@ -1370,26 +1273,17 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.starts_with(
-            "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response",
     );
-    assert!(
-        findings[1].evidence.ends_with(
-            "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_ends_with(
+        &findings[1].evidence,
+        "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not",
     );
-    assert!(
-        findings[3]
-            .evidence
-            .contains("OPTIONS /orders/42 answered 404 Not Found, the no-route response too"),
-        "{}",
-        findings[3].evidence
+    assert_contains(
+        &findings[3].evidence,
+        "OPTIONS /orders/42 answered 404 Not Found, the no-route response too",
     );
 }
 
@@ -1453,23 +1347,17 @@ async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler
         Some(rules::Proof::Handler)
     );
     let evidence = &findings[2].evidence;
-    assert!(
-        evidence.starts_with(
-            "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response"
-        ),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response",
     );
-    assert!(
-        evidence.contains(
-            "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-"
-        ),
-        "{evidence}"
+    assert_contains(
+        evidence,
+        "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-",
     );
-    assert!(
-        evidence.ends_with(
-            "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not"
-        ),
-        "{evidence}"
+    assert_ends_with(
+        evidence,
+        "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not",
     );
     // The 405 settles it: one OPTIONS per operation, no second value.
     let mut seen = log.under("/things/");
@@ -1523,19 +1411,13 @@ async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles
             finding.evidence
         );
     }
-    assert!(
-        findings[1].evidence.contains(
-            "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes",
     );
-    assert!(
-        findings[1].evidence.contains(
-            "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request",
     );
     // Two follow-ups each at most, and only safe ones: OPTIONS, and for the
     // DELETE an id that cannot exist.
@@ -1619,21 +1501,17 @@ async fn express_missing_method_and_missing_route_are_told_apart_by_options() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::MissingMethod, "options-lacks-method"),
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.ends_with(
-            "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_ends_with(
+        &findings[1].evidence,
+        "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not",
     );
 }
 
@@ -1656,9 +1534,8 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "options-allow"),
@@ -1667,12 +1544,9 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
         ]
     );
     assert_eq!(Some(findings[1].rule.proof()), Some(rules::Proof::Route));
-    assert!(
-        findings[1].evidence.starts_with(
-            "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode",
     );
     let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(
@@ -1707,12 +1581,9 @@ async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options
         (findings[1].verdict, findings[1].rule.id()),
         (Verdict::Unverified, "safe-mode-no-harmless-probe")
     );
-    assert!(
-        findings[1]
-            .evidence
-            .contains("this target answers OPTIONS, and any method a path does not route, with its no-route 404"),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "this target answers OPTIONS, and any method a path does not route, with its no-route 404",
     );
 }
 
@@ -1765,12 +1636,9 @@ async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
             "{status}: {}",
             findings[0].evidence
         );
-        assert!(
-            findings[0].evidence.contains(
-                "the server or a proxy in front of it does not implement PATCH; the handler was never reached"
-            ),
-            "{}",
-            findings[0].evidence
+        assert_contains(
+            &findings[0].evidence,
+            "the server or a proxy in front of it does not implement PATCH; the handler was never reached",
         );
         assert_eq!(
             (findings[1].verdict, findings[1].rule.id()),
@@ -1811,39 +1679,19 @@ async fn auth_gate_over_part_of_the_api_keeps_401_inconclusive() {
         (findings[1].verdict, findings[1].rule.id()),
         (Verdict::AuthRequired, "auth-401")
     );
-    assert!(
-        findings[1].evidence.contains(
-            "a path below it that cannot exist, gets 401 too: a gate guards this part of the API"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "a path below it that cannot exist, gets 401 too: a gate guards this part of the API",
     );
 }
 
 fn judge_with(settings: &Settings, body: &str) -> Finding {
     let op = operation(Method::Get, "/status");
     let probe = valid(0, get_request("/status"));
-    let discovery = axum_discovery();
-    let exchange = Exchange {
-        request: SentRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1:9/status".into(),
-            headers: vec![],
-            body: None,
-        },
-        outcome: Ok(answer(200, &[], body)),
-        elapsed: Duration::ZERO,
-        retries: Vec::new(),
-    };
-    let declared = contract(vec![op.clone()]);
-    let context = Context {
-        contract: &declared,
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: false,
-    };
-    classify_with(&context, Some(&exchange), settings, &[])
+    let exchange = exchange_of(&probe, Ok(answer(200, &[], body)));
+    in_context(&op, &probe, &axum_discovery(), false, |context| {
+        classify_with(context, Some(&exchange), settings, &[])
+    })
 }
 
 #[test]
@@ -1877,27 +1725,10 @@ fn stub_phrases_can_be_added_in_any_form_and_detection_turned_off() {
 #[test]
 fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
     let wanted = |op: &Operation, probe: &PlannedProbe, response| {
-        let discovery = axum_discovery();
-        let exchange = probe.request.as_ref().map(|r| Exchange {
-            request: SentRequest {
-                method: r.method,
-                url: format!("http://127.0.0.1:9{}", r.path_and_query),
-                headers: vec![],
-                body: None,
-            },
-            outcome: Ok(response),
-            elapsed: Duration::ZERO,
-            retries: Vec::new(),
-        });
-        let declared = contract(vec![op.clone()]);
-        let context = Context {
-            contract: &declared,
-            operation: op,
-            probe,
-            discovery: &discovery,
-            credentials_given: false,
-        };
-        follow_up_wanted(&context, exchange.as_ref(), &Settings::default(), &[])
+        let exchange = probe.request.as_ref().map(|r| exchange(r, Ok(response)));
+        in_context(op, probe, &axum_discovery(), false, |context| {
+            follow_up_wanted(context, exchange.as_ref(), &Settings::default(), &[])
+        })
     };
     let get = operation(Method::Get, "/pets/{id}");
     let probe = valid(0, get_request("/pets/1"));
@@ -2035,9 +1866,8 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "served-2xx"),
@@ -2049,20 +1879,14 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
         ]
     );
     for at in [2, 6] {
-        assert!(
-            findings[at].evidence.ends_with(
-                "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not"
-            ),
-            "{}",
-            findings[at].evidence
+        assert_ends_with(
+            &findings[at].evidence,
+            "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not",
         );
     }
-    assert!(
-        findings[2]
-            .evidence
-            .contains("OPTIONS /tickets/7 answered 404 Not Found"),
-        "{}",
-        findings[2].evidence
+    assert_contains(
+        &findings[2].evidence,
+        "OPTIONS /tickets/7 answered 404 Not Found",
     );
 }
 
@@ -2091,9 +1915,8 @@ async fn a_405_router_never_gets_the_served_path_rule() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             // axum's OPTIONS answers 405 with an Allow naming DELETE.
@@ -2187,9 +2010,8 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::MissingMethod, "options-lacks-method"),
@@ -2197,19 +2019,13 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.starts_with(
-            "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-",
     );
-    assert!(
-        findings[1].evidence.contains(
-            "; then the same request without its body: POST /labels answered 404 Not Found"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "; then the same request without its body: POST /labels answered 404 Not Found",
     );
     let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(
@@ -2230,11 +2046,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         "<pre>Bad Request</pre>",
     );
     let mut discovery = discovery_of(unknown);
-    discovery.malformed_body = Some(crate::probe::NoRouteSample {
-        prefix: String::new(),
-        path: "/rollcall-404-0123456789abcdef".into(),
-        fingerprint: Fingerprint::of(&refused, "/rollcall-404-0123456789abcdef"),
-    });
+    discovery.malformed_body = Some(sample(&refused));
     let op = operation_with_body(Method::Put, "/quirks");
     let finding = judge(
         &op,

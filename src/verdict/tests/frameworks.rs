@@ -391,12 +391,9 @@ async fn safe_mode_shows_a_missing_route_where_routed_paths_answer_options_with_
     );
     let notes = &findings[6];
     assert_eq!(notes.verdict, Verdict::Unverified);
-    assert!(
-        notes.evidence.ends_with(
-            "OPTIONS /notes/rollcall answered 405 Method Not Allowed with Allow: GET, HEAD, which does not settle it (a 405 that paths which cannot exist do not get shows that a route matches the path, but not that PUT is routed there)"
-        ),
-        "{}",
-        notes.evidence
+    assert_ends_with(
+        &notes.evidence,
+        "OPTIONS /notes/rollcall answered 405 Method Not Allowed with Allow: GET, HEAD, which does not settle it (a 405 that paths which cannot exist do not get shows that a route matches the path, but not that PUT is routed there)",
     );
 }
 
@@ -442,12 +439,9 @@ async fn options_learned_under_one_router_say_nothing_about_a_path_behind_anothe
         "{}",
         findings[2].evidence
     );
-    assert!(
-        findings[2]
-            .evidence
-            .contains("sits behind another no-route response (another router)"),
-        "{}",
-        findings[2].evidence
+    assert_contains(
+        &findings[2].evidence,
+        "sits behind another no-route response (another router)",
     );
     // Behind the router the calibration spoke for, the 405 still counts.
     assert_eq!(
