@@ -34,6 +34,18 @@ fn assert_ends_with(evidence: &str, end: &str) {
     assert!(evidence.ends_with(end), "{evidence}");
 }
 
+/// Asserts `finding`'s verdict and rule, and shows its evidence where they
+/// are not the ones expected.
+#[track_caller]
+fn assert_decided(finding: &Finding, verdict: Verdict, rule: &str) {
+    assert_eq!(
+        (finding.verdict, finding.rule.id()),
+        (verdict, rule),
+        "{}",
+        finding.evidence
+    );
+}
+
 /// Each finding's verdict and rule.
 fn decided(findings: &[Finding]) -> Vec<(Verdict, &str)> {
     findings.iter().map(|f| (f.verdict, f.rule.id())).collect()
@@ -336,10 +348,7 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
     let without = check(&base, &contract, &probes, false).await;
     let with = check(&base, &contract, &probes, true).await;
 
-    assert_eq!(
-        (without[0].verdict, without[0].rule.id()),
-        (Verdict::Implemented, "auth-after-routing")
-    );
+    assert_decided(&without[0], Verdict::Implemented, "auth-after-routing");
     assert_starts_with(
         &without[0].evidence,
         "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-",
@@ -348,10 +357,7 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
         &without[0].evidence,
         "pass credentials with --auth to reach it",
     );
-    assert_eq!(
-        (with[0].verdict, with[0].rule.id()),
-        (Verdict::AuthRequired, "credentials-rejected")
-    );
+    assert_decided(&with[0], Verdict::AuthRequired, "credentials-rejected");
     assert_contains(
         &with[0].evidence,
         "although credentials were given: they were rejected (a credentials problem, not a missing route)",
@@ -490,10 +496,7 @@ async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
     )
     .await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::Unverified, "rejected-before-routing")
-    );
+    assert_decided(&findings[0], Verdict::Unverified, "rejected-before-routing");
     assert_contains(&findings[0].evidence, "gets 400 too");
 }
 
@@ -557,10 +560,7 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
     let findings = check_on(&prober, &contract, &[probe], false, &Settings::default()).await;
 
     let finding = &findings[0];
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::NotImplemented, "handler-501")
-    );
+    assert_decided(finding, Verdict::NotImplemented, "handler-501");
     for part in [
         "bodies are checked before routing",
         "the next harmless request, POST /jobs, got no response",
@@ -595,12 +595,7 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
 
     let findings = check(&base, &contract, &[probe], false).await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::AcceptsInvalid, "invalid-accepted"),
-        "{}",
-        findings[0].evidence
-    );
+    assert_decided(&findings[0], Verdict::AcceptsInvalid, "invalid-accepted");
     assert_contains(
         &findings[0].evidence,
         "then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)",
@@ -630,10 +625,7 @@ fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
 
     let finding = judge(&op, &probe, &discovery, Ok(answer(400, &[], "bad count")));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "validation-rejected")
-    );
+    assert_decided(&finding, Verdict::Implemented, "validation-rejected");
 }
 
 /// An invalid path value answered with the no-route 404, on a target whose
@@ -651,10 +643,7 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
 
     let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "invalid-path-unrouted")
-    );
+    assert_decided(&finding, Verdict::Unverified, "invalid-path-unrouted");
     assert_contains(&finding.evidence, "typed path parameters");
 }
 
@@ -681,10 +670,7 @@ async fn spa_catch_all_answering_200_is_a_missing_route() {
     let findings = check(&base, &contract, &probes, false).await;
 
     assert_eq!(findings[0].rule, "served-2xx");
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::MissingRoute, "catch-all-2xx")
-    );
+    assert_decided(&findings[1], Verdict::MissingRoute, "catch-all-2xx");
 }
 
 #[tokio::test]
@@ -694,10 +680,7 @@ async fn unreachable_target_is_unreachable_with_the_error_kind() {
 
     let findings = check(&closed, &contract, &[valid(0, get_request("/pets"))], false).await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::Unreachable, "transport-failed")
-    );
+    assert_decided(&findings[0], Verdict::Unreachable, "transport-failed");
     assert_starts_with(
         &findings[0].evidence,
         "GET /pets got no response: connection failed: ",
@@ -854,10 +837,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
         &axum_discovery(),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "rate-limited")
-    );
+    assert_decided(&finding, Verdict::Unverified, "rate-limited");
     assert_contains(&finding.evidence, "(Retry-After: 30)");
 }
 
@@ -865,18 +845,12 @@ fn rate_limited_is_unverified_and_names_retry_after() {
 fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let trailing_slash = answer(308, &[("location", "/pets/")], "");
     let finding = judge_get("/pets", trailing_slash, &axum_discovery());
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "redirect-3xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "redirect-3xx");
     assert_contains(&finding.evidence, "(Location: /pets/)");
 
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "catch-all-3xx")
-    );
+    assert_decided(&finding, Verdict::Unverified, "catch-all-3xx");
 }
 
 #[test]
@@ -900,10 +874,7 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
         classify(context, Some(&exchange))
     });
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::AuthRequired, "credentials-rejected")
-    );
+    assert_decided(&finding, Verdict::AuthRequired, "credentials-rejected");
     assert_contains(
         &finding.evidence,
         "a credentials problem, not a missing route",
@@ -935,20 +906,14 @@ fn unauthorized_without_credentials_names_the_declared_schemes() {
 #[test]
 fn not_found_without_a_no_route_sample_is_unverified() {
     let none = judge_get("/pets/1", answer(404, &[], ""), &Discovery::default());
-    assert_eq!(
-        (none.verdict, none.rule.id()),
-        (Verdict::Unverified, "no-route-unknown")
-    );
+    assert_decided(&none, Verdict::Unverified, "no-route-unknown");
 
     let behind_auth = judge_get(
         "/pets/1",
         answer(404, &[], ""),
         &discovery_of(answer(401, &[], "")),
     );
-    assert_eq!(
-        (behind_auth.verdict, behind_auth.rule.id()),
-        (Verdict::Unverified, "no-route-unknown")
-    );
+    assert_decided(&behind_auth, Verdict::Unverified, "no-route-unknown");
 }
 
 #[test]
@@ -968,10 +933,7 @@ fn head_404_is_compared_without_a_body() {
         Ok(answer(404, &[("content-type", "text/html")], "")),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::MissingRoute, "no-route-404")
-    );
+    assert_decided(&finding, Verdict::MissingRoute, "no-route-404");
 }
 
 #[test]
@@ -984,30 +946,21 @@ fn invalid_request_accepted_with_2xx_is_served_without_validation() {
         Ok(answer(201, &[], r#"{"id":7}"#)),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::AcceptsInvalid, "invalid-accepted")
-    );
+    assert_decided(&finding, Verdict::AcceptsInvalid, "invalid-accepted");
 }
 
 #[test]
 fn conflict_on_a_valid_probe_is_a_handler_4xx() {
     let finding = judge_get("/pets", answer(409, &[], ""), &axum_discovery());
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "handler-4xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "handler-4xx");
 }
 
 #[test]
 fn informational_status_is_unexpected() {
     let finding = judge_get("/pets", answer(103, &[], ""), &axum_discovery());
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "unexpected-status")
-    );
+    assert_decided(&finding, Verdict::Unverified, "unexpected-status");
 }
 
 #[test]
@@ -1137,7 +1090,7 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     );
     // Not a declared value: still a placeholder.
     let stub = judged(1, "/tasks/12", r#"{"status":"TODO: implement"}"#);
-    assert_eq!((stub.verdict, stub.rule.id()), (Verdict::Stub, "stub-2xx"));
+    assert_decided(&stub, Verdict::Stub, "stub-2xx");
     assert_eq!(
         stub.evidence,
         "GET /tasks/12 answered 200 OK but the body says \"TODO: implement\": a placeholder, not a handler"
@@ -1188,15 +1141,23 @@ fn unverifiable(operation: usize) -> PlannedProbe {
 struct Log(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Log {
+    /// The log, even where a handler panicked while holding it.
+    fn lines(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every logged request, in arrival order.
+    fn all(&self) -> Vec<String> {
+        self.lines().clone()
+    }
+
     fn layer(&self, app: Router) -> Router {
         let log = self.clone();
         app.layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 let log = log.clone();
                 async move {
-                    log.0
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
+                    log.lines()
                         .push(format!("{} {}", request.method(), request.uri().path()));
                     next.run(request).await
                 }
@@ -1207,9 +1168,7 @@ impl Log {
     /// The logged requests whose path starts with `prefix`, discovery's
     /// own paths left out.
     fn under(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.lines()
             .iter()
             .filter(|line| {
                 line.split(' ')
@@ -1335,12 +1294,7 @@ async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler
     let findings = check(&base, &contract, &probes, false).await;
 
     for finding in &findings[1..] {
-        assert_eq!(
-            (finding.verdict, finding.rule.id()),
-            (Verdict::Implemented, "routed-404"),
-            "{}",
-            finding.evidence
-        );
+        assert_decided(finding, Verdict::Implemented, "routed-404");
     }
     assert_eq!(
         Rule::from_id("routed-404").map(|r| r.proof()),
@@ -1404,12 +1358,7 @@ async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles
     let findings = check(&base, &contract, &probes, false).await;
 
     for finding in &findings[1..] {
-        assert_eq!(
-            (finding.verdict, finding.rule.id()),
-            (Verdict::Implemented, "validation-rejected"),
-            "{}",
-            finding.evidence
-        );
+        assert_decided(finding, Verdict::Implemented, "validation-rejected");
     }
     assert_contains(
         &findings[1].evidence,
@@ -1548,7 +1497,7 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
         &findings[1].evidence,
         "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode",
     );
-    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let sent = log.all();
     assert!(
         sent.iter()
             .all(|line| !line.starts_with("PUT ") || line.contains("rollcall-404-")),
@@ -1577,9 +1526,10 @@ async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::Unverified, "safe-mode-no-harmless-probe")
+    assert_decided(
+        &findings[1],
+        Verdict::Unverified,
+        "safe-mode-no-harmless-probe",
     );
     assert_contains(
         &findings[1].evidence,
@@ -1640,10 +1590,7 @@ async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
             &findings[0].evidence,
             "the server or a proxy in front of it does not implement PATCH; the handler was never reached",
         );
-        assert_eq!(
-            (findings[1].verdict, findings[1].rule.id()),
-            (Verdict::NotImplemented, "handler-501")
-        );
+        assert_decided(&findings[1], Verdict::NotImplemented, "handler-501");
     }
 }
 
@@ -1675,10 +1622,7 @@ async fn auth_gate_over_part_of_the_api_keeps_401_inconclusive() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::AuthRequired, "auth-401")
-    );
+    assert_decided(&findings[1], Verdict::AuthRequired, "auth-401");
     assert_contains(
         &findings[1].evidence,
         "a path below it that cannot exist, gets 401 too: a gate guards this part of the API",
@@ -2027,7 +1971,7 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
         &findings[1].evidence,
         "; then the same request without its body: POST /labels answered 404 Not Found",
     );
-    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let sent = log.all();
     assert!(
         sent.iter().any(|line| line == "POST /labels"),
         "the request without its body was sent: {sent:?}"
@@ -2054,10 +1998,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         &discovery,
         Ok(refused.clone()),
     );
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "body-refused-before-routing")
-    );
+    assert_decided(&finding, Verdict::Unverified, "body-refused-before-routing");
     // A 400 of another shape is the handler's.
     let own = answer(
         400,
@@ -2070,10 +2011,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         &discovery,
         Ok(own),
     );
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "handler-4xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "handler-4xx");
 }
 
 mod object_store;
