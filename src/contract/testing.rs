@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use super::{Contract, Method, Operation, Parameter, RequestBody, SecurityScheme};
+use super::{Contract, Method, Operation, ParamLocation, Parameter, RequestBody, SecurityScheme};
 
 /// `spec.yaml`, OpenAPI 3.1.0, holding `operations` and declaring nothing
 /// else; its raw document is `null`.
@@ -61,6 +61,27 @@ pub fn operation(method: Method, path: &str) -> Operation {
         security: vec![],
         responses: vec!["200".into()],
         location: Default::default(),
+    }
+}
+
+/// A parameter with this schema, and no style, explode or example of its own.
+pub fn parameter(
+    name: &str,
+    location: ParamLocation,
+    required: bool,
+    schema: serde_json::Value,
+) -> Parameter {
+    Parameter {
+        name: name.into(),
+        location,
+        required,
+        deprecated: false,
+        style: None,
+        explode: None,
+        allow_reserved: false,
+        schema: Some(schema),
+        example: None,
+        content: None,
     }
 }
 

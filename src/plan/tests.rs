@@ -14,25 +14,7 @@ pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract 
 
 pub(crate) use crate::contract::testing::operation as op;
 
-pub(crate) fn param(
-    name: &str,
-    location: ParamLocation,
-    required: bool,
-    schema: Value,
-) -> Parameter {
-    Parameter {
-        name: name.into(),
-        location,
-        required,
-        deprecated: false,
-        style: None,
-        explode: None,
-        allow_reserved: false,
-        schema: Some(schema),
-        example: None,
-        content: None,
-    }
-}
+pub(crate) use crate::contract::testing::parameter as param;
 
 pub(crate) fn body(required: bool, media_types: &[(&str, Value)]) -> RequestBody {
     RequestBody {

@@ -1112,17 +1112,15 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
 
 /// An operation with an integer path parameter `id` (example 42).
 fn op_with_id(method: Method, path: &str) -> Operation {
+    let id = crate::contract::testing::parameter(
+        "id",
+        crate::contract::ParamLocation::Path,
+        true,
+        json!({"type": "integer"}),
+    );
     operation(method, path).with_parameters(vec![crate::contract::Parameter {
-        name: "id".into(),
-        location: crate::contract::ParamLocation::Path,
-        required: true,
-        deprecated: false,
-        style: None,
-        explode: None,
-        allow_reserved: false,
-        schema: Some(json!({"type": "integer"})),
         example: Some(json!(42)),
-        content: None,
+        ..id
     }])
 }
 
