@@ -146,28 +146,11 @@ fn join(base: &Address, reference: &str) -> Option<Address> {
         Address::Local(path) => {
             let decoded = percent_encoding::percent_decode_str(reference).decode_utf8_lossy();
             let folder = path.parent().unwrap_or(Path::new(""));
-            Some(Address::Local(normalize(&folder.join(decoded.as_ref()))))
+            Some(Address::Local(source::lexically_normal(
+                &folder.join(decoded.as_ref()),
+            )))
         }
     }
-}
-
-/// `a/b/../c` as `a/c`, without touching the file system (the file may not exist: the error
-/// should name the path the reference meant).
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Bundles every external reference of `document` (read from `source`) into it.
@@ -568,6 +551,20 @@ mod tests {
         assert_eq!(
             join(&base, "https://y.test/s.json").map(|a| a.describe()),
             Some("https://y.test/s.json".into())
+        );
+    }
+
+    #[test]
+    fn a_spec_two_folders_up_keeps_both_steps_up() {
+        let base = Address::Local(PathBuf::from("../../openapi.yaml"));
+        assert_eq!(
+            join(&base, "./common.yaml"),
+            Some(Address::Local(PathBuf::from("../../common.yaml")))
+        );
+        let base = Address::Local(PathBuf::from("specs/openapi.yaml"));
+        assert_eq!(
+            join(&base, "../../common.yaml"),
+            Some(Address::Local(PathBuf::from("../common.yaml")))
         );
     }
 

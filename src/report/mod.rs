@@ -34,8 +34,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::Method;
 use crate::contract::diff::ReleaseChange;
+use crate::contract::{Method, lexically_normal};
 use crate::plan::Mode;
 use crate::verdict::rules::Proof;
 use crate::verdict::{Outcome, RuleId, Verdict};
@@ -896,13 +896,13 @@ pub fn workspace_path(path: &str, workspace: Option<&Path>) -> Option<String> {
     };
     let cwd = std::env::current_dir().ok();
     let absolute = |p: &Path| match &cwd {
-        Some(cwd) if !p.is_absolute() => normalize(&cwd.join(p)),
-        _ => normalize(p),
+        Some(cwd) if !p.is_absolute() => lexically_normal(&cwd.join(p)),
+        _ => lexically_normal(p),
     };
     let file = absolute(&typed);
     let base = match workspace {
         Some(workspace) => absolute(workspace),
-        None => cwd.as_deref().map(normalize)?,
+        None => cwd.as_deref().map(lexically_normal)?,
     };
     let shown = file.strip_prefix(&base).unwrap_or(&file);
     let parts: Vec<String> = shown
@@ -921,21 +921,6 @@ pub fn workspace_path(path: &str, workspace: Option<&Path>) -> Option<String> {
     } else {
         joined
     })
-}
-
-/// `path` with `.` dropped and `..` applied, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
