@@ -99,7 +99,7 @@ pub struct RunReport {
 #[serde(into = "GateRecord", from = "GateRecord")]
 pub struct Gate {
     /// `--fail-on`: the verdicts that fail the run instead of the default
-    /// ones ([`Gate::DEFAULT_FAILING`]).
+    /// ones ([`Gate::fails_by_default`]).
     pub fail_on: Option<Vec<Verdict>>,
     /// `--strict`: `auth_required` and `unverified` fail the run too.
     pub strict: bool,
@@ -108,18 +108,11 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The verdicts that fail a run without `--fail-on`: every verdict whose
-    /// outcome is a failure or an error.
-    pub const DEFAULT_FAILING: [Verdict; 8] = [
-        Verdict::NotImplemented,
-        Verdict::MissingRoute,
-        Verdict::MissingMethod,
-        Verdict::ServerError,
-        Verdict::Stub,
-        Verdict::AcceptsInvalid,
-        Verdict::Inconsistent,
-        Verdict::Unreachable,
-    ];
+    /// Whether `verdict` fails a run without `--fail-on`: every verdict whose
+    /// outcome is a failure or an error does.
+    pub fn fails_by_default(verdict: Verdict) -> bool {
+        matches!(verdict.outcome(), Outcome::Fail | Outcome::Error)
+    }
 
     /// What `--strict` adds: the inconclusive verdicts, except `skipped`
     /// (left out on purpose: by a filter, or because safe mode cannot probe it).
@@ -153,7 +146,7 @@ impl Gate {
         }
         let listed = match &self.fail_on {
             Some(list) => list.contains(&verdict),
-            None => Gate::DEFAULT_FAILING.contains(&verdict),
+            None => Gate::fails_by_default(verdict),
         };
         listed || (self.strict && Gate::STRICT_ADDS.contains(&verdict))
     }
