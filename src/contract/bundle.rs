@@ -555,17 +555,14 @@ mod tests {
     }
 
     #[test]
-    fn a_spec_two_folders_up_keeps_both_steps_up() {
-        let base = Address::Local(PathBuf::from("../../openapi.yaml"));
-        assert_eq!(
-            join(&base, "./common.yaml"),
-            Some(Address::Local(PathBuf::from("../../common.yaml")))
-        );
-        let base = Address::Local(PathBuf::from("specs/openapi.yaml"));
-        assert_eq!(
-            join(&base, "../../common.yaml"),
-            Some(Address::Local(PathBuf::from("../common.yaml")))
-        );
+    fn steps_up_past_the_start_of_a_relative_path_are_kept() {
+        for (spec, reference, file) in [
+            ("../../openapi.yaml", "./common.yaml", "../../common.yaml"),
+            ("specs/openapi.yaml", "../../common.yaml", "../common.yaml"),
+        ] {
+            let joined = join(&Address::Local(PathBuf::from(spec)), reference);
+            assert_eq!(joined, Some(Address::Local(PathBuf::from(file))), "{spec}");
+        }
     }
 
     #[test]
