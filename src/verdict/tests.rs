@@ -1274,15 +1274,20 @@ fn starlette_partial_allow() -> Router {
         .fallback(fastapi_not_found)
 }
 
+/// The operations of [`starlette_partial_allow`].
+fn things() -> Contract {
+    contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/things/{id}"),
+        op_with_id(Method::Delete, "/things/{id}"),
+    ])
+}
+
 #[tokio::test]
 async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler() {
     let log = Log::default();
     let base = serve(log.layer(starlette_partial_allow())).await;
-    let contract = contract(vec![
-        operation(Method::Get, "/health"),
-        op_with_id(Method::Get, "/things/{id}"),
-        op_with_id(Method::Delete, "/things/{id}"),
-    ]);
+    let contract = things();
     let probes = [
         valid(0, get_request("/health")),
         valid(1, get_request("/things/42")),
@@ -1342,11 +1347,7 @@ fn starlette_behind_options_gateway() -> Router {
 async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles_it() {
     let log = Log::default();
     let base = serve(log.layer(starlette_behind_options_gateway())).await;
-    let contract = contract(vec![
-        operation(Method::Get, "/health"),
-        op_with_id(Method::Get, "/things/{id}"),
-        op_with_id(Method::Delete, "/things/{id}"),
-    ]);
+    let contract = things();
     let probes = [
         valid(0, get_request("/health")),
         valid(1, get_request("/things/42")),
@@ -1711,11 +1712,32 @@ async fn fastify_not_found(method: axum::http::Method, uri: Uri) -> axum::respon
         .into_response()
 }
 
+/// `app` behind a body parser that reads every request's body before
+/// routing and answers with `refuse`'s response the bodies it does not take.
+fn behind_body_parser(
+    app: Router,
+    refuse: fn(&[u8]) -> Option<axum::response::Response>,
+) -> Router {
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            if let Some(refused) = refuse(&bytes) {
+                return refused;
+            }
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+            next.run(request).await
+        },
+    ))
+}
+
 /// Like Fastify: no `OPTIONS` routed, a wrong method gets the no-route 404,
 /// and a malformed JSON body is refused with 400 on any path. Ticket 7
 /// exists; `PUT` checks its body before looking the ticket up.
 fn fastify_like() -> Router {
-    Router::new()
+    let app = Router::new()
         .route(
             "/health",
             get(|| async { axum::Json(json!({"status": "ok"})) }).fallback(fastify_not_found),
@@ -1741,30 +1763,21 @@ fn fastify_like() -> Router {
             })
             .fallback(fastify_not_found),
         )
-        .fallback(fastify_not_found)
-        .layer(axum::middleware::from_fn(
-            |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                if malformed(&String::from_utf8_lossy(&bytes)) {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        axum::Json(json!({
-                            "statusCode": 400,
-                            "code": "FST_ERR_CTP_INVALID_JSON_BODY",
-                            "error": "Bad Request",
-                            "message": "Body is not valid JSON"
-                        })),
-                    )
-                        .into_response();
-                }
-                let request =
-                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-                next.run(request).await
-            },
-        ))
+        .fallback(fastify_not_found);
+    behind_body_parser(app, |body| {
+        malformed(&String::from_utf8_lossy(body)).then(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "statusCode": 400,
+                    "code": "FST_ERR_CTP_INVALID_JSON_BODY",
+                    "error": "Bad Request",
+                    "message": "Body is not valid JSON"
+                })),
+            )
+                .into_response()
+        })
+    })
 }
 
 /// Fastify answers `PATCH /tickets/7` with its no-route 404, and `OPTIONS`
@@ -1881,7 +1894,7 @@ fn express_strict() -> Router {
         }
         StatusCode::CREATED.into_response()
     });
-    Router::new()
+    let app = Router::new()
         .route(
             "/labels",
             express_options("GET,HEAD")
@@ -1894,28 +1907,19 @@ fn express_strict() -> Router {
                 .merge(notes)
                 .fallback(express_cannot),
         )
-        .fallback(express_cannot)
-        .layer(axum::middleware::from_fn(
-            |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                let strict = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .is_ok_and(|v| v.is_object() || v.is_array());
-                if !bytes.is_empty() && !strict {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        [("content-type", "text/html; charset=utf-8")],
-                        "<pre>Bad Request</pre>",
-                    )
-                        .into_response();
-                }
-                let request =
-                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-                next.run(request).await
-            },
-        ))
+        .fallback(express_cannot);
+    behind_body_parser(app, |body| {
+        let strict = serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|v| v.is_object() || v.is_array());
+        (!body.is_empty() && !strict).then(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "text/html; charset=utf-8")],
+                "<pre>Bad Request</pre>",
+            )
+                .into_response()
+        })
+    })
 }
 
 fn string_body(method: Method, path: &str) -> PlannedRequest {
