@@ -1031,20 +1031,13 @@ impl<'a> Reader<'a> {
         let allow_reserved = self
             .bool_value(allow_reserved, "allowReserved", at)
             .unwrap_or(false);
-        let content = match content {
-            Some(Value::Object(content)) => content.iter().next().map(|(media_type, value)| {
-                let content_at = at.key("content");
-                self.media_type(media_type, value, content_at.key(media_type))
-            }),
-            Some(other) => {
-                self.warn(
-                    at.key("content"),
-                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
-                );
-                None
-            }
-            None => None,
-        };
+        // A parameter's `content` has one entry; only the first is read.
+        let content = self
+            .content(content, at)
+            .and_then(|content| content.iter().next())
+            .map(|(media_type, value)| {
+                self.media_type(media_type, value, at.key("content").key(media_type))
+            });
         Some(Parameter {
             name,
             location,
@@ -1088,6 +1081,25 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// The `content` mapping of the object at `at`, by media type; `None`
+    /// where there is none, or (with a warning) where it is not a mapping.
+    fn content(
+        &mut self,
+        content: Option<&'a Value>,
+        at: At<'_>,
+    ) -> Option<&'a Map<String, Value>> {
+        match content? {
+            Value::Object(content) => Some(content),
+            other => {
+                self.warn(
+                    at.key("content"),
+                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
+                );
+                None
+            }
+        }
+    }
+
     fn media_type(&mut self, name: &str, value: &'a Value, at: At<'_>) -> MediaType {
         let empty = MediaType {
             media_type: name.to_string(),
@@ -1118,28 +1130,20 @@ impl<'a> Reader<'a> {
         let (map, target) = self.mapping(value, at, "requestBody")?;
         let at = target.as_deref().map_or(at, At::Pointer);
         let required = self.bool_field(map, "required", at).unwrap_or(false);
-        let content = match map.get("content") {
-            Some(Value::Object(content)) => {
-                let content_at = at.key("content");
+        if !map.contains_key("content") {
+            self.warn(at, "requestBody has no `content`");
+        }
+        let content = self
+            .content(map.get("content"), at)
+            .map(|content| {
                 content
                     .iter()
                     .map(|(media_type, value)| {
-                        self.media_type(media_type, value, content_at.key(media_type))
+                        self.media_type(media_type, value, at.key("content").key(media_type))
                     })
                     .collect()
-            }
-            Some(other) => {
-                self.warn(
-                    at.key("content"),
-                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
-                );
-                Vec::new()
-            }
-            None => {
-                self.warn(at, "requestBody has no `content`");
-                Vec::new()
-            }
-        };
+            })
+            .unwrap_or_default();
         Some(RequestBody { required, content })
     }
 }
@@ -1333,6 +1337,52 @@ mod tests {
             ("/paths/~1c", "path item is a number"),
         ] {
             assert!(has(pointer, text), "{pointer}: {text}: {messages:?}");
+        }
+    }
+
+    #[test]
+    fn content_that_is_not_a_mapping_is_warned_about_and_ignored() {
+        let n = read(
+            json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+                "/a": {
+                    "get": {"parameters": [
+                        {"name": "f", "in": "query", "content": "text/plain"},
+                        {"name": "g", "in": "query", "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "text/plain": 7
+                        }}
+                    ]},
+                    "post": {"requestBody": {"content": []}},
+                    "put": {"requestBody": {"required": true}}
+                }
+            }}),
+        );
+        let warnings: Vec<(&str, &str)> = n
+            .warnings
+            .iter()
+            .map(|w| (w.location.pointer.as_str(), w.message.as_str()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (
+                    "/paths/~1a/get/parameters/0/content",
+                    "`content` is a string, expected a mapping; ignored"
+                ),
+                (
+                    "/paths/~1a/post/requestBody/content",
+                    "`content` is a list, expected a mapping; ignored"
+                ),
+                ("/paths/~1a/put/requestBody", "requestBody has no `content`"),
+            ],
+            "a parameter's `content` is read for its first entry only"
+        );
+        let get = &n.operations[0];
+        assert!(get.parameters[0].content.is_none());
+        let g = get.parameters[1].content.as_ref().expect("first entry");
+        assert_eq!(g.media_type, "application/json");
+        for op in &n.operations[1..] {
+            assert_eq!(op.request_body.as_ref().map(|b| b.content.len()), Some(0));
         }
     }
 
