@@ -388,6 +388,15 @@ struct Entry<'a, 'p> {
 }
 
 impl<'a> Reader<'a> {
+    /// Warns that `what` is `value`'s kind, not the `expected` one (with
+    /// what becomes of it: `"a list; ignored"`).
+    fn wrong_kind(&mut self, at: At<'_>, what: &str, value: &Value, expected: &str) {
+        self.warn(
+            at,
+            format!("{what} is {}, expected {expected}", kind(value)),
+        );
+    }
+
     fn warn(&mut self, at: At<'_>, message: impl Into<String>) {
         self.warnings.push(ContractWarning {
             location: SourceLocation {
@@ -412,10 +421,7 @@ impl<'a> Reader<'a> {
             Ok((Value::Object(map), target)) => Some((map, target)),
             Ok((other, target)) => {
                 let at = target.as_deref().map_or(at, At::Pointer);
-                self.warn(
-                    at,
-                    format!("{what} is {}, expected a mapping; skipped", kind(other)),
-                );
+                self.wrong_kind(at, what, other, "a mapping; skipped");
                 None
             }
             Err(issue) => {
@@ -434,10 +440,7 @@ impl<'a> Reader<'a> {
         match value? {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.warn(
-                    at.key(key),
-                    format!("`{key}` is {}, expected a string; ignored", kind(other)),
-                );
+                self.wrong_kind(at.key(key), &format!("`{key}`"), other, "a string; ignored");
                 None
             }
         }
@@ -452,12 +455,11 @@ impl<'a> Reader<'a> {
         match value? {
             Value::Bool(b) => Some(*b),
             other => {
-                self.warn(
+                self.wrong_kind(
                     at.key(key),
-                    format!(
-                        "`{key}` is {}, expected true or false; ignored",
-                        kind(other)
-                    ),
+                    &format!("`{key}`"),
+                    other,
+                    "true or false; ignored",
                 );
                 None
             }
@@ -472,7 +474,7 @@ impl<'a> Reader<'a> {
         };
         let at = root.key("info");
         let Value::Object(info) = info else {
-            self.warn(at, format!("`info` is {}, expected a mapping", kind(info)));
+            self.wrong_kind(at, "`info`", info, "a mapping");
             return (String::new(), String::new(), false);
         };
         let title = self.string_field(info, "title", at).unwrap_or_default();
@@ -481,10 +483,7 @@ impl<'a> Reader<'a> {
             Some(value) => match scalar_text(value) {
                 Some(text) => (text, false),
                 None => {
-                    self.warn(
-                        at.key("version"),
-                        format!("`version` is {}, expected a string", kind(value)),
-                    );
+                    self.wrong_kind(at.key("version"), "`version`", value, "a string");
                     (String::new(), false)
                 }
             },
@@ -499,10 +498,7 @@ impl<'a> Reader<'a> {
         };
         let at = At::Pointer("/servers");
         let Value::Array(servers) = servers else {
-            self.warn(
-                at,
-                format!("`servers` is {}, expected a list; ignored", kind(servers)),
-            );
+            self.wrong_kind(at, "`servers`", servers, "a list; ignored");
             return Vec::new();
         };
         let mut urls = Vec::with_capacity(servers.len());
@@ -545,10 +541,7 @@ impl<'a> Reader<'a> {
             return Vec::new();
         };
         let Value::Object(schemes) = schemes else {
-            self.warn(
-                at,
-                format!("`securitySchemes` is {}, expected a mapping", kind(schemes)),
-            );
+            self.wrong_kind(at, "`securitySchemes`", schemes, "a mapping");
             return Vec::new();
         };
         let mut out = Vec::with_capacity(schemes.len());
@@ -627,21 +620,17 @@ impl<'a> Reader<'a> {
     /// A `security` list; `None` (with a warning) when it cannot be read at all.
     fn security(&mut self, value: &'a Value, at: At<'_>) -> Option<Vec<SecurityRequirement>> {
         let Value::Array(alternatives) = value else {
-            self.warn(
-                at,
-                format!("`security` is {}, expected a list; ignored", kind(value)),
-            );
+            self.wrong_kind(at, "`security`", value, "a list; ignored");
             return None;
         };
         let mut out = Vec::with_capacity(alternatives.len());
         for (i, alternative) in alternatives.iter().enumerate() {
             let Value::Object(requirement) = alternative else {
-                self.warn(
+                self.wrong_kind(
                     at.index(i),
-                    format!(
-                        "security requirement is {}, expected a mapping; skipped",
-                        kind(alternative)
-                    ),
+                    "security requirement",
+                    alternative,
+                    "a mapping; skipped",
                 );
                 continue;
             };
@@ -762,10 +751,7 @@ impl<'a> Reader<'a> {
         out: &mut Vec<Operation>,
     ) {
         let Value::Object(own) = item else {
-            self.warn(
-                at,
-                format!("path item is {}, expected a mapping; skipped", kind(item)),
-            );
+            self.wrong_kind(at, "path item", item, "a mapping; skipped");
             return;
         };
         // A `$ref`'d path item (3.0 and 3.1): the referenced entries, overridden by siblings.
@@ -868,10 +854,7 @@ impl<'a> Reader<'a> {
                 .map(str::to_string)
                 .collect(),
             Some(other) => {
-                self.warn(
-                    at.key("tags"),
-                    format!("`tags` is {}, expected a list; ignored", kind(other)),
-                );
+                self.wrong_kind(at.key("tags"), "`tags`", other, "a list; ignored");
                 Vec::new()
             }
         };
@@ -904,12 +887,11 @@ impl<'a> Reader<'a> {
                 .cloned()
                 .collect(),
             Some(other) => {
-                self.warn(
+                self.wrong_kind(
                     at.key("responses"),
-                    format!(
-                        "`responses` is {}, expected a mapping; ignored",
-                        kind(other)
-                    ),
+                    "`responses`",
+                    other,
+                    "a mapping; ignored",
                 );
                 Vec::new()
             }
@@ -965,10 +947,7 @@ impl<'a> Reader<'a> {
 
     fn parameters(&mut self, value: &'a Value, at: At<'_>) -> Vec<Parameter> {
         let Value::Array(items) = value else {
-            self.warn(
-                at,
-                format!("`parameters` is {}, expected a list; ignored", kind(value)),
-            );
+            self.wrong_kind(at, "`parameters`", value, "a list; ignored");
             return Vec::new();
         };
         items
@@ -1091,10 +1070,7 @@ impl<'a> Reader<'a> {
         match content? {
             Value::Object(content) => Some(content),
             other => {
-                self.warn(
-                    at.key("content"),
-                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
-                );
+                self.wrong_kind(at.key("content"), "`content`", other, "a mapping; ignored");
                 None
             }
         }
@@ -1117,10 +1093,7 @@ impl<'a> Reader<'a> {
                 ..empty
             },
             other => {
-                self.warn(
-                    at,
-                    format!("media type `{name}` is {}, expected a mapping", kind(other)),
-                );
+                self.wrong_kind(at, &format!("media type `{name}`"), other, "a mapping");
                 empty
             }
         }
