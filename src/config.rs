@@ -1415,22 +1415,22 @@ until = 2026-12-01
             .expect("the fixture has a failing operation")
     }
 
+    /// The first failing result of the operation labelled `label`.
+    fn failing_result<'a>(report: &'a RunReport, label: &str) -> &'a crate::report::TargetResult {
+        report
+            .results()
+            .find(|(op, r)| op.label() == label && r.verdict.outcome() == Outcome::Fail)
+            .map(|(_, r)| r)
+            .expect("the operation has a failing result")
+    }
+
     #[test]
     fn open_known_gap_is_reported_but_does_not_fail_the_run() {
         let mut report = fixture();
         let label = failing_label(&report);
         gap_config(&label, "2027-01-31")
             .apply_allowances(&mut report, "2027-01-31".parse().unwrap());
-        let op = report
-            .operations
-            .iter()
-            .find(|o| o.label() == label)
-            .unwrap();
-        let failing = op
-            .results
-            .iter()
-            .find(|r| r.verdict.outcome() == Outcome::Fail)
-            .unwrap();
+        let failing = failing_result(&report, &label);
         assert!(failing.is_known_gap());
         assert_eq!(
             failing.allowance.as_ref().unwrap().message,
@@ -1445,16 +1445,7 @@ until = 2026-12-01
         let label = failing_label(&report);
         gap_config(&label, "2027-01-31")
             .apply_allowances(&mut report, "2027-02-01".parse().unwrap());
-        let op = report
-            .operations
-            .iter()
-            .find(|o| o.label() == label)
-            .unwrap();
-        let failing = op
-            .results
-            .iter()
-            .find(|r| r.verdict.outcome() == Outcome::Fail)
-            .unwrap();
+        let failing = failing_result(&report, &label);
         assert!(!failing.is_known_gap());
         let allowance = failing.allowance.as_ref().unwrap();
         assert_eq!(allowance.kind, AllowanceKind::Expired);
@@ -1510,18 +1501,11 @@ until = 2026-12-01
             ))
             .unwrap()
         };
-        let failing = |report: &RunReport| {
-            report
-                .results()
-                .find(|(op, r)| op.label() == label && r.verdict.outcome() == Outcome::Fail)
-                .map(|(_, r)| r.clone())
-                .unwrap()
-        };
         let mut named = report.clone();
         gap(rule.id()).apply_allowances(&mut named, "2027-01-01".parse().unwrap());
-        assert!(failing(&named).is_known_gap());
+        assert!(failing_result(&named, &label).is_known_gap());
         gap(other.id()).apply_allowances(&mut report, "2027-01-01".parse().unwrap());
-        assert_eq!(failing(&report).allowance, None);
+        assert_eq!(failing_result(&report, &label).allowance, None);
     }
 
     #[test]

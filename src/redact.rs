@@ -717,22 +717,21 @@ mod tests {
         crate::plan::auth::redactor(contract, options, urls, secret_headers)
     }
 
-    fn contract_with_schemes(schemes: Vec<(&str, SecurityScheme)>) -> Contract {
-        Contract {
-            source: "spec.yaml".into(),
-            title: "t".into(),
-            version: "1".into(),
-            spec_version: "3.1.0".into(),
-            servers: vec![],
-            operations: vec![],
-            webhooks: Vec::new(),
-            security_schemes: schemes
-                .into_iter()
-                .map(|(n, s)| (n.to_string(), s))
-                .collect(),
-            warnings: vec![],
-            referenced_files: Vec::new(),
-            document: std::sync::Arc::new(serde_json::Value::Null),
+    /// A contract that declares one security scheme, `name`.
+    fn contract_with_scheme(name: &str, scheme: SecurityScheme) -> Contract {
+        crate::contract::testing::contract(vec![]).with_security_scheme(name, scheme)
+    }
+
+    fn basic() -> SecurityScheme {
+        SecurityScheme::Http {
+            scheme: "basic".into(),
+        }
+    }
+
+    fn api_key(name: &str, location: ParamLocation) -> SecurityScheme {
+        SecurityScheme::ApiKey {
+            name: name.into(),
+            location,
         }
     }
 
@@ -793,12 +792,7 @@ mod tests {
 
     #[test]
     fn basic_credential_masks_its_base64_and_password() {
-        let contract = contract_with_schemes(vec![(
-            "basicAuth",
-            SecurityScheme::Http {
-                scheme: "basic".into(),
-            },
-        )]);
+        let contract = contract_with_scheme("basicAuth", basic());
         let r = for_run(
             Some(&contract),
             &options(&[("basicAuth", "ci-bot:s3cr3t-pw")], &[]),
@@ -823,12 +817,7 @@ mod tests {
 
     #[test]
     fn short_basic_password_is_not_masked_alone() {
-        let contract = contract_with_schemes(vec![(
-            "basicAuth",
-            SecurityScheme::Http {
-                scheme: "basic".into(),
-            },
-        )]);
+        let contract = contract_with_scheme("basicAuth", basic());
         let r = for_run(
             Some(&contract),
             &options(&[("basicAuth", "u:abc")], &[]),
@@ -912,13 +901,8 @@ mod tests {
 
     #[test]
     fn api_key_header_declared_by_contract_is_sensitive() {
-        let contract = contract_with_schemes(vec![(
-            "tenant",
-            SecurityScheme::ApiKey {
-                name: "X-Tenant-Key".into(),
-                location: ParamLocation::Header,
-            },
-        )]);
+        let contract =
+            contract_with_scheme("tenant", api_key("X-Tenant-Key", ParamLocation::Header));
         let r = for_run(
             Some(&contract),
             &options(&[], &[("X-Tenant-Key", "tenant-777")]),
@@ -947,13 +931,7 @@ mod tests {
 
     #[test]
     fn sensitive_cookie_value_from_options_is_masked_in_text() {
-        let contract = contract_with_schemes(vec![(
-            "cookieKey",
-            SecurityScheme::ApiKey {
-                name: "pref".into(),
-                location: ParamLocation::Cookie,
-            },
-        )]);
+        let contract = contract_with_scheme("cookieKey", api_key("pref", ParamLocation::Cookie));
         let r = for_run(
             Some(&contract),
             &options(&[], &[("Cookie", "pref=cookie-key-1; theme=dark")]),
@@ -1000,13 +978,7 @@ mod tests {
 
     #[test]
     fn api_key_query_name_declared_by_contract_is_masked() {
-        let contract = contract_with_schemes(vec![(
-            "q",
-            SecurityScheme::ApiKey {
-                name: "appid".into(),
-                location: ParamLocation::Query,
-            },
-        )]);
+        let contract = contract_with_scheme("q", api_key("appid", ParamLocation::Query));
         let target = "http://h/?appid=abcd-1234";
         let r = for_run(Some(&contract), &options(&[], &[]), &[target]);
         assert_eq!(
@@ -1076,13 +1048,7 @@ mod tests {
 
     #[test]
     fn credential_headers_are_one_notion_whatever_the_case() {
-        let contract = contract_with_schemes(vec![(
-            "tenant",
-            SecurityScheme::ApiKey {
-                name: "X-Tenant".into(),
-                location: ParamLocation::Header,
-            },
-        )]);
+        let contract = contract_with_scheme("tenant", api_key("X-Tenant", ParamLocation::Header));
         let r = for_run_with_secret_headers(
             Some(&contract),
             &options(&[], &[]),

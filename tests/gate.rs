@@ -38,6 +38,9 @@ struct Reports {
     sarif_errors: usize,
     outputs: BTreeMap<String, String>,
     json: RunReport,
+    /// The JSON report as written, for what only the file carries (the
+    /// gate's `outcome` and each result's `standing`).
+    json_raw: Value,
 }
 
 impl Reports {
@@ -89,6 +92,31 @@ impl Reports {
         assert_eq!(failing, self.junit_failures, "{scenario}: step outputs");
         assert_eq!(self.outputs["failed"], (!passed).to_string(), "{scenario}");
         assert_eq!(self.outputs["exit_code"], self.code.to_string());
+        let outcome = &self.json_raw["outcome"];
+        assert_eq!(
+            outcome["passed"], passed,
+            "{scenario}: JSON outcome {outcome}"
+        );
+        let nothing_served = outcome["nothing_served"].as_array().map_or(0, Vec::len);
+        let json_failing = outcome["failing"].as_u64().unwrap_or(0) as usize
+            + outcome["differences"].as_u64().unwrap_or(0) as usize
+            + nothing_served;
+        assert_eq!(
+            json_failing, self.junit_failures,
+            "{scenario}: JSON outcome {outcome}"
+        );
+        let standing_fails = self.json_raw["operations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|op| op["results"].as_array().into_iter().flatten())
+            .filter(|result| result["standing"] == "fails")
+            .count();
+        assert_eq!(
+            Some(standing_fails as u64),
+            outcome["failing"].as_u64(),
+            "{scenario}: results standing \"fails\" in the JSON report"
+        );
     }
 }
 
@@ -184,6 +212,7 @@ async fn run_all(dir: &Path, mut args: Vec<String>) -> Reports {
         sarif_errors,
         outputs,
         json: read_report(&file("r.json")),
+        json_raw: serde_json::from_str(&read("r.json")).expect("the JSON report is JSON"),
         stdout: run.stdout,
     }
 }

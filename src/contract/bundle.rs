@@ -146,28 +146,11 @@ fn join(base: &Address, reference: &str) -> Option<Address> {
         Address::Local(path) => {
             let decoded = percent_encoding::percent_decode_str(reference).decode_utf8_lossy();
             let folder = path.parent().unwrap_or(Path::new(""));
-            Some(Address::Local(normalize(&folder.join(decoded.as_ref()))))
+            Some(Address::Local(source::lexically_normal(
+                &folder.join(decoded.as_ref()),
+            )))
         }
     }
-}
-
-/// `a/b/../c` as `a/c`, without touching the file system (the file may not exist: the error
-/// should name the path the reference meant).
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Bundles every external reference of `document` (read from `source`) into it.
@@ -569,6 +552,17 @@ mod tests {
             join(&base, "https://y.test/s.json").map(|a| a.describe()),
             Some("https://y.test/s.json".into())
         );
+    }
+
+    #[test]
+    fn steps_up_past_the_start_of_a_relative_path_are_kept() {
+        for (spec, reference, file) in [
+            ("../../openapi.yaml", "./common.yaml", "../../common.yaml"),
+            ("specs/openapi.yaml", "../../common.yaml", "../common.yaml"),
+        ] {
+            let joined = join(&Address::Local(PathBuf::from(spec)), reference);
+            assert_eq!(joined, Some(Address::Local(PathBuf::from(file))), "{spec}");
+        }
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod swagger2;
 pub(crate) mod testing;
 
 pub use model::*;
+pub use source::lexically_normal;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -783,16 +784,21 @@ mod tests {
         assert!(err.to_string().contains("duplicate key \"/pets\""), "{err}");
     }
 
+    /// The place and the reference of a dangling `$ref` error.
+    fn dangling_ref(err: &ContractError) -> (&SourceLocation, &str) {
+        match err {
+            ContractError::DanglingRef {
+                location,
+                reference,
+            } => (location, reference),
+            _ => panic!("expected DanglingRef, got {err:?}"),
+        }
+    }
+
     #[test]
     fn dangling_ref_names_file_pointer_and_line() {
         let err = load_fixture("malformed/dangling-ref.yaml").expect_err("dangling");
-        let ContractError::DanglingRef {
-            location,
-            reference,
-        } = &err
-        else {
-            panic!("expected DanglingRef, got {err:?}");
-        };
+        let (location, reference) = dangling_ref(&err);
         assert_eq!(reference, "#/components/schemas/Pet");
         assert_eq!(
             location.pointer,
@@ -948,13 +954,7 @@ mod tests {
     fn a_dangling_ref_in_another_file_names_that_file_pointer_and_line() {
         let err =
             load_fixture("contract/bad-refs/dangling-in-other-file.yaml").expect_err("dangling");
-        let ContractError::DanglingRef {
-            location,
-            reference,
-        } = &err
-        else {
-            panic!("expected DanglingRef, got {err:?}");
-        };
+        let (location, reference) = dangling_ref(&err);
         assert!(location.file.ends_with("bad-refs/item.yaml"), "{err}");
         assert_eq!(
             location.pointer,

@@ -388,6 +388,15 @@ struct Entry<'a, 'p> {
 }
 
 impl<'a> Reader<'a> {
+    /// Warns that `what` is `value`'s kind, not the `expected` one (with
+    /// what becomes of it: `"a list; ignored"`).
+    fn wrong_kind(&mut self, at: At<'_>, what: &str, value: &Value, expected: &str) {
+        self.warn(
+            at,
+            format!("{what} is {}, expected {expected}", kind(value)),
+        );
+    }
+
     fn warn(&mut self, at: At<'_>, message: impl Into<String>) {
         self.warnings.push(ContractWarning {
             location: SourceLocation {
@@ -412,10 +421,7 @@ impl<'a> Reader<'a> {
             Ok((Value::Object(map), target)) => Some((map, target)),
             Ok((other, target)) => {
                 let at = target.as_deref().map_or(at, At::Pointer);
-                self.warn(
-                    at,
-                    format!("{what} is {}, expected a mapping; skipped", kind(other)),
-                );
+                self.wrong_kind(at, what, other, "a mapping; skipped");
                 None
             }
             Err(issue) => {
@@ -434,10 +440,7 @@ impl<'a> Reader<'a> {
         match value? {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.warn(
-                    at.key(key),
-                    format!("`{key}` is {}, expected a string; ignored", kind(other)),
-                );
+                self.wrong_kind(at.key(key), &format!("`{key}`"), other, "a string; ignored");
                 None
             }
         }
@@ -452,12 +455,11 @@ impl<'a> Reader<'a> {
         match value? {
             Value::Bool(b) => Some(*b),
             other => {
-                self.warn(
+                self.wrong_kind(
                     at.key(key),
-                    format!(
-                        "`{key}` is {}, expected true or false; ignored",
-                        kind(other)
-                    ),
+                    &format!("`{key}`"),
+                    other,
+                    "true or false; ignored",
                 );
                 None
             }
@@ -472,7 +474,7 @@ impl<'a> Reader<'a> {
         };
         let at = root.key("info");
         let Value::Object(info) = info else {
-            self.warn(at, format!("`info` is {}, expected a mapping", kind(info)));
+            self.wrong_kind(at, "`info`", info, "a mapping");
             return (String::new(), String::new(), false);
         };
         let title = self.string_field(info, "title", at).unwrap_or_default();
@@ -481,10 +483,7 @@ impl<'a> Reader<'a> {
             Some(value) => match scalar_text(value) {
                 Some(text) => (text, false),
                 None => {
-                    self.warn(
-                        at.key("version"),
-                        format!("`version` is {}, expected a string", kind(value)),
-                    );
+                    self.wrong_kind(at.key("version"), "`version`", value, "a string");
                     (String::new(), false)
                 }
             },
@@ -499,10 +498,7 @@ impl<'a> Reader<'a> {
         };
         let at = At::Pointer("/servers");
         let Value::Array(servers) = servers else {
-            self.warn(
-                at,
-                format!("`servers` is {}, expected a list; ignored", kind(servers)),
-            );
+            self.wrong_kind(at, "`servers`", servers, "a list; ignored");
             return Vec::new();
         };
         let mut urls = Vec::with_capacity(servers.len());
@@ -545,10 +541,7 @@ impl<'a> Reader<'a> {
             return Vec::new();
         };
         let Value::Object(schemes) = schemes else {
-            self.warn(
-                at,
-                format!("`securitySchemes` is {}, expected a mapping", kind(schemes)),
-            );
+            self.wrong_kind(at, "`securitySchemes`", schemes, "a mapping");
             return Vec::new();
         };
         let mut out = Vec::with_capacity(schemes.len());
@@ -627,21 +620,17 @@ impl<'a> Reader<'a> {
     /// A `security` list; `None` (with a warning) when it cannot be read at all.
     fn security(&mut self, value: &'a Value, at: At<'_>) -> Option<Vec<SecurityRequirement>> {
         let Value::Array(alternatives) = value else {
-            self.warn(
-                at,
-                format!("`security` is {}, expected a list; ignored", kind(value)),
-            );
+            self.wrong_kind(at, "`security`", value, "a list; ignored");
             return None;
         };
         let mut out = Vec::with_capacity(alternatives.len());
         for (i, alternative) in alternatives.iter().enumerate() {
             let Value::Object(requirement) = alternative else {
-                self.warn(
+                self.wrong_kind(
                     at.index(i),
-                    format!(
-                        "security requirement is {}, expected a mapping; skipped",
-                        kind(alternative)
-                    ),
+                    "security requirement",
+                    alternative,
+                    "a mapping; skipped",
                 );
                 continue;
             };
@@ -762,10 +751,7 @@ impl<'a> Reader<'a> {
         out: &mut Vec<Operation>,
     ) {
         let Value::Object(own) = item else {
-            self.warn(
-                at,
-                format!("path item is {}, expected a mapping; skipped", kind(item)),
-            );
+            self.wrong_kind(at, "path item", item, "a mapping; skipped");
             return;
         };
         // A `$ref`'d path item (3.0 and 3.1): the referenced entries, overridden by siblings.
@@ -868,10 +854,7 @@ impl<'a> Reader<'a> {
                 .map(str::to_string)
                 .collect(),
             Some(other) => {
-                self.warn(
-                    at.key("tags"),
-                    format!("`tags` is {}, expected a list; ignored", kind(other)),
-                );
+                self.wrong_kind(at.key("tags"), "`tags`", other, "a list; ignored");
                 Vec::new()
             }
         };
@@ -904,12 +887,11 @@ impl<'a> Reader<'a> {
                 .cloned()
                 .collect(),
             Some(other) => {
-                self.warn(
+                self.wrong_kind(
                     at.key("responses"),
-                    format!(
-                        "`responses` is {}, expected a mapping; ignored",
-                        kind(other)
-                    ),
+                    "`responses`",
+                    other,
+                    "a mapping; ignored",
                 );
                 Vec::new()
             }
@@ -965,10 +947,7 @@ impl<'a> Reader<'a> {
 
     fn parameters(&mut self, value: &'a Value, at: At<'_>) -> Vec<Parameter> {
         let Value::Array(items) = value else {
-            self.warn(
-                at,
-                format!("`parameters` is {}, expected a list; ignored", kind(value)),
-            );
+            self.wrong_kind(at, "`parameters`", value, "a list; ignored");
             return Vec::new();
         };
         items
@@ -1031,20 +1010,13 @@ impl<'a> Reader<'a> {
         let allow_reserved = self
             .bool_value(allow_reserved, "allowReserved", at)
             .unwrap_or(false);
-        let content = match content {
-            Some(Value::Object(content)) => content.iter().next().map(|(media_type, value)| {
-                let content_at = at.key("content");
-                self.media_type(media_type, value, content_at.key(media_type))
-            }),
-            Some(other) => {
-                self.warn(
-                    at.key("content"),
-                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
-                );
-                None
-            }
-            None => None,
-        };
+        // A parameter's `content` has one entry; only the first is read.
+        let content = self
+            .content(content, at)
+            .and_then(|content| content.iter().next())
+            .map(|(media_type, value)| {
+                self.media_type(media_type, value, at.key("content").key(media_type))
+            });
         Some(Parameter {
             name,
             location,
@@ -1088,6 +1060,22 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// The `content` mapping of the object at `at`, by media type; `None`
+    /// where there is none, or (with a warning) where it is not a mapping.
+    fn content(
+        &mut self,
+        content: Option<&'a Value>,
+        at: At<'_>,
+    ) -> Option<&'a Map<String, Value>> {
+        match content? {
+            Value::Object(content) => Some(content),
+            other => {
+                self.wrong_kind(at.key("content"), "`content`", other, "a mapping; ignored");
+                None
+            }
+        }
+    }
+
     fn media_type(&mut self, name: &str, value: &'a Value, at: At<'_>) -> MediaType {
         let empty = MediaType {
             media_type: name.to_string(),
@@ -1105,10 +1093,7 @@ impl<'a> Reader<'a> {
                 ..empty
             },
             other => {
-                self.warn(
-                    at,
-                    format!("media type `{name}` is {}, expected a mapping", kind(other)),
-                );
+                self.wrong_kind(at, &format!("media type `{name}`"), other, "a mapping");
                 empty
             }
         }
@@ -1118,28 +1103,20 @@ impl<'a> Reader<'a> {
         let (map, target) = self.mapping(value, at, "requestBody")?;
         let at = target.as_deref().map_or(at, At::Pointer);
         let required = self.bool_field(map, "required", at).unwrap_or(false);
-        let content = match map.get("content") {
-            Some(Value::Object(content)) => {
-                let content_at = at.key("content");
+        if !map.contains_key("content") {
+            self.warn(at, "requestBody has no `content`");
+        }
+        let content = self
+            .content(map.get("content"), at)
+            .map(|content| {
                 content
                     .iter()
                     .map(|(media_type, value)| {
-                        self.media_type(media_type, value, content_at.key(media_type))
+                        self.media_type(media_type, value, at.key("content").key(media_type))
                     })
                     .collect()
-            }
-            Some(other) => {
-                self.warn(
-                    at.key("content"),
-                    format!("`content` is {}, expected a mapping; ignored", kind(other)),
-                );
-                Vec::new()
-            }
-            None => {
-                self.warn(at, "requestBody has no `content`");
-                Vec::new()
-            }
-        };
+            })
+            .unwrap_or_default();
         Some(RequestBody { required, content })
     }
 }
@@ -1323,31 +1300,63 @@ mod tests {
                 .iter()
                 .any(|(p, m)| *p == pointer && m.contains(text))
         };
-        assert!(
-            has("/paths/~1a/get", "expected an operation mapping"),
-            "{messages:?}"
+        for (pointer, text) in [
+            ("/paths/~1a/get", "expected an operation mapping"),
+            ("/paths/~1a/post/parameters/0", "no `name`"),
+            ("/paths/~1a/post/parameters/1", "in: formData"),
+            ("/paths/~1a/post/requestBody", "requestBody is a number"),
+            ("/paths/~1b~1{id}/get", "no path parameter `id`"),
+            ("/paths/~1b~1{id}/get", "`other` is declared"),
+            ("/paths/~1c", "path item is a number"),
+        ] {
+            assert!(has(pointer, text), "{pointer}: {text}: {messages:?}");
+        }
+    }
+
+    #[test]
+    fn content_that_is_not_a_mapping_is_warned_about_and_ignored() {
+        let n = read(
+            json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+                "/a": {
+                    "get": {"parameters": [
+                        {"name": "f", "in": "query", "content": "text/plain"},
+                        {"name": "g", "in": "query", "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "text/plain": 7
+                        }}
+                    ]},
+                    "post": {"requestBody": {"content": []}},
+                    "put": {"requestBody": {"required": true}}
+                }
+            }}),
         );
-        assert!(
-            has("/paths/~1a/post/parameters/0", "no `name`"),
-            "{messages:?}"
+        let warnings: Vec<(&str, &str)> = n
+            .warnings
+            .iter()
+            .map(|w| (w.location.pointer.as_str(), w.message.as_str()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (
+                    "/paths/~1a/get/parameters/0/content",
+                    "`content` is a string, expected a mapping; ignored"
+                ),
+                (
+                    "/paths/~1a/post/requestBody/content",
+                    "`content` is a list, expected a mapping; ignored"
+                ),
+                ("/paths/~1a/put/requestBody", "requestBody has no `content`"),
+            ],
+            "a parameter's `content` is read for its first entry only"
         );
-        assert!(
-            has("/paths/~1a/post/parameters/1", "in: formData"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1a/post/requestBody", "requestBody is a number"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1b~1{id}/get", "no path parameter `id`"),
-            "{messages:?}"
-        );
-        assert!(
-            has("/paths/~1b~1{id}/get", "`other` is declared"),
-            "{messages:?}"
-        );
-        assert!(has("/paths/~1c", "path item is a number"), "{messages:?}");
+        let get = &n.operations[0];
+        assert!(get.parameters[0].content.is_none());
+        let g = get.parameters[1].content.as_ref().expect("first entry");
+        assert_eq!(g.media_type, "application/json");
+        for op in &n.operations[1..] {
+            assert_eq!(op.request_body.as_ref().map(|b| b.content.len()), Some(0));
+        }
     }
 
     #[test]

@@ -10,11 +10,35 @@
 //! on the same host), and YAML aliases may not expand a document by more than
 //! [`MAX_YAML_ALIAS_EXPANSION`] bytes.
 
+use std::path::{Component, Path, PathBuf};
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::locate::{self, Format, saturate};
 use super::{ContractError, LoadOptions, SourceLocation};
+
+/// `path` with `.` dropped and `..` applied, without touching the file
+/// system (the file may not exist: an error should name the path meant).
+/// A `..` past the start of a relative path stays; past the root it is the
+/// root (`/..` is `/`).
+pub fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(Component::ParentDir | Component::CurDir) | None => out.push(".."),
+            },
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
 
 /// Refuse to buffer more than this from a file or a URL: a spec is never this big, an
 /// endless stream is.

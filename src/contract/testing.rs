@@ -1,13 +1,50 @@
-//! Operations for the unit tests, built in one place: an [`Operation`]
-//! literal names every field, so each copy of it would change with the model.
-//! Start from [`operation`] (nothing declared but a `200` response) and set
-//! what the test is about:
+//! Contracts and operations for the unit tests, built in one place: a
+//! [`Contract`] or [`Operation`] literal names every field, so each copy of it
+//! would change with the model. Start from [`contract`] or [`operation`]
+//! (nothing declared but a `200` response) and set what the test is about:
 //!
 //! ```text
 //! operation(Method::Get, "/pets/{petId}").with_id("getPet").with_tags(&["pets"])
+//! contract(vec![op]).with_document(json!({...}))
 //! ```
 
-use super::{Method, Operation, Parameter, RequestBody};
+use std::sync::Arc;
+
+use super::{Contract, Method, Operation, ParamLocation, Parameter, RequestBody, SecurityScheme};
+
+/// `spec.yaml`, OpenAPI 3.1.0, holding `operations` and declaring nothing
+/// else; its raw document is `null`.
+pub fn contract(operations: Vec<Operation>) -> Contract {
+    Contract {
+        source: "spec.yaml".into(),
+        title: "test".into(),
+        version: "1".into(),
+        spec_version: "3.1.0".into(),
+        servers: vec![],
+        operations,
+        webhooks: Vec::new(),
+        security_schemes: vec![],
+        warnings: vec![],
+        referenced_files: Vec::new(),
+        document: Arc::new(serde_json::Value::Null),
+    }
+}
+
+impl Contract {
+    /// With this raw document (what `$ref`s and schemas are read from).
+    pub(crate) fn with_document(self, document: serde_json::Value) -> Contract {
+        Contract {
+            document: Arc::new(document),
+            ..self
+        }
+    }
+
+    /// Also declaring the security scheme `name`.
+    pub(crate) fn with_security_scheme(mut self, name: &str, scheme: SecurityScheme) -> Contract {
+        self.security_schemes.push((name.into(), scheme));
+        self
+    }
+}
 
 /// `METHOD path`, declaring nothing but a `200` response.
 pub fn operation(method: Method, path: &str) -> Operation {
@@ -24,6 +61,27 @@ pub fn operation(method: Method, path: &str) -> Operation {
         security: vec![],
         responses: vec!["200".into()],
         location: Default::default(),
+    }
+}
+
+/// A parameter with this schema, and no style, explode or example of its own.
+pub fn parameter(
+    name: &str,
+    location: ParamLocation,
+    required: bool,
+    schema: serde_json::Value,
+) -> Parameter {
+    Parameter {
+        name: name.into(),
+        location,
+        required,
+        deprecated: false,
+        style: None,
+        explode: None,
+        allow_reserved: false,
+        schema: Some(schema),
+        example: None,
+        content: None,
     }
 }
 

@@ -372,16 +372,10 @@ mod tests {
         explode: Option<bool>,
     ) -> Parameter {
         Parameter {
-            name: name.into(),
-            location,
-            required: true,
-            deprecated: false,
             style: style.map(str::to_string),
             explode,
-            allow_reserved: false,
             schema: None,
-            example: None,
-            content: None,
+            ..crate::contract::testing::parameter(name, location, true, json!({}))
         }
     }
 

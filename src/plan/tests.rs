@@ -1,8 +1,6 @@
 //! Planner tests on small hand-built contracts: the request each operation
 //! gets (method, path and query, headers, body), per mode, with credentials.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -11,40 +9,17 @@ use crate::contract::{
 };
 
 pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract {
-    Contract {
-        source: "test.yaml".into(),
-        title: "Test API".into(),
-        version: "1.0".into(),
-        spec_version: "3.1.0".into(),
-        servers: vec![],
-        operations,
-        webhooks: Vec::new(),
-        security_schemes: vec![],
-        warnings: vec![],
-        referenced_files: Vec::new(),
-        document: Arc::new(document),
-    }
+    crate::contract::testing::contract(operations).with_document(document)
 }
 
 pub(crate) use crate::contract::testing::operation as op;
 
-pub(crate) fn param(
-    name: &str,
-    location: ParamLocation,
-    required: bool,
-    schema: Value,
-) -> Parameter {
-    Parameter {
-        name: name.into(),
-        location,
-        required,
-        deprecated: false,
-        style: None,
-        explode: None,
-        allow_reserved: false,
-        schema: Some(schema),
-        example: None,
-        content: None,
+pub(crate) use crate::contract::testing::parameter as param;
+
+/// The intent of a request its contract forbids, for `violation`.
+fn invalid(violation: &str) -> Intent {
+    Intent::Invalid {
+        violation: violation.into(),
     }
 }
 
@@ -627,9 +602,7 @@ fn safe_delete_with_an_enum_or_small_range_falls_back_to_other_options() {
     let probe = plan_one(delete, Mode::Safe);
     assert_eq!(
         probe.intent,
-        Intent::Invalid {
-            violation: "path parameter 'kind' is not one of its enum values".into()
-        }
+        invalid("path parameter 'kind' is not one of its enum values")
     );
     assert_eq!(
         request(&probe).path_and_query,
@@ -673,12 +646,7 @@ fn safe_post_with_a_json_body_sends_malformed_json() {
         ],
     ));
     let probe = plan_one(post, Mode::Safe);
-    assert_eq!(
-        probe.intent,
-        Intent::Invalid {
-            violation: "malformed JSON body".into()
-        }
-    );
+    assert_eq!(probe.intent, invalid("malformed JSON body"));
     let r = request(&probe);
     assert_eq!(
         r.path_and_query, "/pets?dryRun=true",
@@ -701,12 +669,7 @@ fn safe_post_with_a_required_non_json_body_omits_it_where_the_schema_needs_a_fie
         )],
     ));
     let probe = plan_one(post, Mode::Safe);
-    assert_eq!(
-        probe.intent,
-        Intent::Invalid {
-            violation: "required request body omitted".into()
-        }
-    );
+    assert_eq!(probe.intent, invalid("required request body omitted"));
     assert_eq!(request(&probe).body, None);
     assert!(
         probe.fallbacks.is_empty(),
@@ -795,12 +758,7 @@ fn a_malformed_body_is_followed_by_the_next_harmless_requests() {
         )],
     ));
     let probe = plan_one(post, Mode::Safe);
-    assert_eq!(
-        probe.intent,
-        Intent::Invalid {
-            violation: "malformed JSON body".into()
-        }
-    );
+    assert_eq!(probe.intent, invalid("malformed JSON body"));
     assert!(probe.sends_malformed_body());
     let chain: Vec<(String, String, Option<String>)> = probe
         .fallbacks
@@ -857,12 +815,7 @@ fn a_target_that_never_answers_a_malformed_body_gets_the_next_request_or_none() 
         )],
     ));
     let probe = plan_one(post.clone(), Mode::Safe).without_malformed_body();
-    assert_eq!(
-        probe.intent,
-        Intent::Invalid {
-            violation: "required request body omitted".into()
-        }
-    );
+    assert_eq!(probe.intent, invalid("required request body omitted"));
     assert_eq!(request(&probe).body, None);
     assert!(!probe.sends_malformed_body());
 
@@ -906,9 +859,7 @@ fn safe_patch_violates_a_typed_required_query_parameter_before_a_path_one() {
     let probe = plan_one(patch, Mode::Safe);
     assert_eq!(
         probe.intent,
-        Intent::Invalid {
-            violation: "query parameter 'since' is not a date".into()
-        }
+        invalid("query parameter 'since' is not a date")
     );
     assert_eq!(
         request(&probe).path_and_query,
@@ -923,9 +874,7 @@ fn safe_put_violates_a_typed_path_parameter() {
     let probe = plan_one(put, Mode::Safe);
     assert_eq!(
         probe.intent,
-        Intent::Invalid {
-            violation: "path parameter 'petId' is not an integer".into()
-        }
+        invalid("path parameter 'petId' is not an integer")
     );
     assert_eq!(request(&probe).path_and_query, "/pets/not-an-integer");
 }

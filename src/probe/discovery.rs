@@ -916,6 +916,17 @@ mod tests {
         }
     }
 
+    /// Asserts that one of discovery's notes contains `part`, and shows
+    /// them where none does.
+    #[track_caller]
+    fn assert_noted(discovery: &Discovery, part: &str) {
+        assert!(
+            discovery.notes.iter().any(|n| n.contains(part)),
+            "{:?}",
+            discovery.notes
+        );
+    }
+
     fn express(method: &str, path: &str) -> Response {
         let body = EXPRESS_404
             .replace("{method}", method)
@@ -1170,17 +1181,10 @@ mod tests {
             "{:?}",
             discovery.notes
         );
-        assert!(
-            discovery
-                .notes
-                .iter()
-                .any(|n| n.contains("under /pets differs from the root's"))
-        );
-        assert!(
-            discovery
-                .notes
-                .iter()
-                .any(|n| n.contains("under /health unknown paths answer like the root"))
+        assert_noted(&discovery, "under /pets differs from the root's");
+        assert_noted(
+            &discovery,
+            "under /health unknown paths answer like the root",
         );
 
         let json_404 = response(404, Some("application/json"), r#"{"detail":"Not Found"}"#);
@@ -1214,16 +1218,12 @@ mod tests {
 
         let discovery = discover(&prober(&base), &contract).await;
 
-        let sample = discovery.malformed_body.expect("malformed body sample");
+        let sample = discovery
+            .malformed_body
+            .as_ref()
+            .expect("malformed body sample");
         assert_eq!(sample.fingerprint.status, 400);
-        assert!(
-            discovery
-                .notes
-                .iter()
-                .any(|n| n.contains("bodies are checked before routing")),
-            "{:?}",
-            discovery.notes
-        );
+        assert_noted(&discovery, "bodies are checked before routing");
     }
 
     #[tokio::test]
@@ -1304,21 +1304,10 @@ mod tests {
         assert!(discovery.allow_everywhere(Method::Get));
         assert!(discovery.allow_everywhere(Method::Head), "GET serves HEAD");
         assert!(!discovery.allow_everywhere(Method::Delete));
-        assert!(
-            discovery
-                .notes
-                .iter()
-                .any(|n| n.contains("does not implement PATCH")),
-            "{:?}",
-            discovery.notes
-        );
-        assert!(
-            discovery
-                .notes
-                .iter()
-                .any(|n| n.contains("DELETE → 404: no method the contract uses is refused")),
-            "{:?}",
-            discovery.notes
+        assert_noted(&discovery, "does not implement PATCH");
+        assert_noted(
+            &discovery,
+            "DELETE → 404: no method the contract uses is refused",
         );
     }
 

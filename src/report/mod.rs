@@ -34,8 +34,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::Method;
 use crate::contract::diff::ReleaseChange;
+use crate::contract::{Method, lexically_normal};
 use crate::plan::Mode;
 use crate::verdict::rules::Proof;
 use crate::verdict::{Outcome, RuleId, Verdict};
@@ -99,7 +99,7 @@ pub struct RunReport {
 #[serde(into = "GateRecord", from = "GateRecord")]
 pub struct Gate {
     /// `--fail-on`: the verdicts that fail the run instead of the default
-    /// ones ([`Gate::DEFAULT_FAILING`]).
+    /// ones ([`Gate::fails_by_default`]).
     pub fail_on: Option<Vec<Verdict>>,
     /// `--strict`: `auth_required` and `unverified` fail the run too.
     pub strict: bool,
@@ -108,18 +108,11 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The verdicts that fail a run without `--fail-on`: every verdict whose
-    /// outcome is a failure or an error.
-    pub const DEFAULT_FAILING: [Verdict; 8] = [
-        Verdict::NotImplemented,
-        Verdict::MissingRoute,
-        Verdict::MissingMethod,
-        Verdict::ServerError,
-        Verdict::Stub,
-        Verdict::AcceptsInvalid,
-        Verdict::Inconsistent,
-        Verdict::Unreachable,
-    ];
+    /// Whether `verdict` fails a run without `--fail-on`: every verdict whose
+    /// outcome is a failure or an error does.
+    pub fn fails_by_default(verdict: Verdict) -> bool {
+        matches!(verdict.outcome(), Outcome::Fail | Outcome::Error)
+    }
 
     /// What `--strict` adds: the inconclusive verdicts, except `skipped`
     /// (left out on purpose: by a filter, or because safe mode cannot probe it).
@@ -153,7 +146,7 @@ impl Gate {
         }
         let listed = match &self.fail_on {
             Some(list) => list.contains(&verdict),
-            None => Gate::DEFAULT_FAILING.contains(&verdict),
+            None => Gate::fails_by_default(verdict),
         };
         listed || (self.strict && Gate::STRICT_ADDS.contains(&verdict))
     }
@@ -896,13 +889,13 @@ pub fn workspace_path(path: &str, workspace: Option<&Path>) -> Option<String> {
     };
     let cwd = std::env::current_dir().ok();
     let absolute = |p: &Path| match &cwd {
-        Some(cwd) if !p.is_absolute() => normalize(&cwd.join(p)),
-        _ => normalize(p),
+        Some(cwd) if !p.is_absolute() => lexically_normal(&cwd.join(p)),
+        _ => lexically_normal(p),
     };
     let file = absolute(&typed);
     let base = match workspace {
         Some(workspace) => absolute(workspace),
-        None => cwd.as_deref().map(normalize)?,
+        None => cwd.as_deref().map(lexically_normal)?,
     };
     let shown = file.strip_prefix(&base).unwrap_or(&file);
     let parts: Vec<String> = shown
@@ -921,21 +914,6 @@ pub fn workspace_path(path: &str, workspace: Option<&Path>) -> Option<String> {
     } else {
         joined
     })
-}
-
-/// `path` with `.` dropped and `..` applied, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -18,6 +18,39 @@ use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError
 
 const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
 
+/// Asserts that `evidence` contains `part`, and shows it where it does not.
+#[track_caller]
+fn assert_contains(evidence: &str, part: &str) {
+    assert!(evidence.contains(part), "{evidence}");
+}
+
+#[track_caller]
+fn assert_starts_with(evidence: &str, start: &str) {
+    assert!(evidence.starts_with(start), "{evidence}");
+}
+
+#[track_caller]
+fn assert_ends_with(evidence: &str, end: &str) {
+    assert!(evidence.ends_with(end), "{evidence}");
+}
+
+/// Asserts `finding`'s verdict and rule, and shows its evidence where they
+/// are not the ones expected.
+#[track_caller]
+fn assert_decided(finding: &Finding, verdict: Verdict, rule: &str) {
+    assert_eq!(
+        (finding.verdict, finding.rule.id()),
+        (verdict, rule),
+        "{}",
+        finding.evidence
+    );
+}
+
+/// Each finding's verdict and rule.
+fn decided(findings: &[Finding]) -> Vec<(Verdict, &str)> {
+    findings.iter().map(|f| (f.verdict, f.rule.id())).collect()
+}
+
 /// Runs discovery, every planned probe and their follow-ups against `base`
 /// (as `check` does), and classifies each.
 async fn check(
@@ -167,6 +200,12 @@ fn pet_store_contract() -> Contract {
     ])
 }
 
+/// Runs `probes` against [`pet_store`] with its contract, without credentials.
+async fn check_pet_store(probes: &[PlannedProbe]) -> Vec<Finding> {
+    let base = serve(pet_store()).await;
+    check(&base, &pet_store_contract(), probes, false).await
+}
+
 fn pet_store_probes() -> Vec<PlannedProbe> {
     vec![
         valid(0, get_request("/pets?limit=1")),
@@ -191,13 +230,10 @@ fn pet_store_probes() -> Vec<PlannedProbe> {
 
 #[tokio::test]
 async fn pet_store_operations_get_the_verdicts_their_answers_show() {
-    let base = serve(pet_store()).await;
+    let findings = check_pet_store(&pet_store_probes()).await;
 
-    let findings = check(&base, &pet_store_contract(), &pet_store_probes(), false).await;
-
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "validation-rejected"),
@@ -220,114 +256,69 @@ async fn pet_store_operations_get_the_verdicts_their_answers_show() {
 
 #[tokio::test]
 async fn missing_route_when_404_matches_fingerprint() {
-    let base = serve(pet_store()).await;
-    let contract = pet_store_contract();
-
-    let findings = check(
-        &base,
-        &contract,
-        &[
-            valid(0, get_request("/pets?limit=1")),
-            valid(8, get_request("/reports")),
-        ],
-        false,
-    )
+    let findings = check_pet_store(&[
+        valid(0, get_request("/pets?limit=1")),
+        valid(8, get_request("/reports")),
+    ])
     .await;
 
     let evidence = &findings[1].evidence;
     assert_eq!(findings[1].verdict, Verdict::MissingRoute);
-    assert!(
-        evidence.starts_with(
-            "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-"
-        ),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-",
     );
-    assert!(
-        evidence.ends_with("no route serves GET /reports"),
-        "{evidence}"
-    );
-    assert!(
-        evidence.contains("→ 404, no content type, empty body"),
-        "{evidence}"
-    );
-    assert!(
-        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"),
-        "{evidence}"
+    assert_ends_with(evidence, "no route serves GET /reports");
+    assert_contains(evidence, "→ 404, no content type, empty body");
+    assert_contains(
+        evidence,
+        "; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404",
     );
 }
 
 #[tokio::test]
 async fn handler_404_with_json_body_is_implemented() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[
-            valid(2, get_request("/pets/1")),
-            sentinel(2, "petId", get_request("/pets/rollcall-0000")),
-        ],
-        false,
-    )
+    let findings = check_pet_store(&[
+        valid(2, get_request("/pets/1")),
+        sentinel(2, "petId", get_request("/pets/rollcall-0000")),
+    ])
     .await;
 
     assert_eq!(findings[0].verdict, Verdict::Implemented);
-    assert!(
-        findings[0]
-            .evidence
-            .ends_with("the handler exists, the resource does not"),
-        "{}",
-        findings[0].evidence
+    assert_ends_with(
+        &findings[0].evidence,
+        "the handler exists, the resource does not",
     );
-    assert!(
-        findings[1]
-            .evidence
-            .contains("for a sentinel petId that cannot exist"),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "for a sentinel petId that cannot exist",
     );
 }
 
 #[tokio::test]
 async fn method_405_names_the_allowed_methods() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(3, request(Method::Patch, "/pets/1"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(3, request(Method::Patch, "/pets/1"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::MissingMethod);
     let evidence = &findings[0].evidence;
-    assert!(
-        evidence
-            .starts_with("PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: "),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: ",
     );
     assert!(
         evidence.contains("GET") && evidence.contains("DELETE"),
         "{evidence}"
     );
-    assert!(evidence.ends_with("but PATCH is not served"), "{evidence}");
+    assert_ends_with(evidence, "but PATCH is not served");
 }
 
 #[tokio::test]
 async fn handler_501_quotes_the_body() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[sentinel(
-            4,
-            "petId",
-            request(Method::Delete, "/pets/rollcall-0000"),
-        )],
-        false,
-    )
+    let findings = check_pet_store(&[sentinel(
+        4,
+        "petId",
+        request(Method::Delete, "/pets/rollcall-0000"),
+    )])
     .await;
 
     assert_eq!(findings[0].verdict, Verdict::NotImplemented);
@@ -339,15 +330,7 @@ async fn handler_501_quotes_the_body() {
 
 #[tokio::test]
 async fn server_500_is_a_server_error() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(5, get_request("/orders"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(5, get_request("/orders"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::ServerError);
     assert_eq!(
@@ -365,48 +348,25 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
     let without = check(&base, &contract, &probes, false).await;
     let with = check(&base, &contract, &probes, true).await;
 
-    assert_eq!(
-        (without[0].verdict, without[0].rule.id()),
-        (Verdict::Implemented, "auth-after-routing")
+    assert_decided(&without[0], Verdict::Implemented, "auth-after-routing");
+    assert_starts_with(
+        &without[0].evidence,
+        "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-",
     );
-    assert!(
-        without[0].evidence.starts_with(
-            "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-"
-        ),
-        "{}",
-        without[0].evidence
+    assert_ends_with(
+        &without[0].evidence,
+        "pass credentials with --auth to reach it",
     );
-    assert!(
-        without[0]
-            .evidence
-            .ends_with("pass credentials with --auth to reach it"),
-        "{}",
-        without[0].evidence
-    );
-    assert_eq!(
-        (with[0].verdict, with[0].rule.id()),
-        (Verdict::AuthRequired, "credentials-rejected")
-    );
-    assert!(
-        with[0]
-            .evidence
-            .contains("although credentials were given: they were rejected (a credentials problem, not a missing route)"),
-        "{}",
-        with[0].evidence
+    assert_decided(&with[0], Verdict::AuthRequired, "credentials-rejected");
+    assert_contains(
+        &with[0].evidence,
+        "although credentials were given: they were rejected (a credentials problem, not a missing route)",
     );
 }
 
 #[tokio::test]
 async fn stub_when_2xx_body_says_not_implemented() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(7, get_request("/status"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(7, get_request("/status"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::Stub);
     assert_eq!(
@@ -457,15 +417,7 @@ async fn a_to_do_list_is_data_and_its_placeholder_sibling_is_a_stub() {
 
 #[tokio::test]
 async fn invalid_probe_rejected_with_422_is_validation_rejected() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[invalid(1, malformed_json(Method::Post, "/pets"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[invalid(1, malformed_json(Method::Post, "/pets"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::Implemented);
     assert_eq!(findings[0].rule, "validation-rejected");
@@ -481,6 +433,14 @@ fn malformed(body: &str) -> bool {
     !body.is_empty() && serde_json::from_str::<serde_json::Value>(body).is_err()
 }
 
+/// `express.json()`'s answer to `body`, where it refuses it.
+fn refused_by_body_parser(body: &str) -> Option<(StatusCode, &'static str)> {
+    malformed(body).then_some((
+        StatusCode::BAD_REQUEST,
+        "SyntaxError: Unexpected end of JSON input",
+    ))
+}
+
 /// Unknown paths answer like Express's final handler, which names the method
 /// and the path; bodies are parsed (and malformed ones refused) before routing.
 fn express_like() -> Router {
@@ -488,22 +448,10 @@ fn express_like() -> Router {
         .route("/pets", get(|| async { axum::Json(json!([])) }))
         .fallback(
             |method: axum::http::Method, uri: Uri, body: String| async move {
-                if malformed(&body) {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        "SyntaxError: Unexpected end of JSON input",
-                    )
-                        .into_response();
+                if let Some(refused) = refused_by_body_parser(&body) {
+                    return refused.into_response();
                 }
-                let page = EXPRESS_404
-                    .replace("{method}", method.as_str())
-                    .replace("{path}", uri.path());
-                (
-                    StatusCode::NOT_FOUND,
-                    [("content-type", "text/html; charset=utf-8")],
-                    page,
-                )
-                    .into_response()
+                express_cannot(method, uri).await
             },
         )
 }
@@ -548,15 +496,8 @@ async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
     )
     .await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::Unverified, "rejected-before-routing")
-    );
-    assert!(
-        findings[0].evidence.contains("gets 400 too"),
-        "{}",
-        findings[0].evidence
-    );
+    assert_decided(&findings[0], Verdict::Unverified, "rejected-before-routing");
+    assert_contains(&findings[0].evidence, "gets 400 too");
 }
 
 /// A probe whose malformed body comes first, then `fallbacks`.
@@ -587,11 +528,8 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
         "/jobs",
         axum::routing::post(|uri: Uri, body: String| async move {
             // express.json() runs before every route.
-            if malformed(&body) {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "SyntaxError: Unexpected end of JSON input",
-                );
+            if let Some(refused) = refused_by_body_parser(&body) {
+                return refused;
             }
             if uri.query() == Some("hang=1") {
                 std::future::pending::<()>().await;
@@ -622,23 +560,14 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
     let findings = check_on(&prober, &contract, &[probe], false, &Settings::default()).await;
 
     let finding = &findings[0];
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::NotImplemented, "handler-501")
-    );
-    assert!(
-        finding
-            .evidence
-            .contains("bodies are checked before routing")
-            && finding
-                .evidence
-                .contains("the next harmless request, POST /jobs, got no response")
-            && finding
-                .evidence
-                .contains("then the next harmless request: POST /jobs answered 501"),
-        "{}",
-        finding.evidence
-    );
+    assert_decided(finding, Verdict::NotImplemented, "handler-501");
+    for part in [
+        "bodies are checked before routing",
+        "the next harmless request, POST /jobs, got no response",
+        "then the next harmless request: POST /jobs answered 501",
+    ] {
+        assert_contains(&finding.evidence, part);
+    }
 }
 
 /// The next harmless request accepted with a 2xx is no pass either.
@@ -647,11 +576,8 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
     let app = express_like().route(
         "/drafts",
         axum::routing::post(|body: String| async move {
-            if malformed(&body) {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "SyntaxError: Unexpected end of JSON input",
-                );
+            if let Some(refused) = refused_by_body_parser(&body) {
+                return refused;
             }
             (StatusCode::CREATED, "saved")
         }),
@@ -669,18 +595,10 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
 
     let findings = check(&base, &contract, &[probe], false).await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::AcceptsInvalid, "invalid-accepted"),
-        "{}",
-        findings[0].evidence
-    );
-    assert!(
-        findings[0]
-            .evidence
-            .contains("then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)"),
-        "{}",
-        findings[0].evidence
+    assert_decided(&findings[0], Verdict::AcceptsInvalid, "invalid-accepted");
+    assert_contains(
+        &findings[0].evidence,
+        "then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)",
     );
 }
 
@@ -691,11 +609,7 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
 fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
     let op = operation_with_body(Method::Post, "/orders");
     let mut discovery = axum_discovery();
-    discovery.malformed_body = Some(crate::probe::NoRouteSample {
-        prefix: String::new(),
-        path: UNKNOWN.into(),
-        fingerprint: Fingerprint::of(&answer(400, &[], "SyntaxError"), UNKNOWN),
-    });
+    discovery.malformed_body = Some(sample(&answer(400, &[], "SyntaxError")));
     let mut sent = request(Method::Post, "/orders?count=not-an-integer");
     sent.body = Some(crate::plan::Body {
         content_type: "application/json".into(),
@@ -711,10 +625,7 @@ fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
 
     let finding = judge(&op, &probe, &discovery, Ok(answer(400, &[], "bad count")));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "validation-rejected")
-    );
+    assert_decided(&finding, Verdict::Implemented, "validation-rejected");
 }
 
 /// An invalid path value answered with the no-route 404, on a target whose
@@ -732,15 +643,8 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
 
     let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "invalid-path-unrouted")
-    );
-    assert!(
-        finding.evidence.contains("typed path parameters"),
-        "{}",
-        finding.evidence
-    );
+    assert_decided(&finding, Verdict::Unverified, "invalid-path-unrouted");
+    assert_contains(&finding.evidence, "typed path parameters");
 }
 
 #[tokio::test]
@@ -766,10 +670,7 @@ async fn spa_catch_all_answering_200_is_a_missing_route() {
     let findings = check(&base, &contract, &probes, false).await;
 
     assert_eq!(findings[0].rule, "served-2xx");
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::MissingRoute, "catch-all-2xx")
-    );
+    assert_decided(&findings[1], Verdict::MissingRoute, "catch-all-2xx");
 }
 
 #[tokio::test]
@@ -779,16 +680,10 @@ async fn unreachable_target_is_unreachable_with_the_error_kind() {
 
     let findings = check(&closed, &contract, &[valid(0, get_request("/pets"))], false).await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::Unreachable, "transport-failed")
-    );
-    assert!(
-        findings[0]
-            .evidence
-            .starts_with("GET /pets got no response: connection failed: "),
-        "{}",
-        findings[0].evidence
+    assert_decided(&findings[0], Verdict::Unreachable, "transport-failed");
+    assert_starts_with(
+        &findings[0].evidence,
+        "GET /pets got no response: connection failed: ",
     );
 }
 
@@ -808,14 +703,19 @@ fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> crate::probe::Re
     }
 }
 
+/// `answer`, sampled at the root for [`UNKNOWN`], a path that cannot exist.
+fn sample(answer: &crate::probe::Response) -> crate::probe::NoRouteSample {
+    crate::probe::NoRouteSample {
+        prefix: String::new(),
+        path: UNKNOWN.into(),
+        fingerprint: Fingerprint::of(answer, UNKNOWN),
+    }
+}
+
 /// Discovery that saw `unknown` for a path that cannot exist.
 fn discovery_of(unknown: crate::probe::Response) -> Discovery {
     Discovery {
-        no_route: vec![crate::probe::NoRouteSample {
-            prefix: String::new(),
-            path: UNKNOWN.into(),
-            fingerprint: Fingerprint::of(&unknown, UNKNOWN),
-        }],
+        no_route: vec![sample(&unknown)],
         ..Discovery::default()
     }
 }
@@ -824,14 +724,12 @@ fn axum_discovery() -> Discovery {
     discovery_of(answer(404, &[], ""))
 }
 
-fn judge(
-    operation: &Operation,
-    probe: &PlannedProbe,
-    discovery: &Discovery,
+/// `request` as sent to a test address, and what came of it.
+fn exchange(
+    request: &PlannedRequest,
     outcome: Result<crate::probe::Response, TransportError>,
-) -> Finding {
-    let request = probe.request.as_ref().expect("a planned request");
-    let exchange = Exchange {
+) -> Exchange {
+    Exchange {
         request: SentRequest {
             method: request.method,
             url: format!("http://127.0.0.1:9{}", request.path_and_query),
@@ -841,16 +739,46 @@ fn judge(
         outcome,
         elapsed: Duration::ZERO,
         retries: Vec::new(),
-    };
+    }
+}
+
+/// `decide` on the context of `operation`, the only one of its contract,
+/// probed with `probe`.
+fn in_context<T>(
+    operation: &Operation,
+    probe: &PlannedProbe,
+    discovery: &Discovery,
+    credentials_given: bool,
+    decide: impl FnOnce(&Context<'_>) -> T,
+) -> T {
     let declared = contract(vec![operation.clone()]);
-    let context = Context {
+    decide(&Context {
         contract: &declared,
         operation,
         probe,
         discovery,
-        credentials_given: false,
-    };
-    classify(&context, Some(&exchange))
+        credentials_given,
+    })
+}
+
+/// The exchange of `probe`'s request, answered with `outcome`.
+fn exchange_of(
+    probe: &PlannedProbe,
+    outcome: Result<crate::probe::Response, TransportError>,
+) -> Exchange {
+    exchange(probe.request.as_ref().expect("a planned request"), outcome)
+}
+
+fn judge(
+    operation: &Operation,
+    probe: &PlannedProbe,
+    discovery: &Discovery,
+    outcome: Result<crate::probe::Response, TransportError>,
+) -> Finding {
+    let exchange = exchange_of(probe, outcome);
+    in_context(operation, probe, discovery, false, |context| {
+        classify(context, Some(&exchange))
+    })
 }
 
 fn judge_get(path: &str, response: crate::probe::Response, discovery: &Discovery) -> Finding {
@@ -872,17 +800,10 @@ fn unverifiable_plan_is_unverified_with_the_plans_reason() {
         },
         None,
     );
-    let discovery = Discovery::default();
-    let declared = contract(vec![op.clone()]);
-    let context = Context {
-        contract: &declared,
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: false,
-    };
 
-    let finding = classify(&context, None);
+    let finding = in_context(&op, &probe, &Discovery::default(), false, |context| {
+        classify(context, None)
+    });
 
     assert_eq!(finding.verdict, Verdict::Unverified);
     assert_eq!(finding.rule, "safe-mode-no-harmless-probe");
@@ -916,37 +837,20 @@ fn rate_limited_is_unverified_and_names_retry_after() {
         &axum_discovery(),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "rate-limited")
-    );
-    assert!(
-        finding.evidence.contains("(Retry-After: 30)"),
-        "{}",
-        finding.evidence
-    );
+    assert_decided(&finding, Verdict::Unverified, "rate-limited");
+    assert_contains(&finding.evidence, "(Retry-After: 30)");
 }
 
 #[test]
 fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let trailing_slash = answer(308, &[("location", "/pets/")], "");
     let finding = judge_get("/pets", trailing_slash, &axum_discovery());
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "redirect-3xx")
-    );
-    assert!(
-        finding.evidence.contains("(Location: /pets/)"),
-        "{}",
-        finding.evidence
-    );
+    assert_decided(&finding, Verdict::Implemented, "redirect-3xx");
+    assert_contains(&finding.evidence, "(Location: /pets/)");
 
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "catch-all-3xx")
-    );
+    assert_decided(&finding, Verdict::Unverified, "catch-all-3xx");
 }
 
 #[test]
@@ -964,38 +868,16 @@ fn gateway_5xx_says_the_service_behind_did_not_answer() {
 fn forbidden_with_credentials_is_a_credentials_problem() {
     let op = operation(Method::Get, "/admin");
     let probe = valid(0, get_request("/admin"));
-    let discovery = axum_discovery();
-    let request = probe.request.clone().expect("request");
-    let exchange = Exchange {
-        request: SentRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1:9/admin".into(),
-            headers: request.headers,
-            body: None,
-        },
-        outcome: Ok(answer(403, &[], "")),
-        elapsed: Duration::ZERO,
-        retries: Vec::new(),
-    };
-    let declared = contract(vec![op.clone()]);
-    let context = Context {
-        contract: &declared,
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: true,
-    };
+    let exchange = exchange_of(&probe, Ok(answer(403, &[], "")));
 
-    let finding = classify(&context, Some(&exchange));
+    let finding = in_context(&op, &probe, &axum_discovery(), true, |context| {
+        classify(context, Some(&exchange))
+    });
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::AuthRequired, "credentials-rejected")
-    );
-    assert!(
-        finding
-            .evidence
-            .contains("a credentials problem, not a missing route")
+    assert_decided(&finding, Verdict::AuthRequired, "credentials-rejected");
+    assert_contains(
+        &finding.evidence,
+        "a credentials problem, not a missing route",
     );
 }
 
@@ -1024,20 +906,14 @@ fn unauthorized_without_credentials_names_the_declared_schemes() {
 #[test]
 fn not_found_without_a_no_route_sample_is_unverified() {
     let none = judge_get("/pets/1", answer(404, &[], ""), &Discovery::default());
-    assert_eq!(
-        (none.verdict, none.rule.id()),
-        (Verdict::Unverified, "no-route-unknown")
-    );
+    assert_decided(&none, Verdict::Unverified, "no-route-unknown");
 
     let behind_auth = judge_get(
         "/pets/1",
         answer(404, &[], ""),
         &discovery_of(answer(401, &[], "")),
     );
-    assert_eq!(
-        (behind_auth.verdict, behind_auth.rule.id()),
-        (Verdict::Unverified, "no-route-unknown")
-    );
+    assert_decided(&behind_auth, Verdict::Unverified, "no-route-unknown");
 }
 
 #[test]
@@ -1057,10 +933,7 @@ fn head_404_is_compared_without_a_body() {
         Ok(answer(404, &[("content-type", "text/html")], "")),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::MissingRoute, "no-route-404")
-    );
+    assert_decided(&finding, Verdict::MissingRoute, "no-route-404");
 }
 
 #[test]
@@ -1073,30 +946,21 @@ fn invalid_request_accepted_with_2xx_is_served_without_validation() {
         Ok(answer(201, &[], r#"{"id":7}"#)),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::AcceptsInvalid, "invalid-accepted")
-    );
+    assert_decided(&finding, Verdict::AcceptsInvalid, "invalid-accepted");
 }
 
 #[test]
 fn conflict_on_a_valid_probe_is_a_handler_4xx() {
     let finding = judge_get("/pets", answer(409, &[], ""), &axum_discovery());
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "handler-4xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "handler-4xx");
 }
 
 #[test]
 fn informational_status_is_unexpected() {
     let finding = judge_get("/pets", answer(103, &[], ""), &axum_discovery());
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "unexpected-status")
-    );
+    assert_decided(&finding, Verdict::Unverified, "unexpected-status");
 }
 
 #[test]
@@ -1202,17 +1066,10 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     let judged = |index: usize, path: &str, body: &str| {
         let probe = valid(index, get_request(path));
         let discovery = axum_discovery();
-        let exchange = Exchange {
-            request: SentRequest {
-                method: Method::Get,
-                url: format!("http://127.0.0.1:9{path}"),
-                headers: vec![],
-                body: None,
-            },
-            outcome: Ok(answer(200, &[("content-type", "application/json")], body)),
-            elapsed: Duration::ZERO,
-            retries: Vec::new(),
-        };
+        let exchange = exchange_of(
+            &probe,
+            Ok(answer(200, &[("content-type", "application/json")], body)),
+        );
         let context = Context {
             contract: &tasks,
             operation: &tasks.operations[index],
@@ -1233,7 +1090,7 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     );
     // Not a declared value: still a placeholder.
     let stub = judged(1, "/tasks/12", r#"{"status":"TODO: implement"}"#);
-    assert_eq!((stub.verdict, stub.rule.id()), (Verdict::Stub, "stub-2xx"));
+    assert_decided(&stub, Verdict::Stub, "stub-2xx");
     assert_eq!(
         stub.evidence,
         "GET /tasks/12 answered 200 OK but the body says \"TODO: implement\": a placeholder, not a handler"
@@ -1255,17 +1112,15 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
 
 /// An operation with an integer path parameter `id` (example 42).
 fn op_with_id(method: Method, path: &str) -> Operation {
+    let id = crate::contract::testing::parameter(
+        "id",
+        crate::contract::ParamLocation::Path,
+        true,
+        json!({"type": "integer"}),
+    );
     operation(method, path).with_parameters(vec![crate::contract::Parameter {
-        name: "id".into(),
-        location: crate::contract::ParamLocation::Path,
-        required: true,
-        deprecated: false,
-        style: None,
-        explode: None,
-        allow_reserved: false,
-        schema: Some(json!({"type": "integer"})),
         example: Some(json!(42)),
-        content: None,
+        ..id
     }])
 }
 
@@ -1284,15 +1139,23 @@ fn unverifiable(operation: usize) -> PlannedProbe {
 struct Log(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Log {
+    /// The log, even where a handler panicked while holding it.
+    fn lines(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every logged request, in arrival order.
+    fn all(&self) -> Vec<String> {
+        self.lines().clone()
+    }
+
     fn layer(&self, app: Router) -> Router {
         let log = self.clone();
         app.layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 let log = log.clone();
                 async move {
-                    log.0
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
+                    log.lines()
                         .push(format!("{} {}", request.method(), request.uri().path()));
                     next.run(request).await
                 }
@@ -1303,9 +1166,7 @@ impl Log {
     /// The logged requests whose path starts with `prefix`, discovery's
     /// own paths left out.
     fn under(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.lines()
             .iter()
             .filter(|line| {
                 line.split(' ')
@@ -1360,9 +1221,8 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "allowed-404"),
@@ -1370,26 +1230,17 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.starts_with(
-            "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response",
     );
-    assert!(
-        findings[1].evidence.ends_with(
-            "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_ends_with(
+        &findings[1].evidence,
+        "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not",
     );
-    assert!(
-        findings[3]
-            .evidence
-            .contains("OPTIONS /orders/42 answered 404 Not Found, the no-route response too"),
-        "{}",
-        findings[3].evidence
+    assert_contains(
+        &findings[3].evidence,
+        "OPTIONS /orders/42 answered 404 Not Found, the no-route response too",
     );
 }
 
@@ -1423,15 +1274,20 @@ fn starlette_partial_allow() -> Router {
         .fallback(fastapi_not_found)
 }
 
+/// The operations of [`starlette_partial_allow`].
+fn things() -> Contract {
+    contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/things/{id}"),
+        op_with_id(Method::Delete, "/things/{id}"),
+    ])
+}
+
 #[tokio::test]
 async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler() {
     let log = Log::default();
     let base = serve(log.layer(starlette_partial_allow())).await;
-    let contract = contract(vec![
-        operation(Method::Get, "/health"),
-        op_with_id(Method::Get, "/things/{id}"),
-        op_with_id(Method::Delete, "/things/{id}"),
-    ]);
+    let contract = things();
     let probes = [
         valid(0, get_request("/health")),
         valid(1, get_request("/things/42")),
@@ -1441,35 +1297,24 @@ async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler
     let findings = check(&base, &contract, &probes, false).await;
 
     for finding in &findings[1..] {
-        assert_eq!(
-            (finding.verdict, finding.rule.id()),
-            (Verdict::Implemented, "routed-404"),
-            "{}",
-            finding.evidence
-        );
+        assert_decided(finding, Verdict::Implemented, "routed-404");
     }
     assert_eq!(
         Rule::from_id("routed-404").map(|r| r.proof()),
         Some(rules::Proof::Handler)
     );
     let evidence = &findings[2].evidence;
-    assert!(
-        evidence.starts_with(
-            "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response"
-        ),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response",
     );
-    assert!(
-        evidence.contains(
-            "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-"
-        ),
-        "{evidence}"
+    assert_contains(
+        evidence,
+        "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-",
     );
-    assert!(
-        evidence.ends_with(
-            "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not"
-        ),
-        "{evidence}"
+    assert_ends_with(
+        evidence,
+        "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not",
     );
     // The 405 settles it: one OPTIONS per operation, no second value.
     let mut seen = log.under("/things/");
@@ -1502,11 +1347,7 @@ fn starlette_behind_options_gateway() -> Router {
 async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles_it() {
     let log = Log::default();
     let base = serve(log.layer(starlette_behind_options_gateway())).await;
-    let contract = contract(vec![
-        operation(Method::Get, "/health"),
-        op_with_id(Method::Get, "/things/{id}"),
-        op_with_id(Method::Delete, "/things/{id}"),
-    ]);
+    let contract = things();
     let probes = [
         valid(0, get_request("/health")),
         valid(1, get_request("/things/42")),
@@ -1516,26 +1357,15 @@ async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles
     let findings = check(&base, &contract, &probes, false).await;
 
     for finding in &findings[1..] {
-        assert_eq!(
-            (finding.verdict, finding.rule.id()),
-            (Verdict::Implemented, "validation-rejected"),
-            "{}",
-            finding.evidence
-        );
+        assert_decided(finding, Verdict::Implemented, "validation-rejected");
     }
-    assert!(
-        findings[1].evidence.contains(
-            "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes",
     );
-    assert!(
-        findings[1].evidence.contains(
-            "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request",
     );
     // Two follow-ups each at most, and only safe ones: OPTIONS, and for the
     // DELETE an id that cannot exist.
@@ -1619,21 +1449,17 @@ async fn express_missing_method_and_missing_route_are_told_apart_by_options() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::MissingMethod, "options-lacks-method"),
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.ends_with(
-            "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_ends_with(
+        &findings[1].evidence,
+        "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not",
     );
 }
 
@@ -1656,9 +1482,8 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "options-allow"),
@@ -1667,14 +1492,11 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
         ]
     );
     assert_eq!(Some(findings[1].rule.proof()), Some(rules::Proof::Route));
-    assert!(
-        findings[1].evidence.starts_with(
-            "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode",
     );
-    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let sent = log.all();
     assert!(
         sent.iter()
             .all(|line| !line.starts_with("PUT ") || line.contains("rollcall-404-")),
@@ -1703,16 +1525,14 @@ async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::Unverified, "safe-mode-no-harmless-probe")
+    assert_decided(
+        &findings[1],
+        Verdict::Unverified,
+        "safe-mode-no-harmless-probe",
     );
-    assert!(
-        findings[1]
-            .evidence
-            .contains("this target answers OPTIONS, and any method a path does not route, with its no-route 404"),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "this target answers OPTIONS, and any method a path does not route, with its no-route 404",
     );
 }
 
@@ -1765,17 +1585,11 @@ async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
             "{status}: {}",
             findings[0].evidence
         );
-        assert!(
-            findings[0].evidence.contains(
-                "the server or a proxy in front of it does not implement PATCH; the handler was never reached"
-            ),
-            "{}",
-            findings[0].evidence
+        assert_contains(
+            &findings[0].evidence,
+            "the server or a proxy in front of it does not implement PATCH; the handler was never reached",
         );
-        assert_eq!(
-            (findings[1].verdict, findings[1].rule.id()),
-            (Verdict::NotImplemented, "handler-501")
-        );
+        assert_decided(&findings[1], Verdict::NotImplemented, "handler-501");
     }
 }
 
@@ -1807,43 +1621,20 @@ async fn auth_gate_over_part_of_the_api_keeps_401_inconclusive() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::AuthRequired, "auth-401")
-    );
-    assert!(
-        findings[1].evidence.contains(
-            "a path below it that cannot exist, gets 401 too: a gate guards this part of the API"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_decided(&findings[1], Verdict::AuthRequired, "auth-401");
+    assert_contains(
+        &findings[1].evidence,
+        "a path below it that cannot exist, gets 401 too: a gate guards this part of the API",
     );
 }
 
 fn judge_with(settings: &Settings, body: &str) -> Finding {
     let op = operation(Method::Get, "/status");
     let probe = valid(0, get_request("/status"));
-    let discovery = axum_discovery();
-    let exchange = Exchange {
-        request: SentRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1:9/status".into(),
-            headers: vec![],
-            body: None,
-        },
-        outcome: Ok(answer(200, &[], body)),
-        elapsed: Duration::ZERO,
-        retries: Vec::new(),
-    };
-    let declared = contract(vec![op.clone()]);
-    let context = Context {
-        contract: &declared,
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: false,
-    };
-    classify_with(&context, Some(&exchange), settings, &[])
+    let exchange = exchange_of(&probe, Ok(answer(200, &[], body)));
+    in_context(&op, &probe, &axum_discovery(), false, |context| {
+        classify_with(context, Some(&exchange), settings, &[])
+    })
 }
 
 #[test]
@@ -1877,27 +1668,10 @@ fn stub_phrases_can_be_added_in_any_form_and_detection_turned_off() {
 #[test]
 fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
     let wanted = |op: &Operation, probe: &PlannedProbe, response| {
-        let discovery = axum_discovery();
-        let exchange = probe.request.as_ref().map(|r| Exchange {
-            request: SentRequest {
-                method: r.method,
-                url: format!("http://127.0.0.1:9{}", r.path_and_query),
-                headers: vec![],
-                body: None,
-            },
-            outcome: Ok(response),
-            elapsed: Duration::ZERO,
-            retries: Vec::new(),
-        });
-        let declared = contract(vec![op.clone()]);
-        let context = Context {
-            contract: &declared,
-            operation: op,
-            probe,
-            discovery: &discovery,
-            credentials_given: false,
-        };
-        follow_up_wanted(&context, exchange.as_ref(), &Settings::default(), &[])
+        let exchange = probe.request.as_ref().map(|r| exchange(r, Ok(response)));
+        in_context(op, probe, &axum_discovery(), false, |context| {
+            follow_up_wanted(context, exchange.as_ref(), &Settings::default(), &[])
+        })
     };
     let get = operation(Method::Get, "/pets/{id}");
     let probe = valid(0, get_request("/pets/1"));
@@ -1938,11 +1712,32 @@ async fn fastify_not_found(method: axum::http::Method, uri: Uri) -> axum::respon
         .into_response()
 }
 
+/// `app` behind a body parser that reads every request's body before
+/// routing and answers with `refuse`'s response the bodies it does not take.
+fn behind_body_parser(
+    app: Router,
+    refuse: fn(&[u8]) -> Option<axum::response::Response>,
+) -> Router {
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            if let Some(refused) = refuse(&bytes) {
+                return refused;
+            }
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+            next.run(request).await
+        },
+    ))
+}
+
 /// Like Fastify: no `OPTIONS` routed, a wrong method gets the no-route 404,
 /// and a malformed JSON body is refused with 400 on any path. Ticket 7
 /// exists; `PUT` checks its body before looking the ticket up.
 fn fastify_like() -> Router {
-    Router::new()
+    let app = Router::new()
         .route(
             "/health",
             get(|| async { axum::Json(json!({"status": "ok"})) }).fallback(fastify_not_found),
@@ -1968,30 +1763,21 @@ fn fastify_like() -> Router {
             })
             .fallback(fastify_not_found),
         )
-        .fallback(fastify_not_found)
-        .layer(axum::middleware::from_fn(
-            |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                if malformed(&String::from_utf8_lossy(&bytes)) {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        axum::Json(json!({
-                            "statusCode": 400,
-                            "code": "FST_ERR_CTP_INVALID_JSON_BODY",
-                            "error": "Bad Request",
-                            "message": "Body is not valid JSON"
-                        })),
-                    )
-                        .into_response();
-                }
-                let request =
-                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-                next.run(request).await
-            },
-        ))
+        .fallback(fastify_not_found);
+    behind_body_parser(app, |body| {
+        malformed(&String::from_utf8_lossy(body)).then(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "statusCode": 400,
+                    "code": "FST_ERR_CTP_INVALID_JSON_BODY",
+                    "error": "Bad Request",
+                    "message": "Body is not valid JSON"
+                })),
+            )
+                .into_response()
+        })
+    })
 }
 
 /// Fastify answers `PATCH /tickets/7` with its no-route 404, and `OPTIONS`
@@ -2035,9 +1821,8 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "served-2xx"),
@@ -2049,20 +1834,14 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
         ]
     );
     for at in [2, 6] {
-        assert!(
-            findings[at].evidence.ends_with(
-                "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not"
-            ),
-            "{}",
-            findings[at].evidence
+        assert_ends_with(
+            &findings[at].evidence,
+            "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not",
         );
     }
-    assert!(
-        findings[2]
-            .evidence
-            .contains("OPTIONS /tickets/7 answered 404 Not Found"),
-        "{}",
-        findings[2].evidence
+    assert_contains(
+        &findings[2].evidence,
+        "OPTIONS /tickets/7 answered 404 Not Found",
     );
 }
 
@@ -2091,9 +1870,8 @@ async fn a_405_router_never_gets_the_served_path_rule() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             // axum's OPTIONS answers 405 with an Allow naming DELETE.
@@ -2116,7 +1894,7 @@ fn express_strict() -> Router {
         }
         StatusCode::CREATED.into_response()
     });
-    Router::new()
+    let app = Router::new()
         .route(
             "/labels",
             express_options("GET,HEAD")
@@ -2129,28 +1907,19 @@ fn express_strict() -> Router {
                 .merge(notes)
                 .fallback(express_cannot),
         )
-        .fallback(express_cannot)
-        .layer(axum::middleware::from_fn(
-            |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                let strict = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .is_ok_and(|v| v.is_object() || v.is_array());
-                if !bytes.is_empty() && !strict {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        [("content-type", "text/html; charset=utf-8")],
-                        "<pre>Bad Request</pre>",
-                    )
-                        .into_response();
-                }
-                let request =
-                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-                next.run(request).await
-            },
-        ))
+        .fallback(express_cannot);
+    behind_body_parser(app, |body| {
+        let strict = serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|v| v.is_object() || v.is_array());
+        (!body.is_empty() && !strict).then(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "text/html; charset=utf-8")],
+                "<pre>Bad Request</pre>",
+            )
+                .into_response()
+        })
+    })
 }
 
 fn string_body(method: Method, path: &str) -> PlannedRequest {
@@ -2187,9 +1956,8 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::MissingMethod, "options-lacks-method"),
@@ -2197,21 +1965,15 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.starts_with(
-            "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-",
     );
-    assert!(
-        findings[1].evidence.contains(
-            "; then the same request without its body: POST /labels answered 404 Not Found"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "; then the same request without its body: POST /labels answered 404 Not Found",
     );
-    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let sent = log.all();
     assert!(
         sent.iter().any(|line| line == "POST /labels"),
         "the request without its body was sent: {sent:?}"
@@ -2230,11 +1992,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         "<pre>Bad Request</pre>",
     );
     let mut discovery = discovery_of(unknown);
-    discovery.malformed_body = Some(crate::probe::NoRouteSample {
-        prefix: String::new(),
-        path: "/rollcall-404-0123456789abcdef".into(),
-        fingerprint: Fingerprint::of(&refused, "/rollcall-404-0123456789abcdef"),
-    });
+    discovery.malformed_body = Some(sample(&refused));
     let op = operation_with_body(Method::Put, "/quirks");
     let finding = judge(
         &op,
@@ -2242,10 +2000,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         &discovery,
         Ok(refused.clone()),
     );
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "body-refused-before-routing")
-    );
+    assert_decided(&finding, Verdict::Unverified, "body-refused-before-routing");
     // A 400 of another shape is the handler's.
     let own = answer(
         400,
@@ -2258,10 +2013,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         &discovery,
         Ok(own),
     );
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "handler-4xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "handler-4xx");
 }
 
 mod object_store;

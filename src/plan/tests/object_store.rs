@@ -112,32 +112,34 @@ fn flag_subresources_go_bare_and_safe_mode_never_breaks_them() {
 #[test]
 fn xml_payloads_are_the_document_of_the_body_schemas_one_member() {
     let live = planned(&store(), &mode(Mode::Live));
-    assert_eq!(
-        find(&live, "PUT /{Bucket}?tagging").3,
-        format!(
-            "{XML}<Tagging><TagSet><Tag><Key>rollcall</Key><Value>rollcall</Value></Tag></TagSet></Tagging>"
+    for (label, document, why) in [
+        (
+            "PUT /{Bucket}?tagging",
+            "<Tagging><TagSet><Tag><Key>rollcall</Key><Value>rollcall</Value></Tag></TagSet></Tagging>",
+            "AWS's lists are wrapped unless they say otherwise",
         ),
-        "AWS's lists are wrapped unless they say otherwise"
-    );
-    assert_eq!(
-        find(&live, "PUT /{Bucket}?cors").3,
-        format!(
-            "{XML}<CORSConfiguration><CORSRule><AllowedMethod>rollcall</AllowedMethod></CORSRule></CORSConfiguration>"
+        (
+            "PUT /{Bucket}?cors",
+            "<CORSConfiguration><CORSRule><AllowedMethod>rollcall</AllowedMethod></CORSRule></CORSConfiguration>",
+            "a list with `wrapped: false` repeats its element, named by another allOf part",
         ),
-        "a list with `wrapped: false` repeats its element, named by another allOf part"
-    );
-    assert_eq!(
-        find(&live, "PUT /{Bucket}").3,
-        format!(
-            "{XML}<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"
+        (
+            "PUT /{Bucket}",
+            "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>",
+            "an empty member is filled like a body of its own",
         ),
-        "an empty member is filled like a body of its own"
-    );
-    assert_eq!(
-        find(&live, "PUT /{Bucket}/{Key}").3,
-        format!("{XML}<Body>rollcall</Body>"),
-        "x-amz-meta- is a header map, not an element"
-    );
+        (
+            "PUT /{Bucket}/{Key}",
+            "<Body>rollcall</Body>",
+            "x-amz-meta- is a header map, not an element",
+        ),
+    ] {
+        assert_eq!(
+            find(&live, label).3,
+            format!("{XML}{document}"),
+            "{label}: {why}"
+        );
+    }
     assert_eq!(find(&live, "PUT /{Bucket}/{Key}#x-amz-copy-source").3, "");
 }
 

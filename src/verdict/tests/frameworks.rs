@@ -364,7 +364,7 @@ async fn every_stack_gets_the_verdicts_its_router_shows() {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
-        let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let sent = log.all();
         assert!(
             !sent
                 .iter()
@@ -381,22 +381,16 @@ async fn safe_mode_shows_a_missing_route_where_routed_paths_answer_options_with_
     let findings = check(&base, &api(), &probes(), false).await;
 
     let labels = &findings[5];
-    assert_eq!(
-        (labels.verdict, labels.rule.id()),
-        (Verdict::MissingRoute, "unrouted-404")
-    );
+    assert_decided(labels, Verdict::MissingRoute, "unrouted-404");
     assert_eq!(
         labels.evidence,
         "OPTIONS /labels/rollcall answered 404 Not Found, this target's no-route response, while OPTIONS /health answered 405 with Allow: GET, HEAD on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, so no route serves /labels/rollcall (safe mode sent PUT nothing: no request to it is harmless)"
     );
     let notes = &findings[6];
     assert_eq!(notes.verdict, Verdict::Unverified);
-    assert!(
-        notes.evidence.ends_with(
-            "OPTIONS /notes/rollcall answered 405 Method Not Allowed with Allow: GET, HEAD, which does not settle it (a 405 that paths which cannot exist do not get shows that a route matches the path, but not that PUT is routed there)"
-        ),
-        "{}",
-        notes.evidence
+    assert_ends_with(
+        &notes.evidence,
+        "OPTIONS /notes/rollcall answered 405 Method Not Allowed with Allow: GET, HEAD, which does not settle it (a 405 that paths which cannot exist do not get shows that a route matches the path, but not that PUT is routed there)",
     );
 }
 
@@ -436,26 +430,17 @@ async fn options_learned_under_one_router_say_nothing_about_a_path_behind_anothe
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[2].verdict, findings[2].rule.id()),
-        (Verdict::Unverified, "safe-mode-no-harmless-probe"),
-        "{}",
-        findings[2].evidence
+    assert_decided(
+        &findings[2],
+        Verdict::Unverified,
+        "safe-mode-no-harmless-probe",
     );
-    assert!(
-        findings[2]
-            .evidence
-            .contains("sits behind another no-route response (another router)"),
-        "{}",
-        findings[2].evidence
+    assert_contains(
+        &findings[2].evidence,
+        "sits behind another no-route response (another router)",
     );
     // Behind the router the calibration spoke for, the 405 still counts.
-    assert_eq!(
-        (findings[3].verdict, findings[3].rule.id()),
-        (Verdict::MissingRoute, "unrouted-404"),
-        "{}",
-        findings[3].evidence
-    );
+    assert_decided(&findings[3], Verdict::MissingRoute, "unrouted-404");
     assert!(
         log.under("/archive/")
             .iter()
