@@ -61,6 +61,48 @@ impl TlsOptions {
         }
         Ok(builder)
     }
+
+    /// [`TlsOptions::apply`] for a client that connects only to `url`'s
+    /// origin (it follows no redirect). When every connection it makes is
+    /// plain HTTP, the system's root certificates are not read: reading and
+    /// decoding them costs as much as a few hundred probes, for nothing.
+    /// `--cacert` and the client certificate are still checked.
+    pub fn apply_for(
+        &self,
+        builder: reqwest::ClientBuilder,
+        url: &url::Url,
+    ) -> Result<reqwest::ClientBuilder, TlsError> {
+        let builder = self.apply(builder)?;
+        if speaks_tls_to(url) {
+            Ok(builder)
+        } else {
+            Ok(builder.tls_certs_only(std::iter::empty()))
+        }
+    }
+}
+
+/// Whether a client connecting to `url` (and following no redirect) may
+/// speak TLS: an `https:` URL, or a proxy reached over TLS.
+pub fn speaks_tls_to(url: &url::Url) -> bool {
+    may_use_tls(url, |name| std::env::var(name).ok())
+}
+
+/// Whether a client connecting to `url` may speak TLS: an `https:` URL, or a
+/// plain one whose proxy (`HTTP_PROXY`, `ALL_PROXY`, as the client reads them
+/// from `env`) is reached over TLS.
+fn may_use_tls(url: &url::Url, env: impl Fn(&str) -> Option<String>) -> bool {
+    if url.scheme() != "http" {
+        return true;
+    }
+    ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .filter_map(env)
+        .any(|proxy| {
+            let proxy = proxy.trim_start();
+            proxy
+                .get(..6)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"))
+        })
 }
 
 /// An error with its causes, each once (reqwest's own sentence, "error
@@ -77,4 +119,25 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_https_url_or_an_https_proxy_needs_certificates() {
+        let url = |text: &str| url::Url::parse(text).expect("url");
+        let no_env = |_: &str| None;
+        assert!(!may_use_tls(&url("http://127.0.0.1:8080/api"), no_env));
+        assert!(may_use_tls(&url("https://127.0.0.1:8443/api"), no_env));
+        let proxied = |value: &'static str| {
+            move |name: &str| (name == "http_proxy").then(|| value.to_string())
+        };
+        let plain = url("http://api.example/");
+        assert!(may_use_tls(&plain, proxied("HTTPS://proxy.example:443")));
+        assert!(!may_use_tls(&plain, proxied("http://proxy.example:3128")));
+        assert!(!may_use_tls(&plain, proxied("socks5://127.0.0.1:1080")));
+        assert!(!may_use_tls(&plain, proxied("proxy.example:3128")));
+    }
 }

@@ -135,18 +135,53 @@ async fn fetch(
     options: &LoadOptions,
     headers: &[(String, String)],
 ) -> Result<Vec<u8>, ContractError> {
+    // A plain-http fetch reads no root certificates (they cost more than a
+    // small contract's whole load); should it be redirected to https, it
+    // starts over with them.
+    let plain = url::Url::parse(url).is_ok_and(|url| !crate::tls::speaks_tls_to(&url));
+    if plain && let Fetched::Body(body) = fetch_with(url, options, headers, false).await? {
+        return Ok(body);
+    }
+    match fetch_with(url, options, headers, true).await? {
+        Fetched::Body(body) => Ok(body),
+        Fetched::NeedsTls => Err(ContractError::Fetch {
+            url: url.to_string(),
+            message: "redirected to https without certificates to check it".to_string(),
+        }),
+    }
+}
+
+/// What one fetch came to.
+enum Fetched {
+    Body(Vec<u8>),
+    /// Redirected to https by a client without root certificates.
+    NeedsTls,
+}
+
+async fn fetch_with(
+    url: &str,
+    options: &LoadOptions,
+    headers: &[(String, String)],
+    with_roots: bool,
+) -> Result<Fetched, ContractError> {
     let failed = |message: String| ContractError::Fetch {
         url: url.to_string(),
         message,
     };
     crate::install_crypto_provider();
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
+    let needs_tls = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let redirected_to_tls = std::sync::Arc::clone(&needs_tls);
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let Some(first) = attempt.previous().first() else {
             return attempt.follow();
         };
         if attempt.previous().len() > MAX_REDIRECTS {
             attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
         } else if redirect_allowed(first, attempt.url()) {
+            if !with_roots && attempt.url().scheme() != "http" {
+                redirected_to_tls.store(true, std::sync::atomic::Ordering::SeqCst);
+                return attempt.stop();
+            }
             attempt.follow()
         } else {
             let message = format!(
@@ -162,9 +197,11 @@ async fn fetch(
         .user_agent(crate::USER_AGENT)
         .referer(false)
         .redirect(policy);
-    let client = options
-        .tls
-        .apply(builder)
+    let builder = match url::Url::parse(url) {
+        Ok(parsed) if !with_roots => options.tls.apply_for(builder, &parsed),
+        _ => options.tls.apply(builder),
+    };
+    let client = builder
         .map_err(|e| failed(e.to_string()))?
         .build()
         .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?;
@@ -176,6 +213,9 @@ async fn fetch(
         .send()
         .await
         .map_err(|e| failed(crate::tls::error_chain(&e.without_url())))?;
+    if needs_tls.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(Fetched::NeedsTls);
+    }
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered HTTP {status}")));
@@ -194,7 +234,7 @@ async fn fetch(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Fetched::Body(body))
 }
 
 /// The bytes as text, without a UTF-8 byte order mark.

@@ -338,8 +338,60 @@ pub struct Prober {
     /// answer: a failure on one of them is a failure on a reused connection.
     answered_connections: Arc<Mutex<HashSet<SocketAddr>>>,
     target: Arc<Target>,
+    base: Arc<BaseUrl>,
     options: Arc<ProbeOptions>,
     pacer: Option<Arc<Pacer>>,
+}
+
+/// A target's base URL, split once so that each request's URL is built
+/// without parsing the base again (see [`Prober::url_for`]).
+#[derive(Debug)]
+struct BaseUrl {
+    /// The base URL without its query and fragment.
+    stem: url::Url,
+    /// Its path without trailing slashes (`/api`, or empty).
+    path: String,
+    /// Its query, when not empty.
+    query: Option<String>,
+}
+
+impl BaseUrl {
+    fn new(base: &url::Url) -> BaseUrl {
+        let mut stem = base.clone();
+        stem.set_query(None);
+        stem.set_fragment(None);
+        BaseUrl {
+            path: base.path().trim_end_matches('/').to_string(),
+            query: base.query().filter(|q| !q.is_empty()).map(str::to_string),
+            stem,
+        }
+    }
+
+    /// The URL of `path` and `query` on this base, by parsing the joined
+    /// text whole.
+    fn parse_joined(&self, path: &str, query: Option<&str>) -> Result<url::Url, TransportError> {
+        // Up to the end of the path: no query, no fragment.
+        let prefix = self.stem[..url::Position::AfterPath].trim_end_matches('/');
+        let query = match (self.query.as_deref(), query) {
+            (Some(b), Some(q)) if !q.is_empty() => Some(format!("{b}&{q}")),
+            (Some(b), _) => Some(b.to_string()),
+            (None, q) => q.map(str::to_string),
+        };
+        let slash = if path.starts_with('/') { "" } else { "/" };
+        let joined = match query {
+            Some(query) => format!("{prefix}{slash}{path}?{query}"),
+            None => format!("{prefix}{slash}{path}"),
+        };
+        url::Url::parse(&joined)
+            .map_err(|e| TransportError::Other(format!("invalid request URL: {e}")))
+    }
+}
+
+/// A byte that a URL parser reads the same within a path or query wherever
+/// the URL starts: visible ASCII but for `#` (a fragment) and `\` (a slash
+/// to a URL parser).
+fn is_plain_url_byte(byte: u8) -> bool {
+    matches!(byte, b'!'..=b'~') && byte != b'#' && byte != b'\\'
 }
 
 /// Which client an attempt goes through.
@@ -411,6 +463,7 @@ impl Prober {
             client,
             fresh_client: Arc::default(),
             answered_connections: Arc::default(),
+            base: Arc::new(BaseUrl::new(&target.base_url)),
             target: Arc::new(target),
             options: Arc::new(options),
             pacer,
@@ -430,27 +483,31 @@ impl Prober {
     /// re-encoding would change what is probed). A query on the base URL (an
     /// API key, say) is kept in front of the request's own query.
     pub fn url_for(&self, path_and_query: &str) -> Result<url::Url, TransportError> {
-        let base = &self.target.base_url;
-        let base_query = base.query();
-        // Up to the end of the path: no query, no fragment, no copy.
-        let prefix = base[..url::Position::AfterPath].trim_end_matches('/');
         let (path, query) = match path_and_query.split_once('?') {
             Some((path, query)) => (path, Some(query)),
             None => (path_and_query, None),
         };
-        let query = match (base_query, query) {
-            (Some(b), Some(q)) if !b.is_empty() && !q.is_empty() => Some(format!("{b}&{q}")),
-            (Some(b), _) if !b.is_empty() => Some(b.to_string()),
-            (_, Some(q)) => Some(q.to_string()),
-            _ => None,
-        };
+        let base = &self.base;
+        if base.stem.cannot_be_a_base() || !path_and_query.bytes().all(is_plain_url_byte) {
+            return base.parse_joined(path, query);
+        }
+        // Only the path and query are parsed, not the whole URL again (its
+        // host goes through IDNA): the same parser, so the same bytes, for
+        // all but what `parse_joined` handles (a fragment, a space or a
+        // control character, which a full parse treats differently).
+        let mut url = base.stem.clone();
         let slash = if path.starts_with('/') { "" } else { "/" };
-        let joined = match query {
-            Some(query) => format!("{prefix}{slash}{path}?{query}"),
-            None => format!("{prefix}{slash}{path}"),
-        };
-        url::Url::parse(&joined)
-            .map_err(|e| TransportError::Other(format!("invalid request URL: {e}")))
+        let mut full_path = String::with_capacity(base.path.len() + slash.len() + path.len());
+        full_path.push_str(&base.path);
+        full_path.push_str(slash);
+        full_path.push_str(path);
+        url.set_path(&full_path);
+        match (base.query.as_deref(), query) {
+            (Some(b), Some(q)) if !q.is_empty() => url.set_query(Some(&format!("{b}&{q}"))),
+            (Some(b), _) => url.set_query(Some(b)),
+            (None, q) => url.set_query(q),
+        }
+        Ok(url)
     }
 
     /// Why `request` cannot be sent to this target at all, if it cannot: its
@@ -667,7 +724,7 @@ impl Prober {
                 return (sent, Err(error.into()));
             }
         };
-        sent.url = url.to_string();
+        sent.url = url.as_str().to_owned();
         if let Some(signer) = &self.options.signer {
             let body = request
                 .body
@@ -727,23 +784,43 @@ impl Prober {
     ) -> Result<Response, Failure> {
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid method {}", request.method)))?;
-        let mut header_map = HeaderMap::with_capacity(headers.len());
+        // Room for the client's own defaults too (`Accept`), so that adding
+        // them does not grow the map.
+        let mut header_map = HeaderMap::with_capacity(headers.len() + 2);
         for (name, value) in headers {
             let header_name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| TransportError::Other(format!("invalid header name '{name}'")))?;
-            // The value may be a credential: never echo it.
-            let header_value = HeaderValue::from_str(value)
-                .map_err(|_| TransportError::Other(format!("invalid value for header '{name}'")))?;
+            let header_value = if value == crate::USER_AGENT {
+                // Ours, and a constant: no copy to make.
+                HeaderValue::from_static(crate::USER_AGENT)
+            } else {
+                // The value may be a credential: never echo it.
+                HeaderValue::from_str(value).map_err(|_| {
+                    TransportError::Other(format!("invalid value for header '{name}'"))
+                })?
+            };
             header_map.append(header_name, header_value);
         }
-        let mut builder = self
-            .client_for(connection)
-            .request(method, url)
-            .headers(header_map);
+        let client = self.client_for(connection);
+        // A URL with userinfo gets its `Authorization` from the builder, and
+        // ours must replace it there; otherwise the map simply becomes the
+        // request's, without merging it header by header.
+        let with_userinfo = !url.username().is_empty() || url.password().is_some();
+        let mut builder = client.request(method, url);
+        if with_userinfo {
+            builder = builder.headers(std::mem::take(&mut header_map));
+        }
         if let Some(body) = &request.body {
             builder = builder.body(body.bytes.clone());
         }
-        let mut response = builder.send().await.map_err(|error| Failure {
+        let mut outgoing = builder.build().map_err(|error| Failure {
+            error: self.transport_error(&error),
+            on_stale_connection: false,
+        })?;
+        if !with_userinfo {
+            *outgoing.headers_mut() = header_map;
+        }
+        let mut response = client.execute(outgoing).await.map_err(|error| Failure {
             error: self.transport_error(&error),
             on_stale_connection: connection == Connection::Pooled
                 && self.failed_on_stale_connection(&error),
@@ -757,16 +834,14 @@ impl Prober {
                 .insert(info.local_addr());
         }
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let mut headers = Vec::with_capacity(response.headers().len());
+        headers.extend(response.headers().iter().map(|(name, value)| {
+            let value = match value.to_str() {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            (name.as_str().to_owned(), value)
+        }));
         let (body, truncated) = read_capped(&mut response, self.options.body_cap).await;
         Ok(Response {
             status,
@@ -833,20 +908,53 @@ fn build_client(
         .connect_timeout(options.timeout)
         .user_agent(crate::USER_AGENT)
         .referer(false);
-    builder = options.tls.apply(builder).map_err(|e| match e {
-        TlsError::Certificate(m) => ProbeError::Certificate(m),
-        TlsError::ClientIdentity(m) => ProbeError::ClientIdentity(m),
-    })?;
+    builder = options
+        .tls
+        .apply_for(builder, &target.base_url)
+        .map_err(|e| match e {
+            TlsError::Certificate(m) => ProbeError::Certificate(m),
+            TlsError::ClientIdentity(m) => ProbeError::ClientIdentity(m),
+        })?;
     if options.http2_prior_knowledge {
         builder = builder.http2_prior_knowledge();
     }
     builder = resolve::pin(builder, &target.base_url, &options.connect_to);
+    if !system_proxy_configured() {
+        // Nothing to match each request against: skipping the matcher
+        // changes nothing but its cost (two lookups per request).
+        builder = builder.no_proxy();
+    }
+    if target.base_url.scheme() == "http"
+        && !options.http2_prior_knowledge
+        && !crate::tls::speaks_tls_to(&target.base_url)
+    {
+        // HTTP/1.1 only: the client's own retries are for HTTP/2 refusals
+        // (REFUSED_STREAM, a graceful GOAWAY) and never apply, but it would
+        // still copy every request to be ready for them.
+        builder = builder.retry(reqwest::retry::never().max_retries_per_request(0));
+    }
     if connection == Connection::Fresh {
         builder = builder.pool_max_idle_per_host(0);
     }
     builder
         .build()
         .map_err(|e| ProbeError::Client(error_chain(&e)))
+}
+
+/// Whether the client would find a proxy to use: the variables it reads on
+/// this system are set (elsewhere it also reads the system's settings).
+fn system_proxy_configured() -> bool {
+    cfg!(any(target_os = "macos", windows))
+        || [
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ]
+        .into_iter()
+        .any(|name| std::env::var_os(name).is_some())
 }
 
 /// How long to wait before retrying `response`, or `None` when it is not
@@ -1117,6 +1225,55 @@ mod tests {
                 .collect();
             assert_eq!(lengths.len(), expected, "{}: {head}", request.method);
             assert!(lengths.iter().all(|l| l.ends_with(" 0")), "{head}");
+        }
+    }
+
+    /// What goes on the wire is what parsing the whole joined URL gives,
+    /// however odd the path: dot segments, characters a path encodes, an
+    /// encoded dot, an empty query, a base with a query or a trailing slash.
+    #[tokio::test]
+    async fn request_urls_are_what_a_whole_parse_of_the_joined_url_gives() {
+        let bases = [
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/",
+            "http://ci:hunter22@127.0.0.1:9/api/v1/",
+            "http://Example.COM:80/Api?tenant=t1",
+            "https://xn--bcher-kva.example/a?",
+            "http://[::1]:9/p//?k=v#frag",
+        ];
+        let paths = [
+            "",
+            "/",
+            "?",
+            "?q=1",
+            "/pets",
+            "pets/{id}",
+            "//twice//slashed/",
+            "/a/../b/./c/%2e%2E/d",
+            "/a/..",
+            "/x/%2e",
+            "/quote\"<>`{}|^'/x?q=\"<>'{}`&r=%zz",
+            "/pets?",
+            "/pets?a=1&&b=2?c",
+            "/%F0%9F%90%88?%20",
+            "/a#frag",
+            "/a?b#frag",
+            "/a b?c d ",
+            "/tab\there",
+            "/back\\slash",
+            "/caf\u{e9}?na\u{ef}ve",
+        ];
+        for base in bases {
+            let prober = prober(base);
+            for path in paths {
+                let (p, q) = match path.split_once('?') {
+                    Some((p, q)) => (p, Some(q)),
+                    None => (path, None),
+                };
+                let expected = prober.base.parse_joined(p, q).map(String::from);
+                let built = prober.url_for(path).map(String::from);
+                assert_eq!(built, expected, "{base} + {path}");
+            }
         }
     }
 
