@@ -34,6 +34,7 @@ mod swagger2;
 pub(crate) mod testing;
 
 pub use model::*;
+pub use responses::{ResponseValues, SchemaWalks};
 
 use std::collections::HashMap;
 use std::sync::Arc;

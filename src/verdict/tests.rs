@@ -14,7 +14,7 @@ use super::*;
 use crate::contract::{Contract, Operation};
 use crate::plan::{PlannedProbe, PlannedRequest};
 use crate::probe::testing::*;
-use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError, discover};
+use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError};
 
 const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
 
@@ -53,7 +53,7 @@ async fn check_on(
     credentials_given: bool,
     settings: &Settings,
 ) -> Vec<Finding> {
-    let mut discovery = discover(prober, contract).await;
+    let mut discovery = crate::probe::testing::discover_every(prober, contract).await;
     let requests = probes
         .iter()
         .enumerate()
@@ -78,7 +78,6 @@ async fn check_on(
         .zip(followed)
         .map(|((probe, exchange), followed)| {
             let context = Context {
-                contract,
                 operation: &contract.operations[probe.operation],
                 probe,
                 discovery: &discovery,
@@ -842,9 +841,7 @@ fn judge(
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
-    let declared = contract(vec![operation.clone()]);
     let context = Context {
-        contract: &declared,
         operation,
         probe,
         discovery,
@@ -873,9 +870,7 @@ fn unverifiable_plan_is_unverified_with_the_plans_reason() {
         None,
     );
     let discovery = Discovery::default();
-    let declared = contract(vec![op.clone()]);
     let context = Context {
-        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -977,9 +972,7 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
-    let declared = contract(vec![op.clone()]);
     let context = Context {
-        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -1200,7 +1193,10 @@ fn task_contract() -> Contract {
 fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     let tasks = task_contract();
     let judged = |index: usize, path: &str, body: &str| {
-        let probe = valid(index, get_request(path));
+        let probe = PlannedProbe {
+            declared: crate::plan::declarations(&tasks, &tasks.operations[index]),
+            ..valid(index, get_request(path))
+        };
         let discovery = axum_discovery();
         let exchange = Exchange {
             request: SentRequest {
@@ -1214,7 +1210,6 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
             retries: Vec::new(),
         };
         let context = Context {
-            contract: &tasks,
             operation: &tasks.operations[index],
             probe: &probe,
             discovery: &discovery,
@@ -1835,9 +1830,7 @@ fn judge_with(settings: &Settings, body: &str) -> Finding {
         elapsed: Duration::ZERO,
         retries: Vec::new(),
     };
-    let declared = contract(vec![op.clone()]);
     let context = Context {
-        contract: &declared,
         operation: &op,
         probe: &probe,
         discovery: &discovery,
@@ -1889,9 +1882,7 @@ fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
             elapsed: Duration::ZERO,
             retries: Vec::new(),
         });
-        let declared = contract(vec![op.clone()]);
         let context = Context {
-            contract: &declared,
             operation: op,
             probe,
             discovery: &discovery,
