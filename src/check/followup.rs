@@ -186,3 +186,6 @@ fn proven_handlers(first: &[Option<Finding>]) -> Vec<bool> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1438,4 +1438,4 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
