@@ -240,7 +240,7 @@ impl RequestArgs {
                 .map(|(scheme, value)| rollcall::plan::Credential { scheme, value })
                 .collect(),
             headers: self.parsed_headers()?,
-            overrides: Vec::new(),
+            ..Default::default()
         })
     }
 

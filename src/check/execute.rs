@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use crate::config::{Config, Date};
 use crate::contract::diff::ContractDiff;
-use crate::contract::{self, Contract, LoadOptions};
-use crate::plan::filter::{self, Excluded, Filter};
+use crate::contract::{self, Contract, LoadOptions, Operation};
+use crate::plan::filter::{self, Filter};
 use crate::plan::{self, Credential, Plan, PlanOptions};
 use crate::printable;
 use crate::probe::resolve::ResolveOverride;
@@ -150,7 +150,7 @@ pub async fn execute(request: &CheckRequest) -> Result<RunReport, CheckError> {
         .into_iter()
         .flatten()
         .collect();
-    let mut planned = plan_run(request, &mut contract, &contracts, &mut redactor)
+    let planned = plan_run(request, &mut contract, &contracts, &mut redactor)
         .map_err(|e| bad(&redactor, &e))?;
     // Every report path is checked before anything is sent.
     let mut inputs = contract_inputs(&contract, &contracts, &since_files);
@@ -167,7 +167,7 @@ pub async fn execute(request: &CheckRequest) -> Result<RunReport, CheckError> {
             redactor.add_secret(secret);
         }
     } else {
-        warn_unsigned(request, &contract);
+        warn_unsigned(request, &contract, &planned.plan);
     }
     let probes_to_send = planned
         .plan
@@ -181,14 +181,12 @@ pub async fn execute(request: &CheckRequest) -> Result<RunReport, CheckError> {
         on_probe_done: request.observer.probing(probes_to_send),
         ..request.probe.clone()
     };
-    let excluded = std::mem::take(&mut planned.excluded);
     let report = probe_and_judge(request, contract, planned, probe, &redactor).await;
     request.observer.probed();
     let mut report = report?;
     if let Some(diff) = &since {
         super::mark_release_changes(&mut report, diff);
     }
-    super::report_excluded(&mut report, excluded);
     if let Some(config) = &request.config {
         let today = Date::today().map_err(|e| bad(&redactor, &e))?;
         config.apply_allowances(&mut report, today);
@@ -197,7 +195,7 @@ pub async fn execute(request: &CheckRequest) -> Result<RunReport, CheckError> {
 }
 
 /// What `rollcall list` shows: the contract and its plan, every operation
-/// in its place (those the selection left out planned as skipped), and the
+/// in its place (those the selection left out planned as excluded), and the
 /// redactor for every secret they hold.
 pub struct Listing {
     pub contract: Contract,
@@ -222,13 +220,11 @@ pub async fn plan_listing(request: &CheckRequest) -> Result<Listing, CheckError>
                 signer.provider
             ));
         }
-        None => warn_unsigned(request, &contract),
+        None => warn_unsigned(request, &contract, &planned.plan),
     }
-    let mut plan = planned.plan;
-    super::plan_excluded(&mut contract, &mut plan, planned.excluded);
     Ok(Listing {
         contract,
-        plan,
+        plan: planned.plan,
         redactor,
     })
 }
@@ -265,10 +261,9 @@ fn warn(contract: &Contract, redactor: &Redactor, observer: &dyn Observer) {
     }
 }
 
-/// The plan, and the operations the selection left out.
+/// The plan, and the options it was built with.
 struct Planned {
     options: PlanOptions,
-    excluded: Vec<Excluded>,
     plan: Plan,
 }
 
@@ -395,8 +390,9 @@ fn plan_run(
                 .line(&format!("warning: {}", printable::line(&warning)));
         }
     }
-    let excluded = filter::apply(contract, &request.selection);
+    filter::keep_shard(contract, &request.selection);
     let mut options = request.plan.clone();
+    options.selection = request.selection.clone();
     options.credentials = with_env_credentials(&options.credentials, contract);
     options.overrides = request
         .config
@@ -415,11 +411,7 @@ fn plan_run(
         redactor.add_secret(value);
     }
     let plan = plan::build(contract, &options)?;
-    Ok(Planned {
-        options,
-        excluded,
-        plan,
-    })
+    Ok(Planned { options, plan })
 }
 
 /// The credentials given, then `ROLLCALL_AUTH_<SCHEME>` for the contract's
@@ -459,19 +451,20 @@ fn auth_env_var(scheme: &str) -> String {
 
 /// Unless quiet: the warning that the contract declares AWS signing and
 /// no signer is configured.
-fn warn_unsigned(request: &CheckRequest, contract: &Contract) {
+fn warn_unsigned(request: &CheckRequest, contract: &Contract, plan: &Plan) {
     if request.quiet {
         return;
     }
-    for line in unsigned_warnings(contract) {
+    for line in unsigned_warnings(contract, &plan.selected(contract)) {
         request.observer.line(&line);
     }
 }
 
 /// A warning per security scheme of `contract` that is AWS Signature
-/// Version 4, for a run without `--aws-sigv4`.
-pub fn unsigned_warnings(contract: &Contract) -> Vec<String> {
-    plan::auth::required_aws_signatures(contract)
+/// Version 4 and that one of `operations` (those the run probes) requires,
+/// for a run without `--aws-sigv4`.
+pub fn unsigned_warnings(contract: &Contract, operations: &[&Operation]) -> Vec<String> {
+    plan::auth::required_aws_signatures(contract, operations)
         .into_iter()
         .map(|(scheme, kind)| format!(
             "warning: security scheme '{scheme}' is AWS Signature Version 4 (x-amazon-apigateway-authtype: {kind}): S3 and the stores that speak its protocol refuse unsigned requests; sign them with --aws-sigv4 aws:amz:REGION:SERVICE and --user ACCESS_KEY:SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"

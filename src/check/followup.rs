@@ -86,6 +86,8 @@ pub async fn run(
     // Only a probe that got a follow-up in the last round can want another:
     // the others would decide as they did.
     let mut undecided: Vec<usize> = among.to_vec();
+    // The operations the run probes: no path below one may match theirs.
+    let selected = plan::selected(run.contract, run.probes);
     for round in 0..MAX_PER_OPERATION {
         let mut pending = Vec::new();
         // For each pending follow-up: the probe it is for, or the
@@ -98,7 +100,6 @@ pub async fn run(
                 continue;
             };
             let context = Context {
-                contract: run.contract,
                 operation,
                 probe: planned,
                 discovery,
@@ -119,7 +120,7 @@ pub async fn run(
             let Some(kind) = wanted else {
                 continue;
             };
-            let below = |path: &str| discovery.unknown_path_below(path, run.contract);
+            let below = |path: &str| discovery.unknown_path_below(path, &selected);
             let built = plan::followup::request_for(
                 run.contract,
                 planned,
@@ -185,3 +186,6 @@ fn proven_handlers(first: &[Option<Finding>]) -> Vec<bool> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

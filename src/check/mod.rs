@@ -23,9 +23,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::contract::Contract;
 use crate::contract::diff::{ContractDiff, ReleaseChange};
-use crate::plan::filter::Excluded;
 pub use crate::plan::target::{BasePathSpec, TargetSpec, TargetSpecError, apply_base_paths};
-use crate::plan::{self, Intent, Plan, PlanOptions, PlannedProbe};
+use crate::plan::{self, Plan, PlanOptions, PlannedProbe};
 use crate::probe::resolve::{self, ResolveError, ResolveOverride};
 use crate::probe::{self, Discovery, Exchange, ProbeError, ProbeOptions, Prober, Target};
 use crate::redact::Redactor;
@@ -356,7 +355,7 @@ async fn probe_target(
         credentials_given,
         settings,
     } = *target;
-    let mut discovery = probe::discover(prober, contract).await;
+    let mut discovery = probe::discover(prober, contract, plan).await;
     let probes = probes_for(&plan.probes, &discovery);
     let count = probes.len();
     let mut exchanges: Vec<Option<Exchange>> = vec![None; count];
@@ -411,7 +410,6 @@ async fn probe_target(
             let follow_ups = followed.follow_ups;
             let finding = followed.settled.unwrap_or_else(|| {
                 let context = verdict::Context {
-                    contract,
                     operation: &contract.operations[planned.operation],
                     probe: planned,
                     discovery: &discovery,
@@ -781,76 +779,6 @@ pub fn keep_new_and_changed(contract: &mut Contract, diff: &ContractDiff) {
     contract
         .operations
         .retain(|op| diff.change_of(op.method, &op.key()) != ReleaseChange::Unchanged);
-}
-
-/// Puts the excluded operations back into `report` at their contract
-/// positions, each `skipped` (rule `excluded-by-filter`) on every target,
-/// and recomputes the summary.
-pub fn report_excluded(report: &mut RunReport, excluded: Vec<Excluded>) {
-    for entry in excluded {
-        let finding = verdict::skipped(&entry.operation);
-        let results = report
-            .targets
-            .iter()
-            .map(|target| TargetResult {
-                target: target.name.clone(),
-                verdict: finding.verdict,
-                rule: finding.rule.into(),
-                status: None,
-                evidence: entry.evidence.clone(),
-                elapsed_ms: 0,
-                request: None,
-                response: None,
-                allowance: None,
-            })
-            .collect();
-        let operation = &entry.operation;
-        let position = entry.position.min(report.operations.len());
-        report.operations.insert(
-            position,
-            OperationReport {
-                method: operation.method,
-                path: operation.key(),
-                operation_id: operation.operation_id.clone(),
-                tags: operation.tags.clone(),
-                line: operation.location.line,
-                // No run redactor here: credentials in a spec URL are masked all the same.
-                file: operation
-                    .external_file(&report.spec.path)
-                    .map(|f| crate::redact::Redactor::default().url(f)),
-                change: None,
-                results,
-            },
-        );
-    }
-    report.summary = report.verdict_counts();
-}
-
-/// Puts the operations a selection took out of `contract`
-/// ([`crate::plan::filter::apply`]) back in their places, in the contract and in
-/// its `plan`, each planned as skipped with the reason: what `list` shows
-/// for them, as `check` reports them skipped and sends them nothing.
-pub fn plan_excluded(contract: &mut Contract, plan: &mut Plan, excluded: Vec<Excluded>) {
-    for entry in excluded {
-        let position = entry.position.min(contract.operations.len());
-        contract.operations.insert(position, entry.operation);
-        plan.probes.insert(
-            position,
-            PlannedProbe {
-                operation: position,
-                intent: Intent::Skipped {
-                    reason: entry.evidence,
-                },
-                request: None,
-                fallbacks: Vec::new(),
-                notes: Vec::new(),
-            },
-        );
-    }
-    // Probes point at their operation by index, which the insertions moved.
-    for (index, probe) in plan.probes.iter_mut().enumerate() {
-        probe.operation = index;
-    }
 }
 
 #[cfg(test)]

@@ -199,15 +199,19 @@ pub(crate) fn security_schemes(document: &Value) -> impl Iterator<Item = &Map<St
         .filter_map(Value::as_object)
 }
 
-/// The AWS Signature Version 4 schemes that some operation requires, with
-/// their `x-amazon-apigateway-authtype`: `--aws-sigv4` is what satisfies them.
-pub fn required_aws_signatures(contract: &Contract) -> Vec<(&str, &str)> {
+/// The AWS Signature Version 4 schemes of `contract` that one of
+/// `operations` requires, with their `x-amazon-apigateway-authtype`:
+/// `--aws-sigv4` is what satisfies them.
+pub fn required_aws_signatures<'c>(
+    contract: &'c Contract,
+    operations: &[&Operation],
+) -> Vec<(&'c str, &'c str)> {
     let mut found: Vec<(&str, &str)> = Vec::new();
     for (name, _) in &contract.security_schemes {
         let Some(kind) = aws_signature(contract, name) else {
             continue;
         };
-        let required = contract.operations.iter().any(|op| {
+        let required = operations.iter().any(|op| {
             op.security
                 .iter()
                 .any(|alternative| alternative.iter().any(|(n, _)| n == name))

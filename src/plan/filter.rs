@@ -8,8 +8,11 @@
 //! 2. Skips from `rollcall.toml` (`[operations."GET /x"] skip = "reason"`).
 //! 3. `--include`/`--exclude` rules and `--exclude-deprecated`.
 //!
-//! Cuts 2 and 3 keep the operation in the reports as `skipped` (rule
-//! `excluded-by-filter`), so the test names a CI dashboard tracks stay stable.
+//! Cut 1 takes other shards' operations out of the contract ([`keep_shard`]).
+//! Cuts 2 and 3 are planning decisions ([`Filter::exclusion`]): the plan
+//! keeps the operation in its place, planned as excluded, and the reports
+//! show it as `skipped` (rule `excluded-by-filter`), so the test names a CI
+//! dashboard tracks stay stable.
 //!
 //! ```text
 //! tag:pets          the operation has the tag `pets` (exact, case-sensitive)
@@ -205,74 +208,73 @@ pub struct Filter {
 impl Filter {
     /// Whether this filter can change anything (so callers can skip the work).
     pub fn is_empty(&self) -> bool {
-        self.include.is_empty()
-            && self.exclude.is_empty()
-            && !self.exclude_deprecated
-            && self.shard.is_none()
-            && self.skips.is_empty()
+        self.shard.is_none() && !self.excludes_any()
+    }
+
+    /// Whether cuts 2 and 3 are asked for at all.
+    fn excludes_any(&self) -> bool {
+        !self.include.is_empty()
+            || !self.exclude.is_empty()
+            || self.exclude_deprecated
+            || !self.skips.is_empty()
     }
 
     pub fn select(&self, operation: &Operation) -> Selection {
-        let label = operation.label();
-        if let Some(shard) = &self.shard
-            && !shard.contains(&label)
-        {
+        if !self.in_shard(operation) {
             return Selection::OtherShard;
         }
+        match self.exclusion(operation) {
+            Some(evidence) => Selection::Excluded(evidence),
+            None => Selection::Probe,
+        }
+    }
+
+    /// Whether `operation` belongs to this run's `--shard` (every operation
+    /// does without one).
+    pub fn in_shard(&self, operation: &Operation) -> bool {
+        self.shard
+            .as_ref()
+            .is_none_or(|shard| shard.contains(&operation.label()))
+    }
+
+    /// Why cuts 2 and 3 leave `operation` out (the evidence of its
+    /// `excluded-by-filter` result), or `None` when it is probed. The
+    /// planner asks this of every operation ([`super::build`]).
+    pub fn exclusion(&self, operation: &Operation) -> Option<String> {
+        if !self.excludes_any() {
+            return None;
+        }
+        let label = operation.label();
         if let Some((_, reason)) = self.skips.iter().find(|(key, _)| operation.is_named(key)) {
-            return Selection::Excluded(format!("{label} is skipped in rollcall.toml: {reason}"));
+            return Some(format!("{label} is skipped in rollcall.toml: {reason}"));
         }
         if self.exclude_deprecated && operation.deprecated {
-            return Selection::Excluded(format!(
+            return Some(format!(
                 "{label} is deprecated and was excluded by --exclude-deprecated"
             ));
         }
         if !self.include.is_empty() && !self.include.iter().any(|r| r.matches(operation)) {
             let rules: Vec<String> = self.include.iter().map(Rule::to_string).collect();
-            return Selection::Excluded(format!(
+            return Some(format!(
                 "{label} matches no --include rule ({})",
                 rules.join(", ")
             ));
         }
         if let Some(rule) = self.exclude.iter().find(|r| r.matches(operation)) {
-            return Selection::Excluded(format!("{label} was excluded by --exclude {rule}"));
+            return Some(format!("{label} was excluded by --exclude {rule}"));
         }
-        Selection::Probe
+        None
     }
 }
 
-/// An operation taken out of a run by [`apply`], to be reported as skipped.
-#[derive(Debug, Clone)]
-pub struct Excluded {
-    /// Its index among the operations the run reports (contract order).
-    pub position: usize,
-    pub operation: Operation,
-    pub evidence: String,
-}
-
-/// Takes every operation `filter` does not probe out of `contract`: other
-/// shards' are dropped, excluded ones are returned (in contract order) for
-/// the run to report as skipped.
-pub fn apply(contract: &mut Contract, filter: &Filter) -> Vec<Excluded> {
-    if filter.is_empty() {
-        return Vec::new();
+/// Cut 1: takes the operations of other shards out of `contract`, so the
+/// run neither probes nor reports them. Cuts 2 and 3 are the planner's
+/// ([`Filter::exclusion`]): it plans those operations as
+/// [`super::Intent::Excluded`], in their places.
+pub fn keep_shard(contract: &mut Contract, filter: &Filter) {
+    if filter.shard.is_some() {
+        contract.operations.retain(|op| filter.in_shard(op));
     }
-    let mut excluded = Vec::new();
-    let mut reported = 0;
-    let operations = std::mem::take(&mut contract.operations);
-    for operation in operations {
-        match filter.select(&operation) {
-            Selection::OtherShard => continue,
-            Selection::Probe => contract.operations.push(operation),
-            Selection::Excluded(evidence) => excluded.push(Excluded {
-                position: reported,
-                operation,
-                evidence,
-            }),
-        }
-        reported += 1;
-    }
-    excluded
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@
 //! ```
 //!
 //! Where each part lives: [`filter`] (which operations a run probes:
-//! `--include`, `--exclude`, `--shard`, skips), [`synth`] (values from examples and schemas),
+//! `--include`, `--exclude`, `--shard`, skips; those left out are planned
+//! as [`Intent::Excluded`]), [`synth`] (values from examples and schemas),
 //! [`violation`] (whether a schema surely rejects a value), [`media`] (which
 //! body a media type asks for), [`serialize`] (styles and percent-encoding),
 //! [`path`] (the text a path parameter takes in its segment), [`auth`]
@@ -92,6 +93,11 @@ pub struct PlanOptions {
     /// `METHOD /path` or operationId, or [`EVERY_OPERATION`] (the first
     /// matching entry applies).
     pub overrides: Vec<(String, OperationOverride)>,
+    /// Which operations the run probes (`--include`, `--exclude`,
+    /// `--exclude-deprecated`, rollcall.toml's skips): the others are
+    /// planned as [`Intent::Excluded`]. Other shards' operations are taken
+    /// out of the contract before planning ([`filter::keep_shard`]).
+    pub selection: filter::Filter,
 }
 
 /// The key of request values for every operation (`[parameters]` in
@@ -148,12 +154,31 @@ pub struct Plan {
     pub discovery_headers: Vec<(String, String)>,
 }
 
+impl Plan {
+    /// The operations the run probes, in contract order: every one but
+    /// those the selection left out ([`Intent::Excluded`]). Discovery, the
+    /// sending order and the follow-ups look at these only.
+    pub fn selected<'c>(&'c self, contract: &'c Contract) -> Vec<&'c Operation> {
+        selected(contract, &self.probes)
+    }
+}
+
+/// The operations of `probes` the run probes (see [`Plan::selected`]).
+pub fn selected<'c>(contract: &'c Contract, probes: &[PlannedProbe]) -> Vec<&'c Operation> {
+    probes
+        .iter()
+        .filter(|probe| !probe.is_excluded())
+        .filter_map(|probe| contract.operations.get(probe.operation))
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct PlannedProbe {
     /// Index into `Contract::operations`.
     pub operation: usize,
     pub intent: Intent,
-    /// `None` only when `intent` is [`Intent::Unverifiable`] or [`Intent::Skipped`].
+    /// `None` only when `intent` is [`Intent::Unverifiable`],
+    /// [`Intent::Skipped`] or [`Intent::Excluded`].
     pub request: Option<PlannedRequest>,
     /// Safe mode's next harmless requests, in order, for when the answer to
     /// `request` says nothing about the route (a malformed body refused
@@ -162,6 +187,46 @@ pub struct PlannedProbe {
     /// What the request could not do as the contract asks (see [`notes`]),
     /// for `list` and reports.
     pub notes: Vec<String>,
+    /// What the contract declares that judging the answers needs.
+    pub declared: Declarations,
+}
+
+/// What the contract declares about an operation that judging its answers
+/// needs, decided once when planning ([`declarations`]), so that the verdict
+/// stage reads no raw document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declarations {
+    /// The operation is an object store's (S3's protocol,
+    /// [`safe::object_store`]).
+    pub object_store: bool,
+    /// One of the security schemes it names is AWS Signature Version 4
+    /// ([`auth::aws_signature`]).
+    pub aws_signed: bool,
+    /// The values its 2xx responses declare (data, not placeholders).
+    pub response_values: crate::contract::ResponseValues,
+}
+
+/// What `contract` declares about `operation` for judging its answers.
+pub fn declarations(contract: &Contract, operation: &Operation) -> Declarations {
+    declarations_with(contract, operation, &mut Default::default())
+}
+
+/// [`declarations`], sharing the response schema walks of one plan.
+fn declarations_with<'c>(
+    contract: &'c Contract,
+    operation: &Operation,
+    walks: &mut crate::contract::SchemaWalks<'c>,
+) -> Declarations {
+    let aws_signed = operation
+        .security
+        .iter()
+        .flatten()
+        .any(|(scheme, _)| auth::aws_signature(contract, scheme).is_some());
+    Declarations {
+        object_store: safe::object_store(&contract.document, operation).is_some(),
+        aws_signed,
+        response_values: contract.response_values(operation, walks),
+    }
 }
 
 /// A harmless request held back until the ones before it proved nothing.
@@ -172,6 +237,23 @@ pub struct Fallback {
 }
 
 impl PlannedProbe {
+    /// The probe of operation `index` that sends nothing, for `intent`.
+    fn unsent(index: usize, intent: Intent) -> PlannedProbe {
+        PlannedProbe {
+            operation: index,
+            intent,
+            request: None,
+            fallbacks: Vec::new(),
+            notes: Vec::new(),
+            declared: Declarations::default(),
+        }
+    }
+
+    /// Whether the run's selection left the operation out.
+    pub fn is_excluded(&self) -> bool {
+        matches!(self.intent, Intent::Excluded { .. })
+    }
+
     /// Whether the request carries safe mode's malformed JSON body.
     pub fn sends_malformed_body(&self) -> bool {
         self.request
@@ -196,6 +278,7 @@ impl PlannedProbe {
                 request: Some(next.request),
                 fallbacks: rest.collect(),
                 notes: self.notes.clone(),
+                declared: self.declared.clone(),
             },
             None => PlannedProbe {
                 operation: self.operation,
@@ -205,6 +288,7 @@ impl PlannedProbe {
                 request: None,
                 fallbacks: Vec::new(),
                 notes: self.notes.clone(),
+                declared: self.declared.clone(),
             },
         }
     }
@@ -225,6 +309,10 @@ pub enum Intent {
     Unverifiable { reason: String },
     /// The contract asks not to probe it (`x-rollcall-skip: reason` on the operation).
     Skipped { reason: String },
+    /// The run's selection leaves it out (`--include`, `--exclude`,
+    /// `--exclude-deprecated`, a skip in rollcall.toml): reported as
+    /// skipped, rule `excluded-by-filter`, with `reason` as the evidence.
+    Excluded { reason: String },
 }
 
 /// How the violation of a path parameter begins (`path parameter 'id' is
@@ -271,20 +359,32 @@ pub enum PlanError {
 
 /// Builds the plan for every operation of `contract`: checks the
 /// credentials against the contract's security schemes, then decides each
-/// operation's intent ([`safe::decide`]) and assembles its request.
+/// operation's intent (excluded by the selection, else [`safe::decide`])
+/// and assembles its request.
 pub fn build(contract: &Contract, options: &PlanOptions) -> Result<Plan, PlanError> {
     let credentials = auth::Credentials::resolve(contract, &options.credentials)?;
     let document = contract.document.as_ref();
-    let probes = contract
+    let mut walks = crate::contract::SchemaWalks::default();
+    let probes: Vec<PlannedProbe> = contract
         .operations
         .iter()
         .enumerate()
-        .map(|(index, operation)| plan_operation(document, index, operation, &credentials, options))
+        .map(
+            |(index, operation)| match options.selection.exclusion(operation) {
+                Some(reason) => PlannedProbe::unsent(index, Intent::Excluded { reason }),
+                None => PlannedProbe {
+                    declared: declarations_with(contract, operation, &mut walks),
+                    ..plan_operation(document, index, operation, &credentials, options)
+                },
+            },
+        )
         .collect();
+    let discovery_headers =
+        discovery_headers(&selected(contract, &probes), &credentials, &options.headers);
     Ok(Plan {
         mode: options.mode,
         probes,
-        discovery_headers: discovery_headers(contract, &credentials, &options.headers),
+        discovery_headers,
     })
 }
 
@@ -300,14 +400,14 @@ fn skip_reason(document: &Value, operation: &Operation) -> Option<String> {
     }
 }
 
-/// The credentials of the first operation that gets any, as headers, then the `-H` extras.
+/// The credentials of the first of `operations` that gets any, as
+/// headers, then the `-H` extras.
 fn discovery_headers(
-    contract: &Contract,
+    operations: &[&Operation],
     credentials: &auth::Credentials<'_>,
     extra_headers: &[(String, String)],
 ) -> Vec<(String, String)> {
-    let applied = contract
-        .operations
+    let applied = operations
         .iter()
         .map(|operation| credentials.for_operation(operation))
         .find(|applied| !applied.headers.is_empty() || !applied.cookies.is_empty())
@@ -327,13 +427,7 @@ fn plan_operation(
     credentials: &auth::Credentials<'_>,
     options: &PlanOptions,
 ) -> PlannedProbe {
-    let unsent = |intent: Intent| PlannedProbe {
-        operation: index,
-        intent,
-        request: None,
-        fallbacks: Vec::new(),
-        notes: Vec::new(),
-    };
+    let unsent = |intent: Intent| PlannedProbe::unsent(index, intent);
     if let Some(reason) = skip_reason(document, operation) {
         return unsent(Intent::Skipped { reason });
     }
@@ -396,6 +490,7 @@ fn plan_operation(
         request: Some(request),
         fallbacks,
         notes: Vec::new(),
+        declared: Declarations::default(),
     };
     probe.notes = notes(operation, &probe);
     probe.notes.extend(assembly_notes);

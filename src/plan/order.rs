@@ -132,7 +132,7 @@ pub fn of(contract: &Contract, plan: &Plan) -> Order {
     if plan.mode == super::Mode::Safe {
         return everything();
     }
-    let collections = collection_paths(contract);
+    let collections = collection_paths(&plan.selected(contract));
     let document = contract.document.as_ref();
     let mut placed: Vec<Option<Placed>> = vec![None; plan.probes.len()];
     let mut same_path_removals: std::collections::HashMap<String, usize> = Default::default();
@@ -323,11 +323,11 @@ fn words(text: &str) -> Vec<&str> {
     words
 }
 
-/// The path templates of collections: `/orders` when the contract declares
-/// `/orders/{orderId}` (in [`template_shape`] form, sorted).
-fn collection_paths(contract: &Contract) -> Vec<String> {
-    let mut collections: Vec<String> = contract
-        .operations
+/// The path templates of collections: `/orders` when one of `operations`
+/// (those the run probes) is on `/orders/{orderId}` (in [`template_shape`]
+/// form, sorted).
+fn collection_paths(operations: &[&Operation]) -> Vec<String> {
+    let mut collections: Vec<String> = operations
         .iter()
         .filter_map(|op| {
             let shape = template_shape(&op.path);

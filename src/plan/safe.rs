@@ -1195,6 +1195,7 @@ mod tests {
 
     fn probe_of(request_path: &str, method: Method) -> PlannedProbe {
         PlannedProbe {
+            declared: Default::default(),
             operation: 0,
             intent: super::super::Intent::Valid,
             request: Some(PlannedRequest {

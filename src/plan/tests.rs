@@ -1272,3 +1272,47 @@ fn safe_modes_invalid_value_is_never_replaced_by_a_credential_of_its_name() {
 }
 
 mod object_store;
+
+#[test]
+fn operations_the_selection_leaves_out_are_planned_excluded_in_their_places() {
+    let mut c = secured_contract();
+    c.operations = vec![
+        secured_op("/admin", &[&["bearerAuth"]]),
+        op(Method::Get, "/open"),
+        op(Method::Delete, "/open"),
+    ];
+    let options = PlanOptions {
+        credentials: vec![credential("bearerAuth", "t")],
+        selection: filter::Filter {
+            exclude: vec![
+                "path:/admin".parse().unwrap(),
+                "method:DELETE".parse().unwrap(),
+            ],
+            ..filter::Filter::default()
+        },
+        ..PlanOptions::default()
+    };
+    let plan = build(&c, &options).unwrap();
+    let kinds: Vec<(usize, bool, bool)> = plan
+        .probes
+        .iter()
+        .map(|p| (p.operation, p.is_excluded(), p.request.is_some()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(0, true, false), (1, false, true), (2, true, false)]
+    );
+    assert_eq!(
+        plan.probes[0].intent,
+        Intent::Excluded {
+            reason: "GET /admin was excluded by --exclude path:/admin".into()
+        }
+    );
+    let selected: Vec<String> = plan.selected(&c).iter().map(|o| o.label()).collect();
+    assert_eq!(selected, ["GET /open"]);
+    assert!(
+        plan.discovery_headers.is_empty(),
+        "discovery carries the credentials of probed operations only: {:?}",
+        plan.discovery_headers
+    );
+}

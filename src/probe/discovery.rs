@@ -15,7 +15,8 @@ use std::collections::HashMap;
 
 use percent_encoding::percent_decode_str;
 
-use crate::contract::{Contract, Method};
+use crate::contract::{Contract, Method, Operation};
+use crate::plan::Plan;
 
 use super::mask::PathMasks;
 pub use super::mask::TOKEN_PREFIX;
@@ -423,11 +424,11 @@ impl Discovery {
     }
 
     /// A path below `path` (its query dropped) that cannot exist and
-    /// matches no declared template: `/admin/stats/rollcall-404-<token>`.
-    /// Where a gate guards a part of the API, it guards this path too.
-    pub fn unknown_path_below(&self, path: &str, contract: &Contract) -> String {
-        let templates: Vec<Vec<&str>> = contract
-            .operations
+    /// matches the template of none of `operations` (those the run probes):
+    /// `/admin/stats/rollcall-404-<token>`. Where a gate guards a part of
+    /// the API, it guards this path too.
+    pub fn unknown_path_below(&self, path: &str, operations: &[&Operation]) -> String {
+        let templates: Vec<Vec<&str>> = operations
             .iter()
             .map(|op| template_segments(&op.path))
             .collect();
@@ -477,11 +478,13 @@ fn template_shape(template: &str) -> String {
     shape
 }
 
-/// Runs discovery for one target: a handful of requests, not one per operation.
-pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
+/// Runs discovery for one target: a handful of requests, not one per
+/// operation, chosen from the operations `plan` probes
+/// ([`Plan::selected`]): their paths, methods and bodies.
+pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Discovery {
+    let operations = plan.selected(contract);
     let token = format!("{:016x}", fastrand::u64(..));
-    let templates: Vec<Vec<&str>> = contract
-        .operations
+    let templates: Vec<Vec<&str>> = operations
         .iter()
         .map(|op| template_segments(&op.path))
         .collect();
@@ -490,7 +493,7 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
         ..Discovery::default()
     };
 
-    let root_path = if is_object_store(contract) {
+    let root_path = if is_object_store(plan) {
         unknown_bucket(&token)
     } else {
         unknown_path("", &token, &templates)
@@ -511,7 +514,7 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
     };
     discovery.notes.push(root_note(&root_sample));
 
-    let (sampled, shared) = leading_prefixes(contract);
+    let (sampled, shared) = leading_prefixes(&operations);
     if !shared.is_empty() {
         discovery.notes.push(format!(
             "{} more path prefixes ({}) share the root's no-route response: at most {MAX_PREFIXES} are sampled",
@@ -556,11 +559,7 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
     }
     discovery.no_route.push(root_sample);
     discovery.no_route.extend(prefix_samples);
-    if contract
-        .operations
-        .iter()
-        .any(|op| op.request_body.is_some())
-    {
+    if operations.iter().any(|op| op.request_body.is_some()) {
         match malformed_body_sample(prober, &root_path).await {
             Ok(sample) => {
                 discovery.notes.push(malformed_body_note(&sample));
@@ -575,18 +574,18 @@ pub async fn discover(prober: &Prober, contract: &Contract) -> Discovery {
         }
     }
     let root_status = discovery.no_route[0].fingerprint.status;
-    methods_and_options(prober, contract, &root_path, root_status, &mut discovery).await;
+    methods_and_options(prober, &operations, &root_path, root_status, &mut discovery).await;
     discovery
 }
 
 /// Unsafe methods in the order discovery tries them.
 const UNSAFE_METHODS: [Method; 4] = [Method::Post, Method::Put, Method::Patch, Method::Delete];
 
-/// `OPTIONS` on the unknown root path, and each unsafe method the contract
-/// uses on it (bodiless: nothing can exist there to act on).
+/// `OPTIONS` on the unknown root path, and each unsafe method one of
+/// `operations` uses on it (bodiless: nothing can exist there to act on).
 async fn methods_and_options(
     prober: &Prober,
-    contract: &Contract,
+    operations: &[&Operation],
     path: &str,
     root_status: u16,
     discovery: &mut Discovery,
@@ -595,7 +594,7 @@ async fn methods_and_options(
         .chain(
             UNSAFE_METHODS
                 .into_iter()
-                .filter(|m| contract.operations.iter().any(|op| op.method == *m)),
+                .filter(|m| operations.iter().any(|op| op.method == *m)),
         )
         .collect();
     let requests: Vec<crate::plan::PlannedRequest> = methods
@@ -744,14 +743,13 @@ fn prefix_note(sample: &NoRouteSample, root: &NoRouteSample) -> String {
     }
 }
 
-/// Whether the contract is an object store's (S3's protocol, see
-/// [`crate::plan::safe::object_store`]): every first path segment is a
-/// bucket there, and a PUT to one creates it.
-fn is_object_store(contract: &Contract) -> bool {
-    contract
-        .operations
+/// Whether an operation `plan` probes is an object store's (S3's protocol,
+/// decided when planning: [`crate::plan::Declarations::object_store`]): every
+/// first path segment is a bucket there, and a PUT to one creates it.
+fn is_object_store(plan: &Plan) -> bool {
+    plan.probes
         .iter()
-        .any(|op| crate::plan::safe::object_store(&contract.document, op).is_some())
+        .any(|probe| !probe.is_excluded() && probe.declared.object_store)
 }
 
 /// `/rollcall-404-<token>-longer-than-any-bucket-name…`: the unknown root
@@ -801,13 +799,13 @@ fn template_segments(path: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The distinct literal first segments of the contract's paths (`/pets`),
-/// most used first; the first [`MAX_PREFIXES`] are sampled, the rest returned
-/// apart so the notes can name them.
-fn leading_prefixes(contract: &Contract) -> (Vec<String>, Vec<String>) {
+/// The distinct literal first segments of the paths of `operations`
+/// (`/pets`), most used first; the first [`MAX_PREFIXES`] are sampled, the
+/// rest returned apart so the notes can name them.
+fn leading_prefixes(operations: &[&Operation]) -> (Vec<String>, Vec<String>) {
     let mut order: Vec<String> = Vec::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for operation in &contract.operations {
+    for operation in operations {
         let Some(first) = template_segments(&operation.path).into_iter().next() else {
             continue;
         };
@@ -1125,7 +1123,7 @@ mod tests {
         operations.push(operation(Method::Get, "/{tenant}/items"));
         operations.push(operation(Method::Get, "/"));
 
-        let (sampled, shared) = leading_prefixes(&contract(operations));
+        let (sampled, shared) = leading_prefixes(&operations.iter().collect::<Vec<_>>());
 
         assert_eq!(sampled, ["/j", "/a", "/b", "/c", "/d", "/e", "/f", "/g"]);
         assert_eq!(shared, ["/h", "/i"]);
@@ -1155,7 +1153,7 @@ mod tests {
             operation(Method::Get, "/health"),
         ]);
 
-        let discovery = discover(&prober(&base), &contract).await;
+        let discovery = discover_every(&prober(&base), &contract).await;
 
         assert_eq!(discovery.no_route.len(), 3, "{discovery:?}");
         let root = &discovery.no_route[0];
@@ -1205,6 +1203,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn operations_the_selection_left_out_shape_no_discovery_request() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&seen);
+        let app = Router::new().fallback(any(move |method: axum::http::Method, uri: Uri| {
+            let log = std::sync::Arc::clone(&log);
+            async move {
+                log.lock().unwrap().push(format!("{method} {uri}"));
+                StatusCode::NOT_FOUND
+            }
+        }));
+        let base = serve(app).await;
+        let contract = contract(vec![
+            operation(Method::Get, "/pets"),
+            operation_with_body(Method::Delete, "/orders/{id}"),
+        ]);
+        let mut plan = plan_probing_every(&contract);
+        plan.probes[1].intent = crate::plan::Intent::Excluded {
+            reason: "DELETE /orders/{id} was excluded by --exclude method:DELETE".into(),
+        };
+
+        discover(&prober(&base), &contract, &plan).await;
+
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.iter()
+                .all(|r| !r.contains("/orders") && !r.starts_with("DELETE ")),
+            "no prefix sample, malformed body or method for the excluded operation: {seen:?}"
+        );
+        assert!(seen.iter().any(|r| r.starts_with("GET /pets/")), "{seen:?}");
+        assert!(!seen.iter().any(|r| r.starts_with("POST ")), "{seen:?}");
+    }
+
+    #[tokio::test]
     async fn discover_learns_whether_bodies_are_checked_before_routing() {
         let app = Router::new().fallback(any(|uri: Uri, body: String| async move {
             if !body.is_empty() && serde_json::from_str::<serde_json::Value>(&body).is_err() {
@@ -1216,7 +1247,7 @@ mod tests {
         let base = serve(app).await;
         let contract = contract(vec![operation_with_body(Method::Post, "/pets")]);
 
-        let discovery = discover(&prober(&base), &contract).await;
+        let discovery = discover_every(&prober(&base), &contract).await;
 
         let sample = discovery
             .malformed_body
@@ -1230,7 +1261,7 @@ mod tests {
     async fn unreachable_target_leaves_a_note_and_no_samples() {
         let closed = closed_port_url().await;
 
-        let discovery = discover(
+        let discovery = discover_every(
             &prober(&closed),
             &contract(vec![operation(Method::Get, "/pets")]),
         )
@@ -1251,7 +1282,7 @@ mod tests {
             .fallback(|| async { ([("content-type", "text/html")], "<html>app</html>") });
         let base = serve(app).await;
 
-        let discovery = discover(&prober(&base), &contract(vec![])).await;
+        let discovery = discover_every(&prober(&base), &contract(vec![])).await;
 
         assert_eq!(discovery.no_route[0].fingerprint.status, 200);
         assert!(
@@ -1289,7 +1320,7 @@ mod tests {
             operation(Method::Delete, "/pets/{id}"),
         ]);
 
-        let discovery = discover(&prober(&base), &contract).await;
+        let discovery = discover_every(&prober(&base), &contract).await;
 
         let refused: Vec<Method> = discovery.refused_methods.iter().map(|r| r.method).collect();
         assert_eq!(refused, [Method::Patch]);
@@ -1325,11 +1356,11 @@ mod tests {
         let contract = contract(vec![operation(Method::Delete, "/pets/{id}")]);
 
         let routed = serve(refuse_delete(StatusCode::NOT_FOUND)).await;
-        let discovery = discover(&prober(&routed), &contract).await;
+        let discovery = discover_every(&prober(&routed), &contract).await;
         assert!(discovery.refusal(Method::Delete).is_some());
 
         let catch_all = serve(refuse_delete(StatusCode::OK)).await;
-        let discovery = discover(&prober(&catch_all), &contract).await;
+        let discovery = discover_every(&prober(&catch_all), &contract).await;
         assert!(discovery.refusal(Method::Delete).is_none());
     }
 
@@ -1405,13 +1436,14 @@ mod tests {
             operation(Method::Get, "/admin/stats"),
             operation(Method::Get, "/admin/stats/{day}"),
         ]);
+        let operations: Vec<&Operation> = contract.operations.iter().collect();
 
         assert_eq!(
-            discovery.unknown_path_below("/admin/stats?verbose=1", &contract),
+            discovery.unknown_path_below("/admin/stats?verbose=1", &operations),
             "/admin/stats/rollcall-404-t/rollcall-404-t"
         );
         assert_eq!(
-            discovery.unknown_path_below("/pets/", &contract),
+            discovery.unknown_path_below("/pets/", &operations),
             "/pets/rollcall-404-t"
         );
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::contract::{Method, Operation, RequestBody};
+use crate::contract::{Contract, Method, Operation, RequestBody};
 use crate::plan::{Body, Intent, PlannedProbe, PlannedRequest};
 
 use super::{ProbeOptions, Prober, Target};
@@ -125,6 +125,31 @@ pub fn operation_with_body(method: Method, path: &str) -> Operation {
     })
 }
 
+/// A plan that probes every operation of `contract` (none left out by a
+/// selection), for the parts of a run that read which operations are
+/// probed, discovery first; the probes send nothing.
+pub fn plan_probing_every(contract: &Contract) -> crate::plan::Plan {
+    crate::plan::Plan {
+        mode: crate::plan::Mode::Safe,
+        probes: (0..contract.operations.len())
+            .map(|operation| crate::plan::PlannedProbe {
+                operation,
+                intent: crate::plan::Intent::Valid,
+                request: None,
+                fallbacks: Vec::new(),
+                notes: Vec::new(),
+                declared: crate::plan::declarations(contract, &contract.operations[operation]),
+            })
+            .collect(),
+        discovery_headers: Vec::new(),
+    }
+}
+
+/// Discovery for `contract` with every operation probed.
+pub async fn discover_every(prober: &Prober, contract: &Contract) -> crate::probe::Discovery {
+    crate::probe::discover(prober, contract, &plan_probing_every(contract)).await
+}
+
 pub fn get_request(path_and_query: &str) -> PlannedRequest {
     request(Method::Get, path_and_query)
 }
@@ -155,5 +180,6 @@ pub fn planned(operation: usize, intent: Intent, request: Option<PlannedRequest>
         request,
         fallbacks: vec![],
         notes: vec![],
+        declared: Default::default(),
     }
 }

@@ -2,7 +2,8 @@
 //! when `GITHUB_ACTIONS=true` (the binary decides; `--github`/`--no-github`
 //! override). Three outputs, all rendered from the redacted [`RunReport`]:
 //!
-//! Annotations (workflow commands on stdout), one per flagged result and,
+//! Annotations (workflow commands on stdout), one per flagged result (its
+//! evidence, then its rule's fix hint) and,
 //! with several targets, one per operation whose verdicts differ between
 //! them, pointing at the line of the spec that declares the operation, and
 //! one per target on which nothing was proven served, at the spec.
@@ -12,10 +13,10 @@
 //! (see [`annotations`]):
 //!
 //! ```text
-//! ::error file=specs/petstore.yaml,title=rollcall%3A nothing proven served [canary]::nothing was proven served on canary: 9 operations probed, none served (9 unverified)
+//! ::error file=specs/petstore.yaml,title=rollcall%3A nothing proven served [canary]::nothing was proven served on canary: 9 operations probed, none served (9 unverified) — hint: every probe of this target failed or was inconclusive (...): check the target's URL, its rate limits and the credentials given
 //! ::error file=specs/petstore.yaml,line=40,title=rollcall parity::POST /pets: verdicts differ between targets: stable: implemented, canary: not_implemented (reference: stable)
-//! ::error file=specs/petstore.yaml,line=40,title=handler-501::POST /pets [canary]: not_implemented: answered 501
-//! ::warning file=specs/petstore.yaml,line=95,title=auth-401::GET /admin/stats: auth_required: 401 with WWW-Authenticate: Bearer
+//! ::error file=specs/petstore.yaml,line=40,title=handler-501::POST /pets [canary]: not_implemented: answered 501 — hint: Implement the handler, or remove the operation from the contract until it ships.
+//! ::warning file=specs/petstore.yaml,line=95,title=auth-401::GET /admin/stats: auth_required: 401 with WWW-Authenticate: Bearer — hint: Pass credentials with --auth SCHEME=VALUE; if you did, they were rejected: check the value and the scheme.
 //! ::error file=specs/petstore.yaml,title=rollcall%3A 3 more not served::GET /a, POST /b [canary], DELETE /c (all are in the step summary and the JUnit report)
 //! ```
 //!
@@ -267,7 +268,11 @@ pub fn annotations(
                 } else {
                     result.rule.to_string()
                 },
-                message: format!("{subject}: {}: {}", result.verdict, result.evidence),
+                message: format!(
+                    "{subject}: {}: {}",
+                    result.verdict,
+                    result.evidence_with_hint()
+                ),
             },
         };
         match level {
@@ -319,7 +324,7 @@ fn target_failure_annotations(report: &RunReport, file: Option<&str>) -> Vec<Pen
                 file: file.map(str::to_string),
                 line: None,
                 title: failure.title(several_targets),
-                message: failure.message,
+                message: format!("{} — hint: {}", failure.message, TargetFailure::HINT),
             },
         })
         .collect()
@@ -791,7 +796,10 @@ mod tests {
         assert_eq!(
             errors[0].command(),
             "::error file=spec.yaml,title=rollcall%3A nothing proven served [canary]::\
-             nothing was proven served on canary: 9 operations probed, none served (9 auth_required)"
+             nothing was proven served on canary: 9 operations probed, none served (9 auth_required) \
+             — hint: every probe of this target failed or was inconclusive (a 429, a redirect, a 401 \
+             without credentials, no answer), so nothing shows that it serves the contract: check \
+             the target's URL, its rate limits and the credentials given"
         );
         let outputs = outputs(&report, 1, &[]);
         assert!(outputs.contains("\nnothing_served=1\n"), "{outputs}");
@@ -858,6 +866,22 @@ mod tests {
             command,
             "::error file=dir%2Cwith%3Aodd%25/spec.yaml,line=40,title=a%3Ab%2Cc%25 [canary]::\
              POST /pets [canary]: not_implemented: 50%25 done%0D%0A::error::injected"
+        );
+        assert_eq!(command.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_flagged_result_is_annotated_with_its_rules_hint_on_one_line() {
+        let mut report = fixture();
+        let result = &mut report.operations[2].results[1];
+        result.rule = crate::verdict::Rule::Handler501.into();
+        result.evidence = "answered 501\r\n::error::injected".into();
+        let command = annotations(&report, Some("spec.yaml"), None)[0].command();
+        assert_eq!(
+            command,
+            "::error file=spec.yaml,line=40,title=handler-501 [canary]::\
+             POST /pets [canary]: not_implemented: answered 501%0D%0A::error::injected \
+             — hint: Implement the handler, or remove the operation from the contract until it ships."
         );
         assert_eq!(command.lines().count(), 1);
     }

@@ -158,7 +158,7 @@ pub fn text(
             "{}  {}  {}\n",
             pad(label, label_width),
             pad(id, id_width),
-            line(&intent_text(row.intent, redactor))
+            line(&intent_text(&row.intent, redactor))
         ));
         let indent = " ".repeat(4);
         if let Some(request) = &row.request {
@@ -369,7 +369,20 @@ fn intent_text(intent: &Intent, redactor: &Redactor) -> String {
         Intent::Sentinel { parameter } => format!("sentinel: {parameter}"),
         Intent::Invalid { violation } => format!("invalid: {}", redactor.text(violation)),
         Intent::Unverifiable { reason } => format!("unverifiable: {}", redactor.text(reason)),
-        Intent::Skipped { reason } => format!("skipped: {}", redactor.text(reason)),
+        Intent::Skipped { reason } | Intent::Excluded { reason } => {
+            format!("skipped: {}", redactor.text(reason))
+        }
+    }
+}
+
+/// The intent as the listing shows it: an operation the selection left out
+/// is listed as skipped, with the reason, as `check` reports it.
+fn listed(intent: &Intent) -> std::borrow::Cow<'_, Intent> {
+    match intent {
+        Intent::Excluded { reason } => std::borrow::Cow::Owned(Intent::Skipped {
+            reason: reason.clone(),
+        }),
+        other => std::borrow::Cow::Borrowed(other),
     }
 }
 
@@ -385,7 +398,10 @@ fn summary(plan: &Plan) -> String {
             count(|i| matches!(i, Intent::Unverifiable { .. })),
             "unverifiable",
         ),
-        (count(|i| matches!(i, Intent::Skipped { .. })), "skipped"),
+        (
+            count(|i| matches!(i, Intent::Skipped { .. } | Intent::Excluded { .. })),
+            "skipped",
+        ),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)
@@ -460,7 +476,7 @@ struct Row<'a> {
     /// `-` in text when the operation has none; `null` in JSON.
     #[serde(rename = "operation_id", serialize_with = "dash_as_null")]
     operation_id: String,
-    intent: &'a Intent,
+    intent: std::borrow::Cow<'a, Intent>,
     request: Option<RequestView>,
     notes: Vec<String>,
     /// Live mode: the phase it is sent in; left out in safe mode and for
@@ -554,7 +570,7 @@ fn row<'p>(
             .and_then(|o| o.operation_id.clone())
             .filter(|id| !id.is_empty())
             .unwrap_or_else(|| "-".to_string()),
-        intent: &probe.intent,
+        intent: listed(&probe.intent),
         request: probe.request.as_ref().map(|r| request_view(r, redactor)),
         notes: probe.notes.iter().map(|n| redactor.text(n)).collect(),
         fallbacks: probe

@@ -14,7 +14,7 @@
 //!
 //! | Operation | Target | Verdict | Rule | Evidence |
 //! | --- | --- | --- | --- | --- |
-//! | `POST /pets` | canary | not_implemented | `not_implemented.status_501` | answered 501 |
+//! | `POST /pets` | canary | not_implemented | `handler-501` | answered 501 — hint: Implement the handler, or remove the operation from the contract until it ships. |
 //!
 //! <details>
 //! <summary>All 9 operations</summary>
@@ -165,7 +165,7 @@ fn flagged(out: &mut String, report: &RunReport) {
             escape(&result.target),
             result.verdict,
             code(result.rule.as_str()),
-            escape(&result.evidence)
+            escape(&result.evidence_with_hint())
         );
     }
     out.push('\n');

@@ -368,6 +368,22 @@ impl TargetResult {
             .is_some_and(|a| a.kind == AllowanceKind::KnownGap)
             && self.counted_outcome() != Outcome::Pass
     }
+
+    /// The evidence, followed by the rule's fix hint when the result is not
+    /// a pass and this build knows its rule: `answered 501 — hint: Implement
+    /// the handler, ...`. What the one-line reports (Markdown, GitHub
+    /// annotations) show of a flagged result.
+    pub fn evidence_with_hint(&self) -> String {
+        let hint = match self.rule.hint() {
+            Some(hint) if self.verdict.outcome() != Outcome::Pass => hint,
+            _ => return self.evidence.clone(),
+        };
+        if self.evidence.is_empty() {
+            format!("hint: {hint}")
+        } else {
+            format!("{} — hint: {hint}", self.evidence)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

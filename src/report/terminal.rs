@@ -6,15 +6,19 @@
 //! Pet Store 1.2.0 (specs/petstore.yaml, OpenAPI 3.1.0) · safe mode · stable http://127.0.0.1:8080/api/v1, canary http://127.0.0.1:8081/api/v1
 //!
 //!   missing_method   DELETE /pets/{petId}  [stable]  [method-405]   — 405 with Allow: GET, HEAD; DELETE is not routed
+//!       hint: Register the handler for this method on the route (the Allow header lists what is served), or fix the contract.
 //!   not_implemented  POST /pets            [canary]  [handler-501]  — answered 501
+//!       hint: Implement the handler, or remove the operation from the contract until it ships.
 //!   auth_required    GET /admin/stats      [stable]  [auth-401]     — 401 with WWW-Authenticate: Bearer
+//!       hint: Pass credentials with --auth SCHEME=VALUE; if you did, they were rejected: check the value and the scheme.
 //!
 //! 9 operations × 2 targets: 8 implemented, 1 not_implemented, 1 missing_method, 2 auth_required, ...
 //! 1 operation proven at the route level only (handler not reached in safe mode; run --mode live to reach it), 1 unverified
 //! FAIL: 5 of 18 not served, 1 unreachable, 4 inconclusive
 //! ```
 //!
-//! Each line names the rule that decided it (see `docs/verdicts.md`); with
+//! Each line names the rule that decided it (see `docs/verdicts.md`), and the
+//! line under it what to do about it (the rule's fix hint); with
 //! `--strict` the PASS/FAIL line counts inconclusive results as failing.
 //!
 //! `--verbose` adds what discovery learned, the served operations (before the
@@ -93,6 +97,11 @@ pub fn render(report: &RunReport, options: &TerminalOptions) -> String {
             let layout = Layout::for_lines(report, &shown);
             for (op, result) in shown {
                 out.push_str(&layout.line(&painter, op, result));
+                if result.verdict.outcome() != Outcome::Pass
+                    && let Some(hint) = result.rule.hint()
+                {
+                    let _ = writeln!(out, "      hint: {hint}");
+                }
                 if let Some(allowance) = &result.allowance {
                     let _ = writeln!(out, "      {}", clean(&allowance.message));
                 }

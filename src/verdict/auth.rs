@@ -54,9 +54,7 @@ pub(super) fn judge(
         Rule::Auth403
     };
     let schemes = declared_schemes(context.operation);
-    let signed = schemes
-        .iter()
-        .any(|scheme| crate::plan::auth::aws_signature(context.contract, scheme).is_some());
+    let signed = context.probe.declared.aws_signed;
     let needs = if schemes.is_empty() {
         format!("{answered}: the operation needs credentials; pass them with --auth or -H")
     } else if signed {

@@ -131,11 +131,11 @@ pub struct Finding {
     pub evidence: String,
 }
 
-/// Everything a verdict may look at for one operation on one target.
+/// Everything a verdict may look at for one operation on one target: the
+/// operation, its planned probe (with what the contract declares about its
+/// answers, [`crate::plan::Declarations`]) and what discovery learned; never
+/// the raw document.
 pub struct Context<'a> {
-    /// The contract, for what it declares about the operation's answers
-    /// (enum values that are data, not placeholders).
-    pub contract: &'a crate::contract::Contract,
     pub operation: &'a crate::contract::Operation,
     pub probe: &'a crate::plan::PlannedProbe,
     pub discovery: &'a crate::probe::Discovery,
@@ -261,6 +261,7 @@ fn decide(judge: &Judge<'_, '_>, exchange: Option<&crate::probe::Exchange>) -> D
                 format!("not probed: {reason} (x-rollcall-skip)"),
             )
             .into(),
+            Intent::Excluded { reason } => finding(Rule::ExcludedByFilter, reason.clone()).into(),
             _ => finding(
                 Rule::NotProbed,
                 format!(
@@ -296,14 +297,6 @@ fn finding(rule: Rule, evidence: String) -> Finding {
         rule,
         evidence,
     }
-}
-
-/// The finding for an operation that a filter left out.
-pub fn skipped(operation: &crate::contract::Operation) -> Finding {
-    finding(
-        Rule::ExcludedByFilter,
-        format!("{} was excluded by --include/--exclude", operation.label()),
-    )
 }
 
 /// Characters of a response body quoted in evidence.
@@ -544,7 +537,9 @@ fn object_store_answer(
             format!("{answered}: the store does not implement {probe}"),
         ));
     }
-    crate::plan::safe::object_store(&context.contract.document, context.operation)?;
+    if !context.probe.declared.object_store {
+        return None;
+    }
     // Safe mode's write to a bucket no store can have, accepted: the store
     // ignores S3's bucket names and may have created it.
     if (200..300).contains(&status)
@@ -1316,8 +1311,10 @@ fn success(
     let context = judge.context;
     let declared = |text: &str| {
         context
-            .contract
-            .declares_response_value(context.operation, response.status, text)
+            .probe
+            .declared
+            .response_values
+            .declares(response.status, text)
     };
     if let Some(placeholder) = stub::stub_text(response, judge.settings, &declared) {
         return finding(
@@ -1441,4 +1438,4 @@ fn with_excerpt(sentence: String, response: &Response) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

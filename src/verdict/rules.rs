@@ -585,6 +585,12 @@ impl RuleId {
             RuleId::Unknown(_) => None,
         }
     }
+
+    /// What to do about a result this rule decided ([`Rule::hint`]), when
+    /// this build knows the rule.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.rule().map(Rule::hint)
+    }
 }
 
 impl From<Rule> for RuleId {
