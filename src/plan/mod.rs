@@ -715,12 +715,14 @@ impl Values<'_> {
             return value.clone();
         }
         let synthesized = synth::parameter_synthesis(self.document, parameter);
-        let what = format!(
-            "{} parameter '{}'",
-            parameter.location.as_str(),
-            parameter.name
-        );
-        notes.extend(synthesized.note(&what));
+        if synthesized.gave_up.is_some() {
+            let what = format!(
+                "{} parameter '{}'",
+                parameter.location.as_str(),
+                parameter.name
+            );
+            notes.extend(synthesized.note(&what));
+        }
         synthesized.value
     }
 }

@@ -263,11 +263,16 @@ fn creation(operation: &Operation, collections: &[String]) -> Option<String> {
 /// `operationId '...'` or `summary '...'` when the operationId's verb, or
 /// the summary's first word, is one of `verbs`.
 fn named(operation: &Operation, verbs: &[&str]) -> Option<String> {
+    // `verb`, or `verb` and an `s`, in any case (the verbs are lower-case ASCII).
     let is_verb = |word: &str| {
-        let word = word.to_ascii_lowercase();
-        verbs
-            .iter()
-            .any(|verb| word == *verb || word.strip_suffix('s') == Some(verb))
+        let word = word.as_bytes();
+        verbs.iter().any(|verb| {
+            let verb = verb.as_bytes();
+            word.eq_ignore_ascii_case(verb)
+                || (word.len() == verb.len() + 1
+                    && word[..verb.len()].eq_ignore_ascii_case(verb)
+                    && word[verb.len()].eq_ignore_ascii_case(&b's'))
+        })
     };
     if let Some(id) = operation.operation_id.as_deref()
         && id_verbs(id).iter().any(|word| is_verb(word))
@@ -292,35 +297,43 @@ fn named(operation: &Operation, verbs: &[&str]) -> Option<String> {
 /// `repos/delete-file`).
 fn id_verbs(id: &str) -> Vec<&str> {
     let mut verbs = Vec::new();
-    if let Some(first) = words(id).first() {
-        verbs.push(*first);
+    if let Some(first) = words(id).next() {
+        verbs.push(first);
     }
     if let Some(at) = id.rfind(['_', '.', '/', ':'])
-        && let Some(first) = words(&id[at + 1..]).first()
+        && let Some(first) = words(&id[at + 1..]).next()
     {
-        verbs.push(*first);
+        verbs.push(first);
     }
     verbs
 }
 
 /// `deleteOrderNote` → `delete`, `Order`, `Note`; also split at anything
-/// that is not a letter or digit.
-fn words(text: &str) -> Vec<&str> {
-    let mut words = Vec::new();
-    for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut start = 0;
-        let bytes = part.as_bytes();
-        for at in 1..bytes.len() {
-            if bytes[at].is_ascii_uppercase() && bytes[at - 1].is_ascii_lowercase() {
-                words.push(&part[start..at]);
-                start = at;
-            }
-        }
-        if start < part.len() {
-            words.push(&part[start..]);
-        }
-    }
-    words
+/// that is not a letter or digit. Found as they are read: most callers want
+/// the first only.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .flat_map(|part| {
+            let bytes = part.as_bytes();
+            let mut start = 0;
+            let mut at = 1;
+            std::iter::from_fn(move || {
+                while at < bytes.len() {
+                    let here = at;
+                    at += 1;
+                    if bytes[here].is_ascii_uppercase() && bytes[here - 1].is_ascii_lowercase() {
+                        let word = &part[start..here];
+                        start = here;
+                        return Some(word);
+                    }
+                }
+                (start < part.len()).then(|| {
+                    let word = &part[start..];
+                    start = part.len();
+                    word
+                })
+            })
+        })
 }
 
 /// The path templates of collections: `/orders` when one of `operations`
@@ -565,7 +578,10 @@ mod tests {
         assert_eq!(id_verbs("storage.buckets.delete"), ["storage", "delete"]);
         assert_eq!(id_verbs("repos/delete-file"), ["repos", "delete"]);
         assert_eq!(id_verbs("remove_member"), ["remove", "member"]);
-        assert_eq!(words("HTTPServerDelete"), ["HTTPServer", "Delete"]);
+        assert_eq!(
+            words("HTTPServerDelete").collect::<Vec<_>>(),
+            ["HTTPServer", "Delete"]
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //! cut a schema short, [`Synthesized::gave_up`] says where, for the plan's
 //! notes. The same schema always gives the same value.
 
+use indexmap::IndexMap;
 use serde_json::{Map, Number, Value};
 
 use super::pattern;
@@ -148,10 +149,10 @@ pub fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Valu
         non_empty: true,
         ..Synthesizer::new(document, true)
     };
-    let flat = flatten(document, schema);
+    let flat = synth.flatten(schema, &[]);
     let mut candidates = vec![synth.value(schema, &mut Vec::new(), 0)];
-    candidates.extend(declared_values(&flat));
-    if matches!(effective_type(&flat), None | Some("string")) {
+    candidates.extend(declared_values(&flat.schema));
+    if matches!(effective_type(&flat.schema), None | Some("string")) {
         candidates.push(Value::String(PLACEHOLDER.into()));
     }
     candidates.retain(|candidate| !is_empty_value(candidate));
@@ -160,15 +161,15 @@ pub fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Valu
 
 /// Every value the schema declares: `example`, `examples`, `default`,
 /// `const` and the `enum` members, in that order.
-fn declared_values(schema: &Map<String, Value>) -> Vec<Value> {
+fn declared_values<S: Keywords + ?Sized>(schema: &S) -> Vec<Value> {
     let mut values: Vec<Value> = Vec::new();
-    values.extend(schema.get("example").cloned());
-    if let Some(examples) = schema.get("examples").and_then(Value::as_array) {
+    values.extend(schema.keyword("example").cloned());
+    if let Some(examples) = schema.keyword("examples").and_then(Value::as_array) {
         values.extend(examples.iter().cloned());
     }
-    values.extend(schema.get("default").cloned());
-    values.extend(schema.get("const").cloned());
-    if let Some(members) = schema.get("enum").and_then(Value::as_array) {
+    values.extend(schema.keyword("default").cloned());
+    values.extend(schema.keyword("const").cloned());
+    if let Some(members) = schema.keyword("enum").and_then(Value::as_array) {
         values.extend(members.iter().cloned());
     }
     values.retain(|value| !value.is_null());
@@ -193,12 +194,13 @@ pub fn flatten(document: &Value, schema: &Value) -> Map<String, Value> {
     Synthesizer::new(document, false)
         .flatten(schema, &[])
         .schema
+        .to_map()
 }
 
 /// The type a value of this (flattened) schema has: `type` (the first
 /// non-null one of a 3.1 type list), else inferred from the keywords used.
-pub fn effective_type(schema: &Map<String, Value>) -> Option<&str> {
-    match schema.get("type") {
+pub fn effective_type<S: Keywords + ?Sized>(schema: &S) -> Option<&str> {
+    match schema.keyword("type") {
         Some(Value::String(t)) => return Some(t),
         Some(Value::Array(types)) => {
             let names = || types.iter().filter_map(Value::as_str);
@@ -206,7 +208,7 @@ pub fn effective_type(schema: &Map<String, Value>) -> Option<&str> {
         }
         _ => {}
     }
-    let has = |keys: &[&str]| keys.iter().any(|k| schema.contains_key(*k));
+    let has = |keys: &[&str]| keys.iter().any(|k| schema.has(k));
     if has(&[
         "properties",
         "required",
@@ -222,7 +224,7 @@ pub fn effective_type(schema: &Map<String, Value>) -> Option<&str> {
         "uniqueItems",
     ]) {
         Some("array")
-    } else if let Some(format) = schema.get("format").and_then(Value::as_str) {
+    } else if let Some(format) = schema.keyword("format").and_then(Value::as_str) {
         Some(match format {
             "int32" | "int64" => "integer",
             "float" | "double" => "number",
@@ -245,22 +247,22 @@ pub fn effective_type(schema: &Map<String, Value>) -> Option<&str> {
 
 /// The value the schema itself declares: `example`, `examples[0]`,
 /// `default`, `const`, then the first non-null `enum` member.
-pub fn declared_value(schema: &Map<String, Value>) -> Option<Value> {
+pub fn declared_value<S: Keywords + ?Sized>(schema: &S) -> Option<Value> {
     let non_null = |v: &&Value| !v.is_null();
     schema
-        .get("example")
+        .keyword("example")
         .filter(non_null)
         .or_else(|| {
             schema
-                .get("examples")
+                .keyword("examples")
                 .and_then(Value::as_array)
                 .and_then(|e| e.first())
                 .filter(non_null)
         })
-        .or_else(|| schema.get("default").filter(non_null))
-        .or_else(|| schema.get("const").filter(non_null))
+        .or_else(|| schema.keyword("default").filter(non_null))
+        .or_else(|| schema.keyword("const").filter(non_null))
         .or_else(|| {
-            let members = schema.get("enum")?.as_array()?;
+            let members = schema.keyword("enum")?.as_array()?;
             members.iter().find(non_null).or(members.first())
         })
         .cloned()
@@ -274,26 +276,313 @@ pub fn resolve_pointer<'d>(document: &'d Value, reference: &str) -> Option<&'d V
     crate::contract::pointer::get(document, &decoded)
 }
 
+/// The keywords of a schema, however they are held: one schema object of the
+/// document (a [`Map`]), or a level merged from several (the synthesizer's,
+/// which borrows them). Types, bounds and declared values are read through it.
+pub trait Keywords {
+    /// The keyword's value as a schema object states it. On a merged level,
+    /// `properties`, `required` and `xml` (gathered from every object) are
+    /// not read here but through the level's own methods.
+    fn keyword(&self, key: &str) -> Option<&Value>;
+    /// Whether the keyword is there, the gathered ones included.
+    fn has(&self, key: &str) -> bool;
+}
+
+impl Keywords for Map<String, Value> {
+    fn keyword(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+}
+
+/// The always-true schema, for a missing `items` or `additionalProperties`.
+const ANY: &Value = &Value::Bool(true);
+
+/// One schema level merged from the objects it is made of (its `$ref`
+/// targets, `allOf` parts, the `oneOf`/`anyOf` branch taken), borrowing their
+/// keywords rather than copying them: in the order first met, the first
+/// object stating a keyword winning, except for `properties`, `required` and
+/// `xml`, which gather what every object says.
+#[derive(Default)]
+struct Level<'s> {
+    keywords: Vec<(&'s str, Keyword<'s>)>,
+}
+
+enum Keyword<'s> {
+    Plain(&'s Value),
+    Properties(Properties<'s>),
+    /// The names, each once.
+    Required(Vec<&'s Value>),
+    /// `xml` objects' entries, key by key (the first level's win): AWS's
+    /// contracts name an element on one `allOf` part (`{xml: {name:
+    /// Object}}`) and say the list is not wrapped on the `$ref`'d one.
+    Xml(Vec<(&'s str, &'s Value)>),
+}
+
+enum Properties<'s> {
+    /// One object's `properties`, as it stands.
+    One(&'s Map<String, Value>),
+    /// Several objects' properties, in the order first met.
+    Merged(IndexMap<&'s str, Property<'s>>),
+}
+
+/// A property's schema on a merged level.
+enum Property<'s> {
+    /// As one object states it.
+    One(&'s Value),
+    /// Constrained by several objects: the schema `{allOf: [parts]}`. A third
+    /// object joins the same parts, so merging many levels never nests the
+    /// property schema deeper.
+    AllOf(Vec<&'s Value>),
+}
+
+/// A view of a [`Property`], or of a property of one object's `properties`.
+#[derive(Clone, Copy)]
+enum PropertySchema<'v, 's> {
+    One(&'s Value),
+    AllOf(&'v [&'s Value]),
+}
+
+impl<'s> Property<'s> {
+    /// Adds another object's schema of the property.
+    fn add(&mut self, schema: &'s Value) {
+        match self {
+            Property::AllOf(parts) => parts.push(schema),
+            Property::One(existing) => {
+                // A lone `allOf` takes the new part in, as a merged one does.
+                let mut parts: Vec<&'s Value> = match existing {
+                    Value::Object(object) if object.len() == 1 => match object.get("allOf") {
+                        Some(Value::Array(inner)) => inner.iter().collect(),
+                        _ => vec![*existing],
+                    },
+                    _ => vec![*existing],
+                };
+                parts.push(schema);
+                *self = Property::AllOf(parts);
+            }
+        }
+    }
+
+    fn view(&self) -> PropertySchema<'_, 's> {
+        match self {
+            Property::One(schema) => PropertySchema::One(schema),
+            Property::AllOf(parts) => PropertySchema::AllOf(parts),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Property::One(schema) => (*schema).clone(),
+            Property::AllOf(parts) => {
+                let parts = parts.iter().map(|part| (*part).clone()).collect();
+                Value::Object(Map::from_iter([("allOf".to_string(), Value::Array(parts))]))
+            }
+        }
+    }
+}
+
+impl<'s> Properties<'s> {
+    fn merge(&mut self, more: &'s Map<String, Value>) {
+        if let Properties::One(first) = *self {
+            let merged = first
+                .iter()
+                .map(|(name, schema)| (name.as_str(), Property::One(schema)))
+                .collect();
+            *self = Properties::Merged(merged);
+        }
+        if let Properties::Merged(merged) = self {
+            for (name, schema) in more {
+                match merged.entry(name.as_str()) {
+                    indexmap::map::Entry::Occupied(mut property) => property.get_mut().add(schema),
+                    indexmap::map::Entry::Vacant(slot) => {
+                        slot.insert(Property::One(schema));
+                    }
+                }
+            }
+        }
+    }
+
+    fn names(&self) -> Vec<&'s str> {
+        match self {
+            Properties::One(map) => map.keys().map(String::as_str).collect(),
+            Properties::Merged(merged) => merged.keys().copied().collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<PropertySchema<'_, 's>> {
+        match self {
+            Properties::One(map) => map.get(name).map(PropertySchema::One),
+            Properties::Merged(merged) => merged.get(name).map(Property::view),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Properties::One(map) => Value::Object((*map).clone()),
+            Properties::Merged(merged) => Value::Object(
+                merged
+                    .iter()
+                    .map(|(name, property)| (name.to_string(), property.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl<'s> Level<'s> {
+    /// Takes in one keyword of an object merged into the level.
+    fn take_in(&mut self, key: &'s str, value: &'s Value) {
+        let existing = self
+            .keywords
+            .iter_mut()
+            .find(|(name, _)| *name == key)
+            .map(|(_, keyword)| keyword);
+        match key {
+            "properties" => {
+                let Value::Object(properties) = value else {
+                    return;
+                };
+                match existing {
+                    Some(Keyword::Properties(merged)) => merged.merge(properties),
+                    Some(_) => {}
+                    None => self
+                        .keywords
+                        .push((key, Keyword::Properties(Properties::One(properties)))),
+                }
+            }
+            "required" => {
+                let Value::Array(names) = value else {
+                    return;
+                };
+                let merged = match existing {
+                    Some(Keyword::Required(merged)) => merged,
+                    Some(_) => return,
+                    None => {
+                        self.keywords.push((key, Keyword::Required(Vec::new())));
+                        match self.keywords.last_mut() {
+                            Some((_, Keyword::Required(merged))) => merged,
+                            _ => return,
+                        }
+                    }
+                };
+                for name in names {
+                    if !merged.contains(&name) {
+                        merged.push(name);
+                    }
+                }
+            }
+            "xml" => {
+                let Value::Object(xml) = value else {
+                    return;
+                };
+                match existing {
+                    Some(Keyword::Xml(merged)) => {
+                        for (name, value) in xml {
+                            if !merged.iter().any(|(known, _)| known == name) {
+                                merged.push((name, value));
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        let entries = xml.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                        self.keywords.push((key, Keyword::Xml(entries)));
+                    }
+                }
+            }
+            _ => {
+                if existing.is_none() {
+                    self.keywords.push((key, Keyword::Plain(value)));
+                }
+            }
+        }
+    }
+
+    /// A keyword that is not gathered from several objects (see [`Keywords::keyword`]).
+    fn plain(&self, key: &str) -> Option<&'s Value> {
+        self.keywords
+            .iter()
+            .find(|(name, _)| *name == key)
+            .and_then(|(_, keyword)| match keyword {
+                Keyword::Plain(value) => Some(*value),
+                _ => None,
+            })
+    }
+
+    fn properties(&self) -> Option<&Properties<'s>> {
+        self.keywords.iter().find_map(|(_, keyword)| match keyword {
+            Keyword::Properties(properties) => Some(properties),
+            _ => None,
+        })
+    }
+
+    fn required(&self) -> &[&'s Value] {
+        self.keywords
+            .iter()
+            .find_map(|(_, keyword)| match keyword {
+                Keyword::Required(names) => Some(names.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
+    }
+
+    /// The level as one schema object, for callers that inspect it ([`flatten`]).
+    fn to_map(&self) -> Map<String, Value> {
+        self.keywords
+            .iter()
+            .map(|(key, keyword)| {
+                let value = match keyword {
+                    Keyword::Plain(value) => (*value).clone(),
+                    Keyword::Properties(properties) => properties.to_value(),
+                    Keyword::Required(names) => {
+                        Value::Array(names.iter().map(|name| (*name).clone()).collect())
+                    }
+                    Keyword::Xml(entries) => Value::Object(
+                        entries
+                            .iter()
+                            .map(|(name, value)| (name.to_string(), (*value).clone()))
+                            .collect(),
+                    ),
+                };
+                (key.to_string(), value)
+            })
+            .collect()
+    }
+}
+
+impl Keywords for Level<'_> {
+    fn keyword(&self, key: &str) -> Option<&Value> {
+        self.plain(key)
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keywords.iter().any(|(name, _)| *name == key)
+    }
+}
+
 /// One schema level after merging, plus what is needed to stop recursion.
 #[derive(Default)]
-struct Flat {
-    schema: Map<String, Value>,
+struct Flat<'s> {
+    schema: Level<'s>,
     /// References followed to build this level.
-    refs: Vec<String>,
+    refs: Vec<&'s str>,
     /// A followed reference is already being expanded further up.
     cyclic: bool,
     /// The schema is `false`: no value is valid.
     never: bool,
     /// The `$ref`s of the `oneOf`/`anyOf` branches taken, outermost first: they name the
     /// concrete type a `discriminator` must announce.
-    branches: Vec<String>,
+    branches: Vec<&'s str>,
     /// Schemas taken in so far, branch trials included ([`MAX_MERGE_STEPS`]).
     steps: usize,
     /// Where a merging bound cut this level short ([`Synthesized::gave_up`]).
     gave_up: Option<String>,
 }
 
-impl Flat {
+impl Flat<'_> {
     /// Notes that a bound cut the merging short, at the reference being
     /// followed (the first place wins).
     fn give_up(&mut self) {
@@ -301,8 +590,7 @@ impl Flat {
             self.gave_up = Some(
                 self.refs
                     .last()
-                    .cloned()
-                    .unwrap_or_else(|| "the inline schema".to_string()),
+                    .map_or_else(|| "the inline schema".to_string(), |r| r.to_string()),
             );
         }
     }
@@ -341,15 +629,42 @@ impl<'a> Synthesizer<'a> {
         }
     }
 
-    fn flatten(&self, schema: &Value, active: &[String]) -> Flat {
+    fn flatten<'s>(&self, schema: &'s Value, active: &[&'s str]) -> Flat<'s>
+    where
+        'a: 's,
+    {
         let mut flat = Flat::default();
         self.absorb(schema, active, &mut flat, 0);
         flat
     }
 
+    /// [`Self::flatten`] of a property's schema on a merged level.
+    fn flatten_property<'s>(&self, schema: PropertySchema<'_, 's>, active: &[&'s str]) -> Flat<'s>
+    where
+        'a: 's,
+    {
+        match schema {
+            PropertySchema::One(schema) => self.flatten(schema, active),
+            PropertySchema::AllOf(parts) => {
+                // As the schema `{allOf: parts}` would be: one step, its parts a level deeper.
+                let mut flat = Flat {
+                    steps: 1,
+                    ..Flat::default()
+                };
+                for part in parts {
+                    self.absorb(part, active, &mut flat, 1);
+                }
+                flat
+            }
+        }
+    }
+
     /// Merges `schema` into `flat`; keywords already there win, so a node's
     /// own keywords override those of its `$ref` target and its `allOf` parts.
-    fn absorb(&self, schema: &Value, active: &[String], flat: &mut Flat, level: usize) {
+    fn absorb<'s>(&self, schema: &'s Value, active: &[&'s str], flat: &mut Flat<'s>, level: usize)
+    where
+        'a: 's,
+    {
         flat.steps += 1;
         if level > MAX_MERGE_LEVEL || flat.steps > MAX_MERGE_STEPS {
             flat.give_up();
@@ -368,14 +683,7 @@ impl<'a> Synthesizer<'a> {
             for (key, value) in object {
                 match key.as_str() {
                     "$ref" | "allOf" | "oneOf" | "anyOf" => {}
-                    "properties" => merge_properties(&mut flat.schema, value),
-                    "required" => merge_required(&mut flat.schema, value),
-                    "xml" => merge_xml(&mut flat.schema, value),
-                    _ => {
-                        flat.schema
-                            .entry(key.clone())
-                            .or_insert_with(|| value.clone());
-                    }
+                    key => flat.schema.take_in(key, value),
                 }
             }
             if let Some(Value::Array(parts)) = object.get("allOf") {
@@ -388,7 +696,7 @@ impl<'a> Synthesizer<'a> {
                     && let Some(branch) = self.first_non_null_branch(branches, active, flat, level)
                 {
                     if let Some(reference) = branch.get("$ref").and_then(Value::as_str) {
-                        flat.branches.push(reference.to_string());
+                        flat.branches.push(reference);
                     }
                     self.absorb(branch, active, flat, level + 1);
                 }
@@ -396,13 +704,13 @@ impl<'a> Synthesizer<'a> {
             let Some(reference) = object.get("$ref").and_then(Value::as_str) else {
                 return;
             };
-            if flat.refs.iter().any(|r| r == reference) {
+            if flat.refs.contains(&reference) {
                 return;
             }
-            if active.iter().any(|r| r == reference) {
+            if active.contains(&reference) {
                 flat.cyclic = true;
             }
-            flat.refs.push(reference.to_string());
+            flat.refs.push(reference);
             match resolve_pointer(self.document, reference) {
                 Some(target) => current = target,
                 None => return,
@@ -415,13 +723,16 @@ impl<'a> Synthesizer<'a> {
     /// already followed there are not followed again (a branch that refers
     /// back to the schema adds nothing), and the trial counts towards the
     /// level's depth and steps.
-    fn first_non_null_branch<'v>(
+    fn first_non_null_branch<'s>(
         &self,
-        branches: &'v [Value],
-        active: &[String],
-        flat: &mut Flat,
+        branches: &'s [Value],
+        active: &[&'s str],
+        flat: &mut Flat<'s>,
         level: usize,
-    ) -> Option<&'v Value> {
+    ) -> Option<&'s Value>
+    where
+        'a: 's,
+    {
         for branch in branches {
             let mut trial = Flat {
                 refs: flat.refs.clone(),
@@ -440,12 +751,23 @@ impl<'a> Synthesizer<'a> {
         branches.first()
     }
 
-    fn value(&mut self, schema: &Value, active: &mut Vec<String>, depth: usize) -> Value {
+    fn value<'s>(&mut self, schema: &'s Value, active: &mut Vec<&'s str>, depth: usize) -> Value
+    where
+        'a: 's,
+    {
         let flat = self.flatten(schema, active);
         self.value_of_flat(flat, active, depth)
     }
 
-    fn value_of_flat(&mut self, flat: Flat, active: &mut Vec<String>, depth: usize) -> Value {
+    fn value_of_flat<'s>(
+        &mut self,
+        flat: Flat<'s>,
+        active: &mut Vec<&'s str>,
+        depth: usize,
+    ) -> Value
+    where
+        'a: 's,
+    {
         self.nodes += 1;
         if self.gave_up.is_none() {
             self.gave_up.clone_from(&flat.gave_up);
@@ -465,7 +787,7 @@ impl<'a> Synthesizer<'a> {
         }
         let descend = !flat.cyclic && depth < MAX_DEPTH && self.nodes < MAX_NODES;
         let outer = active.len();
-        active.extend(flat.refs.iter().cloned());
+        active.extend(flat.refs.iter().copied());
         let schema = &flat.schema;
         let value = match effective_type(schema) {
             Some("object") if descend => {
@@ -493,29 +815,28 @@ impl<'a> Synthesizer<'a> {
 
     /// Required properties (except `readOnly` ones), then optional ones until
     /// `minProperties` is met.
-    fn object_value(
+    fn object_value<'s>(
         &mut self,
-        schema: &Map<String, Value>,
-        active: &mut Vec<String>,
+        schema: &Level<'s>,
+        active: &mut Vec<&'s str>,
         depth: usize,
-    ) -> Value {
-        let empty = Map::new();
-        let properties = schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let additional = match schema.get("additionalProperties") {
+    ) -> Value
+    where
+        'a: 's,
+    {
+        let properties = schema.properties();
+        let additional: Option<&'s Value> = match schema.plain("additionalProperties") {
             Some(Value::Bool(false)) => None,
-            Some(extra @ Value::Object(_)) => Some(extra.clone()),
-            _ => Some(Value::Bool(true)),
+            Some(extra @ Value::Object(_)) => Some(extra),
+            _ => Some(ANY),
         };
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|names| names.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let required: Vec<&'s str> = schema
+            .required()
+            .iter()
+            .filter_map(|name| name.as_str())
+            .collect();
         let min_properties = schema
-            .get("minProperties")
+            .plain("minProperties")
             .and_then(Value::as_u64)
             .unwrap_or(0)
             .min(MAX_ITEMS) as usize;
@@ -529,8 +850,9 @@ impl<'a> Synthesizer<'a> {
         };
         let mut object = Map::new();
         let optional = properties
-            .keys()
-            .map(String::as_str)
+            .map(Properties::names)
+            .unwrap_or_default()
+            .into_iter()
             .filter(|name| !required.contains(name));
         let candidates: Vec<(&str, bool)> = required
             .iter()
@@ -544,12 +866,11 @@ impl<'a> Synthesizer<'a> {
             if object.contains_key(name) {
                 continue;
             }
-            let property_schema = match properties.get(name) {
-                Some(s) => s.clone(),
-                None => additional.clone().unwrap_or(Value::Bool(true)),
+            let flat = match properties.and_then(|properties| properties.get(name)) {
+                Some(property) => self.flatten_property(property, active),
+                None => self.flatten(additional.unwrap_or(ANY), active),
             };
-            let flat = self.flatten(&property_schema, active);
-            if flat.schema.get("readOnly") == Some(&Value::Bool(true)) {
+            if flat.schema.plain("readOnly") == Some(&Value::Bool(true)) {
                 continue;
             }
             let value = self.value_of_flat(flat, active, depth + 1);
@@ -568,7 +889,7 @@ impl<'a> Synthesizer<'a> {
                 let name = format!("property{index}");
                 index += 1;
                 if !object.contains_key(&name) {
-                    let value = self.value(&additional, active, depth + 1);
+                    let value = self.value(additional, active, depth + 1);
                     object.insert(name, value);
                 }
             }
@@ -578,31 +899,35 @@ impl<'a> Synthesizer<'a> {
 
     /// `max(1, minItems)` items (none when `maxItems` is 0); 3.1
     /// `prefixItems` (and draft-4 tuple `items`) fill the first positions.
-    fn array_value(
+    fn array_value<'s>(
         &mut self,
-        schema: &Map<String, Value>,
-        active: &mut Vec<String>,
+        schema: &Level<'s>,
+        active: &mut Vec<&'s str>,
         depth: usize,
-    ) -> Value {
-        let min_items = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-        let max_items = schema.get("maxItems").and_then(Value::as_u64);
+    ) -> Value
+    where
+        'a: 's,
+    {
+        let min_items = schema
+            .plain("minItems")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let max_items = schema.plain("maxItems").and_then(Value::as_u64);
         let count = min_items
             .max(1)
             .min(max_items.unwrap_or(u64::MAX))
             .min(MAX_ITEMS);
-        let (prefix, items): (&[Value], Value) =
-            match (schema.get("prefixItems"), schema.get("items")) {
-                (Some(Value::Array(prefix)), items) => {
-                    (prefix, items.cloned().unwrap_or(Value::Bool(true)))
-                }
-                (None, Some(Value::Array(tuple))) => (tuple, Value::Bool(true)),
-                (_, Some(items)) => (&[], items.clone()),
-                (_, None) => (&[], Value::Bool(true)),
+        let (prefix, items): (&'s [Value], &'s Value) =
+            match (schema.plain("prefixItems"), schema.plain("items")) {
+                (Some(Value::Array(prefix)), items) => (prefix, items.unwrap_or(ANY)),
+                (None, Some(Value::Array(tuple))) => (tuple, ANY),
+                (_, Some(items)) => (&[], items),
+                (_, None) => (&[], ANY),
             };
-        let unique = schema.get("uniqueItems") == Some(&Value::Bool(true));
+        let unique = schema.plain("uniqueItems") == Some(&Value::Bool(true));
         let mut values: Vec<Value> = Vec::with_capacity(count as usize);
         for index in 0..count as usize {
-            let item_schema = prefix.get(index).unwrap_or(&items);
+            let item_schema = prefix.get(index).unwrap_or(items);
             let mut value = self.value(item_schema, active, depth + 1);
             if unique && values.contains(&value) {
                 let flat = self.flatten(item_schema, active);
@@ -627,7 +952,7 @@ impl<'a> Synthesizer<'a> {
 /// taken, else the schema referenced first), else that schema's name. Swagger 2.0 spells the
 /// discriminator as the bare property name.
 fn discriminator_value(flat: &Flat) -> Option<(String, String)> {
-    let discriminator = flat.schema.get("discriminator")?;
+    let discriminator = flat.schema.plain("discriminator")?;
     let (property, mapping) = match discriminator {
         Value::String(property) => (property.clone(), None),
         Value::Object(d) => (
@@ -637,15 +962,16 @@ fn discriminator_value(flat: &Flat) -> Option<(String, String)> {
         _ => return None,
     };
     let concrete = flat.branches.first().or(flat.refs.first())?;
-    let name = concrete.rsplit('/').next().unwrap_or(concrete);
+    let name = last_segment(concrete);
+    // A target naming the concrete schema, by its reference or its name, ends in that name.
     let announced = mapping
         .and_then(|mapping| {
             mapping
                 .iter()
                 .find(|(_, target)| {
-                    target.as_str().is_some_and(|t| {
-                        t == concrete || t == name || t.rsplit('/').next() == Some(name)
-                    })
+                    target
+                        .as_str()
+                        .is_some_and(|target| names_schema(target, name))
                 })
                 .map(|(key, _)| key.clone())
         })
@@ -653,29 +979,41 @@ fn discriminator_value(flat: &Flat) -> Option<(String, String)> {
     Some((property, announced))
 }
 
+/// What follows the last `/` of a reference (all of it without one).
+fn last_segment(reference: &str) -> &str {
+    reference.rsplit('/').next().unwrap_or(reference)
+}
+
+/// Whether `target`'s [`last_segment`] is `name` (a name without a `/`), without searching the
+/// target for its last `/`: a mapping of hundreds of targets is read for every object.
+fn names_schema(target: &str, name: &str) -> bool {
+    target.ends_with(name)
+        && (target.len() == name.len() || target.as_bytes()[target.len() - name.len() - 1] == b'/')
+}
+
 /// Another valid value of `schema` than `value`, the `attempt`-th one: the next `enum` member,
 /// a string with a numeric suffix, the next integer in range. `None` when the schema allows
 /// no obvious other value.
-fn variant(schema: &Map<String, Value>, value: &Value, attempt: usize) -> Option<Value> {
-    if let Some(Value::Array(members)) = schema.get("enum") {
+fn variant<S: Keywords + ?Sized>(schema: &S, value: &Value, attempt: usize) -> Option<Value> {
+    if let Some(Value::Array(members)) = schema.keyword("enum") {
         return members.get(attempt % members.len().max(1)).cloned();
     }
     match value {
         Value::String(text) => {
             let suffix = attempt.to_string();
             let max = schema
-                .get("maxLength")
+                .keyword("maxLength")
                 .and_then(Value::as_u64)
                 .map_or(usize::MAX, |m| m as usize);
             let keep = max.saturating_sub(suffix.len()).min(text.chars().count());
             let candidate: String = text.chars().take(keep).chain(suffix.chars()).collect();
-            (candidate.chars().count() <= max && schema.get("format").is_none())
+            (candidate.chars().count() <= max && schema.keyword("format").is_none())
                 .then_some(Value::String(candidate))
         }
         Value::Number(n) if n.is_i64() || n.is_u64() => {
             let (low, high) = integer_range(schema);
             let step = schema
-                .get("multipleOf")
+                .keyword("multipleOf")
                 .and_then(Value::as_i64)
                 .filter(|s| *s > 0)
                 .unwrap_or(1);
@@ -692,97 +1030,32 @@ fn variant(schema: &Map<String, Value>, value: &Value, attempt: usize) -> Option
     }
 }
 
-/// `xml` objects of several levels, key by key (the first level's win): AWS's
-/// contracts name an element on one `allOf` part (`{xml: {name: Object}}`)
-/// and say the list is not wrapped on the `$ref`'d one.
-fn merge_xml(schema: &mut Map<String, Value>, xml: &Value) {
-    let Some(xml) = xml.as_object() else {
-        return;
-    };
-    match schema.get_mut("xml").and_then(Value::as_object_mut) {
-        Some(merged) => {
-            for (key, value) in xml {
-                merged.entry(key.clone()).or_insert_with(|| value.clone());
-            }
-        }
-        None => {
-            schema
-                .entry("xml")
-                .or_insert_with(|| Value::Object(xml.clone()));
-        }
-    }
-}
-
-fn merge_properties(schema: &mut Map<String, Value>, properties: &Value) {
-    let Some(properties) = properties.as_object() else {
-        return;
-    };
-    let merged = schema
-        .entry("properties")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Some(merged) = merged.as_object_mut() else {
-        return;
-    };
-    for (name, property) in properties {
-        match merged.get_mut(name) {
-            // Both levels constrain the property: keep both, merged when
-            // synthesized. A third joins the same `allOf`, so merging many
-            // levels never nests the property schema deeper.
-            Some(Value::Object(existing))
-                if existing.len() == 1 && existing.get("allOf").is_some_and(Value::is_array) =>
-            {
-                if let Some(Value::Array(parts)) = existing.get_mut("allOf") {
-                    parts.push(property.clone());
-                }
-            }
-            Some(existing) => {
-                let both = Value::Array(vec![existing.take(), property.clone()]);
-                *existing = Value::Object(Map::from_iter([("allOf".to_string(), both)]));
-            }
-            None => {
-                merged.insert(name.clone(), property.clone());
-            }
-        }
-    }
-}
-
-fn merge_required(schema: &mut Map<String, Value>, required: &Value) {
-    let Some(names) = required.as_array() else {
-        return;
-    };
-    let merged = schema
-        .entry("required")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let Some(merged) = merged.as_array_mut() else {
-        return;
-    };
-    for name in names {
-        if !merged.contains(name) {
-            merged.push(name.clone());
-        }
-    }
-}
-
 /// A string for the schema's `format`, else one matching its `pattern`,
 /// else the placeholder, padded or cut to `minLength`/`maxLength`.
-pub fn string_value(schema: &Map<String, Value>) -> String {
+pub fn string_value<S: Keywords + ?Sized>(schema: &S) -> String {
+    string_of_length_at_least(schema, 0)
+}
+
+/// [`string_value`] with `minLength` raised to `least`.
+fn string_of_length_at_least<S: Keywords + ?Sized>(schema: &S, least: u64) -> String {
     let min_len = schema
-        .get("minLength")
+        .keyword("minLength")
         .and_then(Value::as_u64)
         .unwrap_or(0)
+        .max(least)
         .min(MAX_STRING_LEN) as usize;
     let max_len = schema
-        .get("maxLength")
+        .keyword("maxLength")
         .and_then(Value::as_u64)
         .map(|max| max.min(usize::MAX as u64) as usize);
     if let Some(value) = schema
-        .get("format")
+        .keyword("format")
         .and_then(Value::as_str)
         .and_then(format_value)
     {
         return value.to_string();
     }
-    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+    if let Some(pattern) = schema.keyword("pattern").and_then(Value::as_str)
         && let Some(generated) = pattern::generate(pattern, min_len, max_len, None)
     {
         return generated.text;
@@ -792,14 +1065,11 @@ pub fn string_value(schema: &Map<String, Value>) -> String {
 
 /// [`string_value`] with at least one character, where `maxLength`
 /// allows one: a pattern gets its shortest non-empty match.
-fn non_empty_string_value(schema: &Map<String, Value>) -> String {
-    if schema.get("maxLength").and_then(Value::as_u64) == Some(0) {
+fn non_empty_string_value<S: Keywords + ?Sized>(schema: &S) -> String {
+    if schema.keyword("maxLength").and_then(Value::as_u64) == Some(0) {
         return String::new();
     }
-    let mut at_least_one = schema.clone();
-    let min_len = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0);
-    at_least_one.insert("minLength".into(), Value::from(min_len.max(1)));
-    string_value(&at_least_one)
+    string_of_length_at_least(schema, 1)
 }
 
 /// `base` padded with `x` to `min_len` characters, then cut to `max_len`.
@@ -850,14 +1120,14 @@ pub struct Bound {
 /// Lower and upper bounds, reading both the 3.0 (boolean
 /// `exclusiveMinimum` next to `minimum`) and the 3.1 (numeric
 /// `exclusiveMinimum`) forms; the tighter bound wins when both are given.
-pub fn numeric_bounds(schema: &Map<String, Value>) -> (Option<Bound>, Option<Bound>) {
+pub fn numeric_bounds<S: Keywords + ?Sized>(schema: &S) -> (Option<Bound>, Option<Bound>) {
     let bound = |inclusive_key: &str, exclusive_key: &str, tighter: fn(f64, f64) -> bool| {
-        let plain = schema.get(inclusive_key).and_then(Value::as_f64);
+        let plain = schema.keyword(inclusive_key).and_then(Value::as_f64);
         let mut result = plain.map(|value| Bound {
             value,
-            exclusive: schema.get(exclusive_key) == Some(&Value::Bool(true)),
+            exclusive: schema.keyword(exclusive_key) == Some(&Value::Bool(true)),
         });
-        if let Some(value) = schema.get(exclusive_key).and_then(Value::as_f64)
+        if let Some(value) = schema.keyword(exclusive_key).and_then(Value::as_f64)
             && result.is_none_or(|b| tighter(value, b.value) || value == b.value)
         {
             result = Some(Bound {
@@ -875,9 +1145,9 @@ pub fn numeric_bounds(schema: &Map<String, Value>) -> (Option<Bound>, Option<Bou
 
 /// The smallest and largest integers the schema allows (including the
 /// int32 range when `format: int32`).
-pub fn integer_range(schema: &Map<String, Value>) -> (i64, i64) {
+pub fn integer_range<S: Keywords + ?Sized>(schema: &S) -> (i64, i64) {
     let (lower, upper) = numeric_bounds(schema);
-    let (mut low, mut high) = match schema.get("format").and_then(Value::as_str) {
+    let (mut low, mut high) = match schema.keyword("format").and_then(Value::as_str) {
         Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
         _ => (i64::MIN, i64::MAX),
     };
@@ -904,11 +1174,11 @@ pub fn integer_range(schema: &Map<String, Value>) -> (i64, i64) {
 
 /// 1 when allowed, else the allowed integer nearest to it, rounded to
 /// `multipleOf`.
-fn integer_value(schema: &Map<String, Value>) -> Value {
+fn integer_value<S: Keywords + ?Sized>(schema: &S) -> Value {
     let (low, high) = integer_range(schema);
     let mut value = 1i64.clamp(low.min(high), high.max(low));
     if let Some(step) = schema
-        .get("multipleOf")
+        .keyword("multipleOf")
         .and_then(Value::as_i64)
         .filter(|s| *s > 0)
         && value % step != 0
@@ -925,7 +1195,7 @@ fn integer_value(schema: &Map<String, Value>) -> Value {
 
 /// 1 when allowed, else the nearest allowed number (the middle of the
 /// range when an exclusive bound is hit).
-fn number_value(schema: &Map<String, Value>) -> Value {
+fn number_value<S: Keywords + ?Sized>(schema: &S) -> Value {
     let (lower, upper) = numeric_bounds(schema);
     let mut value = 1.0f64;
     if let Some(low) = lower
@@ -947,7 +1217,7 @@ fn number_value(schema: &Map<String, Value>) -> Value {
         };
     }
     if let Some(step) = schema
-        .get("multipleOf")
+        .keyword("multipleOf")
         .and_then(Value::as_f64)
         .filter(|s| *s > 0.0 && s.is_finite())
     {

@@ -182,7 +182,18 @@ pub struct NoRouteSample {
 impl NoRouteSample {
     /// `GET /rollcall-404-… → 404 text/plain, empty body`, for notes and evidence.
     pub fn describe(&self) -> String {
-        format!("GET {} → {}", self.path, self.fingerprint.describe())
+        let mut out = String::new();
+        self.describe_into(&mut out);
+        out
+    }
+
+    /// [`NoRouteSample::describe`], appended to `out` (evidence quotes it for every probe
+    /// a catch-all answers).
+    pub fn describe_into(&self, out: &mut String) {
+        out.push_str("GET ");
+        out.push_str(&self.path);
+        out.push_str(" → ");
+        self.fingerprint.describe_into(out);
     }
 }
 
@@ -226,7 +237,15 @@ impl Fingerprint {
 
     /// `404 text/plain, empty body` or `404 application/json {"detail":"Not Found"}`.
     pub fn describe(&self) -> String {
-        let mut out = self.status.to_string();
+        let mut out = String::new();
+        self.describe_into(&mut out);
+        out
+    }
+
+    /// [`Fingerprint::describe`], appended to `out`.
+    pub fn describe_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{}", self.status);
         match &self.media_type {
             Some(media_type) => {
                 out.push(' ');
@@ -244,7 +263,6 @@ impl Fingerprint {
             out.push(' ');
             out.push_str(&excerpt(&self.body));
         }
-        out
     }
 }
 
@@ -320,9 +338,7 @@ impl Discovery {
     /// mounted sub-app often falls through to the root's fallback.
     pub fn matching_no_route(&self, path: &str, response: &Response) -> Option<&NoRouteSample> {
         let answer = Answer::new(response, path);
-        self.candidates(path)
-            .into_iter()
-            .find(|sample| answer.has(&sample.fingerprint))
+        self.nearest(path, |sample| answer.has(&sample.fingerprint))
     }
 
     /// Like [`Discovery::matching_no_route`], comparing status and media type
@@ -333,9 +349,30 @@ impl Discovery {
         response: &Response,
     ) -> Option<&NoRouteSample> {
         let answer = Answer::new(response, path);
-        self.candidates(path)
-            .into_iter()
-            .find(|sample| answer.has_head_of(&sample.fingerprint))
+        self.nearest(path, |sample| answer.has_head_of(&sample.fingerprint))
+    }
+
+    /// The first of [`Discovery::candidates`] that `accept`s, without building
+    /// them (it runs for every probe): of the samples `path` lies under and
+    /// `accept`s, the one of the longest prefix, the first of those.
+    fn nearest(
+        &self,
+        path: &str,
+        accept: impl Fn(&NoRouteSample) -> bool,
+    ) -> Option<&NoRouteSample> {
+        let mut nearest: Option<(usize, &NoRouteSample)> = None;
+        for sample in &self.no_route {
+            let Some(depth) = depth_under(path, &sample.prefix) else {
+                continue;
+            };
+            if nearest.is_some_and(|(found, _)| found >= depth) {
+                continue;
+            }
+            if accept(sample) {
+                nearest = Some((depth, sample));
+            }
+        }
+        nearest.map(|(_, sample)| sample)
     }
 
     /// The sample that stands for unknown paths near `path`: the longest
@@ -855,6 +892,20 @@ fn lies_under(segments: &[&str], prefix: &str) -> bool {
     raw_segments(prefix).all(|p| segments.next().is_some_and(|s| same_decoded(p, s)))
 }
 
+/// How many segments `prefix` has, when `path`'s leading segments are its
+/// ([`lies_under`]); `None` when they are not.
+fn depth_under(path: &str, prefix: &str) -> Option<usize> {
+    let mut segments = raw_segments(path);
+    let mut depth = 0;
+    for expected in raw_segments(prefix) {
+        if !same_decoded(expected, segments.next()?) {
+            return None;
+        }
+        depth += 1;
+    }
+    Some(depth)
+}
+
 /// Whether two path segments are equal once percent-decoded.
 fn same_decoded(a: &str, b: &str) -> bool {
     a == b
@@ -877,15 +928,32 @@ fn truncate_chars(text: &str, max_bytes: usize) -> &str {
 /// A body on one line, at most [`EXCERPT_CHARS`] characters; text is quoted,
 /// JSON is shown as it is.
 fn excerpt(body: &str) -> String {
-    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut shown: String = one_line.chars().take(EXCERPT_CHARS).collect();
-    if shown.len() < one_line.len() {
+    // The body's words joined by single spaces, up to EXCERPT_CHARS characters.
+    let mut shown = String::new();
+    let mut count = 0;
+    let mut more = false;
+    'words: for word in body.split_whitespace() {
+        let space = (!shown.is_empty()).then_some(' ');
+        for c in space.into_iter().chain(word.chars()) {
+            if count == EXCERPT_CHARS {
+                more = true;
+                break 'words;
+            }
+            shown.push(c);
+            count += 1;
+        }
+    }
+    if more {
         shown.push('…');
     }
     if shown.starts_with(['{', '[']) {
         shown
     } else {
-        format!("\"{shown}\"")
+        let mut quoted = String::with_capacity(shown.len() + 2);
+        quoted.push('"');
+        quoted.push_str(&shown);
+        quoted.push('"');
+        quoted
     }
 }
 

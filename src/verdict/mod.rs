@@ -19,7 +19,7 @@ mod stub;
 
 pub use stub::{STUB_MARKERS, STUB_PHRASES};
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
@@ -346,10 +346,11 @@ impl<'a> ProbeLine<'a> {
     }
 
     fn path(&self) -> &str {
-        self.path_and_query
-            .split(['?', '#'])
-            .next()
-            .unwrap_or(self.path_and_query)
+        let end = self
+            .path_and_query
+            .bytes()
+            .position(|byte| byte == b'?' || byte == b'#');
+        end.map_or(self.path_and_query, |end| &self.path_and_query[..end])
     }
 
     /// `?acl`, `?analytics&id=rollcall`: the query pairs the selector names,
@@ -358,6 +359,9 @@ impl<'a> ProbeLine<'a> {
         let Some(selector) = self.selector else {
             return String::new();
         };
+        if selector.query_names().next().is_none() {
+            return String::new();
+        }
         let sent: Vec<&str> = self
             .path_and_query
             .split_once('?')
@@ -383,26 +387,53 @@ impl<'a> ProbeLine<'a> {
 
 impl fmt::Display for ProbeLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let segments: Vec<String> = self
-            .path()
-            .split('/')
-            .map(|segment| {
-                if segment.chars().count() > SHOWN_SEGMENT_CHARS {
-                    let kept: String = segment.chars().take(SHOWN_SEGMENT_CHARS - 1).collect();
-                    format!("{kept}…")
-                } else {
-                    segment.to_string()
+        f.write_str(self.method.as_str())?;
+        f.write_str(" ")?;
+        let path = self.path();
+        if !has_long_segment(path) {
+            f.write_str(path)?;
+            return f.write_str(&self.selected_query());
+        }
+        for (index, segment) in path.split('/').enumerate() {
+            if index > 0 {
+                f.write_str("/")?;
+            }
+            match shortened(segment) {
+                Some(kept) => {
+                    f.write_str(kept)?;
+                    f.write_str("…")?;
                 }
-            })
-            .collect();
-        write!(
-            f,
-            "{} {}{}",
-            self.method,
-            segments.join("/"),
-            self.selected_query()
-        )
+                None => f.write_str(segment)?,
+            }
+        }
+        f.write_str(&self.selected_query())
     }
+}
+
+/// Whether some segment of `path` has more than [`SHOWN_SEGMENT_CHARS`] bytes (and so
+/// may be [`shortened`]).
+fn has_long_segment(path: &str) -> bool {
+    let mut run = 0;
+    for &byte in path.as_bytes() {
+        run = if byte == b'/' { 0 } else { run + 1 };
+        if run > SHOWN_SEGMENT_CHARS {
+            return true;
+        }
+    }
+    false
+}
+
+/// The first characters of a path segment longer than [`SHOWN_SEGMENT_CHARS`]
+/// (room left for an ellipsis); `None` for a segment shown whole.
+fn shortened(segment: &str) -> Option<&str> {
+    // A segment of no more bytes than that has no more characters either.
+    if segment.len() <= SHOWN_SEGMENT_CHARS {
+        return None;
+    }
+    let mut starts = segment.char_indices().map(|(at, _)| at);
+    let cut = starts.nth(SHOWN_SEGMENT_CHARS - 1)?;
+    starts.next()?;
+    Some(&segment[..cut])
 }
 
 /// Judges one answer. `follow` is false for the answer to a follow-up
@@ -423,7 +454,12 @@ fn judge_response(
             "{probe} answered {} with S3 error code {code}",
             status_text(status)
         ),
-        None => format!("{probe} answered {}", status_text(status)),
+        None => {
+            // Room for the sentence most answers' evidence goes on to.
+            let mut answered = String::with_capacity(probe.path_and_query.len() * 2 + 200);
+            let _ = write!(answered, "{probe} answered {}", status_text(status));
+            answered
+        }
     };
     let no_route = if probe.method == Method::Head {
         discovery.matching_no_route_without_body(probe.path_and_query, response)
@@ -1300,13 +1336,14 @@ fn success(
     no_route: Option<&NoRouteSample>,
 ) -> Finding {
     if let Some(sample) = no_route {
-        return finding(
-            Rule::CatchAll2xx,
-            format!(
-                "{answered}, identical to the answer for a path that cannot exist ({}): a catch-all answered, not a handler for {probe}",
-                sample.describe()
-            ),
+        let mut evidence = answered;
+        evidence.push_str(", identical to the answer for a path that cannot exist (");
+        sample.describe_into(&mut evidence);
+        let _ = write!(
+            evidence,
+            "): a catch-all answered, not a handler for {probe}"
         );
+        return finding(Rule::CatchAll2xx, evidence);
     }
     let context = judge.context;
     let declared = |text: &str| {
@@ -1413,13 +1450,26 @@ fn client_error(
 }
 
 /// `501 Not Implemented`, or the bare number for statuses without a reason.
-fn status_text(status: u16) -> String {
-    match reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|code| code.canonical_reason())
-    {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
+fn status_text(status: u16) -> StatusText {
+    StatusText(status)
+}
+
+/// [`status_text`], written where it is shown rather than built on its own.
+struct StatusText(u16);
+
+impl fmt::Display for StatusText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = reqwest::StatusCode::from_u16(self.0)
+            .ok()
+            .and_then(|code| code.canonical_reason());
+        write!(f, "{}", self.0)?;
+        match reason {
+            Some(reason) => {
+                f.write_str(" ")?;
+                f.write_str(reason)
+            }
+            None => Ok(()),
+        }
     }
 }
 
