@@ -34,7 +34,7 @@ mod swagger2;
 pub(crate) mod testing;
 
 pub use model::*;
-pub use responses::{ResponseValues, SchemaWalks};
+pub use responses::ResponseValues;
 pub use source::lexically_normal;
 
 use std::collections::HashMap;

@@ -14,12 +14,15 @@
 //! response_values(GET /tasks/{id}/status).declares(200, "todo") → true
 //! ```
 //!
-//! The 2xx responses' schemas are walked once per operation, when planning
-//! (the verdict stage reads no document), following internal `$ref`s once
-//! each, within a bound on the nodes visited.
+//! Planning hands each operation a [`ResponseValues`] that points at its
+//! responses; their schemas are walked the first time an answer asks (a
+//! short 2xx body that reads like a placeholder, which is rare), once per
+//! operation, following internal `$ref`s once each within a bound on the
+//! nodes visited. Walking every operation's schemas while planning cost
+//! more than the rest of planning on large contracts.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -30,43 +33,48 @@ use super::{Contract, Operation};
 const MAX_NODES: usize = 20_000;
 
 /// The values the 2xx responses of one operation declare (see
-/// [`Contract::response_values`]), read once when planning, so that judging
-/// an answer reads no document.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// [`Contract::response_values`]): judging an answer asks it, and never
+/// reads the document itself.
+#[derive(Clone, Default)]
 pub struct ResponseValues {
+    /// `None` for an operation whose responses were not given.
+    responses: Option<Arc<Responses>>,
+}
+
+/// One operation's responses, walked on the first question.
+struct Responses {
+    document: Arc<Value>,
+    /// JSON pointer of the operation object in `document`.
+    operation: String,
     /// Per 2xx response key as declared (`200`, `2XX`, `default`), in
     /// document order: its schema's `enum` members and `const`s, trimmed
     /// and lowercased.
-    responses: Vec<(String, Arc<HashSet<String>>)>,
+    walked: OnceLock<Vec<(String, HashSet<String>)>>,
 }
 
-/// The schema walks made for one contract's operations, by where they
-/// started, so that operations whose responses name the same schema
-/// (`$ref: '#/components/schemas/repository'`) share one walk.
-#[derive(Debug, Default)]
-pub struct SchemaWalks<'d> {
-    done: HashMap<Vec<WalkStart<'d>>, Arc<HashSet<String>>>,
+impl std::fmt::Debug for ResponseValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let operation = self.responses.as_ref().map(|r| r.operation.as_str());
+        f.debug_struct("ResponseValues")
+            .field("operation", &operation)
+            .finish()
+    }
 }
 
-/// Where a walk starts: a schema that is only a `$ref` (the same walk
-/// wherever it is written), or any other schema node, by address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum WalkStart<'d> {
-    Ref(&'d str),
-    Node(usize),
-}
-
-impl<'d> WalkStart<'d> {
-    fn of(schema: &'d Value) -> WalkStart<'d> {
-        match schema.as_object() {
-            Some(fields) if fields.len() == 1 => match fields.get("$ref").and_then(Value::as_str) {
-                Some(reference) => WalkStart::Ref(reference),
-                None => WalkStart::Node(std::ptr::from_ref(schema) as usize),
-            },
-            _ => WalkStart::Node(std::ptr::from_ref(schema) as usize),
+/// Equal when they read the same operation of the same document.
+impl PartialEq for ResponseValues {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.responses, &other.responses) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                Arc::ptr_eq(&a.document, &b.document) && a.operation == b.operation
+            }
+            _ => false,
         }
     }
 }
+
+impl Eq for ResponseValues {}
 
 impl ResponseValues {
     /// Whether the response declared for the 2xx `status` (the exact code,
@@ -79,38 +87,33 @@ impl ResponseValues {
         if wanted.is_empty() || !(200..300).contains(&status) {
             return false;
         }
+        let Some(responses) = &self.responses else {
+            return false;
+        };
+        let walked = responses.walked.get_or_init(|| responses.walk());
+        let find = |key: &dyn Fn(&str) -> bool| {
+            walked
+                .iter()
+                .find(|(declared, _)| key(declared))
+                .map(|(_, values)| values)
+        };
         let code = status.to_string();
-        let values = self
-            .find(|key| key == code)
-            .or_else(|| self.find(|key| key.eq_ignore_ascii_case("2XX")))
-            .or_else(|| self.find(|key| key == "default"));
+        let values = find(&|key| key == code)
+            .or_else(|| find(&|key| key.eq_ignore_ascii_case("2XX")))
+            .or_else(|| find(&|key| key == "default"));
         values.is_some_and(|values| values.contains(&wanted))
-    }
-
-    fn find(&self, key: impl Fn(&str) -> bool) -> Option<&HashSet<String>> {
-        self.responses
-            .iter()
-            .find(|(declared, _)| key(declared))
-            .map(|(_, values)| values.as_ref())
     }
 }
 
-impl Contract {
-    /// The values `operation`'s 2xx responses (and its `default`) declare:
-    /// the `enum` members and `const`s anywhere in their schemas, internal
-    /// `$ref`s followed once each, within a bound on the nodes visited per
-    /// response; `walks` shares the walks between operations.
-    pub fn response_values<'d>(
-        &'d self,
-        operation: &Operation,
-        walks: &mut SchemaWalks<'d>,
-    ) -> ResponseValues {
-        let Some(responses) = self
-            .operation_node(operation)
+impl Responses {
+    /// The values of each 2xx (and `default`) response's schemas.
+    fn walk(&self) -> Vec<(String, HashSet<String>)> {
+        let document = self.document.as_ref();
+        let Some(responses) = super::pointer::get(document, &self.operation)
             .and_then(|node| node.get("responses"))
             .and_then(Value::as_object)
         else {
-            return ResponseValues::default();
+            return Vec::new();
         };
         let answers_2xx = |key: &str| {
             key == "default"
@@ -119,62 +122,61 @@ impl Contract {
                     && key.starts_with('2')
                     && key.bytes().all(|b| b.is_ascii_digit()))
         };
-        let responses = responses
+        responses
             .iter()
             .filter(|(key, _)| answers_2xx(key))
-            .map(|(key, response)| (key.clone(), self.declared_values(response, walks)))
-            .collect();
-        ResponseValues { responses }
+            .map(|(key, response)| (key.clone(), declared_values(document, response)))
+            .collect()
     }
+}
 
-    /// The values the schemas of `response` (its `$ref` followed) declare.
-    fn declared_values<'d>(
-        &'d self,
-        response: &'d Value,
-        walks: &mut SchemaWalks<'d>,
-    ) -> Arc<HashSet<String>> {
-        let Some(response) = self.followed(response) else {
-            return Arc::default();
-        };
-        let mut stack: Vec<&Value> = Vec::new();
-        if let Some(schema) = response.get("schema") {
-            stack.push(schema);
+impl Contract {
+    /// What `operation`'s 2xx responses (and its `default`) declare: the
+    /// `enum` members and `const`s anywhere in their schemas, read when
+    /// first asked.
+    pub fn response_values(&self, operation: &Operation) -> ResponseValues {
+        ResponseValues {
+            responses: Some(Arc::new(Responses {
+                document: Arc::clone(&self.document),
+                operation: operation.location.pointer.clone(),
+                walked: OnceLock::new(),
+            })),
         }
-        if let Some(content) = response.get("content").and_then(Value::as_object) {
-            stack.extend(content.values().filter_map(|media| media.get("schema")));
-        }
-        let start: Vec<WalkStart<'d>> = stack.iter().map(|schema| WalkStart::of(schema)).collect();
-        if let Some(values) = walks.done.get(&start) {
-            return Arc::clone(values);
-        }
-        let mut walk = Walk {
-            document: &self.document,
-            seen_refs: HashSet::new(),
-            nodes: 0,
-            values: HashSet::new(),
-        };
-        walk.collect(stack);
-        let values = Arc::new(walk.values);
-        walks.done.insert(start, Arc::clone(&values));
-        values
     }
+}
 
-    /// [`Contract::response_values`] of one operation alone.
-    pub fn response_values_of(&self, operation: &Operation) -> ResponseValues {
-        self.response_values(operation, &mut SchemaWalks::default())
+/// The values the schemas of `response` (its `$ref` followed) declare.
+fn declared_values(document: &Value, response: &Value) -> HashSet<String> {
+    let Some(response) = followed(document, response) else {
+        return HashSet::new();
+    };
+    let mut stack: Vec<&Value> = Vec::new();
+    if let Some(schema) = response.get("schema") {
+        stack.push(schema);
     }
+    if let Some(content) = response.get("content").and_then(Value::as_object) {
+        stack.extend(content.values().filter_map(|media| media.get("schema")));
+    }
+    let mut walk = Walk {
+        document,
+        seen_refs: HashSet::new(),
+        nodes: 0,
+        values: HashSet::new(),
+    };
+    walk.collect(stack);
+    walk.values
+}
 
-    /// The response object, its `$ref` followed.
-    fn followed<'d>(&'d self, mut response: &'d Value) -> Option<&'d Value> {
-        // A response `$ref` may name another `$ref`; a few hops at most.
-        for _ in 0..8 {
-            match response.get("$ref").and_then(Value::as_str) {
-                Some(reference) => response = resolve(&self.document, reference)?,
-                None => return Some(response),
-            }
+/// The response object, its `$ref` followed.
+fn followed<'d>(document: &'d Value, mut response: &'d Value) -> Option<&'d Value> {
+    // A response `$ref` may name another `$ref`; a few hops at most.
+    for _ in 0..8 {
+        match response.get("$ref").and_then(Value::as_str) {
+            Some(reference) => response = resolve(document, reference)?,
+            None => return Some(response),
         }
-        None
     }
+    None
 }
 
 struct Walk<'d> {
@@ -291,22 +293,22 @@ mod tests {
             }}}}}}
         }));
 
-        assert!(contract.response_values_of(&ops[0]).declares(200, "todo"));
-        assert!(contract.response_values_of(&ops[0]).declares(200, " Done "));
+        assert!(contract.response_values(&ops[0]).declares(200, "todo"));
+        assert!(contract.response_values(&ops[0]).declares(200, " Done "));
         assert!(
             !contract
-                .response_values_of(&ops[0])
+                .response_values(&ops[0])
                 .declares(200, "not implemented")
         );
         assert!(
-            !contract.response_values_of(&ops[0]).declares(201, "todo"),
+            !contract.response_values(&ops[0]).declares(201, "todo"),
             "no response declared for 201"
         );
         assert!(
             contract
-                .response_values_of(&ops[1])
+                .response_values(&ops[1])
                 .declares(204, "Coming soon")
         );
-        assert!(!contract.response_values_of(&ops[2]).declares(200, "todo"));
+        assert!(!contract.response_values(&ops[2]).declares(200, "todo"));
     }
 }

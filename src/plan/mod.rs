@@ -208,15 +208,6 @@ pub struct Declarations {
 
 /// What `contract` declares about `operation` for judging its answers.
 pub fn declarations(contract: &Contract, operation: &Operation) -> Declarations {
-    declarations_with(contract, operation, &mut Default::default())
-}
-
-/// [`declarations`], sharing the response schema walks of one plan.
-fn declarations_with<'c>(
-    contract: &'c Contract,
-    operation: &Operation,
-    walks: &mut crate::contract::SchemaWalks<'c>,
-) -> Declarations {
     let aws_signed = operation
         .security
         .iter()
@@ -225,7 +216,7 @@ fn declarations_with<'c>(
     Declarations {
         object_store: safe::object_store(&contract.document, operation).is_some(),
         aws_signed,
-        response_values: contract.response_values(operation, walks),
+        response_values: contract.response_values(operation),
     }
 }
 
@@ -364,7 +355,6 @@ pub enum PlanError {
 pub fn build(contract: &Contract, options: &PlanOptions) -> Result<Plan, PlanError> {
     let credentials = auth::Credentials::resolve(contract, &options.credentials)?;
     let document = contract.document.as_ref();
-    let mut walks = crate::contract::SchemaWalks::default();
     let probes: Vec<PlannedProbe> = contract
         .operations
         .iter()
@@ -373,7 +363,7 @@ pub fn build(contract: &Contract, options: &PlanOptions) -> Result<Plan, PlanErr
             |(index, operation)| match options.selection.exclusion(operation) {
                 Some(reason) => PlannedProbe::unsent(index, Intent::Excluded { reason }),
                 None => PlannedProbe {
-                    declared: declarations_with(contract, operation, &mut walks),
+                    declared: declarations(contract, operation),
                     ..plan_operation(document, index, operation, &credentials, options)
                 },
             },
