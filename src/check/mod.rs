@@ -103,6 +103,9 @@ pub async fn run(
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
 
     let order = Arc::new(plan::order::of(&contract, &plan));
+    // What discovery asks depends on the contract and the plan only: decided
+    // once, not per target and round.
+    let discovery_plan = Arc::new(probe::DiscoveryPlan::new(&contract, &plan));
     // Instances behind one load balancer often share one store: no target's
     // removals start before every target has sent the probes they could
     // take something from.
@@ -132,6 +135,7 @@ pub async fn run(
         let contract = Arc::clone(&contract);
         let plan = Arc::clone(&plan);
         let order = Arc::clone(&order);
+        let discovery_plan = Arc::clone(&discovery_plan);
         let settings = options.verdict.clone();
         let mut arrival = removal_gate.as_ref().map(Arrival::new);
         tasks.spawn(async move {
@@ -146,6 +150,7 @@ pub async fn run(
                     contract: &contract,
                     plan: &plan,
                     order: &order,
+                    discovery_plan: &discovery_plan,
                     credentials_given,
                     settings: &settings,
                 };
@@ -278,6 +283,8 @@ struct Probing<'a> {
     plan: &'a Plan,
     /// The plan's phases ([`plan::order`]).
     order: &'a plan::order::Order,
+    /// What discovery asks ([`probe::DiscoveryPlan`]), decided once per run.
+    discovery_plan: &'a probe::DiscoveryPlan,
     credentials_given: bool,
     settings: &'a verdict::Settings,
 }
@@ -352,10 +359,11 @@ async fn probe_target(
         contract,
         plan,
         order,
+        discovery_plan,
         credentials_given,
         settings,
     } = *target;
-    let mut discovery = probe::discover(prober, contract, plan).await;
+    let mut discovery = probe::discover(prober, discovery_plan).await;
     let probes = probes_for(&plan.probes, &discovery);
     let count = probes.len();
     let mut exchanges: Vec<Option<Exchange>> = vec![None; count];

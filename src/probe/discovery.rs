@@ -515,25 +515,73 @@ fn template_shape(template: &str) -> String {
     shape
 }
 
+/// What discovery asks every target, decided once per run from the contract
+/// and the operations `plan` probes ([`Plan::selected`]): their paths,
+/// methods and bodies. Each target's [`discover`] (and each `--repeat`
+/// round's) then only sends the requests and reads the answers.
+#[derive(Debug, Clone)]
+pub struct DiscoveryPlan {
+    /// The probed operations' path templates, split into segments
+    /// (`["pets", "{petId}"]`): unknown paths must match none of them.
+    templates: Vec<Vec<String>>,
+    /// Whether the unknown root path is a bucket name ([`is_object_store`]).
+    object_store: bool,
+    /// The literal first segments sampled, most used first
+    /// ([`leading_prefixes`]), and the ones left unsampled.
+    sampled_prefixes: Vec<String>,
+    shared_prefixes: Vec<String>,
+    /// Whether a probed operation has a request body (a malformed body is
+    /// sampled then).
+    bodies: bool,
+    /// `OPTIONS`, then each unsafe method a probed operation uses.
+    methods: Vec<Method>,
+}
+
+impl DiscoveryPlan {
+    pub fn new(contract: &Contract, plan: &Plan) -> DiscoveryPlan {
+        let operations = plan.selected(contract);
+        let templates = operations
+            .iter()
+            .map(|op| {
+                template_segments(&op.path)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect();
+        let (sampled_prefixes, shared_prefixes) = leading_prefixes(&operations);
+        let methods = std::iter::once(Method::Options)
+            .chain(
+                UNSAFE_METHODS
+                    .into_iter()
+                    .filter(|m| operations.iter().any(|op| op.method == *m)),
+            )
+            .collect();
+        DiscoveryPlan {
+            templates,
+            object_store: is_object_store(plan),
+            sampled_prefixes,
+            shared_prefixes,
+            bodies: operations.iter().any(|op| op.request_body.is_some()),
+            methods,
+        }
+    }
+}
+
 /// Runs discovery for one target: a handful of requests, not one per
-/// operation, chosen from the operations `plan` probes
-/// ([`Plan::selected`]): their paths, methods and bodies.
-pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Discovery {
-    let operations = plan.selected(contract);
+/// operation, chosen once per run by `prepared` ([`DiscoveryPlan::new`]).
+pub async fn discover(prober: &Prober, prepared: &DiscoveryPlan) -> Discovery {
     let token = format!("{:016x}", fastrand::u64(..));
-    let templates: Vec<Vec<&str>> = operations
-        .iter()
-        .map(|op| template_segments(&op.path))
-        .collect();
+    let templates = &prepared.templates;
     let mut discovery = Discovery {
         token: token.clone(),
         ..Discovery::default()
     };
 
-    let root_path = if is_object_store(plan) {
+    let root_path = if prepared.object_store {
         unknown_bucket(&token)
     } else {
-        unknown_path("", &token, &templates)
+        unknown_path("", &token, templates)
     };
     let root = prober.send_ad_hoc(Method::Get, &root_path).await;
     let root_sample = match root.outcome {
@@ -551,7 +599,7 @@ pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Disc
     };
     discovery.notes.push(root_note(&root_sample));
 
-    let (sampled, shared) = leading_prefixes(&operations);
+    let shared = &prepared.shared_prefixes;
     if !shared.is_empty() {
         discovery.notes.push(format!(
             "{} more path prefixes ({}) share the root's no-route response: at most {MAX_PREFIXES} are sampled",
@@ -559,10 +607,11 @@ pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Disc
             shared.join(", ")
         ));
     }
-    let requests: Vec<(String, crate::plan::PlannedRequest)> = sampled
-        .into_iter()
+    let requests: Vec<(&String, crate::plan::PlannedRequest)> = prepared
+        .sampled_prefixes
+        .iter()
         .map(|prefix| {
-            let path = unknown_path(&prefix, &token, &templates);
+            let path = unknown_path(prefix, &token, templates);
             let request = crate::plan::PlannedRequest {
                 method: Method::Get,
                 path_and_query: path,
@@ -582,7 +631,7 @@ pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Disc
         match exchange.outcome {
             Ok(response) => {
                 let sample = NoRouteSample {
-                    prefix: prefix.clone(),
+                    prefix: prefix.to_string(),
                     path: path.clone(),
                     fingerprint: Fingerprint::of(&response, path),
                 };
@@ -596,7 +645,7 @@ pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Disc
     }
     discovery.no_route.push(root_sample);
     discovery.no_route.extend(prefix_samples);
-    if operations.iter().any(|op| op.request_body.is_some()) {
+    if prepared.bodies {
         match malformed_body_sample(prober, &root_path).await {
             Ok(sample) => {
                 discovery.notes.push(malformed_body_note(&sample));
@@ -611,29 +660,29 @@ pub async fn discover(prober: &Prober, contract: &Contract, plan: &Plan) -> Disc
         }
     }
     let root_status = discovery.no_route[0].fingerprint.status;
-    methods_and_options(prober, &operations, &root_path, root_status, &mut discovery).await;
+    methods_and_options(
+        prober,
+        &prepared.methods,
+        &root_path,
+        root_status,
+        &mut discovery,
+    )
+    .await;
     discovery
 }
 
 /// Unsafe methods in the order discovery tries them.
 const UNSAFE_METHODS: [Method; 4] = [Method::Post, Method::Put, Method::Patch, Method::Delete];
 
-/// `OPTIONS` on the unknown root path, and each unsafe method one of
-/// `operations` uses on it (bodiless: nothing can exist there to act on).
+/// `methods` (`OPTIONS`, then each unsafe method a probed operation uses)
+/// on the unknown root path (bodiless: nothing can exist there to act on).
 async fn methods_and_options(
     prober: &Prober,
-    operations: &[&Operation],
+    methods: &[Method],
     path: &str,
     root_status: u16,
     discovery: &mut Discovery,
 ) {
-    let methods: Vec<Method> = std::iter::once(Method::Options)
-        .chain(
-            UNSAFE_METHODS
-                .into_iter()
-                .filter(|m| operations.iter().any(|op| op.method == *m)),
-        )
-        .collect();
     let requests: Vec<crate::plan::PlannedRequest> = methods
         .iter()
         .map(|method| crate::plan::PlannedRequest {
@@ -804,7 +853,7 @@ fn unknown_bucket(token: &str) -> String {
 /// `/pets/rollcall-404-<token>`, with as many extra segments as it takes to
 /// match no declared template (`/pets/{petId}` would route a single one to a
 /// handler, whose 404 is not a no-route answer).
-fn unknown_path(prefix: &str, token: &str, templates: &[Vec<&str>]) -> String {
+fn unknown_path<S: AsRef<str>>(prefix: &str, token: &str, templates: &[Vec<S>]) -> String {
     let segment = format!("{TOKEN_PREFIX}{token}");
     let mut path = prefix.to_string();
     for _ in 0..MAX_EXTRA_SEGMENTS {
@@ -819,12 +868,12 @@ fn unknown_path(prefix: &str, token: &str, templates: &[Vec<&str>]) -> String {
 }
 
 /// Whether a declared template (`["pets", "{petId}"]`) routes these segments.
-fn template_matches(template: &[&str], segments: &[String]) -> bool {
+fn template_matches<S: AsRef<str>>(template: &[S], segments: &[String]) -> bool {
     template.len() == segments.len()
-        && template
-            .iter()
-            .zip(segments)
-            .all(|(t, s)| t.contains('{') || *t == s.as_str())
+        && template.iter().zip(segments).all(|(t, s)| {
+            let t = t.as_ref();
+            t.contains('{') || t == s.as_str()
+        })
 }
 
 fn template_segments(path: &str) -> Vec<&str> {
@@ -1291,7 +1340,7 @@ mod tests {
             reason: "DELETE /orders/{id} was excluded by --exclude method:DELETE".into(),
         };
 
-        discover(&prober(&base), &contract, &plan).await;
+        discover(&prober(&base), &DiscoveryPlan::new(&contract, &plan)).await;
 
         let seen = seen.lock().unwrap().clone();
         assert!(

@@ -24,8 +24,8 @@ pub mod sigv4;
 pub(crate) mod testing;
 
 pub use discovery::{
-    Discovery, Fingerprint, MethodRefusal, NoRouteSample, OptionsCalibration, OptionsSample,
-    ServedAnswer, allow_lists, allow_methods, discover,
+    Discovery, DiscoveryPlan, Fingerprint, MethodRefusal, NoRouteSample, OptionsCalibration,
+    OptionsSample, ServedAnswer, allow_lists, allow_methods, discover,
 };
 
 use std::collections::HashSet;

@@ -147,7 +147,8 @@ pub fn plan_probing_every(contract: &Contract) -> crate::plan::Plan {
 
 /// Discovery for `contract` with every operation probed.
 pub async fn discover_every(prober: &Prober, contract: &Contract) -> crate::probe::Discovery {
-    crate::probe::discover(prober, contract, &plan_probing_every(contract)).await
+    let prepared = crate::probe::DiscoveryPlan::new(contract, &plan_probing_every(contract));
+    crate::probe::discover(prober, &prepared).await
 }
 
 pub fn get_request(path_and_query: &str) -> PlannedRequest {
