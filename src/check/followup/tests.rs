@@ -15,7 +15,9 @@ use crate::contract::{Contract, Method, Operation};
 use crate::plan::{Intent, PlannedProbe, PlannedRequest};
 use crate::probe::Exchange;
 use crate::probe::testing::*;
-use crate::verdict::tests::{invalid, malformed, sentinel, string_body, unverifiable, valid};
+use crate::verdict::tests::{
+    assert_decided, invalid, malformed, sentinel, string_body, unverifiable, valid,
+};
 use crate::verdict::*;
 
 /// Asserts that `evidence` contains `part`, and shows it where it does not.
@@ -32,18 +34,6 @@ fn assert_starts_with(evidence: &str, start: &str) {
 #[track_caller]
 fn assert_ends_with(evidence: &str, end: &str) {
     assert!(evidence.ends_with(end), "{evidence}");
-}
-
-/// Asserts `finding`'s verdict and rule, and shows its evidence where they
-/// are not the ones expected.
-#[track_caller]
-fn assert_decided(finding: &Finding, verdict: Verdict, rule: &str) {
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (verdict, rule),
-        "{}",
-        finding.evidence
-    );
 }
 
 /// Each finding's verdict and rule.
