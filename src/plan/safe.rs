@@ -827,18 +827,7 @@ mod tests {
     }
 
     fn path_param(schema: Value) -> Parameter {
-        Parameter {
-            name: "id".into(),
-            location: ParamLocation::Path,
-            required: true,
-            deprecated: false,
-            style: None,
-            explode: None,
-            allow_reserved: false,
-            schema: Some(schema),
-            example: None,
-            content: None,
-        }
+        crate::contract::testing::parameter("id", ParamLocation::Path, true, schema)
     }
 
     fn sentinel_for(schema: Value) -> Option<Value> {

@@ -69,10 +69,7 @@ fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
 
     let finding = judge(&op, &probe, &discovery, Ok(answer(400, &[], "bad count")));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "validation-rejected")
-    );
+    assert_decided(&finding, Verdict::Implemented, "validation-rejected");
 }
 
 /// An invalid path value answered with the no-route 404, on a target whose
@@ -90,10 +87,7 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
 
     let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "invalid-path-unrouted")
-    );
+    assert_decided(&finding, Verdict::Unverified, "invalid-path-unrouted");
     assert!(
         finding.evidence.contains("typed path parameters"),
         "{}",
@@ -102,6 +96,18 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
 }
 
 // Rule by rule, with hand-built answers.
+
+/// Asserts `finding`'s verdict and rule, and shows its evidence where they
+/// are not the ones expected.
+#[track_caller]
+pub(crate) fn assert_decided(finding: &Finding, verdict: Verdict, rule: &str) {
+    assert_eq!(
+        (finding.verdict, finding.rule.id()),
+        (verdict, rule),
+        "{}",
+        finding.evidence
+    );
+}
 
 const UNKNOWN: &str = "/rollcall-404-0123456789abcdef";
 
@@ -221,10 +227,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
         &axum_discovery(),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "rate-limited")
-    );
+    assert_decided(&finding, Verdict::Unverified, "rate-limited");
     assert!(
         finding.evidence.contains("(Retry-After: 30)"),
         "{}",
@@ -236,10 +239,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
 fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let trailing_slash = answer(308, &[("location", "/pets/")], "");
     let finding = judge_get("/pets", trailing_slash, &axum_discovery());
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "redirect-3xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "redirect-3xx");
     assert!(
         finding.evidence.contains("(Location: /pets/)"),
         "{}",
@@ -248,10 +248,7 @@ fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
 
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "catch-all-3xx")
-    );
+    assert_decided(&finding, Verdict::Unverified, "catch-all-3xx");
 }
 
 #[test]
@@ -291,10 +288,7 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
 
     let finding = classify(&context, Some(&exchange));
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::AuthRequired, "credentials-rejected")
-    );
+    assert_decided(&finding, Verdict::AuthRequired, "credentials-rejected");
     assert!(
         finding
             .evidence
@@ -327,20 +321,14 @@ fn unauthorized_without_credentials_names_the_declared_schemes() {
 #[test]
 fn not_found_without_a_no_route_sample_is_unverified() {
     let none = judge_get("/pets/1", answer(404, &[], ""), &Discovery::default());
-    assert_eq!(
-        (none.verdict, none.rule.id()),
-        (Verdict::Unverified, "no-route-unknown")
-    );
+    assert_decided(&none, Verdict::Unverified, "no-route-unknown");
 
     let behind_auth = judge_get(
         "/pets/1",
         answer(404, &[], ""),
         &discovery_of(answer(401, &[], "")),
     );
-    assert_eq!(
-        (behind_auth.verdict, behind_auth.rule.id()),
-        (Verdict::Unverified, "no-route-unknown")
-    );
+    assert_decided(&behind_auth, Verdict::Unverified, "no-route-unknown");
 }
 
 #[test]
@@ -360,10 +348,7 @@ fn head_404_is_compared_without_a_body() {
         Ok(answer(404, &[("content-type", "text/html")], "")),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::MissingRoute, "no-route-404")
-    );
+    assert_decided(&finding, Verdict::MissingRoute, "no-route-404");
 }
 
 #[test]
@@ -376,30 +361,21 @@ fn invalid_request_accepted_with_2xx_is_served_without_validation() {
         Ok(answer(201, &[], r#"{"id":7}"#)),
     );
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::AcceptsInvalid, "invalid-accepted")
-    );
+    assert_decided(&finding, Verdict::AcceptsInvalid, "invalid-accepted");
 }
 
 #[test]
 fn conflict_on_a_valid_probe_is_a_handler_4xx() {
     let finding = judge_get("/pets", answer(409, &[], ""), &axum_discovery());
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "handler-4xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "handler-4xx");
 }
 
 #[test]
 fn informational_status_is_unexpected() {
     let finding = judge_get("/pets", answer(103, &[], ""), &axum_discovery());
 
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "unexpected-status")
-    );
+    assert_decided(&finding, Verdict::Unverified, "unexpected-status");
 }
 
 #[test]
@@ -696,10 +672,7 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         &discovery,
         Ok(refused.clone()),
     );
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Unverified, "body-refused-before-routing")
-    );
+    assert_decided(&finding, Verdict::Unverified, "body-refused-before-routing");
     // A 400 of another shape is the handler's.
     let own = answer(
         400,
@@ -712,8 +685,5 @@ fn a_refused_body_with_nothing_to_settle_it_stays_unverified() {
         &discovery,
         Ok(own),
     );
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::Implemented, "handler-4xx")
-    );
+    assert_decided(&finding, Verdict::Implemented, "handler-4xx");
 }

@@ -15,7 +15,9 @@ use crate::contract::{Contract, Method, Operation};
 use crate::plan::{Intent, PlannedProbe, PlannedRequest};
 use crate::probe::Exchange;
 use crate::probe::testing::*;
-use crate::verdict::tests::{invalid, malformed, sentinel, string_body, unverifiable, valid};
+use crate::verdict::tests::{
+    assert_decided, invalid, malformed, sentinel, string_body, unverifiable, valid,
+};
 use crate::verdict::*;
 
 /// Asserts that `evidence` contains `part`, and shows it where it does not.
@@ -25,20 +27,18 @@ fn assert_contains(evidence: &str, part: &str) {
 }
 
 #[track_caller]
+fn assert_starts_with(evidence: &str, start: &str) {
+    assert!(evidence.starts_with(start), "{evidence}");
+}
+
+#[track_caller]
 fn assert_ends_with(evidence: &str, end: &str) {
     assert!(evidence.ends_with(end), "{evidence}");
 }
 
-/// Asserts `finding`'s verdict and rule, and shows its evidence where they
-/// are not the ones expected.
-#[track_caller]
-fn assert_decided(finding: &Finding, verdict: Verdict, rule: &str) {
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (verdict, rule),
-        "{}",
-        finding.evidence
-    );
+/// Each finding's verdict and rule.
+fn decided(findings: &[Finding]) -> Vec<(Verdict, &str)> {
+    findings.iter().map(|f| (f.verdict, f.rule.id())).collect()
 }
 
 const EXPRESS_404: &str = include_str!("../../../testdata/probe/express-404.html");
@@ -167,6 +167,12 @@ fn pet_store_contract() -> Contract {
     ])
 }
 
+/// Runs `probes` against [`pet_store`] with its contract, without credentials.
+async fn check_pet_store(probes: &[PlannedProbe]) -> Vec<Finding> {
+    let base = serve(pet_store()).await;
+    check(&base, &pet_store_contract(), probes, false).await
+}
+
 fn pet_store_probes() -> Vec<PlannedProbe> {
     vec![
         valid(0, get_request("/pets?limit=1")),
@@ -191,13 +197,10 @@ fn pet_store_probes() -> Vec<PlannedProbe> {
 
 #[tokio::test]
 async fn pet_store_operations_get_the_verdicts_their_answers_show() {
-    let base = serve(pet_store()).await;
+    let findings = check_pet_store(&pet_store_probes()).await;
 
-    let findings = check(&base, &pet_store_contract(), &pet_store_probes(), false).await;
-
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "validation-rejected"),
@@ -220,114 +223,69 @@ async fn pet_store_operations_get_the_verdicts_their_answers_show() {
 
 #[tokio::test]
 async fn missing_route_when_404_matches_fingerprint() {
-    let base = serve(pet_store()).await;
-    let contract = pet_store_contract();
-
-    let findings = check(
-        &base,
-        &contract,
-        &[
-            valid(0, get_request("/pets?limit=1")),
-            valid(8, get_request("/reports")),
-        ],
-        false,
-    )
+    let findings = check_pet_store(&[
+        valid(0, get_request("/pets?limit=1")),
+        valid(8, get_request("/reports")),
+    ])
     .await;
 
     let evidence = &findings[1].evidence;
     assert_eq!(findings[1].verdict, Verdict::MissingRoute);
-    assert!(
-        evidence.starts_with(
-            "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-"
-        ),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "GET /reports answered 404 Not Found, and the 404 matches this target's no-route response (GET /reports/rollcall-404-",
     );
-    assert!(
-        evidence.ends_with("no route serves GET /reports"),
-        "{evidence}"
-    );
-    assert!(
-        evidence.contains("→ 404, no content type, empty body"),
-        "{evidence}"
-    );
-    assert!(
-        evidence.contains("; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404"),
-        "{evidence}"
+    assert_ends_with(evidence, "no route serves GET /reports");
+    assert_contains(evidence, "→ 404, no content type, empty body");
+    assert_contains(
+        evidence,
+        "; OPTIONS /reports answered 404 Not Found, the no-route response too, while OPTIONS /pets answered 405 with Allow: GET, HEAD, POST on a route this run proved deployed: this router answers a method it does not route on a routed path with 405, not its no-route 404",
     );
 }
 
 #[tokio::test]
 async fn handler_404_with_json_body_is_implemented() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[
-            valid(2, get_request("/pets/1")),
-            sentinel(2, "petId", get_request("/pets/rollcall-0000")),
-        ],
-        false,
-    )
+    let findings = check_pet_store(&[
+        valid(2, get_request("/pets/1")),
+        sentinel(2, "petId", get_request("/pets/rollcall-0000")),
+    ])
     .await;
 
     assert_eq!(findings[0].verdict, Verdict::Implemented);
-    assert!(
-        findings[0]
-            .evidence
-            .ends_with("the handler exists, the resource does not"),
-        "{}",
-        findings[0].evidence
+    assert_ends_with(
+        &findings[0].evidence,
+        "the handler exists, the resource does not",
     );
-    assert!(
-        findings[1]
-            .evidence
-            .contains("for a sentinel petId that cannot exist"),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "for a sentinel petId that cannot exist",
     );
 }
 
 #[tokio::test]
 async fn method_405_names_the_allowed_methods() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(3, request(Method::Patch, "/pets/1"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(3, request(Method::Patch, "/pets/1"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::MissingMethod);
     let evidence = &findings[0].evidence;
-    assert!(
-        evidence
-            .starts_with("PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: "),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: ",
     );
     assert!(
         evidence.contains("GET") && evidence.contains("DELETE"),
         "{evidence}"
     );
-    assert!(evidence.ends_with("but PATCH is not served"), "{evidence}");
+    assert_ends_with(evidence, "but PATCH is not served");
 }
 
 #[tokio::test]
 async fn handler_501_quotes_the_body() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[sentinel(
-            4,
-            "petId",
-            request(Method::Delete, "/pets/rollcall-0000"),
-        )],
-        false,
-    )
+    let findings = check_pet_store(&[sentinel(
+        4,
+        "petId",
+        request(Method::Delete, "/pets/rollcall-0000"),
+    )])
     .await;
 
     assert_eq!(findings[0].verdict, Verdict::NotImplemented);
@@ -339,15 +297,7 @@ async fn handler_501_quotes_the_body() {
 
 #[tokio::test]
 async fn server_500_is_a_server_error() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(5, get_request("/orders"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(5, get_request("/orders"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::ServerError);
     assert_eq!(
@@ -365,48 +315,25 @@ async fn auth_401_after_routing_proves_the_route_and_with_credentials_is_their_p
     let without = check(&base, &contract, &probes, false).await;
     let with = check(&base, &contract, &probes, true).await;
 
-    assert_eq!(
-        (without[0].verdict, without[0].rule.id()),
-        (Verdict::Implemented, "auth-after-routing")
+    assert_decided(&without[0], Verdict::Implemented, "auth-after-routing");
+    assert_starts_with(
+        &without[0].evidence,
+        "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-",
     );
-    assert!(
-        without[0].evidence.starts_with(
-            "route deployed: GET /admin answered 401 Unauthorized, while paths that cannot exist, even /admin/rollcall-404-"
-        ),
-        "{}",
-        without[0].evidence
+    assert_ends_with(
+        &without[0].evidence,
+        "pass credentials with --auth to reach it",
     );
-    assert!(
-        without[0]
-            .evidence
-            .ends_with("pass credentials with --auth to reach it"),
-        "{}",
-        without[0].evidence
-    );
-    assert_eq!(
-        (with[0].verdict, with[0].rule.id()),
-        (Verdict::AuthRequired, "credentials-rejected")
-    );
-    assert!(
-        with[0]
-            .evidence
-            .contains("although credentials were given: they were rejected (a credentials problem, not a missing route)"),
-        "{}",
-        with[0].evidence
+    assert_decided(&with[0], Verdict::AuthRequired, "credentials-rejected");
+    assert_contains(
+        &with[0].evidence,
+        "although credentials were given: they were rejected (a credentials problem, not a missing route)",
     );
 }
 
 #[tokio::test]
 async fn stub_when_2xx_body_says_not_implemented() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[valid(7, get_request("/status"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[valid(7, get_request("/status"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::Stub);
     assert_eq!(
@@ -457,15 +384,7 @@ async fn a_to_do_list_is_data_and_its_placeholder_sibling_is_a_stub() {
 
 #[tokio::test]
 async fn invalid_probe_rejected_with_422_is_validation_rejected() {
-    let base = serve(pet_store()).await;
-
-    let findings = check(
-        &base,
-        &pet_store_contract(),
-        &[invalid(1, malformed_json(Method::Post, "/pets"))],
-        false,
-    )
-    .await;
+    let findings = check_pet_store(&[invalid(1, malformed_json(Method::Post, "/pets"))]).await;
 
     assert_eq!(findings[0].verdict, Verdict::Implemented);
     assert_eq!(findings[0].rule, "validation-rejected");
@@ -475,6 +394,14 @@ async fn invalid_probe_rejected_with_422_is_validation_rejected() {
     );
 }
 
+/// `express.json()`'s answer to `body`, where it refuses it.
+fn refused_by_body_parser(body: &str) -> Option<(StatusCode, &'static str)> {
+    malformed(body).then_some((
+        StatusCode::BAD_REQUEST,
+        "SyntaxError: Unexpected end of JSON input",
+    ))
+}
+
 /// Unknown paths answer like Express's final handler, which names the method
 /// and the path; bodies are parsed (and malformed ones refused) before routing.
 fn express_like() -> Router {
@@ -482,22 +409,10 @@ fn express_like() -> Router {
         .route("/pets", get(|| async { axum::Json(json!([])) }))
         .fallback(
             |method: axum::http::Method, uri: Uri, body: String| async move {
-                if malformed(&body) {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        "SyntaxError: Unexpected end of JSON input",
-                    )
-                        .into_response();
+                if let Some(refused) = refused_by_body_parser(&body) {
+                    return refused.into_response();
                 }
-                let page = EXPRESS_404
-                    .replace("{method}", method.as_str())
-                    .replace("{path}", uri.path());
-                (
-                    StatusCode::NOT_FOUND,
-                    [("content-type", "text/html; charset=utf-8")],
-                    page,
-                )
-                    .into_response()
+                express_cannot(method, uri).await
             },
         )
 }
@@ -542,15 +457,8 @@ async fn invalid_body_refused_before_routing_does_not_prove_the_route() {
     )
     .await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::Unverified, "rejected-before-routing")
-    );
-    assert!(
-        findings[0].evidence.contains("gets 400 too"),
-        "{}",
-        findings[0].evidence
-    );
+    assert_decided(&findings[0], Verdict::Unverified, "rejected-before-routing");
+    assert_contains(&findings[0].evidence, "gets 400 too");
 }
 
 /// A probe whose malformed body comes first, then `fallbacks`.
@@ -581,11 +489,8 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
         "/jobs",
         axum::routing::post(|uri: Uri, body: String| async move {
             // express.json() runs before every route.
-            if malformed(&body) {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "SyntaxError: Unexpected end of JSON input",
-                );
+            if let Some(refused) = refused_by_body_parser(&body) {
+                return refused;
             }
             if uri.query() == Some("hang=1") {
                 std::future::pending::<()>().await;
@@ -616,23 +521,14 @@ async fn safe_mode_goes_down_its_list_past_a_request_that_gets_no_answer() {
     let findings = check_on(&prober, &contract, &[probe], false, &Settings::default()).await;
 
     let finding = &findings[0];
-    assert_eq!(
-        (finding.verdict, finding.rule.id()),
-        (Verdict::NotImplemented, "handler-501")
-    );
-    assert!(
-        finding
-            .evidence
-            .contains("bodies are checked before routing")
-            && finding
-                .evidence
-                .contains("the next harmless request, POST /jobs, got no response")
-            && finding
-                .evidence
-                .contains("then the next harmless request: POST /jobs answered 501"),
-        "{}",
-        finding.evidence
-    );
+    assert_decided(finding, Verdict::NotImplemented, "handler-501");
+    for part in [
+        "bodies are checked before routing",
+        "the next harmless request, POST /jobs, got no response",
+        "then the next harmless request: POST /jobs answered 501",
+    ] {
+        assert_contains(&finding.evidence, part);
+    }
 }
 
 /// The next harmless request accepted with a 2xx is no pass either.
@@ -641,11 +537,8 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
     let app = express_like().route(
         "/drafts",
         axum::routing::post(|body: String| async move {
-            if malformed(&body) {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "SyntaxError: Unexpected end of JSON input",
-                );
+            if let Some(refused) = refused_by_body_parser(&body) {
+                return refused;
             }
             (StatusCode::CREATED, "saved")
         }),
@@ -663,18 +556,10 @@ async fn a_next_harmless_request_accepted_is_accepts_invalid() {
 
     let findings = check(&base, &contract, &[probe], false).await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::AcceptsInvalid, "invalid-accepted"),
-        "{}",
-        findings[0].evidence
-    );
-    assert!(
-        findings[0]
-            .evidence
-            .contains("then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)"),
-        "{}",
-        findings[0].evidence
+    assert_decided(&findings[0], Verdict::AcceptsInvalid, "invalid-accepted");
+    assert_contains(
+        &findings[0].evidence,
+        "then the next harmless request: POST /drafts answered 201 Created to a request its contract forbids (required request body omitted)",
     );
 }
 
@@ -701,10 +586,7 @@ async fn spa_catch_all_answering_200_is_a_missing_route() {
     let findings = check(&base, &contract, &probes, false).await;
 
     assert_eq!(findings[0].rule, "served-2xx");
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::MissingRoute, "catch-all-2xx")
-    );
+    assert_decided(&findings[1], Verdict::MissingRoute, "catch-all-2xx");
 }
 
 #[tokio::test]
@@ -714,16 +596,10 @@ async fn unreachable_target_is_unreachable_with_the_error_kind() {
 
     let findings = check(&closed, &contract, &[valid(0, get_request("/pets"))], false).await;
 
-    assert_eq!(
-        (findings[0].verdict, findings[0].rule.id()),
-        (Verdict::Unreachable, "transport-failed")
-    );
-    assert!(
-        findings[0]
-            .evidence
-            .starts_with("GET /pets got no response: connection failed: "),
-        "{}",
-        findings[0].evidence
+    assert_decided(&findings[0], Verdict::Unreachable, "transport-failed");
+    assert_starts_with(
+        &findings[0].evidence,
+        "GET /pets got no response: connection failed: ",
     );
 }
 
@@ -732,17 +608,15 @@ async fn unreachable_target_is_unreachable_with_the_error_kind() {
 
 /// An operation with an integer path parameter `id` (example 42).
 fn op_with_id(method: Method, path: &str) -> Operation {
+    let id = crate::contract::testing::parameter(
+        "id",
+        crate::contract::ParamLocation::Path,
+        true,
+        json!({"type": "integer"}),
+    );
     operation(method, path).with_parameters(vec![crate::contract::Parameter {
-        name: "id".into(),
-        location: crate::contract::ParamLocation::Path,
-        required: true,
-        deprecated: false,
-        style: None,
-        explode: None,
-        allow_reserved: false,
-        schema: Some(json!({"type": "integer"})),
         example: Some(json!(42)),
-        content: None,
+        ..id
     }])
 }
 
@@ -833,9 +707,8 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "allowed-404"),
@@ -843,26 +716,17 @@ async fn handler_404_identical_to_the_no_route_404_is_implemented_when_options_l
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.starts_with(
-            "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "GET /items/42 answered 404 Not Found, and the 404 matches this target's no-route response",
     );
-    assert!(
-        findings[1].evidence.ends_with(
-            "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_ends_with(
+        &findings[1].evidence,
+        "but OPTIONS /items/42 answered 405 Method Not Allowed with Allow: GET, HEAD, DELETE, which lists GET: the handler exists, the resource does not",
     );
-    assert!(
-        findings[3]
-            .evidence
-            .contains("OPTIONS /orders/42 answered 404 Not Found, the no-route response too"),
-        "{}",
-        findings[3].evidence
+    assert_contains(
+        &findings[3].evidence,
+        "OPTIONS /orders/42 answered 404 Not Found, the no-route response too",
     );
 }
 
@@ -875,6 +739,15 @@ async fn starlette_partial_allow_405() -> axum::response::Response {
         "Method Not Allowed",
     )
         .into_response()
+}
+
+/// The operations of [`starlette_partial_allow`].
+fn things() -> Contract {
+    contract(vec![
+        operation(Method::Get, "/health"),
+        op_with_id(Method::Get, "/things/{id}"),
+        op_with_id(Method::Delete, "/things/{id}"),
+    ])
 }
 
 /// Like Starlette when several routes share a path: `Allow` on a 405 names
@@ -900,11 +773,7 @@ fn starlette_partial_allow() -> Router {
 async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler() {
     let log = Log::default();
     let base = serve(log.layer(starlette_partial_allow())).await;
-    let contract = contract(vec![
-        operation(Method::Get, "/health"),
-        op_with_id(Method::Get, "/things/{id}"),
-        op_with_id(Method::Delete, "/things/{id}"),
-    ]);
+    let contract = things();
     let probes = [
         valid(0, get_request("/health")),
         valid(1, get_request("/things/42")),
@@ -914,35 +783,24 @@ async fn options_405_on_the_path_shows_that_a_no_route_404_came_from_the_handler
     let findings = check(&base, &contract, &probes, false).await;
 
     for finding in &findings[1..] {
-        assert_eq!(
-            (finding.verdict, finding.rule.id()),
-            (Verdict::Implemented, "routed-404"),
-            "{}",
-            finding.evidence
-        );
+        assert_decided(finding, Verdict::Implemented, "routed-404");
     }
     assert_eq!(
         Rule::from_id("routed-404").map(|r| r.proof()),
         Some(rules::Proof::Handler)
     );
     let evidence = &findings[2].evidence;
-    assert!(
-        evidence.starts_with(
-            "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response"
-        ),
-        "{evidence}"
+    assert_starts_with(
+        evidence,
+        "DELETE /things/42 answered 404 Not Found, and the 404 matches this target's no-route response",
     );
-    assert!(
-        evidence.contains(
-            "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-"
-        ),
-        "{evidence}"
+    assert_contains(
+        evidence,
+        "but OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, while a path that cannot exist gets a 404 there (OPTIONS /rollcall-404-",
     );
-    assert!(
-        evidence.ends_with(
-            "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not"
-        ),
-        "{evidence}"
+    assert_ends_with(
+        evidence,
+        "a route matches the path, and this router answers a method it does not route with 405, not 404; so DELETE was routed, and its handler answered the 404: the handler exists, the resource does not",
     );
     // The 405 settles it: one OPTIONS per operation, no second value.
     let mut seen = log.under("/things/");
@@ -975,11 +833,7 @@ fn starlette_behind_options_gateway() -> Router {
 async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles_it() {
     let log = Log::default();
     let base = serve(log.layer(starlette_behind_options_gateway())).await;
-    let contract = contract(vec![
-        operation(Method::Get, "/health"),
-        op_with_id(Method::Get, "/things/{id}"),
-        op_with_id(Method::Delete, "/things/{id}"),
-    ]);
+    let contract = things();
     let probes = [
         valid(0, get_request("/health")),
         valid(1, get_request("/things/42")),
@@ -989,26 +843,15 @@ async fn a_405_every_path_gets_proves_nothing_and_a_second_invalid_value_settles
     let findings = check(&base, &contract, &probes, false).await;
 
     for finding in &findings[1..] {
-        assert_eq!(
-            (finding.verdict, finding.rule.id()),
-            (Verdict::Implemented, "validation-rejected"),
-            "{}",
-            finding.evidence
-        );
+        assert_decided(finding, Verdict::Implemented, "validation-rejected");
     }
-    assert!(
-        findings[1].evidence.contains(
-            "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "OPTIONS /things/42 answered 405 Method Not Allowed with Allow: PUT, which does not settle it (the Allow of a 405 may name only one of several routes",
     );
-    assert!(
-        findings[1].evidence.contains(
-            "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "a second value settles it: route deployed: the deliberately invalid request to GET /things/not-an-integer (path parameter 'id' is not an integer) was rejected with 400 Bad Request",
     );
     // Two follow-ups each at most, and only safe ones: OPTIONS, and for the
     // DELETE an id that cannot exist.
@@ -1092,21 +935,17 @@ async fn express_missing_method_and_missing_route_are_told_apart_by_options() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::MissingMethod, "options-lacks-method"),
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.ends_with(
-            "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_ends_with(
+        &findings[1].evidence,
+        "; OPTIONS /pets/1 answered 200 OK with Allow: GET, HEAD, which lists other methods but not PATCH: the path is routed, PATCH is not",
     );
 }
 
@@ -1129,9 +968,8 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "options-allow"),
@@ -1140,14 +978,11 @@ async fn safe_mode_settles_unverifiable_operations_with_options_and_sends_them_n
         ]
     );
     assert_eq!(Some(findings[1].rule.proof()), Some(rules::Proof::Route));
-    assert!(
-        findings[1].evidence.starts_with(
-            "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "route deployed: OPTIONS /notes/rollcall answered 200 OK with Allow: GET, HEAD, PUT, which lists PUT; the handler was not reached in safe mode",
     );
-    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let sent = log.all();
     assert!(
         sent.iter()
             .all(|line| !line.starts_with("PUT ") || line.contains("rollcall-404-")),
@@ -1176,16 +1011,14 @@ async fn options_answered_with_the_no_route_page_proves_nothing_where_no_options
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::Unverified, "safe-mode-no-harmless-probe")
+    assert_decided(
+        &findings[1],
+        Verdict::Unverified,
+        "safe-mode-no-harmless-probe",
     );
-    assert!(
-        findings[1]
-            .evidence
-            .contains("this target answers OPTIONS, and any method a path does not route, with its no-route 404"),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "this target answers OPTIONS, and any method a path does not route, with its no-route 404",
     );
 }
 
@@ -1238,17 +1071,11 @@ async fn method_refused_on_every_path_is_told_from_a_handler_stub() {
             "{status}: {}",
             findings[0].evidence
         );
-        assert!(
-            findings[0].evidence.contains(
-                "the server or a proxy in front of it does not implement PATCH; the handler was never reached"
-            ),
-            "{}",
-            findings[0].evidence
+        assert_contains(
+            &findings[0].evidence,
+            "the server or a proxy in front of it does not implement PATCH; the handler was never reached",
         );
-        assert_eq!(
-            (findings[1].verdict, findings[1].rule.id()),
-            (Verdict::NotImplemented, "handler-501")
-        );
+        assert_decided(&findings[1], Verdict::NotImplemented, "handler-501");
     }
 }
 
@@ -1280,16 +1107,10 @@ async fn auth_gate_over_part_of_the_api_keeps_401_inconclusive() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    assert_eq!(
-        (findings[1].verdict, findings[1].rule.id()),
-        (Verdict::AuthRequired, "auth-401")
-    );
-    assert!(
-        findings[1].evidence.contains(
-            "a path below it that cannot exist, gets 401 too: a gate guards this part of the API"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_decided(&findings[1], Verdict::AuthRequired, "auth-401");
+    assert_contains(
+        &findings[1].evidence,
+        "a path below it that cannot exist, gets 401 too: a gate guards this part of the API",
     );
 }
 
@@ -1310,11 +1131,32 @@ async fn fastify_not_found(method: axum::http::Method, uri: Uri) -> axum::respon
         .into_response()
 }
 
+/// `app` behind a body parser that reads every request's body before
+/// routing and answers with `refuse`'s response the bodies it does not take.
+fn behind_body_parser(
+    app: Router,
+    refuse: fn(&[u8]) -> Option<axum::response::Response>,
+) -> Router {
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            if let Some(refused) = refuse(&bytes) {
+                return refused;
+            }
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+            next.run(request).await
+        },
+    ))
+}
+
 /// Like Fastify: no `OPTIONS` routed, a wrong method gets the no-route 404,
 /// and a malformed JSON body is refused with 400 on any path. Ticket 7
 /// exists; `PUT` checks its body before looking the ticket up.
 fn fastify_like() -> Router {
-    Router::new()
+    let app = Router::new()
         .route(
             "/health",
             get(|| async { axum::Json(json!({"status": "ok"})) }).fallback(fastify_not_found),
@@ -1340,30 +1182,21 @@ fn fastify_like() -> Router {
             })
             .fallback(fastify_not_found),
         )
-        .fallback(fastify_not_found)
-        .layer(axum::middleware::from_fn(
-            |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                if malformed(&String::from_utf8_lossy(&bytes)) {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        axum::Json(json!({
-                            "statusCode": 400,
-                            "code": "FST_ERR_CTP_INVALID_JSON_BODY",
-                            "error": "Bad Request",
-                            "message": "Body is not valid JSON"
-                        })),
-                    )
-                        .into_response();
-                }
-                let request =
-                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-                next.run(request).await
-            },
-        ))
+        .fallback(fastify_not_found);
+    behind_body_parser(app, |body| {
+        malformed(&String::from_utf8_lossy(body)).then(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "statusCode": 400,
+                    "code": "FST_ERR_CTP_INVALID_JSON_BODY",
+                    "error": "Bad Request",
+                    "message": "Body is not valid JSON"
+                })),
+            )
+                .into_response()
+        })
+    })
 }
 
 /// Fastify answers `PATCH /tickets/7` with its no-route 404, and `OPTIONS`
@@ -1407,9 +1240,8 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::Implemented, "served-2xx"),
@@ -1421,20 +1253,14 @@ async fn a_no_route_404_on_a_path_another_method_was_served_on_is_a_missing_meth
         ]
     );
     for at in [2, 6] {
-        assert!(
-            findings[at].evidence.ends_with(
-                "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not"
-            ),
-            "{}",
-            findings[at].evidence
+        assert_ends_with(
+            &findings[at].evidence,
+            "this target answers a method a routed path does not serve with its no-route 404; and GET /tickets/7 answered 200 OK in this run: the path is served, PATCH is not",
         );
     }
-    assert!(
-        findings[2]
-            .evidence
-            .contains("OPTIONS /tickets/7 answered 404 Not Found"),
-        "{}",
-        findings[2].evidence
+    assert_contains(
+        &findings[2].evidence,
+        "OPTIONS /tickets/7 answered 404 Not Found",
     );
 }
 
@@ -1463,9 +1289,8 @@ async fn a_405_router_never_gets_the_served_path_rule() {
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             // axum's OPTIONS answers 405 with an Allow naming DELETE.
@@ -1488,7 +1313,7 @@ fn express_strict() -> Router {
         }
         StatusCode::CREATED.into_response()
     });
-    Router::new()
+    let app = Router::new()
         .route(
             "/labels",
             express_options("GET,HEAD")
@@ -1501,28 +1326,19 @@ fn express_strict() -> Router {
                 .merge(notes)
                 .fallback(express_cannot),
         )
-        .fallback(express_cannot)
-        .layer(axum::middleware::from_fn(
-            |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                let strict = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .is_ok_and(|v| v.is_object() || v.is_array());
-                if !bytes.is_empty() && !strict {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        [("content-type", "text/html; charset=utf-8")],
-                        "<pre>Bad Request</pre>",
-                    )
-                        .into_response();
-                }
-                let request =
-                    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-                next.run(request).await
-            },
-        ))
+        .fallback(express_cannot);
+    behind_body_parser(app, |body| {
+        let strict = serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|v| v.is_object() || v.is_array());
+        (!body.is_empty() && !strict).then(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "text/html; charset=utf-8")],
+                "<pre>Bad Request</pre>",
+            )
+                .into_response()
+        })
+    })
 }
 
 /// Live mode's valid body, a top-level JSON string, refused exactly as a
@@ -1549,9 +1365,8 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
 
     let findings = check(&base, &contract, &probes, false).await;
 
-    let decided: Vec<(Verdict, &str)> = findings.iter().map(|f| (f.verdict, f.rule.id())).collect();
     assert_eq!(
-        decided,
+        decided(&findings),
         [
             (Verdict::Implemented, "served-2xx"),
             (Verdict::MissingMethod, "options-lacks-method"),
@@ -1559,21 +1374,15 @@ async fn a_valid_body_refused_like_a_malformed_one_proves_nothing_and_the_bodile
             (Verdict::MissingRoute, "no-route-404"),
         ]
     );
-    assert!(
-        findings[1].evidence.starts_with(
-            "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_starts_with(
+        &findings[1].evidence,
+        "POST /labels answered 400 Bad Request, exactly what a malformed JSON body to a path that cannot exist gets (POST /rollcall-404-",
     );
-    assert!(
-        findings[1].evidence.contains(
-            "; then the same request without its body: POST /labels answered 404 Not Found"
-        ),
-        "{}",
-        findings[1].evidence
+    assert_contains(
+        &findings[1].evidence,
+        "; then the same request without its body: POST /labels answered 404 Not Found",
     );
-    let sent = log.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let sent = log.all();
     assert!(
         sent.iter().any(|line| line == "POST /labels"),
         "the request without its body was sent: {sent:?}"
