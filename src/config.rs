@@ -180,7 +180,6 @@ pub struct Config {
 // never reach a log through `{:?}`.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("Config")
             .field("path", &self.path)
             .field("spec", &self.spec)
@@ -190,7 +189,7 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("concurrency", &self.concurrency)
             .field("strict", &self.strict)
-            .field("headers", &header_names)
+            .field("headers", &header_names(&self.headers))
             .field("credentials", &self.credentials)
             .field("aws_sigv4", &self.aws_sigv4)
             .field("include", &self.include)
@@ -205,20 +204,18 @@ impl fmt::Debug for Config {
             .field("all_parity_rows", &self.all_parity_rows)
             .field("fail_on", &self.fail_on)
             .field("wait_for", &self.wait_for)
-            .field(
-                "spec_headers",
-                &self
-                    .spec_headers
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>(),
-            )
+            .field("spec_headers", &header_names(&self.spec_headers))
             .field("secret_headers", &self.secret_headers)
             .field("operations", &self.operations.len())
             .field("parameters", &self.parameters)
             .field("known_gaps", &self.known_gaps)
             .finish_non_exhaustive()
     }
+}
+
+/// The names of `headers`, without their values (which may be secrets).
+fn header_names(headers: &[(String, String)]) -> Vec<&str> {
+    headers.iter().map(|(name, _)| name.as_str()).collect()
 }
 
 // ---- the file as written -------------------------------------------------

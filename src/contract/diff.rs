@@ -322,28 +322,31 @@ fn route_key(operation: &Operation) -> (Method, String) {
 /// `/pets/{petId}/toys/{toyId}` → `/pets/{}/toys/{}`.
 fn blank_parameters(template: &str) -> String {
     let mut out = String::with_capacity(template.len());
-    let mut in_braces = false;
-    for c in template.chars() {
-        match c {
-            '{' => {
-                in_braces = true;
-                out.push_str("{}");
-            }
-            '}' if in_braces => in_braces = false,
-            _ if in_braces => {}
-            c => out.push(c),
-        }
+    out.push_str(template.split('{').next().unwrap_or_default());
+    for (_, after) in placeholders(template) {
+        out.push_str("{}");
+        out.push_str(after);
     }
     out
 }
 
 /// Names of the template's path parameters, in order.
 fn template_parameters(template: &str) -> Vec<&str> {
+    placeholders(template)
+        .filter_map(|(name, _)| name)
+        .collect()
+}
+
+/// Each `{` of the template with the parameter name it opens (none when no `}` closes it
+/// before the next `{`) and the literal text after its `}`, up to the next `{`.
+fn placeholders(template: &str) -> impl Iterator<Item = (Option<&str>, &str)> {
     template
         .split('{')
         .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-        .collect()
+        .map(|rest| match rest.split_once('}') {
+            Some((name, after)) => (Some(name), after),
+            None => (None, ""),
+        })
 }
 
 /// How a parameter is identified across the two contracts: path parameters
@@ -684,6 +687,7 @@ paths:
     #[test]
     fn blanking_parameter_names_keeps_the_route_shape() {
         assert_eq!(blank_parameters("/a/{x}/b/{yy}.json"), "/a/{}/b/{}.json");
+        assert_eq!(blank_parameters("/a}/{x{y}/z}/{w"), "/a}/{}{}/z}/{}");
         assert_eq!(template_parameters("/a/{x}/b/{yy}"), ["x", "yy"]);
     }
 }

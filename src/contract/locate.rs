@@ -240,16 +240,30 @@ impl<'a> JsonScanner<'a> {
         }
     }
 
+    /// To the next byte that `find` finds in the rest of the text, or to the end when there
+    /// is none; whether it found one.
+    #[inline]
+    fn seek(&mut self, find: impl Fn(&[u8]) -> Option<usize>) -> bool {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        match find(rest) {
+            Some(found) => {
+                self.pos += found;
+                true
+            }
+            None => {
+                self.pos = self.bytes.len();
+                false
+            }
+        }
+    }
+
     /// From an opening quote to just past the closing one.
     fn skip_string(&mut self) {
         self.pos += 1;
         loop {
-            let rest = self.bytes.get(self.pos..).unwrap_or_default();
-            let Some(found) = find_quote_or_backslash(rest) else {
-                self.pos = self.bytes.len();
+            if !self.seek(find_quote_or_backslash) {
                 return;
-            };
-            self.pos += found;
+            }
             if self.bytes[self.pos] == b'"' {
                 self.pos += 1;
                 return;
@@ -274,12 +288,9 @@ impl<'a> JsonScanner<'a> {
             Some(b'{' | b'[') => {
                 let mut depth = 0usize;
                 loop {
-                    let rest = self.bytes.get(self.pos..).unwrap_or_default();
-                    let Some(found) = find_structural(rest) else {
-                        self.pos = self.bytes.len();
+                    if !self.seek(find_structural) {
                         return;
-                    };
-                    self.pos += found;
+                    }
                     match self.bytes[self.pos] {
                         b'"' => {
                             self.skip_string();
@@ -328,17 +339,26 @@ impl<'a> JsonScanner<'a> {
         }
     }
 
+    /// The next byte inside the object or array being read, after blanks; `None` at the end
+    /// of the text, or at its closing `close`, which is then stepped over.
+    fn next_inside(&mut self, close: u8) -> Option<u8> {
+        self.skip_blank();
+        let next = self.peek()?;
+        if next == close {
+            self.pos += 1;
+            return None;
+        }
+        Some(next)
+    }
+
     fn object(&mut self, node: usize) {
         self.pos += 1;
         while self.unfound > 0 {
-            self.skip_blank();
-            match self.peek() {
-                None => return,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return;
-                }
-                Some(b'"') => {
+            let Some(next) = self.next_inside(b'}') else {
+                return;
+            };
+            match next {
+                b'"' => {
                     let start = self.pos;
                     self.skip_string();
                     let raw = self.text.get(start..self.pos).unwrap_or("\"\"");
@@ -360,7 +380,7 @@ impl<'a> JsonScanner<'a> {
                     }
                 }
                 // ',' and anything unexpected: step over it (the text is known to be valid).
-                Some(_) => self.pos += 1,
+                _ => self.pos += 1,
             }
         }
     }
@@ -369,26 +389,20 @@ impl<'a> JsonScanner<'a> {
         self.pos += 1;
         let mut index = 0usize;
         while self.unfound > 0 {
-            self.skip_blank();
-            match self.peek() {
-                None => return,
-                Some(b']') => {
-                    self.pos += 1;
-                    return;
+            let Some(next) = self.next_inside(b']') else {
+                return;
+            };
+            if next == b',' {
+                self.pos += 1;
+                index += 1;
+            } else {
+                let before = self.pos;
+                match self.trie.child(node, &index.to_string()) {
+                    Some(child) => self.value(child, before),
+                    None => self.skip_value(),
                 }
-                Some(b',') => {
+                if self.pos == before {
                     self.pos += 1;
-                    index += 1;
-                }
-                Some(_) => {
-                    let before = self.pos;
-                    match self.trie.child(node, &index.to_string()) {
-                        Some(child) => self.value(child, before),
-                        None => self.skip_value(),
-                    }
-                    if self.pos == before {
-                        self.pos += 1;
-                    }
                 }
             }
         }

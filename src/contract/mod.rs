@@ -730,21 +730,37 @@ mod tests {
         assert_eq!(warning.location.line, Some(1));
     }
 
-    #[test]
-    fn invalid_yaml_is_a_syntax_error_with_line_and_column() {
-        let err = load_fixture("malformed/invalid.yaml").expect_err("invalid");
+    /// Loads a fixture that must fail as a syntax error in `format` at `line` and `column`;
+    /// the error, and its `file` and `message`, for the test's own checks.
+    #[track_caller]
+    fn assert_syntax_error(
+        fixture: &str,
+        (format, line, column): (&str, u32, u32),
+    ) -> (ContractError, String, String) {
+        let err = load_fixture(fixture).expect_err("invalid");
         let ContractError::Syntax {
             file,
-            format,
-            line,
-            column,
-            ..
+            format: found_format,
+            line: found_line,
+            column: found_column,
+            message,
         } = &err
         else {
             panic!("expected Syntax, got {err:?}");
         };
+        assert_eq!(
+            (*found_format, *found_line, *found_column),
+            (format, line, column),
+            "{err}"
+        );
+        let (file, message) = (file.clone(), message.clone());
+        (err, file, message)
+    }
+
+    #[test]
+    fn invalid_yaml_is_a_syntax_error_with_line_and_column() {
+        let (err, file, _) = assert_syntax_error("malformed/invalid.yaml", ("YAML", 9, 6));
         assert!(file.ends_with("invalid.yaml"));
-        assert_eq!((*format, *line, *column), ("YAML", 9, 6), "{err}");
         assert!(
             err.to_string().contains("invalid.yaml:9:6: invalid YAML"),
             "{err}"
@@ -753,18 +769,7 @@ mod tests {
 
     #[test]
     fn invalid_json_is_a_syntax_error_with_line_and_column() {
-        let err = load_fixture("malformed/invalid.json").expect_err("invalid");
-        let ContractError::Syntax {
-            format,
-            line,
-            column,
-            message,
-            ..
-        } = &err
-        else {
-            panic!("expected Syntax, got {err:?}");
-        };
-        assert_eq!((*format, *line, *column), ("JSON", 4, 3), "{err}");
+        let (_, _, message) = assert_syntax_error("malformed/invalid.json", ("JSON", 4, 3));
         assert!(message.contains("expected `,` or `}`"), "{message}");
     }
 
@@ -819,16 +824,14 @@ mod tests {
         let err = load_fixture("contract/external-ref.yaml").expect_err("missing file");
         assert!(matches!(err, ContractError::Invalid { .. }), "{err:?}");
         let text = err.to_string();
-        assert!(text.contains("external-ref.yaml:8:11:"), "{text}");
-        assert!(
-            text.contains("(at /paths/~1pets/get/responses/200)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("$ref 'responses.yaml#/Ok': cannot read")
-                && text.contains("responses.yaml"),
-            "{text}"
-        );
+        for part in [
+            "external-ref.yaml:8:11:",
+            "(at /paths/~1pets/get/responses/200)",
+            "$ref 'responses.yaml#/Ok': cannot read",
+            "responses.yaml",
+        ] {
+            assert!(text.contains(part), "{text}");
+        }
     }
 
     #[test]

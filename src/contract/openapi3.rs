@@ -48,14 +48,7 @@ pub(crate) fn detect_version(
         )));
     };
     if let Some(swagger) = root.get("swagger") {
-        let Some(version) = version_text(swagger) else {
-            return Err(wrong_type(
-                file,
-                "/swagger",
-                "a version string such as 2.0",
-                swagger,
-            ));
-        };
+        let version = version_text(file, "/swagger", swagger, "2.0")?;
         return match version.trim() {
             "2.0" | "2" => Ok((SpecVersion::V2_0, version)),
             _ => Err(ContractError::Unsupported {
@@ -72,14 +65,7 @@ pub(crate) fn detect_version(
             "it has neither an `openapi` nor a `swagger` field".to_string(),
         ));
     };
-    let Some(version) = version_text(declared) else {
-        return Err(wrong_type(
-            file,
-            "/openapi",
-            "a version string such as 3.1.0",
-            declared,
-        ));
-    };
+    let version = version_text(file, "/openapi", declared, "3.1.0")?;
     let mut parts = version.trim().splitn(3, '.');
     let spec = match (parts.next(), parts.next()) {
         (Some("3"), Some("0")) => SpecVersion::V3_0,
@@ -97,13 +83,24 @@ pub(crate) fn detect_version(
     Ok((spec, version))
 }
 
-/// A version field's text: YAML reads `openapi: 3.1` and `swagger: 2.0` as numbers, which
-/// still say the version; anything else (a list, a boolean, nothing) says none.
-fn version_text(value: &Value) -> Option<String> {
+/// The text of the version field at `at`: YAML reads `openapi: 3.1` and `swagger: 2.0` as
+/// numbers, which still say the version; anything else (a list, a boolean, nothing) says
+/// none, an error that shows a version such as `example`.
+fn version_text(
+    file: &str,
+    at: &str,
+    value: &Value,
+    example: &str,
+) -> Result<String, ContractError> {
     match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(wrong_type(
+            file,
+            at,
+            &format!("a version string such as {example}"),
+            value,
+        )),
     }
 }
 
@@ -999,35 +996,30 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
-        // Path parameters are required by definition, whatever the document says.
-        let required = location == ParamLocation::Path
-            || self.bool_value(required, "required", at) == Some(true);
-        let deprecated = self
-            .bool_value(deprecated, "deprecated", at)
-            .unwrap_or(false);
-        let style = self.string_value(style, "style", at);
-        let explode = self.bool_value(explode, "explode", at);
-        let allow_reserved = self
-            .bool_value(allow_reserved, "allowReserved", at)
-            .unwrap_or(false);
-        // A parameter's `content` has one entry; only the first is read.
-        let content = self
-            .content(content, at)
-            .and_then(|content| content.iter().next())
-            .map(|(media_type, value)| {
-                self.media_type(media_type, value, at.key("content").key(media_type))
-            });
+        // The fields are read, and warned about, in the order written here.
         Some(Parameter {
-            name,
-            location,
-            required,
-            deprecated,
-            style,
-            explode,
-            allow_reserved,
+            // Path parameters are required by definition, whatever the document says.
+            required: location == ParamLocation::Path
+                || self.bool_value(required, "required", at) == Some(true),
+            deprecated: self
+                .bool_value(deprecated, "deprecated", at)
+                .unwrap_or(false),
+            style: self.string_value(style, "style", at),
+            explode: self.bool_value(explode, "explode", at),
+            allow_reserved: self
+                .bool_value(allow_reserved, "allowReserved", at)
+                .unwrap_or(false),
+            // A parameter's `content` has one entry; only the first is read.
+            content: self
+                .content(content, at)
+                .and_then(|content| content.iter().next())
+                .map(|(media_type, value)| {
+                    self.media_type(media_type, value, at.key("content").key(media_type))
+                }),
             schema: schema.cloned(),
             example: self.example_of(example, examples, at),
-            content,
+            name,
+            location,
         })
     }
 

@@ -240,13 +240,12 @@ async fn fetch_with(
 /// The bytes as text, without a UTF-8 byte order mark.
 pub(crate) fn decode<'b>(source: &str, bytes: &'b [u8]) -> Result<&'b str, ContractError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(ContractError::Syntax {
-            file: source.to_string(),
-            format: "UTF-8",
-            line: 1,
-            column: 1,
-            message: "the spec is UTF-16 encoded; save it as UTF-8".to_string(),
-        });
+        return Err(syntax_error_at(
+            source,
+            "UTF-8",
+            (1, 1),
+            "the spec is UTF-16 encoded; save it as UTF-8".to_string(),
+        ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|error| {
@@ -256,14 +255,29 @@ pub(crate) fn decode<'b>(source: &str, bytes: &'b [u8]) -> Result<&'b str, Contr
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
         let bad = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
-        ContractError::Syntax {
-            file: source.to_string(),
-            format: "UTF-8",
-            line: saturate(line),
-            column: saturate(column),
-            message: format!("byte 0x{bad:02X} is not UTF-8; save the spec as UTF-8"),
-        }
+        syntax_error_at(
+            source,
+            "UTF-8",
+            (line, column),
+            format!("byte 0x{bad:02X} is not UTF-8; save the spec as UTF-8"),
+        )
     })
+}
+
+/// A [`ContractError::Syntax`] in `source`, read as `format`, at a 1-based line and column.
+fn syntax_error_at(
+    source: &str,
+    format: &'static str,
+    (line, column): (usize, usize),
+    message: String,
+) -> ContractError {
+    ContractError::Syntax {
+        file: source.to_string(),
+        format,
+        line: saturate(line),
+        column: saturate(column),
+        message,
+    }
 }
 
 /// The document as a generic value, keys in document order.
@@ -284,16 +298,15 @@ fn parse_json(source: &str, text: &str) -> Result<Value, ContractError> {
         .map_err(|error| {
             let suffix = format!(" at line {} column {}", error.line(), error.column());
             let message = error.to_string();
-            ContractError::Syntax {
-                file: source.to_string(),
-                format: Format::Json.name(),
-                line: saturate(error.line()),
-                column: saturate(error.column()),
-                message: message
+            syntax_error_at(
+                source,
+                Format::Json.name(),
+                (error.line(), error.column()),
+                message
                     .strip_suffix(&suffix)
                     .unwrap_or(&message)
                     .to_string(),
-            }
+            )
         })
 }
 
@@ -460,26 +473,24 @@ fn yaml_token_names(text: &str, marker: u8) -> impl Iterator<Item = &str> {
 
 fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
     if let Some((line, column)) = too_deep_yaml_flow(text) {
-        return Err(ContractError::Syntax {
-            file: source.to_string(),
-            format: Format::Yaml.name(),
-            line: saturate(line),
-            column: saturate(column),
-            message: format!("collections nested more than {MAX_YAML_FLOW_DEPTH} levels deep"),
-        });
+        return Err(syntax_error_at(
+            source,
+            Format::Yaml.name(),
+            (line, column),
+            format!("collections nested more than {MAX_YAML_FLOW_DEPTH} levels deep"),
+        ));
     }
     if let Some((line, column)) = yaml_alias_expansion(text) {
-        return Err(ContractError::Syntax {
-            file: source.to_string(),
-            format: Format::Yaml.name(),
-            line: saturate(line),
-            column: saturate(column),
-            message: format!(
+        return Err(syntax_error_at(
+            source,
+            Format::Yaml.name(),
+            (line, column),
+            format!(
                 "the aliases up to this one add more than {} MiB to the document once \
                  expanded; write the repeated part once and point at it with $ref",
                 MAX_YAML_ALIAS_EXPANSION / (1024 * 1024)
             ),
-        });
+        ));
     }
     let syntax = |error: yaml_serde::Error| {
         let (line, column) = error
@@ -490,13 +501,7 @@ fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
         let message = message
             .replacen(&format!(" at line {line} column {column}"), "", 1)
             .replace(&format!("at line {line} column {column}, "), "");
-        ContractError::Syntax {
-            file: source.to_string(),
-            format: Format::Yaml.name(),
-            line: saturate(line),
-            column: saturate(column),
-            message,
-        }
+        syntax_error_at(source, Format::Yaml.name(), (line, column), message)
     };
     // Without merge keys the events go straight into the document value: building a
     // `yaml_serde::Value` first keeps two trees of the document alive at once (peak RSS of
