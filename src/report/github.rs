@@ -608,7 +608,9 @@ fn output(out: &mut String, name: &str, value: &str) {
 mod tests {
     use super::*;
     use crate::report::Gate;
-    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
+    use crate::report::testing::{
+        fixture, fixture_on_one_target, fixture_with_parity as with_parity,
+    };
 
     #[test]
     fn annotation_points_at_the_spec_line_with_rule_as_title() {
@@ -841,11 +843,7 @@ mod tests {
 
     #[test]
     fn single_target_messages_do_not_name_the_target() {
-        let mut report = fixture();
-        report.targets.truncate(1);
-        for op in &mut report.operations {
-            op.results.truncate(1);
-        }
+        let report = fixture_on_one_target();
         let annotations = annotations(&report, Some("spec.yaml"), None);
         assert!(annotations.iter().all(|a| !a.message.contains("[stable]")));
         assert!(annotations.iter().any(|a| {

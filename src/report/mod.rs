@@ -938,7 +938,9 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::fixture;
+    use super::testing::{
+        fixture, fixture_on_one_target, fixture_with_only_inconclusive_results, set_verdicts,
+    };
     use super::*;
 
     #[test]
@@ -987,24 +989,15 @@ mod tests {
 
     #[test]
     fn inconclusive_results_alone_do_not_fail_the_run() {
-        let mut report = fixture();
-        for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
-            if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
-                result.verdict = Verdict::Implemented;
-            }
-        }
+        let report = fixture_with_only_inconclusive_results();
         assert!(report.passed());
         assert_eq!(report.conclusion(), "PASS: 14 of 18 served, 4 inconclusive");
     }
 
     #[test]
     fn a_target_where_nothing_was_proven_served_fails_whatever_the_gate() {
-        let mut report = fixture();
-        report.targets.truncate(1);
-        for op in &mut report.operations {
-            op.results.truncate(1);
-            op.results[0].verdict = Verdict::Unverified;
-        }
+        let mut report = fixture_on_one_target();
+        set_verdicts(&mut report, 0, Verdict::Unverified);
         report.operations[0].results[0].verdict = Verdict::Skipped;
         for gate in [Gate::default(), Gate::strict(), Gate::parity_only()] {
             report.gate = gate.clone();
@@ -1017,19 +1010,15 @@ mod tests {
         );
         report.operations[1].results[0].verdict = Verdict::Implemented;
         assert!(report.passed(), "one operation proven served is enough");
-        for op in &mut report.operations {
-            op.results[0].verdict = Verdict::Skipped;
-        }
+        set_verdicts(&mut report, 0, Verdict::Skipped);
         assert!(report.passed(), "a run that probed nothing on purpose");
     }
 
     #[test]
     fn the_target_that_proved_nothing_is_named() {
         let mut report = fixture();
-        for op in &mut report.operations {
-            op.results[0].verdict = Verdict::Implemented;
-            op.results[1].verdict = Verdict::AuthRequired;
-        }
+        set_verdicts(&mut report, 0, Verdict::Implemented);
+        set_verdicts(&mut report, 1, Verdict::AuthRequired);
         assert_eq!(report.targets_with_nothing_served(), ["canary"]);
         assert!(
             report

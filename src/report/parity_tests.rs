@@ -5,7 +5,9 @@
 
 use crate::contract::diff::ReleaseChange;
 use crate::report::terminal::TerminalOptions;
-use crate::report::testing::{fixture, fixture_with_parity as with_parity};
+use crate::report::testing::{
+    fixture, fixture_where_targets_agree, fixture_with_parity as with_parity,
+};
 use crate::report::{RunReport, json, junit, markdown, terminal};
 use crate::verdict::Verdict;
 
@@ -127,11 +129,7 @@ fn markdown_matrix_bolds_cells_that_differ_and_folds_the_diff() {
 
 #[test]
 fn agreeing_targets_say_so_without_a_matrix() {
-    let mut report = fixture();
-    for op in &mut report.operations {
-        let verdict = op.results[0].verdict;
-        op.results[1].verdict = verdict;
-    }
+    let mut report = fixture_where_targets_agree();
     report.parity = Some(report.parity_matrix().compare("stable"));
     let text = markdown::render(&report);
     assert!(

@@ -426,7 +426,9 @@ mod tests {
     //! `ROLLCALL_UPDATE_GOLDEN=1 cargo test --lib report::terminal` rewrites them.
 
     use super::*;
-    use crate::report::testing::{assert_golden, fixture};
+    use crate::report::testing::{
+        assert_golden, fixture, fixture_on_one_target, fixture_with_only_inconclusive_results,
+    };
 
     const PLAIN: TerminalOptions = TerminalOptions {
         color: false,
@@ -437,12 +439,7 @@ mod tests {
 
     #[test]
     fn strict_run_fails_on_inconclusive_results_and_says_so() {
-        let mut report = fixture();
-        for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
-            if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
-                result.verdict = Verdict::Implemented;
-            }
-        }
+        let mut report = fixture_with_only_inconclusive_results();
         assert!(render(&report, &PLAIN).contains("\nPASS: "));
         report.gate = crate::report::Gate::strict();
         let text = render(&report, &PLAIN);
@@ -513,11 +510,7 @@ mod tests {
 
     #[test]
     fn single_target_lines_do_not_name_the_target() {
-        let mut report = fixture();
-        report.targets.truncate(1);
-        for op in &mut report.operations {
-            op.results.truncate(1);
-        }
+        let report = fixture_on_one_target();
         let text = render(&report, &PLAIN);
         assert!(!text.contains("[stable]"), "{text}");
         assert!(

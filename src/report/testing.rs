@@ -12,7 +12,7 @@ use crate::plan::Mode;
 use crate::report::{
     OperationReport, RequestRecord, ResponseRecord, RunReport, SpecInfo, TargetInfo, TargetResult,
 };
-use crate::verdict::Verdict;
+use crate::verdict::{Outcome, Verdict};
 
 const STABLE: &str = "http://127.0.0.1:8080/api/v1";
 const CANARY: &str = "http://127.0.0.1:8081/api/v1";
@@ -33,10 +33,47 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
 /// proven served there), with the `--parity-only` gate.
 pub(crate) fn fixture_with_nothing_served_on_canary() -> RunReport {
     let mut report = fixture();
-    for op in &mut report.operations {
-        op.results[1].verdict = Verdict::AuthRequired;
-    }
+    set_verdicts(&mut report, 1, Verdict::AuthRequired);
     report.gate = crate::report::Gate::parity_only();
+    report
+}
+
+/// [`fixture`] where every failing result (`not_implemented`, `server_error`,
+/// ...) is `implemented` instead: only the inconclusive ones are left.
+pub(crate) fn fixture_with_only_inconclusive_results() -> RunReport {
+    let mut report = fixture();
+    for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
+        if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
+            result.verdict = Verdict::Implemented;
+        }
+    }
+    report
+}
+
+/// [`fixture`] where `canary` got `stable`'s verdict for every operation.
+pub(crate) fn fixture_where_targets_agree() -> RunReport {
+    let mut report = fixture();
+    for op in &mut report.operations {
+        op.results[1].verdict = op.results[0].verdict;
+    }
+    report
+}
+
+/// Gives every operation of `report` the verdict `verdict` on the target in
+/// column `target` (0 for `stable`, 1 for `canary`).
+pub(crate) fn set_verdicts(report: &mut RunReport, target: usize, verdict: Verdict) {
+    for op in &mut report.operations {
+        op.results[target].verdict = verdict;
+    }
+}
+
+/// [`fixture`] with its first target, `stable`, alone.
+pub(crate) fn fixture_on_one_target() -> RunReport {
+    let mut report = fixture();
+    report.targets.truncate(1);
+    for op in &mut report.operations {
+        op.results.truncate(1);
+    }
     report
 }
 
