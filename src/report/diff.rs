@@ -187,6 +187,7 @@ fn markdown_change(change: &Change) -> String {
 mod tests {
     use super::*;
     use crate::contract::diff::tests::shop_diff;
+    use crate::report::testing::assert_contains;
 
     #[test]
     fn json_reads_back_and_names_change_kinds() {
@@ -194,7 +195,7 @@ mod tests {
         let text = json(&diff);
         let back: ContractDiff = serde_json::from_str(&text).expect("own JSON parses");
         assert_eq!(back, diff);
-        assert!(text.contains("\"kind\": \"media_type_added\""), "{text}");
+        assert_contains(&text, "\"kind\": \"media_type_added\"");
     }
 
     #[test]
@@ -206,9 +207,9 @@ mod tests {
             required: false,
         });
         let text = markdown(&diff);
-        assert!(
-            text.contains("| `GET /items` | parameter added: query `a\\|b` (optional) |"),
-            "{text}"
+        assert_contains(
+            &text,
+            "| `GET /items` | parameter added: query `a\\|b` (optional) |",
         );
     }
 }

@@ -609,7 +609,7 @@ mod tests {
     use super::*;
     use crate::report::Gate;
     use crate::report::testing::{
-        fixture, fixture_on_one_target, fixture_with_parity as with_parity,
+        assert_contains, fixture, fixture_on_one_target, fixture_with_parity as with_parity,
     };
 
     #[test]
@@ -804,8 +804,8 @@ mod tests {
              the target's URL, its rate limits and the credentials given"
         );
         let outputs = outputs(&report, 1, &[]);
-        assert!(outputs.contains("\nnothing_served=1\n"), "{outputs}");
-        assert!(outputs.contains("\nflagged=0\n"), "{outputs}");
+        assert_contains(&outputs, "\nnothing_served=1\n");
+        assert_contains(&outputs, "\nflagged=0\n");
     }
 
     #[test]
@@ -835,10 +835,7 @@ mod tests {
         let parity = summary.find("## Parity").expect("parity section");
         let flagged = summary.find("## Flagged").expect("flagged section");
         assert!(parity < flagged, "{summary}");
-        assert!(
-            summary.contains("Capability diff: stable → canary"),
-            "{summary}"
-        );
+        assert_contains(&summary, "Capability diff: stable → canary");
     }
 
     #[test]
@@ -1042,11 +1039,8 @@ mod tests {
         let html = PathBuf::from("rollcall.html");
         let cut = step_summary(&report, existing, &[("html", html.as_path())]);
         assert!(existing + cut.len() as u64 <= STEP_SUMMARY_LIMIT);
-        assert!(
-            cut.contains("cut to fit GitHub's 1 MiB step-summary limit"),
-            "{cut}"
-        );
-        assert!(cut.contains("rollcall.html"), "{cut}");
+        assert_contains(&cut, "cut to fit GitHub's 1 MiB step-summary limit");
+        assert_contains(&cut, "rollcall.html");
         assert_eq!(
             cut.matches("<details>").count(),
             cut.matches("</details>").count(),

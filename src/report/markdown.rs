@@ -420,7 +420,7 @@ mod tests {
     //! rewrites it.
 
     use super::*;
-    use crate::report::testing::{assert_golden, fixture};
+    use crate::report::testing::{assert_contains, assert_golden, fixture};
 
     #[test]
     fn markdown_report_matches_golden_file() {
@@ -474,7 +474,7 @@ mod tests {
             .collect();
         let text = render(&report);
         assert_eq!(text.matches("#### ").count(), MAX_REPRODUCTIONS);
-        assert!(text.contains("10 more not shown here"), "{text}");
+        assert_contains(&text, "10 more not shown here");
     }
 
     #[test]
@@ -484,7 +484,7 @@ mod tests {
             result.verdict = crate::verdict::Verdict::Implemented;
         }
         let text = render(&report);
-        assert!(text.contains("**PASS: 18 of 18 served**"), "{text}");
+        assert_contains(&text, "**PASS: 18 of 18 served**");
         assert!(text.contains("Every operation is served on every target."));
         assert!(!text.contains("## Flagged") && !text.contains("Reproduce"));
     }

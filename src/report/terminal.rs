@@ -427,7 +427,8 @@ mod tests {
 
     use super::*;
     use crate::report::testing::{
-        assert_golden, fixture, fixture_on_one_target, fixture_with_only_inconclusive_results,
+        assert_contains, assert_golden, fixture, fixture_on_one_target,
+        fixture_with_only_inconclusive_results,
     };
 
     const PLAIN: TerminalOptions = TerminalOptions {
@@ -443,10 +444,7 @@ mod tests {
         assert!(render(&report, &PLAIN).contains("\nPASS: "));
         report.gate = crate::report::Gate::strict();
         let text = render(&report, &PLAIN);
-        assert!(
-            text.contains("\nFAIL: 4 inconclusive (3 failing: --strict)\n"),
-            "{text}"
-        );
+        assert_contains(&text, "\nFAIL: 4 inconclusive (3 failing: --strict)\n");
     }
 
     #[test]
@@ -456,7 +454,7 @@ mod tests {
             .lines()
             .find(|l| l.contains("not_implemented") && l.contains("POST /pets"))
             .expect("the 501 is listed");
-        assert!(line.contains("[test.not_implemented]"), "{line}");
+        assert_contains(line, "[test.not_implemented]");
         assert!(line.ends_with("— answered 501"), "{line}");
     }
 
@@ -513,11 +511,8 @@ mod tests {
         let report = fixture_on_one_target();
         let text = render(&report, &PLAIN);
         assert!(!text.contains("[stable]"), "{text}");
-        assert!(
-            text.contains("· safe mode · http://127.0.0.1:8080/api/v1\n"),
-            "{text}"
-        );
-        assert!(text.contains("9 operations × 1 target: "), "{text}");
+        assert_contains(&text, "· safe mode · http://127.0.0.1:8080/api/v1\n");
+        assert_contains(&text, "9 operations × 1 target: ");
     }
 
     #[test]
@@ -534,7 +529,7 @@ mod tests {
         ] {
             let text = render(&report, &options);
             assert!(!text.contains('\u{1b}'), "{text}");
-            assert!(text.contains(r"\u{1b}[2J cleared"), "{text}");
+            assert_contains(&text, r"\u{1b}[2J cleared");
         }
     }
 
@@ -548,9 +543,9 @@ mod tests {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
         let magenta = Style::new().fg_color(Some(AnsiColor::Magenta.into()));
         let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        assert!(text.contains(&format!("{red}not_implemented")), "{text}");
-        assert!(text.contains(&format!("{magenta}unreachable")), "{text}");
-        assert!(text.contains(&format!("{yellow}auth_required")), "{text}");
+        assert_contains(&text, &format!("{red}not_implemented"));
+        assert_contains(&text, &format!("{magenta}unreachable"));
+        assert_contains(&text, &format!("{yellow}auth_required"));
     }
 
     #[test]
