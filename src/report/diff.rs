@@ -25,7 +25,7 @@
 
 use std::fmt::Write as _;
 
-use super::markdown::{code, escape};
+use super::markdown::{code, escape, table_section};
 use crate::contract::ParamLocation;
 use crate::contract::diff::{Change, ContractDiff, OperationRef, SpecRef};
 // Control characters (a hostile contract's ESC) shown escaped, never interpreted.
@@ -114,35 +114,32 @@ pub fn markdown(diff: &ContractDiff) -> String {
         escape(&described(&diff.new)),
         summary_line(diff)
     );
-    let table = |out: &mut String, title: &str, ops: &[OperationRef]| {
+    for (title, ops) in [("Added", &diff.added), ("Removed", &diff.removed)] {
         if ops.is_empty() {
-            return;
+            continue;
         }
-        let _ = writeln!(
-            out,
-            "## {title}\n\n| Operation | Operation id |\n| --- | --- |"
+        table_section(
+            &mut out,
+            title,
+            &["Operation", "Operation id"],
+            ops.iter().map(|op| {
+                let id = op.operation_id.as_deref().map(code).unwrap_or_default();
+                [code(&op.label()), id]
+            }),
         );
-        for op in ops {
-            let id = op.operation_id.as_deref().map(code).unwrap_or_default();
-            let _ = writeln!(out, "| {} | {id} |", code(&op.label()));
-        }
-        out.push('\n');
-    };
-    table(&mut out, "Added", &diff.added);
-    table(&mut out, "Removed", &diff.removed);
+    }
     if !diff.changed.is_empty() {
-        out.push_str("## Changed\n\n| Operation | Change |\n| --- | --- |\n");
-        for changed in &diff.changed {
-            for change in &changed.changes {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} |",
-                    code(&changed.operation.label()),
-                    markdown_change(change)
-                );
-            }
-        }
-        out.push('\n');
+        table_section(
+            &mut out,
+            "Changed",
+            &["Operation", "Change"],
+            diff.changed.iter().flat_map(|changed| {
+                changed
+                    .changes
+                    .iter()
+                    .map(|change| [code(&changed.operation.label()), markdown_change(change)])
+            }),
+        );
     }
     if diff.is_empty() {
         out.push_str("No operation was added, removed or changed.\n");

@@ -306,9 +306,8 @@ fn parity(out: &mut String, report: &RunReport) {
          ≠ marks a verdict that differs from the reference's. The parity filter \
          shows only those operations.</p>"
     );
-    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
+    for (column, diff) in matrix.listing_diffs(reference) {
         let target = escape(&matrix.targets[column]);
-        let diff = matrix.listing_diff(reference, column);
         if diff.is_empty() {
             let _ = writeln!(
                 out,

@@ -191,11 +191,7 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
     let reference = matrix.position(&parity.reference).unwrap_or(0);
     let mut out = String::new();
     let _ = writeln!(out, "Parity: {}\n", clean(&parity_headline(report)));
-    let rows: Vec<_> = matrix
-        .rows
-        .iter()
-        .filter(|row| all || !row.agrees())
-        .collect();
+    let rows = matrix.shown_rows(all);
     if !rows.is_empty() {
         let cell = |row: &crate::report::parity::Row, column: usize| -> (String, bool) {
             let verdict = row.verdicts.get(column).copied().flatten();
@@ -252,8 +248,7 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
             }
         );
     }
-    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
-        let diff = matrix.listing_diff(reference, column);
+    for (_, diff) in matrix.listing_diffs(reference) {
         if diff.is_empty() {
             continue;
         }
