@@ -91,30 +91,24 @@ fn header(out: &mut String, report: &RunReport, title: &str) {
         report.duration_ms
     );
     out.push_str("<ul class=\"totals\">");
-    let counts = report.verdict_counts();
-    for verdict in Verdict::ALL {
-        if let Some(n) = counts.get(&verdict) {
-            let _ = write!(
-                out,
-                "<li class=\"{}\"><b>{n}</b> {verdict}</li>",
-                classes(verdict)
-            );
-        }
+    for (verdict, n) in report.verdict_counts() {
+        let _ = write!(
+            out,
+            "<li class=\"{}\"><b>{n}</b> {verdict}</li>",
+            classes(verdict)
+        );
     }
     out.push_str("</ul>\n</header>\n");
 }
 
 fn filters(out: &mut String, report: &RunReport) {
-    let counts = report.verdict_counts();
     out.push_str("<form id=\"filters\">\n<fieldset id=\"filter-verdict\"><legend>Verdict</legend>");
-    for verdict in Verdict::ALL {
-        if let Some(n) = counts.get(&verdict) {
-            let _ = write!(
-                out,
-                "<label class=\"{}\"><input type=\"checkbox\" name=\"verdict\" value=\"{verdict}\" checked> {verdict} ({n})</label>",
-                classes(verdict)
-            );
-        }
+    for (verdict, n) in report.verdict_counts() {
+        let _ = write!(
+            out,
+            "<label class=\"{}\"><input type=\"checkbox\" name=\"verdict\" value=\"{verdict}\" checked> {verdict} ({n})</label>",
+            classes(verdict)
+        );
     }
     out.push_str(
         " <button type=\"button\" id=\"only-flagged\">Flagged only</button>\

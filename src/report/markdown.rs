@@ -127,11 +127,7 @@ fn totals(out: &mut String, report: &RunReport) {
         rule.push_str(" ---: |");
     }
     let _ = writeln!(out, "{header}\n{rule}");
-    let counts = report.verdict_counts();
-    for verdict in Verdict::ALL {
-        let Some(total) = counts.get(&verdict) else {
-            continue;
-        };
+    for (verdict, total) in report.verdict_counts() {
         let _ = write!(out, "| {verdict} |");
         for target in &report.targets {
             let n = report

@@ -497,7 +497,8 @@ impl RunReport {
         flagged
     }
 
-    /// Count per verdict, computed from the results (every renderer uses
+    /// Count per verdict that occurs, in vocabulary order (the order of
+    /// [`Verdict::ALL`]), computed from the results (every renderer uses
     /// this, so no two reports can disagree).
     pub fn verdict_counts(&self) -> BTreeMap<Verdict, usize> {
         let mut counts = BTreeMap::new();
@@ -1065,5 +1066,11 @@ mod tests {
     fn verdict_counts_match_the_stored_summary() {
         let report = fixture();
         assert_eq!(report.verdict_counts(), report.summary);
+    }
+
+    #[test]
+    fn verdict_counts_are_in_vocabulary_order() {
+        let counted: Vec<Verdict> = fixture().verdict_counts().into_keys().collect();
+        assert_eq!(counted, Verdict::ALL);
     }
 }
