@@ -433,6 +433,11 @@ mod tests {
         all_parity_rows: false,
     };
 
+    const VERBOSE: TerminalOptions = TerminalOptions {
+        verbose: true,
+        ..PLAIN
+    };
+
     #[test]
     fn strict_run_fails_on_inconclusive_results_and_says_so() {
         let mut report = fixture_with_only_inconclusive_results();
@@ -460,11 +465,7 @@ mod tests {
 
     #[test]
     fn verbose_terminal_report_matches_golden_file() {
-        let verbose = TerminalOptions {
-            verbose: true,
-            ..PLAIN
-        };
-        assert_golden("terminal-verbose.txt", &render(&fixture(), &verbose));
+        assert_golden("terminal-verbose.txt", &render(&fixture(), &VERBOSE));
     }
 
     #[test]
@@ -515,13 +516,7 @@ mod tests {
         let mut report = fixture();
         report.operations[1].results[0].evidence = "\u{1b}[2J cleared \u{1b}]0;title\u{7}".into();
         report.operations[1].results[0].verdict = Verdict::Stub;
-        for options in [
-            PLAIN,
-            TerminalOptions {
-                verbose: true,
-                ..PLAIN
-            },
-        ] {
+        for options in [PLAIN, VERBOSE] {
             let text = render(&report, &options);
             assert!(!text.contains('\u{1b}'), "{text}");
             assert_contains(&text, r"\u{1b}[2J cleared");
