@@ -189,22 +189,24 @@ fn health_and_pets() -> Vec<OperationReport> {
                     rule: "test.sentinel_not_found".into(),
                     evidence: "answered 404 for an id that cannot exist, unlike an unknown route"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         "stable",
                         Verdict::Implemented,
-                        request("stable", Method::Get, "/pets/999999999", &[], None),
-                        Some(response(404, &[("content-type", "application/json")], r#"{"error":"no pet 999999999"}"#)),
+                        Method::Get,
+                        "/pets/999999999",
+                        response(404, &[("content-type", "application/json")], r#"{"error":"no pet 999999999"}"#),
                         5,
                     )
                 },
                 TargetResult {
                     evidence: "404 with the same body as a path that cannot exist (\"<h1>Not Found</h1>\")"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         "canary",
                         Verdict::MissingRoute,
-                        request("canary", Method::Get, "/pets/999999999", &[], None),
-                        Some(response(404, &[("content-type", "text/html")], "<html><h1>Not Found</h1> & \"gone\"</html>")),
+                        Method::Get,
+                        "/pets/999999999",
+                        response(404, &[("content-type", "text/html")], "<html><h1>Not Found</h1> & \"gone\"</html>"),
                         5,
                     )
                 },
@@ -220,27 +222,25 @@ fn pet_changes() -> Vec<OperationReport> {
             vec![
                 TargetResult {
                     evidence: "405 with Allow: GET, HEAD; DELETE is not routed".into(),
-                    ..exchange(
+                    ..answered(
                         "stable",
                         Verdict::MissingMethod,
-                        request("stable", Method::Delete, "/pets/999999999", &[], None),
-                        Some(response(
-                            405,
-                            &[("allow", "GET,HEAD"), ("content-length", "0")],
-                            "",
-                        )),
+                        Method::Delete,
+                        "/pets/999999999",
+                        response(405, &[("allow", "GET,HEAD"), ("content-length", "0")], ""),
                         4,
                     )
                 },
-                exchange(
+                answered(
                     "canary",
                     Verdict::ServerError,
-                    request("canary", Method::Delete, "/pets/999999999", &[], None),
-                    Some(response(
+                    Method::Delete,
+                    "/pets/999999999",
+                    response(
                         500,
                         &[("content-type", "text/plain")],
                         "Internal Server Error",
-                    )),
+                    ),
                     31,
                 ),
             ]
@@ -322,15 +322,12 @@ fn owner_admin_and_root() -> Vec<OperationReport> {
                 .map(|target| TargetResult {
                     evidence: "401 with WWW-Authenticate: Bearer; give --auth bearerAuth=TOKEN"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         target,
                         Verdict::AuthRequired,
-                        request(target, Method::Get, "/admin/stats", &[], None),
-                        Some(response(
-                            401,
-                            &[("www-authenticate", "Bearer realm=\"admin\"")],
-                            "",
-                        )),
+                        Method::Get,
+                        "/admin/stats",
+                        response(401, &[("www-authenticate", "Bearer realm=\"admin\"")], ""),
                         3,
                     )
                 })
@@ -368,15 +365,12 @@ fn owner_admin_and_root() -> Vec<OperationReport> {
                     evidence: "2 of 3 requests answered 200 (implemented); \
                                1 of 3 answered 404 (missing_route)"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         "canary",
                         Verdict::Inconsistent,
-                        request("canary", Method::Post, "/", &[], None),
-                        Some(response(
-                            404,
-                            &[("content-type", "text/html")],
-                            "<h1>Not Found</h1>",
-                        )),
+                        Method::Post,
+                        "/",
+                        response(404, &[("content-type", "text/html")], "<h1>Not Found</h1>"),
                         2,
                     )
                 },
@@ -409,15 +403,31 @@ fn operation(
 }
 
 fn served(target: &str, method: Method, path: &str, status: u16, elapsed_ms: u64) -> TargetResult {
-    exchange(
+    answered(
         target,
         Verdict::Implemented,
+        method,
+        path,
+        response(status, &[("content-type", "application/json")], "[]"),
+        elapsed_ms,
+    )
+}
+
+/// [`exchange`] for a request to `target` without headers or body that got
+/// `response`.
+fn answered(
+    target: &str,
+    verdict: Verdict,
+    method: Method,
+    path: &str,
+    response: ResponseRecord,
+    elapsed_ms: u64,
+) -> TargetResult {
+    exchange(
+        target,
+        verdict,
         request(target, method, path, &[], None),
-        Some(response(
-            status,
-            &[("content-type", "application/json")],
-            "[]",
-        )),
+        Some(response),
         elapsed_ms,
     )
 }
