@@ -25,7 +25,7 @@
 
 use std::fmt::Write as _;
 
-use super::markdown::{code, escape};
+use super::markdown::{code, escape, table_section};
 use crate::contract::ParamLocation;
 use crate::contract::diff::{Change, ContractDiff, OperationRef, SpecRef};
 // Control characters (a hostile contract's ESC) shown escaped, never interpreted.
@@ -114,35 +114,32 @@ pub fn markdown(diff: &ContractDiff) -> String {
         escape(&described(&diff.new)),
         summary_line(diff)
     );
-    let table = |out: &mut String, title: &str, ops: &[OperationRef]| {
+    for (title, ops) in [("Added", &diff.added), ("Removed", &diff.removed)] {
         if ops.is_empty() {
-            return;
+            continue;
         }
-        let _ = writeln!(
-            out,
-            "## {title}\n\n| Operation | Operation id |\n| --- | --- |"
+        table_section(
+            &mut out,
+            title,
+            &["Operation", "Operation id"],
+            ops.iter().map(|op| {
+                let id = op.operation_id.as_deref().map(code).unwrap_or_default();
+                [code(&op.label()), id]
+            }),
         );
-        for op in ops {
-            let id = op.operation_id.as_deref().map(code).unwrap_or_default();
-            let _ = writeln!(out, "| {} | {id} |", code(&op.label()));
-        }
-        out.push('\n');
-    };
-    table(&mut out, "Added", &diff.added);
-    table(&mut out, "Removed", &diff.removed);
+    }
     if !diff.changed.is_empty() {
-        out.push_str("## Changed\n\n| Operation | Change |\n| --- | --- |\n");
-        for changed in &diff.changed {
-            for change in &changed.changes {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} |",
-                    code(&changed.operation.label()),
-                    markdown_change(change)
-                );
-            }
-        }
-        out.push('\n');
+        table_section(
+            &mut out,
+            "Changed",
+            &["Operation", "Change"],
+            diff.changed.iter().flat_map(|changed| {
+                changed
+                    .changes
+                    .iter()
+                    .map(|change| [code(&changed.operation.label()), markdown_change(change)])
+            }),
+        );
     }
     if diff.is_empty() {
         out.push_str("No operation was added, removed or changed.\n");
@@ -187,6 +184,7 @@ fn markdown_change(change: &Change) -> String {
 mod tests {
     use super::*;
     use crate::contract::diff::tests::shop_diff;
+    use crate::report::testing::assert_contains;
 
     #[test]
     fn json_reads_back_and_names_change_kinds() {
@@ -194,7 +192,7 @@ mod tests {
         let text = json(&diff);
         let back: ContractDiff = serde_json::from_str(&text).expect("own JSON parses");
         assert_eq!(back, diff);
-        assert!(text.contains("\"kind\": \"media_type_added\""), "{text}");
+        assert_contains(&text, "\"kind\": \"media_type_added\"");
     }
 
     #[test]
@@ -206,9 +204,9 @@ mod tests {
             required: false,
         });
         let text = markdown(&diff);
-        assert!(
-            text.contains("| `GET /items` | parameter added: query `a\\|b` (optional) |"),
-            "{text}"
+        assert_contains(
+            &text,
+            "| `GET /items` | parameter added: query `a\\|b` (optional) |",
         );
     }
 }

@@ -608,7 +608,9 @@ fn output(out: &mut String, name: &str, value: &str) {
 mod tests {
     use super::*;
     use crate::report::Gate;
-    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
+    use crate::report::testing::{
+        assert_contains, fixture, fixture_on_one_target, fixture_with_parity as with_parity,
+    };
 
     #[test]
     fn annotation_points_at_the_spec_line_with_rule_as_title() {
@@ -802,8 +804,8 @@ mod tests {
              the target's URL, its rate limits and the credentials given"
         );
         let outputs = outputs(&report, 1, &[]);
-        assert!(outputs.contains("\nnothing_served=1\n"), "{outputs}");
-        assert!(outputs.contains("\nflagged=0\n"), "{outputs}");
+        assert_contains(&outputs, "\nnothing_served=1\n");
+        assert_contains(&outputs, "\nflagged=0\n");
     }
 
     #[test]
@@ -811,12 +813,7 @@ mod tests {
         let mut report = copies_of_post_pets(12);
         report.parity = Some(report.parity_matrix().compare("stable"));
         report.gate = Gate::parity_only();
-        let errors: Vec<Annotation> = annotations(&report, Some("spec.yaml"), None)
-            .into_iter()
-            .filter(|a| a.level == Level::Error)
-            .collect();
-        assert_eq!(errors.len(), MAX_ANNOTATIONS_PER_LEVEL);
-        let grouped = errors.last().expect("ten errors");
+        let grouped = grouped_error(&report);
         assert_eq!(grouped.title, "rollcall: 3 more differing between targets");
         assert!(
             grouped
@@ -833,19 +830,12 @@ mod tests {
         let parity = summary.find("## Parity").expect("parity section");
         let flagged = summary.find("## Flagged").expect("flagged section");
         assert!(parity < flagged, "{summary}");
-        assert!(
-            summary.contains("Capability diff: stable → canary"),
-            "{summary}"
-        );
+        assert_contains(&summary, "Capability diff: stable → canary");
     }
 
     #[test]
     fn single_target_messages_do_not_name_the_target() {
-        let mut report = fixture();
-        report.targets.truncate(1);
-        for op in &mut report.operations {
-            op.results.truncate(1);
-        }
+        let report = fixture_on_one_target();
         let annotations = annotations(&report, Some("spec.yaml"), None);
         assert!(annotations.iter().all(|a| !a.message.contains("[stable]")));
         assert!(annotations.iter().any(|a| {
@@ -854,13 +844,27 @@ mod tests {
         }));
     }
 
-    #[test]
-    fn data_and_properties_are_escaped_so_nothing_injects_a_command() {
+    /// The annotations of the fixture where `POST /pets` on `canary` (the
+    /// first error) has `rule` and `evidence`, its contract being `spec`.
+    fn annotations_with_first_error(
+        rule: impl Into<crate::verdict::RuleId>,
+        evidence: &str,
+        spec: &str,
+    ) -> Vec<Annotation> {
         let mut report = fixture();
         let result = &mut report.operations[2].results[1];
-        result.evidence = "50% done\r\n::error::injected".into();
-        result.rule = "a:b,c%".into();
-        let annotations = annotations(&report, Some("dir,with:odd%/spec.yaml"), None);
+        result.rule = rule.into();
+        result.evidence = evidence.into();
+        annotations(&report, Some(spec), None)
+    }
+
+    #[test]
+    fn data_and_properties_are_escaped_so_nothing_injects_a_command() {
+        let annotations = annotations_with_first_error(
+            "a:b,c%",
+            "50% done\r\n::error::injected",
+            "dir,with:odd%/spec.yaml",
+        );
         let command = annotations[0].command();
         assert_eq!(
             command,
@@ -872,11 +876,12 @@ mod tests {
 
     #[test]
     fn a_flagged_result_is_annotated_with_its_rules_hint_on_one_line() {
-        let mut report = fixture();
-        let result = &mut report.operations[2].results[1];
-        result.rule = crate::verdict::Rule::Handler501.into();
-        result.evidence = "answered 501\r\n::error::injected".into();
-        let command = annotations(&report, Some("spec.yaml"), None)[0].command();
+        let command = annotations_with_first_error(
+            crate::verdict::Rule::Handler501,
+            "answered 501\r\n::error::injected",
+            "spec.yaml",
+        )[0]
+        .command();
         assert_eq!(
             command,
             "::error file=spec.yaml,line=40,title=handler-501 [canary]::\
@@ -894,15 +899,16 @@ mod tests {
 
     #[test]
     fn annotations_never_carry_raw_control_characters() {
-        let mut report = fixture();
-        let result = &mut report.operations[2].results[1];
-        result.evidence = "\u{1b}]0;owned\u{7}\u{1b}[2J".into();
-        result.rule = "rule\u{1b}[31m".into();
-        for annotation in annotations(&report, Some("spec.yaml"), None) {
+        let annotations = annotations_with_first_error(
+            "rule\u{1b}[31m",
+            "\u{1b}]0;owned\u{7}\u{1b}[2J",
+            "spec.yaml",
+        );
+        for annotation in &annotations {
             let command = annotation.command();
             assert!(!command.chars().any(char::is_control), "{command:?}");
         }
-        let command = annotations(&report, Some("spec.yaml"), None)[0].command();
+        let command = annotations[0].command();
         assert!(
             command.contains(r"title=rule\u{1b}[31m [canary]::")
                 && command.ends_with(r"\u{1b}]0;owned\u{7}\u{1b}[2J"),
@@ -945,16 +951,21 @@ mod tests {
         report
     }
 
-    #[test]
-    fn more_than_ten_errors_are_grouped_into_one_annotation() {
-        let report = copies_of_post_pets(25);
-        let annotations = annotations(&report, Some("spec.yaml"), None);
-        let errors: Vec<&Annotation> = annotations
-            .iter()
+    /// The last error annotation of `report` (whose spec is `spec.yaml`),
+    /// after checking that there are as many as GitHub shows: the one that
+    /// groups the rest.
+    fn grouped_error(report: &RunReport) -> Annotation {
+        let mut errors: Vec<Annotation> = annotations(report, Some("spec.yaml"), None)
+            .into_iter()
             .filter(|a| a.level == Level::Error)
             .collect();
         assert_eq!(errors.len(), MAX_ANNOTATIONS_PER_LEVEL);
-        let grouped = errors.last().expect("ten errors");
+        errors.pop().expect("ten errors")
+    }
+
+    #[test]
+    fn more_than_ten_errors_are_grouped_into_one_annotation() {
+        let grouped = grouped_error(&copies_of_post_pets(25));
         assert_eq!(grouped.title, "rollcall: 16 more not served");
         assert_eq!(grouped.line, None);
         assert_eq!(grouped.file.as_deref(), Some("spec.yaml"));
@@ -1044,11 +1055,8 @@ mod tests {
         let html = PathBuf::from("rollcall.html");
         let cut = step_summary(&report, existing, &[("html", html.as_path())]);
         assert!(existing + cut.len() as u64 <= STEP_SUMMARY_LIMIT);
-        assert!(
-            cut.contains("cut to fit GitHub's 1 MiB step-summary limit"),
-            "{cut}"
-        );
-        assert!(cut.contains("rollcall.html"), "{cut}");
+        assert_contains(&cut, "cut to fit GitHub's 1 MiB step-summary limit");
+        assert_contains(&cut, "rollcall.html");
         assert_eq!(
             cut.matches("<details>").count(),
             cut.matches("</details>").count(),

@@ -91,30 +91,24 @@ fn header(out: &mut String, report: &RunReport, title: &str) {
         report.duration_ms
     );
     out.push_str("<ul class=\"totals\">");
-    let counts = report.verdict_counts();
-    for verdict in Verdict::ALL {
-        if let Some(n) = counts.get(&verdict) {
-            let _ = write!(
-                out,
-                "<li class=\"{}\"><b>{n}</b> {verdict}</li>",
-                classes(verdict)
-            );
-        }
+    for (verdict, n) in report.verdict_counts() {
+        let _ = write!(
+            out,
+            "<li class=\"{}\"><b>{n}</b> {verdict}</li>",
+            classes(verdict)
+        );
     }
     out.push_str("</ul>\n</header>\n");
 }
 
 fn filters(out: &mut String, report: &RunReport) {
-    let counts = report.verdict_counts();
     out.push_str("<form id=\"filters\">\n<fieldset id=\"filter-verdict\"><legend>Verdict</legend>");
-    for verdict in Verdict::ALL {
-        if let Some(n) = counts.get(&verdict) {
-            let _ = write!(
-                out,
-                "<label class=\"{}\"><input type=\"checkbox\" name=\"verdict\" value=\"{verdict}\" checked> {verdict} ({n})</label>",
-                classes(verdict)
-            );
-        }
+    for (verdict, n) in report.verdict_counts() {
+        let _ = write!(
+            out,
+            "<label class=\"{}\"><input type=\"checkbox\" name=\"verdict\" value=\"{verdict}\" checked> {verdict} ({n})</label>",
+            classes(verdict)
+        );
     }
     out.push_str(
         " <button type=\"button\" id=\"only-flagged\">Flagged only</button>\
@@ -306,9 +300,8 @@ fn parity(out: &mut String, report: &RunReport) {
          ≠ marks a verdict that differs from the reference's. The parity filter \
          shows only those operations.</p>"
     );
-    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
+    for (column, diff) in matrix.listing_diffs(reference) {
         let target = escape(&matrix.targets[column]);
-        let diff = matrix.listing_diff(reference, column);
         if diff.is_empty() {
             let _ = writeln!(
                 out,
@@ -676,7 +669,7 @@ const SCRIPT: &str = r##"
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::{fixture, fixture_with_parity as with_parity};
+    use crate::report::testing::{assert_contains, fixture, fixture_with_parity as with_parity};
 
     #[test]
     fn page_is_self_contained() {
@@ -752,9 +745,9 @@ mod tests {
             .find("<section id=\"d-2-1\"")
             .expect("detail of POST /pets on canary");
         let section = &page[start..start + page[start..].find("</section>").expect("closed")];
-        assert!(section.contains("answered 501"), "{section}");
-        assert!(section.contains("curl -sS -X POST"), "{section}");
-        assert!(section.contains("HTTP 501 Not Implemented"), "{section}");
+        assert_contains(section, "answered 501");
+        assert_contains(section, "curl -sS -X POST");
+        assert_contains(section, "HTTP 501 Not Implemented");
     }
 
     #[test]
@@ -792,14 +785,8 @@ mod tests {
         let section = &page[page
             .find("<section id=\"parity\">")
             .expect("parity section")..];
-        assert!(
-            section.contains("Capability diff: stable → canary"),
-            "{section}"
-        );
-        assert!(
-            section.contains("<span class=\"add\">+POST /pets"),
-            "{section}"
-        );
+        assert_contains(section, "Capability diff: stable → canary");
+        assert_contains(section, "<span class=\"add\">+POST /pets");
     }
 
     #[test]
@@ -818,13 +805,11 @@ mod tests {
         assert!(page.contains("<small class=\"allowance\">known gap</small>"));
         let start = page.find("<section id=\"d-2-1\"").expect("detail");
         let section = &page[start..start + page[start..].find("</section>").expect("closed")];
-        assert!(
-            section.contains(
-                "<b>known gap: ships in 2.4, until 2099-01-31</b>. Listed in rollcall.toml"
-            ),
-            "{section}"
+        assert_contains(
+            section,
+            "<b>known gap: ships in 2.4, until 2099-01-31</b>. Listed in rollcall.toml",
         );
-        assert!(section.contains("does not fail the run"), "{section}");
+        assert_contains(section, "does not fail the run");
     }
 
     #[test]

@@ -127,11 +127,7 @@ fn totals(out: &mut String, report: &RunReport) {
         rule.push_str(" ---: |");
     }
     let _ = writeln!(out, "{header}\n{rule}");
-    let counts = report.verdict_counts();
-    for verdict in Verdict::ALL {
-        let Some(total) = counts.get(&verdict) else {
-            continue;
-        };
+    for (verdict, total) in report.verdict_counts() {
         let _ = write!(out, "| {verdict} |");
         for target in &report.targets {
             let n = report
@@ -154,21 +150,20 @@ fn flagged(out: &mut String, report: &RunReport) {
         out.push_str("Every operation is served on every target.\n\n");
         return;
     }
-    out.push_str("## Flagged\n\n");
-    out.push_str("| Operation | Target | Verdict | Rule | Evidence |\n");
-    out.push_str("| --- | --- | --- | --- | --- |\n");
-    for (op, result) in flagged {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            operation_cell(op),
-            escape(&result.target),
-            result.verdict,
-            code(result.rule.as_str()),
-            escape(&result.evidence_with_hint())
-        );
-    }
-    out.push('\n');
+    table_section(
+        out,
+        "Flagged",
+        &["Operation", "Target", "Verdict", "Rule", "Evidence"],
+        flagged.into_iter().map(|(op, result)| {
+            [
+                operation_cell(op),
+                escape(&result.target),
+                result.verdict.to_string(),
+                code(result.rule.as_str()),
+                escape(&result.evidence_with_hint()),
+            ]
+        }),
+    );
 }
 
 /// What rollcall.toml said about results (known gaps, fixed or expired ones,
@@ -182,20 +177,19 @@ fn config_notes(out: &mut String, report: &RunReport) {
     if notes.is_empty() {
         return;
     }
-    out.push_str("## Known gaps and expectations (rollcall.toml)\n\n");
-    out.push_str("| Operation | Target | Verdict | Note |\n");
-    out.push_str("| --- | --- | --- | --- |\n");
-    for (op, result, allowance) in notes {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            operation_cell(op),
-            escape(&result.target),
-            result.verdict,
-            escape(&allowance.message)
-        );
-    }
-    out.push('\n');
+    table_section(
+        out,
+        "Known gaps and expectations (rollcall.toml)",
+        &["Operation", "Target", "Verdict", "Note"],
+        notes.into_iter().map(|(op, result, allowance)| {
+            [
+                operation_cell(op),
+                escape(&result.target),
+                result.verdict.to_string(),
+                escape(&allowance.message),
+            ]
+        }),
+    );
 }
 
 /// The parity matrix (only rows that differ unless `all`), its legend, and
@@ -234,19 +228,14 @@ fn parity(out: &mut String, report: &RunReport, all: bool) {
             code(&parity.reference)
         );
     }
-    let rows: Vec<_> = matrix
-        .rows
-        .iter()
-        .filter(|row| all || !row.agrees())
-        .collect();
+    let rows = matrix.shown_rows(all);
     if !rows.is_empty() {
-        let mut header = String::from("| Operation |");
-        let mut rule = String::from("| --- |");
-        for target in &matrix.targets {
-            let _ = write!(header, " {} |", escape(target));
-            rule.push_str(" --- |");
-        }
-        let _ = writeln!(out, "{header}\n{rule}");
+        table_head(
+            out,
+            ["Operation".to_string()]
+                .into_iter()
+                .chain(matrix.targets.iter().map(|target| escape(target))),
+        );
         for row in &rows {
             let _ = write!(out, "| {} |", code(&row.label()));
             for (column, verdict) in row.verdicts.iter().enumerate() {
@@ -270,8 +259,7 @@ fn parity(out: &mut String, report: &RunReport, all: bool) {
             }
         );
     }
-    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
-        let diff = matrix.listing_diff(reference, column);
+    for (column, diff) in matrix.listing_diffs(reference) {
         if diff.is_empty() {
             continue;
         }
@@ -304,13 +292,12 @@ fn all_operations(out: &mut String, report: &RunReport) {
         "<details>\n<summary>All {} operations</summary>\n",
         report.operations.len()
     );
-    let mut header = String::from("| Operation |");
-    let mut rule = String::from("| --- |");
-    for target in &report.targets {
-        let _ = write!(header, " {} |", escape(&target.name));
-        rule.push_str(" --- |");
-    }
-    let _ = writeln!(out, "{header}\n{rule}");
+    table_head(
+        out,
+        ["Operation".to_string()]
+            .into_iter()
+            .chain(report.targets.iter().map(|target| escape(&target.name))),
+    );
     for op in &report.operations {
         let _ = write!(out, "| {} |", operation_cell(op));
         for target in &report.targets {
@@ -361,6 +348,34 @@ fn reproductions(out: &mut String, report: &RunReport) {
         );
     }
     out.push_str("</details>\n");
+}
+
+/// A `## title` section holding a table with `columns` and one row of
+/// `cells` per item of `rows` (all Markdown already), then a blank line.
+pub(crate) fn table_section<const N: usize>(
+    out: &mut String,
+    title: &str,
+    columns: &[&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) {
+    let _ = writeln!(out, "## {title}\n");
+    table_head(out, columns);
+    for cells in rows {
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out.push('\n');
+}
+
+/// The header row of a table with `columns` (Markdown already) and the
+/// delimiter row below it.
+fn table_head(out: &mut String, columns: impl IntoIterator<Item = impl AsRef<str>>) {
+    let mut header = String::from("|");
+    let mut rule = String::from("|");
+    for column in columns {
+        let _ = write!(header, " {} |", column.as_ref());
+        rule.push_str(" --- |");
+    }
+    let _ = writeln!(out, "{header}\n{rule}");
 }
 
 /// Plain text for a table cell or a line: every character Markdown or HTML
@@ -420,7 +435,7 @@ mod tests {
     //! rewrites it.
 
     use super::*;
-    use crate::report::testing::{assert_golden, fixture};
+    use crate::report::testing::{assert_contains, assert_golden, fixture};
 
     #[test]
     fn markdown_report_matches_golden_file() {
@@ -474,7 +489,7 @@ mod tests {
             .collect();
         let text = render(&report);
         assert_eq!(text.matches("#### ").count(), MAX_REPRODUCTIONS);
-        assert!(text.contains("10 more not shown here"), "{text}");
+        assert_contains(&text, "10 more not shown here");
     }
 
     #[test]
@@ -484,7 +499,7 @@ mod tests {
             result.verdict = crate::verdict::Verdict::Implemented;
         }
         let text = render(&report);
-        assert!(text.contains("**PASS: 18 of 18 served**"), "{text}");
+        assert_contains(&text, "**PASS: 18 of 18 served**");
         assert!(text.contains("Every operation is served on every target."));
         assert!(!text.contains("## Flagged") && !text.contains("Reproduce"));
     }

@@ -497,7 +497,8 @@ impl RunReport {
         flagged
     }
 
-    /// Count per verdict, computed from the results (every renderer uses
+    /// Count per verdict that occurs, in vocabulary order (the order of
+    /// [`Verdict::ALL`]), computed from the results (every renderer uses
     /// this, so no two reports can disagree).
     pub fn verdict_counts(&self) -> BTreeMap<Verdict, usize> {
         let mut counts = BTreeMap::new();
@@ -938,7 +939,9 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::fixture;
+    use super::testing::{
+        fixture, fixture_on_one_target, fixture_with_only_inconclusive_results, set_verdicts,
+    };
     use super::*;
 
     #[test]
@@ -987,24 +990,15 @@ mod tests {
 
     #[test]
     fn inconclusive_results_alone_do_not_fail_the_run() {
-        let mut report = fixture();
-        for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
-            if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
-                result.verdict = Verdict::Implemented;
-            }
-        }
+        let report = fixture_with_only_inconclusive_results();
         assert!(report.passed());
         assert_eq!(report.conclusion(), "PASS: 14 of 18 served, 4 inconclusive");
     }
 
     #[test]
     fn a_target_where_nothing_was_proven_served_fails_whatever_the_gate() {
-        let mut report = fixture();
-        report.targets.truncate(1);
-        for op in &mut report.operations {
-            op.results.truncate(1);
-            op.results[0].verdict = Verdict::Unverified;
-        }
+        let mut report = fixture_on_one_target();
+        set_verdicts(&mut report, 0, Verdict::Unverified);
         report.operations[0].results[0].verdict = Verdict::Skipped;
         for gate in [Gate::default(), Gate::strict(), Gate::parity_only()] {
             report.gate = gate.clone();
@@ -1017,19 +1011,15 @@ mod tests {
         );
         report.operations[1].results[0].verdict = Verdict::Implemented;
         assert!(report.passed(), "one operation proven served is enough");
-        for op in &mut report.operations {
-            op.results[0].verdict = Verdict::Skipped;
-        }
+        set_verdicts(&mut report, 0, Verdict::Skipped);
         assert!(report.passed(), "a run that probed nothing on purpose");
     }
 
     #[test]
     fn the_target_that_proved_nothing_is_named() {
         let mut report = fixture();
-        for op in &mut report.operations {
-            op.results[0].verdict = Verdict::Implemented;
-            op.results[1].verdict = Verdict::AuthRequired;
-        }
+        set_verdicts(&mut report, 0, Verdict::Implemented);
+        set_verdicts(&mut report, 1, Verdict::AuthRequired);
         assert_eq!(report.targets_with_nothing_served(), ["canary"]);
         assert!(
             report
@@ -1076,5 +1066,11 @@ mod tests {
     fn verdict_counts_match_the_stored_summary() {
         let report = fixture();
         assert_eq!(report.verdict_counts(), report.summary);
+    }
+
+    #[test]
+    fn verdict_counts_are_in_vocabulary_order() {
+        let counted: Vec<Verdict> = fixture().verdict_counts().into_keys().collect();
+        assert_eq!(counted, Verdict::ALL);
     }
 }

@@ -172,6 +172,24 @@ impl Matrix {
         out
     }
 
+    /// The rows a parity table shows: those whose verdicts differ, or every
+    /// one when `all` (`--all`).
+    pub fn shown_rows(&self, all: bool) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|row| all || !row.agrees())
+            .collect()
+    }
+
+    /// Each target other than the one in column `reference`, in target
+    /// order: its column and the [`Matrix::listing_diff`] of its listing
+    /// against the reference's (empty when they are the same).
+    pub fn listing_diffs(&self, reference: usize) -> impl Iterator<Item = (usize, String)> + '_ {
+        (0..self.targets.len())
+            .filter(move |column| *column != reference)
+            .map(move |column| (column, self.listing_diff(reference, column)))
+    }
+
     /// The unified diff of the reference's listing against `other`'s, with
     /// the target names as file names; empty when they are the same.
     pub fn listing_diff(&self, reference: usize, other: usize) -> String {

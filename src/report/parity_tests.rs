@@ -5,7 +5,9 @@
 
 use crate::contract::diff::ReleaseChange;
 use crate::report::terminal::TerminalOptions;
-use crate::report::testing::{fixture, fixture_with_parity as with_parity};
+use crate::report::testing::{
+    assert_contains, fixture, fixture_where_targets_agree, fixture_with_parity as with_parity,
+};
 use crate::report::{RunReport, json, junit, markdown, terminal};
 use crate::verdict::Verdict;
 
@@ -39,10 +41,10 @@ fn parity_lists_exactly_the_operations_whose_verdicts_differ() {
 fn terminal_shows_matrix_of_differing_rows_legend_diff_and_parity_line() {
     let report = with_parity();
     let text = terminal::render(&report, &plain());
-    assert!(text.contains("\nParity: "), "{text}");
-    assert!(
-        text.contains("  * differs from the reference (stable); only operations whose verdicts differ are shown (--all shows every one)"),
-        "{text}"
+    assert_contains(&text, "\nParity: ");
+    assert_contains(
+        &text,
+        "  * differs from the reference (stable); only operations whose verdicts differ are shown (--all shows every one)",
     );
     let matrix_rows: Vec<&str> = text
         .lines()
@@ -57,8 +59,8 @@ fn terminal_shows_matrix_of_differing_rows_legend_diff_and_parity_line() {
             .any(|row| row.contains("POST /pets") && row.contains("not_implemented*")),
         "{matrix_rows:?}"
     );
-    assert!(text.contains("  --- stable\n  +++ canary\n"), "{text}");
-    assert!(text.contains("\n  +POST /pets"), "{text}");
+    assert_contains(&text, "  --- stable\n  +++ canary\n");
+    assert_contains(&text, "\n  +POST /pets");
     assert!(
         text.trim_end()
             .lines()
@@ -102,15 +104,15 @@ fn quiet_terminal_keeps_the_parity_line() {
 fn markdown_matrix_bolds_cells_that_differ_and_folds_the_diff() {
     let report = with_parity();
     let text = markdown::render(&report);
-    assert!(text.contains("\n## Parity\n"), "{text}");
-    assert!(
-        text.contains("| `POST /pets` | implemented | **not_implemented** |"),
-        "{text}"
+    assert_contains(&text, "\n## Parity\n");
+    assert_contains(
+        &text,
+        "| `POST /pets` | implemented | **not_implemented** |",
     );
     assert!(!text.contains("| `GET /health` | implemented | implemented |\n| `GET /pets`"));
-    assert!(
-        text.contains("<summary>Capability diff: stable → canary</summary>\n\n```diff\n--- stable\n+++ canary\n"),
-        "{text}"
+    assert_contains(
+        &text,
+        "<summary>Capability diff: stable → canary</summary>\n\n```diff\n--- stable\n+++ canary\n",
     );
     let all = markdown::render_with(
         &report,
@@ -119,30 +121,21 @@ fn markdown_matrix_bolds_cells_that_differ_and_folds_the_diff() {
         },
     );
     let parity = &all[all.find("## Parity").unwrap()..];
-    assert!(
-        parity.contains("| `GET /health` | implemented | implemented |"),
-        "{parity}"
-    );
+    assert_contains(parity, "| `GET /health` | implemented | implemented |");
 }
 
 #[test]
 fn agreeing_targets_say_so_without_a_matrix() {
-    let mut report = fixture();
-    for op in &mut report.operations {
-        let verdict = op.results[0].verdict;
-        op.results[1].verdict = verdict;
-    }
+    let mut report = fixture_where_targets_agree();
     report.parity = Some(report.parity_matrix().compare("stable"));
     let text = markdown::render(&report);
-    assert!(
-        text.contains(
-            "Every operation has the same verdict on all 2 targets (reference: `stable`)."
-        ),
-        "{text}"
+    assert_contains(
+        &text,
+        "Every operation has the same verdict on all 2 targets (reference: `stable`).",
     );
     assert!(!text.contains("Capability diff"), "{text}");
     let terminal = terminal::render(&report, &plain());
-    assert!(terminal.contains("PARITY OK: 9 operations"), "{terminal}");
+    assert_contains(&terminal, "PARITY OK: 9 operations");
     assert!(!terminal.contains("--- stable"), "{terminal}");
 }
 
@@ -164,15 +157,13 @@ fn junit_parity_suite_has_one_failing_testcase_per_differing_operation() {
         differing(&report).len(),
         "{suite}"
     );
-    assert!(
-        suite.contains("<testcase name=\"POST /pets\" classname=\"rollcall/parity.pets\""),
-        "{suite}"
+    assert_contains(
+        suite,
+        "<testcase name=\"POST /pets\" classname=\"rollcall/parity.pets\"",
     );
-    assert!(
-        suite.contains(
-            "message=\"verdicts differ between targets: stable: implemented, canary: not_implemented (reference: stable)\" type=\"parity\""
-        ),
-        "{suite}"
+    assert_contains(
+        suite,
+        "message=\"verdicts differ between targets: stable: implemented, canary: not_implemented (reference: stable)\" type=\"parity\"",
     );
     assert!(suite.contains("<property name=\"reference\" value=\"stable\"/>"));
     let target_failures = report
@@ -224,11 +215,8 @@ fn json_has_parity_and_change_only_when_present() {
     let mut report = with_parity();
     report.operations[0].change = Some(ReleaseChange::New);
     let text = json::render(&report);
-    assert!(
-        text.contains("\"parity\": {\n    \"reference\": \"stable\""),
-        "{text}"
-    );
-    assert!(text.contains("\"change\": \"new\""), "{text}");
+    assert_contains(&text, "\"parity\": {\n    \"reference\": \"stable\"");
+    assert_contains(&text, "\"change\": \"new\"");
     assert_eq!(json::parse(&text).unwrap(), report);
 }
 
@@ -252,20 +240,17 @@ fn since_marks_operations_in_terminal_markdown_and_junit() {
             && l.contains("not_implemented")),
         "{text}"
     );
-    assert!(
-        text.contains("since the older contract: 1 new, 0 changed, 8 unchanged operations"),
-        "{text}"
+    assert_contains(
+        &text,
+        "since the older contract: 1 new, 0 changed, 8 unchanged operations",
     );
 
     let md = markdown::render(&report);
-    assert!(md.contains("| `POST /pets` (new) | canary |"), "{md}");
-    assert!(md.contains("Since the older contract: 1 new"), "{md}");
+    assert_contains(&md, "| `POST /pets` (new) | canary |");
+    assert_contains(&md, "Since the older contract: 1 new");
 
     let xml = junit::render(&report);
-    assert!(
-        xml.contains("<system-out>change: new</system-out>"),
-        "{xml}"
-    );
+    assert_contains(&xml, "<system-out>change: new</system-out>");
     assert_eq!(
         // Alone, or after the verdict line of a passing testcase.
         xml.matches("change: unchanged</system-out>").count(),
@@ -281,10 +266,10 @@ fn inconsistent_counts_as_a_failure_everywhere() {
         "3 of 5 requests answered 501 (not_implemented); 2 of 5 answered 200 (implemented)".into();
     report.summary = report.verdict_counts();
     let text = terminal::render(&report, &plain());
-    assert!(text.contains("  inconsistent     GET /health"), "{text}");
+    assert_contains(&text, "  inconsistent     GET /health");
     let xml = junit::render(&report);
-    assert!(
-        xml.contains("<failure message=\"inconsistent on stable: 3 of 5 requests answered 501"),
-        "{xml}"
+    assert_contains(
+        &xml,
+        "<failure message=\"inconsistent on stable: 3 of 5 requests answered 501",
     );
 }

@@ -191,11 +191,7 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
     let reference = matrix.position(&parity.reference).unwrap_or(0);
     let mut out = String::new();
     let _ = writeln!(out, "Parity: {}\n", clean(&parity_headline(report)));
-    let rows: Vec<_> = matrix
-        .rows
-        .iter()
-        .filter(|row| all || !row.agrees())
-        .collect();
+    let rows = matrix.shown_rows(all);
     if !rows.is_empty() {
         let cell = |row: &crate::report::parity::Row, column: usize| -> (String, bool) {
             let verdict = row.verdicts.get(column).copied().flatten();
@@ -252,8 +248,7 @@ fn parity_section(report: &RunReport, painter: &Painter, all: bool) -> String {
             }
         );
     }
-    for column in (0..matrix.targets.len()).filter(|c| *c != reference) {
-        let diff = matrix.listing_diff(reference, column);
+    for (_, diff) in matrix.listing_diffs(reference) {
         if diff.is_empty() {
             continue;
         }
@@ -426,7 +421,10 @@ mod tests {
     //! `ROLLCALL_UPDATE_GOLDEN=1 cargo test --lib report::terminal` rewrites them.
 
     use super::*;
-    use crate::report::testing::{assert_golden, fixture};
+    use crate::report::testing::{
+        assert_contains, assert_golden, fixture, fixture_on_one_target,
+        fixture_with_only_inconclusive_results,
+    };
 
     const PLAIN: TerminalOptions = TerminalOptions {
         color: false,
@@ -435,21 +433,18 @@ mod tests {
         all_parity_rows: false,
     };
 
+    const VERBOSE: TerminalOptions = TerminalOptions {
+        verbose: true,
+        ..PLAIN
+    };
+
     #[test]
     fn strict_run_fails_on_inconclusive_results_and_says_so() {
-        let mut report = fixture();
-        for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
-            if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
-                result.verdict = Verdict::Implemented;
-            }
-        }
+        let mut report = fixture_with_only_inconclusive_results();
         assert!(render(&report, &PLAIN).contains("\nPASS: "));
         report.gate = crate::report::Gate::strict();
         let text = render(&report, &PLAIN);
-        assert!(
-            text.contains("\nFAIL: 4 inconclusive (3 failing: --strict)\n"),
-            "{text}"
-        );
+        assert_contains(&text, "\nFAIL: 4 inconclusive (3 failing: --strict)\n");
     }
 
     #[test]
@@ -459,7 +454,7 @@ mod tests {
             .lines()
             .find(|l| l.contains("not_implemented") && l.contains("POST /pets"))
             .expect("the 501 is listed");
-        assert!(line.contains("[test.not_implemented]"), "{line}");
+        assert_contains(line, "[test.not_implemented]");
         assert!(line.ends_with("— answered 501"), "{line}");
     }
 
@@ -470,11 +465,7 @@ mod tests {
 
     #[test]
     fn verbose_terminal_report_matches_golden_file() {
-        let verbose = TerminalOptions {
-            verbose: true,
-            ..PLAIN
-        };
-        assert_golden("terminal-verbose.txt", &render(&fixture(), &verbose));
+        assert_golden("terminal-verbose.txt", &render(&fixture(), &VERBOSE));
     }
 
     #[test]
@@ -513,18 +504,11 @@ mod tests {
 
     #[test]
     fn single_target_lines_do_not_name_the_target() {
-        let mut report = fixture();
-        report.targets.truncate(1);
-        for op in &mut report.operations {
-            op.results.truncate(1);
-        }
+        let report = fixture_on_one_target();
         let text = render(&report, &PLAIN);
         assert!(!text.contains("[stable]"), "{text}");
-        assert!(
-            text.contains("· safe mode · http://127.0.0.1:8080/api/v1\n"),
-            "{text}"
-        );
-        assert!(text.contains("9 operations × 1 target: "), "{text}");
+        assert_contains(&text, "· safe mode · http://127.0.0.1:8080/api/v1\n");
+        assert_contains(&text, "9 operations × 1 target: ");
     }
 
     #[test]
@@ -532,16 +516,10 @@ mod tests {
         let mut report = fixture();
         report.operations[1].results[0].evidence = "\u{1b}[2J cleared \u{1b}]0;title\u{7}".into();
         report.operations[1].results[0].verdict = Verdict::Stub;
-        for options in [
-            PLAIN,
-            TerminalOptions {
-                verbose: true,
-                ..PLAIN
-            },
-        ] {
+        for options in [PLAIN, VERBOSE] {
             let text = render(&report, &options);
             assert!(!text.contains('\u{1b}'), "{text}");
-            assert!(text.contains(r"\u{1b}[2J cleared"), "{text}");
+            assert_contains(&text, r"\u{1b}[2J cleared");
         }
     }
 
@@ -555,9 +533,9 @@ mod tests {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
         let magenta = Style::new().fg_color(Some(AnsiColor::Magenta.into()));
         let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        assert!(text.contains(&format!("{red}not_implemented")), "{text}");
-        assert!(text.contains(&format!("{magenta}unreachable")), "{text}");
-        assert!(text.contains(&format!("{yellow}auth_required")), "{text}");
+        assert_contains(&text, &format!("{red}not_implemented"));
+        assert_contains(&text, &format!("{magenta}unreachable"));
+        assert_contains(&text, &format!("{yellow}auth_required"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::plan::Mode;
 use crate::report::{
     OperationReport, RequestRecord, ResponseRecord, RunReport, SpecInfo, TargetInfo, TargetResult,
 };
-use crate::verdict::Verdict;
+use crate::verdict::{Outcome, Verdict};
 
 const STABLE: &str = "http://127.0.0.1:8080/api/v1";
 const CANARY: &str = "http://127.0.0.1:8081/api/v1";
@@ -29,14 +29,58 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
     golden::assert_golden(&format!("testdata/reports/{name}"), actual);
 }
 
+/// Asserts that `output` (a rendered report or part of one) contains `part`,
+/// and shows the whole output where it does not.
+#[track_caller]
+pub(crate) fn assert_contains(output: &str, part: &str) {
+    assert!(output.contains(part), "{output}");
+}
+
 /// [`fixture`] where `canary` answered every probe `auth_required` (nothing
 /// proven served there), with the `--parity-only` gate.
 pub(crate) fn fixture_with_nothing_served_on_canary() -> RunReport {
     let mut report = fixture();
-    for op in &mut report.operations {
-        op.results[1].verdict = Verdict::AuthRequired;
-    }
+    set_verdicts(&mut report, 1, Verdict::AuthRequired);
     report.gate = crate::report::Gate::parity_only();
+    report
+}
+
+/// [`fixture`] where every failing result (`not_implemented`, `server_error`,
+/// ...) is `implemented` instead: only the inconclusive ones are left.
+pub(crate) fn fixture_with_only_inconclusive_results() -> RunReport {
+    let mut report = fixture();
+    for result in report.operations.iter_mut().flat_map(|op| &mut op.results) {
+        if matches!(result.verdict.outcome(), Outcome::Fail | Outcome::Error) {
+            result.verdict = Verdict::Implemented;
+        }
+    }
+    report
+}
+
+/// [`fixture`] where `canary` got `stable`'s verdict for every operation.
+pub(crate) fn fixture_where_targets_agree() -> RunReport {
+    let mut report = fixture();
+    for op in &mut report.operations {
+        op.results[1].verdict = op.results[0].verdict;
+    }
+    report
+}
+
+/// Gives every operation of `report` the verdict `verdict` on the target in
+/// column `target` (0 for `stable`, 1 for `canary`).
+pub(crate) fn set_verdicts(report: &mut RunReport, target: usize, verdict: Verdict) {
+    for op in &mut report.operations {
+        op.results[target].verdict = verdict;
+    }
+}
+
+/// [`fixture`] with its first target, `stable`, alone.
+pub(crate) fn fixture_on_one_target() -> RunReport {
+    let mut report = fixture();
+    report.targets.truncate(1);
+    for op in &mut report.operations {
+        op.results.truncate(1);
+    }
     report
 }
 
@@ -145,22 +189,24 @@ fn health_and_pets() -> Vec<OperationReport> {
                     rule: "test.sentinel_not_found".into(),
                     evidence: "answered 404 for an id that cannot exist, unlike an unknown route"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         "stable",
                         Verdict::Implemented,
-                        request("stable", Method::Get, "/pets/999999999", &[], None),
-                        Some(response(404, &[("content-type", "application/json")], r#"{"error":"no pet 999999999"}"#)),
+                        Method::Get,
+                        "/pets/999999999",
+                        response(404, &[("content-type", "application/json")], r#"{"error":"no pet 999999999"}"#),
                         5,
                     )
                 },
                 TargetResult {
                     evidence: "404 with the same body as a path that cannot exist (\"<h1>Not Found</h1>\")"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         "canary",
                         Verdict::MissingRoute,
-                        request("canary", Method::Get, "/pets/999999999", &[], None),
-                        Some(response(404, &[("content-type", "text/html")], "<html><h1>Not Found</h1> & \"gone\"</html>")),
+                        Method::Get,
+                        "/pets/999999999",
+                        response(404, &[("content-type", "text/html")], "<html><h1>Not Found</h1> & \"gone\"</html>"),
                         5,
                     )
                 },
@@ -176,27 +222,25 @@ fn pet_changes() -> Vec<OperationReport> {
             vec![
                 TargetResult {
                     evidence: "405 with Allow: GET, HEAD; DELETE is not routed".into(),
-                    ..exchange(
+                    ..answered(
                         "stable",
                         Verdict::MissingMethod,
-                        request("stable", Method::Delete, "/pets/999999999", &[], None),
-                        Some(response(
-                            405,
-                            &[("allow", "GET,HEAD"), ("content-length", "0")],
-                            "",
-                        )),
+                        Method::Delete,
+                        "/pets/999999999",
+                        response(405, &[("allow", "GET,HEAD"), ("content-length", "0")], ""),
                         4,
                     )
                 },
-                exchange(
+                answered(
                     "canary",
                     Verdict::ServerError,
-                    request("canary", Method::Delete, "/pets/999999999", &[], None),
-                    Some(response(
+                    Method::Delete,
+                    "/pets/999999999",
+                    response(
                         500,
                         &[("content-type", "text/plain")],
                         "Internal Server Error",
-                    )),
+                    ),
                     31,
                 ),
             ]
@@ -278,15 +322,12 @@ fn owner_admin_and_root() -> Vec<OperationReport> {
                 .map(|target| TargetResult {
                     evidence: "401 with WWW-Authenticate: Bearer; give --auth bearerAuth=TOKEN"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         target,
                         Verdict::AuthRequired,
-                        request(target, Method::Get, "/admin/stats", &[], None),
-                        Some(response(
-                            401,
-                            &[("www-authenticate", "Bearer realm=\"admin\"")],
-                            "",
-                        )),
+                        Method::Get,
+                        "/admin/stats",
+                        response(401, &[("www-authenticate", "Bearer realm=\"admin\"")], ""),
                         3,
                     )
                 })
@@ -324,15 +365,12 @@ fn owner_admin_and_root() -> Vec<OperationReport> {
                     evidence: "2 of 3 requests answered 200 (implemented); \
                                1 of 3 answered 404 (missing_route)"
                         .into(),
-                    ..exchange(
+                    ..answered(
                         "canary",
                         Verdict::Inconsistent,
-                        request("canary", Method::Post, "/", &[], None),
-                        Some(response(
-                            404,
-                            &[("content-type", "text/html")],
-                            "<h1>Not Found</h1>",
-                        )),
+                        Method::Post,
+                        "/",
+                        response(404, &[("content-type", "text/html")], "<h1>Not Found</h1>"),
                         2,
                     )
                 },
@@ -365,15 +403,31 @@ fn operation(
 }
 
 fn served(target: &str, method: Method, path: &str, status: u16, elapsed_ms: u64) -> TargetResult {
-    exchange(
+    answered(
         target,
         Verdict::Implemented,
+        method,
+        path,
+        response(status, &[("content-type", "application/json")], "[]"),
+        elapsed_ms,
+    )
+}
+
+/// [`exchange`] for a request to `target` without headers or body that got
+/// `response`.
+fn answered(
+    target: &str,
+    verdict: Verdict,
+    method: Method,
+    path: &str,
+    response: ResponseRecord,
+    elapsed_ms: u64,
+) -> TargetResult {
+    exchange(
+        target,
+        verdict,
         request(target, method, path, &[], None),
-        Some(response(
-            status,
-            &[("content-type", "application/json")],
-            "[]",
-        )),
+        Some(response),
         elapsed_ms,
     )
 }
