@@ -1015,6 +1015,7 @@ mod tests {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
     use super::*;
+    use crate::plan::testing::assert_contains;
     use crate::probe::testing::*;
 
     const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
@@ -1067,11 +1068,7 @@ mod tests {
 
         assert_eq!(discovered, probed);
         assert_eq!(discovered.media_type.as_deref(), Some("text/html"));
-        assert!(
-            discovered.body.contains("Cannot {method} {path}"),
-            "{}",
-            discovered.body
-        );
+        assert_contains(&discovered.body, "Cannot {method} {path}");
     }
 
     #[test]
@@ -1104,11 +1101,8 @@ mod tests {
         );
 
         assert_eq!(a, b);
-        assert!(
-            a.body.contains("{time}") && a.body.contains("{id}"),
-            "{}",
-            a.body
-        );
+        assert_contains(&a.body, "{time}");
+        assert_contains(&a.body, "{id}");
     }
 
     #[test]

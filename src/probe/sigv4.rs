@@ -183,6 +183,7 @@ impl SigV4 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::testing::assert_starts_with;
 
     #[test]
     fn provider_takes_curls_form() {
@@ -256,11 +257,9 @@ mod tests {
             Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         );
         let authorization = value("authorization").unwrap();
-        assert!(
-            authorization.starts_with(
-                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=content-length;host;x-amz-content-sha256;x-amz-date, Signature="
-            ),
-            "{authorization}"
+        assert_starts_with(
+            authorization,
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=content-length;host;x-amz-content-sha256;x-amz-date, Signature=",
         );
         assert!(!authorization.contains("wJalr"));
         assert_eq!(value("x-amz-security-token"), None);

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::*;
 use crate::contract::{Contract, Operation};
+use crate::plan::testing::assert_contains;
 use crate::plan::{PlannedProbe, PlannedRequest};
 use crate::probe::testing::*;
 use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError};
@@ -88,11 +89,7 @@ fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
     let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
 
     assert_decided(&finding, Verdict::Unverified, "invalid-path-unrouted");
-    assert!(
-        finding.evidence.contains("typed path parameters"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "typed path parameters");
 }
 
 // Rule by rule, with hand-built answers.
@@ -228,11 +225,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
     );
 
     assert_decided(&finding, Verdict::Unverified, "rate-limited");
-    assert!(
-        finding.evidence.contains("(Retry-After: 30)"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "(Retry-After: 30)");
 }
 
 #[test]
@@ -240,11 +233,7 @@ fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let trailing_slash = answer(308, &[("location", "/pets/")], "");
     let finding = judge_get("/pets", trailing_slash, &axum_discovery());
     assert_decided(&finding, Verdict::Implemented, "redirect-3xx");
-    assert!(
-        finding.evidence.contains("(Location: /pets/)"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "(Location: /pets/)");
 
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));

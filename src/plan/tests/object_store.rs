@@ -5,12 +5,11 @@
 //! every write to a bucket no store can create.
 
 use crate::contract::{self, Contract};
+use crate::plan::testing::testdata_contract;
 use crate::plan::{self, EVERY_OPERATION, Intent, Mode, OperationOverride, PlanOptions};
 
 fn store() -> Contract {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/s3/store.yaml");
-    let bytes = std::fs::read(path).expect("testdata/s3/store.yaml");
-    contract::parse(path, &bytes).expect("the store contract loads")
+    testdata_contract("s3/store.yaml")
 }
 
 /// Label → (intent, request line, body) of every probe.
