@@ -17,7 +17,8 @@ use crate::plan::{Intent, PlannedProbe, PlannedRequest};
 use crate::probe::Exchange;
 use crate::probe::testing::*;
 use crate::verdict::tests::{
-    assert_decided, invalid, malformed, sentinel, string_body, unverifiable, valid,
+    assert_decided, invalid, malformed, sentinel, string_body, unverifiable, unverifiable_because,
+    valid,
 };
 use crate::verdict::*;
 
@@ -169,13 +170,7 @@ fn pet_store_probes() -> Vec<PlannedProbe> {
         valid(6, get_request("/admin")),
         valid(7, get_request("/status")),
         valid(8, get_request("/reports")),
-        planned(
-            9,
-            Intent::Unverifiable {
-                reason: "PUT /pets/{petId} has no request a handler must reject".into(),
-            },
-            None,
-        ),
+        unverifiable_because(9, "PUT /pets/{petId} has no request a handler must reject"),
         valid(2, get_request("/pets/1")),
     ]
 }
