@@ -399,37 +399,33 @@ mod tests {
 
     #[test]
     fn label_and_matrix_styles() {
-        let label = param("c", ParamLocation::Path, Some("label"), None);
-        assert_eq!(path_value(&label, &json!("blue")), ".blue");
-        assert_eq!(path_value(&label, &json!(["blue", "black"])), ".blue,black");
-        let label_exploded = param("c", ParamLocation::Path, Some("label"), Some(true));
-        assert_eq!(
-            path_value(&label_exploded, &json!(["blue", "black"])),
-            ".blue.black"
-        );
-        assert_eq!(
-            path_value(&label_exploded, &json!({"R": 1, "G": 2})),
-            ".R=1.G=2"
-        );
-        let matrix = param("color", ParamLocation::Path, Some("matrix"), None);
-        assert_eq!(path_value(&matrix, &json!("blue")), ";color=blue");
-        assert_eq!(
-            path_value(&matrix, &json!(["blue", "black"])),
-            ";color=blue,black"
-        );
-        assert_eq!(
-            path_value(&matrix, &json!({"R": 1, "G": 2})),
-            ";color=R,1,G,2"
-        );
-        let matrix_exploded = param("color", ParamLocation::Path, Some("matrix"), Some(true));
-        assert_eq!(
-            path_value(&matrix_exploded, &json!(["blue", "black"])),
-            ";color=blue;color=black"
-        );
-        assert_eq!(
-            path_value(&matrix_exploded, &json!({"R": 1, "G": 2})),
-            ";R=1;G=2"
-        );
+        let string = json!("blue");
+        let array = json!(["blue", "black"]);
+        let object = json!({"R": 1, "G": 2});
+        for (name, style, explode, value, expected) in [
+            ("c", "label", None, &string, ".blue"),
+            ("c", "label", None, &array, ".blue,black"),
+            ("c", "label", Some(true), &array, ".blue.black"),
+            ("c", "label", Some(true), &object, ".R=1.G=2"),
+            ("color", "matrix", None, &string, ";color=blue"),
+            ("color", "matrix", None, &array, ";color=blue,black"),
+            ("color", "matrix", None, &object, ";color=R,1,G,2"),
+            (
+                "color",
+                "matrix",
+                Some(true),
+                &array,
+                ";color=blue;color=black",
+            ),
+            ("color", "matrix", Some(true), &object, ";R=1;G=2"),
+        ] {
+            let parameter = param(name, ParamLocation::Path, Some(style), explode);
+            assert_eq!(
+                path_value(&parameter, value),
+                expected,
+                "{style}, explode {explode:?}: {value}"
+            );
+        }
     }
 
     #[test]

@@ -1246,6 +1246,7 @@ fn number_value<S: Keywords + ?Sized>(schema: &S) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::testing::{assert_contains, assert_starts_with};
     use serde_json::json;
 
     fn synth(schema: Value) -> Value {
@@ -1288,10 +1289,8 @@ mod tests {
             "{text}"
         );
         let note = note.expect("a note on the replaced value");
-        assert!(
-            note.contains("'id'") && note.contains("an empty path segment"),
-            "{note}"
-        );
+        assert_contains(&note, "'id'");
+        assert_contains(&note, "an empty path segment");
 
         let empty_example = Parameter {
             example: Some(json!("")),
@@ -1344,10 +1343,7 @@ mod tests {
         ));
         assert_eq!(text, "");
         let note = note.expect("a note");
-        assert!(
-            note.contains("allows no value that fills a path segment"),
-            "{note}"
-        );
+        assert_contains(&note, "allows no value that fills a path segment");
         let (dot, note) = segment(&path_parameter(json!({"const": "."}), None, None));
         assert_eq!(dot, ".");
         assert!(
@@ -1646,11 +1642,9 @@ mod tests {
         let at = synthesized.gave_up.clone().expect("gave up");
         assert!(at.starts_with("#/components/schemas/S"), "{at}");
         let note = synthesized.note("request body").expect("a note");
-        assert!(
-            note.starts_with(&format!(
-                "request body: the allOf/oneOf/anyOf of {at} nest past"
-            )),
-            "{note}"
+        assert_starts_with(
+            &note,
+            &format!("request body: the allOf/oneOf/anyOf of {at} nest past"),
         );
 
         // A chain within the bound is followed to its end, without a note.

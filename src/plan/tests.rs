@@ -7,6 +7,7 @@ use super::*;
 use crate::contract::{
     MediaType, Operation, ParamLocation, Parameter, RequestBody, SecurityScheme,
 };
+use crate::plan::testing::{assert_contains, assert_ends_with, testdata_contract};
 
 pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract {
     crate::contract::testing::contract(operations).with_document(document)
@@ -201,14 +202,15 @@ fn base_path_must_be_a_plain_absolute_path() {
     assert_eq!("/".parse::<BasePath>().unwrap().to_string(), "/");
     assert_eq!("//".parse::<BasePath>().unwrap().to_string(), "/");
     assert_eq!(" /v1/ ".parse::<BasePath>().unwrap().to_string(), "/v1");
-    assert!(matches!(
-        "api/v1".parse::<BasePath>(),
-        Err(BasePathError::NotAbsolute(_))
-    ));
-    assert!(matches!(
-        "".parse::<BasePath>(),
-        Err(BasePathError::NotAbsolute(_))
-    ));
+    for relative in ["api/v1", ""] {
+        assert!(
+            matches!(
+                relative.parse::<BasePath>(),
+                Err(BasePathError::NotAbsolute(_))
+            ),
+            "{relative:?}"
+        );
+    }
     for bad in ["/v1?x=1", "/v1#top", "/a b", "/a\nb"] {
         assert!(
             matches!(bad.parse::<BasePath>(), Err(BasePathError::NotAPath(_))),
@@ -721,11 +723,9 @@ fn safe_mode_never_sends_an_empty_body_the_contract_allows() {
                 probe.intent
             );
         };
-        assert!(
-            reason.contains(&format!(
-                "an empty body is valid for its non-JSON body ({media_type})"
-            )),
-            "{reason}"
+        assert_contains(
+            reason,
+            &format!("an empty body is valid for its non-JSON body ({media_type})"),
         );
     }
 }
@@ -910,9 +910,9 @@ fn safe_delete_without_path_parameter_and_optional_form_body_is_unverifiable() {
     let Intent::Unverifiable { reason } = probe.intent else {
         panic!("expected unverifiable");
     };
-    assert!(
-        reason.contains("optional non-JSON body (application/x-www-form-urlencoded)"),
-        "{reason}"
+    assert_contains(
+        &reason,
+        "optional non-JSON body (application/x-www-form-urlencoded)",
     );
 }
 
@@ -1019,10 +1019,7 @@ fn unknown_auth_scheme_is_refused_with_the_declared_names() {
     let err = build(&c, &options).unwrap_err();
     assert!(matches!(&err, PlanError::UnknownAuthScheme { scheme, .. } if scheme == "bearer"));
     let message = err.to_string();
-    assert!(
-        message.contains("bearerAuth, basicAuth, digestAuth"),
-        "{message}"
-    );
+    assert_contains(&message, "bearerAuth, basicAuth, digestAuth");
     assert!(!message.contains("s3cret"));
     let bare = contract(json!({}), vec![]);
     let err = build(&bare, &options).unwrap_err();
@@ -1198,11 +1195,7 @@ fn invalid_and_sentinel_requests_keep_credentials() {
 // ---- a credential named like a parameter ------------------------------------
 
 fn soundcloud_shaped(mode: Mode) -> (Contract, Plan) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/plan/query-key-twice.yaml");
-    let bytes = std::fs::read(&path).expect("fixture is readable");
-    let contract =
-        crate::contract::parse("testdata/plan/query-key-twice.yaml", &bytes).expect("parses");
+    let contract = testdata_contract("plan/query-key-twice.yaml");
     let options = PlanOptions {
         mode,
         credentials: vec![
@@ -1232,9 +1225,9 @@ fn query_credential_named_like_a_parameter_is_sent_once_and_wins() {
     );
     let listed =
         crate::report::listing::text(&contract, &plan, &[], &crate::redact::Redactor::default());
-    assert!(
-        listed.contains("    note: query parameter 'client_id' is sent once, as the credential"),
-        "{listed}"
+    assert_contains(
+        &listed,
+        "    note: query parameter 'client_id' is sent once, as the credential",
     );
 }
 
@@ -1264,11 +1257,8 @@ fn safe_modes_invalid_value_is_never_replaced_by_a_credential_of_its_name() {
     );
     let (_, live) = soundcloud_shaped(Mode::Live);
     let request = live.probes[1].request.as_ref().unwrap();
-    assert!(
-        request.path_and_query.ends_with("?client_id=app-key-42"),
-        "live mode sends the credential: {}",
-        request.path_and_query
-    );
+    // Live mode sends the credential.
+    assert_ends_with(&request.path_and_query, "?client_id=app-key-42");
 }
 
 mod object_store;

@@ -470,20 +470,34 @@ pub fn expectation(document: &Value, schema: &Value) -> String {
     found.join(" or ")
 }
 
-fn expectations(
+/// How far [`each_alternative`] goes: how many `$ref`s and branches deep,
+/// and how many schemas it visits in all.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach {
+    pub depth: usize,
+    pub visits: usize,
+}
+
+/// Hands `alternative` each schema that a value of `schema` may be valid
+/// against on its own, in order, with its depth: a `$ref` is followed to
+/// its target and each branch of a non-empty `oneOf` (else `anyOf`) is
+/// walked, each a level deeper. Every schema on the way counts one of
+/// `visits`; the walk stops at what lies beyond `reach`.
+pub fn each_alternative(
     document: &Value,
     schema: &Value,
     depth: usize,
     visits: &mut usize,
-    found: &mut Vec<String>,
+    reach: Reach,
+    alternative: &mut dyn FnMut(&Value, usize, &mut usize),
 ) {
     *visits += 1;
-    if depth > MAX_DEPTH || *visits > MAX_VISITS {
+    if depth > reach.depth || *visits > reach.visits {
         return;
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         if let Some(target) = resolve_pointer(document, reference) {
-            expectations(document, target, depth + 1, visits, found);
+            each_alternative(document, target, depth + 1, visits, reach, alternative);
         }
         return;
     }
@@ -492,11 +506,46 @@ fn expectations(
             && !branches.is_empty()
         {
             for branch in branches {
-                expectations(document, branch, depth + 1, visits, found);
+                each_alternative(document, branch, depth + 1, visits, reach, alternative);
             }
             return;
         }
     }
+    alternative(schema, depth, visits);
+}
+
+const EXPECTATIONS_REACH: Reach = Reach {
+    depth: MAX_DEPTH,
+    visits: MAX_VISITS,
+};
+
+fn expectations(
+    document: &Value,
+    schema: &Value,
+    depth: usize,
+    visits: &mut usize,
+    found: &mut Vec<String>,
+) {
+    each_alternative(
+        document,
+        schema,
+        depth,
+        visits,
+        EXPECTATIONS_REACH,
+        &mut |alternative, depth, visits| {
+            alternative_expectations(document, alternative, depth, visits, found);
+        },
+    );
+}
+
+/// What a value of one alternative (see [`each_alternative`]) must be.
+fn alternative_expectations(
+    document: &Value,
+    schema: &Value,
+    depth: usize,
+    visits: &mut usize,
+    found: &mut Vec<String>,
+) {
     let flat = synth::flatten(document, schema);
     if flat.get("enum").and_then(Value::as_array).is_some() {
         add(found, "one of its enum values".to_string());

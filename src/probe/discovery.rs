@@ -1015,6 +1015,7 @@ mod tests {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
     use super::*;
+    use crate::plan::testing::assert_contains;
     use crate::probe::testing::*;
 
     const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");
@@ -1042,6 +1043,13 @@ mod tests {
         );
     }
 
+    /// Serves `app` and runs discovery there for a contract of `operations`,
+    /// every one of them probed.
+    async fn discover_on(app: Router, operations: Vec<Operation>) -> Discovery {
+        let base = serve(app).await;
+        discover_every(&prober(&base), &contract(operations)).await
+    }
+
     fn express(method: &str, path: &str) -> Response {
         let body = EXPRESS_404
             .replace("{method}", method)
@@ -1067,11 +1075,7 @@ mod tests {
 
         assert_eq!(discovered, probed);
         assert_eq!(discovered.media_type.as_deref(), Some("text/html"));
-        assert!(
-            discovered.body.contains("Cannot {method} {path}"),
-            "{}",
-            discovered.body
-        );
+        assert_contains(&discovered.body, "Cannot {method} {path}");
     }
 
     #[test]
@@ -1104,11 +1108,8 @@ mod tests {
         );
 
         assert_eq!(a, b);
-        assert!(
-            a.body.contains("{time}") && a.body.contains("{id}"),
-            "{}",
-            a.body
-        );
+        assert_contains(&a.body, "{time}");
+        assert_contains(&a.body, "{id}");
     }
 
     #[test]
@@ -1264,13 +1265,14 @@ mod tests {
 
     #[tokio::test]
     async fn discover_samples_the_root_and_each_mounted_prefix() {
-        let base = serve(mounted_app()).await;
-        let contract = contract(vec![
-            operation(Method::Get, "/pets/{petId}"),
-            operation(Method::Get, "/health"),
-        ]);
-
-        let discovery = discover_every(&prober(&base), &contract).await;
+        let discovery = discover_on(
+            mounted_app(),
+            vec![
+                operation(Method::Get, "/pets/{petId}"),
+                operation(Method::Get, "/health"),
+            ],
+        )
+        .await;
 
         assert_eq!(discovery.no_route.len(), 3, "{discovery:?}");
         let root = &discovery.no_route[0];
@@ -1361,10 +1363,7 @@ mod tests {
                 (StatusCode::NOT_FOUND, format!("Cannot GET {uri}")).into_response()
             }
         }));
-        let base = serve(app).await;
-        let contract = contract(vec![operation_with_body(Method::Post, "/pets")]);
-
-        let discovery = discover_every(&prober(&base), &contract).await;
+        let discovery = discover_on(app, vec![operation_with_body(Method::Post, "/pets")]).await;
 
         let sample = discovery
             .malformed_body
@@ -1386,27 +1385,17 @@ mod tests {
 
         assert!(discovery.no_route.is_empty());
         assert_eq!(discovery.notes.len(), 1);
-        assert!(
-            discovery.notes[0].contains("connection failed"),
-            "{}",
-            discovery.notes[0]
-        );
+        assert_contains(&discovery.notes[0], "connection failed");
     }
 
     #[tokio::test]
     async fn catch_all_root_is_noted() {
         let app = Router::new()
             .fallback(|| async { ([("content-type", "text/html")], "<html>app</html>") });
-        let base = serve(app).await;
-
-        let discovery = discover_every(&prober(&base), &contract(vec![])).await;
+        let discovery = discover_on(app, vec![]).await;
 
         assert_eq!(discovery.no_route[0].fingerprint.status, 200);
-        assert!(
-            discovery.notes[0].contains("a catch-all"),
-            "{}",
-            discovery.notes[0]
-        );
+        assert_contains(&discovery.notes[0], "a catch-all");
     }
 
     /// A proxy that refuses PATCH on every path with 501 and answers every
@@ -1431,13 +1420,14 @@ mod tests {
 
     #[tokio::test]
     async fn discover_learns_methods_refused_everywhere_and_allow_on_unknown_paths() {
-        let base = serve(behind_proxy()).await;
-        let contract = contract(vec![
-            operation(Method::Patch, "/pets/{id}"),
-            operation(Method::Delete, "/pets/{id}"),
-        ]);
-
-        let discovery = discover_every(&prober(&base), &contract).await;
+        let discovery = discover_on(
+            behind_proxy(),
+            vec![
+                operation(Method::Patch, "/pets/{id}"),
+                operation(Method::Delete, "/pets/{id}"),
+            ],
+        )
+        .await;
 
         let refused: Vec<Method> = discovery.refused_methods.iter().map(|r| r.method).collect();
         assert_eq!(refused, [Method::Patch]);
@@ -1470,15 +1460,13 @@ mod tests {
                 }
             })
         };
-        let contract = contract(vec![operation(Method::Delete, "/pets/{id}")]);
+        let delete = || vec![operation(Method::Delete, "/pets/{id}")];
 
-        let routed = serve(refuse_delete(StatusCode::NOT_FOUND)).await;
-        let discovery = discover_every(&prober(&routed), &contract).await;
-        assert!(discovery.refusal(Method::Delete).is_some());
+        let routed = discover_on(refuse_delete(StatusCode::NOT_FOUND), delete()).await;
+        assert!(routed.refusal(Method::Delete).is_some());
 
-        let catch_all = serve(refuse_delete(StatusCode::OK)).await;
-        let discovery = discover_every(&prober(&catch_all), &contract).await;
-        assert!(discovery.refusal(Method::Delete).is_none());
+        let catch_all = discover_on(refuse_delete(StatusCode::OK), delete()).await;
+        assert!(catch_all.refusal(Method::Delete).is_none());
     }
 
     #[test]

@@ -200,8 +200,19 @@ pub fn pin(
 mod tests {
     use super::*;
 
-    fn url(text: &str) -> url::Url {
-        url::Url::parse(text).unwrap()
+    /// [`instances`] of target `name` at `url`, with these `--resolve`
+    /// entries.
+    async fn instances_of(
+        name: &str,
+        url: &str,
+        resolve: &[&str],
+        each_address: bool,
+    ) -> Vec<Instance> {
+        let overrides: Vec<ResolveOverride> = resolve.iter().map(|e| e.parse().unwrap()).collect();
+        let url = url::Url::parse(url).unwrap();
+        instances(name, &url, &overrides, each_address)
+            .await
+            .unwrap()
     }
 
     #[test]
@@ -237,10 +248,13 @@ mod tests {
 
     #[tokio::test]
     async fn each_address_names_one_instance_per_resolve_address() {
-        let overrides = ["api.test:8080:127.0.0.1,127.0.0.2".parse().unwrap()];
-        let found = instances("stable", &url("http://api.test:8080/v1"), &overrides, true)
-            .await
-            .unwrap();
+        let found = instances_of(
+            "stable",
+            "http://api.test:8080/v1",
+            &["api.test:8080:127.0.0.1,127.0.0.2"],
+            true,
+        )
+        .await;
         let names: Vec<&str> = found.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["stable@127.0.0.1", "stable@127.0.0.2"]);
         assert_eq!(
@@ -251,10 +265,8 @@ mod tests {
 
     #[tokio::test]
     async fn resolve_applies_only_to_its_host_and_port() {
-        let overrides = ["api.test:443:10.0.0.7".parse().unwrap()];
-        let https = instances("a", &url("https://API.test/"), &overrides, false)
-            .await
-            .unwrap();
+        let resolve = ["api.test:443:10.0.0.7"];
+        let https = instances_of("a", "https://API.test/", &resolve, false).await;
         assert_eq!(
             https,
             [Instance {
@@ -262,17 +274,13 @@ mod tests {
                 connect_to: vec!["10.0.0.7:443".parse().unwrap()],
             }]
         );
-        let other_port = instances("a", &url("http://api.test:8080/"), &overrides, false)
-            .await
-            .unwrap();
+        let other_port = instances_of("a", "http://api.test:8080/", &resolve, false).await;
         assert!(other_port[0].connect_to.is_empty());
     }
 
     #[tokio::test]
     async fn each_address_resolves_the_host_name_without_resolve_entries() {
-        let found = instances("local", &url("http://localhost:9/"), &[], true)
-            .await
-            .unwrap();
+        let found = instances_of("local", "http://localhost:9/", &[], true).await;
         assert!(!found.is_empty());
         assert!(
             found
@@ -284,9 +292,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_ip_address_target_is_its_own_only_instance() {
-        let found = instances("x", &url("http://127.0.0.1:9/"), &[], true)
-            .await
-            .unwrap();
+        let found = instances_of("x", "http://127.0.0.1:9/", &[], true).await;
         assert_eq!(
             found,
             [Instance {

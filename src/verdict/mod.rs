@@ -920,31 +920,19 @@ fn next_harmless_request(
     case: Unsettled,
     shown: &mut String,
 ) -> Option<Decision> {
-    if case == Unsettled::BodyRefusedBeforeRouting {
-        match without_body(judge, shown) {
-            NextRequest::None => {}
-            NextRequest::Wanted(_) => {
-                return Some(Decision {
-                    finding: case.unsettled(shown, "", probe),
-                    want: Some(FollowUpKind::WithoutBody),
-                });
-            }
-            NextRequest::Decided(decision) => return Some(decision),
-        }
+    let next = match case {
+        Unsettled::BodyRefusedBeforeRouting => without_body(judge, shown),
+        Unsettled::RejectedBeforeRouting => next_request(judge, shown),
+        _ => return None,
+    };
+    match next {
+        NextRequest::None => None,
+        NextRequest::Wanted(kind) => Some(Decision {
+            finding: case.unsettled(shown, "", probe),
+            want: Some(kind),
+        }),
+        NextRequest::Decided(decision) => Some(decision),
     }
-    if case == Unsettled::RejectedBeforeRouting {
-        match next_request(judge, shown) {
-            NextRequest::None => {}
-            NextRequest::Wanted(step) => {
-                return Some(Decision {
-                    finding: case.unsettled(shown, "", probe),
-                    want: Some(FollowUpKind::NextProbe { step }),
-                });
-            }
-            NextRequest::Decided(decision) => return Some(decision),
-        }
-    }
-    None
 }
 
 /// After OPTIONS left it open: a second parameter value, asked for or
@@ -1022,8 +1010,9 @@ fn settle_by_second_value(
 enum NextRequest {
     /// None is left to send (or the plan holds none): `OPTIONS` is next.
     None,
-    /// The request at this step of the plan's list is not sent yet.
-    Wanted(usize),
+    /// This follow-up (the step of the plan's list, or the request without
+    /// its body) is not sent yet.
+    Wanted(FollowUpKind),
     /// An answer, judged like a first answer (with the follow-ups it asks
     /// for in turn), decides; the evidence tells the chain.
     Decided(Decision),
@@ -1034,30 +1023,19 @@ enum NextRequest {
 /// answer (noted in `shown`), to the first that did, or the first not sent.
 fn next_request(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
     for (step, next) in judge.context.probe.fallbacks.iter().enumerate() {
-        let Some(sent) = judge.follow_up(FollowUpKind::NextProbe { step }) else {
-            return NextRequest::Wanted(step);
+        let kind = FollowUpKind::NextProbe { step };
+        let Some(sent) = judge.follow_up(kind) else {
+            return NextRequest::Wanted(kind);
         };
-        let line = ProbeLine::of(&sent.request, Some(&judge.context.operation.selector));
-        let response = match &sent.exchange.outcome {
-            Ok(response) => response,
-            Err(error) => {
-                shown.push_str(&format!(
-                    "; the next harmless request, {line}, got no response ({error})"
-                ));
-                continue;
-            }
-        };
-        let inner = judge_response(judge, &line, &next.intent, &sent.exchange, response, true);
-        return NextRequest::Decided(Decision {
-            finding: Finding {
-                evidence: format!(
-                    "{shown}; then the next harmless request: {}",
-                    inner.finding.evidence
-                ),
-                ..inner.finding
-            },
-            want: inner.want,
-        });
+        if let Some(decision) = judge_next(
+            judge,
+            sent,
+            &next.intent,
+            "the next harmless request",
+            shown,
+        ) {
+            return NextRequest::Decided(decision);
+        }
     }
     NextRequest::None
 }
@@ -1074,25 +1052,35 @@ fn without_body(judge: &Judge<'_, '_>, shown: &mut String) -> NextRequest {
         return NextRequest::None;
     }
     let Some(sent) = judge.follow_up(FollowUpKind::WithoutBody) else {
-        return NextRequest::Wanted(0);
+        return NextRequest::Wanted(FollowUpKind::WithoutBody);
     };
+    let what = "the same request without its body";
+    judge_next(judge, sent, &probe.intent, what, shown)
+        .map_or(NextRequest::None, NextRequest::Decided)
+}
+
+/// `sent`'s answer (`what`: which request it was) judged like a first
+/// answer, with the follow-ups it asks for in turn, its evidence told after
+/// `shown`; `None`, noted in `shown`, where it got no answer.
+fn judge_next(
+    judge: &Judge<'_, '_>,
+    sent: &FollowUp,
+    intent: &Intent,
+    what: &str,
+    shown: &mut String,
+) -> Option<Decision> {
     let line = ProbeLine::of(&sent.request, Some(&judge.context.operation.selector));
     let response = match &sent.exchange.outcome {
         Ok(response) => response,
         Err(error) => {
-            shown.push_str(&format!(
-                "; the same request without its body, {line}, got no response ({error})"
-            ));
-            return NextRequest::None;
+            shown.push_str(&format!("; {what}, {line}, got no response ({error})"));
+            return None;
         }
     };
-    let inner = judge_response(judge, &line, &probe.intent, &sent.exchange, response, true);
-    NextRequest::Decided(Decision {
+    let inner = judge_response(judge, &line, intent, &sent.exchange, response, true);
+    Some(Decision {
         finding: Finding {
-            evidence: format!(
-                "{shown}; then the same request without its body: {}",
-                inner.finding.evidence
-            ),
+            evidence: format!("{shown}; then {what}: {}", inner.finding.evidence),
             ..inner.finding
         },
         want: inner.want,

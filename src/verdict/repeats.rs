@@ -82,26 +82,21 @@ pub fn merge(samples: &[Sample]) -> Option<(usize, Finding)> {
 mod tests {
     use super::*;
 
+    fn sample(verdict: Verdict, status: Option<u16>) -> Sample {
+        Sample { verdict, status }
+    }
+
     #[test]
     fn agreeing_repeats_are_not_merged() {
-        let same = Sample {
-            verdict: Verdict::Implemented,
-            status: Some(200),
-        };
+        let same = sample(Verdict::Implemented, Some(200));
         assert_eq!(merge(&[same, same, same]), None);
         assert_eq!(merge(&[]), None);
     }
 
     #[test]
     fn disagreeing_repeats_are_inconsistent_with_the_split() {
-        let served = Sample {
-            verdict: Verdict::Implemented,
-            status: Some(200),
-        };
-        let stub = Sample {
-            verdict: Verdict::NotImplemented,
-            status: Some(501),
-        };
+        let served = sample(Verdict::Implemented, Some(200));
+        let stub = sample(Verdict::NotImplemented, Some(501));
         let (representative, finding) =
             merge(&[served, stub, served, stub, stub]).expect("they disagree");
         assert_eq!(finding.verdict, Verdict::Inconsistent);
@@ -115,14 +110,8 @@ mod tests {
 
     #[test]
     fn repeats_without_an_answer_say_so() {
-        let served = Sample {
-            verdict: Verdict::Implemented,
-            status: Some(404),
-        };
-        let down = Sample {
-            verdict: Verdict::Unreachable,
-            status: None,
-        };
+        let served = sample(Verdict::Implemented, Some(404));
+        let down = sample(Verdict::Unreachable, None);
         let (representative, finding) = merge(&[served, down]).unwrap();
         assert_eq!(
             finding.evidence,

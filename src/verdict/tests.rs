@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::*;
 use crate::contract::{Contract, Operation};
+use crate::plan::testing::assert_contains;
 use crate::plan::{PlannedProbe, PlannedRequest};
 use crate::probe::testing::*;
 use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError};
@@ -26,11 +27,17 @@ pub(crate) fn sentinel(operation: usize, parameter: &str, request: PlannedReques
     )
 }
 
+/// A probe whose request breaks the contract with a malformed JSON body.
 pub(crate) fn invalid(operation: usize, request: PlannedRequest) -> PlannedProbe {
+    invalid_with(operation, "malformed JSON body", request)
+}
+
+/// A probe whose request breaks the contract as `violation` says.
+fn invalid_with(operation: usize, violation: &str, request: PlannedRequest) -> PlannedProbe {
     planned(
         operation,
         Intent::Invalid {
-            violation: "malformed JSON body".into(),
+            violation: violation.into(),
         },
         Some(request),
     )
@@ -59,13 +66,7 @@ fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
         content_type: "application/json".into(),
         bytes: br#"{"item":"x"}"#.to_vec(),
     });
-    let probe = planned(
-        0,
-        Intent::Invalid {
-            violation: "query parameter 'count' is not an integer".into(),
-        },
-        Some(sent),
-    );
+    let probe = invalid_with(0, "query parameter 'count' is not an integer", sent);
 
     let finding = judge(&op, &probe, &discovery, Ok(answer(400, &[], "bad count")));
 
@@ -77,22 +78,16 @@ fn a_400_to_a_valid_body_is_not_taken_for_a_parser_before_routing() {
 #[test]
 fn an_invalid_path_value_unrouted_is_never_a_missing_route_by_itself() {
     let op = operation(Method::Put, "/tasks/{id}");
-    let probe = planned(
+    let probe = invalid_with(
         0,
-        Intent::Invalid {
-            violation: "path parameter 'id' is not an integer".into(),
-        },
-        Some(request(Method::Put, "/tasks/not-an-integer")),
+        "path parameter 'id' is not an integer",
+        request(Method::Put, "/tasks/not-an-integer"),
     );
 
     let finding = judge(&op, &probe, &axum_discovery(), Ok(answer(404, &[], "")));
 
     assert_decided(&finding, Verdict::Unverified, "invalid-path-unrouted");
-    assert!(
-        finding.evidence.contains("typed path parameters"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "typed path parameters");
 }
 
 // Rule by rule, with hand-built answers.
@@ -139,14 +134,12 @@ fn axum_discovery() -> Discovery {
     discovery_of(answer(404, &[], ""))
 }
 
-fn judge(
-    operation: &Operation,
-    probe: &PlannedProbe,
-    discovery: &Discovery,
+/// `request` as sent to `http://127.0.0.1:9`, and what came of it.
+fn sent(
+    request: &PlannedRequest,
     outcome: Result<crate::probe::Response, TransportError>,
-) -> Finding {
-    let request = probe.request.as_ref().expect("a planned request");
-    let exchange = Exchange {
+) -> Exchange {
+    Exchange {
         request: SentRequest {
             method: request.method,
             url: format!("http://127.0.0.1:9{}", request.path_and_query),
@@ -156,14 +149,33 @@ fn judge(
         outcome,
         elapsed: Duration::ZERO,
         retries: Vec::new(),
-    };
-    let context = Context {
+    }
+}
+
+/// What judging `probe` of `operation` reads, the user having given no
+/// credentials.
+fn context<'a>(
+    operation: &'a Operation,
+    probe: &'a PlannedProbe,
+    discovery: &'a Discovery,
+) -> Context<'a> {
+    Context {
         operation,
         probe,
         discovery,
         credentials_given: false,
-    };
-    classify(&context, Some(&exchange))
+    }
+}
+
+fn judge(
+    operation: &Operation,
+    probe: &PlannedProbe,
+    discovery: &Discovery,
+    outcome: Result<crate::probe::Response, TransportError>,
+) -> Finding {
+    let request = probe.request.as_ref().expect("a planned request");
+    let exchange = sent(request, outcome);
+    classify(&context(operation, probe, discovery), Some(&exchange))
 }
 
 fn judge_get(path: &str, response: crate::probe::Response, discovery: &Discovery) -> Finding {
@@ -178,22 +190,10 @@ fn judge_get(path: &str, response: crate::probe::Response, discovery: &Discovery
 #[test]
 fn unverifiable_plan_is_unverified_with_the_plans_reason() {
     let op = operation(Method::Delete, "/pets/{petId}");
-    let probe = planned(
-        0,
-        Intent::Unverifiable {
-            reason: "no parameter can hold a sentinel".into(),
-        },
-        None,
-    );
+    let probe = unverifiable_because(0, "no parameter can hold a sentinel");
     let discovery = Discovery::default();
-    let context = Context {
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: false,
-    };
 
-    let finding = classify(&context, None);
+    let finding = classify(&context(&op, &probe, &discovery), None);
 
     assert_eq!(finding.verdict, Verdict::Unverified);
     assert_eq!(finding.rule, "safe-mode-no-harmless-probe");
@@ -228,11 +228,7 @@ fn rate_limited_is_unverified_and_names_retry_after() {
     );
 
     assert_decided(&finding, Verdict::Unverified, "rate-limited");
-    assert!(
-        finding.evidence.contains("(Retry-After: 30)"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "(Retry-After: 30)");
 }
 
 #[test]
@@ -240,11 +236,7 @@ fn redirect_names_its_location_unless_unknown_paths_get_it_too() {
     let trailing_slash = answer(308, &[("location", "/pets/")], "");
     let finding = judge_get("/pets", trailing_slash, &axum_discovery());
     assert_decided(&finding, Verdict::Implemented, "redirect-3xx");
-    assert!(
-        finding.evidence.contains("(Location: /pets/)"),
-        "{}",
-        finding.evidence
-    );
+    assert_contains(&finding.evidence, "(Location: /pets/)");
 
     let login = answer(302, &[("location", "/login")], "");
     let finding = judge_get("/pets", login.clone(), &discovery_of(login));
@@ -267,32 +259,19 @@ fn forbidden_with_credentials_is_a_credentials_problem() {
     let op = operation(Method::Get, "/admin");
     let probe = valid(0, get_request("/admin"));
     let discovery = axum_discovery();
-    let request = probe.request.clone().expect("request");
-    let exchange = Exchange {
-        request: SentRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1:9/admin".into(),
-            headers: request.headers,
-            body: None,
-        },
-        outcome: Ok(answer(403, &[], "")),
-        elapsed: Duration::ZERO,
-        retries: Vec::new(),
-    };
+    let request = probe.request.as_ref().expect("request");
+    let exchange = sent(request, Ok(answer(403, &[], "")));
     let context = Context {
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
         credentials_given: true,
+        ..context(&op, &probe, &discovery)
     };
 
     let finding = classify(&context, Some(&exchange));
 
     assert_decided(&finding, Verdict::AuthRequired, "credentials-rejected");
-    assert!(
-        finding
-            .evidence
-            .contains("a credentials problem, not a missing route")
+    assert_contains(
+        &finding.evidence,
+        "a credentials problem, not a missing route",
     );
 }
 
@@ -484,24 +463,14 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
             ..valid(index, get_request(path))
         };
         let discovery = axum_discovery();
-        let exchange = Exchange {
-            request: SentRequest {
-                method: Method::Get,
-                url: format!("http://127.0.0.1:9{path}"),
-                headers: vec![],
-                body: None,
-            },
-            outcome: Ok(answer(200, &[("content-type", "application/json")], body)),
-            elapsed: Duration::ZERO,
-            retries: Vec::new(),
-        };
-        let context = Context {
-            operation: &tasks.operations[index],
-            probe: &probe,
-            discovery: &discovery,
-            credentials_given: false,
-        };
-        classify(&context, Some(&exchange))
+        let exchange = sent(
+            &get_request(path),
+            Ok(answer(200, &[("content-type", "application/json")], body)),
+        );
+        classify(
+            &context(&tasks.operations[index], &probe, &discovery),
+            Some(&exchange),
+        )
     };
 
     assert_eq!(
@@ -531,11 +500,20 @@ fn a_phrase_equal_to_a_declared_enum_value_is_data() {
     );
 }
 
+/// A probe planned no request: nothing sent is harmless and rejectable.
 pub(crate) fn unverifiable(operation: usize) -> PlannedProbe {
+    unverifiable_because(
+        operation,
+        "no request for it is both harmless and rejectable",
+    )
+}
+
+/// A probe planned no request, for `reason`.
+pub(crate) fn unverifiable_because(operation: usize, reason: &str) -> PlannedProbe {
     planned(
         operation,
         Intent::Unverifiable {
-            reason: "no request for it is both harmless and rejectable".into(),
+            reason: reason.into(),
         },
         None,
     )
@@ -545,24 +523,13 @@ fn judge_with(settings: &Settings, body: &str) -> Finding {
     let op = operation(Method::Get, "/status");
     let probe = valid(0, get_request("/status"));
     let discovery = axum_discovery();
-    let exchange = Exchange {
-        request: SentRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1:9/status".into(),
-            headers: vec![],
-            body: None,
-        },
-        outcome: Ok(answer(200, &[], body)),
-        elapsed: Duration::ZERO,
-        retries: Vec::new(),
-    };
-    let context = Context {
-        operation: &op,
-        probe: &probe,
-        discovery: &discovery,
-        credentials_given: false,
-    };
-    classify_with(&context, Some(&exchange), settings, &[])
+    let exchange = sent(&get_request("/status"), Ok(answer(200, &[], body)));
+    classify_with(
+        &context(&op, &probe, &discovery),
+        Some(&exchange),
+        settings,
+        &[],
+    )
 }
 
 #[test]
@@ -597,24 +564,13 @@ fn stub_phrases_can_be_added_in_any_form_and_detection_turned_off() {
 fn follow_ups_are_asked_for_only_when_the_answer_leaves_the_route_in_doubt() {
     let wanted = |op: &Operation, probe: &PlannedProbe, response| {
         let discovery = axum_discovery();
-        let exchange = probe.request.as_ref().map(|r| Exchange {
-            request: SentRequest {
-                method: r.method,
-                url: format!("http://127.0.0.1:9{}", r.path_and_query),
-                headers: vec![],
-                body: None,
-            },
-            outcome: Ok(response),
-            elapsed: Duration::ZERO,
-            retries: Vec::new(),
-        });
-        let context = Context {
-            operation: op,
-            probe,
-            discovery: &discovery,
-            credentials_given: false,
-        };
-        follow_up_wanted(&context, exchange.as_ref(), &Settings::default(), &[])
+        let exchange = probe.request.as_ref().map(|r| sent(r, Ok(response)));
+        follow_up_wanted(
+            &context(op, probe, &discovery),
+            exchange.as_ref(),
+            &Settings::default(),
+            &[],
+        )
     };
     let get = operation(Method::Get, "/pets/{id}");
     let probe = valid(0, get_request("/pets/1"));

@@ -12,29 +12,15 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::contract::{Contract, Method, Operation};
+use crate::plan::testing::{assert_contains, assert_ends_with, assert_starts_with};
 use crate::plan::{Intent, PlannedProbe, PlannedRequest};
 use crate::probe::Exchange;
 use crate::probe::testing::*;
 use crate::verdict::tests::{
-    assert_decided, invalid, malformed, sentinel, string_body, unverifiable, valid,
+    assert_decided, invalid, malformed, sentinel, string_body, unverifiable, unverifiable_because,
+    valid,
 };
 use crate::verdict::*;
-
-/// Asserts that `evidence` contains `part`, and shows it where it does not.
-#[track_caller]
-fn assert_contains(evidence: &str, part: &str) {
-    assert!(evidence.contains(part), "{evidence}");
-}
-
-#[track_caller]
-fn assert_starts_with(evidence: &str, start: &str) {
-    assert!(evidence.starts_with(start), "{evidence}");
-}
-
-#[track_caller]
-fn assert_ends_with(evidence: &str, end: &str) {
-    assert!(evidence.ends_with(end), "{evidence}");
-}
 
 /// Each finding's verdict and rule.
 fn decided(findings: &[Finding]) -> Vec<(Verdict, &str)> {
@@ -184,13 +170,7 @@ fn pet_store_probes() -> Vec<PlannedProbe> {
         valid(6, get_request("/admin")),
         valid(7, get_request("/status")),
         valid(8, get_request("/reports")),
-        planned(
-            9,
-            Intent::Unverifiable {
-                reason: "PUT /pets/{petId} has no request a handler must reject".into(),
-            },
-            None,
-        ),
+        unverifiable_because(9, "PUT /pets/{petId} has no request a handler must reject"),
         valid(2, get_request("/pets/1")),
     ]
 }
@@ -272,10 +252,8 @@ async fn method_405_names_the_allowed_methods() {
         evidence,
         "PATCH /pets/1 answered 405 Method Not Allowed: the path exists (Allow: ",
     );
-    assert!(
-        evidence.contains("GET") && evidence.contains("DELETE"),
-        "{evidence}"
-    );
+    assert_contains(evidence, "GET");
+    assert_contains(evidence, "DELETE");
     assert_ends_with(evidence, "but PATCH is not served");
 }
 

@@ -5,12 +5,17 @@
 //! every write to a bucket no store can create.
 
 use crate::contract::{self, Contract};
+use crate::plan::testing::{assert_contains, assert_ends_with, testdata_contract};
 use crate::plan::{self, EVERY_OPERATION, Intent, Mode, OperationOverride, PlanOptions};
 
 fn store() -> Contract {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/s3/store.yaml");
-    let bytes = std::fs::read(path).expect("testdata/s3/store.yaml");
-    contract::parse(path, &bytes).expect("the store contract loads")
+    testdata_contract("s3/store.yaml")
+}
+
+/// `rollcall.toml` holding `text`, with no environment to read.
+fn config(text: &str) -> crate::config::Config {
+    crate::config::Config::parse(std::path::Path::new("rollcall.toml"), text, &|_| None)
+        .expect("parses")
 }
 
 /// Label → (intent, request line, body) of every probe.
@@ -317,9 +322,7 @@ fn filters_and_config_keys_name_operations_by_their_key() {
 #[test]
 fn config_parameters_apply_to_every_operation_after_its_own() {
     let text = "[parameters]\nBucket = \"rcb\"\nKey = \"a.txt\"\n\n[operations.GetBucketTagging]\nparameters = { Bucket = \"other\" }\n";
-    let config =
-        crate::config::Config::parse(std::path::Path::new("rollcall.toml"), text, &|_| None)
-            .expect("parses");
+    let config = config(text);
     let options = PlanOptions {
         mode: Mode::Live,
         overrides: config.overrides(),
@@ -343,24 +346,16 @@ fn an_aws_signature_scheme_takes_no_fixed_credential() {
     let error = plan::build(&store(), &options)
         .expect_err("refused")
         .to_string();
-    assert!(
-        error.contains("AWS Signature Version 4") && error.contains("--aws-sigv4"),
-        "{error}"
-    );
+    assert_contains(&error, "AWS Signature Version 4");
+    assert_contains(&error, "--aws-sigv4");
     assert!(!error.contains("AKID:signature"), "{error}");
 }
 
 #[test]
 fn a_config_key_in_the_contracts_spelling_is_pointed_at_the_operations_name() {
     let text = "[operations.\"PUT /{Bucket}#tagging\"]\nskip = \"not on this store\"\n";
-    let config =
-        crate::config::Config::parse(std::path::Path::new("rollcall.toml"), text, &|_| None)
-            .expect("parses");
+    let config = config(text);
     let warnings = config.unmatched(&store());
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].ends_with("it is named \"PUT /{Bucket}?tagging\""),
-        "{}",
-        warnings[0]
-    );
+    assert_ends_with(&warnings[0], "it is named \"PUT /{Bucket}?tagging\"");
 }

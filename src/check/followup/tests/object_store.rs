@@ -11,9 +11,7 @@ use super::*;
 use crate::plan::{Mode, PlanOptions};
 
 fn store() -> Contract {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/s3/store.yaml");
-    let bytes = std::fs::read(path).expect("testdata/s3/store.yaml");
-    crate::contract::parse(path, &bytes).expect("the store contract loads")
+    crate::plan::testing::testdata_contract("s3/store.yaml")
 }
 
 /// An S3 error document, with request ids that change on every answer.
