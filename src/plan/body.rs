@@ -547,7 +547,7 @@ impl XmlWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::testing::assert_contains;
+    use crate::contract::testing::assert_contains;
     use serde_json::json;
 
     fn media(media_type: &str, schema: Option<Value>, example: Option<Value>) -> MediaType {

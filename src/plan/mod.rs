@@ -1126,6 +1126,4 @@ pub fn request_url(base: &url::Url, path_and_query: &str) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod testing;
-#[cfg(test)]
 pub(crate) mod tests;

@@ -809,8 +809,8 @@ fn uuid_sentinel(seed: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::testing::assert_contains;
     use crate::contract::testing::operation;
-    use crate::plan::testing::assert_contains;
     use serde_json::json;
 
     fn delete(path: &str) -> Operation {

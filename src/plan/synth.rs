@@ -1246,7 +1246,7 @@ fn number_value<S: Keywords + ?Sized>(schema: &S) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::testing::{assert_contains, assert_starts_with};
+    use crate::contract::testing::{assert_contains, assert_starts_with};
     use serde_json::json;
 
     fn synth(schema: Value) -> Value {

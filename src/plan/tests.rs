@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::contract::testing::{assert_contains, assert_ends_with, testdata_contract};
 use crate::contract::{
     MediaType, Operation, ParamLocation, Parameter, RequestBody, SecurityScheme,
 };
-use crate::plan::testing::{assert_contains, assert_ends_with, testdata_contract};
 
 pub(crate) fn contract(document: Value, operations: Vec<Operation>) -> Contract {
     crate::contract::testing::contract(operations).with_document(document)

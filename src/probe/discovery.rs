@@ -1015,7 +1015,7 @@ mod tests {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
     use super::*;
-    use crate::plan::testing::assert_contains;
+    use crate::contract::testing::assert_contains;
     use crate::probe::testing::*;
 
     const EXPRESS_404: &str = include_str!("../../testdata/probe/express-404.html");

@@ -183,7 +183,7 @@ impl SigV4 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::testing::assert_starts_with;
+    use crate::contract::testing::assert_starts_with;
 
     /// A signer for S3 in us-east-1 with AWS's example key pair.
     fn example_signer(session_token: Option<&str>) -> SigV4 {

@@ -29,12 +29,7 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
     golden::assert_golden(&format!("testdata/reports/{name}"), actual);
 }
 
-/// Asserts that `output` (a rendered report or part of one) contains `part`,
-/// and shows the whole output where it does not.
-#[track_caller]
-pub(crate) fn assert_contains(output: &str, part: &str) {
-    assert!(output.contains(part), "{output}");
-}
+pub(crate) use crate::contract::testing::assert_contains;
 
 /// [`fixture`] where `canary` answered every probe `auth_required` (nothing
 /// proven served there), with the `--parity-only` gate.

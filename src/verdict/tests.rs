@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
+use crate::contract::testing::assert_contains;
 use crate::contract::{Contract, Operation};
-use crate::plan::testing::assert_contains;
 use crate::plan::{PlannedProbe, PlannedRequest};
 use crate::probe::testing::*;
 use crate::probe::{Discovery, Exchange, Fingerprint, SentRequest, TransportError};

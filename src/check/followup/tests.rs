@@ -11,8 +11,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
 
+use crate::contract::testing::{assert_contains, assert_ends_with, assert_starts_with};
 use crate::contract::{Contract, Method, Operation};
-use crate::plan::testing::{assert_contains, assert_ends_with, assert_starts_with};
 use crate::plan::{Intent, PlannedProbe, PlannedRequest};
 use crate::probe::Exchange;
 use crate::probe::testing::*;

@@ -4,8 +4,8 @@
 //! are the document of the body schema's one member, and safe mode sends
 //! every write to a bucket no store can create.
 
+use crate::contract::testing::{assert_contains, assert_ends_with, testdata_contract};
 use crate::contract::{self, Contract};
-use crate::plan::testing::{assert_contains, assert_ends_with, testdata_contract};
 use crate::plan::{self, EVERY_OPERATION, Intent, Mode, OperationOverride, PlanOptions};
 
 fn store() -> Contract {

@@ -11,7 +11,7 @@ use super::*;
 use crate::plan::{Mode, PlanOptions};
 
 fn store() -> Contract {
-    crate::plan::testing::testdata_contract("s3/store.yaml")
+    crate::contract::testing::testdata_contract("s3/store.yaml")
 }
 
 /// An S3 error document, with request ids that change on every answer.
