@@ -352,9 +352,9 @@ impl Files<'_> {
             let pointers: Vec<&str> = inner.iter().map(String::as_str).collect();
             let (source, text, format) = self.file(file);
             let located = locate::locate(text, format, &pointers, &[]);
-            for (&i, pointer) in members.iter().zip(&inner) {
+            for (asked, &i) in members.iter().enumerate() {
                 // A key that exists only through a YAML merge (`<<`) is placed at its parent.
-                place(&mut *locations[i], located.nearest(pointer));
+                place(&mut *locations[i], located.nearest(asked));
                 if file.is_some() {
                     locations[i].file = source.to_string();
                 }
@@ -374,7 +374,7 @@ impl Files<'_> {
 fn place_in_root(mut error: ContractError, text: &str, format: Format) -> ContractError {
     if let ContractError::Invalid { location, .. } = &mut error {
         let located = locate::locate(text, format, &[location.pointer.as_str()], &[]);
-        place(location, located.nearest(&location.pointer));
+        place(location, located.nearest(0));
     }
     error
 }
@@ -398,7 +398,7 @@ fn ref_error(files: &Files<'_>, problem: refs::RefProblem) -> ContractError {
         line: None,
         column: None,
     };
-    place(&mut location, located.nearest(&ref_key));
+    place(&mut location, located.nearest(0));
     match problem.issue {
         RefIssue::Dangling(reference) => ContractError::DanglingRef {
             location,

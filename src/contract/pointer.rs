@@ -47,20 +47,19 @@ fn unescape(segment: &str) -> Cow<'_, str> {
         return Cow::Borrowed(segment);
     }
     let mut out = String::with_capacity(segment.len());
-    let mut chars = segment.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, chars.peek()) {
-            ('~', Some('1')) => {
-                out.push('/');
-                chars.next();
-            }
-            ('~', Some('0')) => {
-                out.push('~');
-                chars.next();
-            }
-            _ => out.push(c),
-        }
+    let mut rest = segment;
+    while let Some(tilde) = rest.find('~') {
+        out.push_str(&rest[..tilde]);
+        let after = &rest[tilde + 1..];
+        let (unescaped, skip) = match after.as_bytes().first() {
+            Some(b'1') => ('/', 1),
+            Some(b'0') => ('~', 1),
+            _ => ('~', 0),
+        };
+        out.push(unescaped);
+        rest = &after[skip..];
     }
+    out.push_str(rest);
     Cow::Owned(out)
 }
 

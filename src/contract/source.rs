@@ -533,8 +533,7 @@ fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
     }
     yaml_to_json(yaml).map_err(|collision| {
         let pointer = collision.pointer();
-        let position =
-            locate::locate(text, Format::Yaml, &[pointer.as_str()], &[]).position(&pointer);
+        let position = locate::locate(text, Format::Yaml, &[pointer.as_str()], &[]).position(0);
         ContractError::Invalid {
             location: SourceLocation {
                 file: source.to_string(),
