@@ -6,23 +6,28 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-/// One segment, escaped for use in a pointer.
-pub(crate) fn escape(segment: &str) -> Cow<'_, str> {
-    if segment.contains(['~', '/']) {
-        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
-    } else {
-        Cow::Borrowed(segment)
-    }
-}
-
 /// `parent` extended by one (unescaped) key or index.
 pub(crate) fn child(parent: &str, segment: &str) -> String {
-    let segment = escape(segment);
     let mut pointer = String::with_capacity(parent.len() + 1 + segment.len());
     pointer.push_str(parent);
-    pointer.push('/');
-    pointer.push_str(&segment);
+    push_segment(&mut pointer, segment);
     pointer
+}
+
+/// `/` and `segment` escaped (`~` as `~0`, `/` as `~1`), appended to `pointer`.
+pub(crate) fn push_segment(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    let mut rest = segment;
+    while let Some(at) = rest.find(['~', '/']) {
+        pointer.push_str(&rest[..at]);
+        pointer.push_str(if rest.as_bytes()[at] == b'~' {
+            "~0"
+        } else {
+            "~1"
+        });
+        rest = &rest[at + 1..];
+    }
+    pointer.push_str(rest);
 }
 
 /// `parent` extended by an array index.
