@@ -135,7 +135,7 @@ pub fn text(
     let rows: Vec<Row<'_>> = rows_in_order(contract, plan, &order, redactor);
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| format!("{} {}", r.method, Line(&r.path)))
+        .map(|r| line(&format!("{} {}", r.method, r.path)))
         .collect();
     let ids: Vec<String> = rows.iter().map(|r| line(&r.operation_id)).collect();
     let label_width = column_width(labels.iter().map(|l| l.chars().count()), MAX_COLUMN_WIDTH);
