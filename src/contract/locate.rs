@@ -211,27 +211,10 @@ impl<'a> JsonScanner<'a> {
     fn scan(mut self) {
         self.skip_blank();
         self.value(Trie::ROOT, self.pos);
-        // Offsets were recorded in text order; one forward walk converts them all.
-        let mut line = 1usize;
-        let mut counted_to = 0usize;
-        let mut column = 0usize;
-        for (offset, node) in self.offsets {
-            let gap = self.bytes.get(counted_to..offset).unwrap_or_default();
-            let newlines = count_newlines(gap);
-            if newlines > 0 {
-                line += newlines;
-                column = 0;
-                counted_to += gap.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
-            }
-            column += self
-                .text
-                .get(counted_to..offset)
-                .map_or(0, |s| s.chars().count());
-            counted_to = offset;
-            self.answers.positions[node] = Some(Position {
-                line: saturate(line),
-                column: saturate(column + 1),
-            });
+        // Offsets were recorded in text order.
+        let offsets = self.offsets.iter().map(|&(offset, _)| offset);
+        for (position, &(_, node)) in positions_at(self.text, offsets).zip(&self.offsets) {
+            self.answers.positions[node] = Some(position);
         }
     }
 
@@ -412,6 +395,35 @@ impl<'a> JsonScanner<'a> {
             }
         }
     }
+}
+
+/// The line and column of each byte offset of `text`, the offsets in ascending order: one
+/// forward walk converts them all, so that finding them need not count lines.
+pub(crate) fn positions_at(
+    text: &str,
+    offsets: impl IntoIterator<Item = usize>,
+) -> impl Iterator<Item = Position> {
+    let bytes = text.as_bytes();
+    let mut line = 1usize;
+    let mut counted_to = 0usize;
+    let mut column = 0usize;
+    offsets.into_iter().map(move |offset| {
+        let gap = bytes.get(counted_to..offset).unwrap_or_default();
+        let newlines = count_newlines(gap);
+        if newlines > 0 {
+            line += newlines;
+            column = 0;
+            counted_to += gap.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
+        }
+        column += text
+            .get(counted_to..offset)
+            .map_or(0, |s| s.chars().count());
+        counted_to = offset;
+        Position {
+            line: saturate(line),
+            column: saturate(column + 1),
+        }
+    })
 }
 
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);

@@ -240,7 +240,7 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Contract, ContractError> {
 fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contract, BundleStop> {
     let text = source::decode(source, bytes)?;
     let format = Format::detect(text);
-    let mut document = source::parse_value(source, text, format)?;
+    let (mut document, root_keys) = source::parse_value_placing_keys(source, text, format)?;
     let in_root = |error| place_in_root(error, text, format);
     let (version, spec_version) = openapi3::detect_version(source, &document).map_err(in_root)?;
     openapi3::check_containers(source, &document, version).map_err(in_root)?;
@@ -249,6 +249,7 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
         root_source: source,
         root_text: text,
         root_format: format,
+        root_keys: &root_keys,
         bundle: &bundle,
     };
     let mut normalized = if version == openapi3::SpecVersion::V2_0 {
@@ -325,6 +326,8 @@ struct Files<'a> {
     root_source: &'a str,
     root_text: &'a str,
     root_format: Format,
+    /// Where the root file's first levels of keys are, read off its parse.
+    root_keys: &'a source::KeyOffsets,
     bundle: &'a Bundle,
 }
 
@@ -339,7 +342,13 @@ impl Files<'_> {
                 .or_default()
                 .push(i);
         }
+        if let Some(root) = by_file.get_mut(&None) {
+            self.place_from_root_keys(locations, root);
+        }
         for (file, members) in by_file {
+            if members.is_empty() {
+                continue;
+            }
             let inner: Vec<String> = members
                 .iter()
                 .map(|&i| {
@@ -359,6 +368,28 @@ impl Files<'_> {
                     locations[i].file = source.to_string();
                 }
             }
+        }
+    }
+
+    /// Places the `members` of `locations` whose pointer is a key the root file's parse
+    /// recorded, and leaves the others in `members` for a pass over the text.
+    fn place_from_root_keys(
+        &self,
+        locations: &mut [&mut SourceLocation],
+        members: &mut Vec<usize>,
+    ) {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        members.retain(|&i| match self.root_keys.get(&locations[i].pointer) {
+            Some(&offset) => {
+                found.push((offset, i));
+                false
+            }
+            None => true,
+        });
+        found.sort_unstable();
+        let offsets = found.iter().map(|&(offset, _)| offset);
+        for (position, &(_, i)) in locate::positions_at(self.root_text, offsets).zip(&found) {
+            place(&mut *locations[i], Some(position));
         }
     }
 

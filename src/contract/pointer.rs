@@ -18,7 +18,7 @@ pub(crate) fn child(parent: &str, segment: &str) -> String {
 pub(crate) fn push_segment(pointer: &mut String, segment: &str) {
     pointer.push('/');
     let mut rest = segment;
-    while let Some(at) = rest.find(['~', '/']) {
+    while let Some(at) = rest.bytes().position(|b| b == b'~' || b == b'/') {
         pointer.push_str(&rest[..at]);
         pointer.push_str(if rest.as_bytes()[at] == b'~' {
             "~0"
