@@ -16,9 +16,10 @@
 //! rewritten to an internal one), `refs::check` (every `$ref` in the document must
 //! point at something), `swagger2` (a 2.0 document rewritten into the 3.0 shape),
 //! `openapi3::normalize` (operations, webhooks and warnings, with JSON pointers),
-//! and one `locate` pass over each file's text that turns those pointers into
-//! lines and columns in the file each node was written in. `pointer` spells JSON
-//! pointers for all of them.
+//! and the placing of those pointers at lines and columns in the file each node was
+//! written in: from the key offsets the JSON parse recorded (`source::KeyOffsets`),
+//! else with one `locate` pass over the file's text. `pointer` spells JSON pointers
+//! for all of them.
 
 mod bundle;
 pub mod diff;
@@ -289,8 +290,8 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
         normalized
     };
 
-    // One pass over each file's text places every operation and warning written in it (it
-    // stops once all are found, usually at the end of `paths`).
+    // The root's key offsets, then one pass over each file's text, place every operation
+    // and warning written in it (the pass stops once all are found).
     let mut wanted: Vec<&mut SourceLocation> = normalized
         .operations
         .iter_mut()
@@ -326,7 +327,7 @@ struct Files<'a> {
     root_source: &'a str,
     root_text: &'a str,
     root_format: Format,
-    /// Where the root file's first levels of keys are, read off its parse.
+    /// Where the root file's keys that name operations are, read off its parse.
     root_keys: &'a source::KeyOffsets,
     bundle: &'a Bundle,
 }
