@@ -15,10 +15,26 @@
 //! window title or ring the bell. Format-specific escaping (Markdown, HTML,
 //! XML, GitHub workflow commands) lives with each format and runs on top.
 
+use std::fmt::Write as _;
+
 /// One line: newlines and tabs become spaces, every other control character
 /// is shown escaped (`\u{1b}`).
 pub fn line(text: &str) -> String {
-    clean(text, |c| matches!(c, '\n' | '\r' | '\t').then_some(' '))
+    clean(text, one_line)
+}
+
+/// [`line`] as a value to format, written without a copy of its own (a listing writes
+/// tens of thousands of them).
+pub struct Line<'a>(pub &'a str);
+
+impl std::fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_clean(f, self.0, one_line)
+    }
+}
+
+fn one_line(c: char) -> Option<char> {
+    matches!(c, '\n' | '\r' | '\t').then_some(' ')
 }
 
 /// Every control character shown escaped, newlines too (`\n`): a body
@@ -45,25 +61,48 @@ fn clean(text: &str, replace: impl Fn(char) -> Option<char>) -> String {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match replace(c) {
-            Some(replacement) => out.push(replacement),
-            None if c.is_control() => out.extend(c.escape_default()),
-            None => out.push(c),
-        }
-    }
+    write_clean(&mut out, text, replace).expect("writing to a String cannot fail");
     out
+}
+
+/// `text` written to `out` with each control character replaced (`replace`) or escaped,
+/// the runs between them as they are.
+fn write_clean(
+    out: &mut impl std::fmt::Write,
+    text: &str,
+    replace: impl Fn(char) -> Option<char>,
+) -> std::fmt::Result {
+    let mut rest = text;
+    while let Some((at, c)) = rest.char_indices().find(|(_, c)| c.is_control()) {
+        out.write_str(&rest[..at])?;
+        match replace(c) {
+            Some(replacement) => out.write_char(replacement)?,
+            None => out.write_fmt(format_args!("{}", c.escape_default()))?,
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.write_str(rest)
 }
 
 /// `text` followed by spaces up to `width` characters; text at least that
 /// long is returned as it is. Unlike `format!("{:<width$}")`, which panics
 /// past 65,535, any width works (a contract may declare a path that long).
 pub fn pad(text: &str, width: usize) -> String {
-    let length = text.chars().count();
-    let mut out = String::with_capacity(text.len() + width.saturating_sub(length));
-    out.push_str(text);
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(length)));
-    out
+    Padded(text, width).to_string()
+}
+
+/// [`pad`] as a value to format, written without a copy of its own.
+pub struct Padded<'a>(pub &'a str, pub usize);
+
+impl std::fmt::Display for Padded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Padded(text, width) = *self;
+        f.write_str(text)?;
+        for _ in text.chars().count()..width {
+            f.write_char(' ')?;
+        }
+        Ok(())
+    }
 }
 
 /// The widest of `widths` that is at most `limit`: the width a column is
@@ -87,6 +126,10 @@ mod tests {
             r"GET /a\u{1b}[31m ::warning::x\u{7}\u{9b}"
         );
         assert_eq!(line("plain – text"), "plain – text");
+        assert_eq!(
+            Line("a\u{1b}\tb\u{7f}").to_string(),
+            line("a\u{1b}\tb\u{7f}")
+        );
     }
 
     #[test]
@@ -107,6 +150,7 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad("abcdef", 4), "abcdef");
         assert_eq!(pad("", 70_000).len(), 70_000);
+        assert_eq!(format!("{}|", Padded("é", 3)), "é  |");
         assert_eq!(column_width([3, 70_000, 9], 48), 9);
         assert_eq!(column_width([70_000], 48), 0);
     }

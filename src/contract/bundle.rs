@@ -519,7 +519,7 @@ impl Bundler<'_, '_> {
             None => (self.root_source, self.root_text, self.root_format),
         };
         let ref_key = pointer::child(&holder, "$ref");
-        let position = locate::locate(text, format, &[ref_key.as_str()], &[]).nearest(&ref_key);
+        let position = locate::locate(text, format, &[ref_key.as_str()], &[]).nearest(0);
         BundleStop::Error(ContractError::Invalid {
             message: format!("{message} (at {holder})"),
             location: SourceLocation {

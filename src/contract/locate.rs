@@ -53,34 +53,33 @@ pub(crate) struct Position {
 #[derive(Debug)]
 pub(crate) struct Located {
     trie: Trie,
+    /// The trie node of each pointer asked for, in the order asked.
+    asked: Vec<usize>,
     positions: Vec<Option<Position>>,
     scalars: Vec<Option<String>>,
 }
 
 impl Located {
-    pub(crate) fn position(&self, pointer: &str) -> Option<Position> {
-        self.trie
-            .find(pointer)
-            .and_then(|node| self.positions.get(node).copied().flatten())
+    /// The position of the `index`-th pointer asked for.
+    pub(crate) fn position(&self, index: usize) -> Option<Position> {
+        self.positions[*self.asked.get(index)?]
     }
 
-    /// The position of `pointer`, else of its nearest ancestor found in the text (a node
-    /// that exists only after YAML merge keys, say, is reported where its parent is).
-    pub(crate) fn nearest(&self, pointer: &str) -> Option<Position> {
-        let mut node = Trie::ROOT;
-        let mut best = self.positions.first().copied().flatten();
-        for segment in pointer::segments(pointer) {
-            match self.trie.child(node, &segment) {
-                Some(child) => node = child,
-                None => break,
+    /// The position of the `index`-th pointer asked for, else of its nearest ancestor found
+    /// in the text (a node that exists only after YAML merge keys, say, is reported where its
+    /// parent is). A node is only ever found inside its parent, so the first one found on
+    /// the way up is the deepest found on the way down.
+    pub(crate) fn nearest(&self, index: usize) -> Option<Position> {
+        let mut node = *self.asked.get(index)?;
+        loop {
+            if let Some(found) = self.positions[node] {
+                return Some(found);
             }
-            if let Some(found) = self.positions.get(node).copied().flatten() {
-                best = Some(found);
-            } else {
-                break;
+            if node == Trie::ROOT {
+                return None;
             }
+            node = self.trie.nodes[node].parent;
         }
-        best
     }
 
     /// The source text of a scalar asked for with `scalars` (quotes removed).
@@ -95,9 +94,10 @@ impl Located {
 /// Pointers that do not exist in the text simply have no answer.
 pub(crate) fn locate(text: &str, format: Format, pointers: &[&str], scalars: &[&str]) -> Located {
     let mut trie = Trie::default();
-    for pointer in pointers {
-        trie.insert(pointer);
-    }
+    let asked = pointers
+        .iter()
+        .map(|pointer| trie.insert(pointer))
+        .collect();
     for pointer in scalars {
         let node = trie.insert(pointer);
         trie.nodes[node].want_scalar = true;
@@ -112,6 +112,7 @@ pub(crate) fn locate(text: &str, format: Format, pointers: &[&str], scalars: &[&
     }
     Located {
         trie,
+        asked,
         positions: answers.positions,
         scalars: answers.scalars,
     }
@@ -124,6 +125,7 @@ struct Trie {
 
 #[derive(Debug, Default)]
 struct TrieNode {
+    parent: usize,
     children: HashMap<String, usize>,
     want_scalar: bool,
 }
@@ -146,7 +148,10 @@ impl Trie {
                 Some(&child) => child,
                 None => {
                     let child = self.nodes.len();
-                    self.nodes.push(TrieNode::default());
+                    self.nodes.push(TrieNode {
+                        parent: node,
+                        ..TrieNode::default()
+                    });
                     self.nodes[node]
                         .children
                         .insert(segment.into_owned(), child);
@@ -206,27 +211,10 @@ impl<'a> JsonScanner<'a> {
     fn scan(mut self) {
         self.skip_blank();
         self.value(Trie::ROOT, self.pos);
-        // Offsets were recorded in text order; one forward walk converts them all.
-        let mut line = 1usize;
-        let mut counted_to = 0usize;
-        let mut column = 0usize;
-        for (offset, node) in self.offsets {
-            let gap = self.bytes.get(counted_to..offset).unwrap_or_default();
-            let newlines = gap.iter().filter(|&&b| b == b'\n').count();
-            if newlines > 0 {
-                line += newlines;
-                column = 0;
-                counted_to += gap.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
-            }
-            column += self
-                .text
-                .get(counted_to..offset)
-                .map_or(0, |s| s.chars().count());
-            counted_to = offset;
-            self.answers.positions[node] = Some(Position {
-                line: saturate(line),
-                column: saturate(column + 1),
-            });
+        // Offsets were recorded in text order.
+        let offsets = self.offsets.iter().map(|&(offset, _)| offset);
+        for (position, &(_, node)) in positions_at(self.text, offsets).zip(&self.offsets) {
+            self.answers.positions[node] = Some(position);
         }
     }
 
@@ -409,6 +397,35 @@ impl<'a> JsonScanner<'a> {
     }
 }
 
+/// The line and column of each byte offset of `text`, the offsets in ascending order: one
+/// forward walk converts them all, so that finding them need not count lines.
+pub(crate) fn positions_at(
+    text: &str,
+    offsets: impl IntoIterator<Item = usize>,
+) -> impl Iterator<Item = Position> {
+    let bytes = text.as_bytes();
+    let mut line = 1usize;
+    let mut counted_to = 0usize;
+    let mut column = 0usize;
+    offsets.into_iter().map(move |offset| {
+        let gap = bytes.get(counted_to..offset).unwrap_or_default();
+        let newlines = count_newlines(gap);
+        if newlines > 0 {
+            line += newlines;
+            column = 0;
+            counted_to += gap.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
+        }
+        column += text
+            .get(counted_to..offset)
+            .map_or(0, |s| s.chars().count());
+        counted_to = offset;
+        Position {
+            line: saturate(line),
+            column: saturate(column + 1),
+        }
+    })
+}
+
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 
@@ -416,6 +433,23 @@ const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 /// can flag bytes above a zero), which is the one the callers use.
 fn zero_bytes(word: u64) -> u64 {
     word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// How many `\n` bytes `haystack` holds, eight at a time (a minified spec is one line of
+/// megabytes, and its positions are counted from the start).
+fn count_newlines(haystack: &[u8]) -> usize {
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const LOWS: u64 = u64::from_ne_bytes([0x7F; 8]);
+    // The high bit of each zero byte of `word`, exactly (no borrow crosses bytes).
+    let zero_bytes_exact = |word: u64| !(((word & LOWS) + LOWS) | word | LOWS);
+    let mut chunks = haystack.chunks_exact(8);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        count += zero_bytes_exact(u64::from_le_bytes(bytes) ^ NEWLINES).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|&&b| b == b'\n').count()
 }
 
 /// The index of the first byte for which `flags` (given eight bytes as a little-endian word)
@@ -714,11 +748,11 @@ paths:
             ],
             &["/info/version"],
         );
-        assert_eq!(found.position(""), at(1, 1));
-        assert_eq!(found.position("/paths/~1pets~1{id}/get"), at(9, 5));
-        assert_eq!(found.position("/paths/~1pets~1{id}/parameters/1"), at(8, 9));
-        assert_eq!(found.position("/paths/~1a~0b/put"), at(11, 12));
-        assert_eq!(found.position("/paths/~1nope/get"), None);
+        assert_eq!(found.position(0), at(1, 1));
+        assert_eq!(found.position(1), at(9, 5));
+        assert_eq!(found.position(2), at(8, 9));
+        assert_eq!(found.position(3), at(11, 12));
+        assert_eq!(found.position(4), None);
         assert_eq!(found.scalar("/info/version"), Some("1.10"));
     }
 
@@ -737,15 +771,12 @@ paths:
             ],
             &["/info/version", "/info/x"],
         );
-        assert_eq!(found.position(""), at(1, 1));
-        assert_eq!(found.position("/paths/~1pets~1{id}/get"), at(7, 7));
-        assert_eq!(
-            found.position("/paths/~1pets~1{id}/parameters/1"),
-            at(6, 38)
-        );
-        assert_eq!(found.position("/paths/~1a~0b/put"), at(9, 14));
-        assert_eq!(found.position("/paths/~1x~1y/get"), at(9, 36));
-        assert_eq!(found.position("/info/x"), at(3, 29));
+        assert_eq!(found.position(0), at(1, 1));
+        assert_eq!(found.position(1), at(7, 7));
+        assert_eq!(found.position(2), at(6, 38));
+        assert_eq!(found.position(3), at(9, 14));
+        assert_eq!(found.position(4), at(9, 36));
+        assert_eq!(found.position(5), at(3, 29));
         assert_eq!(found.scalar("/info/version"), Some("1.10"));
         assert_eq!(found.scalar("/info/x"), Some("é"));
     }
@@ -803,8 +834,33 @@ paths:
             &["/paths/~1a/get", "/paths/~1b/get"],
             &[],
         );
-        assert_eq!(found.position("/paths/~1a/get"), at(1, 23));
-        assert_eq!(found.position("/paths/~1b/get"), at(1, 39));
+        assert_eq!(found.position(0), at(1, 23));
+        assert_eq!(found.position(1), at(1, 39));
+    }
+
+    #[test]
+    fn newlines_are_counted_at_any_offset() {
+        for len in 0..20 {
+            for at in 0..len {
+                let mut hay = vec![b'\n' + 128; len];
+                hay[at] = b'\n';
+                assert_eq!(count_newlines(&hay), 1, "{len} {at}");
+                assert_eq!(count_newlines(&vec![b'\n'; len]), len);
+            }
+        }
+        assert_eq!(count_newlines(b"\x0b\x09\n\x8a\n\n\xff\x00\x0a"), 4);
+    }
+
+    #[test]
+    fn a_pointer_missing_from_the_text_is_placed_at_its_nearest_ancestor() {
+        let found = locate(
+            JSON,
+            Format::Json,
+            &["/paths/~1pets~1{id}/get/nope/deeper"],
+            &[],
+        );
+        assert_eq!(found.position(0), None);
+        assert_eq!(found.nearest(0), at(7, 7));
     }
 
     #[test]
@@ -812,7 +868,7 @@ paths:
         for text in ["{\"a\": [1, {\"b\"", "{\"a\" \"b\"}", "{", "a: [", "\"x"] {
             let format = Format::detect(text);
             let found = locate(text, format, &["/a/0/b", "/a/b"], &["/a"]);
-            assert_eq!(found.position("/a/0/b"), None);
+            assert_eq!(found.position(0), None);
         }
     }
 }

@@ -16,9 +16,10 @@
 //! rewritten to an internal one), `refs::check` (every `$ref` in the document must
 //! point at something), `swagger2` (a 2.0 document rewritten into the 3.0 shape),
 //! `openapi3::normalize` (operations, webhooks and warnings, with JSON pointers),
-//! and one `locate` pass over each file's text that turns those pointers into
-//! lines and columns in the file each node was written in. `pointer` spells JSON
-//! pointers for all of them.
+//! and the placing of those pointers at lines and columns in the file each node was
+//! written in: from the key offsets the JSON parse recorded (`source::KeyOffsets`),
+//! else with one `locate` pass over the file's text. `pointer` spells JSON pointers
+//! for all of them.
 
 mod bundle;
 pub mod diff;
@@ -240,7 +241,7 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Contract, ContractError> {
 fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contract, BundleStop> {
     let text = source::decode(source, bytes)?;
     let format = Format::detect(text);
-    let mut document = source::parse_value(source, text, format)?;
+    let (mut document, root_keys) = source::parse_value_placing_keys(source, text, format)?;
     let in_root = |error| place_in_root(error, text, format);
     let (version, spec_version) = openapi3::detect_version(source, &document).map_err(in_root)?;
     openapi3::check_containers(source, &document, version).map_err(in_root)?;
@@ -249,6 +250,7 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
         root_source: source,
         root_text: text,
         root_format: format,
+        root_keys: &root_keys,
         bundle: &bundle,
     };
     let mut normalized = if version == openapi3::SpecVersion::V2_0 {
@@ -288,8 +290,8 @@ fn parse_with(source: &str, bytes: &[u8], remote: &Remote<'_>) -> Result<Contrac
         normalized
     };
 
-    // One pass over each file's text places every operation and warning written in it (it
-    // stops once all are found, usually at the end of `paths`).
+    // The root's key offsets, then one pass over each file's text, place every operation
+    // and warning written in it (the pass stops once all are found).
     let mut wanted: Vec<&mut SourceLocation> = normalized
         .operations
         .iter_mut()
@@ -325,6 +327,8 @@ struct Files<'a> {
     root_source: &'a str,
     root_text: &'a str,
     root_format: Format,
+    /// Where the root file's keys that name operations are, read off its parse.
+    root_keys: &'a source::KeyOffsets,
     bundle: &'a Bundle,
 }
 
@@ -339,7 +343,13 @@ impl Files<'_> {
                 .or_default()
                 .push(i);
         }
+        if let Some(root) = by_file.get_mut(&None) {
+            self.place_from_root_keys(locations, root);
+        }
         for (file, members) in by_file {
+            if members.is_empty() {
+                continue;
+            }
             let inner: Vec<String> = members
                 .iter()
                 .map(|&i| {
@@ -352,13 +362,35 @@ impl Files<'_> {
             let pointers: Vec<&str> = inner.iter().map(String::as_str).collect();
             let (source, text, format) = self.file(file);
             let located = locate::locate(text, format, &pointers, &[]);
-            for (&i, pointer) in members.iter().zip(&inner) {
+            for (asked, &i) in members.iter().enumerate() {
                 // A key that exists only through a YAML merge (`<<`) is placed at its parent.
-                place(&mut *locations[i], located.nearest(pointer));
+                place(&mut *locations[i], located.nearest(asked));
                 if file.is_some() {
                     locations[i].file = source.to_string();
                 }
             }
+        }
+    }
+
+    /// Places the `members` of `locations` whose pointer is a key the root file's parse
+    /// recorded, and leaves the others in `members` for a pass over the text.
+    fn place_from_root_keys(
+        &self,
+        locations: &mut [&mut SourceLocation],
+        members: &mut Vec<usize>,
+    ) {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        members.retain(|&i| match self.root_keys.get(&locations[i].pointer) {
+            Some(&offset) => {
+                found.push((offset, i));
+                false
+            }
+            None => true,
+        });
+        found.sort_unstable();
+        let offsets = found.iter().map(|&(offset, _)| offset);
+        for (position, &(_, i)) in locate::positions_at(self.root_text, offsets).zip(&found) {
+            place(&mut *locations[i], Some(position));
         }
     }
 
@@ -374,7 +406,7 @@ impl Files<'_> {
 fn place_in_root(mut error: ContractError, text: &str, format: Format) -> ContractError {
     if let ContractError::Invalid { location, .. } = &mut error {
         let located = locate::locate(text, format, &[location.pointer.as_str()], &[]);
-        place(location, located.nearest(&location.pointer));
+        place(location, located.nearest(0));
     }
     error
 }
@@ -398,7 +430,7 @@ fn ref_error(files: &Files<'_>, problem: refs::RefProblem) -> ContractError {
         line: None,
         column: None,
     };
-    place(&mut location, located.nearest(&ref_key));
+    place(&mut location, located.nearest(0));
     match problem.issue {
         RefIssue::Dangling(reference) => ContractError::DanglingRef {
             location,

@@ -327,6 +327,18 @@ const PARAMETER_KEYS: [&str; 11] = [
     "examples",
 ];
 
+/// The keys of an Operation object that [`Reader::operation`] reads.
+const OPERATION_KEYS: [&str; 8] = [
+    "operationId",
+    "summary",
+    "tags",
+    "deprecated",
+    "parameters",
+    "requestBody",
+    "security",
+    "responses",
+];
+
 /// The values of `keys` in `map`, in one pass over its entries: a lookup per key would hash
 /// each of them (the parameters of a large contract are read tens of thousands of times).
 fn fields<'m, const N: usize>(
@@ -361,10 +373,22 @@ impl<'p> At<'p> {
     }
 
     fn pointer(&self) -> String {
+        let mut pointer = String::new();
+        self.write_to(&mut pointer);
+        pointer
+    }
+
+    fn write_to(&self, pointer: &mut String) {
         match self {
-            At::Pointer(pointer) => (*pointer).to_string(),
-            At::Key(parent, key) => pointer::child(&parent.pointer(), key),
-            At::Index(parent, index) => pointer::index(&parent.pointer(), *index),
+            At::Pointer(start) => pointer.push_str(start),
+            At::Key(parent, key) => {
+                parent.write_to(pointer);
+                pointer::push_segment(pointer, key);
+            }
+            At::Index(parent, index) => {
+                parent.write_to(pointer);
+                pointer::push_segment(pointer, &index.to_string());
+            }
         }
     }
 }
@@ -841,9 +865,19 @@ impl<'a> Reader<'a> {
             );
             return None;
         };
-        let operation_id = self.string_field(op, "operationId", at);
-        let summary = self.string_field(op, "summary", at);
-        let tags = match op.get("tags") {
+        let [
+            operation_id,
+            summary,
+            tags,
+            deprecated,
+            own_parameters,
+            request_body,
+            security,
+            responses,
+        ] = fields(op, OPERATION_KEYS);
+        let operation_id = self.string_value(operation_id, "operationId", at);
+        let summary = self.string_value(summary, "summary", at);
+        let tags = match tags {
             None => Vec::new(),
             Some(Value::Array(tags)) => tags
                 .iter()
@@ -855,10 +889,12 @@ impl<'a> Reader<'a> {
                 Vec::new()
             }
         };
-        let deprecated = self.bool_field(op, "deprecated", at).unwrap_or(false);
+        let deprecated = self
+            .bool_value(deprecated, "deprecated", at)
+            .unwrap_or(false);
 
         let mut parameters = path_parameters.to_vec();
-        if let Some(own) = op.get("parameters") {
+        if let Some(own) = own_parameters {
             for parameter in self.parameters(own, at.key("parameters")) {
                 merge_parameter(&mut parameters, parameter);
             }
@@ -867,16 +903,15 @@ impl<'a> Reader<'a> {
         let (template, selector) = Selector::split(path, &parameters);
         self.check_path_template(&template, &parameters, at);
 
-        let request_body = op
-            .get("requestBody")
-            .and_then(|body| self.request_body(body, at.key("requestBody")));
-        let security = match op.get("security") {
+        let request_body =
+            request_body.and_then(|body| self.request_body(body, at.key("requestBody")));
+        let security = match security {
             Some(value) => self
                 .security(value, at.key("security"))
                 .unwrap_or_else(|| global_security.to_vec()),
             None => global_security.to_vec(),
         };
-        let responses = match op.get("responses") {
+        let responses = match responses {
             None => Vec::new(),
             Some(Value::Object(responses)) => responses
                 .keys()

@@ -6,23 +6,28 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-/// One segment, escaped for use in a pointer.
-pub(crate) fn escape(segment: &str) -> Cow<'_, str> {
-    if segment.contains(['~', '/']) {
-        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
-    } else {
-        Cow::Borrowed(segment)
-    }
-}
-
 /// `parent` extended by one (unescaped) key or index.
 pub(crate) fn child(parent: &str, segment: &str) -> String {
-    let segment = escape(segment);
     let mut pointer = String::with_capacity(parent.len() + 1 + segment.len());
     pointer.push_str(parent);
-    pointer.push('/');
-    pointer.push_str(&segment);
+    push_segment(&mut pointer, segment);
     pointer
+}
+
+/// `/` and `segment` escaped (`~` as `~0`, `/` as `~1`), appended to `pointer`.
+pub(crate) fn push_segment(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    let mut rest = segment;
+    while let Some(at) = rest.bytes().position(|b| b == b'~' || b == b'/') {
+        pointer.push_str(&rest[..at]);
+        pointer.push_str(if rest.as_bytes()[at] == b'~' {
+            "~0"
+        } else {
+            "~1"
+        });
+        rest = &rest[at + 1..];
+    }
+    pointer.push_str(rest);
 }
 
 /// `parent` extended by an array index.
@@ -47,20 +52,19 @@ fn unescape(segment: &str) -> Cow<'_, str> {
         return Cow::Borrowed(segment);
     }
     let mut out = String::with_capacity(segment.len());
-    let mut chars = segment.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, chars.peek()) {
-            ('~', Some('1')) => {
-                out.push('/');
-                chars.next();
-            }
-            ('~', Some('0')) => {
-                out.push('~');
-                chars.next();
-            }
-            _ => out.push(c),
-        }
+    let mut rest = segment;
+    while let Some(tilde) = rest.find('~') {
+        out.push_str(&rest[..tilde]);
+        let after = &rest[tilde + 1..];
+        let (unescaped, skip) = match after.as_bytes().first() {
+            Some(b'1') => ('/', 1),
+            Some(b'0') => ('~', 1),
+            _ => ('~', 0),
+        };
+        out.push(unescaped);
+        rest = &after[skip..];
     }
+    out.push_str(rest);
     Cow::Owned(out)
 }
 

@@ -10,12 +10,14 @@
 //! on the same host), and YAML aliases may not expand a document by more than
 //! [`MAX_YAML_ALIAS_EXPANSION`] bytes.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::locate::{self, Format, saturate};
+use super::pointer;
 use super::{ContractError, LoadOptions, SourceLocation};
 
 /// `path` with `.` dropped and `..` applied, without touching the file
@@ -287,27 +289,72 @@ pub(crate) fn parse_value(
     format: Format,
 ) -> Result<Value, ContractError> {
     match format {
-        Format::Json => parse_json(source, text),
+        Format::Json => parse_json(source, text, None),
         Format::Yaml => parse_yaml(source, text),
     }
 }
 
-fn parse_json(source: &str, text: &str) -> Result<Value, ContractError> {
-    serde_json::from_str::<StrictValue>(text)
-        .map(|strict| strict.0)
-        .map_err(|error| {
-            let suffix = format!(" at line {} column {}", error.line(), error.column());
-            let message = error.to_string();
-            syntax_error_at(
-                source,
-                Format::Json.name(),
-                (error.line(), error.column()),
-                message
-                    .strip_suffix(&suffix)
-                    .unwrap_or(&message)
-                    .to_string(),
-            )
-        })
+/// Where the keys that name operations start in a JSON document's text, by pointer: the
+/// top-level keys, and those of `paths` and `webhooks` down to each operation's
+/// (`/paths/~1pets/get` gives the offset of the `"get"` key of `/pets`). These are the
+/// answers `locate` would give for them, read off the parse instead of a second pass over
+/// the text. Keys written with escapes are left out (`locate` finds those).
+pub(crate) type KeyOffsets = HashMap<String, usize>;
+
+/// The top-level fields whose keys a parse records in [`KeyOffsets`], and how deep: an
+/// operation's key is on the third level.
+const KEYED_FIELDS: [&str; 2] = ["paths", "webhooks"];
+const KEY_LEVELS: usize = 3;
+
+/// [`parse_value`], with the [`KeyOffsets`] of a JSON document (none for YAML, whose
+/// positions `locate` reads from its own parser's events).
+pub(crate) fn parse_value_placing_keys(
+    source: &str,
+    text: &str,
+    format: Format,
+) -> Result<(Value, KeyOffsets), ContractError> {
+    let mut offsets = KeyOffsets::new();
+    let value = match format {
+        Format::Json => parse_json(source, text, Some(&mut offsets))?,
+        Format::Yaml => parse_yaml(source, text)?,
+    };
+    Ok((value, offsets))
+}
+
+fn parse_json(
+    source: &str,
+    text: &str,
+    offsets: Option<&mut KeyOffsets>,
+) -> Result<Value, ContractError> {
+    let parsed = match offsets {
+        None => serde_json::from_str::<StrictValue>(text).map(|strict| strict.0),
+        Some(offsets) => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let recorder = KeyRecorder {
+                text,
+                pointer: String::new(),
+                level: 1,
+                offsets,
+            };
+            // As `serde_json::from_str` does: the value, then nothing but blanks.
+            recorder
+                .deserialize(&mut deserializer)
+                .and_then(|value| deserializer.end().map(|()| value))
+        }
+    };
+    parsed.map_err(|error| {
+        let suffix = format!(" at line {} column {}", error.line(), error.column());
+        let message = error.to_string();
+        syntax_error_at(
+            source,
+            Format::Json.name(),
+            (error.line(), error.column()),
+            message
+                .strip_suffix(&suffix)
+                .unwrap_or(&message)
+                .to_string(),
+        )
+    })
 }
 
 /// Flow collections (`[`, `{`) nested deeper than this are refused before parsing: the YAML
@@ -533,8 +580,7 @@ fn parse_yaml(source: &str, text: &str) -> Result<Value, ContractError> {
     }
     yaml_to_json(yaml).map_err(|collision| {
         let pointer = collision.pointer();
-        let position =
-            locate::locate(text, Format::Yaml, &[pointer.as_str()], &[]).position(&pointer);
+        let position = locate::locate(text, Format::Yaml, &[pointer.as_str()], &[]).position(0);
         ContractError::Invalid {
             location: SourceLocation {
                 file: source.to_string(),
@@ -703,6 +749,139 @@ impl Visitor<'_> for KeyVisitor {
     }
 }
 
+/// Builds a [`StrictValue`]'s value like [`StrictVisitor`], recording the [`KeyOffsets`] of
+/// the mapping being read (its pointer, the level of its keys) as far as they go.
+struct KeyRecorder<'r> {
+    text: &'r str,
+    pointer: String,
+    level: usize,
+    offsets: &'r mut KeyOffsets,
+}
+
+impl<'de> DeserializeSeed<'de> for KeyRecorder<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Everything but a mapping is read as [`StrictVisitor`] reads it (JSON has no other kinds).
+impl<'de> Visitor<'de> for KeyRecorder<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        StrictVisitor.expecting(f)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        StrictVisitor.visit_bool(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        StrictVisitor.visit_i64(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        StrictVisitor.visit_u64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        StrictVisitor.visit_f64(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        StrictVisitor.visit_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        StrictVisitor.visit_string(v)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        StrictVisitor.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        StrictVisitor.visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some((key, offset)) = access.next_key_seed(PlacedKey { text: self.text })? {
+            let pointer = pointer::child(&self.pointer, &key);
+            if let Some(offset) = offset {
+                self.offsets.insert(pointer.clone(), offset);
+            }
+            let value = match map.entry(key) {
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(duplicate_key(taken.key()));
+                }
+                serde_json::map::Entry::Vacant(slot) => slot,
+            };
+            let deeper = match self.level {
+                1 => KEYED_FIELDS.contains(&pointer.get(1..).unwrap_or_default()),
+                level => level < KEY_LEVELS,
+            };
+            if deeper {
+                value.insert(access.next_value_seed(KeyRecorder {
+                    text: self.text,
+                    pointer,
+                    level: self.level + 1,
+                    offsets: &mut *self.offsets,
+                })?);
+            } else {
+                value.insert(access.next_value::<StrictValue>()?.0);
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// A JSON mapping key, and the offset of its opening quote when serde_json lends it
+/// straight from `text` (it does for a key without escapes).
+struct PlacedKey<'t> {
+    text: &'t str,
+}
+
+impl<'de> DeserializeSeed<'de> for PlacedKey<'_> {
+    type Value = (String, Option<usize>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PlacedKey<'_> {
+    type Value = (String, Option<usize>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        // `v` lies inside `text` (checked): its first byte is just after the quote.
+        let start = (v.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let quote = start
+            .checked_sub(1)
+            .filter(|&quote| start <= self.text.len() && self.text.as_bytes()[quote] == b'"');
+        Ok((v.to_string(), quote))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((v.to_string(), None))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok((v, None))
+    }
+}
+
+/// The error for a key its mapping already has; serde_json adds the line and column.
+fn duplicate_key<E: de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key {key:?}"))
+}
+
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(StrictVisitor).map(StrictValue)
@@ -771,10 +950,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
                     slot.insert(value);
                 }
                 serde_json::map::Entry::Occupied(taken) => {
-                    return Err(de::Error::custom(format_args!(
-                        "duplicate key {:?}",
-                        taken.key()
-                    )));
+                    return Err(duplicate_key(taken.key()));
                 }
             }
         }
@@ -851,6 +1027,63 @@ mod tests {
         let (line, _, message) = syntax_error(parse_value("t.json", text, Format::Json));
         assert_eq!(line, 4);
         assert!(message.contains("duplicate key \"/a\""), "{message}");
+    }
+
+    #[test]
+    fn duplicate_json_key_is_refused_where_key_offsets_are_recorded_too() {
+        let text = "{\n  \"paths\": {\n    \"/a\": {},\n    \"/a\": {}\n  }\n}\n";
+        match parse_value_placing_keys("t.json", text, Format::Json) {
+            Err(ContractError::Syntax { line, message, .. }) => {
+                assert_eq!(line, 4);
+                assert!(message.contains("duplicate key \"/a\""), "{message}");
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_key_offsets_are_where_locate_finds_the_keys() {
+        let text = r#"{"openapi": "3.1.0", "info": {"title": "é", "version": "1"},
+  "paths": {
+    "/pets/{id}": {"parameters": [{"name": "id"}], "get": {"summary": "x,}]\""}},
+    "/a~b": {"put": {}}, "/x\/y": {"get": {}}, "/q": {"p\u0061tch": {}, "post": {}}
+  },
+  "webhooks": {"new": {"post": {}}}, "components": {"schemas": {"A": {}}}}"#;
+        let (value, offsets) =
+            parse_value_placing_keys("t.json", text, Format::Json).expect("valid JSON");
+        assert_eq!(
+            value,
+            parse_value("t.json", text, Format::Json).expect("valid JSON")
+        );
+        let mut recorded: Vec<&str> = offsets.keys().map(String::as_str).collect();
+        recorded.sort_unstable();
+        // Keys with escapes (`/x\/y`, `p\u0061tch`) and keys outside `paths` and
+        // `webhooks` below the top level are left to `locate`.
+        assert_eq!(
+            recorded,
+            [
+                "/components",
+                "/info",
+                "/openapi",
+                "/paths",
+                "/paths/~1a~0b",
+                "/paths/~1a~0b/put",
+                "/paths/~1pets~1{id}",
+                "/paths/~1pets~1{id}/get",
+                "/paths/~1pets~1{id}/parameters",
+                "/paths/~1q",
+                "/paths/~1q/post",
+                "/paths/~1x~1y/get",
+                "/webhooks",
+                "/webhooks/new",
+                "/webhooks/new/post",
+            ]
+        );
+        for (pointer, &offset) in &offsets {
+            let scanned = locate::locate(text, Format::Json, &[pointer.as_str()], &[]);
+            let recorded = locate::positions_at(text, [offset]).next();
+            assert_eq!(recorded, scanned.position(0), "{pointer}");
+        }
     }
 
     #[test]

@@ -95,6 +95,8 @@
 //! body, in the order they are tried: the first when the body is refused
 //! before routing, each next one when the one before got no answer.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::contract::{Contract, Method};
@@ -102,7 +104,7 @@ use crate::plan::order::{self, Order, Role, Step};
 use crate::plan::{
     BaseSource, BaseUrl, Intent, Mode, Plan, PlannedProbe, PlannedRequest, target_base,
 };
-use crate::printable::{column_width, escape_controls, line, pad};
+use crate::printable::{Line, Padded, column_width, escape_controls, line, pad};
 use crate::redact::Redactor;
 
 /// The most body characters shown per request.
@@ -152,17 +154,20 @@ pub fn text(
         plan.mode
     );
     out.push_str(&targets_text(contract, targets, redactor));
+    // Each line is written into `out` as it is formatted: a large contract lists
+    // tens of thousands of them.
     let write_row = |out: &mut String, index: usize| {
         let (row, label, id) = (&rows[index], &labels[index], &ids[index]);
-        out.push_str(&format!(
-            "{}  {}  {}\n",
-            pad(label, label_width),
-            pad(id, id_width),
-            line(&intent_text(&row.intent, redactor))
-        ));
-        let indent = " ".repeat(4);
+        let _ = writeln!(
+            out,
+            "{}  {}  {}",
+            Padded(label, label_width),
+            Padded(id, id_width),
+            Line(&intent_text(&row.intent, redactor))
+        );
+        let indent = "    ";
         if let Some(request) = &row.request {
-            push_request(out, &indent, request);
+            push_request(out, indent, request);
         }
         if let Some(step) = &row.order
             && let Some(because) = &step.because
@@ -173,13 +178,10 @@ pub fn text(
                 Role::Remove => "removes",
                 Role::ReadOrChange => "reads or changes",
             };
-            out.push_str(&format!(
-                "{indent}{verb}: {}\n",
-                line(&redactor.text(because))
-            ));
+            let _ = writeln!(out, "{indent}{verb}: {}", Line(&redactor.text(because)));
         }
         for note in &row.notes {
-            out.push_str(&format!("{indent}note: {}\n", line(note)));
+            let _ = writeln!(out, "{indent}note: {}", Line(note));
         }
         for (step, fallback) in row.fallbacks.iter().enumerate() {
             let when = if step == 0 {
@@ -187,11 +189,12 @@ pub fn text(
             } else {
                 "then, if that gets no answer"
             };
-            out.push_str(&format!(
-                "{indent}{when}: {}\n",
-                line(&intent_text(fallback.intent, redactor))
-            ));
-            push_request(out, &" ".repeat(8), &fallback.request);
+            let _ = writeln!(
+                out,
+                "{indent}{when}: {}",
+                Line(&intent_text(fallback.intent, redactor))
+            );
+            push_request(out, "        ", &fallback.request);
         }
     };
     if plan.mode == Mode::Live {
@@ -284,26 +287,29 @@ fn targets_text(contract: &Contract, targets: &[ListedTarget], redactor: &Redact
 
 /// The request's lines: method and path, headers, body excerpt.
 fn push_request(out: &mut String, indent: &str, request: &RequestView) {
-    out.push_str(&format!(
-        "{indent}{} {}\n",
+    let _ = writeln!(
+        out,
+        "{indent}{} {}",
         request.method,
-        line(&request.path_and_query)
-    ));
+        Line(&request.path_and_query)
+    );
     for header in &request.headers {
-        out.push_str(&format!(
-            "{indent}{}: {}\n",
-            line(&header.name),
-            line(&header.value)
-        ));
+        let _ = writeln!(
+            out,
+            "{indent}{}: {}",
+            Line(&header.name),
+            Line(&header.value)
+        );
     }
     if let Some(body) = &request.body {
         let more = if body.truncated { "..." } else { "" };
-        out.push_str(&format!(
-            "{indent}body {} ({} bytes): {}{more}\n",
-            line(&body.content_type),
+        let _ = writeln!(
+            out,
+            "{indent}body {} ({} bytes): {}{more}",
+            Line(&body.content_type),
             body.bytes,
             escape_controls(&body.excerpt)
-        ));
+        );
     }
 }
 
