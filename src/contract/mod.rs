@@ -31,6 +31,7 @@ mod refs;
 mod responses;
 mod source;
 mod swagger2;
+pub mod template;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::pointer;
 use super::refs;
+use super::template;
 use super::{
     ContractError, ContractWarning, MediaType, Method, Operation, ParamLocation, Parameter,
     RequestBody, SecurityRequirement, SecurityScheme, Selector, SourceLocation, Webhook,
@@ -279,19 +280,6 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-/// `{name}` segments of a path template, in order.
-fn template_names(path: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        names.push(&after[..close]);
-        rest = &after[close + 1..];
-    }
-    names
-}
-
 fn same_parameter(a: &Parameter, b: &Parameter) -> bool {
     a.location == b.location
         && if a.location == ParamLocation::Header {
@@ -540,7 +528,7 @@ impl<'a> Reader<'a> {
         at: At<'_>,
     ) -> String {
         let mut out = url.to_string();
-        for name in template_names(url) {
+        for name in template::parameter_names(url) {
             let default = variables
                 .and_then(|v| v.get(name))
                 .and_then(|v| v.get("default"))
@@ -950,7 +938,7 @@ impl<'a> Reader<'a> {
     }
 
     fn check_path_template(&mut self, path: &str, parameters: &[Parameter], at: At<'_>) {
-        let names = template_names(path);
+        let names = template::parameter_names(path);
         for name in &names {
             let declared = parameters
                 .iter()

@@ -544,7 +544,7 @@ pub fn notes(operation: &Operation, probe: &PlannedProbe) -> Vec<String> {
     let Some(request) = &probe.request else {
         return Vec::new();
     };
-    let mut notes: Vec<String> = serialize::template_names(&operation.path)
+    let mut notes: Vec<String> = crate::contract::template::parameter_names(&operation.path)
         .into_iter()
         .filter(|name| {
             !operation

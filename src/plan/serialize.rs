@@ -325,20 +325,6 @@ pub fn render_path(template: &str, substitute: &mut dyn FnMut(&str) -> String) -
     out
 }
 
-/// The parameter names a path template uses, in order: `/a/{x}/{y}` → `x`, `y`.
-pub fn template_names(template: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-            break;
-        };
-        names.push(&rest[open + 1..close]);
-        rest = &rest[close + 1..];
-    }
-    names
-}
-
 /// Serializes a parameter for its location: the path text, query pairs,
 /// a header value or cookie pairs.
 pub fn serialize(parameter: &Parameter, value: &Value) -> Serialized {
@@ -534,6 +520,5 @@ mod tests {
         assert_eq!(render_path("/a b/{id}.json", &mut values), "/a%20b/7.json");
         assert_eq!(render_path("/x/{unclosed", &mut values), "/x/%7Bunclosed");
         assert_eq!(render_path("/{a}{id}", &mut values), "/<a>7");
-        assert_eq!(template_names("/a/{x}/b/{y}.json/{z"), ["x", "y"]);
     }
 }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use percent_encoding::percent_decode_str;
 
-use crate::contract::{Contract, Method, Operation};
+use crate::contract::{Contract, Method, Operation, template};
 use crate::plan::Plan;
 
 use super::mask::PathMasks;
@@ -445,11 +445,11 @@ impl Discovery {
         template: &str,
     ) -> Option<&ServedAnswer> {
         let path = path.split(['?', '#']).next().unwrap_or_default();
-        let shape = template_shape(template);
+        let shape = template::blank_parameters(template);
         self.served.iter().find(|served| {
             served.method != method
                 && served.path == path
-                && template_shape(&served.template) == shape
+                && template::blank_parameters(&served.template) == shape
         })
     }
 
@@ -491,28 +491,6 @@ impl Discovery {
         matching.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         matching
     }
-}
-
-/// A path template with its parameter names left out (`/a/{}/b`), so
-/// `/tickets/{id}` and `/tickets/{ticketId}` compare equal.
-fn template_shape(template: &str) -> String {
-    let mut shape = String::with_capacity(template.len());
-    let mut in_name = false;
-    for c in template.chars() {
-        match c {
-            '{' => {
-                in_name = true;
-                shape.push('{');
-            }
-            '}' => {
-                in_name = false;
-                shape.push('}');
-            }
-            _ if in_name => {}
-            _ => shape.push(c),
-        }
-    }
-    shape
 }
 
 /// What discovery asks every target, decided once per run from the contract
