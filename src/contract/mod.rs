@@ -545,10 +545,17 @@ mod tests {
                 ("X-Request-Id", ParamLocation::Header)
             ]
         );
-        assert_eq!(show.parameters[0].schema, Some(json!({"type": "integer"})));
-        assert_eq!(show.parameters[0].example, Some(json!(7)));
+        let document = &contract.document;
+        assert_eq!(
+            show.parameters[0].schema(document),
+            Some(&json!({"type": "integer"}))
+        );
+        assert_eq!(show.parameters[0].example(document), Some(&json!(7)));
         let delete = operation(&contract, "DELETE /pets/{petId}");
-        assert_eq!(delete.parameters[0].schema, Some(json!({"type": "string"})));
+        assert_eq!(
+            delete.parameters[0].schema(document),
+            Some(&json!({"type": "string"}))
+        );
         assert!(delete.parameters[0].required);
         assert!(delete.deprecated);
     }
@@ -558,7 +565,10 @@ mod tests {
         let contract = load_fixture("contract/petstore-3.0.yaml").expect("loads");
         let list = operation(&contract, "GET /pets");
         assert_eq!(params(list), [("limit", ParamLocation::Query)]);
-        assert_eq!(list.parameters[0].example, Some(json!(5)));
+        assert_eq!(
+            list.parameters[0].example(&contract.document),
+            Some(&json!(5))
+        );
         assert_eq!(list.operation_id.as_deref(), Some("listPets"));
         assert_eq!(list.summary.as_deref(), Some("List pets"));
         assert_eq!(list.tags, ["pets"]);
@@ -601,10 +611,14 @@ mod tests {
         let body = create.request_body.as_ref().expect("body");
         assert!(body.required);
         assert_eq!(body.content[0].media_type, "application/json");
-        assert_eq!(body.content[0].example, Some(json!({"name": "Rex"})));
+        let document = &contract.document;
         assert_eq!(
-            body.content[0].schema,
-            Some(json!({"$ref": "#/components/schemas/Pet"}))
+            body.content[0].example(document),
+            Some(&json!({"name": "Rex"}))
+        );
+        assert_eq!(
+            body.content[0].schema(document),
+            Some(&json!({"$ref": "#/components/schemas/Pet"}))
         );
         assert!(
             contract
@@ -667,8 +681,8 @@ mod tests {
             ["application/merge-patch+json", "multipart/form-data"]
         );
         assert_eq!(
-            body.content[1].encoding,
-            Some(json!({"photo": {"contentType": "image/png"}}))
+            body.content[1].encoding(&contract.document),
+            Some(&json!({"photo": {"contentType": "image/png"}}))
         );
         let schemes: Vec<_> = contract
             .security_schemes
@@ -924,7 +938,13 @@ mod tests {
         assert_eq!(security(&v2), security(&v3));
         for (a, b) in v2.operations.iter().zip(&v3.operations) {
             for (p, q) in a.parameters.iter().zip(&b.parameters) {
-                assert_eq!(p.example, q.example, "{} {}", a.label(), p.name);
+                assert_eq!(
+                    p.example(&v2.document),
+                    q.example(&v3.document),
+                    "{} {}",
+                    a.label(),
+                    p.name
+                );
                 assert_eq!(
                     (&p.style, p.explode),
                     (&q.style, q.explode).clone(),
@@ -940,9 +960,51 @@ mod tests {
         let body = upload.request_body.as_ref().expect("formData body");
         assert!(body.required);
         assert_eq!(
-            body.content[0].schema.as_ref().unwrap()["properties"]["file"],
+            body.content[0].schema(&v2.document).unwrap()["properties"]["file"],
             json!({"type": "string", "format": "binary"})
         );
+    }
+
+    #[test]
+    fn every_schema_example_and_encoding_the_model_names_is_in_its_document() {
+        // The model points into `document` instead of copying: a pointer that names nothing
+        // would silently drop a schema from planning.
+        for fixture in [
+            "contract/petstore-3.0.yaml",
+            "contract/petstore-3.1.json",
+            "contract/swagger-petstore-2.0.yaml",
+            "contract/multi-file/openapi.yaml",
+        ] {
+            let contract = load_fixture(fixture).expect("loads");
+            let mut named = 0;
+            for operation in &contract.operations {
+                let media = operation
+                    .request_body
+                    .iter()
+                    .flat_map(|body| &body.content)
+                    .chain(
+                        operation
+                            .parameters
+                            .iter()
+                            .filter_map(|p| p.content.as_ref()),
+                    );
+                let nodes = operation
+                    .parameters
+                    .iter()
+                    .flat_map(|p| [&p.schema, &p.example])
+                    .chain(media.flat_map(|m| [&m.schema, &m.example, &m.encoding]));
+                for node in nodes.flatten() {
+                    assert!(matches!(node, Node::At(_)), "{fixture}: {node:?}");
+                    assert!(
+                        node.get(&contract.document).is_some(),
+                        "{fixture} {}: {node:?} names nothing",
+                        operation.label()
+                    );
+                    named += 1;
+                }
+            }
+            assert!(named > 0, "{fixture} names no schema");
+        }
     }
 
     #[test]
@@ -973,7 +1035,10 @@ mod tests {
         let show = operation(&contract, "GET /pets/{petId}");
         assert!(show.location.file.ends_with("paths/pet.json"));
         assert_eq!(position(&show.location), (Some(3), Some(5)));
-        assert_eq!(show.parameters[0].example, Some(json!(9)));
+        assert_eq!(
+            show.parameters[0].example(&contract.document),
+            Some(&json!(9))
+        );
         let owners = operation(&contract, "GET /owners");
         let bundled = serde_json::to_string(contract.document.as_ref()).expect("serializes");
         assert!(

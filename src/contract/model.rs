@@ -2,8 +2,9 @@
 //! (method, path template) with everything needed to build a request, and the
 //! place in the source file where each was declared. Swagger 2.0 and OpenAPI
 //! 3.0, 3.1 and 3.2 are normalized into these types; nothing downstream looks
-//! at the raw document again, except schemas, which stay JSON values so the
-//! synthesizer can walk them.
+//! at the raw document again, except schemas, examples and `encoding` objects,
+//! which the model names by where they are in it ([`Node`]) and the synthesizer
+//! walks there.
 
 use std::fmt;
 
@@ -33,8 +34,9 @@ pub struct Contract {
     /// The other files its `$ref`s named (paths or URLs, as reported), in the order they
     /// were read: inputs a report must never overwrite.
     pub referenced_files: Vec<String>,
-    /// The whole document (after external refs were bundled in), so that schema
-    /// `$ref`s can be followed by the synthesizer. Shared, never cloned per operation.
+    /// The whole document (after external refs were bundled in, and a 2.0 one rewritten in
+    /// the 3.0 shape): where the operations' schemas, examples and `encoding` objects are
+    /// read ([`Node`]) and schema `$ref`s followed. Shared, never cloned per operation.
     pub document: std::sync::Arc<Value>,
 }
 
@@ -426,11 +428,23 @@ pub struct Parameter {
     pub style: Option<String>,
     pub explode: Option<bool>,
     pub allow_reserved: bool,
-    pub schema: Option<Value>,
+    pub schema: Option<Node>,
     /// `example`, else the first of `examples` (their `value`).
-    pub example: Option<Value>,
+    pub example: Option<Node>,
     /// A `content`-based parameter: media type and its schema/example.
     pub content: Option<MediaType>,
+}
+
+impl Parameter {
+    /// Its `schema`, read from `document` (the contract's).
+    pub fn schema<'v>(&'v self, document: &'v Value) -> Option<&'v Value> {
+        self.schema.as_ref()?.get(document)
+    }
+
+    /// Its example (`example`, else the first of `examples`' values), read from `document`.
+    pub fn example<'v>(&'v self, document: &'v Value) -> Option<&'v Value> {
+        self.example.as_ref()?.get(document)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -443,11 +457,57 @@ pub struct RequestBody {
 #[derive(Debug, Clone)]
 pub struct MediaType {
     pub media_type: String,
-    pub schema: Option<Value>,
+    pub schema: Option<Node>,
     /// `example`, else the first of `examples` (their `value`).
-    pub example: Option<Value>,
+    pub example: Option<Node>,
     /// `encoding` object, kept raw for form and multipart bodies.
-    pub encoding: Option<Value>,
+    pub encoding: Option<Node>,
+}
+
+impl MediaType {
+    /// Its `schema`, read from `document` (the contract's).
+    pub fn schema<'v>(&'v self, document: &'v Value) -> Option<&'v Value> {
+        self.schema.as_ref()?.get(document)
+    }
+
+    /// Its example (`example`, else the first of `examples`' values), read from `document`.
+    pub fn example<'v>(&'v self, document: &'v Value) -> Option<&'v Value> {
+        self.example.as_ref()?.get(document)
+    }
+
+    /// Its `encoding` object, read from `document`.
+    pub fn encoding<'v>(&'v self, document: &'v Value) -> Option<&'v Value> {
+        self.encoding.as_ref()?.get(document)
+    }
+}
+
+/// A schema, example or `encoding` object of an operation, as the model holds it: where it
+/// is in [`Contract::document`], read from there when it is needed, so that loading copies
+/// none of them (a large contract's parameter schemas are much of its size, and a path
+/// item's parameters are part of each of its operations).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// The JSON pointer of the node in the document.
+    At(String),
+    /// A value of its own, for a model built by hand (tests) rather than read from a document.
+    Value(Box<Value>),
+}
+
+impl Node {
+    /// The node's value: for [`Node::At`], the node of `document` it names (`None` if there
+    /// is none, which a model read from that document never holds).
+    pub fn get<'v>(&'v self, document: &'v Value) -> Option<&'v Value> {
+        match self {
+            Node::At(pointer) => super::pointer::get(document, pointer),
+            Node::Value(value) => Some(value),
+        }
+    }
+}
+
+impl From<Value> for Node {
+    fn from(value: Value) -> Node {
+        Node::Value(Box::new(value))
+    }
 }
 
 /// Scheme name to required scopes; all entries are needed together.

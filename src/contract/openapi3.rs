@@ -13,6 +13,7 @@
 //! only; the caller fills in lines with one pass over the source.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
@@ -20,7 +21,7 @@ use super::pointer;
 use super::refs;
 use super::template;
 use super::{
-    ContractError, ContractWarning, MediaType, Method, Operation, ParamLocation, Parameter,
+    ContractError, ContractWarning, MediaType, Method, Node, Operation, ParamLocation, Parameter,
     RequestBody, SecurityRequirement, SecurityScheme, Selector, SourceLocation, Webhook,
 };
 
@@ -361,9 +362,18 @@ impl<'p> At<'p> {
     }
 
     fn pointer(&self) -> String {
-        let mut pointer = String::new();
+        let mut pointer = String::with_capacity(self.unescaped_len());
         self.write_to(&mut pointer);
         pointer
+    }
+
+    /// The pointer's length before escapes (no more than a few short of its length).
+    fn unescaped_len(&self) -> usize {
+        match self {
+            At::Pointer(start) => start.len(),
+            At::Key(parent, key) => parent.unescaped_len() + 1 + key.len(),
+            At::Index(parent, _) => parent.unescaped_len() + 1 + 20,
+        }
     }
 
     fn write_to(&self, pointer: &mut String) {
@@ -375,7 +385,8 @@ impl<'p> At<'p> {
             }
             At::Index(parent, index) => {
                 parent.write_to(pointer);
-                pointer::push_segment(pointer, &index.to_string());
+                // Digits need no escape; written without a String of their own.
+                let _ = write!(pointer, "/{index}");
             }
         }
     }
@@ -863,6 +874,9 @@ impl<'a> Reader<'a> {
             security,
             responses,
         ] = fields(op, OPERATION_KEYS);
+        // Written once: the pointers of its parameters and media types start with it.
+        let pointer = at.pointer();
+        let at = At::Pointer(&pointer);
         let operation_id = self.string_value(operation_id, "operationId", at);
         let summary = self.string_value(summary, "summary", at);
         let tags = match tags {
@@ -930,7 +944,7 @@ impl<'a> Reader<'a> {
             responses,
             location: SourceLocation {
                 file: self.file.to_string(),
-                pointer: at.pointer(),
+                pointer,
                 line: None,
                 column: None,
             },
@@ -970,6 +984,9 @@ impl<'a> Reader<'a> {
             self.wrong_kind(at, "`parameters`", value, "a list; ignored");
             return Vec::new();
         };
+        // Written once: each parameter's pointers start with it.
+        let pointer = at.pointer();
+        let at = At::Pointer(&pointer);
         items
             .iter()
             .enumerate()
@@ -1039,7 +1056,7 @@ impl<'a> Reader<'a> {
                 .map(|(media_type, value)| {
                     self.media_type(media_type, value, at.key("content").key(media_type))
                 }),
-            schema: schema.cloned(),
+            schema: schema.map(|_| Node::At(at.key("schema").pointer())),
             example: self.example_of(example, examples, at),
             name,
             location,
@@ -1047,28 +1064,30 @@ impl<'a> Reader<'a> {
     }
 
     /// `example`, else the `value` of the first of `examples` that has one.
-    fn example(&mut self, map: &'a Map<String, Value>, at: At<'_>) -> Option<Value> {
+    fn example(&mut self, map: &'a Map<String, Value>, at: At<'_>) -> Option<Node> {
         self.example_of(map.get("example"), map.get("examples"), at)
     }
 
-    /// [`Self::example`] from the values of `example` and `examples`.
+    /// [`Self::example`] from the values of `example` and `examples` of the object at `at`.
     fn example_of(
         &mut self,
         example: Option<&'a Value>,
         examples: Option<&'a Value>,
         at: At<'_>,
-    ) -> Option<Value> {
-        if let Some(example) = example {
-            return Some(example.clone());
+    ) -> Option<Node> {
+        if example.is_some() {
+            return Some(Node::At(at.key("example").pointer()));
         }
         let Some(Value::Object(examples)) = examples else {
             return None;
         };
         let examples_at = at.key("examples");
         for (name, example) in examples {
-            if let Some((example, _)) = self.mapping(example, examples_at.key(name), "example") {
-                if let Some(value) = example.get("value") {
-                    return Some(value.clone());
+            let example_at = examples_at.key(name);
+            if let Some((example, target)) = self.mapping(example, example_at, "example") {
+                if example.contains_key("value") {
+                    let example_at = target.as_deref().map_or(example_at, At::Pointer);
+                    return Some(Node::At(example_at.key("value").pointer()));
                 }
             }
         }
@@ -1092,6 +1111,9 @@ impl<'a> Reader<'a> {
     }
 
     fn media_type(&mut self, name: &str, value: &'a Value, at: At<'_>) -> MediaType {
+        // Written once: its schema's, example's and encoding's pointers start with it.
+        let pointer = at.pointer();
+        let at = At::Pointer(&pointer);
         let empty = MediaType {
             media_type: name.to_string(),
             schema: None,
@@ -1102,9 +1124,13 @@ impl<'a> Reader<'a> {
             // `application/json:` with nothing after it: a media type without details.
             Value::Null => empty,
             Value::Object(map) => MediaType {
-                schema: map.get("schema").cloned(),
+                schema: map
+                    .contains_key("schema")
+                    .then(|| Node::At(at.key("schema").pointer())),
                 example: self.example(map, at),
-                encoding: map.get("encoding").cloned(),
+                encoding: map
+                    .contains_key("encoding")
+                    .then(|| Node::At(at.key("encoding").pointer())),
                 ..empty
             },
             other => {
@@ -1179,7 +1205,7 @@ mod tests {
 
     #[test]
     fn operation_parameters_override_path_parameters_by_name_and_location() {
-        let n = read(json!({
+        let document = json!({
             "openapi": "3.0.0",
             "paths": {"/p/{id}": {
                 "parameters": [
@@ -1193,7 +1219,8 @@ mod tests {
                     {"name": "extra", "in": "cookie"}
                 ]}
             }}
-        }));
+        });
+        let n = read(document.clone());
         let params = &n.operations[0].parameters;
         let summary: Vec<_> = params
             .iter()
@@ -1208,7 +1235,10 @@ mod tests {
                 ("extra", ParamLocation::Cookie, false),
             ]
         );
-        assert_eq!(params[0].schema, Some(json!({"type": "integer"})));
+        assert_eq!(
+            params[0].schema(&document),
+            Some(&json!({"type": "integer"}))
+        );
     }
 
     #[test]
@@ -1243,7 +1273,7 @@ mod tests {
 
     #[test]
     fn request_body_keeps_media_types_in_order_and_takes_first_example_value() {
-        let n = read(json!({
+        let document = json!({
             "openapi": "3.1.0",
             "components": {
                 "requestBodies": {"B": {"$ref": "#/components/requestBodies/C"}, "C": {
@@ -1264,7 +1294,8 @@ mod tests {
                 "schemas": {"S": {"type": "object"}}
             },
             "paths": {"/a": {"post": {"requestBody": {"$ref": "#/components/requestBodies/B"}}}}
-        }));
+        });
+        let n = read(document.clone());
         let body = n.operations[0].request_body.as_ref().expect("body");
         assert!(body.required);
         let types: Vec<_> = body.content.iter().map(|m| m.media_type.as_str()).collect();
@@ -1276,14 +1307,14 @@ mod tests {
                 "text/plain"
             ]
         );
-        assert_eq!(body.content[0].example, Some(json!({"n": 1})));
+        assert_eq!(body.content[0].example(&document), Some(&json!({"n": 1})));
         assert_eq!(
-            body.content[1].schema,
-            Some(json!({"$ref": "#/components/schemas/S"}))
+            body.content[1].schema(&document),
+            Some(&json!({"$ref": "#/components/schemas/S"}))
         );
         assert_eq!(
-            body.content[1].encoding,
-            Some(json!({"tags": {"style": "form"}}))
+            body.content[1].encoding(&document),
+            Some(&json!({"tags": {"style": "form"}}))
         );
     }
 
@@ -1422,22 +1453,23 @@ mod tests {
 
     #[test]
     fn parameter_examples_and_content_are_read() {
-        let n = read(json!({
+        let document = json!({
             "openapi": "3.1.0",
             "paths": {"/a": {"get": {"parameters": [
                 {"name": "a", "in": "query", "example": 5, "style": "form", "explode": false},
                 {"name": "b", "in": "query", "examples": {"x": {"summary": "none"}, "y": {"value": "v"}}},
                 {"name": "c", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}}
             ]}}}
-        }));
+        });
+        let n = read(document.clone());
         let p = &n.operations[0].parameters;
-        assert_eq!(p[0].example, Some(json!(5)));
+        assert_eq!(p[0].example(&document), Some(&json!(5)));
         assert_eq!(p[0].style.as_deref(), Some("form"));
         assert_eq!(p[0].explode, Some(false));
-        assert_eq!(p[1].example, Some(json!("v")));
+        assert_eq!(p[1].example(&document), Some(&json!("v")));
         let content = p[2].content.as_ref().expect("content");
         assert_eq!(content.media_type, "application/json");
-        assert_eq!(content.schema, Some(json!({"type": "object"})));
+        assert_eq!(content.schema(&document), Some(&json!({"type": "object"})));
     }
 
     #[test]

@@ -48,38 +48,63 @@ pub(crate) fn segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
 /// `~1` as `/` and `~0` as `~`, in one pass (every segment of a path item's pointer has a
 /// `~1`); any other `~` is kept.
 fn unescape(segment: &str) -> Cow<'_, str> {
-    if !segment.contains('~') {
+    if !segment.as_bytes().contains(&b'~') {
         return Cow::Borrowed(segment);
     }
     let mut out = String::with_capacity(segment.len());
-    let mut rest = segment;
-    while let Some(tilde) = rest.find('~') {
-        out.push_str(&rest[..tilde]);
-        let after = &rest[tilde + 1..];
-        let (unescaped, skip) = match after.as_bytes().first() {
-            Some(b'1') => ('/', 1),
-            Some(b'0') => ('~', 1),
-            _ => ('~', 0),
-        };
-        out.push(unescaped);
-        rest = &after[skip..];
-    }
-    out.push_str(rest);
+    unescape_into(&mut out, segment);
     Cow::Owned(out)
 }
 
-/// The node `pointer` names in `document`, like `Value::pointer` but
-/// without allocating for segments that hold no escape (lookups run once per
-/// `$ref` and per operation, tens of thousands of times on a large contract).
-pub(crate) fn get<'v>(document: &'v Value, pointer: &str) -> Option<&'v Value> {
-    if !(pointer.is_empty() || pointer.starts_with('/')) {
-        return None;
+/// [`unescape`] of `segment`, appended to `out`.
+fn unescape_into(out: &mut String, segment: &str) {
+    out.reserve(segment.len());
+    let mut pieces = segment.split('~');
+    out.push_str(pieces.next().unwrap_or_default());
+    for piece in pieces {
+        match piece.as_bytes().first() {
+            Some(b'1') => {
+                out.push('/');
+                out.push_str(&piece[1..]);
+            }
+            Some(b'0') => {
+                out.push('~');
+                out.push_str(&piece[1..]);
+            }
+            _ => {
+                out.push('~');
+                out.push_str(piece);
+            }
+        }
     }
-    segments(pointer).try_fold(document, |node, segment| match node {
-        Value::Object(map) => map.get(segment.as_ref()),
-        Value::Array(items) => array_index(&segment).and_then(|i| items.get(i)),
-        _ => None,
-    })
+}
+
+/// The node `pointer` names in `document`, like `Value::pointer` but
+/// without allocating for segments that hold no escape, and once for all that do (the
+/// model's schemas and examples are read through their pointers, tens of thousands of
+/// times on a large contract, each with a path key full of `~1`).
+pub(crate) fn get<'v>(document: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(document);
+    }
+    let mut unescaped = String::new();
+    pointer
+        .strip_prefix('/')?
+        .split('/')
+        .try_fold(document, |node, segment| {
+            let segment = if segment.as_bytes().contains(&b'~') {
+                unescaped.clear();
+                unescape_into(&mut unescaped, segment);
+                unescaped.as_str()
+            } else {
+                segment
+            };
+            match node {
+                Value::Object(map) => map.get(segment),
+                Value::Array(items) => array_index(segment).and_then(|i| items.get(i)),
+                _ => None,
+            }
+        })
 }
 
 /// An array index as RFC 6901 spells it: digits, no leading zero.

@@ -73,7 +73,8 @@ pub fn operation(method: Method, path: &str) -> Operation {
     }
 }
 
-/// A parameter with this schema, and no style, explode or example of its own.
+/// A parameter with this schema (a value of its own: the contract's document need not hold
+/// it), and no style, explode or example of its own.
 pub fn parameter(
     name: &str,
     location: ParamLocation,
@@ -88,7 +89,7 @@ pub fn parameter(
         style: None,
         explode: None,
         allow_reserved: false,
-        schema: Some(schema),
+        schema: Some(schema.into()),
         example: None,
         content: None,
     }

@@ -95,7 +95,7 @@ pub fn valid_body_for(
                 let value = value().unwrap_or_else(|| Value::Object(Default::default()));
                 (
                     media.media_type.clone(),
-                    form_encode(media, &value).into_bytes(),
+                    form_encode(document, media, &value).into_bytes(),
                 )
             }
             MediaKind::Text => {
@@ -112,12 +112,12 @@ pub fn valid_body_for(
             MediaKind::Xml => {
                 let value = value().unwrap_or_else(|| Value::Object(Default::default()));
                 let root = operation_id.map(|id| format!("{id}Request"));
-                let xml = xml_body(document, media.schema.as_ref(), &value, root.as_deref());
+                let xml = xml_body(document, media.schema(document), &value, root.as_deref());
                 (media.media_type.clone(), xml.into_bytes())
             }
             MediaKind::Binary => {
                 // An example given as text is sent as its bytes; otherwise a tiny file.
-                let bytes = match media.example.as_ref() {
+                let bytes = match media.example(document) {
                     Some(Value::String(text)) => text.clone().into_bytes(),
                     _ => GENERATED_FILE.to_vec(),
                 };
@@ -159,11 +159,11 @@ pub fn unproducible_note(request_body: &RequestBody) -> Option<String> {
 /// An object as `application/x-www-form-urlencoded`, each property
 /// serialized as its `encoding` entry says (style `form`, exploded, by
 /// default; a JSON `contentType` sends the property as JSON text).
-pub fn form_encode(media: &MediaType, value: &Value) -> String {
+pub fn form_encode(document: &Value, media: &MediaType, value: &Value) -> String {
     let Value::Object(properties) = value else {
         return encode_component(&scalar_text(value));
     };
-    let encoding = media.encoding.as_ref().and_then(Value::as_object);
+    let encoding = media.encoding(document).and_then(Value::as_object);
     let mut pairs = Vec::new();
     for (name, property) in properties {
         let entry = encoding
@@ -220,8 +220,8 @@ fn is_file(schema: &Map<String, Value>) -> bool {
 /// files as a tiny generated file, objects as JSON, the rest as text. A part's
 /// `Content-Type` is its `encoding` entry's first `contentType` when one is declared.
 pub fn multipart_encode(document: &Value, media: &MediaType, value: &Value) -> Vec<u8> {
-    let properties = property_schemas(document, media.schema.as_ref());
-    let encoding = media.encoding.as_ref().and_then(Value::as_object);
+    let properties = property_schemas(document, media.schema(document));
+    let encoding = media.encoding(document).and_then(Value::as_object);
     let mut out = Vec::new();
     let fields: Vec<(String, &Value)> = match value {
         Value::Object(fields) => fields.iter().map(|(k, v)| (k.clone(), v)).collect(),
@@ -553,8 +553,8 @@ mod tests {
     fn media(media_type: &str, schema: Option<Value>, example: Option<Value>) -> MediaType {
         MediaType {
             media_type: media_type.into(),
-            schema,
-            example,
+            schema: schema.map(Into::into),
+            example: example.map(Into::into),
             encoding: None,
         }
     }
@@ -664,7 +664,7 @@ mod tests {
             ),
             None,
         );
-        m.encoding = Some(json!({"photo": {"contentType": "image/png, image/jpeg"}}));
+        m.encoding = Some(json!({"photo": {"contentType": "image/png, image/jpeg"}}).into());
         let b = valid_body(&json!({}), &body(vec![m])).unwrap();
         assert_eq!(
             b.content_type,
@@ -740,10 +740,11 @@ mod tests {
     #[test]
     fn form_encoding_object_controls_each_property() {
         let mut m = media("application/x-www-form-urlencoded", None, None);
-        m.encoding =
-            Some(json!({"ids": {"explode": false}, "meta": {"contentType": "application/json"}}));
+        m.encoding = Some(
+            json!({"ids": {"explode": false}, "meta": {"contentType": "application/json"}}).into(),
+        );
         assert_eq!(
-            form_encode(&m, &json!({"ids": [1, 2], "meta": {"a": 1}})),
+            form_encode(&json!({}), &m, &json!({"ids": [1, 2], "meta": {"a": 1}})),
             "ids=1,2&meta=%7B%22a%22%3A1%7D"
         );
     }

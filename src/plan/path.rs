@@ -47,8 +47,8 @@ pub fn path_text(
     let schema = parameter
         .content
         .as_ref()
-        .and_then(|content| content.schema.as_ref())
-        .or(parameter.schema.as_ref());
+        .and_then(|content| content.schema(document))
+        .or(parameter.schema(document));
     let replacement = synth::non_empty_candidates(document, parameter)
         .into_iter()
         .filter(|candidate| {

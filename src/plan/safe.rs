@@ -210,7 +210,7 @@ pub fn omitted_body_violates(document: &Value, request_body: &RequestBody) -> bo
 }
 
 fn empty_body_rejected(document: &Value, media: &MediaType) -> bool {
-    let Some(schema) = &media.schema else {
+    let Some(schema) = media.schema(document) else {
         return false;
     };
     match media_kind(&media.media_type) {
@@ -533,8 +533,8 @@ pub fn alternate_request(contract: &Contract, probe: &PlannedProbe) -> Option<Al
 /// Values the contract itself gives for the parameter: its example, the
 /// schema's `example`, `examples`, `default` and `enum` members, in that order.
 fn other_values(document: &Value, parameter: &Parameter) -> Vec<Value> {
-    let mut values: Vec<Value> = parameter.example.iter().cloned().collect();
-    if let Some(schema) = parameter.schema.as_ref() {
+    let mut values: Vec<Value> = parameter.example(document).into_iter().cloned().collect();
+    if let Some(schema) = parameter.schema(document) {
         let schema = synth::flatten(document, schema);
         values.extend(schema.get("example").cloned());
         if let Some(examples) = schema.get("examples").and_then(Value::as_array) {
@@ -551,7 +551,7 @@ fn other_values(document: &Value, parameter: &Parameter) -> Vec<Value> {
 
 /// Small ids most stores have, for an integer parameter whose range holds them.
 fn fallback_values(document: &Value, parameter: &Parameter) -> Vec<Value> {
-    let Some(schema) = parameter.schema.as_ref() else {
+    let Some(schema) = parameter.schema(document) else {
         return Vec::new();
     };
     let schema = synth::flatten(document, schema);
@@ -576,7 +576,7 @@ pub fn violating_value(document: &Value, parameter: &Parameter) -> Option<(Value
     if parameter.content.is_some() {
         return None;
     }
-    let schema = parameter.schema.as_ref()?;
+    let schema = parameter.schema(document)?;
     candidates(document, schema)
         .into_iter()
         .find(|candidate| violation::rejects(document, schema, candidate, Wire::Text))
@@ -682,7 +682,7 @@ pub fn sentinel(document: &Value, operation: &Operation, parameter: &Parameter) 
     if parameter.content.is_some() {
         return None;
     }
-    let schema = match &parameter.schema {
+    let schema = match parameter.schema(document) {
         Some(schema) => synth::flatten(document, schema),
         None => Map::new(),
     };
@@ -1076,7 +1076,7 @@ mod tests {
     fn media(media_type: &str, schema: Value) -> MediaType {
         MediaType {
             media_type: media_type.into(),
-            schema: Some(schema),
+            schema: Some(schema.into()),
             example: None,
             encoding: None,
         }
@@ -1166,7 +1166,7 @@ mod tests {
         Operation {
             method,
             parameters: vec![Parameter {
-                example,
+                example: example.map(Into::into),
                 ..path_param(schema)
             }],
             ..delete("/orders/{id}/lines")

@@ -202,7 +202,7 @@ pub fn is_flag(document: &Value, parameter: &Parameter) -> bool {
     if parameter.location != ParamLocation::Query || parameter.content.is_some() {
         return false;
     }
-    let Some(schema) = &parameter.schema else {
+    let Some(schema) = parameter.schema(document) else {
         return false;
     };
     let schema = super::synth::flatten(document, schema);

@@ -82,7 +82,7 @@ pub fn parameter_synthesis(document: &Value, parameter: &Parameter) -> Synthesiz
         value,
         gave_up: None,
     };
-    if let Some(example) = parameter.example.as_ref().filter(|e| !e.is_null()) {
+    if let Some(example) = parameter.example(document).filter(|e| !e.is_null()) {
         return declared(example.clone());
     }
     if let Some(content) = &parameter.content
@@ -90,7 +90,7 @@ pub fn parameter_synthesis(document: &Value, parameter: &Parameter) -> Synthesiz
     {
         return synthesized;
     }
-    match &parameter.schema {
+    match parameter.schema(document) {
         Some(schema) => Synthesizer::new(document, false).synthesize(schema),
         None => declared(Value::String(PLACEHOLDER.into())),
     }
@@ -104,15 +104,14 @@ pub fn media_value(document: &Value, media: &MediaType) -> Option<Value> {
 
 /// [`media_value`], and where synthesis gave up on its schema.
 pub fn media_synthesis(document: &Value, media: &MediaType) -> Option<Synthesized> {
-    if let Some(example) = media.example.as_ref().filter(|e| !e.is_null()) {
+    if let Some(example) = media.example(document).filter(|e| !e.is_null()) {
         return Some(Synthesized {
             value: example.clone(),
             gave_up: None,
         });
     }
     media
-        .schema
-        .as_ref()
+        .schema(document)
         .map(|schema| Synthesizer::new(document, true).synthesize(schema))
 }
 
@@ -140,8 +139,8 @@ pub fn non_empty_candidates(document: &Value, parameter: &Parameter) -> Vec<Valu
     let schema = parameter
         .content
         .as_ref()
-        .and_then(|content| content.schema.as_ref())
-        .or(parameter.schema.as_ref());
+        .and_then(|content| content.schema(document))
+        .or(parameter.schema(document));
     let Some(schema) = schema else {
         return vec![Value::String(PLACEHOLDER.into())];
     };
@@ -1262,7 +1261,7 @@ mod tests {
             style: style.map(str::to_string),
             explode,
             allow_reserved: false,
-            schema: Some(schema),
+            schema: Some(schema.into()),
             example: None,
             content: None,
         }
@@ -1293,7 +1292,7 @@ mod tests {
         assert_contains(&note, "an empty path segment");
 
         let empty_example = Parameter {
-            example: Some(json!("")),
+            example: Some(json!("").into()),
             ..path_parameter(json!({"type": "string"}), None, None)
         };
         assert_eq!(segment(&empty_example).0, "rollcall");
@@ -1613,7 +1612,7 @@ mod tests {
         let _ = crate::plan::safe::violating_value(&document, &id);
         let media = MediaType {
             media_type: "application/xml".into(),
-            schema: Some(tree.clone()),
+            schema: Some(tree.clone().into()),
             example: None,
             encoding: None,
         };

@@ -31,7 +31,7 @@ pub(crate) fn body(required: bool, media_types: &[(&str, Value)]) -> RequestBody
             .iter()
             .map(|(media_type, schema)| MediaType {
                 media_type: media_type.to_string(),
-                schema: Some(schema.clone()),
+                schema: Some(schema.clone().into()),
                 example: None,
                 encoding: None,
             })
@@ -75,7 +75,7 @@ fn pet_id() -> Parameter {
         true,
         json!({"type": "integer", "format": "int64", "minimum": 1}),
     );
-    p.example = Some(json!(42));
+    p.example = Some(json!(42).into());
     p
 }
 
@@ -285,7 +285,7 @@ fn get_uses_parameter_example_and_required_query_only() {
 fn path_values_are_percent_encoded_and_styles_applied() {
     let mut get = op(Method::Get, "/files/{name}/{coords}");
     let mut name = param("name", ParamLocation::Path, true, json!({"type": "string"}));
-    name.example = Some(json!("a/b?c#d%e f é"));
+    name.example = Some(json!("a/b?c#d%e f é").into());
     let mut coords = param(
         "coords",
         ParamLocation::Path,
@@ -300,7 +300,7 @@ fn path_values_are_percent_encoded_and_styles_applied() {
         true,
         json!({"type": "array", "items": {"type": "string"}}),
     );
-    tags.example = Some(json!(["x&y", "z"]));
+    tags.example = Some(json!(["x&y", "z"]).into());
     let mut filter = param(
         "filter",
         ParamLocation::Query,
@@ -308,7 +308,7 @@ fn path_values_are_percent_encoded_and_styles_applied() {
         json!({"type": "object"}),
     );
     filter.style = Some("deepObject".into());
-    filter.example = Some(json!({"kind": "cat dog"}));
+    filter.example = Some(json!({"kind": "cat dog"}).into());
     get.parameters = vec![name, coords, tags, filter];
     let r = plan_one(get, Mode::Safe).request.unwrap();
     assert_eq!(

@@ -593,7 +593,7 @@ fn op_with_id(method: Method, path: &str) -> Operation {
         json!({"type": "integer"}),
     );
     operation(method, path).with_parameters(vec![crate::contract::Parameter {
-        example: Some(json!(42)),
+        example: Some(json!(42).into()),
         ..id
     }])
 }

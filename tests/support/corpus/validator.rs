@@ -191,17 +191,19 @@ impl RequestValidator {
                 // A flag (`enum: [true]`) is sent bare, `?acl`: its presence
                 // is its value.
                 ParamLocation::Query => {
-                    query_raw(parameter, operation, &query).map(|raw| match raw {
-                        Raw::Text(text)
-                            if text.is_empty()
-                                && rollcall::plan::serialize::is_flag(
-                                    &self.contract.document,
-                                    parameter,
-                                ) =>
-                        {
-                            Raw::Text("true".into())
+                    query_raw(&self.contract.document, parameter, operation, &query).map(|raw| {
+                        match raw {
+                            Raw::Text(text)
+                                if text.is_empty()
+                                    && rollcall::plan::serialize::is_flag(
+                                        &self.contract.document,
+                                        parameter,
+                                    ) =>
+                            {
+                                Raw::Text("true".into())
+                            }
+                            other => other,
                         }
-                        other => other,
                     })
                 }
                 ParamLocation::Header => {
@@ -269,15 +271,15 @@ impl RequestValidator {
             } else {
                 Value::String(text.clone())
             };
-            return match &content.schema {
+            return match content.schema(&self.contract.document) {
                 Some(schema) => self.first_valid(&key, schema, &[value]),
                 None => Judgement::Valid,
             };
         }
-        let Some(schema) = &parameter.schema else {
+        let document = self.contract.document.as_ref();
+        let Some(schema) = parameter.schema(document) else {
             return Judgement::Valid;
         };
-        let document = self.contract.document.as_ref();
         let types = admitted_types(document, schema, 0);
         let candidates = candidates(parameter, raw, &types);
         self.first_valid(&key, schema, &candidates)
@@ -431,7 +433,7 @@ impl RequestValidator {
             }
         } else if essence == "application/x-www-form-urlencoded" {
             let pairs = parse_pairs(&String::from_utf8_lossy(bytes));
-            form_candidates(&pairs, media.schema.as_ref(), document)
+            form_candidates(&pairs, media.schema(document), document)
         } else if essence.starts_with("multipart/") {
             let boundary = request.header("content-type").and_then(boundary_of);
             let pairs = match boundary {
@@ -444,7 +446,7 @@ impl RequestValidator {
                 None if bytes.is_empty() => Vec::new(),
                 None => return Judgement::Invalid(format!("body ({sent}) has no boundary")),
             };
-            form_candidates(&pairs, media.schema.as_ref(), document)
+            form_candidates(&pairs, media.schema(document), document)
         } else if essence.contains("xml") {
             // An XML document has a root element, so an empty body is not
             // one; past that, its schema describes the decoded document,
@@ -461,7 +463,7 @@ impl RequestValidator {
             // Binary payloads: any bytes are an instance of `format: binary`.
             return Judgement::Valid;
         };
-        let Some(schema) = &media.schema else {
+        let Some(schema) = media.schema(document) else {
             return Judgement::Valid;
         };
         match self.first_valid(&key, schema, &candidates) {
@@ -606,6 +608,7 @@ enum Raw {
 }
 
 fn query_raw(
+    document: &Value,
     parameter: &Parameter,
     operation: &Operation,
     query: &[(String, String)],
@@ -636,8 +639,7 @@ fn query_raw(
         });
     }
     let is_object = parameter
-        .schema
-        .as_ref()
+        .schema(document)
         .is_some_and(|s| s.get("properties").is_some() || s.get("$ref").is_some());
     if style == "form" && explode && is_object {
         // An exploded object: its properties are keys of their own; any key
