@@ -602,6 +602,36 @@ paths:
     }
 
     #[test]
+    fn a_malformed_template_names_its_parameters_as_the_loader_reads_them() {
+        // `/a/{x{y}` declares the parameter `x{y` (the loader warns that `y` is not in it), so
+        // renaming the declared `y` to `z` is a parameter change, not a renamed placeholder.
+        let spec = |name: &str| {
+            format!(
+                "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths:\n  /a/{{x{{{name}}}:\n    get:\n      \
+                 parameters: [{{name: {name}, in: path, required: true, schema: {{type: string}}}}]\n      \
+                 responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
+        let diff = ContractDiff::between(
+            &contract("old.yaml", &spec("y")),
+            &contract("new.yaml", &spec("z")),
+        );
+        assert!(diff.added.is_empty() && diff.removed.is_empty(), "{diff:?}");
+        let described: Vec<String> = diff.changed[0]
+            .changes
+            .iter()
+            .map(Change::to_string)
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "parameter added: path `z` (required)",
+                "parameter removed: path `y`"
+            ]
+        );
+    }
+
+    #[test]
     fn release_change_of_each_new_operation() {
         let diff = shop_diff();
         assert_eq!(
