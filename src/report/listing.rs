@@ -618,6 +618,7 @@ fn request_view(request: &PlannedRequest, redactor: &Redactor) -> RequestView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::testing::testdata_contract;
     use crate::plan::{Credential, Mode, PlanOptions, build};
     use crate::report::testing::assert_contains;
     use serde_json::Value;
@@ -626,11 +627,7 @@ mod tests {
     const KEY: &str = "query-key-456";
 
     fn listing(mode: Mode) -> (Contract, Plan, Redactor) {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/plan/listing.yaml");
-        let bytes = std::fs::read(&path).expect("fixture is readable");
-        let contract =
-            crate::contract::parse("testdata/plan/listing.yaml", &bytes).expect("fixture parses");
+        let contract = testdata_contract("plan/listing.yaml");
         let options = PlanOptions {
             mode,
             credentials: vec![
